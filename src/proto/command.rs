@@ -1,0 +1,324 @@
+//! FTP commands: `Display` is the wire text (without CRLF), `parse` reads a line a
+//! client sent. The lab server and the probe share this one definition.
+
+use std::fmt;
+use std::net::{SocketAddr, SocketAddrV4};
+
+use super::passive::{format_eprt_arg, format_port_arg};
+
+/// Longest command line the lab accepts, CRLF excluded. RFC 959 sets no limit;
+/// path arguments in a lab are short, and the cap bounds what one client can make
+/// the server buffer.
+pub const MAX_COMMAND_LEN: usize = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferType {
+    Ascii,
+    Binary,
+}
+
+/// The argument of `EPSV`: none, a network protocol (1 = IPv4, 2 = IPv6), or `ALL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpsvArg {
+    None,
+    Protocol(u8),
+    All,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    User(String),
+    Pass(String),
+    Syst,
+    Feat,
+    Pwd,
+    Cwd(String),
+    Type(TransferType),
+    Pasv,
+    Epsv(EpsvArg),
+    Port(SocketAddrV4),
+    Eprt(SocketAddr),
+    List(Option<String>),
+    Nlst(Option<String>),
+    Retr(String),
+    Size(String),
+    Noop,
+    Quit,
+    /// A command this crate does not model, kept as sent (verb upper-cased).
+    Other {
+        verb: String,
+        arg: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("empty command line")]
+    Empty,
+    #[error("command line longer than {limit} bytes")]
+    TooLong { limit: usize },
+    #[error("{verb} needs an argument")]
+    MissingArgument { verb: &'static str },
+    #[error("bad argument for {verb}: {arg:?}")]
+    BadArgument { verb: &'static str, arg: String },
+}
+
+impl Command {
+    /// Parses one command line (CRLF already removed). The verb is case-insensitive.
+    pub fn parse(line: &str) -> Result<Command, CommandError> {
+        if line.len() > MAX_COMMAND_LEN {
+            return Err(CommandError::TooLong {
+                limit: MAX_COMMAND_LEN,
+            });
+        }
+        let line = line.trim_end_matches(['\r', '\n']);
+        let (verb, arg) = match line.split_once(' ') {
+            Some((v, a)) => (v, Some(a)),
+            None => (line, None),
+        };
+        if verb.is_empty() {
+            return Err(CommandError::Empty);
+        }
+        let verb = verb.to_ascii_uppercase();
+        let arg = arg.filter(|a| !a.is_empty());
+        let need = |name: &'static str| {
+            arg.map(str::to_string)
+                .ok_or(CommandError::MissingArgument { verb: name })
+        };
+        let bad = |name: &'static str, a: &str| CommandError::BadArgument {
+            verb: name,
+            arg: a.to_string(),
+        };
+        Ok(match verb.as_str() {
+            "USER" => Command::User(need("USER")?),
+            // An empty password is legal (anonymous clients send one).
+            "PASS" => Command::Pass(arg.unwrap_or_default().to_string()),
+            "SYST" => Command::Syst,
+            "FEAT" => Command::Feat,
+            "PWD" | "XPWD" => Command::Pwd,
+            "CWD" | "XCWD" => Command::Cwd(need("CWD")?),
+            "CDUP" | "XCUP" => Command::Cwd("..".to_string()),
+            "TYPE" => {
+                let a = need("TYPE")?;
+                match a
+                    .split_whitespace()
+                    .next()
+                    .map(str::to_ascii_uppercase)
+                    .as_deref()
+                {
+                    Some("A") => Command::Type(TransferType::Ascii),
+                    Some("I") | Some("L") => Command::Type(TransferType::Binary),
+                    _ => return Err(bad("TYPE", &a)),
+                }
+            }
+            "PASV" => Command::Pasv,
+            "EPSV" => Command::Epsv(match arg {
+                None => EpsvArg::None,
+                Some(a) if a.eq_ignore_ascii_case("ALL") => EpsvArg::All,
+                Some(a) => EpsvArg::Protocol(a.trim().parse().map_err(|_| bad("EPSV", a))?),
+            }),
+            "PORT" => {
+                let a = need("PORT")?;
+                Command::Port(super::passive::parse_port_arg(&a).map_err(|_| bad("PORT", &a))?)
+            }
+            "EPRT" => {
+                let a = need("EPRT")?;
+                Command::Eprt(super::passive::parse_eprt_arg(&a).map_err(|_| bad("EPRT", &a))?)
+            }
+            "LIST" => Command::List(arg.map(str::to_string)),
+            "NLST" => Command::Nlst(arg.map(str::to_string)),
+            "RETR" => Command::Retr(need("RETR")?),
+            "SIZE" => Command::Size(need("SIZE")?),
+            "NOOP" => Command::Noop,
+            "QUIT" => Command::Quit,
+            _ => Command::Other {
+                verb,
+                arg: arg.map(str::to_string),
+            },
+        })
+    }
+
+    /// The verb alone, e.g. for a report row or a 502 reply.
+    pub fn verb(&self) -> &str {
+        match self {
+            Command::User(_) => "USER",
+            Command::Pass(_) => "PASS",
+            Command::Syst => "SYST",
+            Command::Feat => "FEAT",
+            Command::Pwd => "PWD",
+            Command::Cwd(_) => "CWD",
+            Command::Type(_) => "TYPE",
+            Command::Pasv => "PASV",
+            Command::Epsv(_) => "EPSV",
+            Command::Port(_) => "PORT",
+            Command::Eprt(_) => "EPRT",
+            Command::List(_) => "LIST",
+            Command::Nlst(_) => "NLST",
+            Command::Retr(_) => "RETR",
+            Command::Size(_) => "SIZE",
+            Command::Noop => "NOOP",
+            Command::Quit => "QUIT",
+            Command::Other { verb, .. } => verb,
+        }
+    }
+
+    /// The wire text with the password masked: what a transcript or log may show.
+    pub fn redacted(&self) -> String {
+        match self {
+            Command::Pass(_) => "PASS ****".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The bytes to send: the wire text and CRLF.
+    pub fn to_wire(&self) -> Vec<u8> {
+        format!("{self}\r\n").into_bytes()
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = self.verb();
+        match self {
+            Command::User(a)
+            | Command::Pass(a)
+            | Command::Cwd(a)
+            | Command::Retr(a)
+            | Command::Size(a) => {
+                write!(f, "{verb} {a}")
+            }
+            Command::Type(TransferType::Ascii) => write!(f, "TYPE A"),
+            Command::Type(TransferType::Binary) => write!(f, "TYPE I"),
+            Command::Epsv(EpsvArg::None) => write!(f, "EPSV"),
+            Command::Epsv(EpsvArg::Protocol(p)) => write!(f, "EPSV {p}"),
+            Command::Epsv(EpsvArg::All) => write!(f, "EPSV ALL"),
+            Command::Port(addr) => write!(f, "PORT {}", format_port_arg(*addr)),
+            Command::Eprt(addr) => write!(f, "EPRT {}", format_eprt_arg(*addr)),
+            Command::List(Some(a)) | Command::Nlst(Some(a)) => write!(f, "{verb} {a}"),
+            Command::Other { arg: Some(a), .. } => write!(f, "{verb} {a}"),
+            _ => f.write_str(verb),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_text_round_trips_through_parse() {
+        let cases = [
+            Command::User("anonymous".into()),
+            Command::Pass("secret".into()),
+            Command::Syst,
+            Command::Feat,
+            Command::Pwd,
+            Command::Cwd("/pub".into()),
+            Command::Type(TransferType::Binary),
+            Command::Type(TransferType::Ascii),
+            Command::Pasv,
+            Command::Epsv(EpsvArg::None),
+            Command::Epsv(EpsvArg::Protocol(2)),
+            Command::Epsv(EpsvArg::All),
+            Command::Port("127.0.0.1:1025".parse().unwrap()),
+            Command::Eprt("[::1]:50010".parse().unwrap()),
+            Command::Eprt("127.0.0.1:50010".parse().unwrap()),
+            Command::List(None),
+            Command::List(Some("/pub".into())),
+            Command::Nlst(None),
+            Command::Retr("readme.txt".into()),
+            Command::Size("1MiB.bin".into()),
+            Command::Noop,
+            Command::Quit,
+            Command::Other {
+                verb: "MLSD".into(),
+                arg: None,
+            },
+        ];
+        for cmd in cases {
+            let wire = cmd.to_string();
+            assert_eq!(Command::parse(&wire), Ok(cmd.clone()), "{wire}");
+        }
+    }
+
+    #[test]
+    fn port_command_wire_text() {
+        let cmd = Command::Port("10.77.0.2:50002".parse().unwrap());
+        assert_eq!(cmd.to_string(), "PORT 10,77,0,2,195,82");
+        assert_eq!(cmd.to_wire(), b"PORT 10,77,0,2,195,82\r\n");
+    }
+
+    #[test]
+    fn eprt_command_wire_text() {
+        let v4 = Command::Eprt("203.0.113.2:34971".parse().unwrap());
+        assert_eq!(v4.to_string(), "EPRT |1|203.0.113.2|34971|");
+        let v6 = Command::Eprt("[::1]:2121".parse().unwrap());
+        assert_eq!(v6.to_string(), "EPRT |2|::1|2121|");
+    }
+
+    #[test]
+    fn verbs_are_case_insensitive() {
+        assert_eq!(Command::parse("user ftp"), Ok(Command::User("ftp".into())));
+        assert_eq!(Command::parse("pasv"), Ok(Command::Pasv));
+        assert_eq!(Command::parse("Epsv all"), Ok(Command::Epsv(EpsvArg::All)));
+    }
+
+    #[test]
+    fn pass_is_masked_in_redacted_form() {
+        let cmd = Command::Pass("hunter2".into());
+        assert_eq!(cmd.redacted(), "PASS ****");
+        assert!(!cmd.redacted().contains("hunter2"));
+    }
+
+    #[test]
+    fn empty_pass_is_legal() {
+        assert_eq!(Command::parse("PASS"), Ok(Command::Pass(String::new())));
+    }
+
+    #[test]
+    fn bad_arguments_are_errors_not_panics() {
+        assert!(matches!(
+            Command::parse("PORT 1,2,3"),
+            Err(CommandError::BadArgument { .. })
+        ));
+        assert!(matches!(
+            Command::parse("PORT 256,0,0,1,4,1"),
+            Err(CommandError::BadArgument { .. })
+        ));
+        assert!(matches!(
+            Command::parse("EPRT |3|x|1|"),
+            Err(CommandError::BadArgument { .. })
+        ));
+        assert!(matches!(
+            Command::parse("EPSV x"),
+            Err(CommandError::BadArgument { .. })
+        ));
+        assert!(matches!(
+            Command::parse("TYPE Z"),
+            Err(CommandError::BadArgument { .. })
+        ));
+        assert_eq!(
+            Command::parse("RETR"),
+            Err(CommandError::MissingArgument { verb: "RETR" })
+        );
+        assert_eq!(Command::parse(""), Err(CommandError::Empty));
+        let long = "X".repeat(MAX_COMMAND_LEN + 1);
+        assert_eq!(
+            Command::parse(&long),
+            Err(CommandError::TooLong {
+                limit: MAX_COMMAND_LEN
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_verbs_are_kept() {
+        assert_eq!(
+            Command::parse("site chmod 644 x"),
+            Ok(Command::Other {
+                verb: "SITE".into(),
+                arg: Some("chmod 644 x".into())
+            })
+        );
+    }
+}

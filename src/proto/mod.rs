@@ -1,0 +1,10 @@
+//! The FTP protocol without I/O: bytes in, values out. Both the probe (client side) and
+//! the lab (server side) speak through these types, so the wire format lives in one place.
+
+pub mod command;
+pub mod passive;
+pub mod reply;
+
+pub use command::{Command, CommandError, EpsvArg, TransferType};
+pub use passive::AddressError;
+pub use reply::{Reply, ReplyError, ReplyParser};

@@ -1,0 +1,286 @@
+//! Data-connection addresses on the wire: 227 (PASV) and 229 (EPSV) replies, and the
+//! arguments of PORT and EPRT. Parsing is lenient where real servers differ and strict
+//! where a value would be wrong: it never guesses an address.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
+
+use super::reply::Reply;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    #[error("expected reply {expected}, got {got}")]
+    WrongCode { expected: u16, got: u16 },
+    #[error("no address found in {text:?}")]
+    NotFound { text: String },
+    #[error("number {value} is out of range 0-255")]
+    OutOfRange { value: String },
+    #[error("negative number in {text:?}")]
+    Negative { text: String },
+    #[error("port 0 is not a usable data port")]
+    PortZero,
+    #[error("delimiters do not match in {text:?}")]
+    MismatchedDelimiters { text: String },
+    #[error("unknown network protocol {proto:?} (1 = IPv4, 2 = IPv6)")]
+    UnknownProtocol { proto: String },
+    #[error("address {addr:?} does not match network protocol {proto}")]
+    BadAddress { addr: String, proto: u8 },
+}
+
+/// The address and port a 227 reply advertises.
+pub fn parse_227(reply: &Reply) -> Result<SocketAddrV4, AddressError> {
+    expect_code(reply, 227)?;
+    parse_227_text(&reply.text())
+}
+
+/// The port a 229 reply advertises (RFC 2428: `(|||port|)`, any delimiter 33-126).
+pub fn parse_229(reply: &Reply) -> Result<u16, AddressError> {
+    expect_code(reply, 229)?;
+    parse_229_text(&reply.text())
+}
+
+fn expect_code(reply: &Reply, expected: u16) -> Result<(), AddressError> {
+    if reply.code == expected {
+        Ok(())
+    } else {
+        Err(AddressError::WrongCode {
+            expected,
+            got: reply.code,
+        })
+    }
+}
+
+/// RFC 1123 4.1.2.6: a client should scan the 227 text for the six numbers rather than
+/// expect parentheses. We take the first run of six comma-separated numbers.
+pub fn parse_227_text(text: &str) -> Result<SocketAddrV4, AddressError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_number = bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit());
+        if starts_number {
+            if let Some(numbers) = six_numbers(bytes, i) {
+                let negative =
+                    (i > 0 && bytes[i - 1] == b'-') || numbers.iter().any(|n| n.starts_with('-'));
+                if negative {
+                    return Err(AddressError::Negative {
+                        text: text.to_string(),
+                    });
+                }
+                return sockaddr_from_six(&numbers);
+            }
+        }
+        i += 1;
+    }
+    Err(AddressError::NotFound {
+        text: text.to_string(),
+    })
+}
+
+/// Six comma-separated numbers starting at `start`; spaces after commas and a `-` before
+/// a number are taken in (so a negative number is reported, not skipped).
+fn six_numbers(bytes: &[u8], start: usize) -> Option<Vec<String>> {
+    let mut numbers = Vec::with_capacity(6);
+    let mut i = start;
+    loop {
+        let begin = i;
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let digits_start = i;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == digits_start {
+            return None;
+        }
+        numbers.push(String::from_utf8_lossy(&bytes[begin..i]).into_owned());
+        if numbers.len() == 6 {
+            return Some(numbers);
+        }
+        if bytes.get(i) != Some(&b',') {
+            return None;
+        }
+        i += 1;
+        while bytes.get(i) == Some(&b' ') {
+            i += 1;
+        }
+    }
+}
+
+/// A run of ASCII digits as a number. Leading zeros are decimal padding, not octal;
+/// more than nine significant digits is out of any range we use, so it is `None`
+/// rather than an overflow.
+fn decimal(digits: &str) -> Option<u32> {
+    let significant = digits.trim_start_matches('0');
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.is_empty() || significant.len() > 9 {
+        return None;
+    }
+    Some(significant.parse().unwrap_or(0))
+}
+
+fn octet(number: &str) -> Result<u8, AddressError> {
+    decimal(number)
+        .and_then(|v| u8::try_from(v).ok())
+        .ok_or_else(|| AddressError::OutOfRange {
+            value: number.to_string(),
+        })
+}
+
+fn sockaddr_from_six<S: AsRef<str>>(numbers: &[S]) -> Result<SocketAddrV4, AddressError> {
+    let mut values = [0u8; 6];
+    for (slot, number) in values.iter_mut().zip(numbers) {
+        *slot = octet(number.as_ref())?;
+    }
+    let ip = Ipv4Addr::new(values[0], values[1], values[2], values[3]);
+    let port = u16::from(values[4]) << 8 | u16::from(values[5]);
+    if port == 0 {
+        return Err(AddressError::PortZero);
+    }
+    Ok(SocketAddrV4::new(ip, port))
+}
+
+/// The port in a 229 text. Parentheses are optional (lftp tolerates their absence).
+pub fn parse_229_text(text: &str) -> Result<u16, AddressError> {
+    let bytes = text.as_bytes();
+    let is_delim = |b: u8| (33..=126).contains(&b) && !b.is_ascii_digit();
+    let mut saw_candidate = false;
+    for i in 0..bytes.len() {
+        let d = bytes[i];
+        // The pattern is d d d port d: three equal delimiters, digits, a fourth delimiter.
+        if !is_delim(d) || bytes.get(i + 1) != Some(&d) || bytes.get(i + 2) != Some(&d) {
+            continue;
+        }
+        let digits_start = i + 3;
+        let mut end = digits_start;
+        while bytes.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+        if end == digits_start {
+            continue;
+        }
+        saw_candidate = true;
+        if bytes.get(end) != Some(&d) {
+            continue;
+        }
+        let port = &text[digits_start..end];
+        let port_num = decimal(port)
+            .and_then(|v| u16::try_from(v).ok())
+            .ok_or_else(|| AddressError::OutOfRange {
+                value: port.to_string(),
+            })?;
+        if port_num == 0 {
+            return Err(AddressError::PortZero);
+        }
+        return Ok(port_num);
+    }
+    if saw_candidate {
+        Err(AddressError::MismatchedDelimiters {
+            text: text.to_string(),
+        })
+    } else {
+        Err(AddressError::NotFound {
+            text: text.to_string(),
+        })
+    }
+}
+
+/// The text of a 227 reply for `addr`, in the common vsftpd/ProFTPD form.
+pub fn format_227(addr: SocketAddrV4) -> String {
+    format!("Entering Passive Mode ({}).", format_port_arg(addr))
+}
+
+/// The text of a 229 reply for `port`.
+pub fn format_229(port: u16) -> String {
+    format!("Entering Extended Passive Mode (|||{port}|)")
+}
+
+/// `h1,h2,h3,h4,p1,p2`, the argument of PORT and the inside of a 227.
+pub fn format_port_arg(addr: SocketAddrV4) -> String {
+    let [a, b, c, d] = addr.ip().octets();
+    let port = addr.port();
+    format!("{a},{b},{c},{d},{},{}", port >> 8, port & 0xff)
+}
+
+/// The argument of PORT: exactly six numbers, nothing else.
+pub fn parse_port_arg(arg: &str) -> Result<SocketAddrV4, AddressError> {
+    let parts: Vec<&str> = arg.trim().split(',').map(str::trim).collect();
+    if parts.len() != 6 || parts.iter().any(|p| p.is_empty()) {
+        return Err(AddressError::NotFound {
+            text: arg.to_string(),
+        });
+    }
+    if parts.iter().any(|p| p.starts_with('-')) {
+        return Err(AddressError::Negative {
+            text: arg.to_string(),
+        });
+    }
+    if parts.iter().any(|p| !p.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(AddressError::NotFound {
+            text: arg.to_string(),
+        });
+    }
+    sockaddr_from_six(&parts)
+}
+
+/// `|1|addr|port|` or `|2|addr|port|` (RFC 2428 section 2).
+pub fn format_eprt_arg(addr: SocketAddr) -> String {
+    let proto = if addr.is_ipv4() { 1 } else { 2 };
+    format!("|{proto}|{}|{}|", addr.ip(), addr.port())
+}
+
+/// The argument of EPRT, with any delimiter 33-126 used four times.
+pub fn parse_eprt_arg(arg: &str) -> Result<SocketAddr, AddressError> {
+    let arg = arg.trim();
+    let delim = arg
+        .chars()
+        .next()
+        .filter(|c| (33..=126).contains(&(*c as u32)) && !c.is_ascii_digit())
+        .ok_or_else(|| AddressError::NotFound {
+            text: arg.to_string(),
+        })?;
+    let fields: Vec<&str> = arg.split(delim).collect();
+    // "|1|a|p|" splits into ["", "1", "a", "p", ""].
+    if fields.len() != 5 || !fields[0].is_empty() || !fields[4].is_empty() {
+        return Err(AddressError::MismatchedDelimiters {
+            text: arg.to_string(),
+        });
+    }
+    let (proto, host, port) = (fields[1], fields[2], fields[3]);
+    let ip: IpAddr = match proto {
+        "1" => host
+            .parse::<Ipv4Addr>()
+            .map(IpAddr::V4)
+            .map_err(|_| AddressError::BadAddress {
+                addr: host.to_string(),
+                proto: 1,
+            })?,
+        "2" => host
+            .parse::<Ipv6Addr>()
+            .map(IpAddr::V6)
+            .map_err(|_| AddressError::BadAddress {
+                addr: host.to_string(),
+                proto: 2,
+            })?,
+        other => {
+            return Err(AddressError::UnknownProtocol {
+                proto: other.to_string(),
+            });
+        }
+    };
+    if port.starts_with('-') {
+        return Err(AddressError::Negative {
+            text: arg.to_string(),
+        });
+    }
+    let port = decimal(port)
+        .and_then(|v| u16::try_from(v).ok())
+        .ok_or_else(|| AddressError::OutOfRange {
+            value: port.to_string(),
+        })?;
+    if port == 0 {
+        return Err(AddressError::PortZero);
+    }
+    Ok(SocketAddr::new(ip, port))
+}
+
+#[cfg(test)]
+mod tests;
