@@ -1,1 +1,150 @@
+//! Command-line flags (clap derive). Raw flags become one validated [`Action`]; nothing
+//! after this module sees them.
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::lab::{LabConfig, Scenario};
+
+const EXAMPLES: &str = "\
+Examples:
+  ftpdoctor lab --list                         the lab's misconfiguration scenarios
+  ftpdoctor lab --scenario private-pasv        serve one on 127.0.0.1 (address on stdout)
+  curl --disable-epsv ftp://127.0.0.1:PORT/pub/ see what a client makes of it";
+
+const LAB_EXAMPLES: &str = "\
+Examples:
+  ftpdoctor lab --list
+  ftpdoctor lab --scenario healthy
+  ftpdoctor lab --scenario blocked-data --listen 127.0.0.1:2121 --data-timeout 3s
+  ftpdoctor lab --scenario no-epsv --listen [::1]:0
+
+The first line on stdout is the server's URL (ftp://127.0.0.1:PORT/); the server runs
+until SIGINT or SIGTERM. Logins: anonymous (any password), or student / lab-password.
+Files: /pub/readme.txt and /pub/1MiB.bin. The lab connects back (PORT/EPRT) only to
+loopback addresses.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ftpdoctor",
+    version,
+    about = "Diagnose FTP data connections through firewalls and NAT",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    /// Run the embedded lab FTP server with a classic misconfiguration
+    #[command(after_help = LAB_EXAMPLES)]
+    Lab(LabArgs),
+}
+
+#[derive(Debug, Args)]
+struct LabArgs {
+    /// Scenario to serve (see --list)
+    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present = "list")]
+    scenario: Option<Scenario>,
+    /// List the scenarios with one line each, then exit
+    #[arg(long, conflicts_with = "scenario")]
+    list: bool,
+    /// Address to listen on; port 0 picks a free port
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// How long the server waits for a data connection before answering 425
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    data_timeout: Duration,
+}
+
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    s.parse()
+        .map_err(|e: crate::lab::UnknownScenario| e.to_string())
+}
+
+/// What the user asked for, validated.
+#[derive(Debug)]
+pub enum Action {
+    ListScenarios,
+    Lab(LabConfig),
+}
+
+impl Cli {
+    pub fn into_action(self) -> Action {
+        match self.command {
+            CliCommand::Lab(args) => match args.scenario {
+                Some(scenario) if !args.list => {
+                    let mut config = LabConfig::new(scenario);
+                    config.listen = args.listen;
+                    config.data_timeout = args.data_timeout;
+                    Action::Lab(config)
+                }
+                _ => Action::ListScenarios,
+            },
+        }
+    }
+}
+
+/// `lab --list`: name and description, aligned.
+pub fn scenario_list() -> String {
+    let width = Scenario::ALL
+        .iter()
+        .map(|s| s.name().len())
+        .max()
+        .unwrap_or(0);
+    Scenario::ALL
+        .iter()
+        .map(|s| format!("{:<width$}  {}\n", s.name(), s.description()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn lab_flags_become_a_config() {
+        let cli = Cli::parse_from([
+            "ftpdoctor",
+            "lab",
+            "--scenario",
+            "zero-pasv",
+            "--data-timeout",
+            "2s",
+        ]);
+        match cli.into_action() {
+            Action::Lab(config) => {
+                assert_eq!(config.scenario, Scenario::ZeroPasv);
+                assert_eq!(config.data_timeout, Duration::from_secs(2));
+                assert!(config.listen.ip().is_loopback());
+                assert_eq!(config.listen.port(), 0);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn scenario_is_required_without_list() {
+        assert!(Cli::try_parse_from(["ftpdoctor", "lab"]).is_err());
+        assert!(Cli::try_parse_from(["ftpdoctor", "lab", "--list"]).is_ok());
+    }
+
+    #[test]
+    fn list_names_every_scenario() {
+        let list = scenario_list();
+        assert_eq!(list.lines().count(), Scenario::ALL.len());
+        for s in Scenario::ALL {
+            assert!(list.contains(s.name()) && list.contains(s.description()));
+        }
+    }
+}

@@ -1,1 +1,79 @@
-fn main() {}
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+use ftpdoctor::cli::{self, Action, Cli};
+use ftpdoctor::lab::{LAB_PASSWORD, LAB_USER, LabConfig, LabServer};
+
+/// Exit code when the tool itself could not run (SPEC: bad arguments, internal error).
+const EXIT_CANNOT_RUN: u8 = 2;
+
+fn main() -> ExitCode {
+    // clap prints its own errors and exits 2 for bad arguments.
+    let action = Cli::parse().into_action();
+    match run(action) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("ftpdoctor: error: {err:#}");
+            ExitCode::from(EXIT_CANNOT_RUN)
+        }
+    }
+}
+
+fn run(action: Action) -> anyhow::Result<ExitCode> {
+    match action {
+        Action::ListScenarios => {
+            print_stdout(&cli::scenario_list())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Lab(config) => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(serve_lab(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Writes to stdout and flushes; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+async fn serve_lab(config: LabConfig) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let server = LabServer::start(config)
+        .await
+        .with_context(|| format!("starting the lab server on {listen}"))?;
+    print_stdout(&format!("{}\n", server.url()))?;
+    eprintln!(
+        "ftpdoctor lab: scenario {} — {}\nlogins: anonymous (any password) or {LAB_USER} / {LAB_PASSWORD}; \
+         files under /pub; stop with Ctrl-C",
+        server.scenario(),
+        server.scenario().description()
+    );
+    if !server.addr().ip().is_loopback() {
+        eprintln!(
+            "ftpdoctor lab: warning: listening on {}, reachable beyond this machine",
+            server.addr()
+        );
+    }
+    wait_for_signal().await?;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("waiting for SIGINT")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}

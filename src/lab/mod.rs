@@ -1,1 +1,155 @@
+//! The embedded lab FTP server: a real server on tokio, serving a small in-memory tree,
+//! that misbehaves on purpose according to its [`Scenario`].
+//!
+//! Safety: the lab listens where it is told (127.0.0.1:0 by default) and connects out only
+//! for PORT/EPRT, and then only to loopback addresses; any other address gets `500`.
 
+mod dead_ports;
+pub mod fs;
+mod scenario;
+mod session;
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use dead_ports::{Blackhole, ClosedPort};
+pub use scenario::{Scenario, UnknownScenario};
+
+/// The named account besides anonymous (anonymous and ftp take any password).
+pub const LAB_USER: &str = "student";
+pub const LAB_PASSWORD: &str = "lab-password";
+
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    pub scenario: Scenario,
+    pub listen: SocketAddr,
+    /// How long the server waits for a client's passive data connection, for its own
+    /// active connect, and for a client to take the data it sends.
+    pub data_timeout: Duration,
+    /// A control connection with no command for this long is closed (vsftpd's
+    /// idle_session_timeout defaults to 300 s).
+    pub idle_timeout: Duration,
+}
+
+impl LabConfig {
+    pub fn new(scenario: Scenario) -> LabConfig {
+        LabConfig {
+            scenario,
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            data_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// What every session of one server shares.
+#[derive(Debug)]
+struct Shared {
+    config: LabConfig,
+    tree: fs::Tree,
+    /// blocked-data: the port advertised for every passive request.
+    blackhole: Option<Blackhole>,
+    /// refused-data: likewise.
+    closed: Option<ClosedPort>,
+}
+
+/// A running lab server. Dropping it stops the server and every session at once.
+#[derive(Debug)]
+pub struct LabServer {
+    addr: SocketAddr,
+    scenario: Scenario,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl LabServer {
+    /// Binds and starts serving in the background of the current tokio runtime.
+    pub async fn start(config: LabConfig) -> io::Result<LabServer> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        // Dead ports sit on the listening address so that the advertised address is right
+        // and only the port misbehaves.
+        let dead_ip = addr.ip();
+        let blackhole = match config.scenario {
+            Scenario::BlockedData => Some(Blackhole::bind(dead_ip).await?),
+            _ => None,
+        };
+        let closed = match config.scenario {
+            Scenario::RefusedData => Some(ClosedPort::bind(dead_ip)?),
+            _ => None,
+        };
+        let scenario = config.scenario;
+        let shared = Arc::new(Shared {
+            config,
+            tree: fs::Tree::default(),
+            blackhole,
+            closed,
+        });
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(accept_loop(listener, shared, stopped));
+        Ok(LabServer {
+            addr,
+            scenario,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn scenario(&self) -> Scenario {
+        self.scenario
+    }
+
+    /// `ftp://127.0.0.1:PORT/` (IPv6 addresses in brackets).
+    pub fn url(&self) -> String {
+        format!("ftp://{}/", self.addr)
+    }
+
+    /// Stops accepting, ends every session, and waits until all of it is gone.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for LabServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    // Sessions live in the set: when this task ends or is aborted, the set is dropped and
+    // every session is aborted with it, so nothing outlives the server.
+    let mut sessions = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    sessions.spawn(session::run(stream, Arc::clone(&shared)));
+                }
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+            // Reap finished sessions so the set does not grow with every connection.
+            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
+        }
+    }
+    sessions.shutdown().await;
+}

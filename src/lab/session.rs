@@ -1,0 +1,469 @@
+//! One control connection of the lab server.
+
+use std::borrow::Cow;
+use std::io;
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
+
+use super::fs::{Node, resolve};
+use super::{LAB_PASSWORD, LAB_USER, Scenario, Shared};
+use crate::proto::command::MAX_COMMAND_LEN;
+use crate::proto::passive::{format_227, format_229};
+use crate::proto::{Command, CommandError, EpsvArg, Reply};
+
+#[derive(Debug, PartialEq, Eq)]
+enum Login {
+    None,
+    /// USER accepted, PASS expected. `true` for anonymous.
+    Pending {
+        name: String,
+        anonymous: bool,
+    },
+    Done,
+}
+
+/// How the next transfer gets its data connection.
+#[derive(Debug)]
+enum DataPlan {
+    None,
+    /// PASV/EPSV: a listener of ours the client should connect to.
+    Passive(TcpListener),
+    /// PASV/EPSV pointed the client at a dead port; nothing will ever connect.
+    Unanswered,
+    /// PORT/EPRT: we connect to this (always a loopback address).
+    Active(SocketAddr),
+    /// PORT/EPRT accepted, but this server will never connect back (active-blocked).
+    ActiveNever,
+}
+
+const LISTING: &str = "Here comes the directory listing.";
+
+enum Transfer {
+    List(String),
+    Nlst(String),
+    Retr(String),
+}
+
+struct Session {
+    stream: TcpStream,
+    local: SocketAddr,
+    shared: Arc<Shared>,
+    /// Command bytes received but not yet a full line; kept here so nothing is lost
+    /// between reads.
+    buf: Vec<u8>,
+    login: Login,
+    cwd: String,
+    data: DataPlan,
+    /// After `EPSV ALL` only EPSV may set up data connections (RFC 2428 section 4).
+    epsv_all: bool,
+}
+
+/// Serves one client until QUIT, disconnect, idle timeout or an I/O error.
+pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
+    let Ok(local) = stream.local_addr() else {
+        return;
+    };
+    let mut session = Session {
+        stream,
+        // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
+        local: SocketAddr::new(local.ip().to_canonical(), local.port()),
+        shared,
+        buf: Vec::new(),
+        login: Login::None,
+        cwd: "/".to_string(),
+        data: DataPlan::None,
+        epsv_all: false,
+    };
+    // An I/O error ends the session; the client has gone or stopped reading.
+    let _ = session.serve().await;
+}
+
+enum Line {
+    Text(String),
+    TooLong,
+    Closed,
+}
+
+impl Session {
+    fn scenario(&self) -> Scenario {
+        self.shared.config.scenario
+    }
+
+    async fn serve(&mut self) -> io::Result<()> {
+        self.send(&self.banner()).await?;
+        loop {
+            let line = match timeout(self.shared.config.idle_timeout, self.read_line()).await {
+                Ok(line) => line?,
+                Err(_) => return self.send(&Reply::new(421, "Timeout.")).await,
+            };
+            let cmd = match line {
+                Line::Closed => return Ok(()),
+                Line::TooLong => {
+                    return self.send(&Reply::new(500, "Command line too long.")).await;
+                }
+                Line::Text(text) => Command::parse(&text),
+            };
+            let keep_going = match cmd {
+                Ok(cmd) => self.handle(cmd).await?,
+                Err(CommandError::Empty) => {
+                    self.send(&Reply::new(500, "Empty command.")).await?;
+                    true
+                }
+                Err(_) => {
+                    self.send(&Reply::new(501, "Syntax error in parameters or arguments."))
+                        .await?;
+                    true
+                }
+            };
+            if !keep_going {
+                return Ok(());
+            }
+        }
+    }
+
+    fn banner(&self) -> Reply {
+        match self.scenario() {
+            Scenario::MultilineBanner => Reply::multiline(
+                220,
+                &[
+                    "--------- Welcome to Pure-FTPd [privsep] [TLS] ----------",
+                    "You are user number 1 of 50 allowed.",
+                    "Local time is now 02:20. Server port: 21.",
+                    "This is an ftpdoctor lab imitating Pure-FTPd.",
+                    "IPv6 connections are also welcome on this server.",
+                    "You will be disconnected after 15 minutes of inactivity.",
+                ],
+            ),
+            _ => Reply::new(220, "ftpdoctor lab FTP server ready."),
+        }
+    }
+
+    /// One command line, bounded by [`MAX_COMMAND_LEN`].
+    async fn read_line(&mut self) -> io::Result<Line> {
+        loop {
+            if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
+                let raw: Vec<u8> = self.buf.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&raw);
+                return Ok(Line::Text(text.trim_end_matches(['\r', '\n']).to_string()));
+            }
+            if self.buf.len() > MAX_COMMAND_LEN + 2 {
+                return Ok(Line::TooLong);
+            }
+            let mut chunk = [0u8; 1024];
+            let n = self.stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(Line::Closed);
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    async fn send(&mut self, reply: &Reply) -> io::Result<()> {
+        let wire = reply.to_string();
+        match timeout(
+            self.shared.config.data_timeout,
+            self.stream.write_all(wire.as_bytes()),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(io::ErrorKind::TimedOut.into()),
+        }
+    }
+
+    /// Handles one command; `false` ends the session.
+    async fn handle(&mut self, cmd: Command) -> io::Result<bool> {
+        let open_to_all = matches!(
+            cmd,
+            Command::User(_)
+                | Command::Pass(_)
+                | Command::Syst
+                | Command::Feat
+                | Command::Noop
+                | Command::Quit
+        );
+        if !open_to_all && self.login != Login::Done && !matches!(cmd, Command::Other { .. }) {
+            self.send(&Reply::new(530, "Please login with USER and PASS."))
+                .await?;
+            return Ok(true);
+        }
+        let reply = match cmd {
+            Command::User(name) => self.user(name),
+            Command::Pass(password) => self.pass(&password),
+            Command::Syst => Reply::new(215, "UNIX Type: L8"),
+            Command::Feat => self.feat(),
+            Command::Pwd => Reply::new(257, format!("\"{}\" is the current directory", self.cwd)),
+            Command::Cwd(dir) => {
+                let path = resolve(&self.cwd, &dir);
+                if matches!(self.shared.tree.get(&path), Some(Node::Dir(_))) {
+                    self.cwd = path;
+                    Reply::new(250, "Directory successfully changed.")
+                } else {
+                    Reply::new(550, "Failed to change directory.")
+                }
+            }
+            Command::Type(_) => Reply::new(200, "Type set."),
+            Command::Pasv => self.pasv().await,
+            Command::Epsv(arg) => self.epsv(arg).await,
+            Command::Port(addr) => self.port(SocketAddr::V4(addr), "PORT"),
+            Command::Eprt(addr) => self.port(addr, "EPRT"),
+            Command::List(arg) => return self.transfer(Transfer::List(self.list_path(arg))).await,
+            Command::Nlst(arg) => return self.transfer(Transfer::Nlst(self.list_path(arg))).await,
+            Command::Retr(file) => {
+                return self
+                    .transfer(Transfer::Retr(resolve(&self.cwd, &file)))
+                    .await;
+            }
+            Command::Size(file) => match self.shared.tree.get(&resolve(&self.cwd, &file)) {
+                Some(Node::File(data)) => Reply::new(213, data.len().to_string()),
+                _ => Reply::new(550, "Could not get file size."),
+            },
+            Command::Noop => Reply::new(200, "NOOP ok."),
+            Command::Quit => {
+                self.send(&Reply::new(221, "Goodbye.")).await?;
+                return Ok(false);
+            }
+            Command::Other { .. } => Reply::new(502, "Command not implemented."),
+        };
+        self.send(&reply).await?;
+        Ok(true)
+    }
+
+    fn user(&mut self, name: String) -> Reply {
+        let anonymous = name.eq_ignore_ascii_case("anonymous") || name.eq_ignore_ascii_case("ftp");
+        if anonymous && self.scenario() == Scenario::MultilineBanner {
+            // Pure-FTPd logs anonymous users in without asking for a password.
+            self.login = Login::Done;
+            return Reply::new(230, "Anonymous user logged in");
+        }
+        self.login = Login::Pending { name, anonymous };
+        Reply::new(331, "Please specify the password.")
+    }
+
+    fn pass(&mut self, password: &str) -> Reply {
+        match std::mem::replace(&mut self.login, Login::None) {
+            Login::None => Reply::new(503, "Login with USER first."),
+            Login::Done => {
+                self.login = Login::Done;
+                Reply::new(230, "Already logged in.")
+            }
+            Login::Pending { name, anonymous } => {
+                if anonymous || (name == LAB_USER && password == LAB_PASSWORD) {
+                    self.login = Login::Done;
+                    Reply::new(230, "Login successful.")
+                } else {
+                    Reply::new(530, "Login incorrect.")
+                }
+            }
+        }
+    }
+
+    fn feat(&self) -> Reply {
+        let mut features = vec![" EPRT", " EPSV", " PASV", " SIZE", " UTF8"];
+        if self.scenario() == Scenario::NoEpsv {
+            features.retain(|f| *f != " EPSV");
+        }
+        Reply::with_raw_middle(211, "Features:", &features, "End")
+    }
+
+    /// Sets up a passive data connection; returns the port to advertise, or the reply
+    /// to send instead.
+    async fn open_passive(&mut self) -> Result<u16, Reply> {
+        if let Some(dead) = &self.shared.blackhole {
+            self.data = DataPlan::Unanswered;
+            return Ok(dead.addr().port());
+        }
+        if let Some(dead) = &self.shared.closed {
+            self.data = DataPlan::Unanswered;
+            return Ok(dead.addr().port());
+        }
+        let listener = TcpListener::bind(SocketAddr::new(self.local.ip(), 0))
+            .await
+            .map_err(|_| Reply::new(425, "Can't open passive connection."))?;
+        let port = listener
+            .local_addr()
+            .map_err(|_| Reply::new(425, "Can't open passive connection."))?
+            .port();
+        self.data = DataPlan::Passive(listener);
+        Ok(port)
+    }
+
+    async fn pasv(&mut self) -> Reply {
+        if self.epsv_all {
+            return Reply::new(503, "PASV not allowed after EPSV ALL.");
+        }
+        let IpAddr::V4(local_ip) = self.local.ip() else {
+            return Reply::new(500, "PASV is IPv4 only; use EPSV on IPv6.");
+        };
+        if self.scenario() == Scenario::GarbledPasv {
+            self.data = DataPlan::None;
+            return Reply::new(227, "Entering Passive Mode (ftp,example,com,1,2)");
+        }
+        match self.open_passive().await {
+            Ok(port) => {
+                let advertised = self.scenario().pasv_lie().unwrap_or(local_ip);
+                Reply::new(227, format_227(SocketAddrV4::new(advertised, port)))
+            }
+            Err(reply) => reply,
+        }
+    }
+
+    fn family(&self) -> u8 {
+        if self.local.is_ipv4() { 1 } else { 2 }
+    }
+
+    async fn epsv(&mut self, arg: EpsvArg) -> Reply {
+        if self.scenario() == Scenario::NoEpsv {
+            return Reply::new(502, "Command not implemented.");
+        }
+        match arg {
+            EpsvArg::All => {
+                self.epsv_all = true;
+                Reply::new(200, "EPSV ALL ok.")
+            }
+            EpsvArg::Protocol(p) if p != self.family() => Reply::new(
+                522,
+                format!("Network protocol not supported, use ({})", self.family()),
+            ),
+            _ => match self.open_passive().await {
+                Ok(port) => Reply::new(229, format_229(port)),
+                Err(reply) => reply,
+            },
+        }
+    }
+
+    fn port(&mut self, addr: SocketAddr, verb: &str) -> Reply {
+        if self.epsv_all {
+            return Reply::new(503, format!("{verb} not allowed after EPSV ALL."));
+        }
+        if self.scenario() == Scenario::PortRejected {
+            return Reply::new(500, format!("Illegal {verb} command."));
+        }
+        if verb == "EPRT" && addr.is_ipv4() != self.local.is_ipv4() {
+            return Reply::new(
+                522,
+                format!("Network protocol not supported, use ({})", self.family()),
+            );
+        }
+        // The lab's one outgoing connection: never to anything but loopback.
+        if !addr.ip().is_loopback() {
+            return Reply::new(
+                500,
+                format!(
+                    "Illegal {verb} command: this lab only connects back to loopback addresses."
+                ),
+            );
+        }
+        self.data = if self.scenario() == Scenario::ActiveBlocked {
+            DataPlan::ActiveNever
+        } else {
+            DataPlan::Active(addr)
+        };
+        match verb {
+            "EPRT" => Reply::new(200, "EPRT command successful. Consider using EPSV."),
+            _ => Reply::new(200, "PORT command successful. Consider using PASV."),
+        }
+    }
+
+    /// LIST/NLST arguments may carry `ls` flags (`LIST -la /pub`); the path is what is left.
+    fn list_path(&self, arg: Option<String>) -> String {
+        let path = arg
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .filter(|word| !word.starts_with('-'))
+            .last()
+            .unwrap_or(".")
+            .to_string();
+        resolve(&self.cwd, &path)
+    }
+
+    async fn transfer(&mut self, what: Transfer) -> io::Result<bool> {
+        let shared = Arc::clone(&self.shared);
+        let (payload, opening, done) = match &what {
+            Transfer::List(path) => (
+                shared.tree.listing(path).map(Cow::Owned),
+                LISTING.to_string(),
+                "Directory send OK.",
+            ),
+            Transfer::Nlst(path) => (
+                shared.tree.names(path).map(Cow::Owned),
+                LISTING.to_string(),
+                "Directory send OK.",
+            ),
+            Transfer::Retr(path) => match shared.tree.get(path) {
+                Some(Node::File(data)) => (
+                    Some(Cow::Borrowed(data.as_slice())),
+                    format!(
+                        "Opening BINARY mode data connection for {path} ({} bytes).",
+                        data.len()
+                    ),
+                    "Transfer complete.",
+                ),
+                _ => (None, String::new(), ""),
+            },
+        };
+        let plan = std::mem::replace(&mut self.data, DataPlan::None);
+        let Some(payload) = payload else {
+            self.send(&Reply::new(550, "Failed to open file.")).await?;
+            return Ok(true);
+        };
+        let Some(mut data) = self.connect_data(plan).await? else {
+            return Ok(true);
+        };
+        let opening = match self.scenario() {
+            Scenario::MultilineBanner => {
+                Reply::new(125, "Data connection already open. Transfer starting.")
+            }
+            _ => Reply::new(150, opening),
+        };
+        self.send(&opening).await?;
+        let sent = timeout(self.shared.config.data_timeout, async {
+            data.write_all(&payload).await?;
+            data.shutdown().await
+        })
+        .await;
+        drop(data);
+        let closing = match sent {
+            Ok(Ok(())) => Reply::new(226, done),
+            _ => Reply::new(426, "Failure writing network stream."),
+        };
+        self.send(&closing).await?;
+        Ok(true)
+    }
+
+    /// The data connection for a transfer, or `None` after the 425 that says why not.
+    async fn connect_data(&mut self, plan: DataPlan) -> io::Result<Option<TcpStream>> {
+        let wait = self.shared.config.data_timeout;
+        let stream = match plan {
+            DataPlan::None => {
+                self.send(&Reply::new(425, "Use PORT or PASV first."))
+                    .await?;
+                return Ok(None);
+            }
+            DataPlan::Passive(listener) => timeout(wait, listener.accept())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .map(|(s, _)| s),
+            DataPlan::Active(addr) => timeout(wait, TcpStream::connect(addr))
+                .await
+                .ok()
+                .and_then(Result::ok),
+            // As a real server would: wait out its own timeout, then give up.
+            DataPlan::Unanswered | DataPlan::ActiveNever => {
+                tokio::time::sleep(wait).await;
+                None
+            }
+        };
+        if stream.is_none() {
+            self.send(&Reply::new(425, "Failed to establish connection."))
+                .await?;
+        }
+        Ok(stream)
+    }
+}
