@@ -375,8 +375,7 @@ impl Session {
             .as_deref()
             .unwrap_or("")
             .split_whitespace()
-            .filter(|word| !word.starts_with('-'))
-            .last()
+            .rfind(|word| !word.starts_with('-'))
             .unwrap_or(".")
             .to_string();
         resolve(&self.cwd, &path)

@@ -53,22 +53,19 @@ fn expect_code(reply: &Reply, expected: u16) -> Result<(), AddressError> {
 /// expect parentheses. We take the first run of six comma-separated numbers.
 pub fn parse_227_text(text: &str) -> Result<SocketAddrV4, AddressError> {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
+    for i in 0..bytes.len() {
         let starts_number = bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit());
-        if starts_number {
-            if let Some(numbers) = six_numbers(bytes, i) {
-                let negative =
-                    (i > 0 && bytes[i - 1] == b'-') || numbers.iter().any(|n| n.starts_with('-'));
-                if negative {
-                    return Err(AddressError::Negative {
-                        text: text.to_string(),
-                    });
-                }
-                return sockaddr_from_six(&numbers);
-            }
+        let Some(numbers) = starts_number.then(|| six_numbers(bytes, i)).flatten() else {
+            continue;
+        };
+        let negative =
+            (i > 0 && bytes[i - 1] == b'-') || numbers.iter().any(|n| n.starts_with('-'));
+        if negative {
+            return Err(AddressError::Negative {
+                text: text.to_string(),
+            });
         }
-        i += 1;
+        return sockaddr_from_six(&numbers);
     }
     Err(AddressError::NotFound {
         text: text.to_string(),
