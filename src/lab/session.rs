@@ -55,6 +55,8 @@ struct Session {
     /// Command bytes received but not yet a full line; kept here so nothing is lost
     /// between reads.
     buf: Vec<u8>,
+    /// The rest of an over-long command line is being thrown away.
+    skipping: bool,
     login: Login,
     cwd: String,
     data: DataPlan,
@@ -73,6 +75,7 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
         local: SocketAddr::new(local.ip().to_canonical(), local.port()),
         shared,
         buf: Vec::new(),
+        skipping: false,
         login: Login::None,
         cwd: "/".to_string(),
         data: DataPlan::None,
@@ -103,7 +106,11 @@ impl Session {
             let cmd = match line {
                 Line::Closed => return Ok(()),
                 Line::TooLong => {
-                    return self.send(&Reply::new(500, "Command line too long.")).await;
+                    // Answer and go on: closing with unread input would send an RST
+                    // that can destroy the reply before the client reads it.
+                    self.send(&Reply::new(500, "Command line too long."))
+                        .await?;
+                    continue;
                 }
                 Line::Text(text) => Command::parse(&text),
             };
@@ -142,15 +149,23 @@ impl Session {
         }
     }
 
-    /// One command line, bounded by [`MAX_COMMAND_LEN`].
+    /// One command line, bounded by [`MAX_COMMAND_LEN`]; a longer one is reported once
+    /// and skipped up to its line end.
     async fn read_line(&mut self) -> io::Result<Line> {
         loop {
             if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
                 let raw: Vec<u8> = self.buf.drain(..=end).collect();
+                if std::mem::take(&mut self.skipping) {
+                    continue;
+                }
                 let text = String::from_utf8_lossy(&raw);
                 return Ok(Line::Text(text.trim_end_matches(['\r', '\n']).to_string()));
             }
-            if self.buf.len() > MAX_COMMAND_LEN + 2 {
+            if self.skipping {
+                self.buf.clear();
+            } else if self.buf.len() > MAX_COMMAND_LEN + 2 {
+                self.buf.clear();
+                self.skipping = true;
                 return Ok(Line::TooLong);
             }
             let mut chunk = [0u8; 1024];

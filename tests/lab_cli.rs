@@ -1,0 +1,183 @@
+//! Black-box: the built binary's `lab` subcommand.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{RawFtp, STEP, dial, epsv_port, read_all};
+use ftpdoctor::lab::Scenario;
+use ftpdoctor::lab::fs::README_TEXT;
+
+fn ftpdoctor() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+}
+
+/// Runs to completion and shows the command, stdout and stderr if an assertion fails.
+fn run(args: &[&str]) -> (Output, String) {
+    let output = ftpdoctor()
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));
+    let shown = format!(
+        "ftpdoctor {}\nstatus: {}\nstdout:\n{}\nstderr:\n{}",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, shown)
+}
+
+/// A running `ftpdoctor lab`, killed when dropped.
+struct LabProcess {
+    child: Child,
+    url: String,
+}
+
+impl LabProcess {
+    fn spawn(args: &[&str]) -> LabProcess {
+        let mut child = ftpdoctor()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning ftpdoctor: {e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        // Read the first line on a thread so a silent child fails the test, not hangs it.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).take(4096).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let url = rx
+            .recv_timeout(STEP)
+            .unwrap_or_else(|_| panic!("no first line within {STEP:?}"));
+        LabProcess {
+            child,
+            url: url.trim_end().to_string(),
+        }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        let hostport = self
+            .url
+            .strip_prefix("ftp://")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("not an ftp:// URL: {:?}", self.url));
+        hostport
+            .parse()
+            .unwrap_or_else(|e| panic!("{hostport:?}: {e}"))
+    }
+
+    /// Sends SIGTERM and waits (bounded) for the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(killed.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let started = Instant::now();
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return status,
+                Ok(None) if started.elapsed() < STEP => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                other => panic!("lab did not exit after SIGTERM: {other:?}"),
+            }
+        }
+    }
+}
+
+impl Drop for LabProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn lab_binary_prints_its_url_first_and_serves_a_file() {
+    let lab = LabProcess::spawn(&["lab", "--scenario", "healthy"]);
+    assert!(
+        lab.url.starts_with("ftp://127.0.0.1:") && lab.url.ends_with('/'),
+        "{}",
+        lab.url
+    );
+    let addr = lab.addr();
+    assert_ne!(addr.port(), 0);
+    let mut ftp = RawFtp::login(addr).await;
+    let data = dial(SocketAddr::new(
+        addr.ip(),
+        epsv_port(&ftp.cmd("EPSV").await[0]),
+    ))
+    .await;
+    ftp.send("RETR /pub/readme.txt").await;
+    assert!(ftp.reply().await[0].starts_with("150 "));
+    assert_eq!(read_all(data, 1 << 20).await, README_TEXT.as_bytes());
+    assert_eq!(ftp.reply().await, ["226 Transfer complete."]);
+    assert_eq!(ftp.cmd("QUIT").await, ["221 Goodbye."]);
+    let status = lab.terminate();
+    assert!(status.success(), "exit after SIGTERM: {status}");
+}
+
+#[test]
+fn lab_list_names_every_scenario_with_a_description() {
+    let (output, shown) = run(&["lab", "--list"]);
+    assert!(output.status.success(), "{shown}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), Scenario::ALL.len(), "{shown}");
+    for scenario in Scenario::ALL {
+        let line = stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(scenario.name()));
+        assert!(
+            line.is_some_and(|l| l.contains(scenario.description())),
+            "{scenario}: {shown}"
+        );
+    }
+}
+
+#[test]
+fn unknown_scenario_is_exit_2_listing_the_valid_ones() {
+    let (output, shown) = run(&["lab", "--scenario", "no-such-thing"]);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no-such-thing"), "{shown}");
+    for scenario in Scenario::ALL {
+        assert!(
+            stderr.contains(scenario.name()),
+            "{scenario} missing: {shown}"
+        );
+    }
+}
+
+#[test]
+fn help_texts_carry_examples() {
+    for args in [&["--help"][..], &["lab", "--help"][..]] {
+        let (output, shown) = run(args);
+        assert!(output.status.success(), "{shown}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("Examples:"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn listen_address_in_use_is_a_clear_error_exit_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let addr = taken
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    let (output, shown) = run(&["lab", "--scenario", "healthy", "--listen", &addr]);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&addr),
+        "{shown}"
+    );
+}
