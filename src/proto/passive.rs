@@ -51,6 +51,14 @@ fn expect_code(reply: &Reply, expected: u16) -> Result<(), AddressError> {
 
 /// RFC 1123 4.1.2.6: a client should scan the 227 text for the six numbers rather than
 /// expect parentheses. We take the first run of six comma-separated numbers.
+///
+/// ```
+/// use ftpdoctor::proto::passive::parse_227_text;
+///
+/// let addr = parse_227_text("Entering Passive Mode (10,77,0,2,195,82).").unwrap();
+/// assert_eq!(addr.to_string(), "10.77.0.2:50002");
+/// assert!(parse_227_text("Entering Passive Mode (10,77,0,256,195,82).").is_err());
+/// ```
 pub fn parse_227_text(text: &str) -> Result<SocketAddrV4, AddressError> {
     let bytes = text.as_bytes();
     for i in 0..bytes.len() {
@@ -136,6 +144,13 @@ fn sockaddr_from_six<S: AsRef<str>>(numbers: &[S]) -> Result<SocketAddrV4, Addre
 }
 
 /// The port in a 229 text. Parentheses are optional (lftp tolerates their absence).
+///
+/// ```
+/// use ftpdoctor::proto::passive::parse_229_text;
+///
+/// assert_eq!(parse_229_text("Entering Extended Passive Mode (|||50010|)."), Ok(50010));
+/// assert_eq!(parse_229_text("Entering Extended Passive Mode (!!!50010!)"), Ok(50010));
+/// ```
 pub fn parse_229_text(text: &str) -> Result<u16, AddressError> {
     let bytes = text.as_bytes();
     let is_delim = |b: u8| (33..=126).contains(&b) && !b.is_ascii_digit();

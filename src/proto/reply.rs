@@ -122,6 +122,17 @@ pub enum ReplyError {
 
 /// Turns a byte stream into replies. Holds partial input between calls, so a caller can
 /// feed whatever a read returned, and a read cancelled by a timeout loses nothing.
+///
+/// ```
+/// use ftpdoctor::proto::ReplyParser;
+///
+/// let mut parser = ReplyParser::new();
+/// parser.feed(b"220-Welcome\r\n220 rea");
+/// assert_eq!(parser.next_reply(), Ok(None)); // not complete yet
+/// parser.feed(b"dy\r\n");
+/// let reply = parser.next_reply().unwrap().unwrap();
+/// assert_eq!((reply.code, reply.text().as_str()), (220, "Welcome\nready"));
+/// ```
 #[derive(Debug, Default)]
 pub struct ReplyParser {
     /// Bytes of the current, unfinished line.
