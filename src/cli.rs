@@ -10,6 +10,7 @@ use crate::lab::{LabConfig, Scenario};
 
 const EXAMPLES: &str = "\
 Examples:
+  ftpdoctor demo                               every lab scenario, and what a client sees
   ftpdoctor lab --list                         the lab's misconfiguration scenarios
   ftpdoctor lab --scenario private-pasv        serve one on 127.0.0.1 (address on stdout)
   curl --disable-epsv ftp://127.0.0.1:PORT/pub/ see what a client makes of it";
@@ -38,8 +39,21 @@ pub struct Cli {
     command: CliCommand,
 }
 
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  ftpdoctor demo
+  ftpdoctor demo --timeout 500ms
+
+Starts every lab scenario on 127.0.0.1 and walks a plain client through EPSV, PASV, EPRT
+and PORT against each, printing the replies and what each data connection did. Nothing
+outside loopback is ever dialled: an advertised address that is not the control peer is
+shown, not used.";
+
 #[derive(Debug, Subcommand)]
 enum CliCommand {
+    /// Start every lab scenario on loopback and show what a client sees in each mode
+    #[command(after_help = DEMO_EXAMPLES)]
+    Demo(DemoArgs),
     /// Run the embedded lab FTP server with a classic misconfiguration
     #[command(after_help = LAB_EXAMPLES)]
     Lab(LabArgs),
@@ -61,6 +75,13 @@ struct LabArgs {
     data_timeout: Duration,
 }
 
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Wait for each step (connect, reply, data connection)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    timeout: Duration,
+}
+
 fn parse_scenario(s: &str) -> Result<Scenario, String> {
     s.parse()
         .map_err(|e: crate::lab::UnknownScenario| e.to_string())
@@ -69,6 +90,7 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 /// What the user asked for, validated.
 #[derive(Debug)]
 pub enum Action {
+    Demo { step_timeout: Duration },
     ListScenarios,
     Lab(LabConfig),
 }
@@ -76,6 +98,9 @@ pub enum Action {
 impl Cli {
     pub fn into_action(self) -> Action {
         match self.command {
+            CliCommand::Demo(args) => Action::Demo {
+                step_timeout: args.timeout,
+            },
             CliCommand::Lab(args) => match args.scenario {
                 Some(scenario) if !args.list => {
                     let mut config = LabConfig::new(scenario);

@@ -2,11 +2,16 @@
 //!
 //! # Layout
 //! - [`proto`]: the FTP protocol without I/O — reply parser, commands, 227/229/PORT/EPRT.
+//! - [`net`]: the client's sockets — control connection, data dials and accepts.
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios.
+//! - [`demo`]: every lab scenario, walked through by a plain client.
 //! - [`cli`]: command-line flags, validated into configuration.
 //!
-//! Dependencies point one way: `proto` needs only std; `lab` uses `proto`.
+//! Dependencies point one way: `proto` needs only std; `net` and `lab` use `proto`;
+//! `demo` uses `lab`, `net` and `proto`.
 
 pub mod cli;
+pub mod demo;
 pub mod lab;
+pub mod net;
 pub mod proto;

@@ -29,11 +29,21 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Action::Lab(config) => {
-            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(serve_lab(config))?;
+            runtime()?.block_on(serve_lab(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Demo { step_timeout } => {
+            let text = runtime()?
+                .block_on(ftpdoctor::demo::run(step_timeout))
+                .context("starting the lab servers")?;
+            print_stdout(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new().context("starting the async runtime")
 }
 
 /// Writes to stdout and flushes; a closed pipe (`| head`) is not an error.

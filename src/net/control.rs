@@ -1,0 +1,128 @@
+//! The client side of an FTP control connection, generic over the byte stream so that a
+//! TLS stream can take the place of TCP. Every read is bounded by the reply parser's
+//! limits and every step by a timeout.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::timeout;
+
+use crate::proto::{Command, Reply, ReplyError, ReplyParser};
+
+/// Bytes asked of the stream per read. Replies are small; this only sets how many reads
+/// a long multi-line reply takes.
+const READ_CHUNK: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("no reply within {after:?} (waiting for the reply to {waiting_for})")]
+    Timeout {
+        waiting_for: String,
+        after: Duration,
+    },
+    #[error("server closed the connection{}", if *.mid_reply { " in the middle of a reply" } else { "" })]
+    Closed { mid_reply: bool },
+    #[error("sending {command} timed out after {after:?}")]
+    SendTimeout { command: String, after: Duration },
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+    #[error("bad reply: {0}")]
+    Reply(#[from] ReplyError),
+}
+
+/// Who said a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speaker {
+    Client,
+    Server,
+}
+
+/// One line of the control-channel conversation; PASS is already masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptLine {
+    pub speaker: Speaker,
+    pub text: String,
+}
+
+pub struct ControlConn<S> {
+    stream: S,
+    /// Lives with the connection, so a read cut short by a timeout loses no bytes.
+    parser: ReplyParser,
+    step_timeout: Duration,
+    transcript: Vec<TranscriptLine>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
+    pub fn new(stream: S, step_timeout: Duration) -> ControlConn<S> {
+        ControlConn {
+            stream,
+            parser: ReplyParser::new(),
+            step_timeout,
+            transcript: Vec::new(),
+        }
+    }
+
+    /// The next complete reply; `waiting_for` names the step for a timeout error.
+    pub async fn read_reply(&mut self, waiting_for: &str) -> Result<Reply, ControlError> {
+        let after = self.step_timeout;
+        match timeout(after, self.read_reply_unbounded()).await {
+            Ok(result) => result,
+            Err(_) => Err(ControlError::Timeout {
+                waiting_for: waiting_for.to_string(),
+                after,
+            }),
+        }
+    }
+
+    async fn read_reply_unbounded(&mut self) -> Result<Reply, ControlError> {
+        let mut chunk = [0u8; READ_CHUNK];
+        loop {
+            if let Some(reply) = self.parser.next_reply()? {
+                self.transcript
+                    .extend(reply.lines.iter().map(|line| TranscriptLine {
+                        speaker: Speaker::Server,
+                        text: line.clone(),
+                    }));
+                return Ok(reply);
+            }
+            let n = self.stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Err(ControlError::Closed {
+                    mid_reply: self.parser.has_partial_input(),
+                });
+            }
+            self.parser.feed(&chunk[..n]);
+        }
+    }
+
+    /// Sends a command and reads its reply. A 1yz preliminary reply is returned as is;
+    /// the caller reads the completion reply that follows.
+    pub async fn command(&mut self, cmd: &Command) -> Result<Reply, ControlError> {
+        self.send(cmd).await?;
+        self.read_reply(cmd.verb()).await
+    }
+
+    pub async fn send(&mut self, cmd: &Command) -> Result<(), ControlError> {
+        self.transcript.push(TranscriptLine {
+            speaker: Speaker::Client,
+            text: cmd.redacted(),
+        });
+        let after = self.step_timeout;
+        match timeout(after, self.stream.write_all(&cmd.to_wire())).await {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(ControlError::SendTimeout {
+                command: cmd.verb().to_string(),
+                after,
+            }),
+        }
+    }
+
+    pub fn transcript(&self) -> &[TranscriptLine] {
+        &self.transcript
+    }
+
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+}

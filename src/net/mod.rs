@@ -1,0 +1,5 @@
+//! Sockets: the control connection (generic over the stream, so TLS can slot in) and
+//! data-connection dials and accepts. Uses `proto` for everything on the wire.
+
+pub mod control;
+pub mod dial;

@@ -1,0 +1,116 @@
+//! The client control connection against servers that misbehave at the byte level.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+
+use ftpdoctor::net::control::{ControlConn, ControlError, Speaker};
+use ftpdoctor::proto::{Command, ReplyError};
+
+const STEP: Duration = Duration::from_millis(300);
+
+/// A one-shot server on loopback that writes `script` and then holds the connection
+/// open (or closes it when `close` is set); returns a connected client.
+async fn scripted(script: &'static [u8], close: bool) -> ControlConn<TcpStream> {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        if let Ok((mut stream, _)) = listener.accept().await {
+            let _ = stream.write_all(script).await;
+            if !close {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            }
+        }
+    });
+    let stream = TcpStream::connect(addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    ControlConn::new(stream, STEP)
+}
+
+#[tokio::test]
+async fn banner_never_sent_is_a_timeout_naming_the_step() {
+    let mut ctl = scripted(b"", false).await;
+    let started = Instant::now();
+    match ctl.read_reply("the banner").await {
+        Err(ControlError::Timeout { waiting_for, after }) => {
+            assert_eq!(waiting_for, "the banner");
+            assert_eq!(after, STEP);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed() >= STEP);
+}
+
+#[tokio::test]
+async fn reply_cut_short_by_close_says_mid_reply() {
+    let mut ctl = scripted(b"220-Welcome\r\n220-still", true).await;
+    assert!(matches!(
+        ctl.read_reply("the banner").await,
+        Err(ControlError::Closed { mid_reply: true })
+    ));
+}
+
+#[tokio::test]
+async fn close_between_replies_is_not_mid_reply() {
+    let mut ctl = scripted(b"220 hi\r\n", true).await;
+    assert_eq!(
+        ctl.read_reply("the banner").await.map(|r| r.code).ok(),
+        Some(220)
+    );
+    assert!(matches!(
+        ctl.read_reply("USER").await,
+        Err(ControlError::Closed { mid_reply: false })
+    ));
+}
+
+#[tokio::test]
+async fn two_replies_in_one_segment_are_both_kept() {
+    let mut ctl = scripted(b"220 hi\r\n331 pass please\r\n", false).await;
+    assert_eq!(
+        ctl.read_reply("the banner").await.map(|r| r.code).ok(),
+        Some(220)
+    );
+    assert_eq!(
+        ctl.command(&Command::User("ftp".into()))
+            .await
+            .map(|r| r.code)
+            .ok(),
+        Some(331)
+    );
+}
+
+#[tokio::test]
+async fn garbage_instead_of_a_reply_is_an_error_value() {
+    let mut ctl = scripted(b"SSH-2.0-OpenSSH_9.2\r\n", false).await;
+    assert!(matches!(
+        ctl.read_reply("the banner").await,
+        Err(ControlError::Reply(ReplyError::Malformed { .. }))
+    ));
+}
+
+#[tokio::test]
+async fn transcript_masks_the_password() {
+    let mut ctl = scripted(b"220 hi\r\n331 pass please\r\n230 ok\r\n", false).await;
+    let _ = ctl.read_reply("the banner").await;
+    let _ = ctl.command(&Command::User("student".into())).await;
+    let _ = ctl.command(&Command::Pass("lab-password".into())).await;
+    let lines: Vec<_> = ctl
+        .transcript()
+        .iter()
+        .map(|l| (l.speaker, l.text.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (Speaker::Server, "220 hi"),
+            (Speaker::Client, "USER student"),
+            (Speaker::Server, "331 pass please"),
+            (Speaker::Client, "PASS ****"),
+            (Speaker::Server, "230 ok"),
+        ]
+    );
+}
