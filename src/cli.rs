@@ -25,7 +25,7 @@ Examples:
 The first line on stdout is the server's URL (ftp://127.0.0.1:PORT/); the server runs
 until SIGINT or SIGTERM. Logins: anonymous (any password), or student / lab-password.
 Files: /pub/readme.txt and /pub/1MiB.bin. The lab connects back (PORT/EPRT) only to
-loopback addresses.";
+the client's own loopback address.";
 
 #[derive(Debug, Parser)]
 #[command(

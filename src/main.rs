@@ -57,6 +57,8 @@ fn print_stdout(text: &str) -> io::Result<()> {
 
 async fn serve_lab(config: LabConfig) -> anyhow::Result<()> {
     let listen = config.listen;
+    // Handlers first: a caller may signal as soon as it has read the URL.
+    let signals = Signals::install()?;
     let server = LabServer::start(config)
         .await
         .with_context(|| format!("starting the lab server on {listen}"))?;
@@ -73,17 +75,30 @@ async fn serve_lab(config: LabConfig) -> anyhow::Result<()> {
             server.addr()
         );
     }
-    wait_for_signal().await?;
+    signals.wait().await;
     server.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.context("waiting for SIGINT")?,
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, listened for from the moment of `install`.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+            terminate: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+        })
     }
-    Ok(())
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::process::Command;
 use ftpdoctor::lab::Scenario;
 
 /// The section of the demo's output for one scenario.
-fn section<'a>(stdout: &'a str, scenario: Scenario) -> &'a str {
+fn section(stdout: &str, scenario: Scenario) -> &str {
     let heading = format!("== {}: ", scenario.name());
     let start = stdout
         .find(&heading)

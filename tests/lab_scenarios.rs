@@ -207,26 +207,31 @@ async fn healthy_port_and_eprt_connect_back_to_loopback() {
 }
 
 #[tokio::test]
-async fn port_and_eprt_to_non_loopback_are_refused_with_500() {
+async fn port_and_eprt_to_other_than_the_clients_loopback_address_are_refused() {
     let lab = start(Scenario::Healthy).await;
     let mut ftp = RawFtp::login(lab.addr()).await;
-    assert_eq!(
-        ftp.cmd("PORT 10,0,0,1,4,1").await,
-        ["500 Illegal PORT command: this lab only connects back to loopback addresses."]
-    );
-    assert_eq!(
-        ftp.cmd("EPRT |1|198.51.100.7|1025|").await,
-        ["500 Illegal EPRT command: this lab only connects back to loopback addresses."]
-    );
+    let refused = |verb: &str| {
+        vec![format!(
+            "500 Illegal {verb} command: this lab only connects back to the client's own loopback address."
+        )]
+    };
+    assert_eq!(ftp.cmd("PORT 10,0,0,1,4,1").await, refused("PORT"));
+    assert_eq!(ftp.cmd("EPRT |1|198.51.100.7|1025|").await, refused("EPRT"));
+    // Loopback, but not the client's address: no bouncing to other local addresses.
+    assert_eq!(ftp.cmd("PORT 127,0,0,2,4,1").await, refused("PORT"));
     assert_eq!(
         ftp.cmd("EPRT |2|::1|1025|").await,
+        ["522 Network protocol not supported, use (1)"]
+    );
+    assert_eq!(
+        ftp.cmd("EPRT |3|127.0.0.1|1025|").await,
         ["522 Network protocol not supported, use (1)"]
     );
     assert_eq!(
         ftp.cmd("PORT 1,2,3").await,
         ["501 Syntax error in parameters or arguments."]
     );
-    // The refused PORT left no data plan behind.
+    // The refused PORTs left no data plan behind.
     assert_eq!(ftp.cmd("LIST").await, ["425 Use PORT or PASV first."]);
 }
 
@@ -536,12 +541,7 @@ async fn lab_on_ipv6_loopback_serves_epsv_and_refuses_pasv() {
     config.listen = "[::1]:0".parse().unwrap_or_else(|e| panic!("{e}"));
     let lab = match ftpdoctor::lab::LabServer::start(config).await {
         Ok(lab) => lab,
-        // A machine without IPv6 loopback cannot run this test; say so rather than pass silently.
-        Err(e) if e.kind() == ErrorKind::AddrNotAvailable => {
-            eprintln!("skipping: no ::1 here ({e})");
-            return;
-        }
-        Err(e) => panic!("{e}"),
+        Err(e) => panic!("the lab must serve on ::1 (IPv6 loopback): {e}"),
     };
     assert!(lab.url().starts_with("ftp://[::1]:"), "{}", lab.url());
     let mut ftp = RawFtp::login(lab.addr()).await;
@@ -557,4 +557,46 @@ async fn lab_on_ipv6_loopback_serves_epsv_and_refuses_pasv() {
     let data = dial(SocketAddr::new("::1".parse().unwrap_or(LOOPBACK), port)).await;
     let (_, bytes, _) = transfer(&mut ftp, data, "RETR /pub/readme.txt").await;
     assert_eq!(bytes, README_TEXT.as_bytes());
+}
+
+#[tokio::test]
+async fn idle_control_connection_gets_421_and_is_closed() {
+    let mut config = ftpdoctor::lab::LabConfig::new(Scenario::Healthy);
+    config.idle_timeout = Duration::from_millis(300);
+    let lab = ftpdoctor::lab::LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mut ftp, _) = RawFtp::connect(lab.addr()).await;
+    let started = Instant::now();
+    assert_eq!(ftp.reply().await, ["421 Timeout."]);
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    ftp.expect_closed().await;
+}
+
+#[tokio::test]
+async fn sessions_over_the_cap_get_421_too_many_connections() {
+    let mut config = ftpdoctor::lab::LabConfig::new(Scenario::Healthy);
+    config.max_sessions = 2;
+    let lab = ftpdoctor::lab::LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (mut first, _) = RawFtp::connect(lab.addr()).await;
+    let (_second, _) = RawFtp::connect(lab.addr()).await;
+    let (mut third, banner) = RawFtp::connect(lab.addr()).await;
+    assert_eq!(
+        banner,
+        ["421 Too many connections (2 max); try again later."]
+    );
+    third.expect_closed().await;
+    // A slot frees when a session ends.
+    assert_eq!(first.cmd("QUIT").await, ["221 Goodbye."]);
+    first.expect_closed().await;
+    for attempt in 0.. {
+        let (_ftp, banner) = RawFtp::connect(lab.addr()).await;
+        if banner[0].starts_with("220 ") {
+            break;
+        }
+        assert!(attempt < 40, "the slot never freed: {banner:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }

@@ -11,9 +11,13 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 /// handshake completes in microseconds; a dropped SYN is retried only after a second.
 const FILL_CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
 
-/// Filler connections tried before giving up. Linux queues backlog + 1 connections, so
-/// with a backlog of 0 the second connect already goes unanswered.
-const MAX_FILLERS: usize = 8;
+/// Connects tried before giving up. Linux queues backlog + 1 connections, so with a
+/// backlog of 0 the second connect already goes unanswered.
+const MAX_ATTEMPTS: usize = 10;
+
+/// Unanswered connects in a row that prove the queue full: one alone could be a slow
+/// machine rather than a dropped SYN.
+const UNANSWERED_TO_CONFIRM: usize = 2;
 
 fn new_socket(ip: IpAddr) -> io::Result<TcpSocket> {
     match ip {
@@ -52,22 +56,29 @@ impl Blackhole {
         let listener = socket.listen(0)?;
         let addr = dialable(listener.local_addr()?);
         let mut fillers = Vec::new();
-        for _ in 0..MAX_FILLERS {
+        let mut unanswered = 0;
+        for _ in 0..MAX_ATTEMPTS {
             match tokio::time::timeout(FILL_CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => fillers.push(stream),
+                Ok(Ok(stream)) => {
+                    fillers.push(stream);
+                    unanswered = 0;
+                }
                 Ok(Err(e)) => return Err(e),
-                // A SYN went unanswered: the queue is full, and stays full since nothing accepts.
+                // SYNs go unanswered: the queue is full, and stays full since nothing accepts.
                 Err(_) => {
-                    return Ok(Blackhole {
-                        addr,
-                        _listener: listener,
-                        _fillers: fillers,
-                    });
+                    unanswered += 1;
+                    if unanswered == UNANSWERED_TO_CONFIRM {
+                        return Ok(Blackhole {
+                            addr,
+                            _listener: listener,
+                            _fillers: fillers,
+                        });
+                    }
                 }
             }
         }
         Err(io::Error::other(format!(
-            "accept queue of {addr} still took connections after {MAX_FILLERS} fillers"
+            "accept queue of {addr} still took connections after {MAX_ATTEMPTS} attempts"
         )))
     }
 

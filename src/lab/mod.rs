@@ -2,7 +2,7 @@
 //! that misbehaves on purpose according to its [`Scenario`].
 //!
 //! Safety: the lab listens where it is told (127.0.0.1:0 by default) and connects out only
-//! for PORT/EPRT, and then only to loopback addresses; any other address gets `500`.
+//! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`.
 
 mod dead_ports;
 pub mod fs;
@@ -35,7 +35,15 @@ pub struct LabConfig {
     /// A control connection with no command for this long is closed (vsftpd's
     /// idle_session_timeout defaults to 300 s).
     pub idle_timeout: Duration,
+    /// Sessions served at once; more are answered `421` and closed, as real servers do
+    /// (vsftpd max_clients, Pure-FTPd -c).
+    pub max_sessions: usize,
 }
+
+/// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
+/// (the probe opens one connection per mode); the cap keeps a runaway client loop from
+/// exhausting file descriptors.
+pub const MAX_SESSIONS: usize = 64;
 
 impl LabConfig {
     pub fn new(scenario: Scenario) -> LabConfig {
@@ -44,6 +52,7 @@ impl LabConfig {
             listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             data_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(300),
+            max_sessions: MAX_SESSIONS,
         }
     }
 }
@@ -141,6 +150,10 @@ async fn accept_loop(
         tokio::select! {
             _ = &mut stopped => break,
             accepted = listener.accept() => match accepted {
+                // Count only live sessions: reap the finished ones first.
+                Ok((stream, _peer)) if live(&mut sessions) >= shared.config.max_sessions => {
+                    refuse_busy(stream, shared.config.max_sessions).await;
+                }
                 Ok((stream, _peer)) => {
                     sessions.spawn(session::run(stream, Arc::clone(&shared)));
                 }
@@ -152,4 +165,26 @@ async fn accept_loop(
         }
     }
     sessions.shutdown().await;
+}
+
+fn live(sessions: &mut JoinSet<()>) -> usize {
+    while sessions.try_join_next().is_some() {}
+    sessions.len()
+}
+
+/// How long the accept loop spends telling an extra client it is not welcome. The
+/// socket is fresh, so the write goes straight into an empty send buffer.
+const BUSY_REPLY_TIMEOUT: Duration = Duration::from_millis(100);
+
+async fn refuse_busy(mut stream: tokio::net::TcpStream, max: usize) {
+    use tokio::io::AsyncWriteExt;
+    let reply = crate::proto::Reply::new(
+        421,
+        format!("Too many connections ({max} max); try again later."),
+    );
+    let _ = tokio::time::timeout(
+        BUSY_REPLY_TIMEOUT,
+        stream.write_all(reply.to_string().as_bytes()),
+    )
+    .await;
 }

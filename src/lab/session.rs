@@ -42,6 +42,21 @@ enum DataPlan {
 
 const LISTING: &str = "Here comes the directory listing.";
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ActiveVerb {
+    Port,
+    Eprt,
+}
+
+impl ActiveVerb {
+    fn name(self) -> &'static str {
+        match self {
+            ActiveVerb::Port => "PORT",
+            ActiveVerb::Eprt => "EPRT",
+        }
+    }
+}
+
 enum Transfer {
     List(String),
     Nlst(String),
@@ -51,6 +66,7 @@ enum Transfer {
 struct Session {
     stream: TcpStream,
     local: SocketAddr,
+    peer: SocketAddr,
     shared: Arc<Shared>,
     /// Command bytes received but not yet a full line; kept here so nothing is lost
     /// between reads.
@@ -66,13 +82,15 @@ struct Session {
 
 /// Serves one client until QUIT, disconnect, idle timeout or an I/O error.
 pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
-    let Ok(local) = stream.local_addr() else {
+    let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
         return;
     };
+    // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
+    let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
     let mut session = Session {
         stream,
-        // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
-        local: SocketAddr::new(local.ip().to_canonical(), local.port()),
+        local: canonical(local),
+        peer: canonical(peer),
         shared,
         buf: Vec::new(),
         skipping: false,
@@ -118,6 +136,10 @@ impl Session {
                 Ok(cmd) => self.handle(cmd).await?,
                 Err(CommandError::Empty) => {
                     self.send(&Reply::new(500, "Empty command.")).await?;
+                    true
+                }
+                Err(CommandError::UnsupportedProtocol { .. }) => {
+                    self.send(&self.unsupported_protocol()).await?;
                     true
                 }
                 Err(_) => {
@@ -208,7 +230,7 @@ impl Session {
         }
         let reply = match cmd {
             Command::User(name) => self.user(name),
-            Command::Pass(password) => self.pass(&password),
+            Command::Pass(password) => self.pass(password.expose()),
             Command::Syst => Reply::new(215, "UNIX Type: L8"),
             Command::Feat => self.feat(),
             Command::Pwd => Reply::new(257, format!("\"{}\" is the current directory", self.cwd)),
@@ -224,8 +246,8 @@ impl Session {
             Command::Type(_) => Reply::new(200, "Type set."),
             Command::Pasv => self.pasv().await,
             Command::Epsv(arg) => self.epsv(arg).await,
-            Command::Port(addr) => self.port(SocketAddr::V4(addr), "PORT"),
-            Command::Eprt(addr) => self.port(addr, "EPRT"),
+            Command::Port(addr) => self.port(SocketAddr::V4(addr), ActiveVerb::Port),
+            Command::Eprt(addr) => self.port(addr, ActiveVerb::Eprt),
             Command::List(arg) => return self.transfer(Transfer::List(self.list_path(arg))).await,
             Command::Nlst(arg) => return self.transfer(Transfer::Nlst(self.list_path(arg))).await,
             Command::Retr(file) => {
@@ -340,10 +362,7 @@ impl Session {
                 self.epsv_all = true;
                 Reply::new(200, "EPSV ALL ok.")
             }
-            EpsvArg::Protocol(p) if p != self.family() => Reply::new(
-                522,
-                format!("Network protocol not supported, use ({})", self.family()),
-            ),
+            EpsvArg::Protocol(p) if p != self.family() => self.unsupported_protocol(),
             _ => match self.open_passive().await {
                 Ok(port) => Reply::new(229, format_229(port)),
                 Err(reply) => reply,
@@ -351,25 +370,25 @@ impl Session {
         }
     }
 
-    fn port(&mut self, addr: SocketAddr, verb: &str) -> Reply {
+    fn port(&mut self, addr: SocketAddr, verb: ActiveVerb) -> Reply {
+        let name = verb.name();
         if self.epsv_all {
-            return Reply::new(503, format!("{verb} not allowed after EPSV ALL."));
+            return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
         }
         if self.scenario() == Scenario::PortRejected {
-            return Reply::new(500, format!("Illegal {verb} command."));
+            return Reply::new(500, format!("Illegal {name} command."));
         }
-        if verb == "EPRT" && addr.is_ipv4() != self.local.is_ipv4() {
-            return Reply::new(
-                522,
-                format!("Network protocol not supported, use ({})", self.family()),
-            );
+        if verb == ActiveVerb::Eprt && addr.is_ipv4() != self.local.is_ipv4() {
+            return self.unsupported_protocol();
         }
-        // The lab's one outgoing connection: never to anything but loopback.
-        if !addr.ip().is_loopback() {
+        // The lab's one outgoing connection: only back to the client itself, and only on
+        // loopback, so it can neither dial out nor be used to bounce (RFC 2577) to other
+        // hosts or to local services of a client that is not local.
+        if !addr.ip().is_loopback() || addr.ip() != self.peer.ip() {
             return Reply::new(
                 500,
                 format!(
-                    "Illegal {verb} command: this lab only connects back to loopback addresses."
+                    "Illegal {name} command: this lab only connects back to the client's own loopback address."
                 ),
             );
         }
@@ -379,9 +398,17 @@ impl Session {
             DataPlan::Active(addr)
         };
         match verb {
-            "EPRT" => Reply::new(200, "EPRT command successful. Consider using EPSV."),
-            _ => Reply::new(200, "PORT command successful. Consider using PASV."),
+            ActiveVerb::Eprt => Reply::new(200, "EPRT command successful. Consider using EPSV."),
+            ActiveVerb::Port => Reply::new(200, "PORT command successful. Consider using PASV."),
         }
+    }
+
+    /// RFC 2428: EPRT/EPSV naming a protocol this connection does not use.
+    fn unsupported_protocol(&self) -> Reply {
+        Reply::new(
+            522,
+            format!("Network protocol not supported, use ({})", self.family()),
+        )
     }
 
     /// LIST/NLST arguments may carry `ls` flags (`LIST -la /pub`); the path is what is left.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 
-use crate::proto::{Command, Reply, ReplyError, ReplyParser};
+use crate::proto::{Command, CommandError, Reply, ReplyError, ReplyParser};
 
 /// Bytes asked of the stream per read. Replies are small; this only sets how many reads
 /// a long multi-line reply takes.
@@ -29,6 +29,8 @@ pub enum ControlError {
     Io(#[from] io::Error),
     #[error("bad reply: {0}")]
     Reply(#[from] ReplyError),
+    #[error("refusing to send: {0}")]
+    Command(#[from] CommandError),
 }
 
 /// Who said a transcript line.
@@ -104,12 +106,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
     }
 
     pub async fn send(&mut self, cmd: &Command) -> Result<(), ControlError> {
+        let wire = cmd.to_wire()?;
         self.transcript.push(TranscriptLine {
             speaker: Speaker::Client,
             text: cmd.redacted(),
         });
         let after = self.step_timeout;
-        match timeout(after, self.stream.write_all(&cmd.to_wire())).await {
+        match timeout(after, self.stream.write_all(&wire)).await {
             Ok(result) => Ok(result?),
             Err(_) => Err(ControlError::SendTimeout {
                 command: cmd.verb().to_string(),

@@ -25,10 +25,38 @@ pub enum EpsvArg {
     All,
 }
 
+/// A password: sent on the wire, but masked in `Debug` so that no log line, assertion
+/// message or report built with `{:?}` can show it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(secret: impl Into<String>) -> Password {
+        Password(secret.into())
+    }
+
+    /// The secret itself, for the wire and for comparing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(****)")
+    }
+}
+
+impl From<&str> for Password {
+    fn from(secret: &str) -> Password {
+        Password::new(secret)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     User(String),
-    Pass(String),
+    Pass(Password),
     Syst,
     Feat,
     Pwd,
@@ -61,6 +89,14 @@ pub enum CommandError {
     MissingArgument { verb: &'static str },
     #[error("bad argument for {verb}: {arg:?}")]
     BadArgument { verb: &'static str, arg: String },
+    /// EPRT naming a network protocol other than 1 (IPv4) or 2 (IPv6): RFC 2428 asks
+    /// for reply 522.
+    #[error("{verb} names unsupported network protocol {proto:?}")]
+    UnsupportedProtocol { verb: &'static str, proto: String },
+    /// CR, LF or NUL inside an argument would end the command early on the wire and
+    /// smuggle in another (a path from a URL with %0d%0a, say).
+    #[error("{verb} argument contains a control character (CR, LF or NUL)")]
+    ControlCharacter { verb: String },
 }
 
 impl Command {
@@ -92,7 +128,7 @@ impl Command {
         Ok(match verb.as_str() {
             "USER" => Command::User(need("USER")?),
             // An empty password is legal (anonymous clients send one).
-            "PASS" => Command::Pass(arg.unwrap_or_default().to_string()),
+            "PASS" => Command::Pass(Password::new(arg.unwrap_or_default())),
             "SYST" => Command::Syst,
             "FEAT" => Command::Feat,
             "PWD" | "XPWD" => Command::Pwd,
@@ -123,7 +159,15 @@ impl Command {
             }
             "EPRT" => {
                 let a = need("EPRT")?;
-                Command::Eprt(super::passive::parse_eprt_arg(&a).map_err(|_| bad("EPRT", &a))?)
+                Command::Eprt(super::passive::parse_eprt_arg(&a).map_err(|e| match e {
+                    super::passive::AddressError::UnknownProtocol { proto } => {
+                        CommandError::UnsupportedProtocol {
+                            verb: "EPRT",
+                            proto,
+                        }
+                    }
+                    _ => bad("EPRT", &a),
+                })?)
             }
             "LIST" => Command::List(arg.map(str::to_string)),
             "NLST" => Command::Nlst(arg.map(str::to_string)),
@@ -170,9 +214,16 @@ impl Command {
         }
     }
 
-    /// The bytes to send: the wire text and CRLF.
-    pub fn to_wire(&self) -> Vec<u8> {
-        format!("{self}\r\n").into_bytes()
+    /// The bytes to send: the wire text and CRLF. Refuses an argument that would end
+    /// the line early.
+    pub fn to_wire(&self) -> Result<Vec<u8>, CommandError> {
+        let text = self.to_string();
+        if text.contains(['\r', '\n', '\0']) {
+            return Err(CommandError::ControlCharacter {
+                verb: self.verb().to_string(),
+            });
+        }
+        Ok(format!("{text}\r\n").into_bytes())
     }
 }
 
@@ -180,11 +231,8 @@ impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verb = self.verb();
         match self {
-            Command::User(a)
-            | Command::Pass(a)
-            | Command::Cwd(a)
-            | Command::Retr(a)
-            | Command::Size(a) => {
+            Command::Pass(p) => write!(f, "PASS {}", p.expose()),
+            Command::User(a) | Command::Cwd(a) | Command::Retr(a) | Command::Size(a) => {
                 write!(f, "{verb} {a}")
             }
             Command::Type(TransferType::Ascii) => write!(f, "TYPE A"),
@@ -245,7 +293,7 @@ mod tests {
     fn port_command_wire_text() {
         let cmd = Command::Port("10.77.0.2:50002".parse().unwrap());
         assert_eq!(cmd.to_string(), "PORT 10,77,0,2,195,82");
-        assert_eq!(cmd.to_wire(), b"PORT 10,77,0,2,195,82\r\n");
+        assert_eq!(cmd.to_wire(), Ok(b"PORT 10,77,0,2,195,82\r\n".to_vec()));
     }
 
     #[test]
@@ -268,11 +316,16 @@ mod tests {
         let cmd = Command::Pass("hunter2".into());
         assert_eq!(cmd.redacted(), "PASS ****");
         assert!(!cmd.redacted().contains("hunter2"));
+        assert!(!format!("{cmd:?}").contains("hunter2"), "{cmd:?}");
+        assert_eq!(cmd.to_string(), "PASS hunter2", "the wire needs the secret");
     }
 
     #[test]
     fn empty_pass_is_legal() {
-        assert_eq!(Command::parse("PASS"), Ok(Command::Pass(String::new())));
+        assert_eq!(
+            Command::parse("PASS"),
+            Ok(Command::Pass(Password::default()))
+        );
     }
 
     #[test]
@@ -286,7 +339,7 @@ mod tests {
             Err(CommandError::BadArgument { .. })
         ));
         assert!(matches!(
-            Command::parse("EPRT |3|x|1|"),
+            Command::parse("EPRT |1|x|1|"),
             Err(CommandError::BadArgument { .. })
         ));
         assert!(matches!(
@@ -307,6 +360,30 @@ mod tests {
             Command::parse(&long),
             Err(CommandError::TooLong {
                 limit: MAX_COMMAND_LEN
+            })
+        );
+    }
+
+    #[test]
+    fn crlf_in_an_argument_cannot_smuggle_a_second_command() {
+        for cmd in [
+            Command::Retr("x\r\nDELE y".into()),
+            Command::Cwd("a\nb".into()),
+            Command::User("a\0b".into()),
+            Command::Pass("p\r\nQUIT".into()),
+        ] {
+            let verb = cmd.verb().to_string();
+            assert_eq!(cmd.to_wire(), Err(CommandError::ControlCharacter { verb }));
+        }
+    }
+
+    #[test]
+    fn eprt_with_unknown_network_protocol_is_its_own_error() {
+        assert_eq!(
+            Command::parse("EPRT |3|1.2.3.4|1025|"),
+            Err(CommandError::UnsupportedProtocol {
+                verb: "EPRT",
+                proto: "3".into()
             })
         );
     }

@@ -5,6 +5,6 @@ pub mod command;
 pub mod passive;
 pub mod reply;
 
-pub use command::{Command, CommandError, EpsvArg, TransferType};
+pub use command::{Command, CommandError, EpsvArg, Password, TransferType};
 pub use passive::AddressError;
 pub use reply::{Reply, ReplyError, ReplyParser};

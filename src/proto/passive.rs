@@ -61,14 +61,24 @@ fn expect_code(reply: &Reply, expected: u16) -> Result<(), AddressError> {
 /// ```
 pub fn parse_227_text(text: &str) -> Result<SocketAddrV4, AddressError> {
     let bytes = text.as_bytes();
-    for i in 0..bytes.len() {
+    let mut i = 0;
+    while i < bytes.len() {
         let starts_number = bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_digit());
-        let Some(numbers) = starts_number.then(|| six_numbers(bytes, i)).flatten() else {
+        if !starts_number {
+            i += 1;
             continue;
-        };
-        let negative =
-            (i > 0 && bytes[i - 1] == b'-') || numbers.iter().any(|n| n.starts_with('-'));
-        if negative {
+        }
+        let (numbers, end) = number_run(bytes, i);
+        // Seven or more numbers are not an address and a part of them is not one either.
+        if numbers.len() != 6 {
+            i = end;
+            continue;
+        }
+        // A '-' right before the first number is a minus sign, unless it joins a word
+        // (`ready-10,...`): then it is a hyphen.
+        let minus_before =
+            i > 0 && bytes[i - 1] == b'-' && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric());
+        if minus_before || numbers.iter().any(|n| n.starts_with('-')) {
             return Err(AddressError::Negative {
                 text: text.to_string(),
             });
@@ -80,10 +90,11 @@ pub fn parse_227_text(text: &str) -> Result<SocketAddrV4, AddressError> {
     })
 }
 
-/// Six comma-separated numbers starting at `start`; spaces after commas and a `-` before
-/// a number are taken in (so a negative number is reported, not skipped).
-fn six_numbers(bytes: &[u8], start: usize) -> Option<Vec<String>> {
-    let mut numbers = Vec::with_capacity(6);
+/// The comma-separated numbers starting at `start`, and the index after the last one.
+/// Spaces after commas and a `-` before a number are taken in (so a negative number is
+/// reported, not skipped).
+fn number_run(bytes: &[u8], start: usize) -> (Vec<String>, usize) {
+    let mut numbers = Vec::new();
     let mut i = start;
     loop {
         let begin = i;
@@ -95,18 +106,23 @@ fn six_numbers(bytes: &[u8], start: usize) -> Option<Vec<String>> {
             i += 1;
         }
         if i == digits_start {
-            return None;
+            // Not a number after all: the run ended at the comma before.
+            return (numbers, begin.max(start + 1));
         }
         numbers.push(String::from_utf8_lossy(&bytes[begin..i]).into_owned());
-        if numbers.len() == 6 {
-            return Some(numbers);
-        }
+        let run_end = i;
         if bytes.get(i) != Some(&b',') {
-            return None;
+            return (numbers, run_end);
         }
         i += 1;
         while bytes.get(i) == Some(&b' ') {
             i += 1;
+        }
+        if !bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_digit() || *b == b'-')
+        {
+            return (numbers, run_end);
         }
     }
 }
@@ -152,13 +168,35 @@ fn sockaddr_from_six<S: AsRef<str>>(numbers: &[S]) -> Result<SocketAddrV4, Addre
 /// assert_eq!(parse_229_text("Entering Extended Passive Mode (!!!50010!)"), Ok(50010));
 /// ```
 pub fn parse_229_text(text: &str) -> Result<u16, AddressError> {
+    // The RFC form right after '(' first, so stray punctuation in the words cannot win;
+    // then anywhere.
+    find_229(text, true)
+        .or_else(|| find_229(text, false))
+        .unwrap_or_else(|| {
+            Err(AddressError::NotFound {
+                text: text.to_string(),
+            })
+        })
+}
+
+/// The first `d d d port d` (exactly three equal delimiters, digits, the same delimiter)
+/// in `text`, only right after a '(' when `after_paren`. `None` when nothing there even
+/// starts like one.
+fn find_229(text: &str, after_paren: bool) -> Option<Result<u16, AddressError>> {
     let bytes = text.as_bytes();
     let is_delim = |b: u8| (33..=126).contains(&b) && !b.is_ascii_digit();
     let mut saw_candidate = false;
     for i in 0..bytes.len() {
         let d = bytes[i];
-        // The pattern is d d d port d: three equal delimiters, digits, a fourth delimiter.
-        if !is_delim(d) || bytes.get(i + 1) != Some(&d) || bytes.get(i + 2) != Some(&d) {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        if after_paren && before != Some(b'(') {
+            continue;
+        }
+        if !is_delim(d)
+            || before == Some(d)
+            || bytes.get(i + 1) != Some(&d)
+            || bytes.get(i + 2) != Some(&d)
+        {
             continue;
         }
         let digits_start = i + 3;
@@ -173,26 +211,22 @@ pub fn parse_229_text(text: &str) -> Result<u16, AddressError> {
         if bytes.get(end) != Some(&d) {
             continue;
         }
+        // Both ends sit next to ASCII bytes, so the slice is on char boundaries.
         let port = &text[digits_start..end];
-        let port_num = decimal(port)
-            .and_then(|v| u16::try_from(v).ok())
-            .ok_or_else(|| AddressError::OutOfRange {
+        let result = match decimal(port).and_then(|v| u16::try_from(v).ok()) {
+            None => Err(AddressError::OutOfRange {
                 value: port.to_string(),
-            })?;
-        if port_num == 0 {
-            return Err(AddressError::PortZero);
-        }
-        return Ok(port_num);
+            }),
+            Some(0) => Err(AddressError::PortZero),
+            Some(port) => Ok(port),
+        };
+        return Some(result);
     }
-    if saw_candidate {
+    saw_candidate.then(|| {
         Err(AddressError::MismatchedDelimiters {
             text: text.to_string(),
         })
-    } else {
-        Err(AddressError::NotFound {
-            text: text.to_string(),
-        })
-    }
+    })
 }
 
 /// The text of a 227 reply for `addr`, in the common vsftpd/ProFTPD form.

@@ -137,17 +137,17 @@ pub enum ReplyError {
 pub struct ReplyParser {
     /// Bytes of the current, unfinished line.
     partial: Vec<u8>,
-    /// Complete lines waiting to be assembled into a reply.
-    ready: std::collections::VecDeque<String>,
-    /// A multi-line reply in progress: its code and lines so far.
-    open: Option<Reply>,
     /// An over-long line is being skipped until its line end.
     skipping: bool,
-    /// An error found while splitting lines, reported by the next `next_reply`.
-    pending_error: Option<ReplyError>,
-    /// The code of a reply that went over [`MAX_REPLY_LINES`]: its remaining lines are
-    /// dropped up to its last line, so they are not mistaken for new replies.
+    /// A multi-line reply in progress: its code and lines so far.
+    open: Option<Reply>,
+    /// The code of a reply cut off by an error (too many lines, an over-long line): its
+    /// remaining lines are dropped up to its last line, so they are not taken for new
+    /// replies.
     discarding: Option<u16>,
+    /// Replies and errors in the order their last byte arrived. Holds no more than one
+    /// `feed` brought: feed what one read returned and drain with `next_reply`.
+    out: std::collections::VecDeque<Result<Reply, ReplyError>>,
 }
 
 impl ReplyParser {
@@ -155,8 +155,9 @@ impl ReplyParser {
         ReplyParser::default()
     }
 
-    /// Takes bytes as they came off the wire. Memory stays bounded however much comes
-    /// without a line end: an over-long line is dropped and reported as an error.
+    /// Takes bytes as they came off the wire. However much comes without a line end, at
+    /// most [`MAX_LINE_LEN`] bytes of it are kept: an over-long line is dropped and
+    /// reported as an error in its place.
     pub fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let newline = bytes.iter().position(|&b| b == b'\n');
@@ -166,18 +167,15 @@ impl ReplyParser {
             };
             bytes = rest;
             if self.skipping {
-                if complete {
-                    self.skipping = false;
-                }
+                self.skipping = !complete;
                 continue;
             }
             // Room for a trailing CR beyond the limit: it is not part of the line.
             if self.partial.len() + chunk.len() > MAX_LINE_LEN + 1 {
+                let head: Vec<u8> = self.partial.iter().chain(chunk).take(4).copied().collect();
                 self.partial.clear();
                 self.skipping = !complete;
-                self.pending_error.get_or_insert(ReplyError::LineTooLong {
-                    limit: MAX_LINE_LEN,
-                });
+                self.line_too_long(&head);
                 continue;
             }
             self.partial.extend_from_slice(chunk);
@@ -187,67 +185,86 @@ impl ReplyParser {
                     line.pop();
                 }
                 if line.len() > MAX_LINE_LEN {
-                    self.pending_error.get_or_insert(ReplyError::LineTooLong {
-                        limit: MAX_LINE_LEN,
-                    });
-                    continue;
+                    self.line_too_long(&line[..4]);
+                } else {
+                    self.take_line(String::from_utf8_lossy(&line).into_owned());
                 }
-                self.ready
-                    .push_back(String::from_utf8_lossy(&line).into_owned());
             }
         }
     }
 
-    /// Bytes fed but not yet part of a returned reply (for "closed mid-reply" reports).
+    /// Input that has not yet made a whole reply (for "closed mid-reply" reports).
     pub fn has_partial_input(&self) -> bool {
-        !self.partial.is_empty() || !self.ready.is_empty() || self.open.is_some()
+        !self.partial.is_empty()
+            || self.skipping
+            || self.open.is_some()
+            || self.discarding.is_some()
     }
 
     /// The next complete reply, `Ok(None)` when more bytes are needed. After an error the
-    /// offending line (or reply) is dropped and parsing can go on.
+    /// offending line (or the rest of its reply) is dropped and parsing goes on.
     pub fn next_reply(&mut self) -> Result<Option<Reply>, ReplyError> {
-        if let Some(err) = self.pending_error.take() {
-            self.open = None;
-            return Err(err);
-        }
-        while let Some(line) = self.ready.pop_front() {
-            if let Some(code) = self.discarding {
-                if ends_reply(&line, code) {
-                    self.discarding = None;
-                }
-                continue;
+        self.out.pop_front().transpose()
+    }
+
+    /// An over-long line, of which `head` is the start: reported in its place. Inside a
+    /// multi-line reply the reply is lost, and unless the long line was its last, the
+    /// rest of it is skipped.
+    fn line_too_long(&mut self, head: &[u8]) {
+        let head = String::from_utf8_lossy(head);
+        if let Some(code) = self.discarding {
+            if ends_reply(&head, code) {
+                self.discarding = None;
             }
-            match self.open.take() {
-                None => {
-                    let (code, sep) = parse_code(&line)
-                        .ok_or_else(|| ReplyError::Malformed { line: line.clone() })?;
+            return;
+        }
+        if let Some(open) = self.open.take()
+            && !ends_reply(&head, open.code)
+        {
+            self.discarding = Some(open.code);
+        }
+        self.out.push_back(Err(ReplyError::LineTooLong {
+            limit: MAX_LINE_LEN,
+        }));
+    }
+
+    fn take_line(&mut self, line: String) {
+        if let Some(code) = self.discarding {
+            if ends_reply(&line, code) {
+                self.discarding = None;
+            }
+            return;
+        }
+        let Some(mut reply) = self.open.take() else {
+            let result = match parse_code(&line) {
+                None => Err(ReplyError::Malformed { line }),
+                Some((code, sep)) => {
                     let reply = Reply {
                         code,
                         lines: vec![line],
                     };
                     if sep == Some(b'-') {
                         self.open = Some(reply);
-                    } else {
-                        return Ok(Some(reply));
+                        return;
                     }
+                    Ok(reply)
                 }
-                Some(mut reply) => {
-                    let ends = ends_reply(&line, reply.code);
-                    reply.lines.push(line);
-                    if ends {
-                        return Ok(Some(reply));
-                    }
-                    if reply.lines.len() >= MAX_REPLY_LINES {
-                        self.discarding = Some(reply.code);
-                        return Err(ReplyError::TooManyLines {
-                            limit: MAX_REPLY_LINES,
-                        });
-                    }
-                    self.open = Some(reply);
-                }
-            }
+            };
+            self.out.push_back(result);
+            return;
+        };
+        let ends = ends_reply(&line, reply.code);
+        reply.lines.push(line);
+        if ends {
+            self.out.push_back(Ok(reply));
+        } else if reply.lines.len() >= MAX_REPLY_LINES {
+            self.discarding = Some(reply.code);
+            self.out.push_back(Err(ReplyError::TooManyLines {
+                limit: MAX_REPLY_LINES,
+            }));
+        } else {
+            self.open = Some(reply);
         }
-        Ok(None)
     }
 }
 

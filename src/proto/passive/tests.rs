@@ -112,23 +112,75 @@ pasv_case!(
     })
 );
 
+/// What a parse must give: an address, or the error variant (by name).
+#[derive(Debug, PartialEq)]
+enum Want {
+    Addr(&'static str),
+    Port(u16),
+    NotFound,
+    OutOfRange,
+    Negative,
+    PortZero,
+    Mismatched,
+}
+
+fn kind(err: &AddressError) -> Want {
+    match err {
+        AddressError::NotFound { .. } => Want::NotFound,
+        AddressError::OutOfRange { .. } => Want::OutOfRange,
+        AddressError::Negative { .. } => Want::Negative,
+        AddressError::PortZero => Want::PortZero,
+        AddressError::MismatchedDelimiters { .. } => Want::Mismatched,
+        other => panic!("unexpected error {other:?}"),
+    }
+}
+
 #[test]
 fn pasv_text_edge_cases() {
-    let cases: &[(&str, Result<&str, ()>)] = &[
-        ("(127,0,0,1,4,1)", Ok("127.0.0.1:1025")),
-        ("(127, 0, 0, 1, 4, 1)", Ok("127.0.0.1:1025")),
-        ("-127,0,0,1,4,1", Err(())),
-        ("Mode 1,2 then (127,0,0,1,4,1)", Ok("127.0.0.1:1025")),
-        ("(127,0,0,1,4)", Err(())),
-        ("(99999999999999999999,0,0,1,4,1)", Err(())),
-        ("(0000000000000000127,0,0,1,4,1)", Ok("127.0.0.1:1025")),
-        ("(255,255,255,255,255,255)", Ok("255.255.255.255:65535")),
-        ("", Err(())),
+    use Want::*;
+    let cases: &[(&str, Want)] = &[
+        ("(127,0,0,1,4,1)", Addr("127.0.0.1:1025")),
+        ("(127, 0, 0, 1, 4, 1)", Addr("127.0.0.1:1025")),
+        ("-127,0,0,1,4,1", Negative),
+        ("(-127,0,0,1,4,1)", Negative),
+        ("Mode 1,2 then (127,0,0,1,4,1)", Addr("127.0.0.1:1025")),
+        ("(127,0,0,1,4)", NotFound),
+        ("(99999999999999999999,0,0,1,4,1)", OutOfRange),
+        ("(4294967296,0,0,1,4,1)", OutOfRange),
+        ("(0000000000000000127,0,0,1,4,1)", Addr("127.0.0.1:1025")),
+        ("(255,255,255,255,255,255)", Addr("255.255.255.255:65535")),
+        ("(1,2,3,4,5,6,7)", NotFound),
+        ("(1,2,3,4,5,6,)", Addr("1.2.3.4:1286")),
+        ("ready-10,77,0,2,195,82", Addr("10.77.0.2:50002")),
+        ("1\u{e9},2,3,4,5,6", NotFound),
+        ("", NotFound),
     ];
     for (text, want) in cases {
-        let got = parse_227_text(text).map_err(|_| ());
-        assert_eq!(got, want.map(addr), "{text:?}");
+        match (parse_227_text(text), want) {
+            (Ok(got), Addr(w)) => assert_eq!(got, addr(w), "{text:?}"),
+            (got, want) => assert_eq!(
+                got.map_err(|e| kind(&e)).err().as_ref(),
+                Some(want),
+                "{text:?}"
+            ),
+        }
     }
+}
+
+#[test]
+fn pasv_reply_with_seven_numbers_is_not_an_address() {
+    assert!(matches!(
+        parse_227_text("Entering Passive Mode (10,77,0,2,195,82,7)."),
+        Err(AddressError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn pasv_reply_hyphen_before_numbers_is_not_a_minus() {
+    assert_eq!(
+        parse_227_text("Entering-10,77,0,2,195,82"),
+        Ok(addr("10.77.0.2:50002"))
+    );
 }
 
 macro_rules! epsv_case {
@@ -184,20 +236,42 @@ epsv_case!(
 
 #[test]
 fn epsv_text_edge_cases() {
-    let cases: &[(&str, Result<u16, ()>)] = &[
-        ("(~~~2121~)", Ok(2121)),
-        ("(|||0|)", Err(())),
-        ("(||||)", Err(())),
-        ("(|||65535|)", Ok(65535)),
-        ("(|||65536|)", Err(())),
-        ("(111211)", Err(())),
-        ("Entering Extended Passive Mode...", Err(())),
-        ("(|||999999999999999999999|)", Err(())),
-        ("", Err(())),
+    use Want::*;
+    let cases: &[(&str, Want)] = &[
+        ("(~~~2121~)", Port(2121)),
+        ("(|||0|)", PortZero),
+        ("(||||)", NotFound),
+        ("(|||65535|)", Port(65535)),
+        ("(|||65536|)", OutOfRange),
+        ("(111211)", NotFound),
+        ("Entering Extended Passive Mode...", NotFound),
+        ("(|||999999999999999999999|)", OutOfRange),
+        ("(|||5\u{e9}|)", Mismatched),
+        ("(|||50010|\u{1f600})", Port(50010)),
+        ("", NotFound),
     ];
     for (text, want) in cases {
-        assert_eq!(parse_229_text(text).map_err(|_| ()), *want, "{text:?}");
+        let got = match parse_229_text(text) {
+            Ok(p) => Port(p),
+            Err(e) => kind(&e),
+        };
+        assert_eq!(&got, want, "{text:?}");
     }
+}
+
+#[test]
+fn epsv_reply_with_four_delimiters_is_rejected() {
+    assert!(parse_229_text("Entering Extended Passive Mode (||||50010|)").is_err());
+}
+
+#[test]
+fn epsv_reply_punctuation_in_words_does_not_beat_the_parentheses() {
+    assert_eq!(parse_229_text("Extended mode...1. (|||50010|)"), Ok(50010));
+}
+
+#[test]
+fn epsv_reply_digit_cannot_be_a_delimiter() {
+    assert!(parse_229_text("(1115001)").is_err());
 }
 
 #[test]

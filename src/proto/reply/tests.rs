@@ -91,7 +91,9 @@ fn reply_split_across_reads_byte_by_byte() {
     let mut got = None;
     for (i, b) in wire.iter().enumerate() {
         parser.feed(std::slice::from_ref(b));
-        if let Some(reply) = parser.next_reply().unwrap_or(None) {
+        let next = parser.next_reply();
+        assert!(next.is_ok(), "byte {i}: {next:?}");
+        if let Ok(Some(reply)) = next {
             assert_eq!(i, wire.len() - 1, "reply completed early");
             got = Some(reply);
         }
@@ -127,11 +129,11 @@ fn incomplete_reply_waits_for_more() {
 #[test]
 fn line_over_limit_without_crlf_is_an_error_and_memory_stays_bounded() {
     let mut parser = ReplyParser::new();
-    let chunk = vec![b'x'; 64 * 1024];
-    for _ in 0..160 {
-        // 10 MiB with no line end.
-        parser.feed(&chunk);
-        assert!(parser.partial.capacity() <= MAX_LINE_LEN * 2 + chunk.len());
+    // 10 MiB with no line end, in pieces small enough to accumulate before the limit.
+    let piece = [b'x'; 100];
+    for _ in 0..(10 * 1024 * 1024 / piece.len()) {
+        parser.feed(&piece);
+        assert!(parser.partial.len() <= MAX_LINE_LEN + 1);
     }
     assert_eq!(
         parser.next_reply(),
@@ -139,12 +141,65 @@ fn line_over_limit_without_crlf_is_an_error_and_memory_stays_bounded() {
             limit: MAX_LINE_LEN
         })
     );
+    assert_eq!(parser.next_reply(), Ok(None), "one error for one long line");
     // The rest of the long line is skipped; the next reply parses.
     parser.feed(b"yyy\r\n421 bye\r\n");
     assert_eq!(
         parser.next_reply().map(|r| r.map(|r| r.code)),
         Ok(Some(421))
     );
+}
+
+fn codes(results: &[Result<Reply, ReplyError>]) -> Vec<Result<u16, ReplyError>> {
+    results
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.code).map_err(Clone::clone))
+        .collect()
+}
+
+#[test]
+fn long_line_error_comes_in_stream_order() {
+    let mut wire = b"331 first\r\n".to_vec();
+    wire.extend(std::iter::repeat_n(b'x', 5000));
+    wire.extend_from_slice(b"\r\n230 second\r\n");
+    let too_long = ReplyError::LineTooLong {
+        limit: MAX_LINE_LEN,
+    };
+    assert_eq!(codes(&parse_all(&wire)), [Ok(331), Err(too_long), Ok(230)]);
+}
+
+#[test]
+fn long_line_inside_multiline_reply_drops_that_reply_only() {
+    let mut wire = b"211-Features:\r\n ".to_vec();
+    wire.extend(std::iter::repeat_n(b'x', 5000));
+    wire.extend_from_slice(b"\r\n PASV\r\n211 End\r\n200 next\r\n");
+    let too_long = ReplyError::LineTooLong {
+        limit: MAX_LINE_LEN,
+    };
+    let want = [Err(too_long), Ok(200)];
+    // Whole, and split inside the long line: the same outcome, and " PASV" and "211 End"
+    // are never taken for replies of their own.
+    assert_eq!(codes(&parse_all(&wire)), want);
+    let mut parser = ReplyParser::new();
+    let mut got = Vec::new();
+    for piece in wire.chunks(1000) {
+        parser.feed(piece);
+        while let Some(r) = parser.next_reply().transpose() {
+            got.push(r);
+        }
+    }
+    assert_eq!(codes(&got), want);
+}
+
+#[test]
+fn long_last_line_of_multiline_reply_does_not_swallow_the_next() {
+    let mut wire = b"220-hello\r\n220 ".to_vec();
+    wire.extend(std::iter::repeat_n(b'x', 5000));
+    wire.extend_from_slice(b"\r\n331 next\r\n");
+    let too_long = ReplyError::LineTooLong {
+        limit: MAX_LINE_LEN,
+    };
+    assert_eq!(codes(&parse_all(&wire)), [Err(too_long), Ok(331)]);
 }
 
 #[test]
