@@ -30,6 +30,21 @@ async fn transfer(ftp: &mut RawFtp, data: TcpStream, command: &str) -> (String, 
     (opening.join("\n"), bytes, closing.join("\n"))
 }
 
+/// Sends PASV, checks the reply is exactly the vsftpd form with `advertised` as h1-h4,
+/// and returns the port.
+async fn pasv_advertising(ftp: &mut RawFtp, advertised: &str) -> u16 {
+    let reply = ftp.cmd("PASV").await;
+    let port = pasv_port(&reply[0]);
+    let (p1, p2) = (port >> 8, port & 0xff);
+    assert_eq!(
+        reply,
+        [format!(
+            "227 Entering Passive Mode ({advertised},{p1},{p2})."
+        )]
+    );
+    port
+}
+
 /// A connect to `addr` with a short timeout: the outcome a probe would record.
 async fn connect_outcome(addr: SocketAddr, wait: Duration) -> Result<(), ErrorKind> {
     match timeout(wait, TcpStream::connect(addr)).await {
@@ -57,59 +72,34 @@ async fn healthy_banner_feat_and_login_replies() {
             "211 End"
         ]
     );
-    assert_eq!(
-        ftp.cmd("PWD").await,
-        ["530 Please login with USER and PASS."]
-    );
-    assert_eq!(
-        ftp.cmd("PASV").await,
-        ["530 Please login with USER and PASS."]
-    );
-    assert_eq!(ftp.cmd("PASS x").await, ["503 Login with USER first."]);
-    assert_eq!(
-        ftp.cmd(&format!("USER {LAB_USER}")).await,
-        ["331 Please specify the password."]
-    );
-    assert_eq!(ftp.cmd("PASS wrong").await, ["530 Login incorrect."]);
-    assert_eq!(
-        ftp.cmd(&format!("USER {LAB_USER}")).await,
-        ["331 Please specify the password."]
-    );
-    assert_eq!(
-        ftp.cmd(&format!("PASS {LAB_PASSWORD}")).await,
-        ["230 Login successful."]
-    );
-    assert_eq!(ftp.cmd("PWD").await, ["257 \"/\" is the current directory"]);
-    assert_eq!(
-        ftp.cmd("CWD pub").await,
-        ["250 Directory successfully changed."]
-    );
-    assert_eq!(
-        ftp.cmd("PWD").await,
-        ["257 \"/pub\" is the current directory"]
-    );
-    assert_eq!(
-        ftp.cmd("CWD nowhere").await,
-        ["550 Failed to change directory."]
-    );
-    assert_eq!(ftp.cmd("TYPE I").await, ["200 Type set."]);
-    assert_eq!(ftp.cmd("SIZE 1MiB.bin").await, ["213 1048576"]);
-    assert_eq!(
-        ftp.cmd("SIZE /pub/readme.txt").await,
-        [format!("213 {}", README_TEXT.len())]
-    );
-    assert_eq!(
-        ftp.cmd("SIZE missing").await,
-        ["550 Could not get file size."]
-    );
-    assert_eq!(ftp.cmd("NOOP").await, ["200 NOOP ok."]);
-    assert_eq!(ftp.cmd("MLSD").await, ["502 Command not implemented."]);
-    assert_eq!(
-        ftp.cmd("RETR").await,
-        ["501 Syntax error in parameters or arguments."]
-    );
-    assert_eq!(ftp.cmd("LIST").await, ["425 Use PORT or PASV first."]);
-    assert_eq!(ftp.cmd("QUIT").await, ["221 Goodbye."]);
+    let size = format!("213 {}", README_TEXT.len());
+    let user = format!("USER {LAB_USER}");
+    let pass = format!("PASS {LAB_PASSWORD}");
+    ftp.converse(&[
+        ("PWD", "530 Please login with USER and PASS."),
+        ("PASV", "530 Please login with USER and PASS."),
+        ("PASS x", "503 Login with USER first."),
+        (&user, "331 Please specify the password."),
+        ("PASS wrong", "530 Login incorrect."),
+        (&user, "331 Please specify the password."),
+        (&pass, "230 Login successful."),
+        ("PWD", "257 \"/\" is the current directory"),
+        ("CWD pub", "250 Directory successfully changed."),
+        ("PWD", "257 \"/pub\" is the current directory"),
+        ("CWD nowhere", "550 Failed to change directory."),
+        ("CDUP", "250 Directory successfully changed."),
+        ("PWD", "257 \"/\" is the current directory"),
+        ("TYPE I", "200 Type set."),
+        ("SIZE /pub/1MiB.bin", "213 1048576"),
+        ("SIZE /pub/readme.txt", &size),
+        ("SIZE missing", "550 Could not get file size."),
+        ("NOOP", "200 NOOP ok."),
+        ("MLSD", "502 Command not implemented."),
+        ("RETR", "501 Syntax error in parameters or arguments."),
+        ("LIST", "425 Use PORT or PASV first."),
+        ("QUIT", "221 Goodbye."),
+    ])
+    .await;
     ftp.expect_closed().await;
 }
 
@@ -143,16 +133,7 @@ async fn healthy_epsv_retr_delivers_the_whole_1mib_file() {
 async fn healthy_pasv_list_and_nlst() {
     let lab = start(Scenario::Healthy).await;
     let mut ftp = RawFtp::login(lab.addr()).await;
-    let reply = ftp.cmd("PASV").await;
-    let port = pasv_port(&reply[0]);
-    assert_eq!(
-        reply,
-        [format!(
-            "227 Entering Passive Mode (127,0,0,1,{},{}).",
-            port >> 8,
-            port & 0xff
-        )]
-    );
+    let port = pasv_advertising(&mut ftp, "127,0,0,1").await;
     let data = dial(on_loopback(port)).await;
     let (opening, bytes, closing) = transfer(&mut ftp, data, "LIST -la /pub").await;
     assert_eq!(opening, "150 Here comes the directory listing.");
@@ -211,26 +192,27 @@ async fn port_and_eprt_to_other_than_the_clients_loopback_address_are_refused() 
     let lab = start(Scenario::Healthy).await;
     let mut ftp = RawFtp::login(lab.addr()).await;
     let refused = |verb: &str| {
-        vec![format!(
+        format!(
             "500 Illegal {verb} command: this lab only connects back to the client's own loopback address."
-        )]
+        )
     };
-    assert_eq!(ftp.cmd("PORT 10,0,0,1,4,1").await, refused("PORT"));
-    assert_eq!(ftp.cmd("EPRT |1|198.51.100.7|1025|").await, refused("EPRT"));
-    // Loopback, but not the client's address: no bouncing to other local addresses.
-    assert_eq!(ftp.cmd("PORT 127,0,0,2,4,1").await, refused("PORT"));
-    assert_eq!(
-        ftp.cmd("EPRT |2|::1|1025|").await,
-        ["522 Network protocol not supported, use (1)"]
-    );
-    assert_eq!(
-        ftp.cmd("EPRT |3|127.0.0.1|1025|").await,
-        ["522 Network protocol not supported, use (1)"]
-    );
-    assert_eq!(
-        ftp.cmd("PORT 1,2,3").await,
-        ["501 Syntax error in parameters or arguments."]
-    );
+    let (port, eprt) = (refused("PORT"), refused("EPRT"));
+    ftp.converse(&[
+        ("PORT 10,0,0,1,4,1", &port),
+        ("EPRT |1|198.51.100.7|1025|", &eprt),
+        // Loopback, but not the client's address: no bouncing to other local addresses.
+        ("PORT 127,0,0,2,4,1", &port),
+        (
+            "EPRT |2|::1|1025|",
+            "522 Network protocol not supported, use (1)",
+        ),
+        (
+            "EPRT |3|127.0.0.1|1025|",
+            "522 Network protocol not supported, use (1)",
+        ),
+        ("PORT 1,2,3", "501 Syntax error in parameters or arguments."),
+    ])
+    .await;
     // The refused PORTs left no data plan behind.
     assert_eq!(ftp.cmd("LIST").await, ["425 Use PORT or PASV first."]);
 }
@@ -239,19 +221,17 @@ async fn port_and_eprt_to_other_than_the_clients_loopback_address_are_refused() 
 async fn epsv_all_forbids_other_data_commands() {
     let lab = start(Scenario::Healthy).await;
     let mut ftp = RawFtp::login(lab.addr()).await;
-    assert_eq!(
-        ftp.cmd("EPSV 2").await,
-        ["522 Network protocol not supported, use (1)"]
-    );
-    assert_eq!(ftp.cmd("EPSV ALL").await, ["200 EPSV ALL ok."]);
-    assert_eq!(
-        ftp.cmd("PASV").await,
-        ["503 PASV not allowed after EPSV ALL."]
-    );
-    assert_eq!(
-        ftp.cmd("PORT 127,0,0,1,4,1").await,
-        ["503 PORT not allowed after EPSV ALL."]
-    );
+    ftp.converse(&[
+        ("EPSV 2", "522 Network protocol not supported, use (1)"),
+        ("EPSV ALL", "200 EPSV ALL ok."),
+        ("PASV", "503 PASV not allowed after EPSV ALL."),
+        ("PORT 127,0,0,1,4,1", "503 PORT not allowed after EPSV ALL."),
+        (
+            "EPRT |1|127.0.0.1|1025|",
+            "503 EPRT not allowed after EPSV ALL.",
+        ),
+    ])
+    .await;
     assert!(ftp.cmd("EPSV 1").await[0].starts_with("229 "));
 }
 
@@ -260,16 +240,7 @@ async fn epsv_all_forbids_other_data_commands() {
 async fn pasv_lie_is_advertised_but_port_is_on_loopback(scenario: Scenario, advertised: &str) {
     let lab = start(scenario).await;
     let mut ftp = RawFtp::login(lab.addr()).await;
-    let reply = ftp.cmd("PASV").await;
-    let port = pasv_port(&reply[0]);
-    assert_eq!(
-        reply,
-        [format!(
-            "227 Entering Passive Mode ({advertised},{},{}).",
-            port >> 8,
-            port & 0xff
-        )]
-    );
+    let port = pasv_advertising(&mut ftp, advertised).await;
     let data = dial(on_loopback(port)).await;
     let (opening, bytes, closing) = transfer(&mut ftp, data, "RETR /pub/readme.txt").await;
     assert!(opening.starts_with("150 "), "{opening}");

@@ -121,6 +121,13 @@ impl RawFtp {
         self.reply().await
     }
 
+    /// Sends each command and checks its one-line reply, word for word.
+    pub async fn converse(&mut self, exchanges: &[(&str, &str)]) {
+        for (command, reply) in exchanges {
+            assert_eq!(self.cmd(command).await, [*reply], "reply to {command:?}");
+        }
+    }
+
     /// Waits for the server to close the control connection.
     pub async fn expect_closed(&mut self) {
         assert_eq!(self.line().await, None, "server kept the connection open");
