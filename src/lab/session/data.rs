@@ -1,0 +1,256 @@
+//! The data side of a lab session: passive listeners, active connect-back, transfers.
+
+use std::borrow::Cow;
+use std::io;
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::sync::Arc;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
+
+use super::Session;
+use crate::lab::Scenario;
+use crate::lab::fs::{Node, resolve};
+use crate::proto::passive::{format_227, format_229};
+use crate::proto::{EpsvArg, Reply};
+
+/// How the next transfer gets its data connection.
+#[derive(Debug)]
+pub(super) enum DataPlan {
+    None,
+    /// PASV/EPSV: a listener of ours the client should connect to.
+    Passive(TcpListener),
+    /// PASV/EPSV pointed the client at a dead port; nothing will ever connect.
+    Unanswered,
+    /// PORT/EPRT: we connect to this (always a loopback address).
+    Active(SocketAddr),
+    /// PORT/EPRT accepted, but this server will never connect back (active-blocked).
+    ActiveNever,
+}
+
+const LISTING: &str = "Here comes the directory listing.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ActiveVerb {
+    Port,
+    Eprt,
+}
+
+impl ActiveVerb {
+    fn name(self) -> &'static str {
+        match self {
+            ActiveVerb::Port => "PORT",
+            ActiveVerb::Eprt => "EPRT",
+        }
+    }
+}
+
+pub(super) enum Transfer {
+    List(String),
+    Nlst(String),
+    Retr(String),
+}
+
+impl Session {
+    /// Sets up a passive data connection; returns the port to advertise, or the reply
+    /// to send instead.
+    async fn open_passive(&mut self) -> Result<u16, Reply> {
+        if let Some(dead) = &self.shared.blackhole {
+            self.data = DataPlan::Unanswered;
+            return Ok(dead.addr().port());
+        }
+        if let Some(dead) = &self.shared.closed {
+            self.data = DataPlan::Unanswered;
+            return Ok(dead.addr().port());
+        }
+        let listener = TcpListener::bind(SocketAddr::new(self.local.ip(), 0))
+            .await
+            .map_err(|_| Reply::new(425, "Can't open passive connection."))?;
+        let port = listener
+            .local_addr()
+            .map_err(|_| Reply::new(425, "Can't open passive connection."))?
+            .port();
+        self.data = DataPlan::Passive(listener);
+        Ok(port)
+    }
+
+    pub(super) async fn pasv(&mut self) -> Reply {
+        if self.epsv_all {
+            return Reply::new(503, "PASV not allowed after EPSV ALL.");
+        }
+        let IpAddr::V4(local_ip) = self.local.ip() else {
+            return Reply::new(500, "PASV is IPv4 only; use EPSV on IPv6.");
+        };
+        if self.scenario() == Scenario::GarbledPasv {
+            self.data = DataPlan::None;
+            return Reply::new(227, "Entering Passive Mode (ftp,example,com,1,2)");
+        }
+        match self.open_passive().await {
+            Ok(port) => {
+                let advertised = self.scenario().pasv_lie().unwrap_or(local_ip);
+                Reply::new(227, format_227(SocketAddrV4::new(advertised, port)))
+            }
+            Err(reply) => reply,
+        }
+    }
+
+    fn family(&self) -> u8 {
+        if self.local.is_ipv4() { 1 } else { 2 }
+    }
+
+    pub(super) async fn epsv(&mut self, arg: EpsvArg) -> Reply {
+        if self.scenario() == Scenario::NoEpsv {
+            return Reply::new(502, "Command not implemented.");
+        }
+        match arg {
+            EpsvArg::All => {
+                self.epsv_all = true;
+                Reply::new(200, "EPSV ALL ok.")
+            }
+            EpsvArg::Protocol(p) if p != self.family() => self.unsupported_protocol(),
+            _ => match self.open_passive().await {
+                Ok(port) => Reply::new(229, format_229(port)),
+                Err(reply) => reply,
+            },
+        }
+    }
+
+    pub(super) fn port(&mut self, addr: SocketAddr, verb: ActiveVerb) -> Reply {
+        let name = verb.name();
+        if self.epsv_all {
+            return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
+        }
+        if self.scenario() == Scenario::PortRejected {
+            return Reply::new(500, format!("Illegal {name} command."));
+        }
+        if verb == ActiveVerb::Eprt && addr.is_ipv4() != self.local.is_ipv4() {
+            return self.unsupported_protocol();
+        }
+        // The lab's one outgoing connection: only back to the client itself, and only on
+        // loopback, so it can neither dial out nor be used to bounce (RFC 2577) to other
+        // hosts or to local services of a client that is not local.
+        if !addr.ip().is_loopback() || addr.ip() != self.peer.ip() {
+            return Reply::new(
+                500,
+                format!(
+                    "Illegal {name} command: this lab only connects back to the client's own loopback address."
+                ),
+            );
+        }
+        self.data = if self.scenario() == Scenario::ActiveBlocked {
+            DataPlan::ActiveNever
+        } else {
+            DataPlan::Active(addr)
+        };
+        match verb {
+            ActiveVerb::Eprt => Reply::new(200, "EPRT command successful. Consider using EPSV."),
+            ActiveVerb::Port => Reply::new(200, "PORT command successful. Consider using PASV."),
+        }
+    }
+
+    /// RFC 2428: EPRT/EPSV naming a protocol this connection does not use.
+    pub(super) fn unsupported_protocol(&self) -> Reply {
+        Reply::new(
+            522,
+            format!("Network protocol not supported, use ({})", self.family()),
+        )
+    }
+
+    /// LIST/NLST arguments may carry `ls` flags (`LIST -la /pub`); the path is what is left.
+    pub(super) fn list_path(&self, arg: Option<String>) -> String {
+        let path = arg
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .rfind(|word| !word.starts_with('-'))
+            .unwrap_or(".")
+            .to_string();
+        resolve(&self.cwd, &path)
+    }
+
+    pub(super) async fn transfer(&mut self, what: Transfer) -> io::Result<bool> {
+        let shared = Arc::clone(&self.shared);
+        let (payload, opening, done) = match &what {
+            Transfer::List(path) => (
+                shared.tree.listing(path).map(Cow::Owned),
+                LISTING.to_string(),
+                "Directory send OK.",
+            ),
+            Transfer::Nlst(path) => (
+                shared.tree.names(path).map(Cow::Owned),
+                LISTING.to_string(),
+                "Directory send OK.",
+            ),
+            Transfer::Retr(path) => match shared.tree.get(path) {
+                Some(Node::File(data)) => (
+                    Some(Cow::Borrowed(data.as_slice())),
+                    format!(
+                        "Opening BINARY mode data connection for {path} ({} bytes).",
+                        data.len()
+                    ),
+                    "Transfer complete.",
+                ),
+                _ => (None, String::new(), ""),
+            },
+        };
+        let plan = std::mem::replace(&mut self.data, DataPlan::None);
+        let Some(payload) = payload else {
+            self.send(&Reply::new(550, "Failed to open file.")).await?;
+            return Ok(true);
+        };
+        let Some(mut data) = self.connect_data(plan).await? else {
+            return Ok(true);
+        };
+        let opening = match self.scenario() {
+            Scenario::MultilineBanner => {
+                Reply::new(125, "Data connection already open. Transfer starting.")
+            }
+            _ => Reply::new(150, opening),
+        };
+        self.send(&opening).await?;
+        let sent = timeout(self.shared.config.data_timeout, async {
+            data.write_all(&payload).await?;
+            data.shutdown().await
+        })
+        .await;
+        drop(data);
+        let closing = match sent {
+            Ok(Ok(())) => Reply::new(226, done),
+            _ => Reply::new(426, "Failure writing network stream."),
+        };
+        self.send(&closing).await?;
+        Ok(true)
+    }
+
+    /// The data connection for a transfer, or `None` after the 425 that says why not.
+    async fn connect_data(&mut self, plan: DataPlan) -> io::Result<Option<TcpStream>> {
+        let wait = self.shared.config.data_timeout;
+        let stream = match plan {
+            DataPlan::None => {
+                self.send(&Reply::new(425, "Use PORT or PASV first."))
+                    .await?;
+                return Ok(None);
+            }
+            DataPlan::Passive(listener) => timeout(wait, listener.accept())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .map(|(s, _)| s),
+            DataPlan::Active(addr) => timeout(wait, TcpStream::connect(addr))
+                .await
+                .ok()
+                .and_then(Result::ok),
+            // As a real server would: wait out its own timeout, then give up.
+            DataPlan::Unanswered | DataPlan::ActiveNever => {
+                tokio::time::sleep(wait).await;
+                None
+            }
+        };
+        if stream.is_none() {
+            self.send(&Reply::new(425, "Failed to establish connection."))
+                .await?;
+        }
+        Ok(stream)
+    }
+}
