@@ -181,3 +181,11 @@ fn listen_address_in_use_is_a_clear_error_exit_2() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn lab_listening_on_every_address_prints_a_dialable_loopback_url() {
+    let lab = LabProcess::spawn(&["lab", "--scenario", "healthy", "--listen", "0.0.0.0:0"]);
+    assert!(lab.url.starts_with("ftp://127.0.0.1:"), "{}", lab.url);
+    let (_ftp, banner) = RawFtp::connect(lab.addr()).await;
+    assert_eq!(banner, ["220 ftpdoctor lab FTP server ready."]);
+}

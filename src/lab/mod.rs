@@ -118,9 +118,15 @@ impl LabServer {
         self.scenario
     }
 
-    /// `ftp://127.0.0.1:PORT/` (IPv6 addresses in brackets).
+    /// `ftp://127.0.0.1:PORT/` (IPv6 addresses in brackets). A server listening on every
+    /// address is named by its loopback address, which a client can dial.
     pub fn url(&self) -> String {
-        format!("ftp://{}/", self.addr)
+        let ip = match self.addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        format!("ftp://{}/", SocketAddr::new(ip, self.addr.port()))
     }
 
     /// Stops accepting, ends every session, and waits until all of it is gone.
