@@ -71,15 +71,24 @@ struct LabArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
     /// How long the server waits for a data connection before answering 425
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
     data_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
 struct DemoArgs {
     /// Wait for each step (connect, reply, data connection)
-    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
+}
+
+/// A duration such as `5s` or `500ms`; zero would time every step out at once.
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
+    }
 }
 
 fn parse_scenario(s: &str) -> Result<Scenario, String> {
@@ -156,6 +165,17 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn durations_must_be_positive_and_well_formed() {
+        for bad in ["0s", "0", "soon", "-1s"] {
+            assert!(
+                Cli::try_parse_from(["ftpdoctor", "demo", "--timeout", bad]).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(Cli::try_parse_from(["ftpdoctor", "demo", "--timeout", "250ms"]).is_ok());
     }
 
     #[test]

@@ -5,7 +5,6 @@
 //! from it is shown and never dialled (SPEC safety rules).
 
 use std::fmt::Write as _;
-use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -15,7 +14,7 @@ use tokio::time::timeout;
 
 use crate::lab::{LabConfig, LabServer, Scenario};
 use crate::net::control::{ControlConn, ControlError};
-use crate::net::dial::{DialOutcome, accept, dial};
+use crate::net::dial::{AcceptOutcome, DialOutcome, accept, dial};
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg, Reply};
 
@@ -23,27 +22,39 @@ use crate::proto::{Command, EpsvArg, Reply};
 const MAX_LISTING: u64 = 64 * 1024;
 
 /// Runs the tour of every scenario concurrently; returns the text in scenario order.
-pub async fn run(step: Duration) -> io::Result<String> {
+/// A scenario whose server cannot start gets a line saying so; the others still run.
+pub async fn run(step: Duration) -> String {
     let mut servers = Vec::new();
     for scenario in Scenario::ALL {
         let mut config = LabConfig::new(scenario);
         // The lab gives up on a data connection when the client does.
         config.data_timeout = step;
-        servers.push(LabServer::start(config).await?);
+        servers.push((scenario, LabServer::start(config).await));
     }
     // Every tour is bounded by its step timeouts, and all are awaited before returning.
     let tours: Vec<_> = servers
         .iter()
-        .map(|server| tokio::spawn(tour(server.scenario(), server.addr(), step)))
+        .map(|(scenario, server)| match server {
+            Ok(server) => Ok(tokio::spawn(tour(*scenario, server.addr(), step))),
+            Err(err) => Err(format!(
+                "== {scenario}: could not start the lab server: {err}\n\n"
+            )),
+        })
         .collect();
     let mut text = String::new();
     for tour in tours {
-        text.push_str(&tour.await.map_err(io::Error::other)?);
+        match tour {
+            Ok(task) => match task.await {
+                Ok(section) => text.push_str(&section),
+                Err(err) => text.push_str(&format!("   tour failed: {err}\n\n")),
+            },
+            Err(line) => text.push_str(&line),
+        }
     }
-    for server in servers {
+    for server in servers.into_iter().filter_map(|(_, server)| server.ok()) {
         server.shutdown().await;
     }
-    Ok(text)
+    text
 }
 
 /// One scenario's section.
@@ -73,9 +84,11 @@ fn note(out: &mut String, text: impl std::fmt::Display) {
 }
 
 async fn walk(addr: SocketAddr, step: Duration, out: &mut String) -> Result<(), ControlError> {
-    let stream = match timeout(step, TcpStream::connect(addr)).await {
-        Ok(result) => result?,
-        Err(_) => return Err(ControlError::Io(io::ErrorKind::TimedOut.into())),
+    let control = dial(addr, step).await;
+    let Some(stream) = control.stream else {
+        let why = control.error.unwrap_or_default();
+        let _ = writeln!(out, "   connect {addr}: {} {why}", control.outcome.as_str());
+        return Ok(());
     };
     let local = stream.local_addr()?;
     let mut ctl = ControlConn::new(stream, step);
@@ -167,23 +180,39 @@ async fn active(
     }
     ctl.send(&Command::Nlst(None)).await?;
     let accepted = accept(&listener, step).await;
-    match (accepted.stream, accepted.from) {
-        (Some(data), Some(from)) => {
+    match accepted.outcome {
+        AcceptOutcome::Accepted { from, stream } => {
+            let took = ms(accepted.elapsed);
             note(
                 out,
-                format!(
-                    "server connected back from {from} in {:.1} ms",
-                    ms(accepted.elapsed)
-                ),
+                format!("server connected back from {from} in {took:.1} ms"),
             );
-            finish_transfer(ctl, data, step, out).await
+            finish_transfer(ctl, stream, step, out).await
         }
-        _ => {
+        AcceptOutcome::Timeout => {
             note(out, format!("server never connected back ({step:?})"));
-            show(out, "NLST", &ctl.read_reply("NLST").await?);
-            Ok(())
+            read_unconnected_reply(ctl, out).await
+        }
+        AcceptOutcome::Failed(err) => {
+            note(out, format!("our listener failed: {err}"));
+            read_unconnected_reply(ctl, out).await
         }
     }
+}
+
+/// The server's answer to a transfer whose data connection never came (a 425, usually).
+async fn read_unconnected_reply(
+    ctl: &mut ControlConn<TcpStream>,
+    out: &mut String,
+) -> Result<(), ControlError> {
+    let reply = ctl.read_reply("NLST").await?;
+    show(out, "NLST", &reply);
+    // A late connection after all: the completion reply follows and must be read here,
+    // or it would pass for the answer to the next command.
+    if reply.is_positive_preliminary() {
+        show(out, "NLST", &ctl.read_reply("the end of NLST").await?);
+    }
+    Ok(())
 }
 
 /// NLST over an open data connection: the 1yz, the bytes, the final reply.

@@ -274,10 +274,9 @@ async fn blackhole_connect_times_out_rather_than_being_refused() {
     let hole = Blackhole::bind(LOOPBACK)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let started = Instant::now();
+    // Longer than the first SYN retransmission (1 s): a retried SYN is dropped too.
     let outcome = connect_outcome(hole.addr(), Duration::from_millis(1500)).await;
     assert_eq!(outcome, Err(ErrorKind::TimedOut));
-    assert!(started.elapsed() >= Duration::from_millis(1500));
     // And again: the queue stays full, it does not drain.
     assert_eq!(
         connect_outcome(hole.addr(), Duration::from_millis(300)).await,
@@ -537,10 +536,11 @@ async fn idle_control_connection_gets_421_and_is_closed() {
     let lab = ftpdoctor::lab::LabServer::start(config)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let (mut ftp, _) = RawFtp::connect(lab.addr()).await;
+    // The server's timer starts after the accept, so after this instant.
     let started = Instant::now();
+    let (mut ftp, _) = RawFtp::connect(lab.addr()).await;
     assert_eq!(ftp.reply().await, ["421 Timeout."]);
-    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert!(started.elapsed() >= Duration::from_millis(300));
     ftp.expect_closed().await;
 }
 

@@ -126,3 +126,42 @@ async fn transcript_masks_the_password() {
         ]
     );
 }
+
+#[tokio::test]
+async fn after_a_timeout_the_connection_refuses_to_go_on() {
+    // The reply comes late: taken after the timeout it would answer the wrong command.
+    let mut ctl = scripted_with(b"", false, SHORT_STEP).await;
+    assert!(matches!(
+        ctl.read_reply("the banner").await,
+        Err(ControlError::Timeout { .. })
+    ));
+    assert!(matches!(
+        ctl.command(&Command::Noop).await,
+        Err(ControlError::Unusable { .. })
+    ));
+    assert!(matches!(
+        ctl.read_reply("NOOP").await,
+        Err(ControlError::Unusable { .. })
+    ));
+}
+
+#[tokio::test]
+async fn transcript_shows_what_was_not_a_reply() {
+    let mut ctl = scripted(b"SSH-2.0-OpenSSH_9.2\r\n", false).await;
+    let _ = ctl.read_reply("the banner").await;
+    let texts: Vec<_> = ctl.transcript().iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("SSH-2.0-OpenSSH_9.2"), "{texts:?}");
+}
+
+#[tokio::test]
+async fn a_command_with_crlf_is_refused_before_anything_is_sent() {
+    let mut ctl = scripted(b"220 hi\r\n", false).await;
+    let _ = ctl.read_reply("the banner").await;
+    assert!(matches!(
+        ctl.send(&Command::Retr("x\r\nDELE y".into())).await,
+        Err(ControlError::Command(_))
+    ));
+    // Nothing went out, so the conversation is still in step.
+    assert_eq!(ctl.transcript().len(), 1);
+}

@@ -29,9 +29,12 @@ pub const LAB_PASSWORD: &str = "lab-password";
 pub struct LabConfig {
     pub scenario: Scenario,
     pub listen: SocketAddr,
-    /// How long the server waits for a client's passive data connection, for its own
-    /// active connect, and for a client to take the data it sends.
+    /// How long the server waits for a client's passive data connection and for its own
+    /// active connect, before answering 425 (vsftpd accept_timeout / connect_timeout).
     pub data_timeout: Duration,
+    /// How long a client may take to read a transfer or a reply before the server gives
+    /// up on it (vsftpd data_connection_timeout).
+    pub transfer_timeout: Duration,
     /// A control connection with no command for this long is closed (vsftpd's
     /// idle_session_timeout defaults to 300 s).
     pub idle_timeout: Duration,
@@ -51,6 +54,7 @@ impl LabConfig {
             scenario,
             listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             data_timeout: Duration::from_secs(10),
+            transfer_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(300),
             max_sessions: MAX_SESSIONS,
         }
@@ -178,19 +182,28 @@ fn live(sessions: &mut JoinSet<()>) -> usize {
     sessions.len()
 }
 
-/// How long the accept loop spends telling an extra client it is not welcome. The
-/// socket is fresh, so the write goes straight into an empty send buffer.
+/// How long the accept loop spends on a client it turns away: the reply goes into an
+/// empty send buffer at once; the rest is a short wait for the client to read it.
 const BUSY_REPLY_TIMEOUT: Duration = Duration::from_millis(100);
 
+/// Most bytes read from a turned-away client before closing: closing with unread input
+/// would send an RST that can destroy the 421 before the client reads it.
+const BUSY_DRAIN_LIMIT: u64 = 4096;
+
 async fn refuse_busy(mut stream: tokio::net::TcpStream, max: usize) {
-    use tokio::io::AsyncWriteExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let reply = crate::proto::Reply::new(
         421,
         format!("Too many connections ({max} max); try again later."),
     );
-    let _ = tokio::time::timeout(
-        BUSY_REPLY_TIMEOUT,
-        stream.write_all(reply.to_string().as_bytes()),
-    )
+    let _ = tokio::time::timeout(BUSY_REPLY_TIMEOUT, async {
+        stream.write_all(reply.to_string().as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut sink = Vec::new();
+        (&mut stream)
+            .take(BUSY_DRAIN_LIMIT)
+            .read_to_end(&mut sink)
+            .await
+    })
     .await;
 }

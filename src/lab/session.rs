@@ -167,7 +167,7 @@ impl Session {
     async fn send(&mut self, reply: &Reply) -> io::Result<()> {
         let wire = reply.to_string();
         match timeout(
-            self.shared.config.data_timeout,
+            self.shared.config.transfer_timeout,
             self.stream.write_all(wire.as_bytes()),
         )
         .await

@@ -31,6 +31,10 @@ pub enum ControlError {
     Reply(#[from] ReplyError),
     #[error("refusing to send: {0}")]
     Command(#[from] CommandError),
+    /// An earlier step timed out or failed mid-way: a late reply, or half a command on
+    /// the wire, would pair the next reply with the wrong command.
+    #[error("control connection no longer usable after {after}")]
+    Unusable { after: String },
 }
 
 /// Who said a transcript line.
@@ -53,6 +57,8 @@ pub struct ControlConn<S> {
     parser: ReplyParser,
     step_timeout: Duration,
     transcript: Vec<TranscriptLine>,
+    /// Why the conversation is out of step, once it is.
+    broken: Option<String>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
@@ -62,19 +68,48 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             parser: ReplyParser::new(),
             step_timeout,
             transcript: Vec::new(),
+            broken: None,
+        }
+    }
+
+    fn check_usable(&self) -> Result<(), ControlError> {
+        match &self.broken {
+            Some(after) => Err(ControlError::Unusable {
+                after: after.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Records an error; those that leave the conversation out of step break it for good.
+    fn note_error(&mut self, err: &ControlError) {
+        match err {
+            ControlError::Reply(e) => self.transcript.push(TranscriptLine {
+                speaker: Speaker::Server,
+                text: format!("<{e}>"),
+            }),
+            ControlError::Command(_) | ControlError::Unusable { .. } => {}
+            other => {
+                self.broken.get_or_insert_with(|| other.to_string());
+            }
         }
     }
 
     /// The next complete reply; `waiting_for` names the step for a timeout error.
     pub async fn read_reply(&mut self, waiting_for: &str) -> Result<Reply, ControlError> {
+        self.check_usable()?;
         let after = self.step_timeout;
-        match timeout(after, self.read_reply_unbounded()).await {
+        let result = match timeout(after, self.read_reply_unbounded()).await {
             Ok(result) => result,
             Err(_) => Err(ControlError::Timeout {
                 waiting_for: waiting_for.to_string(),
                 after,
             }),
+        };
+        if let Err(err) = &result {
+            self.note_error(err);
         }
+        result
     }
 
     async fn read_reply_unbounded(&mut self) -> Result<Reply, ControlError> {
@@ -106,19 +141,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
     }
 
     pub async fn send(&mut self, cmd: &Command) -> Result<(), ControlError> {
+        self.check_usable()?;
         let wire = cmd.to_wire()?;
         self.transcript.push(TranscriptLine {
             speaker: Speaker::Client,
             text: cmd.redacted(),
         });
         let after = self.step_timeout;
-        match timeout(after, self.stream.write_all(&wire)).await {
-            Ok(result) => Ok(result?),
+        let result = match timeout(after, self.stream.write_all(&wire)).await {
+            Ok(result) => result.map_err(ControlError::from),
             Err(_) => Err(ControlError::SendTimeout {
                 command: cmd.verb().to_string(),
                 after,
             }),
+        };
+        if let Err(err) = &result {
+            self.note_error(err);
         }
+        result
     }
 
     pub fn transcript(&self) -> &[TranscriptLine] {

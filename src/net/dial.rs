@@ -43,43 +43,62 @@ pub struct Dial {
     pub addr: SocketAddr,
     pub outcome: DialOutcome,
     pub elapsed: Duration,
+    /// What the system said, when it said no (for "unreachable", which covers several).
+    pub error: Option<String>,
     pub stream: Option<TcpStream>,
 }
 
 /// Connects to `addr` within `limit`.
 pub async fn dial(addr: SocketAddr, limit: Duration) -> Dial {
     let started = Instant::now();
-    let (outcome, stream) = match timeout(limit, TcpStream::connect(addr)).await {
-        Ok(Ok(stream)) => (DialOutcome::Connected, Some(stream)),
-        Ok(Err(err)) => (DialOutcome::from_error(&err), None),
-        Err(_) => (DialOutcome::Timeout, None),
+    let (outcome, error, stream) = match timeout(limit, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => (DialOutcome::Connected, None, Some(stream)),
+        Ok(Err(err)) => (DialOutcome::from_error(&err), Some(err.to_string()), None),
+        Err(_) => (DialOutcome::Timeout, None, None),
     };
     Dial {
         addr,
         outcome,
         elapsed: started.elapsed(),
+        error,
         stream,
     }
 }
 
+/// How waiting for the server's active-mode connection ended.
 #[derive(Debug)]
-pub struct Accept {
-    /// Where the server's data connection came from, if it came.
-    pub from: Option<SocketAddr>,
-    pub elapsed: Duration,
-    pub stream: Option<TcpStream>,
+pub enum AcceptOutcome {
+    Accepted {
+        from: SocketAddr,
+        stream: TcpStream,
+    },
+    Timeout,
+    /// The listener itself failed (out of file descriptors, say): not the server's doing.
+    Failed(io::Error),
 }
 
-/// Waits up to `limit` for the server to connect back (active mode).
+#[derive(Debug)]
+pub struct Accept {
+    pub outcome: AcceptOutcome,
+    pub elapsed: Duration,
+}
+
+/// Waits up to `limit` for the server to connect back (active mode). A connection that
+/// was reset before we took it is skipped, and the wait goes on.
 pub async fn accept(listener: &TcpListener, limit: Duration) -> Accept {
     let started = Instant::now();
-    let accepted = timeout(limit, listener.accept())
-        .await
-        .ok()
-        .and_then(Result::ok);
+    let waited = timeout(limit, async {
+        loop {
+            match listener.accept().await {
+                Ok((stream, from)) => return AcceptOutcome::Accepted { from, stream },
+                Err(err) if err.kind() == io::ErrorKind::ConnectionAborted => continue,
+                Err(err) => return AcceptOutcome::Failed(err),
+            }
+        }
+    })
+    .await;
     Accept {
-        from: accepted.as_ref().map(|(_, from)| *from),
+        outcome: waited.unwrap_or(AcceptOutcome::Timeout),
         elapsed: started.elapsed(),
-        stream: accepted.map(|(stream, _)| stream),
     }
 }

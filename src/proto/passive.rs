@@ -170,13 +170,14 @@ fn sockaddr_from_six<S: AsRef<str>>(numbers: &[S]) -> Result<SocketAddrV4, Addre
 pub fn parse_229_text(text: &str) -> Result<u16, AddressError> {
     // The RFC form right after '(' first, so stray punctuation in the words cannot win;
     // then anywhere.
-    find_229(text, true)
-        .or_else(|| find_229(text, false))
-        .unwrap_or_else(|| {
+    match find_229(text, true) {
+        Some(Ok(port)) => Ok(port),
+        in_parens => find_229(text, false).or(in_parens).unwrap_or_else(|| {
             Err(AddressError::NotFound {
                 text: text.to_string(),
             })
-        })
+        }),
+    }
 }
 
 /// The first `d d d port d` (exactly three equal delimiters, digits, the same delimiter)

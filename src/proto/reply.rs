@@ -218,10 +218,15 @@ impl ReplyParser {
             }
             return;
         }
-        if let Some(open) = self.open.take()
-            && !ends_reply(&head, open.code)
-        {
-            self.discarding = Some(open.code);
+        match self.open.take() {
+            Some(open) if !ends_reply(&head, open.code) => self.discarding = Some(open.code),
+            Some(_) => {}
+            // The long line opens a multi-line reply: skip that reply to its end too.
+            None => {
+                if let Some((code, Some(b'-'))) = parse_code(&head) {
+                    self.discarding = Some(code);
+                }
+            }
         }
         self.out.push_back(Err(ReplyError::LineTooLong {
             limit: MAX_LINE_LEN,
@@ -236,6 +241,10 @@ impl ReplyParser {
             return;
         }
         let Some(mut reply) = self.open.take() else {
+            // Blank lines between replies carry nothing; clients skip them.
+            if line.trim().is_empty() {
+                return;
+            }
             let result = match parse_code(&line) {
                 None => Err(ReplyError::Malformed { line }),
                 Some((code, sep)) => {

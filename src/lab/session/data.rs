@@ -209,7 +209,7 @@ impl Session {
             _ => Reply::new(150, opening),
         };
         self.send(&opening).await?;
-        let sent = timeout(self.shared.config.data_timeout, async {
+        let sent = timeout(self.shared.config.transfer_timeout, async {
             data.write_all(&payload).await?;
             data.shutdown().await
         })

@@ -261,12 +261,20 @@ fn epsv_text_edge_cases() {
 
 #[test]
 fn epsv_reply_with_four_delimiters_is_rejected() {
-    assert!(parse_229_text("Entering Extended Passive Mode (||||50010|)").is_err());
+    assert!(matches!(
+        parse_229_text("Entering Extended Passive Mode (||||50010|)"),
+        Err(AddressError::NotFound { .. })
+    ));
 }
 
 #[test]
 fn epsv_reply_punctuation_in_words_does_not_beat_the_parentheses() {
     assert_eq!(parse_229_text("Extended mode...1. (|||50010|)"), Ok(50010));
+}
+
+#[test]
+fn epsv_reply_broken_parenthesised_form_does_not_hide_a_good_one_later() {
+    assert_eq!(parse_229_text("(|||5x|) retry |||50010|"), Ok(50010));
 }
 
 #[test]

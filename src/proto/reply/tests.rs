@@ -192,6 +192,29 @@ fn long_line_inside_multiline_reply_drops_that_reply_only() {
 }
 
 #[test]
+fn long_first_line_of_multiline_reply_skips_that_whole_reply() {
+    for code in ["211", "220"] {
+        let mut wire = format!("{code}-").into_bytes();
+        wire.extend(std::iter::repeat_n(b'x', 5000));
+        wire.extend_from_slice(
+            format!("\r\n EPSV\r\n{code}-more\r\n{code} End\r\n331 next\r\n").as_bytes(),
+        );
+        let too_long = ReplyError::LineTooLong {
+            limit: MAX_LINE_LEN,
+        };
+        assert_eq!(codes(&parse_all(&wire)), [Err(too_long), Ok(331)], "{code}");
+    }
+}
+
+#[test]
+fn blank_lines_between_replies_are_skipped() {
+    let replies = parse_all(b"\r\n\r\n  \n220 hi\r\n\r\n331 next\r\n");
+    assert_eq!(codes(&replies), [Ok(220), Ok(331)]);
+    // A flood of line ends costs nothing and yields nothing.
+    assert!(parse_all(&[b'\n'; 100_000]).is_empty());
+}
+
+#[test]
 fn long_last_line_of_multiline_reply_does_not_swallow_the_next() {
     let mut wire = b"220-hello\r\n220 ".to_vec();
     wire.extend(std::iter::repeat_n(b'x', 5000));
