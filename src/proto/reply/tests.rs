@@ -150,6 +150,19 @@ fn line_over_limit_without_crlf_is_an_error_and_memory_stays_bounded() {
     );
 }
 
+/// `before`, then a line of 5000 'x' (over the limit) and its CRLF, then `after`.
+fn around_long_line(before: &[u8], after: &[u8]) -> Vec<u8> {
+    let mut wire = before.to_vec();
+    wire.extend(std::iter::repeat_n(b'x', 5000));
+    wire.extend_from_slice(b"\r\n");
+    wire.extend_from_slice(after);
+    wire
+}
+
+const TOO_LONG: ReplyError = ReplyError::LineTooLong {
+    limit: MAX_LINE_LEN,
+};
+
 fn codes(results: &[Result<Reply, ReplyError>]) -> Vec<Result<u16, ReplyError>> {
     results
         .iter()
@@ -159,24 +172,14 @@ fn codes(results: &[Result<Reply, ReplyError>]) -> Vec<Result<u16, ReplyError>> 
 
 #[test]
 fn long_line_error_comes_in_stream_order() {
-    let mut wire = b"331 first\r\n".to_vec();
-    wire.extend(std::iter::repeat_n(b'x', 5000));
-    wire.extend_from_slice(b"\r\n230 second\r\n");
-    let too_long = ReplyError::LineTooLong {
-        limit: MAX_LINE_LEN,
-    };
-    assert_eq!(codes(&parse_all(&wire)), [Ok(331), Err(too_long), Ok(230)]);
+    let wire = around_long_line(b"331 first\r\n", b"230 second\r\n");
+    assert_eq!(codes(&parse_all(&wire)), [Ok(331), Err(TOO_LONG), Ok(230)]);
 }
 
 #[test]
 fn long_line_inside_multiline_reply_drops_that_reply_only() {
-    let mut wire = b"211-Features:\r\n ".to_vec();
-    wire.extend(std::iter::repeat_n(b'x', 5000));
-    wire.extend_from_slice(b"\r\n PASV\r\n211 End\r\n200 next\r\n");
-    let too_long = ReplyError::LineTooLong {
-        limit: MAX_LINE_LEN,
-    };
-    let want = [Err(too_long), Ok(200)];
+    let wire = around_long_line(b"211-Features:\r\n ", b" PASV\r\n211 End\r\n200 next\r\n");
+    let want = [Err(TOO_LONG), Ok(200)];
     // Whole, and split inside the long line: the same outcome, and " PASV" and "211 End"
     // are never taken for replies of their own.
     assert_eq!(codes(&parse_all(&wire)), want);
@@ -194,15 +197,9 @@ fn long_line_inside_multiline_reply_drops_that_reply_only() {
 #[test]
 fn long_first_line_of_multiline_reply_skips_that_whole_reply() {
     for code in ["211", "220"] {
-        let mut wire = format!("{code}-").into_bytes();
-        wire.extend(std::iter::repeat_n(b'x', 5000));
-        wire.extend_from_slice(
-            format!("\r\n EPSV\r\n{code}-more\r\n{code} End\r\n331 next\r\n").as_bytes(),
-        );
-        let too_long = ReplyError::LineTooLong {
-            limit: MAX_LINE_LEN,
-        };
-        assert_eq!(codes(&parse_all(&wire)), [Err(too_long), Ok(331)], "{code}");
+        let rest = format!(" EPSV\r\n{code}-more\r\n{code} End\r\n331 next\r\n");
+        let wire = around_long_line(format!("{code}-").as_bytes(), rest.as_bytes());
+        assert_eq!(codes(&parse_all(&wire)), [Err(TOO_LONG), Ok(331)], "{code}");
     }
 }
 
@@ -216,13 +213,8 @@ fn blank_lines_between_replies_are_skipped() {
 
 #[test]
 fn long_last_line_of_multiline_reply_does_not_swallow_the_next() {
-    let mut wire = b"220-hello\r\n220 ".to_vec();
-    wire.extend(std::iter::repeat_n(b'x', 5000));
-    wire.extend_from_slice(b"\r\n331 next\r\n");
-    let too_long = ReplyError::LineTooLong {
-        limit: MAX_LINE_LEN,
-    };
-    assert_eq!(codes(&parse_all(&wire)), [Err(too_long), Ok(331)]);
+    let wire = around_long_line(b"220-hello\r\n220 ", b"331 next\r\n");
+    assert_eq!(codes(&parse_all(&wire)), [Err(TOO_LONG), Ok(331)]);
 }
 
 #[test]
