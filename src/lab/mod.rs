@@ -66,10 +66,26 @@ impl LabConfig {
 struct Shared {
     config: LabConfig,
     tree: fs::Tree,
-    /// blocked-data: the port advertised for every passive request.
-    blackhole: Option<Blackhole>,
-    /// refused-data: likewise.
-    closed: Option<ClosedPort>,
+    /// blocked-data and refused-data: the port advertised for every passive request.
+    dead_port: Option<DeadPort>,
+}
+
+/// A data port that does not work, held for the server's lifetime.
+#[derive(Debug)]
+enum DeadPort {
+    /// Connects time out.
+    Blackhole(Blackhole),
+    /// Connects are refused.
+    Closed(ClosedPort),
+}
+
+impl DeadPort {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            DeadPort::Blackhole(hole) => hole.addr(),
+            DeadPort::Closed(closed) => closed.addr(),
+        }
+    }
 }
 
 /// A running lab server. Dropping it stops the server and every session at once.
@@ -88,21 +104,16 @@ impl LabServer {
         let addr = listener.local_addr()?;
         // Dead ports sit on the listening address so that the advertised address is right
         // and only the port misbehaves.
-        let dead_ip = addr.ip();
-        let blackhole = match config.scenario {
-            Scenario::BlockedData => Some(Blackhole::bind(dead_ip).await?),
-            _ => None,
-        };
-        let closed = match config.scenario {
-            Scenario::RefusedData => Some(ClosedPort::bind(dead_ip)?),
+        let dead_port = match config.scenario {
+            Scenario::BlockedData => Some(DeadPort::Blackhole(Blackhole::bind(addr.ip()).await?)),
+            Scenario::RefusedData => Some(DeadPort::Closed(ClosedPort::bind(addr.ip())?)),
             _ => None,
         };
         let scenario = config.scenario;
         let shared = Arc::new(Shared {
             config,
             tree: fs::Tree::default(),
-            blackhole,
-            closed,
+            dead_port,
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, shared, stopped));

@@ -56,11 +56,7 @@ impl Session {
     /// Sets up a passive data connection; returns the port to advertise, or the reply
     /// to send instead.
     async fn open_passive(&mut self) -> Result<u16, Reply> {
-        if let Some(dead) = &self.shared.blackhole {
-            self.data = DataPlan::Unanswered;
-            return Ok(dead.addr().port());
-        }
-        if let Some(dead) = &self.shared.closed {
+        if let Some(dead) = &self.shared.dead_port {
             self.data = DataPlan::Unanswered;
             return Ok(dead.addr().port());
         }
