@@ -14,7 +14,7 @@ use tokio::time::timeout;
 
 use crate::lab::{LabConfig, LabServer, Scenario};
 use crate::net::control::{ControlConn, ControlError};
-use crate::net::dial::{AcceptOutcome, DialOutcome, accept, dial};
+use crate::net::dial::{AcceptOutcome, accept, dial};
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg, Reply};
 
@@ -107,8 +107,8 @@ async fn walk(addr: SocketAddr, step: Duration, out: &mut String) -> Result<(), 
     for cmd in [Command::Epsv(EpsvArg::None), Command::Pasv] {
         passive(&mut ctl, addr.ip(), cmd, step, out).await?;
     }
-    for verb in ["EPRT", "PORT"] {
-        active(&mut ctl, local.ip(), verb, step, out).await?;
+    for eprt in [true, false] {
+        active(&mut ctl, local.ip(), eprt, step, out).await?;
     }
     let _ = ctl.command(&Command::Quit).await;
     Ok(())
@@ -153,28 +153,27 @@ async fn passive(
         ),
     );
     match dialled.stream {
-        Some(data) if dialled.outcome == DialOutcome::Connected => {
-            transfer(ctl, data, step, out).await
-        }
-        _ => Ok(()),
+        Some(data) => transfer(ctl, data, step, out).await,
+        None => Ok(()),
     }
 }
 
 async fn active(
     ctl: &mut ControlConn<TcpStream>,
     local: IpAddr,
-    verb: &str,
+    eprt: bool,
     step: Duration,
     out: &mut String,
 ) -> Result<(), ControlError> {
     let listener = TcpListener::bind(SocketAddr::new(local, 0)).await?;
     let ours = listener.local_addr()?;
-    let cmd = match (verb, ours) {
-        ("PORT", SocketAddr::V4(v4)) => Command::Port(v4),
+    // PORT carries IPv4 only; over IPv6 EPRT is the one active command there is.
+    let cmd = match ours {
+        SocketAddr::V4(v4) if !eprt => Command::Port(v4),
         _ => Command::Eprt(ours),
     };
     let reply = ctl.command(&cmd).await?;
-    show(out, verb, &reply);
+    show(out, cmd.verb(), &reply);
     if !reply.is_positive_completion() {
         return Ok(());
     }
