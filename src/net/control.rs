@@ -97,8 +97,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
 
     /// The next complete reply; `waiting_for` names the step for a timeout error.
     pub async fn read_reply(&mut self, waiting_for: &str) -> Result<Reply, ControlError> {
+        self.read_reply_within(self.step_timeout, waiting_for).await
+    }
+
+    /// As [`read_reply`](Self::read_reply), with a limit of the caller's choosing. The
+    /// future may be dropped (raced against an accept, say) without losing bytes.
+    pub async fn read_reply_within(
+        &mut self,
+        after: Duration,
+        waiting_for: &str,
+    ) -> Result<Reply, ControlError> {
         self.check_usable()?;
-        let after = self.step_timeout;
         let result = match timeout(after, self.read_reply_unbounded()).await {
             Ok(result) => result,
             Err(_) => Err(ControlError::Timeout {
@@ -159,6 +168,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             self.note_error(err);
         }
         result
+    }
+
+    /// The caller abandoned a command whose reply is still to come: whatever arrives next
+    /// would be paired with the wrong command.
+    pub fn mark_out_of_step(&mut self, why: impl Into<String>) {
+        self.broken.get_or_insert_with(|| why.into());
+    }
+
+    pub fn is_usable(&self) -> bool {
+        self.broken.is_none()
     }
 
     pub fn transcript(&self) -> &[TranscriptLine] {

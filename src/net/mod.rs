@@ -3,3 +3,6 @@
 
 pub mod control;
 pub mod dial;
+
+pub use control::{ControlConn, ControlError, Speaker, TranscriptLine};
+pub use dial::{Accept, AcceptOutcome, Dial, DialOutcome, accept, dial};

@@ -1,0 +1,115 @@
+//! A finding: what is wrong (or worth knowing), the evidence, and the setting that fixes it.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::probe::Mode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warn => "warn",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The stable finding ids of SPEC's catalogue, plus the ones this implementation adds
+/// (documented in docs/findings.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingId {
+    DnsFailure,
+    ControlUnreachable,
+    BannerTimeout,
+    LoginFailed,
+    PasvPrivateAddress,
+    PasvAddressMismatch,
+    PasvUnparseable,
+    SubstituteAddressWorks,
+    DataConnectTimeout,
+    DataConnectRefused,
+    EpsvUnsupported,
+    PortRejected,
+    ActiveConnectTimeout,
+    ActiveUnexpectedSource,
+    ClientBehindNat,
+    TransferFailed,
+    TransferTimeout,
+    // Added by this implementation (SPEC: "extend it freely").
+    /// The control connection broke outside a transfer: closed, timed out, or an
+    /// unexpected or unframable reply (banner 421, PASV never answered, ...).
+    ControlFailed,
+    /// PASV answered 4xx/5xx (EPSV has its own warning: epsv-unsupported).
+    PasvRejected,
+    /// The server refused extra control connections; modes ran on one connection.
+    ConnectionLimit,
+    /// --deadline struck before the probe finished.
+    DeadlineExceeded,
+}
+
+impl FindingId {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingId::DnsFailure => "dns-failure",
+            FindingId::ControlUnreachable => "control-unreachable",
+            FindingId::BannerTimeout => "banner-timeout",
+            FindingId::LoginFailed => "login-failed",
+            FindingId::PasvPrivateAddress => "pasv-private-address",
+            FindingId::PasvAddressMismatch => "pasv-address-mismatch",
+            FindingId::PasvUnparseable => "pasv-unparseable",
+            FindingId::SubstituteAddressWorks => "substitute-address-works",
+            FindingId::DataConnectTimeout => "data-connect-timeout",
+            FindingId::DataConnectRefused => "data-connect-refused",
+            FindingId::EpsvUnsupported => "epsv-unsupported",
+            FindingId::PortRejected => "port-rejected",
+            FindingId::ActiveConnectTimeout => "active-connect-timeout",
+            FindingId::ActiveUnexpectedSource => "active-unexpected-source",
+            FindingId::ClientBehindNat => "client-behind-nat",
+            FindingId::TransferFailed => "transfer-failed",
+            FindingId::TransferTimeout => "transfer-timeout",
+            FindingId::ControlFailed => "control-failed",
+            FindingId::PasvRejected => "pasv-rejected",
+            FindingId::ConnectionLimit => "connection-limit",
+            FindingId::DeadlineExceeded => "deadline-exceeded",
+        }
+    }
+}
+
+impl fmt::Display for FindingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub id: FindingId,
+    pub severity: Severity,
+    /// The mode it concerns; `None` for the control connection as a whole.
+    pub mode: Option<Mode>,
+    /// One sentence: what is wrong.
+    pub summary: String,
+    /// What was seen: the reply quoted, the address and its class, the dial outcome.
+    pub evidence: String,
+    /// The settings that fix it, server side and client side.
+    pub fix: String,
+    /// RFC section, CVE or documentation that backs the finding.
+    pub reference: String,
+}

@@ -1,0 +1,348 @@
+//! The probe runner: resolve, connect, log in, then try each data-connection mode with a
+//! real transfer. Every step has a timeout and the whole probe a deadline; outcomes are
+//! data ([`ProbeOutcome`]), never printed here.
+//!
+//! Modes run concurrently, one control connection each, so that a server whose data
+//! ports are all blackholed costs about one --timeout rather than four. The first mode
+//! reuses the connection that logged in; a server that refuses the extra connections
+//! gets the remaining modes in turn on that one.
+
+mod mode;
+mod outcome;
+mod session;
+mod transfer;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use tokio::time::{sleep_until, timeout};
+
+pub use outcome::*;
+
+use crate::proto::Password;
+use crate::target::{Host, Target};
+use session::{Session, establish};
+
+/// Who to log in as.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: String,
+    pub password: Password,
+}
+
+impl Credentials {
+    /// RFC 1635's convention: user `anonymous`, an e-mail-like password.
+    pub fn anonymous() -> Credentials {
+        Credentials {
+            user: "anonymous".to_string(),
+            password: Password::new("ftpdoctor@"),
+        }
+    }
+}
+
+/// One probe of one target, validated.
+#[derive(Debug, Clone)]
+pub struct ProbeConfig {
+    pub target: Target,
+    pub credentials: Credentials,
+    pub modes: Vec<Mode>,
+    /// Each step: connect, reply, data connect, accept, each read of a transfer.
+    pub step_timeout: Duration,
+    /// The whole probe.
+    pub deadline: Duration,
+    pub follow_advertised: bool,
+    /// The address put in PORT/EPRT instead of the control connection's local one.
+    pub active_addr: Option<IpAddr>,
+    pub sequential: bool,
+}
+
+impl ProbeConfig {
+    pub fn new(target: Target) -> ProbeConfig {
+        ProbeConfig {
+            target,
+            credentials: Credentials::anonymous(),
+            modes: Mode::ALL.to_vec(),
+            step_timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(30),
+            follow_advertised: false,
+            active_addr: None,
+            sequential: false,
+        }
+    }
+}
+
+/// The control connection each mode runs on, owned outside the deadline's reach so
+/// that their transcripts survive it.
+#[derive(Default)]
+struct Sessions {
+    slots: [Option<Session>; 4],
+    /// Transcripts of sessions that were replaced.
+    retired: Vec<TranscriptEntry>,
+}
+
+impl Sessions {
+    fn retire(&mut self, session: Session) {
+        self.retired.extend(session.transcript());
+    }
+
+    fn into_transcript(self) -> Vec<TranscriptEntry> {
+        let mut all = self.retired;
+        for session in self.slots.into_iter().flatten() {
+            all.extend(session.transcript());
+        }
+        all
+    }
+}
+
+/// Probes one target. Never fails: whatever happened is in the outcome.
+pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
+    let started = Instant::now();
+    let target = &config.target;
+    let mut out = ProbeOutcome {
+        target: TargetInfo {
+            input: target.display_input(),
+            host: target.host_string(),
+            port: target.port,
+            resolved: Vec::new(),
+            path: target.path.clone(),
+        },
+        control: ControlOutcome::new(&config.credentials.user),
+        modes: Mode::ALL
+            .iter()
+            .map(|&m| match config.modes.contains(&m) {
+                true => ModeOutcome::new(m),
+                false => ModeOutcome::skipped(m, "not selected (--modes)"),
+            })
+            .collect(),
+        strategy: if config.sequential {
+            Strategy::Sequential
+        } else {
+            Strategy::Concurrent
+        },
+        fallback_reply: None,
+        deadline_hit: false,
+        deadline_ms: config.deadline,
+        transcript: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    let mut sessions = Sessions::default();
+    let deadline = tokio::time::Instant::from_std(started + config.deadline);
+    out.deadline_hit = tokio::select! {
+        _ = run(config, &mut out, &mut sessions) => false,
+        _ = sleep_until(deadline) => true,
+    };
+    if out.deadline_hit {
+        mark_interrupted(&mut out);
+    }
+    out.transcript = sessions.into_transcript();
+    out.elapsed = started.elapsed();
+    out
+}
+
+/// Records where each unfinished step stood when the deadline struck.
+fn mark_interrupted(out: &mut ProbeOutcome) {
+    for m in &mut out.modes {
+        if m.skipped.is_none() && (m.in_progress.is_some() || m.request.is_none()) {
+            let stage = m.in_progress.unwrap_or(Stage::Request);
+            m.interrupted = Some(stage);
+            if let Some(t) = &mut m.transfer
+                && t.stalled_at.is_some()
+            {
+                t.outcome = TransferResult::Timeout;
+            }
+        }
+    }
+    if out.control.login != Login::Ok && out.control.error.is_none() {
+        out.control.error = Some(StepError {
+            stage: if out.control.peer.is_none() {
+                Stage::Connect
+            } else {
+                Stage::Login
+            },
+            kind: ErrorKind::Timeout,
+            detail: "the deadline struck before the session was set up".to_string(),
+            reply: None,
+        });
+    }
+}
+
+async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessions) {
+    let addrs = match resolve(config).await {
+        Ok(addrs) => addrs,
+        Err(detail) => {
+            out.control.error = Some(StepError {
+                stage: Stage::Resolve,
+                kind: ErrorKind::Io,
+                detail,
+                reply: None,
+            });
+            return skip_all(out, "the name did not resolve");
+        }
+    };
+    out.target.resolved = addrs.iter().map(SocketAddr::ip).collect();
+
+    let mut main = None;
+    for &addr in &addrs {
+        match establish(addr, config, "control", &mut out.control, true).await {
+            Ok(session) => {
+                out.control.error = None;
+                main = Some(session);
+                break;
+            }
+            Err(err) => {
+                let connected = err.stage != Stage::Connect;
+                out.control.error = Some(err);
+                // Past the TCP connect, another address would meet the same server.
+                if connected {
+                    break;
+                }
+            }
+        }
+    }
+    let Some(main) = main else {
+        return skip_all(out, "the control session was not set up");
+    };
+    if main.peer.is_ipv6() {
+        for m in &mut out.modes {
+            if m.mode.is_ipv4_only() && m.skipped.is_none() {
+                *m = ModeOutcome::skipped(
+                    m.mode,
+                    "carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6",
+                );
+            }
+        }
+    }
+    let selected: Vec<usize> = (0..out.modes.len())
+        .filter(|&i| out.modes[i].skipped.is_none())
+        .collect();
+    let Some(&first) = selected.first() else {
+        return;
+    };
+    sessions.slots[first] = Some(main);
+    if config.sequential || selected.len() == 1 {
+        return run_in_turn(config, out, sessions, first, &selected).await;
+    }
+
+    let peer = out.control.peer;
+    let refused = {
+        let [m0, m1, m2, m3] = &mut out.modes[..] else {
+            return;
+        };
+        let [s0, s1, s2, s3] = &mut sessions.slots;
+        let (r0, r1, r2, r3) = tokio::join!(
+            mode_on_own_session(config, peer, m0, s0),
+            mode_on_own_session(config, peer, m1, s1),
+            mode_on_own_session(config, peer, m2, s2),
+            mode_on_own_session(config, peer, m3, s3),
+        );
+        [r0, r1, r2, r3]
+    };
+    let fallback: Vec<usize> = (0..4).filter(|&i| refused[i].is_some()).collect();
+    if let Some(err) = refused.into_iter().flatten().next() {
+        out.strategy = Strategy::SequentialFallback;
+        out.fallback_reply = err.reply.clone();
+        for &i in &fallback {
+            out.modes[i] = ModeOutcome::new(out.modes[i].mode);
+        }
+        run_in_turn(config, out, sessions, first, &fallback).await;
+    }
+}
+
+/// Runs one mode on the session in its slot, opening one if the slot is empty. Returns
+/// the error when the server would not give this mode a session of its own.
+async fn mode_on_own_session(
+    config: &ProbeConfig,
+    peer: Option<SocketAddr>,
+    out: &mut ModeOutcome,
+    slot: &mut Option<Session>,
+) -> Option<StepError> {
+    if out.skipped.is_some() {
+        return None;
+    }
+    if slot.is_none() {
+        let peer = peer?;
+        let mut scratch = ControlOutcome::new(&config.credentials.user);
+        out.in_progress = Some(Stage::Login);
+        match establish(peer, config, out.mode.as_str(), &mut scratch, false).await {
+            Ok(session) => *slot = Some(session),
+            Err(err) => {
+                out.in_progress = None;
+                return Some(err);
+            }
+        }
+    }
+    let session = slot.as_mut()?;
+    mode::run_mode(session, config, out).await;
+    None
+}
+
+/// Runs `which` modes one after another on the session in slot `home`, replacing it
+/// when a mode left it out of step.
+async fn run_in_turn(
+    config: &ProbeConfig,
+    out: &mut ProbeOutcome,
+    sessions: &mut Sessions,
+    home: usize,
+    which: &[usize],
+) {
+    for &i in which {
+        let usable = sessions.slots[home].as_ref().is_some_and(Session::usable);
+        if !usable {
+            if let Some(old) = sessions.slots[home].take() {
+                sessions.retire(old);
+            }
+            let Some(peer) = out.control.peer else { return };
+            let mut scratch = ControlOutcome::new(&config.credentials.user);
+            out.modes[i].in_progress = Some(Stage::Login);
+            match establish(peer, config, "control", &mut scratch, false).await {
+                Ok(session) => sessions.slots[home] = Some(session),
+                Err(err) => {
+                    out.modes[i].in_progress = None;
+                    out.modes[i].error = Some(err);
+                    continue;
+                }
+            }
+        }
+        if let Some(session) = sessions.slots[home].as_mut() {
+            mode::run_mode(session, config, &mut out.modes[i]).await;
+        }
+    }
+}
+
+fn skip_all(out: &mut ProbeOutcome, why: &str) {
+    for m in &mut out.modes {
+        if m.skipped.is_none() {
+            *m = ModeOutcome::skipped(m.mode, why);
+        }
+    }
+}
+
+/// The control addresses to try, in the resolver's order.
+async fn resolve(config: &ProbeConfig) -> Result<Vec<SocketAddr>, String> {
+    let port = config.target.port;
+    match &config.target.host {
+        Host::Ip(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
+        Host::Name(name) => {
+            match timeout(
+                config.step_timeout,
+                tokio::net::lookup_host((name.as_str(), port)),
+            )
+            .await
+            {
+                Ok(Ok(addrs)) => {
+                    let addrs: Vec<SocketAddr> = addrs.collect();
+                    if addrs.is_empty() {
+                        Err(format!("{name} has no addresses"))
+                    } else {
+                        Ok(addrs)
+                    }
+                }
+                Ok(Err(err)) => Err(format!("{name}: {err}")),
+                Err(_) => Err(format!(
+                    "{name}: no answer from the resolver within {:?}",
+                    config.step_timeout
+                )),
+            }
+        }
+    }
+}

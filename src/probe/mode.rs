@@ -1,0 +1,294 @@
+//! One data-connection mode on a logged-in session: the request, the data connection
+//! (dialled or accepted), and the transfer.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
+
+use super::ProbeConfig;
+use super::outcome::{
+    AcceptRecord, AcceptResult, Advertised, DialRecord, DialResult, DialWhy, ErrorKind, Mode,
+    ModeOutcome, ReplyRecord, Stage, StepError,
+};
+use super::session::{Session, step_error};
+use super::transfer::{Opening, finish, new_record, note_opening, transfer_command};
+use crate::addr::{AddrClass, classify};
+use crate::net::{AcceptOutcome, DialOutcome, accept, dial};
+use crate::proto::passive::{parse_227, parse_229};
+use crate::proto::{Command, EpsvArg};
+
+/// Runs `mode` on `session`, filling in `out` as each step begins and ends, so that a
+/// deadline striking at any await leaves a truthful partial record.
+pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+    let started = Instant::now();
+    if out.mode.is_passive() {
+        passive(session, config, out).await;
+    } else {
+        active(session, config, out).await;
+    }
+    out.in_progress = None;
+    out.elapsed = started.elapsed();
+}
+
+/// Sends the mode's request and returns its reply if it was a 2yz.
+async fn request(
+    session: &mut Session,
+    cmd: Command,
+    out: &mut ModeOutcome,
+) -> Option<crate::proto::Reply> {
+    out.in_progress = Some(Stage::Request);
+    out.request = Some(cmd.redacted());
+    match session.conn.command(&cmd).await {
+        Ok(reply) => {
+            out.reply = Some(ReplyRecord::from(&reply));
+            // 4yz/5yz: the diagnosis reads it from `reply`; nothing more to do.
+            reply.is_positive_completion().then_some(reply)
+        }
+        Err(err) => {
+            out.error = Some(step_error(Stage::Request, &err));
+            None
+        }
+    }
+}
+
+async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+    let peer = session.peer.ip();
+    let cmd = match out.mode {
+        Mode::Epsv => Command::Epsv(EpsvArg::None),
+        _ => Command::Pasv,
+    };
+    let Some(reply) = request(session, cmd, out).await else {
+        return;
+    };
+    let targets: Vec<(SocketAddr, DialWhy)> = if out.mode == Mode::Epsv {
+        match parse_229(&reply) {
+            Ok(port) => vec![(SocketAddr::new(peer, port), DialWhy::Epsv)],
+            Err(err) => return unparseable(out, err.to_string()),
+        }
+    } else {
+        match parse_227(&reply) {
+            Ok(addr) => {
+                let ip = IpAddr::V4(*addr.ip());
+                out.advertised = Some(Advertised {
+                    ip,
+                    port: addr.port(),
+                    class: classify(ip),
+                });
+                pasv_targets(SocketAddr::new(ip, addr.port()), peer, config, out)
+            }
+            Err(err) => return unparseable(out, err.to_string()),
+        }
+    };
+    out.in_progress = Some(Stage::DataConnect);
+    let mut data = None;
+    for (addr, why) in targets {
+        let dialled = dial(addr, config.step_timeout).await;
+        out.dials.push(DialRecord {
+            addr,
+            why,
+            outcome: DialResult::from(dialled.outcome),
+            elapsed: dialled.elapsed,
+            error: dialled.error,
+        });
+        if let (DialOutcome::Connected, Some(stream)) = (dialled.outcome, dialled.stream) {
+            data = Some(stream);
+            break;
+        }
+    }
+    // No data connection: stop here. The server waits for one that never comes and
+    // gives up by itself; the control connection stays in step (no command is pending).
+    let Some(data) = data else {
+        return;
+    };
+    transfer_passive(session, config, out, data).await;
+}
+
+fn unparseable(out: &mut ModeOutcome, detail: String) {
+    out.error = Some(StepError {
+        stage: Stage::Request,
+        kind: ErrorKind::BadReply,
+        detail,
+        reply: out.reply.clone(),
+    });
+}
+
+/// Where to dial for a 227. The advertised address itself only when it is the control
+/// peer or the user opted in (and never an address that cannot name a remote host);
+/// otherwise a `skipped-policy` record says what was not dialled, and the control peer
+/// with the advertised port stands in (what curl, FileZilla and ftplib do).
+fn pasv_targets(
+    advertised: SocketAddr,
+    peer: IpAddr,
+    config: &ProbeConfig,
+    out: &mut ModeOutcome,
+) -> Vec<(SocketAddr, DialWhy)> {
+    let substitute = (
+        SocketAddr::new(peer, advertised.port()),
+        DialWhy::ControlPeerSubstitute,
+    );
+    if advertised.ip() == peer {
+        return vec![(advertised, DialWhy::Advertised)];
+    }
+    let refusal = if !config.follow_advertised {
+        Some("not the control peer (--follow-advertised dials it)".to_string())
+    } else {
+        never_dial(advertised.ip())
+    };
+    match refusal {
+        None => vec![(advertised, DialWhy::Advertised), substitute],
+        Some(why) => {
+            out.dials.push(DialRecord {
+                addr: advertised,
+                why: DialWhy::Advertised,
+                outcome: DialResult::SkippedPolicy,
+                elapsed: std::time::Duration::ZERO,
+                error: Some(why),
+            });
+            vec![substitute]
+        }
+    }
+}
+
+/// Addresses not dialled even with --follow-advertised: they do not name the server.
+/// On Linux a connect to 0.0.0.0 reaches this very host.
+fn never_dial(ip: IpAddr) -> Option<String> {
+    match classify(ip) {
+        AddrClass::Unspecified | AddrClass::Multicast | AddrClass::Broadcast => Some(format!(
+            "{} address {ip} names no remote host",
+            classify(ip)
+        )),
+        _ => None,
+    }
+}
+
+async fn transfer_passive(
+    session: &mut Session,
+    config: &ProbeConfig,
+    out: &mut ModeOutcome,
+    data: TcpStream,
+) {
+    let cmd = transfer_command(config);
+    let started = Instant::now();
+    let rec = out.transfer.insert(new_record(&cmd));
+    out.in_progress = Some(Stage::TransferStart);
+    if let Err(err) = session.conn.send(&cmd).await {
+        out.error = Some(step_error(Stage::TransferStart, &err));
+        return;
+    }
+    finish(session, config, data, None, rec, started).await;
+    out.in_progress = rec.stalled_at;
+}
+
+async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+    let local_ip = session.local.ip();
+    let listener = match TcpListener::bind(SocketAddr::new(local_ip, 0)).await {
+        Ok(l) => l,
+        Err(err) => return listen_failed(out, err.to_string()),
+    };
+    let listen = match listener.local_addr() {
+        Ok(a) => a,
+        Err(err) => return listen_failed(out, err.to_string()),
+    };
+    let tell = SocketAddr::new(config.active_addr.unwrap_or(local_ip), listen.port());
+    let cmd = match (out.mode, tell) {
+        (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
+        (Mode::Port, SocketAddr::V6(_)) => {
+            return listen_failed(out, "PORT carries only IPv4 addresses".to_string());
+        }
+        _ => Command::Eprt(tell),
+    };
+    if request(session, cmd, out).await.is_none() {
+        return;
+    }
+    let accept_started = Instant::now();
+    let mut rec_accept = AcceptRecord {
+        listen: tell,
+        from: None,
+        outcome: AcceptResult::Timeout,
+        elapsed: std::time::Duration::ZERO,
+        during_request: false,
+    };
+    // pyftpdlib connects during PORT itself: such a connection is already queued.
+    let mut data = match timeout(std::time::Duration::ZERO, listener.accept()).await {
+        Ok(Ok((stream, from))) => {
+            rec_accept.from = Some(from);
+            rec_accept.outcome = AcceptResult::Accepted;
+            rec_accept.during_request = true;
+            Some(stream)
+        }
+        _ => None,
+    };
+    out.accept = Some(rec_accept.clone());
+
+    let cmd = transfer_command(config);
+    let started = Instant::now();
+    let mut rec = new_record(&cmd);
+    out.in_progress = Some(Stage::TransferStart);
+    if let Err(err) = session.conn.send(&cmd).await {
+        out.error = Some(step_error(Stage::TransferStart, &err));
+        return;
+    }
+    let mut opening = None;
+    if data.is_none() {
+        out.in_progress = Some(Stage::Accept);
+        // Most servers connect first and send 150 after; some send 150 first. Race
+        // the accept against the reply; the reply's limit is longer so that silence
+        // shows up as the accept timing out, which is the real story.
+        let verb = cmd.verb().to_string();
+        let reply_limit = config.step_timeout * 2;
+        let mut accepted = None;
+        tokio::select! {
+            got = accept(&listener, config.step_timeout) => accepted = Some(got),
+            reply = session.conn.read_reply_within(reply_limit, &verb) => match reply {
+                Ok(reply) => opening = Some(note_opening(&mut rec, &reply)),
+                Err(err) => {
+                    out.error = Some(step_error(Stage::TransferStart, &err));
+                }
+            },
+        }
+        if accepted.is_none() && matches!(opening, Some(Opening::Preliminary)) {
+            let left = config.step_timeout.saturating_sub(accept_started.elapsed());
+            accepted = Some(accept(&listener, left).await);
+        }
+        rec_accept.elapsed = accept_started.elapsed();
+        if let Some(got) = accepted {
+            match got.outcome {
+                AcceptOutcome::Accepted { from, stream } => {
+                    rec_accept.from = Some(from);
+                    rec_accept.outcome = AcceptResult::Accepted;
+                    data = Some(stream);
+                }
+                AcceptOutcome::Timeout => rec_accept.outcome = AcceptResult::Timeout,
+                AcceptOutcome::Failed(_) => rec_accept.outcome = AcceptResult::Failed,
+            }
+        }
+        out.accept = Some(rec_accept);
+    }
+    let Some(data) = data else {
+        // Whatever the server says about LIST now (425, late) would come out of turn.
+        if matches!(opening, None | Some(Opening::Preliminary)) {
+            session
+                .conn
+                .mark_out_of_step("gave up waiting for the server to connect");
+        }
+        if matches!(opening, Some(Opening::Refused)) {
+            out.transfer = Some(rec);
+        }
+        return;
+    };
+    let rec = out.transfer.insert(rec);
+    out.in_progress = Some(Stage::TransferStart);
+    finish(session, config, data, opening, rec, started).await;
+    out.in_progress = rec.stalled_at;
+}
+
+fn listen_failed(out: &mut ModeOutcome, detail: String) {
+    out.error = Some(StepError {
+        stage: Stage::Accept,
+        kind: ErrorKind::Io,
+        detail: format!("could not listen for the server's connection: {detail}"),
+        reply: None,
+    });
+}

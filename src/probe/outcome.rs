@@ -1,0 +1,481 @@
+//! What a probe saw, as data. The runner fills these in step by step (so a deadline that
+//! strikes half-way leaves a truthful partial record); `diagnose` reads them; the JSON
+//! report serializes them as they are, in the shape of schema v1.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+
+use crate::addr::AddrClass;
+use crate::net::DialOutcome;
+use crate::proto::Reply;
+
+/// A data-connection mode, in the order a client would try them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Epsv,
+    Pasv,
+    Eprt,
+    Port,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Epsv, Mode::Pasv, Mode::Eprt, Mode::Port];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Epsv => "epsv",
+            Mode::Pasv => "pasv",
+            Mode::Eprt => "eprt",
+            Mode::Port => "port",
+        }
+    }
+
+    pub fn is_passive(self) -> bool {
+        matches!(self, Mode::Epsv | Mode::Pasv)
+    }
+
+    /// PASV and PORT carry IPv4 addresses only (RFC 959); EPSV/EPRT exist for IPv6.
+    pub fn is_ipv4_only(self) -> bool {
+        matches!(self, Mode::Pasv | Mode::Port)
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Mode, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown mode {s:?} (expected epsv, pasv, eprt or port)"))
+    }
+}
+
+/// Milliseconds with one decimal, as the report shows times.
+pub fn ms(d: &Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(ms(d))
+}
+
+fn serialize_display<T: fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn serialize_display_opt<T: fmt::Display, S: Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+/// A server reply as the report quotes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplyRecord {
+    pub code: u16,
+    /// Without the code prefixes; lines of a multi-line reply joined with `\n`.
+    pub text: String,
+}
+
+impl From<&Reply> for ReplyRecord {
+    fn from(reply: &Reply) -> ReplyRecord {
+        ReplyRecord {
+            code: reply.code,
+            text: reply.text(),
+        }
+    }
+}
+
+impl fmt::Display for ReplyRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.text.lines().last() {
+            Some(last) if self.text.contains('\n') => write!(f, "{} {}", self.code, last),
+            _ => write!(f, "{} {}", self.code, self.text),
+        }
+    }
+}
+
+/// The step of a probe, for errors, timeouts and a deadline that struck mid-way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Resolve,
+    Connect,
+    Banner,
+    Login,
+    Features,
+    /// Waiting for the reply to PASV/EPSV/PORT/EPRT.
+    Request,
+    /// Dialling the passive data port.
+    DataConnect,
+    /// Waiting for the server to connect back (active modes).
+    Accept,
+    /// Sending LIST/RETR and waiting for its 1yz.
+    TransferStart,
+    /// Reading the data connection.
+    TransferData,
+    /// Waiting for the 226 after the data.
+    TransferEnd,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Resolve => "resolve",
+            Stage::Connect => "connect",
+            Stage::Banner => "banner",
+            Stage::Login => "login",
+            Stage::Features => "features",
+            Stage::Request => "request",
+            Stage::DataConnect => "data-connect",
+            Stage::Accept => "accept",
+            Stage::TransferStart => "transfer-start",
+            Stage::TransferData => "transfer-data",
+            Stage::TransferEnd => "transfer-end",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a step failed when it failed on the control connection rather than with a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// No answer within --timeout.
+    Timeout,
+    /// The server closed the control connection.
+    Closed,
+    /// The server answered with a code this step cannot go on from.
+    UnexpectedReply,
+    /// The reply could not be framed (line too long, too many lines, not a reply).
+    BadReply,
+    /// A socket error, or the connection was already out of step.
+    Io,
+    /// The server refused this extra connection (421): the runner fell back to one.
+    Refused,
+}
+
+/// A step that went wrong, with the stage and what happened in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepError {
+    pub stage: Stage,
+    pub kind: ErrorKind,
+    pub detail: String,
+    /// The reply that ended the step, when one did.
+    pub reply: Option<ReplyRecord>,
+}
+
+/// Why a data dial was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DialWhy {
+    /// The address the 227 advertised (it is the control peer, or --follow-advertised).
+    Advertised,
+    /// The control peer with the advertised port, in place of an address we may not dial.
+    ControlPeerSubstitute,
+    /// The control peer with the 229's port.
+    Epsv,
+}
+
+/// How a dial ended; `SkippedPolicy` means the safety rules forbade dialling at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DialResult {
+    Connected,
+    Refused,
+    Timeout,
+    Unreachable,
+    SkippedPolicy,
+}
+
+impl From<DialOutcome> for DialResult {
+    fn from(outcome: DialOutcome) -> DialResult {
+        match outcome {
+            DialOutcome::Connected => DialResult::Connected,
+            DialOutcome::Refused => DialResult::Refused,
+            DialOutcome::Timeout => DialResult::Timeout,
+            DialOutcome::Unreachable => DialResult::Unreachable,
+        }
+    }
+}
+
+impl DialResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialResult::Connected => "connected",
+            DialResult::Refused => "refused",
+            DialResult::Timeout => "timeout",
+            DialResult::Unreachable => "unreachable",
+            DialResult::SkippedPolicy => "skipped-policy",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DialRecord {
+    #[serde(serialize_with = "serialize_display")]
+    pub addr: SocketAddr,
+    pub why: DialWhy,
+    pub outcome: DialResult,
+    #[serde(rename = "ms", serialize_with = "serialize_ms")]
+    pub elapsed: Duration,
+    /// What the system said (or why policy forbade it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The control connection's own TCP connect.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConnectRecord {
+    #[serde(serialize_with = "serialize_display")]
+    pub addr: SocketAddr,
+    pub outcome: DialResult,
+    #[serde(rename = "ms", serialize_with = "serialize_ms")]
+    pub elapsed: Duration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Advertised {
+    #[serde(serialize_with = "serialize_display")]
+    pub ip: IpAddr,
+    pub port: u16,
+    #[serde(serialize_with = "serialize_display")]
+    pub class: AddrClass,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcceptResult {
+    Accepted,
+    Timeout,
+    /// Our own listener failed: not the server's doing.
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcceptRecord {
+    /// Where we listened, and what PORT/EPRT told the server.
+    #[serde(serialize_with = "serialize_display")]
+    pub listen: SocketAddr,
+    #[serde(serialize_with = "serialize_display_opt")]
+    pub from: Option<SocketAddr>,
+    pub outcome: AcceptResult,
+    #[serde(rename = "ms", serialize_with = "serialize_ms")]
+    pub elapsed: Duration,
+    /// The server connected before we sent LIST/RETR (pyftpdlib does, during PORT).
+    pub during_request: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransferResult {
+    Ok,
+    Failed,
+    Timeout,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransferRecord {
+    /// `LIST /pub/` or `RETR /pub/readme.txt`.
+    pub command: String,
+    pub outcome: TransferResult,
+    pub bytes: u64,
+    #[serde(rename = "ms", serialize_with = "serialize_ms")]
+    pub elapsed: Duration,
+    /// The 1yz, when the server sent one (some send none).
+    pub preliminary_reply: Option<ReplyRecord>,
+    pub final_reply: Option<ReplyRecord>,
+    /// Where it stopped, when it did not finish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stalled_at: Option<Stage>,
+    /// What went wrong, in words, when no reply says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One mode's attempt.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModeOutcome {
+    pub mode: Mode,
+    /// Why the mode was not attempted; `None` when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// The command as sent: `PASV`, `EPSV`, `PORT 127,0,0,1,4,1`, `EPRT |1|127.0.0.1|1025|`.
+    pub request: Option<String>,
+    pub reply: Option<ReplyRecord>,
+    /// Passive modes: what the 227 advertised (`None` for EPSV and active modes).
+    pub advertised: Option<Advertised>,
+    pub dials: Vec<DialRecord>,
+    /// Active modes only.
+    pub accept: Option<AcceptRecord>,
+    pub transfer: Option<TransferRecord>,
+    /// The step that went wrong on the control connection, or the unparseable reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<StepError>,
+    /// Set when the deadline struck while this mode was at that stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<Stage>,
+    #[serde(rename = "elapsed_ms", serialize_with = "serialize_ms")]
+    pub elapsed: Duration,
+    /// The step under way; what `interrupted` becomes if the deadline strikes.
+    #[serde(skip)]
+    pub in_progress: Option<Stage>,
+}
+
+impl ModeOutcome {
+    pub fn new(mode: Mode) -> ModeOutcome {
+        ModeOutcome {
+            mode,
+            skipped: None,
+            request: None,
+            reply: None,
+            advertised: None,
+            dials: Vec::new(),
+            accept: None,
+            transfer: None,
+            error: None,
+            interrupted: None,
+            elapsed: Duration::ZERO,
+            in_progress: None,
+        }
+    }
+
+    pub fn skipped(mode: Mode, why: impl Into<String>) -> ModeOutcome {
+        ModeOutcome {
+            skipped: Some(why.into()),
+            ..ModeOutcome::new(mode)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Login {
+    Ok,
+    Failed,
+    NotAttempted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    None,
+}
+
+/// The first control connection: connect, banner, login, FEAT.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlOutcome {
+    #[serde(serialize_with = "serialize_display_opt")]
+    pub peer: Option<SocketAddr>,
+    #[serde(serialize_with = "serialize_display_opt")]
+    pub local: Option<SocketAddr>,
+    pub banner: Option<String>,
+    pub tls: Tls,
+    pub login: Login,
+    /// The login name used (never the password).
+    pub user: String,
+    pub features: Vec<String>,
+    /// Every control-port connect tried, in order (one per resolved address until one works).
+    pub connects: Vec<ConnectRecord>,
+    /// The reply that refused the login, when one did.
+    pub login_reply: Option<ReplyRecord>,
+    /// Where setting up the session failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<StepError>,
+}
+
+impl ControlOutcome {
+    pub fn new(user: &str) -> ControlOutcome {
+        ControlOutcome {
+            peer: None,
+            local: None,
+            banner: None,
+            tls: Tls::None,
+            login: Login::NotAttempted,
+            user: user.to_string(),
+            features: Vec::new(),
+            connects: Vec::new(),
+            login_reply: None,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TargetInfo {
+    /// As given, with any password masked.
+    pub input: String,
+    pub host: String,
+    pub port: u16,
+    #[serde(serialize_with = "serialize_ips")]
+    pub resolved: Vec<IpAddr>,
+    pub path: String,
+}
+
+fn serialize_ips<S: Serializer>(ips: &[IpAddr], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(ips.iter().map(|ip| ip.to_string()))
+}
+
+/// How the modes shared control connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// One control connection per mode, all at once.
+    Concurrent,
+    /// One control connection, modes in turn (--sequential).
+    Sequential,
+    /// The server refused extra connections (421), so the rest ran on one.
+    SequentialFallback,
+}
+
+/// One line of the control-channel conversation, PASS masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TranscriptEntry {
+    /// `control` for the first session, or the mode whose session it was.
+    pub session: String,
+    /// `>` for client, `<` for server.
+    pub dir: &'static str,
+    pub line: String,
+}
+
+/// Everything one probe of one target saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeOutcome {
+    pub target: TargetInfo,
+    pub control: ControlOutcome,
+    pub modes: Vec<ModeOutcome>,
+    pub strategy: Strategy,
+    /// The reply that refused an extra control connection, when the runner fell back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_reply: Option<ReplyRecord>,
+    /// Set when --deadline cut the probe short.
+    pub deadline_hit: bool,
+    #[serde(serialize_with = "serialize_ms")]
+    pub deadline_ms: Duration,
+    #[serde(skip)]
+    pub transcript: Vec<TranscriptEntry>,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}

@@ -1,0 +1,224 @@
+//! One logged-in control connection: connect, banner, USER/PASS, FEAT.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpStream;
+
+use super::ProbeConfig;
+use super::outcome::{
+    ConnectRecord, ControlOutcome, DialResult, ErrorKind, Login, ReplyRecord, Stage, StepError,
+    TranscriptEntry,
+};
+use crate::net::{ControlConn, ControlError, DialOutcome, Speaker, dial};
+use crate::proto::{Command, Reply, TransferType};
+
+/// Banner replies: 220 ready; 120 "ready in nnn minutes" comes before the 220 (RFC 959
+/// 5.4), so at most this many 120s are waited through.
+const MAX_BANNER_DELAYS: usize = 2;
+
+pub(super) struct Session {
+    pub conn: ControlConn<TcpStream>,
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    /// Whose connection this is in the transcript: `control` or a mode.
+    pub label: String,
+}
+
+impl Session {
+    pub fn usable(&self) -> bool {
+        self.conn.is_usable()
+    }
+
+    pub fn transcript(&self) -> Vec<TranscriptEntry> {
+        self.conn
+            .transcript()
+            .iter()
+            .map(|line| TranscriptEntry {
+                session: self.label.clone(),
+                dir: match line.speaker {
+                    Speaker::Client => ">",
+                    Speaker::Server => "<",
+                },
+                line: line.text.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Turns a control-connection error at `stage` into the report's terms.
+pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
+    let kind = match err {
+        ControlError::Timeout { .. } | ControlError::SendTimeout { .. } => ErrorKind::Timeout,
+        ControlError::Closed { .. } => ErrorKind::Closed,
+        ControlError::Reply(_) => ErrorKind::BadReply,
+        ControlError::Io(_) | ControlError::Command(_) | ControlError::Unusable { .. } => {
+            ErrorKind::Io
+        }
+    };
+    StepError {
+        stage,
+        kind,
+        detail: err.to_string(),
+        reply: None,
+    }
+}
+
+/// A reply this step cannot go on from. 421 is the server shedding load, which the
+/// runner treats as "no more connections" rather than as a broken server.
+pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepError {
+    StepError {
+        stage,
+        kind: if reply.code == 421 {
+            ErrorKind::Refused
+        } else {
+            ErrorKind::UnexpectedReply
+        },
+        detail: format!("expected {expected}, got {}", ReplyRecord::from(reply)),
+        reply: Some(ReplyRecord::from(reply)),
+    }
+}
+
+/// Connects to `addr`, reads the banner and logs in, recording each step in `rec`.
+/// `with_features` also asks FEAT (the first session does; extra ones need not).
+pub(super) async fn establish(
+    addr: SocketAddr,
+    config: &ProbeConfig,
+    label: &str,
+    rec: &mut ControlOutcome,
+    with_features: bool,
+) -> Result<Session, StepError> {
+    let dialled = dial(addr, config.step_timeout).await;
+    rec.connects.push(ConnectRecord {
+        addr,
+        outcome: DialResult::from(dialled.outcome),
+        elapsed: dialled.elapsed,
+        error: dialled.error.clone(),
+    });
+    let stream = match (dialled.outcome, dialled.stream) {
+        (DialOutcome::Connected, Some(stream)) => stream,
+        (outcome, _) => {
+            return Err(StepError {
+                stage: Stage::Connect,
+                kind: match outcome {
+                    DialOutcome::Timeout => ErrorKind::Timeout,
+                    _ => ErrorKind::Io,
+                },
+                detail: format!(
+                    "connect to {addr}: {}{}",
+                    outcome.as_str(),
+                    dialled.error.map(|e| format!(" ({e})")).unwrap_or_default()
+                ),
+                reply: None,
+            });
+        }
+    };
+    let local = stream.local_addr().map_err(|e| StepError {
+        stage: Stage::Connect,
+        kind: ErrorKind::Io,
+        detail: e.to_string(),
+        reply: None,
+    })?;
+    rec.peer = Some(addr);
+    rec.local = Some(local);
+    let mut session = Session {
+        conn: ControlConn::new(stream, config.step_timeout),
+        peer: addr,
+        local,
+        label: label.to_string(),
+    };
+    banner(&mut session, rec).await?;
+    login(&mut session, config, rec).await?;
+    if with_features {
+        features(&mut session, rec).await?;
+    }
+    if config.target.path_is_file() {
+        // RETR in ASCII mode would convert line ends and change the byte count.
+        let reply = session
+            .conn
+            .command(&Command::Type(TransferType::Binary))
+            .await
+            .map_err(|e| step_error(Stage::Login, &e))?;
+        if !reply.is_positive_completion() {
+            return Err(unexpected(Stage::Login, &reply, "200 to TYPE I"));
+        }
+    }
+    Ok(session)
+}
+
+async fn banner(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), StepError> {
+    for _ in 0..=MAX_BANNER_DELAYS {
+        let reply = session
+            .conn
+            .read_reply("the banner")
+            .await
+            .map_err(|e| step_error(Stage::Banner, &e))?;
+        rec.banner = Some(reply.text());
+        match reply.code {
+            220 => return Ok(()),
+            120 => continue,
+            _ => return Err(unexpected(Stage::Banner, &reply, "220")),
+        }
+    }
+    Err(StepError {
+        stage: Stage::Banner,
+        kind: ErrorKind::UnexpectedReply,
+        detail: "the server kept answering 120 (not ready yet)".to_string(),
+        reply: None,
+    })
+}
+
+async fn login(
+    session: &mut Session,
+    config: &ProbeConfig,
+    rec: &mut ControlOutcome,
+) -> Result<(), StepError> {
+    let creds = &config.credentials;
+    let failed = |rec: &mut ControlOutcome, reply: &Reply, expected: &str| {
+        rec.login = Login::Failed;
+        rec.login_reply = Some(ReplyRecord::from(reply));
+        unexpected(Stage::Login, reply, expected)
+    };
+    let reply = session
+        .conn
+        .command(&Command::User(creds.user.clone()))
+        .await
+        .map_err(|e| step_error(Stage::Login, &e))?;
+    match reply.code {
+        // Pure-FTPd logs anonymous users in right after USER.
+        230 => {}
+        331 => {
+            let reply = session
+                .conn
+                .command(&Command::Pass(creds.password.clone()))
+                .await
+                .map_err(|e| step_error(Stage::Login, &e))?;
+            if !matches!(reply.code, 230 | 202) {
+                return Err(failed(rec, &reply, "230 to PASS"));
+            }
+        }
+        _ => return Err(failed(rec, &reply, "331 or 230 to USER")),
+    }
+    rec.login = Login::Ok;
+    Ok(())
+}
+
+async fn features(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), StepError> {
+    let reply = session
+        .conn
+        .command(&Command::Feat)
+        .await
+        .map_err(|e| step_error(Stage::Features, &e))?;
+    // A server without FEAT (502) simply lists nothing.
+    if reply.code == 211 {
+        let last = reply.lines.len().saturating_sub(1);
+        rec.features = reply
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != 0 && *i != last)
+            .map(|(_, line)| line.trim().to_string())
+            .filter(|line| !line.is_empty())
+            .collect();
+    }
+    Ok(())
+}

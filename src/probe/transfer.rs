@@ -1,0 +1,154 @@
+//! LIST or RETR over a data connection that is open (or about to be): the 1yz, the data,
+//! the 226, each within --timeout.
+
+use std::time::Instant;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::ProbeConfig;
+use super::outcome::{ReplyRecord, Stage, TransferRecord, TransferResult};
+use super::session::Session;
+use crate::net::ControlError;
+use crate::proto::{Command, Reply};
+
+/// Bytes per read of the data connection. Only the count is kept, never the data, so a
+/// server that sends without end costs this much memory and is stopped by the deadline.
+const DATA_CHUNK: usize = 16 * 1024;
+
+/// The command that moves data: RETR when the target path names a file, else LIST.
+pub(super) fn transfer_command(config: &ProbeConfig) -> Command {
+    let path = &config.target.path;
+    if config.target.path_is_file() {
+        Command::Retr(path.clone())
+    } else if path.is_empty() {
+        Command::List(None)
+    } else {
+        Command::List(Some(path.clone()))
+    }
+}
+
+pub(super) fn new_record(command: &Command) -> TransferRecord {
+    TransferRecord {
+        command: command.redacted(),
+        outcome: TransferResult::Timeout,
+        bytes: 0,
+        elapsed: std::time::Duration::ZERO,
+        preliminary_reply: None,
+        final_reply: None,
+        stalled_at: Some(Stage::TransferStart),
+        error: None,
+    }
+}
+
+/// What the first reply after LIST/RETR means for the transfer.
+pub(super) enum Opening {
+    /// 1yz: data follows, then the completion reply.
+    Preliminary,
+    /// 2yz with no 1yz before it (some servers skip it): data, and done.
+    Complete,
+    /// 4yz/5yz (or 3yz, which makes no sense here): the transfer will not happen.
+    Refused,
+}
+
+/// Files the first reply after LIST/RETR into the record.
+pub(super) fn note_opening(rec: &mut TransferRecord, reply: &Reply) -> Opening {
+    if reply.is_positive_preliminary() {
+        rec.preliminary_reply = Some(ReplyRecord::from(reply));
+        Opening::Preliminary
+    } else if reply.is_positive_completion() {
+        rec.final_reply = Some(ReplyRecord::from(reply));
+        Opening::Complete
+    } else {
+        rec.final_reply = Some(ReplyRecord::from(reply));
+        rec.outcome = TransferResult::Failed;
+        rec.stalled_at = None;
+        Opening::Refused
+    }
+}
+
+/// Reads the opening reply (unless the caller already has), the data and the completion
+/// reply. Every outcome lands in `rec`; nothing here fails the probe.
+pub(super) async fn finish(
+    session: &mut Session,
+    config: &ProbeConfig,
+    mut data: TcpStream,
+    opening: Option<Opening>,
+    rec: &mut TransferRecord,
+    started: Instant,
+) {
+    let verb = rec.command.split(' ').next().unwrap_or("LIST").to_string();
+    let opening = match opening {
+        Some(o) => o,
+        None => {
+            rec.stalled_at = Some(Stage::TransferStart);
+            match session.conn.read_reply(&verb).await {
+                Ok(reply) => note_opening(rec, &reply),
+                Err(e) => return stalled(rec, Stage::TransferStart, started, &e),
+            }
+        }
+    };
+    if let Opening::Refused = opening {
+        rec.elapsed = started.elapsed();
+        return;
+    }
+    rec.stalled_at = Some(Stage::TransferData);
+    let mut chunk = vec![0u8; DATA_CHUNK];
+    loop {
+        match timeout(config.step_timeout, data.read(&mut chunk)).await {
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => rec.bytes += n as u64,
+            Ok(Err(e)) => {
+                // Reset mid-transfer: the completion reply (426, usually) says why.
+                rec.outcome = TransferResult::Failed;
+                rec.error = Some(format!("data connection: {e}"));
+                break;
+            }
+            Err(_) => {
+                // The server still owes a 226: the session is out of step.
+                session
+                    .conn
+                    .mark_out_of_step("abandoned a stalled transfer");
+                rec.outcome = TransferResult::Timeout;
+                rec.stalled_at = Some(Stage::TransferData);
+                rec.error = Some(format!(
+                    "no data for {:?} after {} bytes",
+                    config.step_timeout, rec.bytes
+                ));
+                rec.elapsed = started.elapsed();
+                return;
+            }
+        }
+    }
+    drop(data);
+    if let Opening::Preliminary = opening {
+        rec.stalled_at = Some(Stage::TransferEnd);
+        match session.conn.read_reply(&verb).await {
+            Ok(reply) => {
+                if !reply.is_positive_completion() {
+                    rec.outcome = TransferResult::Failed;
+                }
+                rec.final_reply = Some(ReplyRecord::from(&reply));
+            }
+            Err(e) => return stalled(rec, Stage::TransferEnd, started, &e),
+        }
+    }
+    if rec.outcome != TransferResult::Failed {
+        rec.outcome = TransferResult::Ok;
+    }
+    rec.stalled_at = None;
+    rec.elapsed = started.elapsed();
+}
+
+/// The control connection let the transfer down at `stage`: silence is a timeout,
+/// anything else (closed, garbled) a failure.
+fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, err: &ControlError) {
+    rec.outcome = match err {
+        ControlError::Timeout { .. } => TransferResult::Timeout,
+        _ => TransferResult::Failed,
+    };
+    rec.stalled_at = Some(stage);
+    rec.error = Some(err.to_string());
+    rec.elapsed = started.elapsed();
+}

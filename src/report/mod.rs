@@ -1,0 +1,132 @@
+//! The report: a probe's outcome with its findings, each mode's status and the verdict,
+//! and one printer per output format (`table`, `json`). Status and verdict follow from
+//! the findings alone, as SPEC says.
+
+use serde::Serialize;
+
+use crate::diagnose::{Finding, Severity};
+use crate::probe::{
+    ControlOutcome, ModeOutcome, ProbeOutcome, ReplyRecord, Strategy, TargetInfo, TranscriptEntry,
+    ms,
+};
+
+pub const SCHEMA: &str = "ftpdoctor.report/v1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+    Skipped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModeReport {
+    #[serde(flatten)]
+    pub outcome: ModeOutcome,
+    pub status: Status,
+}
+
+/// One target's report, in the shape of schema `ftpdoctor.report/v1`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub target: TargetInfo,
+    pub control: ControlOutcome,
+    pub modes: Vec<ModeReport>,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    pub strategy: Strategy,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_reply: Option<ReplyRecord>,
+    pub deadline_hit: bool,
+    pub elapsed_ms: f64,
+    /// Only with --transcript.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<Vec<TranscriptEntry>>,
+}
+
+impl Report {
+    pub fn new(outcome: ProbeOutcome, findings: Vec<Finding>, with_transcript: bool) -> Report {
+        let modes = outcome
+            .modes
+            .into_iter()
+            .map(|m| {
+                let status = mode_status(&m, &findings);
+                ModeReport { outcome: m, status }
+            })
+            .collect();
+        Report {
+            schema: SCHEMA,
+            target: outcome.target,
+            control: outcome.control,
+            modes,
+            verdict: verdict(&findings),
+            findings,
+            strategy: outcome.strategy,
+            fallback_reply: outcome.fallback_reply,
+            deadline_hit: outcome.deadline_hit,
+            elapsed_ms: ms(&outcome.elapsed),
+            transcript: with_transcript.then_some(outcome.transcript),
+        }
+    }
+
+    /// The most severe finding, if any: what `--fail-on` compares against.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+fn mode_status(mode: &ModeOutcome, findings: &[Finding]) -> Status {
+    if mode.skipped.is_some() {
+        return Status::Skipped;
+    }
+    let worst = findings
+        .iter()
+        .filter(|f| f.mode == Some(mode.mode))
+        .map(|f| f.severity)
+        .max();
+    match worst {
+        Some(Severity::Error) => Status::Fail,
+        Some(Severity::Warn) => Status::Warn,
+        _ => Status::Ok,
+    }
+}
+
+fn verdict(findings: &[Finding]) -> Verdict {
+    match findings.iter().map(|f| f.severity).max() {
+        Some(Severity::Error) => Verdict::Fail,
+        Some(Severity::Warn) => Verdict::Warn,
+        _ => Verdict::Ok,
+    }
+}
