@@ -21,4 +21,5 @@ pub mod net;
 pub mod probe;
 pub mod proto;
 pub mod report;
+pub mod run;
 pub mod target;

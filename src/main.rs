@@ -1,4 +1,4 @@
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -9,10 +9,18 @@ use ftpdoctor::lab::{LAB_PASSWORD, LAB_USER, LabConfig, LabServer};
 
 /// Exit code when the tool itself could not run (SPEC: bad arguments, internal error).
 const EXIT_CANNOT_RUN: u8 = 2;
+/// Exit code when a finding is at or above --fail-on.
+const EXIT_FINDINGS: u8 = 1;
 
 fn main() -> ExitCode {
     // clap prints its own errors and exits 2 for bad arguments.
-    let action = Cli::parse().into_action();
+    let action = match Cli::parse().into_action() {
+        Ok(action) => action,
+        Err(err) => {
+            eprintln!("ftpdoctor: error: {err}");
+            return ExitCode::from(EXIT_CANNOT_RUN);
+        }
+    };
     match run(action) {
         Ok(code) => code,
         Err(err) => {
@@ -24,6 +32,19 @@ fn main() -> ExitCode {
 
 fn run(action: Action) -> anyhow::Result<ExitCode> {
     match action {
+        Action::Probe(probe_run) => {
+            let mut out = io::stdout().lock();
+            let color = use_color(&out);
+            let failed =
+                runtime()?.block_on(ftpdoctor::run::run_probes(probe_run, color, &mut out));
+            match failed {
+                Ok(true) => Ok(ExitCode::from(EXIT_FINDINGS)),
+                Ok(false) => Ok(ExitCode::SUCCESS),
+                // `| head` closed the pipe: what was asked for has been read.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+                Err(e) => Err(e).context("writing the report"),
+            }
+        }
         Action::ListScenarios => {
             print_stdout(&cli::scenario_list())?;
             Ok(ExitCode::SUCCESS)
@@ -33,11 +54,23 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Action::Demo { step_timeout } => {
-            let text = runtime()?.block_on(ftpdoctor::demo::run(step_timeout));
-            print_stdout(&text)?;
-            Ok(ExitCode::SUCCESS)
+            let mut out = io::stdout().lock();
+            let color = use_color(&out);
+            let written = runtime()?.block_on(ftpdoctor::demo::run(step_timeout, color, &mut out));
+            match written.and_then(|()| out.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    Err(e).context("writing the demo")
+                }
+                // The demo shows findings on purpose; they are not a failure.
+                _ => Ok(ExitCode::SUCCESS),
+            }
         }
     }
+}
+
+/// Colour only for a person at a terminal who has not asked for none (no-color.org).
+fn use_color(out: &impl IsTerminal) -> bool {
+    out.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

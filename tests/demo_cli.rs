@@ -1,12 +1,13 @@
-//! Black-box: `ftpdoctor demo` starts every scenario and shows what a client sees.
+//! Black-box: `ftpdoctor demo` probes every scenario and prints a report for each.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use ftpdoctor::lab::Scenario;
 
 /// The section of the demo's output for one scenario.
 fn section(stdout: &str, scenario: Scenario) -> &str {
-    let heading = format!("== {}: ", scenario.name());
+    let heading = format!("== {}\n", scenario.name());
     let start = stdout
         .find(&heading)
         .unwrap_or_else(|| panic!("no section for {scenario}:\n{stdout}"));
@@ -16,73 +17,58 @@ fn section(stdout: &str, scenario: Scenario) -> &str {
 }
 
 #[test]
-fn demo_shows_each_scenario_misbehaving_as_described() {
+fn demo_probes_every_scenario_and_names_what_is_wrong() {
+    let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        // The default step timeout: long enough that loopback never misses it.
         .arg("demo")
+        .env("NO_COLOR", "1")
         .output()
         .unwrap_or_else(|e| panic!("running ftpdoctor demo: {e}"));
+    let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "status {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+    let shown = format!(
+        "status {} after {elapsed:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
         output.status
     );
+    // The findings are the point of the demo, not a failure.
+    assert!(output.status.success(), "{shown}");
+    // Every wait in the demo is bounded by its 1 s step timeout and 5 s deadline; this
+    // bound catches a hang, not a slow machine.
+    assert!(elapsed < Duration::from_secs(15), "{shown}");
+    assert!(!stdout.contains('\x1b'), "colour in a pipe:\n{shown}");
 
-    // What must show in each section: the quirk the scenario is about.
+    // What each section must name: the finding the scenario exists to show.
     let expectations: &[(Scenario, &[&str])] = &[
-        (
-            Scenario::Healthy,
-            &[
-                "EPSV   229 ",
-                "PASV   227 Entering Passive Mode (127,0,0,1,",
-                "226 Directory send OK. (5 bytes)",
-                "server connected back from 127.0.0.1:",
-            ],
-        ),
+        (Scenario::Healthy, &["verdict: ok"]),
         (
             Scenario::PrivatePasv,
             &[
-                "(10,0,0,5,",
-                "advertised 10.0.0.5:",
-                "is not the control peer: not dialled",
+                "pasv-private-address",
+                "substitute-address-works",
+                "10.0.0.5",
             ],
         ),
-        (Scenario::ZeroPasv, &["(0,0,0,0,", "advertised 0.0.0.0:"]),
+        (Scenario::ZeroPasv, &["pasv-private-address", "0.0.0.0"]),
         (
             Scenario::MismatchPasv,
-            &["(198,51,100,7,", "advertised 198.51.100.7:"],
+            &["pasv-address-mismatch", "198.51.100.7"],
         ),
-        (Scenario::BlockedData, &[": timeout in "]),
-        (Scenario::RefusedData, &[": refused in "]),
-        (Scenario::NoEpsv, &["EPSV   502 Command not implemented."]),
+        (Scenario::BlockedData, &["data-connect-timeout"]),
+        (Scenario::RefusedData, &["data-connect-refused"]),
+        (Scenario::NoEpsv, &["epsv-unsupported", "verdict: warn"]),
         (
             Scenario::PortRejected,
-            &[
-                "EPRT   500 Illegal EPRT command.",
-                "PORT   500 Illegal PORT command.",
-            ],
+            &["port-rejected", "500 Illegal PORT command."],
         ),
-        (
-            Scenario::ActiveBlocked,
-            &[
-                "server never connected back",
-                "NLST   425 Failed to establish connection.",
-            ],
-        ),
+        (Scenario::ActiveBlocked, &["active-connect-timeout"]),
         (
             Scenario::GarbledPasv,
-            &["(ftp,example,com,1,2)", "no usable address"],
+            &["pasv-unparseable", "(ftp,example,com,1,2)"],
         ),
         (
             Scenario::MultilineBanner,
-            &[
-                "Welcome to Pure-FTPd",
-                "(+5 more lines)",
-                "USER   230 Anonymous user logged in",
-                "NLST: 125 ",
-            ],
+            &["Welcome to Pure-FTPd", "verdict: ok"],
         ),
     ];
     assert_eq!(expectations.len(), Scenario::ALL.len());
@@ -94,17 +80,9 @@ fn demo_shows_each_scenario_misbehaving_as_described() {
                 "{scenario}: missing {want:?} in\n{text}"
             );
         }
-    }
-    // Only the scenarios that break the data ports show dial failures.
-    for scenario in [
-        Scenario::Healthy,
-        Scenario::PrivatePasv,
-        Scenario::MultilineBanner,
-    ] {
-        let text = section(&stdout, scenario);
-        assert!(
-            !text.contains("timeout in") && !text.contains("refused in"),
-            "{scenario}:\n{text}"
-        );
+        // Every line fits the 100 columns the table promises.
+        for line in text.lines() {
+            assert!(line.chars().count() <= 100, "{scenario}: too wide: {line}");
+        }
     }
 }

@@ -1,14 +1,53 @@
 //! Observations → findings. Pure functions over the probe's outcome types: no I/O, no
 //! clocks, so every rule is tested with hand-built outcomes.
+//!
+//! - `control`: the control connection as a whole (`mode: None`).
+//! - `modes`: one data-connection mode, step by step.
+//! - `catalogue`: each id's severity, fix and reference, in one place.
+//! - `words`: how replies, addresses and dials are quoted in evidence.
+//!
+//! docs/findings.md describes every id; a test keeps the two in step.
 
+mod catalogue;
+mod control;
 mod finding;
+mod modes;
+mod words;
 
 pub use finding::{Finding, FindingId, Severity};
 
-use crate::probe::ProbeOutcome;
+use crate::probe::{Mode, ProbeOutcome};
 
-/// Every finding the outcome supports, control-connection findings first, then by mode.
+/// Every finding the outcome supports, control-connection findings first, then by mode
+/// in [`Mode::ALL`] order (whatever order the outcome lists its modes in).
 pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
-    let _ = outcome;
-    Vec::new()
+    let mut findings = control::findings(outcome);
+    for mode in Mode::ALL {
+        for m in outcome.modes.iter().filter(|m| m.mode == mode) {
+            findings.extend(modes::findings(outcome, m));
+        }
+    }
+    findings
 }
+
+/// A finding whose severity, fix and reference come from the catalogue, so that only
+/// what was observed (summary, evidence) varies between occurrences.
+fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: String) -> Finding {
+    let entry = catalogue::entry(id);
+    Finding {
+        id,
+        severity: entry.severity,
+        mode,
+        summary,
+        evidence,
+        fix: entry.fix.to_string(),
+        reference: entry.reference.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod mode_tests;
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,7 @@ mod session;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -41,6 +42,10 @@ pub struct LabConfig {
     /// Sessions served at once; more are answered `421` and closed, as real servers do
     /// (vsftpd max_clients, Pure-FTPd -c).
     pub max_sessions: usize,
+    /// Advertise this address in every 227 instead of the scenario's. When it is another
+    /// loopback address, the lab also listens there (same port) and counts what arrives
+    /// in [`LabServer::advertised_accepts`]: the proof that a client dialled it.
+    pub pasv_address: Option<Ipv4Addr>,
 }
 
 /// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
@@ -57,6 +62,7 @@ impl LabConfig {
             transfer_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(300),
             max_sessions: MAX_SESSIONS,
+            pasv_address: None,
         }
     }
 }
@@ -68,6 +74,8 @@ struct Shared {
     tree: fs::Tree,
     /// blocked-data and refused-data: the port advertised for every passive request.
     dead_port: Option<DeadPort>,
+    /// Data connections that arrived on a `pasv_address` listener.
+    advertised_accepts: AtomicUsize,
 }
 
 /// A data port that does not work, held for the server's lifetime.
@@ -91,6 +99,7 @@ impl DeadPort {
 /// A running lab server. Dropping it stops the server and every session at once.
 #[derive(Debug)]
 pub struct LabServer {
+    shared: Arc<Shared>,
     addr: SocketAddr,
     scenario: Scenario,
     stop: Option<oneshot::Sender<()>>,
@@ -114,10 +123,12 @@ impl LabServer {
             config,
             tree: fs::Tree::default(),
             dead_port,
+            advertised_accepts: AtomicUsize::new(0),
         });
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, shared, stopped));
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));
         Ok(LabServer {
+            shared,
             addr,
             scenario,
             stop: Some(stop),
@@ -131,6 +142,11 @@ impl LabServer {
 
     pub fn scenario(&self) -> Scenario {
         self.scenario
+    }
+
+    /// Data connections made to the `pasv_address` listener so far.
+    pub fn advertised_accepts(&self) -> usize {
+        self.shared.advertised_accepts.load(Ordering::SeqCst)
     }
 
     /// `ftp://127.0.0.1:PORT/` (IPv6 addresses in brackets). A server listening on every

@@ -75,19 +75,27 @@ impl ProbeConfig {
 /// that their transcripts survive it.
 #[derive(Default)]
 struct Sessions {
+    /// The first session while it is being set up; it then moves to its mode's slot.
+    main: Option<Session>,
     slots: [Option<Session>; 4],
     /// Transcripts of sessions that were replaced.
     retired: Vec<TranscriptEntry>,
 }
 
 impl Sessions {
-    fn retire(&mut self, session: Session) {
-        self.retired.extend(session.transcript());
+    fn retire(&mut self, session: Option<Session>) {
+        if let Some(session) = session {
+            self.retired.extend(session.transcript());
+        }
     }
 
     fn into_transcript(self) -> Vec<TranscriptEntry> {
         let mut all = self.retired;
-        for session in self.slots.into_iter().flatten() {
+        for session in self
+            .main
+            .into_iter()
+            .chain(self.slots.into_iter().flatten())
+        {
             all.extend(session.transcript());
         }
         all
@@ -181,17 +189,26 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
     };
     out.target.resolved = addrs.iter().map(SocketAddr::ip).collect();
 
-    let mut main = None;
     for &addr in &addrs {
-        match establish(addr, config, "control", &mut out.control, true).await {
-            Ok(session) => {
+        let result = establish(
+            addr,
+            config,
+            "control",
+            &mut out.control,
+            true,
+            &mut sessions.main,
+        )
+        .await;
+        match result {
+            Ok(()) => {
                 out.control.error = None;
-                main = Some(session);
                 break;
             }
             Err(err) => {
                 let connected = err.stage != Stage::Connect;
                 out.control.error = Some(err);
+                let failed = sessions.main.take();
+                sessions.retire(failed);
                 // Past the TCP connect, another address would meet the same server.
                 if connected {
                     break;
@@ -199,7 +216,7 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
             }
         }
     }
-    let Some(main) = main else {
+    let Some(main) = sessions.main.take() else {
         return skip_all(out, "the control session was not set up");
     };
     if main.peer.is_ipv6() {
@@ -263,12 +280,10 @@ async fn mode_on_own_session(
         let peer = peer?;
         let mut scratch = ControlOutcome::new(&config.credentials.user);
         out.in_progress = Some(Stage::Login);
-        match establish(peer, config, out.mode.as_str(), &mut scratch, false).await {
-            Ok(session) => *slot = Some(session),
-            Err(err) => {
-                out.in_progress = None;
-                return Some(err);
-            }
+        let label = out.mode.as_str();
+        if let Err(err) = establish(peer, config, label, &mut scratch, false, slot).await {
+            out.in_progress = None;
+            return Some(err);
         }
     }
     let session = slot.as_mut()?;
@@ -288,19 +303,18 @@ async fn run_in_turn(
     for &i in which {
         let usable = sessions.slots[home].as_ref().is_some_and(Session::usable);
         if !usable {
-            if let Some(old) = sessions.slots[home].take() {
-                sessions.retire(old);
-            }
+            let old = sessions.slots[home].take();
+            sessions.retire(old);
             let Some(peer) = out.control.peer else { return };
             let mut scratch = ControlOutcome::new(&config.credentials.user);
             out.modes[i].in_progress = Some(Stage::Login);
-            match establish(peer, config, "control", &mut scratch, false).await {
-                Ok(session) => sessions.slots[home] = Some(session),
-                Err(err) => {
-                    out.modes[i].in_progress = None;
-                    out.modes[i].error = Some(err);
-                    continue;
-                }
+            let slot = &mut sessions.slots[home];
+            if let Err(err) = establish(peer, config, "control", &mut scratch, false, slot).await {
+                out.modes[i].in_progress = None;
+                out.modes[i].error = Some(err);
+                let failed = sessions.slots[home].take();
+                sessions.retire(failed);
+                continue;
             }
         }
         if let Some(session) = sessions.slots[home].as_mut() {

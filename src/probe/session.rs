@@ -79,14 +79,17 @@ pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepErr
 }
 
 /// Connects to `addr`, reads the banner and logs in, recording each step in `rec`.
-/// `with_features` also asks FEAT (the first session does; extra ones need not).
+/// `with_features` also asks FEAT (the first session does; extra ones need not). The
+/// session goes into `slot` as soon as it is connected, so that its transcript outlives
+/// a failed login or a deadline.
 pub(super) async fn establish(
     addr: SocketAddr,
     config: &ProbeConfig,
     label: &str,
     rec: &mut ControlOutcome,
     with_features: bool,
-) -> Result<Session, StepError> {
+    slot: &mut Option<Session>,
+) -> Result<(), StepError> {
     let dialled = dial(addr, config.step_timeout).await;
     rec.connects.push(ConnectRecord {
         addr,
@@ -120,16 +123,16 @@ pub(super) async fn establish(
     })?;
     rec.peer = Some(addr);
     rec.local = Some(local);
-    let mut session = Session {
+    let session = slot.insert(Session {
         conn: ControlConn::new(stream, config.step_timeout),
         peer: addr,
         local,
         label: label.to_string(),
-    };
-    banner(&mut session, rec).await?;
-    login(&mut session, config, rec).await?;
+    });
+    banner(session, rec).await?;
+    login(session, config, rec).await?;
     if with_features {
-        features(&mut session, rec).await?;
+        features(session, rec).await?;
     }
     if config.target.path_is_file() {
         // RETR in ASCII mode would convert line ends and change the byte count.
@@ -142,7 +145,7 @@ pub(super) async fn establish(
             return Err(unexpected(Stage::Login, &reply, "200 to TYPE I"));
         }
     }
-    Ok(session)
+    Ok(())
 }
 
 async fn banner(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), StepError> {

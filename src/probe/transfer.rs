@@ -18,14 +18,20 @@ use crate::proto::{Command, Reply};
 const DATA_CHUNK: usize = 16 * 1024;
 
 /// The command that moves data: RETR when the target path names a file, else LIST.
+/// The URL's path is relative to the login directory (RFC 1738 3.2.2), as curl reads it:
+/// `ftp://host/pub/` lists `pub`, and `ftp://host/%2Fetc/` the absolute `/etc`.
 pub(super) fn transfer_command(config: &ProbeConfig) -> Command {
-    let path = &config.target.path;
+    let path = config
+        .target
+        .path
+        .strip_prefix('/')
+        .unwrap_or(&config.target.path);
     if config.target.path_is_file() {
-        Command::Retr(path.clone())
+        Command::Retr(path.to_string())
     } else if path.is_empty() {
         Command::List(None)
     } else {
-        Command::List(Some(path.clone()))
+        Command::List(Some(path.to_string()))
     }
 }
 

@@ -2,6 +2,11 @@
 //! and one printer per output format (`table`, `json`). Status and verdict follow from
 //! the findings alone, as SPEC says.
 
+pub mod json;
+#[cfg(test)]
+mod sample;
+pub mod table;
+
 use serde::Serialize;
 
 use crate::diagnose::{Finding, Severity};
@@ -70,6 +75,7 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
     pub deadline_hit: bool,
+    pub deadline_ms: f64,
     pub elapsed_ms: f64,
     /// Only with --transcript.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,6 +102,7 @@ impl Report {
             strategy: outcome.strategy,
             fallback_reply: outcome.fallback_reply,
             deadline_hit: outcome.deadline_hit,
+            deadline_ms: ms(&outcome.deadline_ms),
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
         }

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::io;
 use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -19,8 +20,9 @@ use crate::proto::{EpsvArg, Reply};
 #[derive(Debug)]
 pub(super) enum DataPlan {
     None,
-    /// PASV/EPSV: a listener of ours the client should connect to.
-    Passive(TcpListener),
+    /// PASV/EPSV: a listener of ours the client should connect to, and the one on the
+    /// configured `pasv_address`, if any.
+    Passive(TcpListener, Option<TcpListener>),
     /// PASV/EPSV pointed the client at a dead port; nothing will ever connect.
     Unanswered,
     /// PORT/EPRT: we connect to this (always a loopback address).
@@ -67,7 +69,16 @@ impl Session {
             .local_addr()
             .map_err(|_| Reply::new(425, "Can't open passive connection."))?
             .port();
-        self.data = DataPlan::Passive(listener);
+        let decoy = match self.shared.config.pasv_address {
+            Some(ip) if ip.is_loopback() && IpAddr::V4(ip) != self.local.ip() => {
+                // Same port on another address: free unless someone else holds it.
+                TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), port))
+                    .await
+                    .ok()
+            }
+            _ => None,
+        };
+        self.data = DataPlan::Passive(listener, decoy);
         Ok(port)
     }
 
@@ -84,7 +95,12 @@ impl Session {
         }
         match self.open_passive().await {
             Ok(port) => {
-                let advertised = self.scenario().pasv_lie().unwrap_or(local_ip);
+                let advertised = self
+                    .shared
+                    .config
+                    .pasv_address
+                    .or(self.scenario().pasv_lie())
+                    .unwrap_or(local_ip);
                 Reply::new(227, format_227(SocketAddrV4::new(advertised, port)))
             }
             Err(reply) => reply,
@@ -228,11 +244,24 @@ impl Session {
                     .await?;
                 return Ok(None);
             }
-            DataPlan::Passive(listener) => timeout(wait, listener.accept())
+            DataPlan::Passive(listener, None) => timeout(wait, listener.accept())
                 .await
                 .ok()
                 .and_then(Result::ok)
                 .map(|(s, _)| s),
+            DataPlan::Passive(listener, Some(decoy)) => timeout(wait, async {
+                tokio::select! {
+                    got = listener.accept() => got,
+                    got = decoy.accept() => {
+                        self.shared.advertised_accepts.fetch_add(1, Ordering::SeqCst);
+                        got
+                    }
+                }
+            })
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map(|(s, _)| s),
             DataPlan::Active(addr) => timeout(wait, TcpStream::connect(addr))
                 .await
                 .ok()

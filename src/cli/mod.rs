@@ -8,8 +8,14 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{LabConfig, Scenario};
 
+mod probe;
+
+pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
+
 const EXAMPLES: &str = "\
 Examples:
+  ftpdoctor probe ftp.example.com              try every data-connection mode, explain
+  ftpdoctor probe ftp://HOST/pub/ --format json   the same, as a JSON report (schema v1)
   ftpdoctor demo                               every lab scenario, and what a client sees
   ftpdoctor lab --list                         the lab's misconfiguration scenarios
   ftpdoctor lab --scenario private-pasv        serve one on 127.0.0.1 (address on stdout)
@@ -51,6 +57,10 @@ shown, not used.";
 
 #[derive(Debug, Subcommand)]
 enum CliCommand {
+    /// Try every data-connection mode against a server and explain what breaks
+    // A later --timeout overrides an earlier one, so wrappers can add defaults.
+    #[command(after_help = probe::PROBE_EXAMPLES, args_override_self = true)]
+    Probe(probe::ProbeArgs),
     /// Start every lab scenario on loopback and show what a client sees in each mode
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
@@ -83,7 +93,7 @@ struct DemoArgs {
 }
 
 /// A duration such as `5s` or `500ms`; zero would time every step out at once.
-fn positive_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn positive_duration(s: &str) -> Result<Duration, String> {
     match humantime::parse_duration(s) {
         Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
         Ok(d) => Ok(d),
@@ -99,14 +109,17 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 /// What the user asked for, validated.
 #[derive(Debug)]
 pub enum Action {
+    Probe(ProbeRun),
     Demo { step_timeout: Duration },
     ListScenarios,
     Lab(LabConfig),
 }
 
 impl Cli {
-    pub fn into_action(self) -> Action {
-        match self.command {
+    /// Validates the flags; an error means exit 2.
+    pub fn into_action(self) -> Result<Action, ProbeArgsError> {
+        Ok(match self.command {
+            CliCommand::Probe(args) => Action::Probe(args.into_run()?),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
             },
@@ -119,7 +132,7 @@ impl Cli {
                 }
                 _ => Action::ListScenarios,
             },
-        }
+        })
     }
 }
 
@@ -157,7 +170,7 @@ mod tests {
             "2s",
         ]);
         match cli.into_action() {
-            Action::Lab(config) => {
+            Ok(Action::Lab(config)) => {
                 assert_eq!(config.scenario, Scenario::ZeroPasv);
                 assert_eq!(config.data_timeout, Duration::from_secs(2));
                 assert!(config.listen.ip().is_loopback());

@@ -1,0 +1,239 @@
+//! `ftpdoctor probe`: flags, and their validation into one [`ProbeRun`].
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::positive_duration;
+use crate::diagnose::Severity;
+use crate::probe::{Credentials, Mode, ProbeConfig};
+use crate::proto::Password;
+use crate::target::{Netrc, Scheme, Target};
+
+pub(super) const PROBE_EXAMPLES: &str = "\
+Examples:
+  ftpdoctor probe ftp.example.com
+  ftpdoctor probe ftp://ftp.example.com/pub/ --format json
+  ftpdoctor probe ftp://127.0.0.1:2121/pub/readme.txt --modes pasv,epsv --timeout 2s
+  FTP_PASS=secret ftpdoctor probe ftp://files.example.com/ --user alice --password-env FTP_PASS
+  ftpdoctor probe ftp://files.example.com/ --netrc --transcript
+
+Each mode (EPSV, PASV, EPRT, PORT) gets a real transfer: LIST of the URL's path, or RETR
+when the path names a file. An advertised PASV address other than the control peer is
+reported and not dialled (the control peer with the advertised port is tried instead)
+unless --follow-advertised. Exit 0: no finding at or above --fail-on; 1: at least one;
+2: ftpdoctor could not run.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warn,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warn => Severity::Warn,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(super) struct ProbeArgs {
+    /// ftp://[user[:pass]@]host[:port][/path], or host[:port]
+    #[arg(value_name = "TARGET", required = true)]
+    targets: Vec<String>,
+    /// Modes to try, comma-separated
+    #[arg(
+        long,
+        value_name = "MODES",
+        value_delimiter = ',',
+        default_value = "epsv,pasv,eprt,port"
+    )]
+    modes: Vec<Mode>,
+    /// Log in as this user (default: anonymous)
+    #[arg(long, value_name = "NAME")]
+    user: Option<String>,
+    /// Read the password from this environment variable
+    #[arg(long, value_name = "VAR")]
+    password_env: Option<String>,
+    /// Look the login up in $NETRC or ~/.netrc
+    #[arg(long)]
+    netrc: bool,
+    /// Limit for each step: connect, reply, data connect, accept, each transfer read
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = positive_duration)]
+    timeout: Duration,
+    /// Limit for the whole probe of one target; the report still comes out
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = positive_duration)]
+    deadline: Duration,
+    /// Also dial an advertised PASV address that differs from the control peer
+    #[arg(long)]
+    follow_advertised: bool,
+    /// Address to put in PORT/EPRT (default: the control connection's local address)
+    #[arg(long, value_name = "IP")]
+    active_addr: Option<IpAddr>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Exit 1 when a finding is at least this severe
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Print the control-channel conversation (PASS is always masked)
+    #[arg(long)]
+    transcript: bool,
+    /// One control connection, modes in turn (default: one connection per mode, at once)
+    #[arg(long)]
+    sequential: bool,
+}
+
+/// A validated `probe` invocation.
+#[derive(Debug)]
+pub struct ProbeRun {
+    pub probes: Vec<ProbeConfig>,
+    pub format: Format,
+    pub fail_on: FailOn,
+    pub transcript: bool,
+}
+
+/// Why a probe invocation cannot run; never contains a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeArgsError {
+    #[error("target {input:?}: {source}")]
+    Target {
+        input: String,
+        source: crate::target::TargetError,
+    },
+    #[error("ftps:// (implicit TLS) is not supported yet; use ftp://")]
+    TlsUnsupported,
+    #[error("--password-env {var}: the variable is not set (or not UTF-8)")]
+    PasswordEnvUnset { var: String },
+    #[error("--password-env needs --user")]
+    PasswordWithoutUser,
+    #[error("--netrc: {0}")]
+    Netrc(#[from] crate::target::NetrcError),
+    #[error("--netrc: no netrc file ($NETRC and $HOME are both unset)")]
+    NoNetrcPath,
+    #[error("--user {user}: no password given (use --password-env VAR or --netrc)")]
+    NoPassword { user: String },
+    #[error("--active-addr {addr}: PORT needs an IPv4 address (select --modes without port)")]
+    ActiveAddrNotV4 { addr: IpAddr },
+}
+
+impl ProbeArgs {
+    pub(super) fn into_run(self) -> Result<ProbeRun, ProbeArgsError> {
+        let mut modes = self.modes.clone();
+        modes.sort();
+        modes.dedup();
+        if let Some(addr @ IpAddr::V6(_)) = self.active_addr
+            && modes.contains(&Mode::Port)
+        {
+            return Err(ProbeArgsError::ActiveAddrNotV4 { addr });
+        }
+        let netrc = match self.netrc {
+            true => {
+                let path = Netrc::default_path().ok_or(ProbeArgsError::NoNetrcPath)?;
+                Some(Netrc::load(&path)?)
+            }
+            false => None,
+        };
+        let env_password = match &self.password_env {
+            Some(_) if self.user.is_none() => return Err(ProbeArgsError::PasswordWithoutUser),
+            Some(var) => {
+                Some(Password::new(std::env::var(var).map_err(|_| {
+                    ProbeArgsError::PasswordEnvUnset { var: var.clone() }
+                })?))
+            }
+            None => None,
+        };
+        let mut probes = Vec::new();
+        for input in &self.targets {
+            let target = Target::parse(input).map_err(|source| ProbeArgsError::Target {
+                input: redact(input),
+                source,
+            })?;
+            if target.scheme == Scheme::Ftps {
+                return Err(ProbeArgsError::TlsUnsupported);
+            }
+            let credentials = self.credentials(&target, env_password.as_ref(), netrc.as_ref())?;
+            let mut config = ProbeConfig::new(target);
+            config.credentials = credentials;
+            config.modes = modes.clone();
+            config.step_timeout = self.timeout;
+            config.deadline = self.deadline;
+            config.follow_advertised = self.follow_advertised;
+            config.active_addr = self.active_addr;
+            config.sequential = self.sequential;
+            probes.push(config);
+        }
+        Ok(ProbeRun {
+            probes,
+            format: self.format,
+            fail_on: self.fail_on,
+            transcript: self.transcript,
+        })
+    }
+
+    /// The URL's own user and password first, then --user with --password-env, then the
+    /// netrc entry for the host, else anonymous.
+    fn credentials(
+        &self,
+        target: &Target,
+        env_password: Option<&Password>,
+        netrc: Option<&Netrc>,
+    ) -> Result<Credentials, ProbeArgsError> {
+        let user = target.user.clone().or_else(|| self.user.clone());
+        if let (Some(user), Some(password)) = (&user, &target.password) {
+            return Ok(Credentials {
+                user: user.clone(),
+                password: password.clone(),
+            });
+        }
+        if let (Some(user), Some(password)) = (&user, env_password) {
+            return Ok(Credentials {
+                user: user.clone(),
+                password: password.clone(),
+            });
+        }
+        if let Some((login, password)) =
+            netrc.and_then(|n| n.lookup(&target.host_string(), user.as_deref()))
+        {
+            return Ok(Credentials {
+                user: login,
+                password,
+            });
+        }
+        match user {
+            None => Ok(Credentials::anonymous()),
+            Some(user) if user.eq_ignore_ascii_case("anonymous") || user == "ftp" => {
+                Ok(Credentials {
+                    user,
+                    ..Credentials::anonymous()
+                })
+            }
+            Some(user) => Err(ProbeArgsError::NoPassword { user }),
+        }
+    }
+}
+
+/// An argument as an error may show it: a URL's password masked, the rest kept.
+fn redact(input: &str) -> String {
+    match Target::parse(input) {
+        Ok(target) => target.display_input(),
+        Err(_) => match (input.find("://"), input.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                format!("{}://***{}", &input[..scheme_end], &input[at..])
+            }
+            (None, Some(at)) => format!("***{}", &input[at..]),
+            _ => input.to_string(),
+        },
+    }
+}

@@ -1,0 +1,231 @@
+//! The fixed part of every finding: its severity, the settings that fix it and the
+//! reference behind it. One place, so a fix reads the same wherever the finding fires and
+//! docs/findings.md has one text to mirror. The match is exhaustive on purpose: a new id
+//! does not compile until it has all three.
+
+use super::{FindingId, Severity};
+
+pub(super) struct Entry {
+    pub severity: Severity,
+    pub fix: &'static str,
+    pub reference: &'static str,
+}
+
+/// Server side first (the lasting fix), then what a client can do meanwhile.
+const PASV_ADDRESS_FIX: &str = "Server: make the 227 carry the address clients connect to — \
+vsftpd pasv_address=PUBLIC_IP (pasv_addr_resolve=YES to give a host name), ProFTPD \
+MasqueradeAddress, Pure-FTPd -P PUBLIC_IP (--forcepassiveip), pyftpdlib masquerade_address \
+(masquerade_address_map for clients on the server's own LAN), FileZilla Server: Passive mode \
+settings → \"Use the following IP\". Client: ignore the PASV address and use the server's — \
+curl --ftp-skip-pasv-ip (the default since 7.74), lftp set ftp:fix-pasv-address yes (or \
+ftp:ignore-pasv-address yes), FileZilla does it by itself; better, prefer EPSV, whose 229 \
+carries no address (curl's default, lftp set ftp:prefer-epsv yes).";
+
+const PASSIVE_PORTS_FIX: &str = "Server: give passive mode a fixed port range and open exactly \
+that range in every firewall and port-forward in front of the server — vsftpd \
+pasv_min_port/pasv_max_port, ProFTPD PassivePorts, Pure-FTPd -p 30000:30099 \
+(--passiveportrange), pyftpdlib passive_ports, FileZilla Server's passive port range. A NAT's \
+FTP helper (nf_conntrack_ftp) cannot open the ports under TLS, so forward the range explicitly. \
+Client: try active mode instead — curl -P - (--ftp-port -), lftp set ftp:passive-mode off, \
+FileZilla Transfer mode \"Active\".";
+
+pub(super) fn entry(id: FindingId) -> Entry {
+    use FindingId::*;
+    use Severity::*;
+    let (severity, fix, reference) = match id {
+        DnsFailure => (
+            Error,
+            "Server side: publish an A (and/or AAAA) record for the name. Client: check the \
+             name for typos, ask another resolver with --dns-server IP (dig NAME A / dig NAME \
+             AAAA shows what it says), or probe the address directly (ftpdoctor probe \
+             203.0.113.1:21).",
+            "RFC 1034 / RFC 1035 (DNS)",
+        ),
+        ControlUnreachable => (
+            Error,
+            "refused: start the FTP server or make it listen on this address and port (vsftpd \
+             listen=YES / listen_port / listen_address, ProFTPD Port / DefaultAddress, Pure-FTPd \
+             -S host,port, pyftpdlib FTPServer((host, port), ...)), or stop the firewall \
+             rejecting it. timeout: a firewall drops the control port — open TCP 21 (or the \
+             port used) in the host firewall, the cloud security group and the NAT's \
+             port-forward. unreachable: no route — check the address, the client's default \
+             route and VPN. Client: check the port in the target, an outbound firewall or proxy, \
+             and try --address-family 4 or 6 when only one family is broken.",
+            "RFC 959 5.2 (the server listens on port L); RFC 9293 (TCP)",
+        ),
+        BannerTimeout => (
+            Error,
+            "Server: something accepted TCP but no FTP server answered. Usual causes: a \
+             reverse-DNS or ident lookup on every connection (vsftpd reverse_lookup_enable=NO, \
+             ProFTPD UseReverseDNS off and IdentLookups off, Pure-FTPd -H), an overloaded or \
+             hung server, a load balancer or port-forward with no live backend, or an implicit \
+             FTPS port (990) spoken to in plain text. Client: probe ftps://HOST for implicit \
+             TLS, or raise --timeout when the server is merely slow.",
+            "RFC 959 5.4 (220 on connection, 120 before it)",
+        ),
+        LoginFailed => (
+            Error,
+            "Client: check the user name and password (--user NAME with --password-env VAR or \
+             --netrc; never put a password on the command line). Server: for anonymous logins \
+             vsftpd anonymous_enable=YES, ProFTPD an <Anonymous> block, Pure-FTPd without -E \
+             (--noanonymous), pyftpdlib authorizer.add_anonymous(); for local users vsftpd \
+             local_enable=YES, ProFTPD RequireValidShell (the user's shell must be in \
+             /etc/shells), the PAM service, and any per-user connection limit.",
+            "RFC 959 4.1.1 (USER, PASS) and 5.4 (530)",
+        ),
+        PasvPrivateAddress => (
+            Error,
+            PASV_ADDRESS_FIX,
+            "RFC 959 4.1.2 (PASV); RFC 1918; RFC 1123 4.1.2.6",
+        ),
+        PasvAddressMismatch => (
+            Warn,
+            PASV_ADDRESS_FIX,
+            "RFC 959 4.1.2; RFC 1123 4.1.2.6; CVE-2020-8284 (curl trusting the PASV address)",
+        ),
+        PasvUnparseable => (
+            Error,
+            "Server: send the standard form, \"227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).\" \
+             or \"229 Entering Extended Passive Mode (|||port|)\", with every number in 0-255 \
+             (vsftpd, ProFTPD, Pure-FTPd and pyftpdlib all do unless patched or fronted by a \
+             proxy that rewrites replies — check the FTP helper/ALG of a firewall in between, \
+             e.g. a Cisco ASA inspect ftp or a broken nf_conntrack_ftp). Client: use the other \
+             passive command (curl --disable-epsv or --ftp-pasv, lftp set ftp:prefer-epsv \
+             yes/no) or active mode (curl -P -, lftp set ftp:passive-mode off).",
+            "RFC 959 4.1.2 and RFC 1123 4.1.2.6 (227); RFC 2428 3 (229)",
+        ),
+        SubstituteAddressWorks => (
+            Info,
+            PASV_ADDRESS_FIX,
+            "CVE-2020-8284 (curl --ftp-skip-pasv-ip); CVE-2021-4189 (Python ftplib)",
+        ),
+        DataConnectTimeout => (
+            Error,
+            PASSIVE_PORTS_FIX,
+            "RFC 959 3.2 and 4.1.2 (PASV); RFC 2428 3 (EPSV); RFC 1579 (firewall-friendly FTP)",
+        ),
+        DataConnectRefused => (
+            Error,
+            PASSIVE_PORTS_FIX,
+            "RFC 959 3.2 and 4.1.2 (PASV); RFC 2428 3 (EPSV); RFC 1579 (firewall-friendly FTP)",
+        ),
+        EpsvUnsupported => (
+            Warn,
+            "Server: vsftpd, ProFTPD, Pure-FTPd and pyftpdlib all support EPSV, so an old server \
+             or a firewall that passes only the commands it knows (an FTP inspection engine in \
+             strict mode) is the usual cause — upgrade it or relax the inspection. Client: fall \
+             back to PASV — curl --disable-epsv, lftp set ftp:prefer-epsv no; FileZilla falls \
+             back by itself.",
+            "RFC 2428 3 (EPSV); RFC 959 5.4 (500/502)",
+        ),
+        PortRejected => (
+            Error,
+            "Servers compare the address in PORT/EPRT with the control connection's peer and \
+             refuse a different one (the FTP bounce defence): vsftpd port_promiscuous, ProFTPD \
+             AllowForeignAddress, pyftpdlib permit_foreign_addresses, Pure-FTPd \"I won't open a \
+             connection to ...\". Behind NAT the client's private address differs from the one \
+             the server sees. Client: use passive mode (curl's default, lftp set \
+             ftp:passive-mode on, FileZilla Transfer mode \"Passive\"), or send the public \
+             address with --active-addr PUBLIC_IP (curl -P PUBLIC_IP) and forward the port, or \
+             fix the NAT's FTP helper so it rewrites PORT (plaintext only). Server: allow \
+             foreign addresses only if you accept the bounce risk.",
+            "RFC 959 4.1.2 (PORT); RFC 2428 2 (EPRT); RFC 2577 (bounce attack)",
+        ),
+        ActiveConnectTimeout => (
+            Error,
+            "Client: the firewall or NAT in front of this machine must let the server connect \
+             in to the address and port sent (often from source port 20): forward the port and \
+             send the public address with --active-addr PUBLIC_IP, or let the NAT's FTP helper \
+             do it (plaintext only) — or simply use passive mode (curl's default, lftp set \
+             ftp:passive-mode on, FileZilla Transfer mode \"Passive\"). Server: its own outbound \
+             firewall must allow the data connection out (vsftpd connect_from_port_20 / \
+             ftp_data_port, ProFTPD and Pure-FTPd connect from port 20 as root); a server that \
+             refuses foreign addresses (vsftpd port_promiscuous, ProFTPD AllowForeignAddress, \
+             pyftpdlib permit_foreign_addresses) may silently never connect.",
+            "RFC 959 3.2 and 4.1.2 (PORT); RFC 2428 2 (EPRT); RFC 1579",
+        ),
+        ActiveUnexpectedSource => (
+            Warn,
+            "Server: make active data connections leave from the address clients use for the \
+             control connection — ProFTPD SocketBindTight on, one outbound (SNAT) address on \
+             the server's router for both control and data. Client: a firewall that admits only \
+             the control peer drops these connections; allow the server's other address too, or \
+             use passive mode (curl's default, lftp set ftp:passive-mode on).",
+            "RFC 959 3.2; RFC 2577 (verify who opens the data connection)",
+        ),
+        ClientBehindNat => (
+            Info,
+            "Nothing to fix while passive modes work. For active mode through the NAT: send the \
+             public address with --active-addr PUBLIC_IP (curl -P PUBLIC_IP) and forward the \
+             port, or rely on the NAT's FTP helper (plaintext only); otherwise use passive mode \
+             (curl's default, lftp set ftp:passive-mode on, FileZilla Transfer mode \
+             \"Passive\"). Server: accepting foreign PORT addresses (vsftpd port_promiscuous, \
+             ProFTPD AllowForeignAddress) is not the answer: it reopens the bounce attack.",
+            "RFC 1918; RFC 2663 (NAT and the FTP ALG)",
+        ),
+        TransferFailed => (
+            Error,
+            "Read the quoted reply. 550: the path does not exist or is not readable — probe \
+             another path (ftp://host/pub/). 425/426 once the data connection was open: the \
+             server refused or lost it — vsftpd pasv_promiscuous=NO rejects a data connection \
+             from an address other than the control client's (a NAT with several public \
+             addresses), require_ssl_reuse needs TLS session reuse; a firewall resetting data \
+             connections shows the same. 451: a server-side error, see its log. Client: \
+             --transcript shows the exchange; try the other mode family (passive/active).",
+            "RFC 959 4.2 and 5.4 (replies to LIST/RETR)",
+        ),
+        TransferTimeout => (
+            Error,
+            "transfer-start (no 150/125): the server waits for a data connection it believes \
+             never arrived (a NAT or ALG pointed it elsewhere) or lists a huge directory — \
+             probe a small path. transfer-data (data stopped): a firewall that drops the \
+             established data flow, or a path-MTU black hole (clamp the TCP MSS on the \
+             router). transfer-end (no 226): a firewall or NAT timed out the idle control \
+             connection during the transfer — raise its TCP idle timeout; the server's own \
+             limits are vsftpd data_connection_timeout, ProFTPD TimeoutStalled / \
+             TimeoutNoTransfer. Client: raise --timeout if the server is merely slow.",
+            "RFC 959 3.2 and 5.4 (1yz, data, then 226)",
+        ),
+        ControlFailed => (
+            Error,
+            "Read the quoted reply or error. 421 at connect or login: the server sheds load — \
+             vsftpd max_clients / max_per_ip, ProFTPD MaxClients / MaxClientsPerHost, Pure-FTPd \
+             -c / -C, pyftpdlib max_cons / max_cons_per_ip. A closed connection or silence \
+             after a command: a firewall or FTP inspection (ALG) that breaks the control \
+             channel — turn the helper off (Linux nf_conntrack_ftp, an ASA's inspect ftp) — or \
+             an idle limit (vsftpd idle_session_timeout, ProFTPD TimeoutIdle). Client: \
+             --transcript shows the exchange, --sequential uses a single control connection, \
+             and --timeout gives a slow server longer.",
+            "RFC 959 4.2 and 5.4 (replies, 421)",
+        ),
+        PasvRejected => (
+            Error,
+            "Server: passive mode is off or out of ports — vsftpd pasv_enable=YES and a wide \
+             enough pasv_min_port/pasv_max_port, ProFTPD PassivePorts, Pure-FTPd -p, pyftpdlib \
+             passive_ports, FileZilla Server's passive port range; an \"EPSV ALL\" earlier in \
+             the session also forbids PASV. Client: use EPSV (curl's default, lftp set \
+             ftp:prefer-epsv yes) or active mode (curl -P -, lftp set ftp:passive-mode off).",
+            "RFC 959 4.1.2 (PASV) and 5.4; RFC 2428 4 (EPSV ALL)",
+        ),
+        ConnectionLimit => (
+            Info,
+            "Server: allow a few connections per client address — vsftpd max_per_ip / \
+             max_clients, ProFTPD MaxClientsPerHost, Pure-FTPd -c (max clients) / -C (per IP), \
+             pyftpdlib max_cons_per_ip. Client: run with --sequential to use one control \
+             connection from the start.",
+            "RFC 959 5.4 (421)",
+        ),
+        DeadlineExceeded => (
+            Error,
+            "The step named is where the probe hung: look there first (a server or firewall \
+             that goes silent at that step). Client: raise --deadline (default 30s), lower \
+             --timeout so each silent step gives up sooner, or probe fewer modes with --modes.",
+            "ftpdoctor --deadline: every step has a timeout, the whole probe a deadline",
+        ),
+    };
+    Entry {
+        severity,
+        fix,
+        reference,
+    }
+}

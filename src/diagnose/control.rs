@@ -1,0 +1,217 @@
+//! Findings about the control connection as a whole (`mode: None`): name resolution,
+//! the TCP connect, banner and login, the deadline, the connection limit and our NAT.
+
+use super::words::{
+    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, ip_with_class, quote,
+    secs, sock_with_class,
+};
+use super::{Finding, FindingId, new_finding};
+use crate::addr::{AddrClass, classify};
+use crate::probe::{
+    ControlOutcome, DialResult, ErrorKind, Login, ProbeOutcome, Stage, StepError, Strategy,
+};
+
+pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(err) = &outcome.control.error {
+        out.push(setup_failed(outcome, err));
+    }
+    out.extend(behind_nat(&outcome.control));
+    if outcome.strategy == Strategy::SequentialFallback {
+        out.push(connection_limit(outcome));
+    }
+    out
+}
+
+fn finding(id: FindingId, summary: String, evidence: String) -> Finding {
+    new_finding(id, None, summary, evidence)
+}
+
+/// The session was never set up: say at which step and why.
+fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
+    let c = &outcome.control;
+    // The runner records a deadline that struck mid-setup as a Timeout at Connect or
+    // Login, which would otherwise read as a silent server. `NotAttempted` also covers
+    // a deadline that struck while a later resolved address was being tried after an
+    // earlier one failed: the earlier failure is then not the whole story. A failed
+    // login or a failed resolve already says more than the deadline would.
+    if outcome.deadline_hit && c.login == Login::NotAttempted && err.stage != Stage::Resolve {
+        return deadline(outcome, err);
+    }
+    match err.stage {
+        Stage::Resolve => finding(
+            FindingId::DnsFailure,
+            format!(
+                "The host name {} does not resolve to any address.",
+                outcome.target.host
+            ),
+            err.detail.clone(),
+        ),
+        Stage::Connect => unreachable(c, err),
+        Stage::Banner if err.kind == ErrorKind::Timeout => finding(
+            FindingId::BannerTimeout,
+            match c.peer {
+                Some(peer) => {
+                    format!("{peer} accepted the TCP connection but sent no 220 greeting in time.")
+                }
+                None => "The server accepted the TCP connection but sent no 220 greeting in time."
+                    .to_string(),
+            },
+            with_peer(c, failure_evidence(err)),
+        ),
+        Stage::Login if c.login == Login::Failed => login_failed(c, err),
+        _ => {
+            let mut evidence = with_peer(c, failure_evidence(err));
+            // A greeting that is not 220 is the whole story of a banner failure.
+            if err.stage == Stage::Banner
+                && err.reply.is_none()
+                && let Some(banner) = &c.banner
+            {
+                evidence.push_str(&format!("; greeting \"{}\"", banner.replace('\n', " | ")));
+            }
+            finding(
+                FindingId::ControlFailed,
+                capitalise(&format!("{}.", failure_clause(err, None))),
+                evidence,
+            )
+        }
+    }
+}
+
+fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
+    let c = &outcome.control;
+    // The recorded stage is coarse (Connect or Login); what was already seen says more.
+    let step = match (c.peer, &c.banner) {
+        (None, _) => "connecting to the control port",
+        (Some(_), None) => "waiting for the 220 greeting",
+        (Some(_), Some(_)) => "logging in",
+    };
+    let mut evidence = format!(
+        "deadline {} reached; {}",
+        secs(&outcome.deadline_ms),
+        failure_evidence(err)
+    );
+    if !c.connects.is_empty() {
+        evidence.push_str(&format!("; connects: {}", connect_lines(c)));
+    }
+    finding(
+        FindingId::DeadlineExceeded,
+        format!(
+            "The --deadline of {} struck while {step}, before the control session was set up.",
+            secs(&outcome.deadline_ms)
+        ),
+        evidence,
+    )
+}
+
+fn connect_lines(c: &ControlOutcome) -> String {
+    c.connects
+        .iter()
+        .map(|r| attempt_line(&r.addr, r.outcome, &r.elapsed, r.error.as_deref()))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn unreachable(c: &ControlOutcome, err: &StepError) -> Finding {
+    let failed: Vec<DialResult> = c
+        .connects
+        .iter()
+        .map(|r| r.outcome)
+        .filter(|o| *o != DialResult::Connected)
+        .collect();
+    let summary = match failed.as_slice() {
+        [] => format!("The control port could not be reached: {}.", err.detail),
+        [one] => {
+            let verb = match one {
+                DialResult::Refused => "was refused",
+                DialResult::Timeout => "timed out",
+                _ => "failed, unreachable",
+            };
+            let meaning = dial_outcome(*one).1;
+            match c.connects.iter().find(|r| r.outcome == *one) {
+                Some(r) => format!(
+                    "Connecting to the control port {} {verb}: {meaning}.",
+                    r.addr
+                ),
+                None => format!("Connecting to the control port {verb}: {meaning}."),
+            }
+        }
+        many => {
+            let mut words: Vec<&str> = many.iter().map(|o| dial_outcome(*o).0).collect();
+            words.dedup();
+            format!(
+                "The control port could not be reached on any of {} addresses ({}).",
+                many.len(),
+                words.join(", ")
+            )
+        }
+    };
+    let evidence = if c.connects.is_empty() {
+        err.detail.clone()
+    } else {
+        connect_lines(c)
+    };
+    finding(FindingId::ControlUnreachable, summary, evidence)
+}
+
+fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
+    // Only the user name: the outcome holds no password, and a finding must never
+    // grow one.
+    let reply = c.login_reply.as_ref().or(err.reply.as_ref());
+    let summary = match reply {
+        Some(r) => format!(
+            "The server rejected the login as user \"{}\" ({}).",
+            c.user, r.code
+        ),
+        None => format!("The server rejected the login as user \"{}\".", c.user),
+    };
+    let evidence = match reply {
+        Some(r) => format!("login as \"{}\" was answered {}", c.user, quote(r)),
+        None => format!("login as \"{}\": {}", c.user, err.detail),
+    };
+    finding(FindingId::LoginFailed, summary, with_peer(c, evidence))
+}
+
+/// Loopback to loopback (the lab, a local test) is no NAT: the server must be Public
+/// for our local-scope address to have been translated on the way.
+fn behind_nat(c: &ControlOutcome) -> Option<Finding> {
+    let (local, peer) = (c.local?, c.peer?);
+    let local_class = classify(local.ip());
+    if !local_class.is_local_scope() || classify(peer.ip()) != AddrClass::Public {
+        return None;
+    }
+    Some(finding(
+        FindingId::ClientBehindNat,
+        format!(
+            "This machine talks to a public server from a {local_class} address ({}): a NAT \
+             sits in between, so active modes (EPRT/PORT) need its help.",
+            local.ip()
+        ),
+        format!(
+            "control connection from {} to {}",
+            sock_with_class(local),
+            ip_with_class(peer.ip())
+        ),
+    ))
+}
+
+fn connection_limit(outcome: &ProbeOutcome) -> Finding {
+    let evidence = match &outcome.fallback_reply {
+        Some(r) => format!("an extra control connection was answered {}", quote(r)),
+        None => "an extra control connection was refused (no reply recorded)".to_string(),
+    };
+    finding(
+        FindingId::ConnectionLimit,
+        "The server refused extra control connections, so the modes ran one after another \
+         on a single connection."
+            .to_string(),
+        evidence,
+    )
+}
+
+fn with_peer(c: &ControlOutcome, evidence: String) -> String {
+    match c.peer {
+        Some(peer) => format!("server {}; {evidence}", sock_with_class(peer)),
+        None => evidence,
+    }
+}

@@ -1,0 +1,308 @@
+//! Findings about one data-connection mode, in the order its steps ran: the request and
+//! its reply, the advertised address, the data connection (dialled or accepted), the
+//! transfer, and last the deadline if it cut the mode short.
+
+mod data;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use super::words::{
+    capitalise, dial_line, failure_clause, failure_evidence, ip_with_class, quote, request_verb,
+    secs, sock_with_class, transfer_verb, upper,
+};
+use super::{Finding, FindingId, new_finding};
+use crate::addr::{AddrClass, classify};
+use crate::probe::{
+    DialResult, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, Stage, StepError,
+};
+
+/// What every rule of one mode needs to look at.
+#[derive(Clone, Copy)]
+pub(super) struct Cx<'a> {
+    pub outcome: &'a ProbeOutcome,
+    pub m: &'a ModeOutcome,
+}
+
+impl Cx<'_> {
+    pub fn finding(&self, id: FindingId, summary: String, evidence: String) -> Finding {
+        new_finding(id, Some(self.m.mode), summary, evidence)
+    }
+
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.outcome.control.peer
+    }
+
+    /// `PASV was answered "227 ..."`, for evidence that starts from the request.
+    pub fn exchange(&self) -> String {
+        let sent = self.m.request.as_deref().unwrap_or("(nothing sent)");
+        match &self.m.reply {
+            Some(r) => format!("\"{sent}\" was answered {}", quote(r)),
+            None => format!("\"{sent}\" got no reply"),
+        }
+    }
+}
+
+pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> {
+    if m.skipped.is_some() {
+        return Vec::new();
+    }
+    let cx = Cx { outcome, m };
+    let mut out = Vec::new();
+    match &m.error {
+        Some(err) => out.push(step_error(cx, err)),
+        None => out.extend(m.reply.as_ref().and_then(|r| request_refused(cx, r))),
+    }
+    out.extend(advertised(cx));
+    out.extend(data::data_connect(cx));
+    out.extend(data::substitute_works(cx));
+    out.extend(data::accept(cx));
+    out.extend(data::transfer(cx));
+    if let Some(stage) = m.interrupted {
+        out.push(deadline(cx, stage));
+    }
+    out
+}
+
+fn step_error(cx: Cx, err: &StepError) -> Finding {
+    let m = cx.m;
+    let reply = err.reply.as_ref().or(m.reply.as_ref());
+    match (err.stage, err.kind, reply) {
+        // With no reply to quote, the reply could not even be framed: that is the
+        // control channel failing, not a 227/229 the parser disliked.
+        (Stage::Request, ErrorKind::BadReply, Some(reply)) => unparseable(cx, err, reply),
+        (Stage::Accept, ErrorKind::Io, _) => cx.finding(
+            FindingId::ControlFailed,
+            format!(
+                "{}: ftpdoctor could not listen for the server's data connection (a local \
+                 problem, not the server's).",
+                upper(m.mode)
+            ),
+            err.detail.clone(),
+        ),
+        _ => {
+            let mut evidence = failure_evidence(err);
+            if m.request.is_some() {
+                evidence.push_str(&format!("; {}", cx.exchange()));
+            }
+            // After the request the clause names the verb; later (or earlier, on the
+            // mode's own session) it does not, so the mode leads the sentence.
+            let clause = failure_clause(err, Some(m));
+            let summary = match err.stage {
+                Stage::Request => format!("{}.", capitalise(&clause)),
+                _ => format!("{}: {clause}.", upper(m.mode)),
+            };
+            cx.finding(FindingId::ControlFailed, summary, evidence)
+        }
+    }
+}
+
+fn unparseable(cx: Cx, err: &StepError, reply: &ReplyRecord) -> Finding {
+    let verb = request_verb(cx.m);
+    let expected = if cx.m.mode == Mode::Epsv { 229 } else { 227 };
+    let summary = if reply.code == expected {
+        format!("The {expected} reply to {verb} cannot be parsed.")
+    } else {
+        format!(
+            "The reply to {verb} ({}, where {expected} was expected) cannot be parsed.",
+            reply.code
+        )
+    };
+    cx.finding(
+        FindingId::PasvUnparseable,
+        summary,
+        format!(
+            "{verb} was answered {}; parser: {}",
+            quote(reply),
+            err.detail
+        ),
+    )
+}
+
+/// A 4yz/5yz (or a senseless 1yz/3yz) to the mode's request.
+fn request_refused(cx: Cx, reply: &ReplyRecord) -> Option<Finding> {
+    let verb = request_verb(cx.m);
+    let code = reply.code;
+    if (200..300).contains(&code) {
+        return None;
+    }
+    let rejected = (400..600).contains(&code);
+    Some(match cx.m.mode {
+        Mode::Epsv if rejected => cx.finding(
+            FindingId::EpsvUnsupported,
+            format!("The server does not support EPSV: it answered {code}."),
+            cx.exchange(),
+        ),
+        Mode::Pasv if rejected => cx.finding(
+            FindingId::PasvRejected,
+            format!("The server rejected PASV with {code}."),
+            cx.exchange(),
+        ),
+        Mode::Eprt | Mode::Port if rejected => port_rejected(cx, code),
+        _ => cx.finding(
+            FindingId::ControlFailed,
+            format!("The server answered {verb} with {code}, which no data transfer can follow."),
+            cx.exchange(),
+        ),
+    })
+}
+
+fn port_rejected(cx: Cx, code: u16) -> Finding {
+    let verb = request_verb(cx.m);
+    let control = &cx.outcome.control;
+    let mut evidence = cx.exchange();
+    let sent = cx.m.request.as_deref().and_then(sent_address);
+    if let Some(ip) = sent {
+        evidence.push_str(&format!("; address sent {}", ip_with_class(ip)));
+    }
+    if let (Some(local), Some(peer)) = (control.local, control.peer) {
+        evidence.push_str(&format!(
+            "; control connection from {} to {}",
+            sock_with_class(local),
+            sock_with_class(peer)
+        ));
+    }
+    // Say why the server may see a different address: that is what makes it refuse.
+    let why = match (sent, control.local, control.peer) {
+        (Some(ip), Some(local), _) if ip != local.ip() => {
+            " — the address sent is not this machine's end of the control connection"
+        }
+        (_, Some(local), Some(peer))
+            if classify(local.ip()).is_local_scope()
+                && classify(peer.ip()) == AddrClass::Public =>
+        {
+            " — behind NAT the server sees a different address than the one sent"
+        }
+        _ => "",
+    };
+    cx.finding(
+        FindingId::PortRejected,
+        format!("The server rejected {verb} with {code}{why}."),
+        evidence,
+    )
+}
+
+/// The IP inside `PORT h1,h2,h3,h4,p1,p2` or `EPRT |1|ip|port|`, as we sent it.
+fn sent_address(request: &str) -> Option<IpAddr> {
+    let (verb, arg) = request.split_once(' ')?;
+    match verb {
+        "PORT" => {
+            let octets: Vec<u8> = arg
+                .split(',')
+                .take(4)
+                .map(|n| n.trim().parse().ok())
+                .collect::<Option<_>>()?;
+            let [a, b, c, d] = octets[..] else {
+                return None;
+            };
+            Some(IpAddr::V4(Ipv4Addr::new(a, b, c, d)))
+        }
+        "EPRT" => {
+            let delim = arg.chars().next()?;
+            arg.split(delim).nth(2)?.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// The 227's address against the control peer (PASV only: 229 carries no address).
+fn advertised(cx: Cx) -> Option<Finding> {
+    let adv = cx.m.advertised?;
+    let peer = cx.peer()?.ip();
+    if adv.ip == peer {
+        return None;
+    }
+    let peer_class = classify(peer);
+    // Local-scope classes (the NAT mistake, unspecified included) and the ones that can
+    // never name a server. Documentation and benchmarking are unroutable too, but they
+    // are a configuration copied from an example, so they count as a mismatch.
+    let cannot_serve = adv.class.is_local_scope()
+        || matches!(
+            adv.class,
+            AddrClass::Multicast | AddrClass::Broadcast | AddrClass::Reserved
+        );
+    let mut evidence = format!(
+        "{}; advertised {} port {}; control peer {}",
+        cx.exchange(),
+        ip_with_class(adv.ip),
+        adv.port,
+        ip_with_class(peer)
+    );
+    if let Some(d) =
+        cx.m.dials
+            .iter()
+            .find(|d| d.outcome == DialResult::SkippedPolicy)
+    {
+        evidence.push_str(&format!("; {}", dial_line(d)));
+    }
+    Some(if adv.class != peer_class && cannot_serve {
+        cx.finding(
+            FindingId::PasvPrivateAddress,
+            format!(
+                "PASV advertises {}, {}, instead of the server's address {peer}.",
+                adv.ip,
+                unusable_because(adv.class)
+            ),
+            evidence,
+        )
+    } else {
+        cx.finding(
+            FindingId::PasvAddressMismatch,
+            format!(
+                "PASV advertises {} ({}), not the address the client is connected to ({peer}).",
+                adv.ip, adv.class
+            ),
+            evidence,
+        )
+    })
+}
+
+fn unusable_because(class: AddrClass) -> String {
+    match class {
+        AddrClass::Loopback => "a loopback address (a client would connect to itself)".to_string(),
+        AddrClass::LinkLocal => {
+            "a link-local address, valid only on the server's own link".to_string()
+        }
+        AddrClass::Unspecified => "the unspecified address, which names no host".to_string(),
+        AddrClass::Multicast | AddrClass::Broadcast => {
+            format!("a {class} address, which TCP cannot connect to")
+        }
+        AddrClass::Reserved => "a reserved address, not in use on the Internet".to_string(),
+        other => {
+            format!("a {other} address that clients outside the server's network cannot reach")
+        }
+    }
+}
+
+fn deadline(cx: Cx, stage: Stage) -> Finding {
+    let m = cx.m;
+    let d = secs(&cx.outcome.deadline_ms);
+    let mode = upper(m.mode);
+    let doing = match stage {
+        // The runner marks a mode that never began as interrupted at Request.
+        Stage::Request if m.request.is_none() => None,
+        Stage::Login => Some("opening its own control session".to_string()),
+        Stage::Request => Some(format!("waiting for the reply to {}", request_verb(m))),
+        Stage::DataConnect => Some("dialling the data port".to_string()),
+        Stage::Accept => Some("waiting for the server to connect back".to_string()),
+        Stage::TransferStart => Some(format!("waiting for the 150/125 to {}", transfer_verb(m))),
+        Stage::TransferData => Some("receiving the data".to_string()),
+        Stage::TransferEnd => Some("waiting for the 226 after the data".to_string()),
+        other => Some(format!("at the {other} step")),
+    };
+    let summary = match doing {
+        Some(doing) => format!("The --deadline of {d} struck while {mode} was {doing}."),
+        None => format!("The --deadline of {d} struck before {mode} was tried."),
+    };
+    let mut evidence = vec![format!("deadline {d} reached at stage {stage}")];
+    if m.request.is_some() {
+        evidence.push(cx.exchange());
+    }
+    evidence.extend(m.dials.iter().map(dial_line));
+    if let Some(a) = &m.accept {
+        evidence.push(format!("listening on {}", a.listen));
+    }
+    if let Some(t) = &m.transfer {
+        evidence.push(format!("\"{}\": {} bytes so far", t.command, t.bytes));
+    }
+    cx.finding(FindingId::DeadlineExceeded, summary, evidence.join("; "))
+}

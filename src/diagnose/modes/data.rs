@@ -1,0 +1,234 @@
+//! The data connection of one mode and what went over it: passive dials, the active
+//! accept, the transfer. Each rule stays quiet when an earlier finding already tells
+//! the story (no data connection → no transfer-failed) or when the deadline, not the
+//! network, cut the step short.
+
+use super::Cx;
+use crate::diagnose::words::{
+    dial_line, millis, quote, request_verb, sock_with_class, transfer_verb, upper,
+};
+use crate::diagnose::{Finding, FindingId};
+use crate::probe::{AcceptResult, DialResult, DialWhy, ModeOutcome, Stage, TransferResult};
+
+/// Whether any real dial (not one policy forbade) connected.
+fn connected(m: &ModeOutcome) -> bool {
+    m.dials.iter().any(|d| d.outcome == DialResult::Connected)
+}
+
+pub(super) fn data_connect(cx: Cx) -> Option<Finding> {
+    let m = cx.m;
+    // A deadline mid-dial leaves the dial in flight unrecorded: the list is incomplete,
+    // and a timeout in it could be the cut itself.
+    if !m.mode.is_passive() || m.interrupted.is_some() || connected(m) {
+        return None;
+    }
+    let tried: Vec<_> = m
+        .dials
+        .iter()
+        .filter(|d| d.outcome != DialResult::SkippedPolicy)
+        .collect();
+    let last = tried.last()?;
+    let also = match tried.len() {
+        1 => String::new(),
+        n => format!(" ({} other address tried failed too)", n - 1),
+    };
+    let (id, what) = match last.outcome {
+        DialResult::Timeout => (
+            FindingId::DataConnectTimeout,
+            format!(
+                "Dialling the passive data port {} timed out: a firewall drops the server's \
+                 passive port range{also}.",
+                last.addr
+            ),
+        ),
+        DialResult::Refused => (
+            FindingId::DataConnectRefused,
+            format!(
+                "The passive data port {} refused the connection: nothing listens there, or a \
+                 firewall rejects it{also}.",
+                last.addr
+            ),
+        ),
+        DialResult::Unreachable => (
+            FindingId::DataConnectRefused,
+            format!(
+                "The passive data port {} is unreachable: there is no route to {}{also}.",
+                last.addr,
+                last.addr.ip()
+            ),
+        ),
+        DialResult::Connected | DialResult::SkippedPolicy => return None,
+    };
+    let dials: Vec<String> = m.dials.iter().map(dial_line).collect();
+    Some(cx.finding(
+        id,
+        what,
+        format!("{}; dials: {}", cx.exchange(), dials.join("; ")),
+    ))
+}
+
+pub(super) fn substitute_works(cx: Cx) -> Option<Finding> {
+    let m = cx.m;
+    let sub = m
+        .dials
+        .iter()
+        .find(|d| d.why == DialWhy::ControlPeerSubstitute && d.outcome == DialResult::Connected)?;
+    let transfer_ok = m
+        .transfer
+        .as_ref()
+        .is_none_or(|t| t.outcome == TransferResult::Ok);
+    if !transfer_ok {
+        return None;
+    }
+    let mut evidence: Vec<String> = m
+        .dials
+        .iter()
+        .filter(|d| d.why == DialWhy::Advertised)
+        .map(dial_line)
+        .collect();
+    evidence.push(dial_line(sub));
+    if let Some(t) = &m.transfer {
+        evidence.push(format!("{} then completed ({} bytes)", t.command, t.bytes));
+    }
+    Some(cx.finding(
+        FindingId::SubstituteAddressWorks,
+        format!(
+            "The control peer with the advertised port ({}) accepts the data connection: \
+             clients that ignore the PASV address (curl, FileZilla, Python ftplib) will work.",
+            sub.addr
+        ),
+        evidence.join("; "),
+    ))
+}
+
+pub(super) fn accept(cx: Cx) -> Option<Finding> {
+    let m = cx.m;
+    let a = m.accept.as_ref()?;
+    let mode = upper(m.mode);
+    match a.outcome {
+        // The record starts as Timeout before the wait, and a control error cuts the
+        // wait short: only an uninterrupted, error-free wait really timed out.
+        AcceptResult::Timeout if m.interrupted.is_none() && m.error.is_none() => {
+            let final_reply = m.transfer.as_ref().and_then(|t| t.final_reply.as_ref());
+            let mut evidence = format!(
+                "{}; listened on {} for {} and no connection came",
+                cx.exchange(),
+                a.listen,
+                millis(&a.elapsed)
+            );
+            if let Some(r) = final_reply {
+                evidence.push_str(&format!("; {} was answered {}", transfer_verb(m), quote(r)));
+            }
+            let instead = final_reply
+                .map(|r| format!(" (it answered {} instead)", r.code))
+                .unwrap_or_default();
+            let summary = format!(
+                "The server accepted {} but never connected back to {}{instead}.",
+                request_verb(m),
+                a.listen
+            );
+            Some(cx.finding(FindingId::ActiveConnectTimeout, summary, evidence))
+        }
+        AcceptResult::Timeout => None,
+        AcceptResult::Failed => Some(cx.finding(
+            FindingId::ControlFailed,
+            format!(
+                "{mode}: ftpdoctor's own listener failed while waiting for the server's data \
+                 connection (a local problem, not the server's)."
+            ),
+            format!("listened on {} for {}", a.listen, millis(&a.elapsed)),
+        )),
+        AcceptResult::Accepted => {
+            let from = a.from?;
+            let peer = cx.peer()?;
+            (from.ip() != peer.ip()).then(|| {
+                let summary = format!(
+                    "The active data connection came from {}, not from the control peer {}.",
+                    from.ip(),
+                    peer.ip()
+                );
+                let evidence = format!(
+                    "data connection from {} to {}; control peer {}",
+                    sock_with_class(from),
+                    a.listen,
+                    sock_with_class(peer)
+                );
+                cx.finding(FindingId::ActiveUnexpectedSource, summary, evidence)
+            })
+        }
+    }
+}
+
+pub(super) fn transfer(cx: Cx) -> Option<Finding> {
+    let m = cx.m;
+    let t = m.transfer.as_ref()?;
+    // A control error ended the mode; the record (it starts as a timeout at
+    // transfer-start) says nothing the error finding does not.
+    if m.error.is_some() {
+        return None;
+    }
+    let verb = transfer_verb(m);
+    let mut evidence = vec![format!("\"{}\"", t.command)];
+    if let Some(r) = &t.preliminary_reply {
+        evidence.push(format!("preliminary {}", quote(r)));
+    }
+    evidence.push(format!("{} bytes in {}", t.bytes, millis(&t.elapsed)));
+    if let Some(r) = &t.final_reply {
+        evidence.push(format!("final {}", quote(r)));
+    }
+    if let Some(e) = &t.error {
+        evidence.push(e.clone());
+    }
+    match t.outcome {
+        TransferResult::Ok => None,
+        TransferResult::Failed => {
+            // No data connection: the connect finding already tells this story, and the
+            // 425 that follows is its echo.
+            let accept_failed = m
+                .accept
+                .as_ref()
+                .is_some_and(|a| a.outcome != AcceptResult::Accepted);
+            if accept_failed || (m.mode.is_passive() && !connected(m)) {
+                return None;
+            }
+            let why = match (&t.final_reply, &t.error) {
+                (Some(r), _) => format!("the server answered {}", quote(r)),
+                (None, Some(e)) => format!("{e}."),
+                (None, None) => "no reason given.".to_string(),
+            };
+            Some(cx.finding(
+                FindingId::TransferFailed,
+                format!("The {verb} over {} did not complete: {why}", upper(m.mode)),
+                evidence.join("; "),
+            ))
+        }
+        // A timeout the deadline caused is the deadline finding's to report.
+        TransferResult::Timeout if m.interrupted.is_some() => None,
+        TransferResult::Timeout => {
+            evidence.insert(
+                0,
+                format!(
+                    "stalled at {}",
+                    t.stalled_at.map_or("an unknown stage", Stage::as_str)
+                ),
+            );
+            let summary = match t.stalled_at {
+                Some(Stage::TransferStart) => format!(
+                    "The server never answered {verb} with 150/125 (no 1yz) although the data \
+                     connection was open."
+                ),
+                Some(Stage::TransferData) => format!(
+                    "The data of {verb} stopped after {} bytes: the data connection went silent.",
+                    t.bytes
+                ),
+                Some(Stage::TransferEnd) => format!(
+                    "All {} bytes of {verb} arrived but the server never sent the 226 that ends \
+                     the transfer.",
+                    t.bytes
+                ),
+                _ => format!("The {verb} over {} timed out.", upper(m.mode)),
+            };
+            Some(cx.finding(FindingId::TransferTimeout, summary, evidence.join("; ")))
+        }
+    }
+}

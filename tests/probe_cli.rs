@@ -1,0 +1,577 @@
+//! Black-box: `ftpdoctor probe --format json` against every lab scenario, and the
+//! safety rules (advertised addresses, passwords, deadline) seen from outside.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use common::start;
+use ftpdoctor::lab::{LAB_PASSWORD, LAB_USER, LabConfig, LabServer, Scenario};
+
+/// A finished run: exit code, the parsed JSON (when asked for) and a description of the
+/// run to show when an assertion fails.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    shown: String,
+    elapsed: Duration,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.shown))
+    }
+}
+
+/// Runs the binary off the async runtime (the lab under test lives on it).
+async fn ftpdoctor(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let output: Output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+            .args(&args)
+            .envs(env)
+            .output()
+            .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));
+        let elapsed = started.elapsed();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let shown = format!(
+            "ftpdoctor {}\nstatus: {} after {elapsed:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            args.join(" "),
+            output.status,
+        );
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout,
+            stderr,
+            shown,
+            elapsed,
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the runner thread died: {e}"))
+}
+
+/// `probe URL --format json --timeout 1s` plus `extra`.
+async fn probe_json(url: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["probe", url, "--format", "json", "--timeout", "1s"];
+    args.extend_from_slice(extra);
+    ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await
+}
+
+fn statuses(report: &Value) -> Vec<String> {
+    modes(report)
+        .iter()
+        .map(|m| {
+            format!(
+                "{}={}",
+                m["mode"].as_str().unwrap_or("?"),
+                m["status"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+fn modes(report: &Value) -> Vec<Value> {
+    report["modes"].as_array().cloned().unwrap_or_default()
+}
+
+fn mode(report: &Value, name: &str) -> Value {
+    modes(report)
+        .into_iter()
+        .find(|m| m["mode"] == name)
+        .unwrap_or(Value::Null)
+}
+
+/// `id@mode` for each finding, sorted (`id@-` for control-connection findings).
+fn findings(report: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = report["findings"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|f| {
+                    format!(
+                        "{}@{}",
+                        f["id"].as_str().unwrap_or("?"),
+                        f["mode"].as_str().unwrap_or("-")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+struct Expect {
+    scenario: Scenario,
+    statuses: [&'static str; 4],
+    findings: &'static [&'static str],
+    verdict: &'static str,
+    code: i32,
+}
+
+const EXPECTED: &[Expect] = &[
+    Expect {
+        scenario: Scenario::Healthy,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &[],
+        verdict: "ok",
+        code: 0,
+    },
+    Expect {
+        scenario: Scenario::PrivatePasv,
+        statuses: ["ok", "fail", "ok", "ok"],
+        findings: &["pasv-private-address@pasv", "substitute-address-works@pasv"],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::ZeroPasv,
+        statuses: ["ok", "fail", "ok", "ok"],
+        findings: &["pasv-private-address@pasv", "substitute-address-works@pasv"],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::MismatchPasv,
+        statuses: ["ok", "warn", "ok", "ok"],
+        findings: &[
+            "pasv-address-mismatch@pasv",
+            "substitute-address-works@pasv",
+        ],
+        verdict: "warn",
+        code: 0,
+    },
+    Expect {
+        scenario: Scenario::BlockedData,
+        statuses: ["fail", "fail", "ok", "ok"],
+        findings: &["data-connect-timeout@epsv", "data-connect-timeout@pasv"],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::RefusedData,
+        statuses: ["fail", "fail", "ok", "ok"],
+        findings: &["data-connect-refused@epsv", "data-connect-refused@pasv"],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::NoEpsv,
+        statuses: ["warn", "ok", "ok", "ok"],
+        findings: &["epsv-unsupported@epsv"],
+        verdict: "warn",
+        code: 0,
+    },
+    Expect {
+        scenario: Scenario::PortRejected,
+        statuses: ["ok", "ok", "fail", "fail"],
+        findings: &["port-rejected@eprt", "port-rejected@port"],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::ActiveBlocked,
+        statuses: ["ok", "ok", "fail", "fail"],
+        findings: &["active-connect-timeout@eprt", "active-connect-timeout@port"],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::GarbledPasv,
+        statuses: ["ok", "fail", "ok", "ok"],
+        findings: &["pasv-unparseable@pasv"],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::MultilineBanner,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &[],
+        verdict: "ok",
+        code: 0,
+    },
+];
+
+#[test]
+fn every_scenario_has_an_expectation() {
+    for scenario in Scenario::ALL {
+        assert!(
+            EXPECTED.iter().any(|e| e.scenario == scenario),
+            "{scenario} has no expected report"
+        );
+    }
+}
+
+async fn check(expect: &Expect) {
+    let server = start(expect.scenario).await;
+    let run = probe_json(&server.url(), &[]).await;
+    let report = run.json();
+    let want: Vec<String> = ["epsv", "pasv", "eprt", "port"]
+        .iter()
+        .zip(expect.statuses)
+        .map(|(m, s)| format!("{m}={s}"))
+        .collect();
+    assert_eq!(statuses(&report), want, "{}", run.shown);
+    assert_eq!(findings(&report), expect.findings, "{}", run.shown);
+    assert_eq!(report["verdict"], expect.verdict, "{}", run.shown);
+    assert_eq!(report["schema"], "ftpdoctor.report/v1", "{}", run.shown);
+    assert_eq!(run.code, expect.code, "{}", run.shown);
+    // Every mode that worked moved real bytes and read the 226.
+    for m in modes(&report).iter().filter(|m| m["status"] == "ok") {
+        assert_eq!(m["transfer"]["outcome"], "ok", "{}", run.shown);
+        assert!(
+            m["transfer"]["bytes"].as_u64().unwrap_or(0) > 0,
+            "{}",
+            run.shown
+        );
+        assert_eq!(m["transfer"]["final_reply"]["code"], 226, "{}", run.shown);
+    }
+}
+
+macro_rules! scenario_tests {
+    ($($name:ident => $scenario:expr;)*) => {$(
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $name() {
+            let expect = EXPECTED
+                .iter()
+                .find(|e| e.scenario == $scenario)
+                .unwrap_or_else(|| panic!("no expectation for {}", $scenario));
+            check(expect).await;
+        }
+    )*};
+}
+
+scenario_tests! {
+    healthy_server_passes_every_mode => Scenario::Healthy;
+    private_pasv_address_fails_pasv_but_substitute_works => Scenario::PrivatePasv;
+    zero_pasv_address_is_a_private_address_error => Scenario::ZeroPasv;
+    foreign_public_pasv_address_is_a_mismatch_warning => Scenario::MismatchPasv;
+    blackholed_passive_ports_time_out => Scenario::BlockedData;
+    closed_passive_ports_are_refused => Scenario::RefusedData;
+    epsv_502_is_a_warning_only => Scenario::NoEpsv;
+    port_500_is_port_rejected => Scenario::PortRejected;
+    server_that_never_connects_back => Scenario::ActiveBlocked;
+    unparseable_227_is_reported_with_the_reply => Scenario::GarbledPasv;
+    six_line_banner_and_125_are_fine => Scenario::MultilineBanner;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_pasv_address_is_reported_with_its_class_and_never_dialled() {
+    let server = start(Scenario::PrivatePasv).await;
+    let run = probe_json(&server.url(), &["--modes", "pasv"]).await;
+    let pasv = mode(&run.json(), "pasv");
+    assert_eq!(pasv["advertised"]["ip"], "10.0.0.5", "{}", run.shown);
+    assert_eq!(pasv["advertised"]["class"], "private", "{}", run.shown);
+    let dials = pasv["dials"].as_array().cloned().unwrap_or_default();
+    assert_eq!(dials.len(), 2, "{}", run.shown);
+    assert_eq!(dials[0]["outcome"], "skipped-policy", "{}", run.shown);
+    assert!(
+        dials[0]["addr"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("10.0.0.5:")
+    );
+    assert_eq!(dials[1]["why"], "control-peer-substitute", "{}", run.shown);
+    assert_eq!(dials[1]["outcome"], "connected", "{}", run.shown);
+}
+
+async fn start_advertising(ip: [u8; 4]) -> LabServer {
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.pasv_address = Some(ip.into());
+    LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn advertised_address_other_than_the_peer_is_not_dialled_by_default() {
+    let server = start_advertising([127, 0, 0, 2]).await;
+    let run = probe_json(&server.url(), &["--modes", "pasv"]).await;
+    let pasv = mode(&run.json(), "pasv");
+    assert_eq!(server.advertised_accepts(), 0, "{}", run.shown);
+    assert_eq!(
+        pasv["dials"][0]["outcome"], "skipped-policy",
+        "{}",
+        run.shown
+    );
+    assert_eq!(pasv["dials"][1]["outcome"], "connected", "{}", run.shown);
+    assert_eq!(pasv["transfer"]["outcome"], "ok", "{}", run.shown);
+    assert_eq!(
+        findings(&run.json()),
+        [
+            "pasv-address-mismatch@pasv",
+            "substitute-address-works@pasv"
+        ],
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn follow_advertised_dials_the_advertised_address() {
+    let server = start_advertising([127, 0, 0, 2]).await;
+    let run = probe_json(&server.url(), &["--modes", "pasv", "--follow-advertised"]).await;
+    let pasv = mode(&run.json(), "pasv");
+    assert_eq!(server.advertised_accepts(), 1, "{}", run.shown);
+    assert_eq!(pasv["dials"][0]["why"], "advertised", "{}", run.shown);
+    assert!(
+        pasv["dials"][0]["addr"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("127.0.0.2:")
+    );
+    assert_eq!(pasv["dials"][0]["outcome"], "connected", "{}", run.shown);
+    assert_eq!(pasv["transfer"]["outcome"], "ok", "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn follow_advertised_still_refuses_to_dial_0_0_0_0() {
+    let server = start(Scenario::ZeroPasv).await;
+    let run = probe_json(&server.url(), &["--modes", "pasv", "--follow-advertised"]).await;
+    let pasv = mode(&run.json(), "pasv");
+    assert_eq!(
+        pasv["dials"][0]["outcome"], "skipped-policy",
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        pasv["dials"][1]["why"], "control-peer-substitute",
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_appears_in_no_output_format() {
+    let server = start(Scenario::Healthy).await;
+    let url = server.url();
+    let with_user = format!("ftp://{LAB_USER}:{LAB_PASSWORD}@{}/pub/", server.addr());
+    let wrong = "wrong-s3cret-pw";
+    for format in ["table", "json", "jsonl"] {
+        let runs = [
+            (
+                vec![
+                    url.clone(),
+                    "--user".into(),
+                    LAB_USER.into(),
+                    "--password-env".into(),
+                    "FTPDOCTOR_TEST_PW".into(),
+                ],
+                LAB_PASSWORD,
+            ),
+            (vec![with_user.clone()], LAB_PASSWORD),
+            (
+                vec![
+                    url.clone(),
+                    "--user".into(),
+                    LAB_USER.into(),
+                    "--password-env".into(),
+                    "FTPDOCTOR_TEST_PW".into(),
+                ],
+                wrong,
+            ),
+        ];
+        for (target_args, password) in runs {
+            let mut args = vec!["probe".to_string()];
+            args.extend(target_args);
+            args.extend(["--format", format, "--transcript", "--timeout", "2s"].map(String::from));
+            let run = ftpdoctor(args, vec![("FTPDOCTOR_TEST_PW", password.to_string())]).await;
+            // Not `shown`: the command line itself carries the URL's password.
+            let output = format!("{}{}", run.stdout, run.stderr);
+            assert!(
+                !output.contains(password),
+                "password leaked:\n{}",
+                run.shown
+            );
+            assert!(
+                output.contains("PASS ****"),
+                "no masked PASS in the transcript:\n{}",
+                run.shown
+            );
+        }
+    }
+    // The wrong password was refused: the report says so, without it.
+    let run = ftpdoctor(
+        [
+            "probe",
+            &url,
+            "--format",
+            "json",
+            "--user",
+            LAB_USER,
+            "--password-env",
+            "FTPDOCTOR_TEST_PW",
+        ]
+        .map(String::from)
+        .to_vec(),
+        vec![("FTPDOCTOR_TEST_PW", wrong.to_string())],
+    )
+    .await;
+    assert_eq!(findings(&run.json()), ["login-failed@-"], "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deadline_cuts_a_hanging_probe_short_and_still_reports() {
+    let server = start(Scenario::BlockedData).await;
+    let run = probe_json(&server.url(), &["--timeout", "10s", "--deadline", "1s"]).await;
+    let report = run.json();
+    assert_eq!(report["deadline_hit"], true, "{}", run.shown);
+    assert_eq!(
+        findings(&report),
+        ["deadline-exceeded@epsv", "deadline-exceeded@pasv"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        mode(&report, "pasv")["interrupted"],
+        "data-connect",
+        "{}",
+        run.shown
+    );
+    assert_eq!(mode(&report, "port")["status"], "ok", "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+    // Generous against a loaded machine; without the deadline this takes 10 s.
+    assert!(run.elapsed < Duration::from_secs(5), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_refusing_extra_connections_gets_the_modes_in_turn() {
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.max_sessions = 1;
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let run = probe_json(&server.url(), &[]).await;
+    let report = run.json();
+    assert_eq!(report["strategy"], "sequential-fallback", "{}", run.shown);
+    assert_eq!(report["fallback_reply"]["code"], 421, "{}", run.shown);
+    assert_eq!(findings(&report), ["connection-limit@-"], "{}", run.shown);
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sequential_runs_every_mode_on_one_connection() {
+    let server = start(Scenario::ActiveBlocked).await;
+    let run = probe_json(&server.url(), &["--sequential"]).await;
+    let report = run.json();
+    assert_eq!(report["strategy"], "sequential", "{}", run.shown);
+    // The abandoned LIST of EPRT must not leave PORT reading EPRT's late 425.
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=fail", "port=fail"],
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn file_path_is_fetched_with_retr_and_every_byte_counted() {
+    let server = start(Scenario::Healthy).await;
+    let url = format!("{}pub/1MiB.bin", server.url());
+    let run = probe_json(&url, &[]).await;
+    for m in modes(&run.json()) {
+        assert_eq!(
+            m["transfer"]["command"], "RETR pub/1MiB.bin",
+            "{}",
+            run.shown
+        );
+        assert_eq!(m["transfer"]["bytes"], 1 << 20, "{}", run.shown);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_control_port_is_control_unreachable() {
+    let port = {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("binding: {e}"));
+        listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    };
+    let run = probe_json(&format!("127.0.0.1:{port}"), &[]).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["control-unreachable@-"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["control"]["connects"][0]["outcome"], "refused",
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        statuses(&report),
+        [
+            "epsv=skipped",
+            "pasv=skipped",
+            "eprt=skipped",
+            "port=skipped"
+        ]
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fail_on_warn_turns_a_warning_into_exit_1() {
+    let server = start(Scenario::NoEpsv).await;
+    assert_eq!(probe_json(&server.url(), &[]).await.code, 0);
+    let run = probe_json(&server.url(), &["--fail-on", "warn"]).await;
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_targets_give_an_array_and_jsonl_one_line_each() {
+    let a = start(Scenario::Healthy).await;
+    let b = start(Scenario::NoEpsv).await;
+    let run = probe_json(&a.url(), &[&b.url()]).await;
+    assert_eq!(
+        run.json().as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        run.shown
+    );
+    let args = ["probe", &a.url(), &b.url(), "--format", "jsonl"]
+        .map(String::from)
+        .to_vec();
+    let run = ftpdoctor(args, Vec::new()).await;
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.shown);
+    for line in lines {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert_eq!(v["schema"], "ftpdoctor.report/v1");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_arguments_exit_2() {
+    for args in [
+        vec!["probe", "http://example.invalid/"],
+        vec!["probe", "127.0.0.1:0"],
+        vec![
+            "probe",
+            "127.0.0.1:21",
+            "--user",
+            "u",
+            "--password-env",
+            "FTPDOCTOR_UNSET_VAR",
+        ],
+        vec!["probe", "127.0.0.1:21", "--modes", "carrier-pigeon"],
+    ] {
+        let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+        assert_eq!(run.code, 2, "{}", run.shown);
+    }
+}
