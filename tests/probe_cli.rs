@@ -3,110 +3,13 @@
 
 mod common;
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
+use common::cli::{findings, ftpdoctor, mode, modes, probe_json, statuses};
 use common::start;
-use ftpdoctor::lab::{LAB_PASSWORD, LAB_USER, LabConfig, LabServer, Scenario};
-
-/// A finished run: exit code, the parsed JSON (when asked for) and a description of the
-/// run to show when an assertion fails.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    shown: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.shown))
-    }
-}
-
-/// Runs the binary off the async runtime (the lab under test lives on it).
-async fn ftpdoctor(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let output: Output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-            .args(&args)
-            .envs(env)
-            .output()
-            .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));
-        let elapsed = started.elapsed();
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let shown = format!(
-            "ftpdoctor {}\nstatus: {} after {elapsed:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            args.join(" "),
-            output.status,
-        );
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout,
-            stderr,
-            shown,
-            elapsed,
-        }
-    })
-    .await
-    .unwrap_or_else(|e| panic!("the runner thread died: {e}"))
-}
-
-/// `probe URL --format json --timeout 1s` plus `extra`.
-async fn probe_json(url: &str, extra: &[&str]) -> Run {
-    let mut args = vec!["probe", url, "--format", "json", "--timeout", "1s"];
-    args.extend_from_slice(extra);
-    ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await
-}
-
-fn statuses(report: &Value) -> Vec<String> {
-    modes(report)
-        .iter()
-        .map(|m| {
-            format!(
-                "{}={}",
-                m["mode"].as_str().unwrap_or("?"),
-                m["status"].as_str().unwrap_or("?")
-            )
-        })
-        .collect()
-}
-
-fn modes(report: &Value) -> Vec<Value> {
-    report["modes"].as_array().cloned().unwrap_or_default()
-}
-
-fn mode(report: &Value, name: &str) -> Value {
-    modes(report)
-        .into_iter()
-        .find(|m| m["mode"] == name)
-        .unwrap_or(Value::Null)
-}
-
-/// `id@mode` for each finding, sorted (`id@-` for control-connection findings).
-fn findings(report: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = report["findings"]
-        .as_array()
-        .map(|all| {
-            all.iter()
-                .map(|f| {
-                    format!(
-                        "{}@{}",
-                        f["id"].as_str().unwrap_or("?"),
-                        f["mode"].as_str().unwrap_or("-")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
-}
+use ftpdoctor::lab::{LabConfig, LabServer, Scenario};
 
 struct Expect {
     scenario: Scenario,
@@ -349,76 +252,6 @@ async fn follow_advertised_still_refuses_to_dial_0_0_0_0() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn password_appears_in_no_output_format() {
-    let server = start(Scenario::Healthy).await;
-    let url = server.url();
-    let with_user = format!("ftp://{LAB_USER}:{LAB_PASSWORD}@{}/pub/", server.addr());
-    let wrong = "wrong-s3cret-pw";
-    for format in ["table", "json", "jsonl"] {
-        let runs = [
-            (
-                vec![
-                    url.clone(),
-                    "--user".into(),
-                    LAB_USER.into(),
-                    "--password-env".into(),
-                    "FTPDOCTOR_TEST_PW".into(),
-                ],
-                LAB_PASSWORD,
-            ),
-            (vec![with_user.clone()], LAB_PASSWORD),
-            (
-                vec![
-                    url.clone(),
-                    "--user".into(),
-                    LAB_USER.into(),
-                    "--password-env".into(),
-                    "FTPDOCTOR_TEST_PW".into(),
-                ],
-                wrong,
-            ),
-        ];
-        for (target_args, password) in runs {
-            let mut args = vec!["probe".to_string()];
-            args.extend(target_args);
-            args.extend(["--format", format, "--transcript", "--timeout", "2s"].map(String::from));
-            let run = ftpdoctor(args, vec![("FTPDOCTOR_TEST_PW", password.to_string())]).await;
-            // Not `shown`: the command line itself carries the URL's password.
-            let output = format!("{}{}", run.stdout, run.stderr);
-            assert!(
-                !output.contains(password),
-                "password leaked:\n{}",
-                run.shown
-            );
-            assert!(
-                output.contains("PASS ****"),
-                "no masked PASS in the transcript:\n{}",
-                run.shown
-            );
-        }
-    }
-    // The wrong password was refused: the report says so, without it.
-    let run = ftpdoctor(
-        [
-            "probe",
-            &url,
-            "--format",
-            "json",
-            "--user",
-            LAB_USER,
-            "--password-env",
-            "FTPDOCTOR_TEST_PW",
-        ]
-        .map(String::from)
-        .to_vec(),
-        vec![("FTPDOCTOR_TEST_PW", wrong.to_string())],
-    )
-    .await;
-    assert_eq!(findings(&run.json()), ["login-failed@-"], "{}", run.shown);
-    assert_eq!(run.code, 1, "{}", run.shown);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn deadline_cuts_a_hanging_probe_short_and_still_reports() {
     let server = start(Scenario::BlockedData).await;
     let run = probe_json(&server.url(), &["--timeout", "10s", "--deadline", "1s"]).await;
@@ -494,38 +327,6 @@ async fn file_path_is_fetched_with_retr_and_every_byte_counted() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn closed_control_port_is_control_unreachable() {
-    let port = {
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("binding: {e}"));
-        listener.local_addr().map(|a| a.port()).unwrap_or(0)
-    };
-    let run = probe_json(&format!("127.0.0.1:{port}"), &[]).await;
-    let report = run.json();
-    assert_eq!(
-        findings(&report),
-        ["control-unreachable@-"],
-        "{}",
-        run.shown
-    );
-    assert_eq!(
-        report["control"]["connects"][0]["outcome"], "refused",
-        "{}",
-        run.shown
-    );
-    assert_eq!(
-        statuses(&report),
-        [
-            "epsv=skipped",
-            "pasv=skipped",
-            "eprt=skipped",
-            "port=skipped"
-        ]
-    );
-    assert_eq!(run.code, 1, "{}", run.shown);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn fail_on_warn_turns_a_warning_into_exit_1() {
     let server = start(Scenario::NoEpsv).await;
     assert_eq!(probe_json(&server.url(), &[]).await.code, 0);
@@ -557,21 +358,24 @@ async fn several_targets_give_an_array_and_jsonl_one_line_each() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn unusable_arguments_exit_2() {
-    for args in [
-        vec!["probe", "http://example.invalid/"],
-        vec!["probe", "127.0.0.1:0"],
-        vec![
-            "probe",
-            "127.0.0.1:21",
-            "--user",
-            "u",
-            "--password-env",
-            "FTPDOCTOR_UNSET_VAR",
-        ],
-        vec!["probe", "127.0.0.1:21", "--modes", "carrier-pigeon"],
-    ] {
-        let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
-        assert_eq!(run.code, 2, "{}", run.shown);
+async fn server_that_connects_back_during_port_like_pyftpdlib() {
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.connect_during_port = true;
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let run = probe_json(&server.url(), &["--modes", "eprt,port"]).await;
+    let report = run.json();
+    for name in ["eprt", "port"] {
+        let m = mode(&report, name);
+        assert_eq!(
+            m["reply"]["text"], "Active data connection established.",
+            "{}",
+            run.shown
+        );
+        assert_eq!(m["accept"]["during_request"], true, "{}", run.shown);
+        assert_eq!(m["status"], "ok", "{}", run.shown);
+        assert_eq!(m["transfer"]["final_reply"]["code"], 226, "{}", run.shown);
     }
+    assert_eq!(run.code, 0, "{}", run.shown);
 }

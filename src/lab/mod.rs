@@ -46,6 +46,9 @@ pub struct LabConfig {
     /// loopback address, the lab also listens there (same port) and counts what arrives
     /// in [`LabServer::advertised_accepts`]: the proof that a client dialled it.
     pub pasv_address: Option<Ipv4Addr>,
+    /// Connect back during PORT/EPRT itself and answer `200 Active data connection
+    /// established.`, as pyftpdlib does, instead of after LIST/RETR.
+    pub connect_during_port: bool,
 }
 
 /// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
@@ -63,6 +66,7 @@ impl LabConfig {
             idle_timeout: Duration::from_secs(300),
             max_sessions: MAX_SESSIONS,
             pasv_address: None,
+            connect_during_port: false,
         }
     }
 }

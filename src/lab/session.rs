@@ -211,8 +211,8 @@ impl Session {
             Command::Type(_) => Reply::new(200, "Type set."),
             Command::Pasv => self.pasv().await,
             Command::Epsv(arg) => self.epsv(arg).await,
-            Command::Port(addr) => self.port(SocketAddr::V4(addr), ActiveVerb::Port),
-            Command::Eprt(addr) => self.port(addr, ActiveVerb::Eprt),
+            Command::Port(addr) => self.port(SocketAddr::V4(addr), ActiveVerb::Port).await,
+            Command::Eprt(addr) => self.port(addr, ActiveVerb::Eprt).await,
             Command::List(arg) => return self.transfer(Transfer::List(self.list_path(arg))).await,
             Command::Nlst(arg) => return self.transfer(Transfer::Nlst(self.list_path(arg))).await,
             Command::Retr(file) => {

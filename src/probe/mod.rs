@@ -149,6 +149,20 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
 
 /// Records where each unfinished step stood when the deadline struck.
 fn mark_interrupted(out: &mut ProbeOutcome) {
+    if out.control.login != Login::Ok {
+        // Replaces any earlier address's error: that one is still in `connects`.
+        out.control.error = Some(StepError {
+            stage: match (out.control.peer, &out.control.banner) {
+                (None, _) => Stage::Connect,
+                (Some(_), None) => Stage::Banner,
+                (Some(_), Some(_)) => Stage::Login,
+            },
+            kind: ErrorKind::Timeout,
+            detail: "the deadline struck before the session was set up".to_string(),
+            reply: None,
+        });
+        return skip_all(out, "the deadline struck before the session was set up");
+    }
     for m in &mut out.modes {
         if m.skipped.is_none() && (m.in_progress.is_some() || m.request.is_none()) {
             let stage = m.in_progress.unwrap_or(Stage::Request);
@@ -159,18 +173,6 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
                 t.outcome = TransferResult::Timeout;
             }
         }
-    }
-    if out.control.login != Login::Ok && out.control.error.is_none() {
-        out.control.error = Some(StepError {
-            stage: if out.control.peer.is_none() {
-                Stage::Connect
-            } else {
-                Stage::Login
-            },
-            kind: ErrorKind::Timeout,
-            detail: "the deadline struck before the session was set up".to_string(),
-            reply: None,
-        });
     }
 }
 

@@ -2,6 +2,8 @@
 //! the raw lines that came, so tests assert the wire text, not our parser's view of it.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod cli;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

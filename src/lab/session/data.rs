@@ -29,6 +29,8 @@ pub(super) enum DataPlan {
     Active(SocketAddr),
     /// PORT/EPRT accepted, but this server will never connect back (active-blocked).
     ActiveNever,
+    /// Connected back during PORT/EPRT already (`connect_during_port`, as pyftpdlib).
+    Connected(TcpStream),
 }
 
 const LISTING: &str = "Here comes the directory listing.";
@@ -128,7 +130,7 @@ impl Session {
         }
     }
 
-    pub(super) fn port(&mut self, addr: SocketAddr, verb: ActiveVerb) -> Reply {
+    pub(super) async fn port(&mut self, addr: SocketAddr, verb: ActiveVerb) -> Reply {
         let name = verb.name();
         if self.epsv_all {
             return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
@@ -152,6 +154,18 @@ impl Session {
         }
         self.data = if self.scenario() == Scenario::ActiveBlocked {
             DataPlan::ActiveNever
+        } else if self.shared.config.connect_during_port {
+            let wait = self.shared.config.data_timeout;
+            match timeout(wait, TcpStream::connect(addr)).await {
+                Ok(Ok(stream)) => {
+                    self.data = DataPlan::Connected(stream);
+                    return Reply::new(200, "Active data connection established.");
+                }
+                _ => {
+                    self.data = DataPlan::None;
+                    return Reply::new(425, "Can't connect to specified address.");
+                }
+            }
         } else {
             DataPlan::Active(addr)
         };
@@ -266,6 +280,7 @@ impl Session {
                 .await
                 .ok()
                 .and_then(Result::ok),
+            DataPlan::Connected(stream) => Some(stream),
             // As a real server would: wait out its own timeout, then give up.
             DataPlan::Unanswered | DataPlan::ActiveNever => {
                 tokio::time::sleep(wait).await;
