@@ -50,6 +50,9 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
     let (Ok(local), Ok(peer)) = (stream.local_addr(), stream.peer_addr()) else {
         return;
     };
+    // Replies go out as several small writes (150, then 226 after the data); with Nagle
+    // the 226 waits for the client's delayed ACK, 40 ms per transfer on Linux.
+    let _ = stream.set_nodelay(true);
     // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
     let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
     let mut session = Session {

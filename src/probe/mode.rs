@@ -43,6 +43,10 @@ async fn request(
     match session.conn.command(&cmd).await {
         Ok(reply) => {
             out.reply = Some(ReplyRecord::from(&reply));
+            if reply.is_positive_preliminary() {
+                // A 1yz here promises another reply that no step will read.
+                session.conn.mark_out_of_step("a 1yz reply to a mode request");
+            }
             // 4yz/5yz: the diagnosis reads it from `reply`; nothing more to do.
             reply.is_positive_completion().then_some(reply)
         }

@@ -115,6 +115,8 @@ pub(super) async fn establish(
             });
         }
     };
+    // Commands are small writes; none should wait on a delayed ACK.
+    let _ = stream.set_nodelay(true);
     let local = stream.local_addr().map_err(|e| StepError {
         stage: Stage::Connect,
         kind: ErrorKind::Io,
