@@ -23,13 +23,15 @@ pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Re
 }
 
 /// Runs every probe of `run` and prints the reports to `out`; returns whether any report
-/// has a finding at or above --fail-on (exit 1).
+/// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
+/// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
 pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io::Result<bool> {
     let threshold = run.fail_on.threshold();
     let mut failed = false;
     let mut pending = run.probes.into_iter().enumerate();
     let mut running = JoinSet::new();
     let mut done: Vec<Option<Report>> = Vec::new();
+    let mut out = Printer { out, closed: false };
     loop {
         while running.len() < MAX_CONCURRENT_TARGETS {
             let Some((i, config)) = pending.next() else {
@@ -46,29 +48,51 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
         failed |= report.worst().is_some_and(|worst| worst >= threshold);
         if run.format == Format::Jsonl {
             // Streamed as each target finishes, so a fleet's first answers come early.
-            write_jsonl(&report, out)?;
-            out.flush()?;
-        } else {
-            done[i] = Some(report);
+            out.print(|w| write_jsonl(&report, w).and_then(|()| w.flush()))?;
+        } else if let Some(slot) = done.get_mut(i) {
+            *slot = Some(report);
         }
     }
     let reports: Vec<Report> = done.into_iter().flatten().collect();
     match run.format {
         Format::Jsonl => {}
-        Format::Json => write_json(&reports, out)?,
+        Format::Json => out.print(|w| write_json(&reports, w))?,
         Format::Table => {
             let style = TableStyle {
                 color,
                 ..TableStyle::default()
             };
             for (i, report) in reports.iter().enumerate() {
-                if i > 0 {
-                    writeln!(out)?;
-                }
-                write_table(report, &style, out)?;
+                out.print(|w| {
+                    if i > 0 {
+                        writeln!(w)?;
+                    }
+                    write_table(report, &style, w)
+                })?;
             }
         }
     }
-    out.flush()?;
+    out.print(|w| w.flush())?;
     Ok(failed)
+}
+
+/// Stops writing once the reader has gone; other write errors still count.
+struct Printer<'a, W: Write> {
+    out: &'a mut W,
+    closed: bool,
+}
+
+impl<W: Write> Printer<'_, W> {
+    fn print(&mut self, f: impl FnOnce(&mut W) -> io::Result<()>) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match f(self.out) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
 }

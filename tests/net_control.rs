@@ -165,3 +165,23 @@ async fn a_command_with_crlf_is_refused_before_anything_is_sent() {
     // Nothing went out, so the conversation is still in step.
     assert_eq!(ctl.transcript().len(), 1);
 }
+
+#[tokio::test]
+async fn garbled_reply_takes_the_connection_out_of_service() {
+    // The real 227 follows the garbage; read by the next command, it would be paired
+    // with the wrong request.
+    let mut ctl = scripted(
+        b"Entering passive mode\r\n227 Entering Passive Mode (127,0,0,1,4,1)\r\n",
+        false,
+    )
+    .await;
+    assert!(matches!(
+        ctl.read_reply("PASV").await,
+        Err(ControlError::Reply(ReplyError::Malformed { .. }))
+    ));
+    assert!(!ctl.is_usable());
+    assert!(matches!(
+        ctl.command(&Command::Noop).await,
+        Err(ControlError::Unusable { .. })
+    ));
+}

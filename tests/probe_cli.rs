@@ -379,3 +379,54 @@ async fn server_that_connects_back_during_port_like_pyftpdlib() {
     }
     assert_eq!(run.code, 0, "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deadline_in_turn_skips_the_modes_it_never_reached() {
+    let server = start(Scenario::BlockedData).await;
+    let run = probe_json(
+        &server.url(),
+        &["--sequential", "--timeout", "10s", "--deadline", "1s"],
+    )
+    .await;
+    let report = run.json();
+    assert_eq!(
+        statuses(&report),
+        ["epsv=fail", "pasv=skipped", "eprt=skipped", "port=skipped"],
+        "{}",
+        run.shown
+    );
+    let epsv = mode(&report, "epsv");
+    assert_eq!(epsv["interrupted"], "data-connect", "{}", run.shown);
+    // The dial in flight when the deadline struck is still in the record.
+    assert_eq!(
+        epsv["dials"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        findings(&report),
+        ["deadline-exceeded@epsv"],
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_stdout_still_exits_1_on_findings() {
+    let server = start(Scenario::PrivatePasv).await;
+    let url = server.url();
+    let code = tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+            .args(["probe", &url, "--timeout", "2s"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning: {e}"));
+        // The reader goes away before a byte is written, as `| head -0` would.
+        drop(child.stdout.take());
+        child.wait().map(|s| s.code())
+    })
+    .await;
+    assert!(matches!(code, Ok(Ok(Some(1)))), "{code:?}");
+}

@@ -126,6 +126,7 @@ async fn unusable_arguments_exit_2() {
             "FTPDOCTOR_UNSET_VAR",
         ],
         vec!["probe", "127.0.0.1:21", "--modes", "carrier-pigeon"],
+        vec!["probe", "127.0.0.1:21", "--deadline", "300000000000y"],
     ] {
         let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
         assert_eq!(run.code, 2, "{}", run.shown);
@@ -225,4 +226,19 @@ async fn ipv6_uses_epsv_and_eprt_and_skips_pasv_and_port() {
             .starts_with("EPRT |2|::1|")
     );
     assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unparseable_url_never_echoes_its_password() {
+    for url in [
+        "ftp://alice:se:cr/et@127.0.0.1/",
+        "ftp://alice:123456/x@127.0.0.1/",
+    ] {
+        let run = ftpdoctor(vec!["probe".into(), url.into()], Vec::new()).await;
+        assert_eq!(run.code, 2, "{}", run.shown);
+        for secret in ["se:cr", "cr/et", "123456"] {
+            assert!(!run.stderr.contains(secret), "{}", run.shown);
+        }
+        assert!(run.stderr.contains("%2F"), "{}", run.shown);
+    }
 }

@@ -92,10 +92,15 @@ struct DemoArgs {
     timeout: Duration,
 }
 
+/// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
+/// the clock's range that adding it to "now" cannot overflow.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// A duration such as `5s` or `500ms`; zero would time every step out at once.
 pub(crate) fn positive_duration(s: &str) -> Result<Duration, String> {
     match humantime::parse_duration(s) {
         Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
+        Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
         Ok(d) => Ok(d),
         Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
     }

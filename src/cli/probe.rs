@@ -112,11 +112,17 @@ pub enum ProbeArgsError {
         input: String,
         source: crate::target::TargetError,
     },
+    /// A URL with a password that does not parse: the parser's own message could quote
+    /// a piece of the password (a `/` in it ends the host part early), so none is shown.
+    #[error(
+        "target {input:?} is not a valid URL; in a password write '/' as %2F, ':' as %3A and '@' as %40 (or use --password-env)"
+    )]
+    TargetWithPassword { input: String },
     #[error("ftps:// (implicit TLS) is not supported yet; use ftp://")]
     TlsUnsupported,
     #[error("--password-env {var}: the variable is not set (or not UTF-8)")]
     PasswordEnvUnset { var: String },
-    #[error("--password-env needs --user")]
+    #[error("--password-env needs a user: --user NAME, or ftp://NAME@host/")]
     PasswordWithoutUser,
     #[error("--netrc: {0}")]
     Netrc(#[from] crate::target::NetrcError),
@@ -146,7 +152,6 @@ impl ProbeArgs {
             false => None,
         };
         let env_password = match &self.password_env {
-            Some(_) if self.user.is_none() => return Err(ProbeArgsError::PasswordWithoutUser),
             Some(var) => {
                 Some(Password::new(std::env::var(var).map_err(|_| {
                     ProbeArgsError::PasswordEnvUnset { var: var.clone() }
@@ -156,9 +161,14 @@ impl ProbeArgs {
         };
         let mut probes = Vec::new();
         for input in &self.targets {
-            let target = Target::parse(input).map_err(|source| ProbeArgsError::Target {
-                input: redact(input),
-                source,
+            let target = Target::parse(input).map_err(|source| match has_password(input) {
+                true => ProbeArgsError::TargetWithPassword {
+                    input: redact(input),
+                },
+                false => ProbeArgsError::Target {
+                    input: input.clone(),
+                    source,
+                },
             })?;
             if target.scheme == Scheme::Ftps {
                 return Err(ProbeArgsError::TlsUnsupported);
@@ -191,6 +201,9 @@ impl ProbeArgs {
         netrc: Option<&Netrc>,
     ) -> Result<Credentials, ProbeArgsError> {
         let user = target.user.clone().or_else(|| self.user.clone());
+        if user.is_none() && env_password.is_some() {
+            return Err(ProbeArgsError::PasswordWithoutUser);
+        }
         if let (Some(user), Some(password)) = (&user, &target.password) {
             return Ok(Credentials {
                 user: user.clone(),
@@ -224,16 +237,42 @@ impl ProbeArgs {
     }
 }
 
-/// An argument as an error may show it: a URL's password masked, the rest kept.
+/// Whether the argument carries `user:password@` (judged loosely: it did not parse).
+fn has_password(input: &str) -> bool {
+    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
+    rest.rfind('@').is_some_and(|at| rest[..at].contains(':'))
+}
+
+/// A URL with a password as an error may show it: everything before the last `@` of the
+/// authority masked, the rest kept.
 fn redact(input: &str) -> String {
-    match Target::parse(input) {
-        Ok(target) => target.display_input(),
-        Err(_) => match (input.find("://"), input.rfind('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                format!("{}://***{}", &input[..scheme_end], &input[at..])
+    let (scheme, rest) = match input.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), input),
+    };
+    match rest.rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => input.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unparseable_url_with_a_password_is_shown_masked() {
+        for input in [
+            "ftp://alice:se:cr/et@127.0.0.1/",
+            "ftp://alice:123456/x@127.0.0.1/",
+            "alice:se:cr/et@127.0.0.1",
+        ] {
+            assert!(has_password(input), "{input}");
+            let shown = redact(input);
+            for secret in ["se:cr", "123456", "cr/et"] {
+                assert!(!shown.contains(secret), "{input} -> {shown}");
             }
-            (None, Some(at)) => format!("***{}", &input[at..]),
-            _ => input.to_string(),
-        },
+        }
+        assert!(!has_password("ftp://127.0.0.1:99999/"));
     }
 }

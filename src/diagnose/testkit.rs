@@ -67,6 +67,7 @@ pub(super) fn transfer_ok() -> TransferRecord {
         final_reply: reply(226, "Directory send OK."),
         stalled_at: None,
         error: None,
+        truncated: false,
     }
 }
 

@@ -84,10 +84,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
     /// Records an error; those that leave the conversation out of step break it for good.
     fn note_error(&mut self, err: &ControlError) {
         match err {
-            ControlError::Reply(e) => self.transcript.push(TranscriptLine {
-                speaker: Speaker::Server,
-                text: format!("<{e}>"),
-            }),
+            // The reply the garbage stood for may still be on its way: whatever comes
+            // next could belong to this command, not the next one.
+            ControlError::Reply(e) => {
+                self.transcript.push(TranscriptLine {
+                    speaker: Speaker::Server,
+                    text: format!("<{e}>"),
+                });
+                self.broken.get_or_insert_with(|| e.to_string());
+            }
             ControlError::Command(_) | ControlError::Unusable { .. } => {}
             other => {
                 self.broken.get_or_insert_with(|| other.to_string());

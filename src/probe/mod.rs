@@ -147,12 +147,16 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     out
 }
 
-/// Records where each unfinished step stood when the deadline struck.
+/// Records where each unfinished step stood when the deadline struck. A mode it struck
+/// before it was tried is `skipped` (SPEC: the session never got that far).
 fn mark_interrupted(out: &mut ProbeOutcome) {
     if out.control.login != Login::Ok {
         // Replaces any earlier address's error: that one is still in `connects`.
         out.control.error = Some(StepError {
             stage: match (out.control.peer, &out.control.banner) {
+                _ if out.target.resolved.is_empty() && out.control.connects.is_empty() => {
+                    Stage::Resolve
+                }
                 (None, _) => Stage::Connect,
                 (Some(_), None) => Stage::Banner,
                 (Some(_), Some(_)) => Stage::Login,
@@ -164,13 +168,26 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
         return skip_all(out, "the deadline struck before the session was set up");
     }
     for m in &mut out.modes {
-        if m.skipped.is_none() && (m.in_progress.is_some() || m.request.is_none()) {
-            let stage = m.in_progress.unwrap_or(Stage::Request);
-            m.interrupted = Some(stage);
-            if let Some(t) = &mut m.transfer
-                && t.stalled_at.is_some()
-            {
-                t.outcome = TransferResult::Timeout;
+        if m.skipped.is_some() {
+            continue;
+        }
+        match m.in_progress {
+            None if m.request.is_some() => {}
+            None | Some(Stage::Login) => {
+                *m = ModeOutcome::skipped(m.mode, "the deadline struck before this mode was tried");
+            }
+            Some(stage) => {
+                // The transfer knows better than the mode how far it got.
+                let stalled = m.transfer.as_ref().and_then(|t| t.stalled_at);
+                m.interrupted = Some(stalled.unwrap_or(stage));
+                if let Some(t) = &mut m.transfer
+                    && t.stalled_at.is_some()
+                {
+                    t.outcome = TransferResult::Timeout;
+                }
+                if let Some(started) = m.started {
+                    m.elapsed = started.elapsed();
+                }
             }
         }
     }
@@ -237,7 +254,12 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
     let Some(&first) = selected.first() else {
         return;
     };
-    sessions.slots[first] = Some(main);
+    if main.usable() {
+        sessions.slots[first] = Some(main);
+    } else {
+        // FEAT left it out of step: the first mode opens a session of its own.
+        sessions.retire(Some(main));
+    }
     if config.sequential || selected.len() == 1 {
         return run_in_turn(config, out, sessions, first, &selected).await;
     }
@@ -312,8 +334,18 @@ async fn run_in_turn(
             out.modes[i].in_progress = Some(Stage::Login);
             let slot = &mut sessions.slots[home];
             if let Err(err) = establish(peer, config, "control", &mut scratch, false, slot).await {
-                out.modes[i].in_progress = None;
-                out.modes[i].error = Some(err);
+                out.modes[i] = match (&err.kind, &err.reply) {
+                    // The previous mode's abandoned session may still hold the server's
+                    // only slot for us: this mode was not tried, it did not fail.
+                    (ErrorKind::Refused, Some(reply)) => ModeOutcome::skipped(
+                        out.modes[i].mode,
+                        format!("the server refused another connection ({reply})"),
+                    ),
+                    _ => ModeOutcome {
+                        error: Some(err),
+                        ..ModeOutcome::new(out.modes[i].mode)
+                    },
+                };
                 let failed = sessions.slots[home].take();
                 sessions.retire(failed);
                 continue;

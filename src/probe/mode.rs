@@ -23,6 +23,7 @@ use crate::proto::{Command, EpsvArg};
 /// deadline striking at any await leaves a truthful partial record.
 pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
     let started = Instant::now();
+    out.started = Some(started);
     if out.mode.is_passive() {
         passive(session, config, out).await;
     } else {
@@ -45,7 +46,9 @@ async fn request(
             out.reply = Some(ReplyRecord::from(&reply));
             if reply.is_positive_preliminary() {
                 // A 1yz here promises another reply that no step will read.
-                session.conn.mark_out_of_step("a 1yz reply to a mode request");
+                session
+                    .conn
+                    .mark_out_of_step("a 1yz reply to a mode request");
             }
             // 4yz/5yz: the diagnosis reads it from `reply`; nothing more to do.
             reply.is_positive_completion().then_some(reply)
@@ -88,14 +91,20 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutc
     out.in_progress = Some(Stage::DataConnect);
     let mut data = None;
     for (addr, why) in targets {
-        let dialled = dial(addr, config.step_timeout).await;
+        // Recorded before the wait, so a deadline that strikes mid-dial leaves it shown.
         out.dials.push(DialRecord {
             addr,
             why,
-            outcome: DialResult::from(dialled.outcome),
-            elapsed: dialled.elapsed,
-            error: dialled.error,
+            outcome: DialResult::Timeout,
+            elapsed: std::time::Duration::ZERO,
+            error: Some("cut short by --deadline".to_string()),
         });
+        let dialled = dial(addr, config.step_timeout).await;
+        if let Some(rec) = out.dials.last_mut() {
+            rec.outcome = DialResult::from(dialled.outcome);
+            rec.elapsed = dialled.elapsed;
+            rec.error = dialled.error;
+        }
         if let (DialOutcome::Connected, Some(stream)) = (dialled.outcome, dialled.stream) {
             data = Some(stream);
             break;
@@ -138,7 +147,7 @@ fn pasv_targets(
     let refusal = if !config.follow_advertised {
         Some("not the control peer (--follow-advertised dials it)".to_string())
     } else {
-        never_dial(advertised.ip())
+        never_dial(advertised.ip(), peer)
     };
     match refusal {
         None => vec![(advertised, DialWhy::Advertised), substitute],
@@ -156,12 +165,17 @@ fn pasv_targets(
 }
 
 /// Addresses not dialled even with --follow-advertised: they do not name the server.
-/// On Linux a connect to 0.0.0.0 reaches this very host.
-fn never_dial(ip: IpAddr) -> Option<String> {
+/// On Linux a connect to 0.0.0.0 reaches this very host, and so does a loopback address
+/// from a server that is not itself on loopback: a remote server could otherwise make
+/// the probe talk to a local service.
+fn never_dial(ip: IpAddr, peer: IpAddr) -> Option<String> {
     match classify(ip) {
         AddrClass::Unspecified | AddrClass::Multicast | AddrClass::Broadcast => Some(format!(
             "{} address {ip} names no remote host",
             classify(ip)
+        )),
+        AddrClass::Loopback if !peer.is_loopback() => Some(format!(
+            "loopback address {ip} from a server that is not on loopback would reach this host"
         )),
         _ => None,
     }
@@ -252,7 +266,8 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
                 }
             },
         }
-        if accepted.is_none() && matches!(opening, Some(Opening::Preliminary)) {
+        // A 1yz, or a 2yz from a server that sends no 1yz: the connection may still come.
+        if accepted.is_none() && matches!(opening, Some(Opening::Preliminary | Opening::Complete)) {
             let left = config.step_timeout.saturating_sub(accept_started.elapsed());
             accepted = Some(accept(&listener, left).await);
         }
@@ -295,4 +310,29 @@ fn listen_failed(out: &mut ModeOutcome, detail: String) {
         detail: format!("could not listen for the server's connection: {detail}"),
         reply: None,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn follow_advertised_never_dials_what_cannot_be_the_server() {
+        let remote = ip("203.0.113.5");
+        for bad in ["0.0.0.0", "224.0.0.1", "255.255.255.255", "127.0.0.1"] {
+            assert!(never_dial(ip(bad), remote).is_some(), "{bad}");
+        }
+        assert_eq!(never_dial(ip("198.51.100.7"), remote), None);
+        assert_eq!(never_dial(ip("10.0.0.5"), remote), None);
+    }
+
+    #[test]
+    fn loopback_server_may_advertise_another_loopback_address() {
+        assert_eq!(never_dial(ip("127.0.0.2"), ip("127.0.0.1")), None);
+        assert!(never_dial(ip("0.0.0.0"), ip("127.0.0.1")).is_some());
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Serialize, Serializer};
 
@@ -313,6 +313,10 @@ pub struct TransferRecord {
     /// What went wrong, in words, when no reply says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The probe stopped reading at its size limit: the data path works, and the rest
+    /// of the file is not the probe's business.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// One mode's attempt.
@@ -342,6 +346,9 @@ pub struct ModeOutcome {
     /// The step under way; what `interrupted` becomes if the deadline strikes.
     #[serde(skip)]
     pub in_progress: Option<Stage>,
+    /// When the mode began, so that an interrupted one still reports its time.
+    #[serde(skip)]
+    pub started: Option<Instant>,
 }
 
 impl ModeOutcome {
@@ -359,6 +366,7 @@ impl ModeOutcome {
             interrupted: None,
             elapsed: Duration::ZERO,
             in_progress: None,
+            started: None,
         }
     }
 
@@ -397,6 +405,10 @@ pub struct ControlOutcome {
     /// The login name used (never the password).
     pub user: String,
     pub features: Vec<String>,
+    /// FEAT went unanswered or broke the connection: the features are unknown, and the
+    /// modes ran on fresh connections. FEAT is informational, so this is no finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features_error: Option<String>,
     /// Every control-port connect tried, in order (one per resolved address until one works).
     pub connects: Vec<ConnectRecord>,
     /// The reply that refused the login, when one did.
@@ -416,6 +428,7 @@ impl ControlOutcome {
             login: Login::NotAttempted,
             user: user.to_string(),
             features: Vec::new(),
+            features_error: None,
             connects: Vec::new(),
             login_reply: None,
             error: None,

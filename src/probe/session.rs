@@ -133,8 +133,10 @@ pub(super) async fn establish(
     });
     banner(session, rec).await?;
     login(session, config, rec).await?;
-    if with_features {
-        features(session, rec).await?;
+    if with_features && let Err(err) = features(session, rec).await {
+        // Strict FTP-inspecting firewalls drop commands they do not know; the session
+        // may be out of step now, which the runner sees and replaces it.
+        rec.features_error = Some(err.detail);
     }
     if config.target.path_is_file() {
         // RETR in ASCII mode would convert line ends and change the byte count.

@@ -13,6 +13,11 @@ use super::session::Session;
 use crate::net::ControlError;
 use crate::proto::{Command, Reply};
 
+/// Bytes a transfer may move before the probe stops reading: enough to prove the data
+/// path (and to read any listing); beyond it a probe of `/big.iso` would become four
+/// parallel downloads that only the deadline ends.
+pub const MAX_TRANSFER_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Bytes per read of the data connection. Only the count is kept, never the data, so a
 /// server that sends without end costs this much memory and is stopped by the deadline.
 const DATA_CHUNK: usize = 16 * 1024;
@@ -45,6 +50,7 @@ pub(super) fn new_record(command: &Command) -> TransferRecord {
         final_reply: None,
         stalled_at: Some(Stage::TransferStart),
         error: None,
+        truncated: false,
     }
 }
 
@@ -104,7 +110,20 @@ pub(super) async fn finish(
     loop {
         match timeout(config.step_timeout, data.read(&mut chunk)).await {
             Ok(Ok(0)) => break,
-            Ok(Ok(n)) => rec.bytes += n as u64,
+            Ok(Ok(n)) => {
+                rec.bytes += n as u64;
+                if rec.bytes >= MAX_TRANSFER_BYTES {
+                    // The 226 (or 426, as we hang up) would come out of turn.
+                    session
+                        .conn
+                        .mark_out_of_step("stopped reading at the transfer size limit");
+                    rec.truncated = true;
+                    rec.outcome = TransferResult::Ok;
+                    rec.stalled_at = None;
+                    rec.elapsed = started.elapsed();
+                    return;
+                }
+            }
             Ok(Err(e)) => {
                 // Reset mid-transfer: the completion reply (426, usually) says why.
                 rec.outcome = TransferResult::Failed;

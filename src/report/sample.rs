@@ -104,6 +104,7 @@ pub(crate) fn report() -> Report {
         final_reply: reply(226, "Directory send OK."),
         stalled_at: None,
         error: None,
+        truncated: false,
     });
     eprt.elapsed = Duration::from_micros(5000);
 
