@@ -1,8 +1,16 @@
 //! The table printer: what each part says, that it fits the width, and that colour is
 //! all-or-nothing.
 
-use super::{TableStyle, clean, comma_list, truncate, wrap, write_table};
-use crate::report::{Report, sample};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use super::cells::short_reply;
+use super::text::{clean, comma_list, truncate, truncate_words, wrap};
+use super::{TableStyle, write_table};
+use crate::addr::AddrClass;
+use crate::diagnose::{Finding, FindingId, Severity};
+use crate::probe::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
+use crate::report::{Report, Status, Verdict, sample};
 
 fn render(report: &Report, style: &TableStyle) -> String {
     let mut out = Vec::new();
@@ -101,12 +109,15 @@ fn mode_rows_say_request_reply_advertised_dials_accepts_and_transfers() {
     let text = plain(&sample::report());
     for needle in [
         "EPSV → 500 Unknown command.",
-        "PASV → 227 Entering Passive Mode",
+        // Only the address part of a 227: the whole reply is in the evidence.
+        "PASV → 227 (10,0,0,5,4,1)",
+        "EPRT |1|127.0.0.1|40000| → 200 EPRT command successful.",
+        "PORT 127,0,0,1,156,65 → 200 PORT command successful…",
         "10.0.0.5:1025 private", // two lines in its cell
         "10.0.0.5:1025 not dialled (policy)",
         "substitute 127.0.0.1:1025 refused 0.3 ms",
         "accepted from 127.0.0.1:20 in 1.2 ms",
-        "LIST: 120 B, 226",
+        "LIST → 226 120 B", // two lines in its cell
         "no connection in 5.0 s",
         "not attempted: request refused",
         "not started: no data connection",
@@ -125,6 +136,207 @@ fn mode_rows_say_request_reply_advertised_dials_accepts_and_transfers() {
     assert_eq!(status_of("PASV"), Some(Some("fail")));
     assert_eq!(status_of("EPRT"), Some(Some("ok")));
     assert_eq!(status_of("PORT"), Some(Some("fail")));
+    let head = text
+        .lines()
+        .find(|l| l.starts_with("│ Mode"))
+        .expect("a header row");
+    assert!(head.contains(" ms ┆"), "{head}");
+    assert!(!text.contains("Time (ms)"), "{text}");
+}
+
+/// How many lines each mode's row takes, in order.
+fn row_heights(text: &str) -> Vec<usize> {
+    let mut heights = Vec::new();
+    let mut in_body = false;
+    for line in text.lines() {
+        if line.starts_with('╞') {
+            in_body = true;
+            heights.push(0);
+        } else if in_body && line.starts_with('├') {
+            heights.push(0);
+        } else if line.starts_with('└') {
+            in_body = false;
+        } else if in_body
+            && line.starts_with('│')
+            && let Some(h) = heights.last_mut()
+        {
+            *h += 1;
+        }
+    }
+    heights
+}
+
+fn reply(code: u16, text: &str) -> ReplyRecord {
+    ReplyRecord {
+        code,
+        text: text.to_string(),
+    }
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+}
+
+/// Every mode works, with the replies real servers send: the table people see most.
+fn healthy() -> Report {
+    let mut r = sample::report();
+    r.findings.clear();
+    r.verdict = Verdict::Ok;
+    let accept = r.modes[2].outcome.accept.clone();
+    let transfer = r.modes[2].outcome.transfer.clone();
+    for m in &mut r.modes {
+        m.status = Status::Ok;
+        let o = &mut m.outcome;
+        o.transfer = transfer.clone();
+        match o.mode {
+            Mode::Epsv => {
+                o.reply = Some(reply(229, "Entering Extended Passive Mode (|||39767|)"));
+                o.dials = vec![DialRecord {
+                    addr: loopback(39767),
+                    why: DialWhy::Epsv,
+                    outcome: DialResult::Connected,
+                    elapsed: Duration::from_micros(400),
+                    error: None,
+                }];
+            }
+            Mode::Pasv => {
+                o.reply = Some(reply(227, "Entering Passive Mode (127,0,0,1,178,105)."));
+                o.advertised = Some(Advertised {
+                    ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    port: 45673,
+                    class: AddrClass::Loopback,
+                });
+                o.dials = vec![DialRecord {
+                    addr: loopback(45673),
+                    why: DialWhy::Advertised,
+                    outcome: DialResult::Connected,
+                    elapsed: Duration::from_micros(300),
+                    error: None,
+                }];
+            }
+            Mode::Eprt => {
+                o.request = Some("EPRT |1|127.0.0.1|41653|".to_string());
+                o.reply = Some(reply(200, "EPRT command successful. Consider using EPSV."));
+            }
+            Mode::Port => {
+                o.request = Some("PORT 127,0,0,1,162,183".to_string());
+                o.reply = Some(reply(200, "PORT command successful. Consider using PASV."));
+                o.accept = accept.clone();
+            }
+        }
+    }
+    r
+}
+
+#[test]
+fn healthy_rows_take_at_most_three_lines_at_100_columns() {
+    let text = plain(&healthy());
+    let heights = row_heights(&text);
+    assert_eq!(heights.len(), 4, "{text}");
+    assert!(heights.iter().all(|&h| h <= 3), "{heights:?}\n{text}");
+    let flat = flatten(&text);
+    for needle in [
+        "EPSV → 229 (|||39767|)",
+        "PASV → 227 (127,0,0,1,178,105)",
+        "EPRT |1|127.0.0.1|41653| → 200 EPRT command successful…",
+        "PORT 127,0,0,1,162,183 → 200 PORT command successful…",
+    ] {
+        assert!(flat.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    // What was sent stays on one line, and no address is cut in two.
+    for whole in [
+        "EPRT |1|127.0.0.1|41653|",
+        "127.0.0.1:45673",
+        "127.0.0.1:39767",
+    ] {
+        assert!(text.lines().any(|l| l.contains(whole)), "{whole}\n{text}");
+    }
+}
+
+#[test]
+fn pasv_and_epsv_replies_shrink_to_their_parenthesised_part() {
+    assert_eq!(
+        short_reply(&reply(227, "Entering Passive Mode (10,0,0,5,178,105).")),
+        "227 (10,0,0,5,178,105)"
+    );
+    assert_eq!(
+        short_reply(&reply(229, "Entering Extended Passive Mode (|||39767|)")),
+        "229 (|||39767|)"
+    );
+    // A multi-line reply: its last line, as the reply's Display shows it.
+    assert_eq!(
+        short_reply(&reply(
+            227,
+            "Passive mode on.\nEntering Passive Mode (127,0,0,1,4,1)"
+        )),
+        "227 (127,0,0,1,4,1)"
+    );
+    // Garbage between the parentheses is what the user needs to see.
+    assert_eq!(
+        short_reply(&reply(227, "Entering Passive Mode (ftp,example,com,1,2)")),
+        "227 (ftp,example,com,1,2)"
+    );
+    // Cleaned like all server text.
+    assert_eq!(
+        short_reply(&reply(229, "Entering (|||5\x1b[31m0002|)")),
+        "229 (|||5\\u{1b}[31m0002|)"
+    );
+}
+
+#[test]
+fn pasv_reply_without_parentheses_is_cut_at_28_characters() {
+    // RFC 959 does not require the parentheses, and some servers leave them out.
+    assert_eq!(
+        short_reply(&reply(227, "Entering Passive Mode 10,0,0,5,178,105")),
+        "227 Entering Passive Mode…"
+    );
+    // An unclosed parenthesis is no parenthesised part.
+    assert_eq!(
+        short_reply(&reply(229, "Entering Extended Passive Mode (|||39767")),
+        "229 Entering Extended Passive…"
+    );
+}
+
+#[test]
+fn other_replies_keep_their_code_and_28_characters_of_text() {
+    assert_eq!(
+        short_reply(&reply(500, "Illegal PORT command.")),
+        "500 Illegal PORT command."
+    );
+    let long = short_reply(&reply(
+        500,
+        "Illegal PORT command: the address is not the control connection's peer.",
+    ));
+    assert_eq!(long, "500 Illegal PORT command: the…");
+    assert!(long.chars().count() <= "500 ".len() + 28, "{long}");
+    assert_eq!(
+        short_reply(&reply(200, "PORT command successful. Consider using PASV.")),
+        "200 PORT command successful…"
+    );
+    assert_eq!(short_reply(&reply(200, "")), "200");
+}
+
+#[test]
+fn long_500_reply_in_the_table_is_short_and_whole_in_the_evidence() {
+    let mut report = sample::report();
+    let text = "Illegal PORT command: the address is not the control connection's peer.";
+    report.modes[3].outcome.reply = Some(reply(500, text));
+    report.findings[3].evidence = format!("\"PORT 127,0,0,1,156,65\" was answered \"500 {text}\"");
+    let out = plain(&report);
+    assert!(
+        flatten(&out).contains("PORT 127,0,0,1,156,65 → 500 Illegal PORT command: the…"),
+        "{out}"
+    );
+    // The findings quote the reply whole (wrapped), so nothing is lost.
+    let evidence: String = out
+        .lines()
+        .skip_while(|l| !l.starts_with("  evidence:  \"PORT"))
+        .take_while(|l| l.starts_with("  evidence:") || l.starts_with("             "))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(evidence.contains(text), "{out}");
+    assert_fits(&out, 100);
 }
 
 /// The text of each table cell, in reading order, with wrapped lines joined: row lines
@@ -219,6 +431,80 @@ fn findings_most_severe_first_with_wrapped_details() {
     assert_fits(&text, 100);
 }
 
+fn finding(id: FindingId, severity: Severity, mode: Option<Mode>, fix: &str) -> Finding {
+    Finding {
+        id,
+        severity,
+        mode,
+        summary: format!("{id} happened"),
+        evidence: format!("the evidence for {id}"),
+        fix: fix.to_string(),
+        reference: format!("the reference for {id}"),
+    }
+}
+
+#[test]
+fn a_fix_printed_above_is_referred_to_not_repeated() {
+    let timeout = "open the passive port range in the server's firewall";
+    let pasv = "set the server's public address for passive mode";
+    let nat = "forward the data ports on the client's NAT";
+    let mut report = sample::report();
+    report.findings = vec![
+        // Listed first, printed last (info): its fix was printed above by then.
+        finding(
+            FindingId::SubstituteAddressWorks,
+            Severity::Info,
+            Some(Mode::Pasv),
+            pasv,
+        ),
+        finding(
+            FindingId::DataConnectTimeout,
+            Severity::Error,
+            Some(Mode::Epsv),
+            timeout,
+        ),
+        finding(
+            FindingId::DataConnectTimeout,
+            Severity::Error,
+            Some(Mode::Pasv),
+            timeout,
+        ),
+        finding(
+            FindingId::PasvPrivateAddress,
+            Severity::Error,
+            Some(Mode::Pasv),
+            pasv,
+        ),
+        finding(FindingId::ClientBehindNat, Severity::Info, None, nat),
+        finding(FindingId::ConnectionLimit, Severity::Info, None, nat),
+    ];
+    let text = plain(&report);
+    let fixes: Vec<&str> = text.lines().filter(|l| l.starts_with("  fix:")).collect();
+    assert_eq!(
+        fixes,
+        [
+            "  fix:       open the passive port range in the server's firewall",
+            "  fix:       as for data-connect-timeout (epsv) above",
+            "  fix:       set the server's public address for passive mode",
+            "  fix:       as for pasv-private-address (pasv) above",
+            "  fix:       forward the data ports on the client's NAT",
+            "  fix:       as for client-behind-nat above",
+        ],
+        "{text}"
+    );
+    // Evidence and reference stay with every finding.
+    assert_eq!(text.matches("  evidence:  the evidence for").count(), 6);
+    assert_eq!(text.matches("  reference: the reference for").count(), 6);
+    assert!(text.contains("  evidence:  the evidence for substitute-address-works"));
+}
+
+#[test]
+fn different_fixes_are_all_printed() {
+    let text = plain(&sample::report());
+    assert!(!text.contains("as for"), "{text}");
+    assert_eq!(text.matches("  fix:       the fix for").count(), 4);
+}
+
 #[test]
 fn verdict_counts_findings_by_severity() {
     let text = plain(&sample::report());
@@ -254,8 +540,12 @@ fn transcript_only_when_asked_for() {
 fn without_colour_there_is_no_escape_byte_even_from_a_hostile_server() {
     let mut report = sample::wide_report();
     report.control.banner = Some("\x1b[2J\x1b]0;pwned\x07 hello \u{9b}31m".to_string());
+    // Inside the parentheses, which the table shows, and in a reply it shows cut.
     if let Some(reply) = &mut report.modes[0].outcome.reply {
-        reply.text = "Entering\x1b[31m Extended Passive Mode (|||50002|)".to_string();
+        reply.text = "Entering\x1b[31m Extended Passive Mode (|||50\x1b[5m002|)".to_string();
+    }
+    if let Some(reply) = &mut report.modes[2].outcome.reply {
+        reply.text = "\x1b[2JEPRT command successful.".to_string();
     }
     report.findings[0].evidence = "quoted \x1b[1mreply\x1b[0m".to_string();
     if let Some(t) = &mut report.transcript {
@@ -305,6 +595,20 @@ fn truncate_counts_characters_and_stops_at_a_line_break() {
     assert_eq!(truncate("exactly 11!", 10), "exactly 1…");
     assert_eq!(truncate("→→→→→", 3), "→→…");
     assert_eq!(truncate("first\nsecond", 80), "first…");
+}
+
+#[test]
+fn truncate_words_cuts_between_words_and_keeps_the_ellipsis_on_the_last() {
+    assert_eq!(truncate_words("short", 28), "short");
+    assert_eq!(
+        truncate_words("PORT command successful. Consider using PASV.", 28),
+        "PORT command successful…"
+    );
+    // Cut right before a space: the last word is whole already.
+    assert_eq!(truncate_words("abcd efgh ijkl", 10), "abcd efgh…");
+    // One long token is cut mid-way rather than reduced to a stub.
+    assert_eq!(truncate_words("a 0123456789abcdef", 10), "a 0123456…");
+    assert_eq!(truncate_words("first\nsecond", 80), "first…");
 }
 
 #[test]

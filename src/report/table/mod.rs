@@ -1,0 +1,417 @@
+//! The table printer, for people: a short header about the target and its control
+//! connection, one row per mode, the findings most severe first with their evidence and
+//! fix, the verdict, and the transcript when asked for.
+//!
+//! Everything the server sent (banner, replies) and everything the OS said (dial errors)
+//! passes through `text::clean` first: a hostile server must not be able to move the cursor
+//! or recolour the user's terminal, and `color: false` must mean no escape byte at all.
+//!
+//! The cells' text is made in `cells`, the mode table's least column widths in
+//! `layout`, the text helpers (cleaning, cutting, wrapping) live in `text`; this module
+//! puts the parts together.
+
+mod cells;
+mod layout;
+mod text;
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use comfy_table::{
+    Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
+    presets::UTF8_FULL,
+};
+
+use super::{ModeReport, Report, Status, Verdict};
+use crate::diagnose::{Finding, FindingId, Severity};
+use crate::probe::{Login, Mode, Strategy, Tls, ms};
+use cells::{advertised_cell, data_cell, reply_text, request_cell, step_error, transfer_cell};
+use layout::{MS, PADDING, floors};
+use text::{CYAN, GREEN, RED, YELLOW, clean, comma_list, human_ms, paint, plural, truncate, wrap};
+
+/// How to print the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableStyle {
+    /// ANSI colours on status cells, severities and the verdict.
+    pub color: bool,
+    /// No line of the header, table or findings is wider than this (the transcript is
+    /// printed verbatim).
+    pub width: u16,
+}
+
+impl Default for TableStyle {
+    /// No colour (the safe choice for pipes and logs) and 100 columns, which fits the
+    /// mode table without wrapping every cell and still fits a half-screen terminal.
+    fn default() -> TableStyle {
+        TableStyle {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// Width of the header's labels ("features  "), so the values line up.
+const LABEL: usize = 10;
+/// The labels of a finding's detail lines, padded so their texts line up.
+const DETAIL_INDENT: &str = "             ";
+
+/// Writes the report for people: header, mode table, findings, verdict, transcript.
+///
+/// ```
+/// use std::time::Duration;
+/// use ftpdoctor::probe::{ControlOutcome, Mode, ModeOutcome, ProbeOutcome, Strategy, TargetInfo};
+/// use ftpdoctor::report::Report;
+/// use ftpdoctor::report::table::{TableStyle, write_table};
+///
+/// let outcome = ProbeOutcome {
+///     target: TargetInfo {
+///         input: "127.0.0.1:2121".to_string(),
+///         host: "127.0.0.1".to_string(),
+///         port: 2121,
+///         resolved: vec!["127.0.0.1".parse()?],
+///         path: String::new(),
+///     },
+///     control: ControlOutcome::new("anonymous"),
+///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
+///     strategy: Strategy::Concurrent,
+///     fallback_reply: None,
+///     deadline_hit: false,
+///     deadline_ms: Duration::from_secs(30),
+///     transcript: Vec::new(),
+///     elapsed: Duration::from_millis(3),
+/// };
+/// let report = Report::new(outcome, Vec::new(), false);
+///
+/// let mut out = Vec::new();
+/// write_table(&report, &TableStyle::default(), &mut out)?;
+/// let text = String::from_utf8(out)?;
+/// assert!(text.starts_with("target    127.0.0.1:2121 → 127.0.0.1:2121\n"));
+/// // One row per mode; cells wrap to fit the width, the status is the last column.
+/// let row = text.lines().find(|l| l.starts_with("│ EPSV")).ok_or("no EPSV row")?;
+/// assert!(row.trim_end_matches([' ', '│']).ends_with("skipped"));
+/// assert!(text.ends_with("verdict: ok — no mode was attempted\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) -> io::Result<()> {
+    let width = usize::from(style.width);
+    for line in header(report, width) {
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out)?;
+    for line in mode_table(report, style).lines() {
+        // Trailing blanks would count against the width and serve no one.
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    writeln!(out)?;
+    if !report.findings.is_empty() {
+        for line in findings(&report.findings, width, style.color) {
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", verdict_line(report, style.color))?;
+    if let Some(transcript) = &report.transcript {
+        writeln!(out)?;
+        writeln!(out, "control-channel transcript:")?;
+        for entry in transcript {
+            writeln!(
+                out,
+                "[{}] {} {}",
+                clean(&entry.session),
+                entry.dir,
+                clean(&entry.line)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ---- header ---------------------------------------------------------------------------
+
+fn header(report: &Report, width: usize) -> Vec<String> {
+    let target = &report.target;
+    let control = &report.control;
+    let mut lines = Vec::new();
+    let mut line = |label: &str, value: String| {
+        lines.push(truncate(&format!("{label:<LABEL$}{value}"), width));
+    };
+
+    let host_port = join_host_port(&target.host, target.port);
+    let resolved: Vec<String> = target.resolved.iter().map(ToString::to_string).collect();
+    // A literal address resolves to itself; saying so again is noise.
+    let resolved = if resolved.is_empty() {
+        " (not resolved)".to_string()
+    } else if resolved == [target.host.as_str()] {
+        String::new()
+    } else {
+        format!(" ({})", resolved.join(", "))
+    };
+    line(
+        "target",
+        format!("{} → {host_port}{resolved}", clean(&target.input)),
+    );
+
+    line(
+        "control",
+        match (control.peer, control.local) {
+            (Some(peer), Some(local)) => format!("peer {peer}, local {local}"),
+            (Some(peer), None) => format!("peer {peer}"),
+            _ => "not connected".to_string(),
+        },
+    );
+    if let Some(banner) = &control.banner {
+        line(
+            "banner",
+            clean(banner.lines().next().unwrap_or("")).into_owned(),
+        );
+    }
+    let login = match control.login {
+        Login::Ok => format!("ok as {}", clean(&control.user)),
+        Login::Failed => match &control.login_reply {
+            Some(reply) => format!("failed as {} ({})", clean(&control.user), reply_text(reply)),
+            None => format!("failed as {}", clean(&control.user)),
+        },
+        Login::NotAttempted => "not attempted".to_string(),
+    };
+    let tls = match control.tls {
+        Tls::None => "none",
+    };
+    line("login", format!("{login}; TLS {tls}"));
+    if control.login == Login::Ok {
+        line(
+            "features",
+            comma_list(&control.features, width.saturating_sub(LABEL)),
+        );
+    }
+    if let Some(err) = &control.error {
+        line("error", step_error(err));
+    }
+    match report.strategy {
+        Strategy::Concurrent => {}
+        Strategy::Sequential => line(
+            "strategy",
+            "modes ran in turn on one connection (--sequential)".to_string(),
+        ),
+        Strategy::SequentialFallback => line(
+            "strategy",
+            match &report.fallback_reply {
+                Some(reply) => format!(
+                    "modes ran in turn on one connection: the server refused more ({})",
+                    reply_text(reply)
+                ),
+                None => "modes ran in turn on one connection: the server refused more".to_string(),
+            },
+        ),
+    }
+    if report.deadline_hit {
+        line(
+            "deadline",
+            format!(
+                "hit after {}: unfinished steps are marked in the table",
+                human_ms(report.elapsed_ms)
+            ),
+        );
+    }
+    lines
+}
+
+/// `host:port`, with an IPv6 literal in brackets as in a URL.
+fn join_host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{}]:{port}", clean(host))
+    } else {
+        format!("{}:{port}", clean(host))
+    }
+}
+
+// ---- mode table -----------------------------------------------------------------------
+
+/// The mode table's columns. "ms" rather than "Time (ms)": the header is the widest
+/// thing in that column, and every column it takes is one the request cell has not.
+const HEADERS: [&str; 7] = [
+    "Mode",
+    "Request → reply",
+    "Advertised",
+    "Data connection",
+    "Transfer",
+    "ms",
+    "Status",
+];
+
+fn mode_table(report: &Report, style: &TableStyle) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL)
+        // Whether to style and how wide to be is our caller's decision, not whatever
+        // stdout happens to be: the output may be going to a file or a Vec.
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width)
+        .set_header(HEADERS.to_vec());
+    if style.color {
+        table.enforce_styling();
+        // Colour the word, not the padding around it.
+        table.style_text_only();
+    }
+    let rows: Vec<[String; 7]> = report.modes.iter().map(mode_cells).collect();
+    for (mode, cells) in report.modes.iter().zip(&rows) {
+        table.add_row(mode_row(mode.status, cells, style.color));
+    }
+    if let Some(floors) = floors(&rows, usize::from(style.width)) {
+        for (i, floor) in floors.into_iter().enumerate() {
+            if let Some(col) = table.column_mut(i) {
+                let width = u16::try_from(floor + PADDING).unwrap_or(u16::MAX);
+                col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
+            }
+        }
+    }
+    if let Some(col) = table.column_mut(MS) {
+        col.set_cell_alignment(CellAlignment::Right);
+    }
+    table
+}
+
+fn mode_cells(mode: &ModeReport) -> [String; 7] {
+    let o = &mode.outcome;
+    [
+        o.mode.as_str().to_uppercase(),
+        request_cell(o),
+        advertised_cell(o),
+        data_cell(o),
+        transfer_cell(o),
+        format!("{:.1}", ms(&o.elapsed)),
+        mode.status.as_str().to_string(),
+    ]
+}
+
+fn mode_row(status: Status, cells: &[String; 7], color: bool) -> Vec<Cell> {
+    let mut row: Vec<Cell> = cells.iter().map(Cell::new).collect();
+    if color
+        && let Some(c) = status_color(status)
+        && let Some(last) = row.pop()
+    {
+        row.push(last.fg(c));
+    }
+    row
+}
+
+fn status_color(status: Status) -> Option<Color> {
+    match status {
+        Status::Ok => Some(Color::Green),
+        Status::Warn => Some(Color::Yellow),
+        Status::Fail => Some(Color::Red),
+        Status::Skipped => None,
+    }
+}
+
+// ---- findings and verdict -------------------------------------------------------------
+
+fn findings(all: &[Finding], width: usize, color: bool) -> Vec<String> {
+    let mut sorted: Vec<&Finding> = all.iter().collect();
+    // Stable: within a severity, the order diagnose chose (control first, then by mode).
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut lines = Vec::new();
+    // Fix text already printed → the finding that printed it. Related findings share
+    // their fix (the same timeout on EPSV and PASV, a private 227 and the substitute that
+    // works around it); a paragraph of settings repeated word for word hides what differs.
+    let mut fixes: HashMap<&str, &Finding> = HashMap::new();
+    for (i, f) in sorted.into_iter().enumerate() {
+        // Fixes run to several lines: a blank line keeps one finding from another.
+        if i > 0 {
+            lines.push(String::new());
+        }
+        let word = f.severity.as_str().to_uppercase();
+        let first = format!("{word} {}: ", finding_name(f.id, f.mode));
+        let mut head = wrap(&clean(&f.summary), width, &first, "  ");
+        // The severity word is painted after wrapping so escapes never count as width.
+        if color
+            && let Some(line) = head.first_mut()
+            && let Some(after) = line.strip_prefix(word.as_str())
+        {
+            *line = format!("{}{after}", paint(&word, severity_ansi(f.severity)));
+        }
+        lines.extend(head);
+        let fix = match fixes.get(f.fix.as_str()) {
+            Some(earlier) if !f.fix.is_empty() => {
+                format!("as for {} above", finding_name(earlier.id, earlier.mode))
+            }
+            _ => {
+                fixes.insert(&f.fix, f);
+                f.fix.clone()
+            }
+        };
+        for (label, text) in [
+            ("evidence:", &f.evidence),
+            ("fix:", &fix),
+            ("reference:", &f.reference),
+        ] {
+            let first = format!("  {label:<w$}", w = DETAIL_INDENT.len() - 2);
+            lines.extend(wrap(&clean(text), width, &first, DETAIL_INDENT));
+        }
+    }
+    lines
+}
+
+/// `id (mode)`, or the bare id for a finding about the control connection.
+fn finding_name(id: FindingId, mode: Option<Mode>) -> String {
+    match mode {
+        Some(mode) => format!("{id} ({mode})"),
+        None => id.to_string(),
+    }
+}
+
+fn verdict_line(report: &Report, color: bool) -> String {
+    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warn),
+        count(Severity::Info),
+    );
+    let mut counts = Vec::new();
+    if errors > 0 {
+        counts.push(format!("{errors} error{}", plural(errors)));
+    }
+    if warnings > 0 {
+        counts.push(format!("{warnings} warning{}", plural(warnings)));
+    }
+    if infos > 0 {
+        counts.push(format!("{infos} info"));
+    }
+    let counts = if counts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", counts.join(", "))
+    };
+    let word = report.verdict.as_str();
+    let word = if color {
+        paint(word, verdict_ansi(report.verdict))
+    } else {
+        word.to_string()
+    };
+    match report.verdict {
+        Verdict::Ok if report.modes.iter().all(|m| m.status == Status::Skipped) => {
+            format!("verdict: {word} — no mode was attempted{counts}")
+        }
+        Verdict::Ok => format!("verdict: {word} — all selected modes work{counts}"),
+        Verdict::Warn | Verdict::Fail => format!("verdict: {word}{counts}"),
+    }
+}
+
+fn severity_ansi(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => RED,
+        Severity::Warn => YELLOW,
+        Severity::Info => CYAN,
+    }
+}
+
+fn verdict_ansi(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Fail => RED,
+        Verdict::Warn => YELLOW,
+        Verdict::Ok => GREEN,
+    }
+}
+
+#[cfg(test)]
+mod tests;

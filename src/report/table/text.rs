@@ -1,0 +1,177 @@
+//! Text helpers for the table printer: making server text safe, cutting and wrapping it
+//! to a width, and saying numbers the way people read them. No knowledge of reports here.
+
+use std::borrow::Cow;
+
+/// Server and OS text made safe for a terminal: control characters (ESC, CR, C1 CSI, …)
+/// are shown escaped (`\u{1b}`), line breaks are kept for the callers that want them.
+pub(super) fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// At most `max` characters, the last one `…` when something was cut. Line breaks end the
+/// text too: a cut multi-line reply would otherwise leak its next lines into the layout.
+pub(super) fn truncate(text: &str, max: usize) -> String {
+    let first = text.lines().next().unwrap_or("");
+    let cut_line = first.len() < text.trim_end().len();
+    if first.chars().count() <= max && !cut_line {
+        return first.to_string();
+    }
+    let keep: String = first.chars().take(max.saturating_sub(1)).collect();
+    format!("{keep}…")
+}
+
+/// Like [`truncate`], but a cut falls between words when one is near the limit, and the
+/// `…` sticks to the last word kept: a table cell wraps at spaces, so a lone `…` or a
+/// half word would cost a line of its own for nothing.
+pub(super) fn truncate_words(text: &str, max: usize) -> String {
+    let cut = truncate(text, max);
+    let Some(kept) = cut.strip_suffix('…') else {
+        return cut;
+    };
+    // `truncate` keeps a prefix of the first line, so this is what it left out of it.
+    let first = text.lines().next().unwrap_or("");
+    let left_out = &first[kept.len()..];
+    let end = if left_out.is_empty() || left_out.starts_with(char::is_whitespace) {
+        // The cut fell between words (or at the end of a line) already.
+        kept.len()
+    } else {
+        match kept.rfind(' ') {
+            // Only back off to a space in the second half: one long token (a path, an
+            // address) is better cut mid-way than reduced to a stub.
+            Some(space) if kept[..space].chars().count() >= max / 2 => space,
+            _ => return cut,
+        }
+    };
+    let word_end = kept[..end].trim_end_matches([' ', '.', ',', ';', ':']);
+    format!("{word_end}…")
+}
+
+/// Wraps `text` by words at `width` columns: the first line starts with `first`, the
+/// others with `rest`. Line breaks in the text are kept (a multi-line reply quoted in the
+/// evidence stays readable); a word longer than a whole line is cut.
+pub(super) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut len = first.chars().count();
+    // Whether `line` holds only its prefix, so the next word needs no space before it.
+    let mut bare = true;
+    for (i, paragraph) in text.split('\n').enumerate() {
+        if i > 0 {
+            lines.push(std::mem::replace(&mut line, rest.to_string()));
+            len = rest.chars().count();
+            bare = true;
+        }
+        for word in paragraph.split_whitespace() {
+            let mut word = word;
+            while !word.is_empty() {
+                let wlen = word.chars().count();
+                let need = if bare { wlen } else { wlen + 1 };
+                if len + need <= width {
+                    if !bare {
+                        line.push(' ');
+                    }
+                    line.push_str(word);
+                    len += need;
+                    bare = false;
+                    break;
+                }
+                if !bare {
+                    lines.push(std::mem::replace(&mut line, rest.to_string()));
+                    len = rest.chars().count();
+                    bare = true;
+                    continue;
+                }
+                // Alone on a line and still too long (a URL, an IPv6 address): cut it.
+                // At least one character per line, so a prefix wider than `width` still
+                // makes progress.
+                let room = width.saturating_sub(len).max(1);
+                let split = word.char_indices().nth(room).map_or(word.len(), |(i, _)| i);
+                line.push_str(&word[..split]);
+                word = &word[split..];
+                if word.is_empty() {
+                    // Only the one-character-per-line case gets here: the line is full.
+                    len += room;
+                    bare = false;
+                } else {
+                    lines.push(std::mem::replace(&mut line, rest.to_string()));
+                    len = rest.chars().count();
+                }
+            }
+        }
+    }
+    lines.push(line);
+    lines
+}
+
+/// As many items as fit in `room` columns, then how many were left out.
+pub(super) fn comma_list(items: &[String], room: usize) -> String {
+    if items.is_empty() {
+        return "none".to_string();
+    }
+    let items: Vec<Cow<'_, str>> = items.iter().map(|i| clean(i)).collect();
+    let full = items.join(", ");
+    if full.chars().count() <= room {
+        return full;
+    }
+    let mut shown = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let candidate = format!("{shown}{sep}{item}");
+        let left_after = items.len() - i - 1;
+        // Keep room for the "… (+N more)" that has to follow this item.
+        let tail = format!(", … (+{left_after} more)").chars().count();
+        if left_after == 0 || candidate.chars().count() + tail > room {
+            return format!("{shown}{sep}… (+{} more)", items.len() - i);
+        }
+        shown = candidate;
+    }
+    shown
+}
+
+/// A byte count as people read it.
+pub(super) fn bytes(n: u64) -> String {
+    const KIB: u64 = 1024;
+    match n {
+        n if n < 10 * KIB => format!("{n} B"),
+        n if n < 10 * KIB * KIB => format!("{:.1} KiB", n as f64 / KIB as f64),
+        n => format!("{:.1} MiB", n as f64 / (KIB * KIB) as f64),
+    }
+}
+
+/// Milliseconds as people read them: `0.3 ms`, `41.0 ms`, `5.0 s`.
+pub(super) fn human_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
+pub(super) fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+// ANSI SGR codes for the words outside the table (comfy-table colours only its cells).
+pub(super) const RED: &str = "\x1b[1;31m";
+pub(super) const YELLOW: &str = "\x1b[1;33m";
+pub(super) const GREEN: &str = "\x1b[1;32m";
+pub(super) const CYAN: &str = "\x1b[1;36m";
+const RESET: &str = "\x1b[0m";
+
+/// `word` in the colour `code`, reset after it. Callers paint after measuring and
+/// wrapping, so escapes never count as width.
+pub(super) fn paint(word: &str, code: &str) -> String {
+    format!("{code}{word}{RESET}")
+}
