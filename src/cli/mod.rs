@@ -14,12 +14,12 @@ pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
 
 const EXAMPLES: &str = "\
 Examples:
-  ftpdoctor probe ftp.example.com              try every data-connection mode, explain
-  ftpdoctor probe ftp://HOST/pub/ --format json   the same, as a JSON report (schema v1)
-  ftpdoctor demo                               every lab scenario, and what a client sees
-  ftpdoctor lab --list                         the lab's misconfiguration scenarios
-  ftpdoctor lab --scenario private-pasv        serve one on 127.0.0.1 (address on stdout)
-  curl --disable-epsv ftp://127.0.0.1:PORT/pub/ see what a client makes of it";
+  ftpdoctor probe ftp.example.com                  try every data-connection mode, explain
+  ftpdoctor probe ftp://HOST/pub/ --format json    the same, as a JSON report (schema v1)
+  ftpdoctor demo                                   every lab scenario, probed and explained
+  ftpdoctor lab --list                             the lab's misconfiguration scenarios
+  ftpdoctor lab --scenario private-pasv            serve one on 127.0.0.1 (URL on stdout)
+  ftpdoctor probe ftp://127.0.0.1:PORT/            ...and probe it";
 
 const LAB_EXAMPLES: &str = "\
 Examples:
@@ -50,10 +50,11 @@ Examples:
   ftpdoctor demo
   ftpdoctor demo --timeout 500ms
 
-Starts every lab scenario on 127.0.0.1 and walks a plain client through EPSV, PASV, EPRT
-and PORT against each, printing the replies and what each data connection did. Nothing
+Starts every lab scenario on 127.0.0.1, probes each one as `ftpdoctor probe` would
+(EPSV, PASV, EPRT and PORT, each with a real LIST) and prints each report: the mode table,
+the findings with their fixes, the verdict. Exits 0: the findings are the lesson. Nothing
 outside loopback is ever dialled: an advertised address that is not the control peer is
-shown, not used.";
+reported, not used.";
 
 #[derive(Debug, Subcommand)]
 enum CliCommand {
@@ -61,7 +62,7 @@ enum CliCommand {
     // A later --timeout overrides an earlier one, so wrappers can add defaults.
     #[command(after_help = probe::PROBE_EXAMPLES, args_override_self = true)]
     Probe(probe::ProbeArgs),
-    /// Start every lab scenario on loopback and show what a client sees in each mode
+    /// Start every lab scenario on loopback, probe each, and print the reports
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
     /// Run the embedded lab FTP server with a classic misconfiguration
@@ -87,7 +88,7 @@ struct LabArgs {
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// Wait for each step (connect, reply, data connection)
+    /// Limit for each step of each probe (the lab waits as long for data connections)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
 }
