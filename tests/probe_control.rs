@@ -16,29 +16,20 @@ async fn password_appears_in_no_output_format() {
     let url = server.url();
     let with_user = format!("ftp://{LAB_USER}:{LAB_PASSWORD}@{}/pub/", server.addr());
     let wrong = "wrong-s3cret-pw";
+    let from_env: Vec<String> = [
+        &url,
+        "--user",
+        LAB_USER,
+        "--password-env",
+        "FTPDOCTOR_TEST_PW",
+    ]
+    .map(String::from)
+    .to_vec();
     for format in ["table", "json", "jsonl"] {
         let runs = [
-            (
-                vec![
-                    url.clone(),
-                    "--user".into(),
-                    LAB_USER.into(),
-                    "--password-env".into(),
-                    "FTPDOCTOR_TEST_PW".into(),
-                ],
-                LAB_PASSWORD,
-            ),
+            (from_env.clone(), LAB_PASSWORD),
             (vec![with_user.clone()], LAB_PASSWORD),
-            (
-                vec![
-                    url.clone(),
-                    "--user".into(),
-                    LAB_USER.into(),
-                    "--password-env".into(),
-                    "FTPDOCTOR_TEST_PW".into(),
-                ],
-                wrong,
-            ),
+            (from_env.clone(), wrong),
         ];
         for (target_args, password) in runs {
             let mut args = vec!["probe".to_string()];
