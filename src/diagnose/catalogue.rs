@@ -36,9 +36,8 @@ pub(super) fn entry(id: FindingId) -> Entry {
         DnsFailure => (
             Error,
             "Server side: publish an A (and/or AAAA) record for the name. Client: check the \
-             name for typos, ask another resolver with --dns-server IP (dig NAME A / dig NAME \
-             AAAA shows what it says), or probe the address directly (ftpdoctor probe \
-             203.0.113.1:21).",
+             name for typos, ask another resolver (dig NAME A / dig NAME AAAA @RESOLVER shows \
+             what each says), or probe the address directly (ftpdoctor probe 203.0.113.1:21).",
             "RFC 1034 / RFC 1035 (DNS)",
         ),
         ControlUnreachable => (
@@ -50,7 +49,7 @@ pub(super) fn entry(id: FindingId) -> Entry {
              port used) in the host firewall, the cloud security group and the NAT's \
              port-forward. unreachable: no route — check the address, the client's default \
              route and VPN. Client: check the port in the target, an outbound firewall or proxy, \
-             and try --address-family 4 or 6 when only one family is broken.",
+             and probe the IPv4 and IPv6 addresses one by one when only one family is broken.",
             "RFC 959 5.2 (the server listens on port L); RFC 9293 (TCP)",
         ),
         BannerTimeout => (
@@ -59,8 +58,8 @@ pub(super) fn entry(id: FindingId) -> Entry {
              reverse-DNS or ident lookup on every connection (vsftpd reverse_lookup_enable=NO, \
              ProFTPD UseReverseDNS off and IdentLookups off, Pure-FTPd -H), an overloaded or \
              hung server, a load balancer or port-forward with no live backend, or an implicit \
-             FTPS port (990) spoken to in plain text. Client: probe ftps://HOST for implicit \
-             TLS, or raise --timeout when the server is merely slow.",
+             FTPS port (990) spoken to in plain text (this ftpdoctor speaks plain FTP only). \
+             Client: raise --timeout when the server is merely slow.",
             "RFC 959 5.4 (220 on connection, 120 before it)",
         ),
         LoginFailed => (
