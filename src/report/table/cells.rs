@@ -200,7 +200,7 @@ fn kind_words(kind: ErrorKind) -> &'static str {
         ErrorKind::Closed => "connection closed",
         ErrorKind::UnexpectedReply => "unexpected reply",
         ErrorKind::BadReply => "bad reply",
-        ErrorKind::Io => "error",
+        ErrorKind::Io => "failed",
         ErrorKind::Refused => "refused",
     }
 }

@@ -184,7 +184,7 @@ fn header(report: &Report, width: usize) -> Vec<String> {
         );
     }
     if let Some(err) = &control.error {
-        line("error", step_error(err));
+        line("problem", step_error(err));
     }
     match report.strategy {
         Strategy::Concurrent => {}
