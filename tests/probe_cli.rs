@@ -430,3 +430,32 @@ async fn closed_stdout_still_exits_1_on_findings() {
     .await;
     assert!(matches!(code, Ok(Ok(Some(1)))), "{code:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_file_is_a_failed_transfer_in_every_mode_not_a_firewall() {
+    // The lab, like vsftpd, answers 550 before connecting back in active mode.
+    let server = start(Scenario::Healthy).await;
+    let url = format!("{}pub/nope.txt", server.url());
+    let run = probe_json(&url, &[]).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        [
+            "transfer-failed@eprt",
+            "transfer-failed@epsv",
+            "transfer-failed@pasv",
+            "transfer-failed@port"
+        ],
+        "{}",
+        run.shown
+    );
+    for m in modes(&report) {
+        assert_eq!(m["transfer"]["final_reply"]["code"], 550, "{}", run.shown);
+    }
+    assert_eq!(
+        mode(&report, "port")["accept"],
+        Value::Null,
+        "{}",
+        run.shown
+    );
+}

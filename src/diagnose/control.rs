@@ -59,7 +59,7 @@ fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
             },
             with_peer(c, failure_evidence(err)),
         ),
-        Stage::Login if c.login == Login::Failed => login_failed(c, err),
+        Stage::Login if c.login == Login::Failed && !server_fault(c) => login_failed(c, err),
         _ => {
             let mut evidence = with_peer(c, failure_evidence(err));
             // A greeting that is not 220 is the whole story of a banner failure.
@@ -152,6 +152,15 @@ fn unreachable(c: &ControlOutcome, err: &StepError) -> Finding {
         connect_lines(c)
     };
     finding(FindingId::ControlUnreachable, summary, evidence)
+}
+
+/// A refusal at login that is the server breaking, not the credentials: vsftpd reports
+/// its own failures as `500 OOPS: ...` (a missing home directory, a bad chroot), and a
+/// 421 closes the service. Blaming the password would send the admin the wrong way.
+fn server_fault(c: &ControlOutcome) -> bool {
+    c.login_reply
+        .as_ref()
+        .is_some_and(|r| r.code == 421 || r.text.trim_start().starts_with("OOPS"))
 }
 
 fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {

@@ -119,6 +119,22 @@ fn cases() -> Vec<Case> {
             &[(LoginFailed, E, CONTROL)],
         ),
         case(
+            "vsftpd 500 OOPS at USER is the server failing, not the login",
+            |o| {
+                o.control.login = Login::Failed;
+                let oops = "OOPS: cannot change directory:/nonexistent";
+                o.control.login_reply = reply(500, oops);
+                let mut e = err(
+                    Stage::Login,
+                    ErrorKind::UnexpectedReply,
+                    "expected 331 or 230 to USER, got 500 OOPS: cannot change directory:/nonexistent",
+                );
+                e.reply = reply(500, oops);
+                session_failed(o, e);
+            },
+            &[(ControlFailed, E, CONTROL)],
+        ),
+        case(
             "FEAT closed",
             |o| {
                 session_failed(

@@ -272,6 +272,16 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
             accepted = Some(accept(&listener, left).await);
         }
         rec_accept.elapsed = accept_started.elapsed();
+        // A refusal other than 425 came before any connect attempt (vsftpd answers a
+        // missing file's RETR with 550 without connecting back): there was nothing to
+        // accept, and the transfer's reply tells the story.
+        let refused_first = matches!(opening, Some(Opening::Refused))
+            && rec.final_reply.as_ref().is_some_and(|r| r.code != 425);
+        if accepted.is_none() && refused_first {
+            out.accept = None;
+            out.transfer = Some(rec);
+            return;
+        }
         if let Some(got) = accepted {
             match got.outcome {
                 AcceptOutcome::Accepted { from, stream } => {
