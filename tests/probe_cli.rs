@@ -404,9 +404,20 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
         "{}",
         run.shown
     );
+    // EPSV's own, and one for the modes the deadline left untried.
     assert_eq!(
         findings(&report),
-        ["deadline-exceeded@epsv"],
+        ["deadline-exceeded@-", "deadline-exceeded@epsv"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        mode(&report, "pasv")["skipped"],
+        "the deadline struck before this mode was tried"
+    );
+    // The cut-short dial reports the time it ran, not zero.
+    assert!(
+        epsv["dials"][0]["ms"].as_f64().unwrap_or(0.0) > 500.0,
         "{}",
         run.shown
     );
@@ -458,4 +469,30 @@ async fn missing_file_is_a_failed_transfer_in_every_mode_not_a_firewall() {
         "{}",
         run.shown
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_that_never_answers_feat_is_still_probed() {
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.unanswered = vec!["FEAT"];
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let file = format!("{}pub/readme.txt", server.url());
+    for extra in [&[][..], &["--sequential"][..]] {
+        let run = probe_json(&file, extra).await;
+        let report = run.json();
+        assert_eq!(
+            statuses(&report),
+            ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+            "{}",
+            run.shown
+        );
+        assert!(
+            report["control"]["features_error"].is_string(),
+            "{}",
+            run.shown
+        );
+        assert_eq!(run.code, 0, "{}", run.shown);
+    }
 }

@@ -8,7 +8,8 @@ use super::words::{
 use super::{Finding, FindingId, new_finding};
 use crate::addr::{AddrClass, classify};
 use crate::probe::{
-    ControlOutcome, DialResult, ErrorKind, Login, ProbeOutcome, Stage, StepError, Strategy,
+    ControlOutcome, DialResult, ErrorKind, Login, NotTried, ProbeOutcome, Stage, StepError,
+    Strategy,
 };
 
 pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
@@ -17,10 +18,42 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         out.push(setup_failed(outcome, err));
     }
     out.extend(behind_nat(&outcome.control));
-    if outcome.strategy == Strategy::SequentialFallback {
+    if outcome.strategy == Strategy::SequentialFallback || not_tried_refused(outcome) > 0 {
         out.push(connection_limit(outcome));
     }
+    if outcome.deadline_hit && outcome.control.error.is_none() {
+        let untried: Vec<&str> = outcome
+            .modes
+            .iter()
+            .filter(|m| m.not_tried == Some(NotTried::Deadline))
+            .map(|m| m.mode.as_str())
+            .collect();
+        if !untried.is_empty() {
+            out.push(finding(
+                FindingId::DeadlineExceeded,
+                format!(
+                    "The --deadline of {} struck before {} could be tried.",
+                    secs(&outcome.deadline_ms),
+                    untried.join(", ")
+                ),
+                format!(
+                    "deadline {} reached after login; not tried: {}",
+                    secs(&outcome.deadline_ms),
+                    untried.join(", ")
+                ),
+            ));
+        }
+    }
     out
+}
+
+/// Modes skipped because the server refused yet another connection for them.
+fn not_tried_refused(outcome: &ProbeOutcome) -> usize {
+    outcome
+        .modes
+        .iter()
+        .filter(|m| m.not_tried == Some(NotTried::Refused))
+        .count()
 }
 
 fn finding(id: FindingId, summary: String, evidence: String) -> Finding {
@@ -209,13 +242,16 @@ fn connection_limit(outcome: &ProbeOutcome) -> Finding {
         Some(r) => format!("an extra control connection was answered {}", quote(r)),
         None => "an extra control connection was refused (no reply recorded)".to_string(),
     };
-    finding(
-        FindingId::ConnectionLimit,
-        "The server refused extra control connections, so the modes ran one after another \
-         on a single connection."
+    let summary = match not_tried_refused(outcome) {
+        0 => "The server refused extra control connections, so the modes ran one after \
+              another on a single connection."
             .to_string(),
-        evidence,
-    )
+        n => format!(
+            "The server refused another control connection, so {n} mode{} could not be tried.",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    finding(FindingId::ConnectionLimit, summary, evidence)
 }
 
 fn with_peer(c: &ControlOutcome, evidence: String) -> String {

@@ -278,7 +278,8 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
     let d = secs(&cx.outcome.deadline_ms);
     let mode = upper(m.mode);
     let doing = match stage {
-        // The runner marks a mode that never began as interrupted at Request.
+        // A mode interrupted before its request went out (the runner skips modes the
+        // deadline reached before they began; this covers one caught mid-start).
         Stage::Request if m.request.is_none() => None,
         Stage::Login => Some("opening its own control session".to_string()),
         Stage::Request => Some(format!("waiting for the reply to {}", request_verb(m))),

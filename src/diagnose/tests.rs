@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::testkit::*;
 use super::{FindingId, diagnose};
 use crate::probe::{
-    ConnectRecord, DialResult, ErrorKind, Login, Mode, ModeOutcome, Stage, Strategy,
+    ConnectRecord, DialResult, ErrorKind, Login, Mode, ModeOutcome, NotTried, Stage, Strategy,
 };
 
 use FindingId::*;
@@ -169,6 +169,32 @@ fn cases() -> Vec<Case> {
                 );
             },
             &[(ConnectionLimit, I, CONTROL)],
+        ),
+        case(
+            "reconnect refused: a mode not tried",
+            |o| {
+                o.fallback_reply = reply(421, "Too many connections (1) from this IP");
+                *mode(o, Mode::Port) = ModeOutcome::not_tried(
+                    Mode::Port,
+                    NotTried::Refused,
+                    "the server refused another connection (421 Too many connections (1) from this IP)",
+                );
+            },
+            &[(ConnectionLimit, I, CONTROL)],
+        ),
+        case(
+            "deadline after login: modes not tried",
+            |o| {
+                o.deadline_hit = true;
+                for m in [Mode::Eprt, Mode::Port] {
+                    *mode(o, m) = ModeOutcome::not_tried(
+                        m,
+                        NotTried::Deadline,
+                        "the deadline struck before this mode was tried",
+                    );
+                }
+            },
+            &[(DeadlineExceeded, E, CONTROL)],
         ),
         on(
             "client behind NAT",

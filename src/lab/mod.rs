@@ -49,6 +49,8 @@ pub struct LabConfig {
     /// Connect back during PORT/EPRT itself and answer `200 Active data connection
     /// established.`, as pyftpdlib does, instead of after LIST/RETR.
     pub connect_during_port: bool,
+    /// Verbs the server never answers (tests: a FEAT that goes unanswered).
+    pub unanswered: Vec<&'static str>,
 }
 
 /// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
@@ -67,6 +69,7 @@ impl LabConfig {
             max_sessions: MAX_SESSIONS,
             pasv_address: None,
             connect_during_port: false,
+            unanswered: Vec::new(),
         }
     }
 }

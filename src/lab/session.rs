@@ -101,6 +101,8 @@ impl Session {
                 Line::Text(text) => Command::parse(&text),
             };
             let keep_going = match cmd {
+                // Like a strict FTP-inspecting firewall that drops verbs it does not know.
+                Ok(cmd) if self.shared.config.unanswered.contains(&cmd.verb()) => true,
                 Ok(cmd) => self.handle(cmd).await?,
                 Err(CommandError::Empty) => {
                     self.send(&Reply::new(500, "Empty command.")).await?;

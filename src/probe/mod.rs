@@ -54,6 +54,8 @@ pub struct ProbeConfig {
     /// The address put in PORT/EPRT instead of the control connection's local one.
     pub active_addr: Option<IpAddr>,
     pub sequential: bool,
+    /// Bytes a transfer may move before the probe stops reading.
+    pub max_transfer_bytes: u64,
 }
 
 impl ProbeConfig {
@@ -67,9 +69,14 @@ impl ProbeConfig {
             follow_advertised: false,
             active_addr: None,
             sequential: false,
+            max_transfer_bytes: transfer::MAX_TRANSFER_BYTES,
         }
     }
 }
+
+/// The wait before one more try when a reconnect (after a mode left its session out of
+/// step) is refused with 421: servers count a closed session until its process exits.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(250);
 
 /// The control connection each mode runs on, owned outside the deadline's reach so
 /// that their transcripts survive it.
@@ -172,9 +179,14 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
             continue;
         }
         match m.in_progress {
-            None if m.request.is_some() => {}
+            // Finished, or failed before its request (a refused reconnect): as recorded.
+            None if m.request.is_some() || m.error.is_some() => {}
             None | Some(Stage::Login) => {
-                *m = ModeOutcome::skipped(m.mode, "the deadline struck before this mode was tried");
+                *m = ModeOutcome::not_tried(
+                    m.mode,
+                    NotTried::Deadline,
+                    "the deadline struck before this mode was tried",
+                );
             }
             Some(stage) => {
                 // The transfer knows better than the mode how far it got.
@@ -187,6 +199,11 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
                 }
                 if let Some(started) = m.started {
                     m.elapsed = started.elapsed();
+                }
+                if let (Some(stage_started), Some(dial)) = (m.step_started, m.dials.last_mut())
+                    && stage == Stage::DataConnect
+                {
+                    dial.elapsed = stage_started.elapsed();
                 }
             }
         }
@@ -307,6 +324,13 @@ async fn mode_on_own_session(
         let label = out.mode.as_str();
         if let Err(err) = establish(peer, config, label, &mut scratch, false, slot).await {
             out.in_progress = None;
+            // A session that was refused (421 greeting) is no session: whoever looks at
+            // this slot next must open a new one.
+            if let Some(refused) = slot.as_mut() {
+                refused
+                    .conn
+                    .mark_out_of_step("the server refused this session");
+            }
             return Some(err);
         }
     }
@@ -332,15 +356,42 @@ async fn run_in_turn(
             let Some(peer) = out.control.peer else { return };
             let mut scratch = ControlOutcome::new(&config.credentials.user);
             out.modes[i].in_progress = Some(Stage::Login);
-            let slot = &mut sessions.slots[home];
-            if let Err(err) = establish(peer, config, "control", &mut scratch, false, slot).await {
+            let mut result = establish(
+                peer,
+                config,
+                "control",
+                &mut scratch,
+                false,
+                &mut sessions.slots[home],
+            )
+            .await;
+            if matches!(&result, Err(err) if err.kind == ErrorKind::Refused) {
+                // The server may not have let go of the session just dropped yet.
+                let refused = sessions.slots[home].take();
+                sessions.retire(refused);
+                tokio::time::sleep(RECONNECT_PAUSE).await;
+                result = establish(
+                    peer,
+                    config,
+                    "control",
+                    &mut scratch,
+                    false,
+                    &mut sessions.slots[home],
+                )
+                .await;
+            }
+            if let Err(err) = result {
                 out.modes[i] = match (&err.kind, &err.reply) {
                     // The previous mode's abandoned session may still hold the server's
                     // only slot for us: this mode was not tried, it did not fail.
-                    (ErrorKind::Refused, Some(reply)) => ModeOutcome::skipped(
-                        out.modes[i].mode,
-                        format!("the server refused another connection ({reply})"),
-                    ),
+                    (ErrorKind::Refused, Some(reply)) => {
+                        out.fallback_reply.get_or_insert_with(|| reply.clone());
+                        ModeOutcome::not_tried(
+                            out.modes[i].mode,
+                            NotTried::Refused,
+                            format!("the server refused another connection ({reply})"),
+                        )
+                    }
                     _ => ModeOutcome {
                         error: Some(err),
                         ..ModeOutcome::new(out.modes[i].mode)

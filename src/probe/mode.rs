@@ -99,6 +99,7 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutc
             elapsed: std::time::Duration::ZERO,
             error: Some("cut short by --deadline".to_string()),
         });
+        out.step_started = Some(Instant::now());
         let dialled = dial(addr, config.step_timeout).await;
         if let Some(rec) = out.dials.last_mut() {
             rec.outcome = DialResult::from(dialled.outcome);
@@ -258,6 +259,8 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         let reply_limit = config.step_timeout * 2;
         let mut accepted = None;
         tokio::select! {
+            // A connection that is already there wins over a reply that is already there.
+            biased;
             got = accept(&listener, config.step_timeout) => accepted = Some(got),
             reply = session.conn.read_reply_within(reply_limit, &verb) => match reply {
                 Ok(reply) => opening = Some(note_opening(&mut rec, &reply)),
@@ -278,6 +281,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         let refused_first = matches!(opening, Some(Opening::Refused))
             && rec.final_reply.as_ref().is_some_and(|r| r.code != 425);
         if accepted.is_none() && refused_first {
+            rec.elapsed = started.elapsed();
             out.accept = None;
             out.transfer = Some(rec);
             return;

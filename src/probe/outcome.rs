@@ -319,6 +319,16 @@ pub struct TransferRecord {
     pub truncated: bool,
 }
 
+/// Why a selected mode was skipped without being tried, when it says something about the
+/// server (the diagnosis reports these; "not selected" or "IPv4 only" it does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotTried {
+    /// The deadline struck first.
+    Deadline,
+    /// The server refused the connection it would have run on.
+    Refused,
+}
+
 /// One mode's attempt.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModeOutcome {
@@ -349,6 +359,11 @@ pub struct ModeOutcome {
     /// When the mode began, so that an interrupted one still reports its time.
     #[serde(skip)]
     pub started: Option<Instant>,
+    /// When the step under way began (a dial the deadline cuts short reports its time).
+    #[serde(skip)]
+    pub step_started: Option<Instant>,
+    #[serde(skip)]
+    pub not_tried: Option<NotTried>,
 }
 
 impl ModeOutcome {
@@ -367,6 +382,8 @@ impl ModeOutcome {
             elapsed: Duration::ZERO,
             in_progress: None,
             started: None,
+            step_started: None,
+            not_tried: None,
         }
     }
 
@@ -374,6 +391,14 @@ impl ModeOutcome {
         ModeOutcome {
             skipped: Some(why.into()),
             ..ModeOutcome::new(mode)
+        }
+    }
+
+    /// Skipped for a reason the diagnosis reports.
+    pub fn not_tried(mode: Mode, reason: NotTried, why: impl Into<String>) -> ModeOutcome {
+        ModeOutcome {
+            not_tried: Some(reason),
+            ..ModeOutcome::skipped(mode, why)
         }
     }
 }

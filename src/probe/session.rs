@@ -138,7 +138,8 @@ pub(super) async fn establish(
         // may be out of step now, which the runner sees and replaces it.
         rec.features_error = Some(err.detail);
     }
-    if config.target.path_is_file() {
+    // After a FEAT that broke the session the runner opens a fresh one, which sends it.
+    if config.target.path_is_file() && session.usable() {
         // RETR in ASCII mode would convert line ends and change the byte count.
         let reply = session
             .conn

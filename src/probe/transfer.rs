@@ -13,7 +13,7 @@ use super::session::Session;
 use crate::net::ControlError;
 use crate::proto::{Command, Reply};
 
-/// Bytes a transfer may move before the probe stops reading: enough to prove the data
+/// Default for [`ProbeConfig::max_transfer_bytes`]: enough to prove the data
 /// path (and to read any listing); beyond it a probe of `/big.iso` would become four
 /// parallel downloads that only the deadline ends.
 pub const MAX_TRANSFER_BYTES: u64 = 4 * 1024 * 1024;
@@ -112,16 +112,9 @@ pub(super) async fn finish(
             Ok(Ok(0)) => break,
             Ok(Ok(n)) => {
                 rec.bytes += n as u64;
-                if rec.bytes >= MAX_TRANSFER_BYTES {
-                    // The 226 (or 426, as we hang up) would come out of turn.
-                    session
-                        .conn
-                        .mark_out_of_step("stopped reading at the transfer size limit");
+                if rec.bytes >= config.max_transfer_bytes {
                     rec.truncated = true;
-                    rec.outcome = TransferResult::Ok;
-                    rec.stalled_at = None;
-                    rec.elapsed = started.elapsed();
-                    return;
+                    break;
                 }
             }
             Ok(Err(e)) => {
@@ -147,6 +140,9 @@ pub(super) async fn finish(
         }
     }
     drop(data);
+    if rec.truncated && matches!(opening, Opening::Preliminary) {
+        return after_the_cap(session, &verb, rec, started).await;
+    }
     if let Opening::Preliminary = opening {
         rec.stalled_at = Some(Stage::TransferEnd);
         match session.conn.read_reply(&verb).await {
@@ -163,6 +159,27 @@ pub(super) async fn finish(
         rec.outcome = TransferResult::Ok;
     }
     rec.stalled_at = None;
+    rec.elapsed = started.elapsed();
+}
+
+/// We hung up at the size limit: the server answers that with 426 (or 226 if it was done
+/// writing). Reading it keeps the session in step; the transfer counts as ok either way.
+async fn after_the_cap(
+    session: &mut Session,
+    verb: &str,
+    rec: &mut TransferRecord,
+    started: Instant,
+) {
+    rec.outcome = TransferResult::Ok;
+    rec.stalled_at = None;
+    match session.conn.read_reply(verb).await {
+        Ok(reply) if !reply.is_positive_preliminary() => {
+            rec.final_reply = Some(ReplyRecord::from(&reply));
+        }
+        _ => session
+            .conn
+            .mark_out_of_step("no reply after the transfer size limit"),
+    }
     rec.elapsed = started.elapsed();
 }
 

@@ -392,7 +392,23 @@ fn verdict_line(report: &Report, color: bool) -> String {
         Verdict::Ok if report.modes.iter().all(|m| m.status == Status::Skipped) => {
             format!("verdict: {word} — no mode was attempted{counts}")
         }
-        Verdict::Ok => format!("verdict: {word} — all selected modes work{counts}"),
+        Verdict::Ok => {
+            // "All work" only when every mode that could have run did.
+            let untried: Vec<&str> = report
+                .modes
+                .iter()
+                .filter(|m| m.outcome.not_tried.is_some())
+                .map(|m| m.outcome.mode.as_str())
+                .collect();
+            if untried.is_empty() {
+                format!("verdict: {word} — all selected modes work{counts}")
+            } else {
+                format!(
+                    "verdict: {word} — the modes tried work; not tried: {}{counts}",
+                    untried.join(", ")
+                )
+            }
+        }
         Verdict::Warn | Verdict::Fail => format!("verdict: {word}{counts}"),
     }
 }
