@@ -354,32 +354,8 @@ async fn run_in_turn(
             let old = sessions.slots[home].take();
             sessions.retire(old);
             let Some(peer) = out.control.peer else { return };
-            let mut scratch = ControlOutcome::new(&config.credentials.user);
             out.modes[i].in_progress = Some(Stage::Login);
-            let mut result = establish(
-                peer,
-                config,
-                "control",
-                &mut scratch,
-                false,
-                &mut sessions.slots[home],
-            )
-            .await;
-            if matches!(&result, Err(err) if err.kind == ErrorKind::Refused) {
-                // The server may not have let go of the session just dropped yet.
-                let refused = sessions.slots[home].take();
-                sessions.retire(refused);
-                tokio::time::sleep(RECONNECT_PAUSE).await;
-                result = establish(
-                    peer,
-                    config,
-                    "control",
-                    &mut scratch,
-                    false,
-                    &mut sessions.slots[home],
-                )
-                .await;
-            }
+            let result = reconnect(config, peer, sessions, home).await;
             if let Err(err) = result {
                 out.modes[i] = match (&err.kind, &err.reply) {
                     // The previous mode's abandoned session may still hold the server's
@@ -404,6 +380,30 @@ async fn run_in_turn(
         }
         if let Some(session) = sessions.slots[home].as_mut() {
             mode::run_mode(session, config, &mut out.modes[i]).await;
+        }
+    }
+}
+
+/// A fresh session in slot `home`. A 421 gets one more try after [`RECONNECT_PAUSE`]:
+/// the server may not have let go of the session just dropped.
+async fn reconnect(
+    config: &ProbeConfig,
+    peer: SocketAddr,
+    sessions: &mut Sessions,
+    home: usize,
+) -> Result<(), StepError> {
+    let mut scratch = ControlOutcome::new(&config.credentials.user);
+    let mut tries_left = 2;
+    loop {
+        tries_left -= 1;
+        let slot = &mut sessions.slots[home];
+        match establish(peer, config, "control", &mut scratch, false, slot).await {
+            Err(err) if err.kind == ErrorKind::Refused && tries_left > 0 => {
+                let refused = sessions.slots[home].take();
+                sessions.retire(refused);
+                tokio::time::sleep(RECONNECT_PAUSE).await;
+            }
+            result => return result,
         }
     }
 }

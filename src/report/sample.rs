@@ -25,7 +25,7 @@ fn reply(code: u16, text: &str) -> Option<ReplyRecord> {
     })
 }
 
-fn finding(id: FindingId, severity: Severity, mode: Option<Mode>) -> Finding {
+pub(super) fn finding(id: FindingId, severity: Severity, mode: Option<Mode>) -> Finding {
     Finding {
         id,
         severity,

@@ -433,13 +433,9 @@ fn findings_most_severe_first_with_wrapped_details() {
 
 fn finding(id: FindingId, severity: Severity, mode: Option<Mode>, fix: &str) -> Finding {
     Finding {
-        id,
-        severity,
-        mode,
-        summary: format!("{id} happened"),
-        evidence: format!("the evidence for {id}"),
         fix: fix.to_string(),
         reference: format!("the reference for {id}"),
+        ..sample::finding(id, severity, mode)
     }
 }
 
