@@ -496,3 +496,31 @@ async fn server_that_never_answers_feat_is_still_probed() {
         assert_eq!(run.code, 0, "{}", run.shown);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn active_addr_other_than_what_the_server_sees_is_port_rejected() {
+    // The lab, like vsftpd with port_promiscuous=NO, connects back only to the address
+    // the control connection comes from: a NATed client's private address in PORT.
+    let server = start(Scenario::Healthy).await;
+    let run = probe_json(
+        &server.url(),
+        &["--modes", "eprt,port", "--active-addr", "127.0.0.2"],
+    )
+    .await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["port-rejected@eprt", "port-rejected@port"],
+        "{}",
+        run.shown
+    );
+    assert!(
+        mode(&report, "port")["request"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("PORT 127,0,0,2,"),
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
