@@ -29,12 +29,7 @@ pub(super) fn reply(code: u16, text: &str) -> Option<ReplyRecord> {
 }
 
 pub(super) fn err(stage: Stage, kind: ErrorKind, detail: &str) -> StepError {
-    StepError {
-        stage,
-        kind,
-        detail: detail.to_string(),
-        reply: None,
-    }
+    StepError::new(stage, kind, detail)
 }
 
 pub(super) fn dial(addr: SocketAddr, why: DialWhy, outcome: DialResult) -> DialRecord {

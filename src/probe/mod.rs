@@ -159,19 +159,19 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
 fn mark_interrupted(out: &mut ProbeOutcome) {
     if out.control.login != Login::Ok {
         // Replaces any earlier address's error: that one is still in `connects`.
-        out.control.error = Some(StepError {
-            stage: match (out.control.peer, &out.control.banner) {
-                _ if out.target.resolved.is_empty() && out.control.connects.is_empty() => {
-                    Stage::Resolve
-                }
-                (None, _) => Stage::Connect,
-                (Some(_), None) => Stage::Banner,
-                (Some(_), Some(_)) => Stage::Login,
-            },
-            kind: ErrorKind::Timeout,
-            detail: "the deadline struck before the session was set up".to_string(),
-            reply: None,
-        });
+        let stage = match (out.control.peer, &out.control.banner) {
+            _ if out.target.resolved.is_empty() && out.control.connects.is_empty() => {
+                Stage::Resolve
+            }
+            (None, _) => Stage::Connect,
+            (Some(_), None) => Stage::Banner,
+            (Some(_), Some(_)) => Stage::Login,
+        };
+        out.control.error = Some(StepError::new(
+            stage,
+            ErrorKind::Timeout,
+            "the deadline struck before the session was set up",
+        ));
         return skip_all(out, "the deadline struck before the session was set up");
     }
     for m in &mut out.modes {
@@ -214,12 +214,7 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
     let addrs = match resolve(config).await {
         Ok(addrs) => addrs,
         Err(detail) => {
-            out.control.error = Some(StepError {
-                stage: Stage::Resolve,
-                kind: ErrorKind::Io,
-                detail,
-                reply: None,
-            });
+            out.control.error = Some(StepError::new(Stage::Resolve, ErrorKind::Io, detail));
             return skip_all(out, "the name did not resolve");
         }
     };

@@ -318,12 +318,11 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
 }
 
 fn listen_failed(out: &mut ModeOutcome, detail: String) {
-    out.error = Some(StepError {
-        stage: Stage::Accept,
-        kind: ErrorKind::Io,
-        detail: format!("could not listen for the server's connection: {detail}"),
-        reply: None,
-    });
+    out.error = Some(StepError::new(
+        Stage::Accept,
+        ErrorKind::Io,
+        format!("could not listen for the server's connection: {detail}"),
+    ));
 }
 
 #[cfg(test)]

@@ -185,6 +185,18 @@ pub struct StepError {
     pub reply: Option<ReplyRecord>,
 }
 
+impl StepError {
+    /// A failure no reply stands for (a timeout, a socket error, a local problem).
+    pub fn new(stage: Stage, kind: ErrorKind, detail: impl Into<String>) -> StepError {
+        StepError {
+            stage,
+            kind,
+            detail: detail.into(),
+            reply: None,
+        }
+    }
+}
+
 /// Why a data dial was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

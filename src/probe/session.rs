@@ -55,12 +55,7 @@ pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
             ErrorKind::Io
         }
     };
-    StepError {
-        stage,
-        kind,
-        detail: err.to_string(),
-        reply: None,
-    }
+    StepError::new(stage, kind, err.to_string())
 }
 
 /// A reply this step cannot go on from. 421 is the server shedding load, which the
@@ -100,29 +95,20 @@ pub(super) async fn establish(
     let stream = match (dialled.outcome, dialled.stream) {
         (DialOutcome::Connected, Some(stream)) => stream,
         (outcome, _) => {
-            return Err(StepError {
-                stage: Stage::Connect,
-                kind: match outcome {
-                    DialOutcome::Timeout => ErrorKind::Timeout,
-                    _ => ErrorKind::Io,
-                },
-                detail: format!(
-                    "connect to {addr}: {}{}",
-                    outcome.as_str(),
-                    dialled.error.map(|e| format!(" ({e})")).unwrap_or_default()
-                ),
-                reply: None,
-            });
+            let kind = match outcome {
+                DialOutcome::Timeout => ErrorKind::Timeout,
+                _ => ErrorKind::Io,
+            };
+            let why = dialled.error.map(|e| format!(" ({e})")).unwrap_or_default();
+            let detail = format!("connect to {addr}: {}{why}", outcome.as_str());
+            return Err(StepError::new(Stage::Connect, kind, detail));
         }
     };
     // Commands are small writes; none should wait on a delayed ACK.
     let _ = stream.set_nodelay(true);
-    let local = stream.local_addr().map_err(|e| StepError {
-        stage: Stage::Connect,
-        kind: ErrorKind::Io,
-        detail: e.to_string(),
-        reply: None,
-    })?;
+    let local = stream
+        .local_addr()
+        .map_err(|e| StepError::new(Stage::Connect, ErrorKind::Io, e.to_string()))?;
     rec.peer = Some(addr);
     rec.local = Some(local);
     let session = slot.insert(Session {
@@ -167,12 +153,11 @@ async fn banner(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), S
             _ => return Err(unexpected(Stage::Banner, &reply, "220")),
         }
     }
-    Err(StepError {
-        stage: Stage::Banner,
-        kind: ErrorKind::UnexpectedReply,
-        detail: "the server kept answering 120 (not ready yet)".to_string(),
-        reply: None,
-    })
+    Err(StepError::new(
+        Stage::Banner,
+        ErrorKind::UnexpectedReply,
+        "the server kept answering 120 (not ready yet)",
+    ))
 }
 
 async fn login(
