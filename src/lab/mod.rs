@@ -5,6 +5,7 @@
 //! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`.
 
 mod dead_ports;
+pub mod fault;
 pub mod fs;
 mod scenario;
 mod session;
@@ -20,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use dead_ports::{Blackhole, ClosedPort};
+pub use fault::{Fault, FaultServer, UnknownFault};
 pub use scenario::{Scenario, UnknownScenario};
 
 /// The named account besides anonymous (anonymous and ftp take any password).
@@ -51,6 +53,10 @@ pub struct LabConfig {
     pub connect_during_port: bool,
     /// Verbs the server never answers (tests: a FEAT that goes unanswered).
     pub unanswered: Vec<&'static str>,
+    /// Bind the active-mode (PORT/EPRT) connection to this local address, so that it
+    /// comes from somewhere other than the control connection's address (tests:
+    /// 127.0.0.2, as a server behind a load balancer or with a separate data NIC).
+    pub active_source: Option<IpAddr>,
 }
 
 /// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
@@ -70,6 +76,7 @@ impl LabConfig {
             pasv_address: None,
             connect_during_port: false,
             unanswered: Vec::new(),
+            active_source: None,
         }
     }
 }
