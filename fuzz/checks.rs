@@ -7,7 +7,9 @@ use ftpdoctor::proto::passive::{
     format_227, format_229, format_eprt_arg, format_port_arg, parse_227, parse_227_text, parse_229,
     parse_229_text, parse_eprt_arg, parse_port_arg,
 };
-use ftpdoctor::proto::reply::{MAX_LINE_LEN, MAX_REPLY_LINES, Reply, ReplyError, ReplyParser};
+use ftpdoctor::proto::reply::{
+    MAX_LINE_LEN, MAX_REPLY_BYTES, MAX_REPLY_LINES, Reply, ReplyError, ReplyParser,
+};
 
 /// Every reply and error the parser yields for `wire` cut into chunks of `sizes`
 /// (cycled; a size of 0 counts as 1).
@@ -83,6 +85,8 @@ fn check_reply(reply: &Reply) {
             line.len()
         );
     }
+    let kept: usize = reply.lines.iter().map(String::len).sum();
+    assert!(kept <= MAX_REPLY_BYTES, "reply of {kept} bytes");
     let _ = reply.text();
     if let Ok(addr) = parse_227(reply) {
         assert_ne!(addr.port(), 0, "227 gave port 0 from {reply:?}");
@@ -135,6 +139,25 @@ pub fn passive(data: &[u8]) {
             Ok(addr),
             "EPRT {text:?}"
         );
+    }
+    // Built from the input's first bytes, a 229 and an EPRT that are well-formed by
+    // RFC 2428, with any delimiter it allows: they must parse to what was put in.
+    if let [d, hi, lo, rest @ ..] = data {
+        let port = u16::from_be_bytes([*hi, *lo]);
+        let delim = char::from(*d);
+        if (33..=126).contains(d) && !d.is_ascii_digit() && port != 0 {
+            let text =
+                format!("Entering Extended Passive Mode ({delim}{delim}{delim}{port}{delim})");
+            assert_eq!(parse_229_text(&text), Ok(port), "{text:?}");
+            if let [a, b, c, e, ..] = rest {
+                let ip = std::net::Ipv4Addr::new(*a, *b, *c, *e);
+                if !ip.to_string().contains(delim) {
+                    let arg = format!("{delim}1{delim}{ip}{delim}{port}{delim}");
+                    let want = std::net::SocketAddr::from((ip, port));
+                    assert_eq!(parse_eprt_arg(&arg), Ok(want), "{arg:?}");
+                }
+            }
+        }
     }
     // The same text as a whole reply line, as the probe sees it.
     for code in [227u16, 229] {

@@ -366,6 +366,38 @@ async fn server_answering_everything_421_is_a_refused_login() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn replies_as_large_as_the_reply_limit_still_work() {
+    let (run, report) = probe_fault(Fault::HugeReplies, &[]).await;
+    assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
+    assert_eq!(statuses(&report)[..2], ["epsv=ok", "pasv=ok"]);
+    // Five 4 KiB lines of invalid UTF-8, kept as U+FFFD, and the real last line.
+    let banner = report["control"]["banner"].as_str().unwrap_or_default();
+    assert!(banner.len() > 60_000, "banner of {} bytes", banner.len());
+    assert!(
+        banner.ends_with("fault lab: huge-replies."),
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reply_past_the_byte_limit_is_refused_not_kept() {
+    let (run, report) = probe_fault(Fault::OversizedReply, &[]).await;
+    assert_eq!(findings(&report), ["control-failed@-"], "{}", run.shown);
+    let (stage, kind, detail) = control_error(&report);
+    assert_eq!((stage.as_str(), kind.as_str()), ("banner", "bad-reply"));
+    assert!(detail.contains("larger than 65536 bytes"), "{}", run.shown);
+    // What the report shows of the server stays small: nothing of the 3 MiB banner.
+    assert!(
+        run.stdout.len() < 64 * 1024,
+        "report of {} bytes",
+        run.stdout.len()
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn active_connection_from_another_loopback_address_is_active_unexpected_source() {
     let mut config = LabConfig::new(Scenario::Healthy);
     config.active_source = Some("127.0.0.2".parse().unwrap_or_else(|e| panic!("{e}")));

@@ -52,10 +52,12 @@ pub enum Fault {
     SilentData,
     No226,
     All421,
+    HugeReplies,
+    OversizedReply,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 20] = [
+    pub const ALL: [Fault; 22] = [
         Fault::SilentBanner,
         Fault::SlowBanner,
         Fault::EndlessLine,
@@ -76,6 +78,8 @@ impl Fault {
         Fault::SilentData,
         Fault::No226,
         Fault::All421,
+        Fault::HugeReplies,
+        Fault::OversizedReply,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +104,8 @@ impl Fault {
             Fault::SilentData => "silent-data",
             Fault::No226 => "no-226",
             Fault::All421 => "all-421",
+            Fault::HugeReplies => "huge-replies",
+            Fault::OversizedReply => "oversized-reply",
         }
     }
 
@@ -126,6 +132,12 @@ impl Fault {
             Fault::SilentData => "LIST opens the data connection, sends nothing, never closes",
             Fault::No226 => "LIST sends its data and closes, but the 226 never comes",
             Fault::All421 => "answers every command 421 and closes",
+            Fault::HugeReplies => {
+                "every reply is as large as a probe accepts: 64 KiB of invalid UTF-8 in 4 KiB lines"
+            }
+            Fault::OversizedReply => {
+                "banner of 256 lines of 4 KiB invalid UTF-8 (3 MiB decoded): past the reply limit"
+            }
         }
     }
 }

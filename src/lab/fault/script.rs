@@ -10,6 +10,7 @@ use tokio::time::{sleep, timeout};
 
 use super::Fault;
 use crate::proto::command::MAX_COMMAND_LEN;
+use crate::proto::reply::{MAX_LINE_LEN, MAX_REPLY_BYTES, MAX_REPLY_LINES};
 
 /// The banner's length for `endless-line`: far past any sane reply line (and the probe's
 /// 4096-byte cap), to show that what the probe keeps does not grow with what is sent.
@@ -26,6 +27,9 @@ const DATA_ACCEPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The pause before `rst-after-227` resets the connection: long enough for the 227 to
 /// be read, so that the fault is the reset and not a lost reply.
 const RST_PAUSE: Duration = Duration::from_millis(100);
+
+/// `huge-replies`: room left in the probe's reply limit for the real last line.
+const LAST_LINE_ALLOWANCE: usize = 256;
 
 /// `slow-banner`: one byte per this.
 const SLOW_BYTE_EVERY: Duration = Duration::from_secs(1);
@@ -131,6 +135,11 @@ impl Conn {
                 self.stream
                     .write_all(b"220 caf\xe9 \x00 fault lab \x1b[2J\xff\xfe ready\r\n")
                     .await?
+            }
+            Fault::HugeReplies => self.send(banner.trim_end()).await?,
+            Fault::OversizedReply => {
+                self.send_padding("220", MAX_REPLY_LINES - 1).await?;
+                self.stream.write_all(banner.as_bytes()).await?;
             }
             _ => self.stream.write_all(banner.as_bytes()).await?,
         }
@@ -259,9 +268,30 @@ impl Conn {
     }
 
     async fn send(&mut self, reply: &str) -> io::Result<()> {
+        if self.fault == Fault::HugeReplies {
+            let kept = 4 + (MAX_LINE_LEN - 4) * 3;
+            let lines = (MAX_REPLY_BYTES - LAST_LINE_ALLOWANCE) / kept;
+            self.send_padding(reply.get(..3).unwrap_or("500"), lines)
+                .await?;
+        }
         self.stream
             .write_all(format!("{reply}\r\n").as_bytes())
             .await
+    }
+
+    /// `lines` first lines of a multi-line reply with `code`, each as long as the
+    /// probe's line limit and made of invalid UTF-8, which the probe keeps as three-byte
+    /// U+FFFD. `huge-replies` sends as many as fit the probe's reply limit, for every
+    /// reply: the largest a probe accepts; `oversized-reply` as many as the line-count
+    /// limit allows.
+    async fn send_padding(&mut self, code: &str, lines: usize) -> io::Result<()> {
+        let mut line = format!("{code}-").into_bytes();
+        line.resize(MAX_LINE_LEN, 0xff);
+        line.extend_from_slice(b"\r\n");
+        for _ in 0..lines {
+            self.stream.write_all(&line).await?;
+        }
+        Ok(())
     }
 
     async fn write_repeated(&mut self, byte: u8, total: usize) -> io::Result<()> {
