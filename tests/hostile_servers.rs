@@ -337,6 +337,27 @@ async fn silent_data_under_a_long_timeout_is_cut_by_the_deadline() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn data_trickling_inside_every_read_timeout_is_cut_by_the_deadline() {
+    let (run, report) = probe_fault(Fault::TrickleData, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["deadline-exceeded@epsv", "deadline-exceeded@pasv"],
+        "{}",
+        run.shown
+    );
+    for name in ["epsv", "pasv"] {
+        let m = mode(&report, name);
+        assert_eq!(m["interrupted"], "transfer-data", "{}", run.shown);
+        assert!(
+            m["transfer"]["bytes"].as_u64().is_some_and(|b| b > 0),
+            "{}",
+            run.shown
+        );
+    }
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn missing_226_is_transfer_timeout_at_the_end_with_the_bytes_counted() {
     let (run, report) = probe_fault(Fault::No226, &[]).await;
     assert_eq!(

@@ -54,10 +54,11 @@ pub enum Fault {
     All421,
     HugeReplies,
     OversizedReply,
+    TrickleData,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 22] = [
+    pub const ALL: [Fault; 23] = [
         Fault::SilentBanner,
         Fault::SlowBanner,
         Fault::EndlessLine,
@@ -80,6 +81,7 @@ impl Fault {
         Fault::All421,
         Fault::HugeReplies,
         Fault::OversizedReply,
+        Fault::TrickleData,
     ];
 
     pub fn name(self) -> &'static str {
@@ -106,6 +108,7 @@ impl Fault {
             Fault::All421 => "all-421",
             Fault::HugeReplies => "huge-replies",
             Fault::OversizedReply => "oversized-reply",
+            Fault::TrickleData => "trickle-data",
         }
     }
 
@@ -137,6 +140,9 @@ impl Fault {
             }
             Fault::OversizedReply => {
                 "banner of 256 lines of 4 KiB invalid UTF-8 (3 MiB decoded): past the reply limit"
+            }
+            Fault::TrickleData => {
+                "LIST sends one byte every 200 ms, forever: no read ever times out"
             }
         }
     }

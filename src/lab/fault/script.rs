@@ -31,6 +31,9 @@ const RST_PAUSE: Duration = Duration::from_millis(100);
 /// `huge-replies`: room left in the probe's reply limit for the real last line.
 const LAST_LINE_ALLOWANCE: usize = 256;
 
+/// `trickle-data`: one byte of listing per this, well inside any --timeout.
+const TRICKLE_EVERY: Duration = Duration::from_millis(200);
+
 /// `slow-banner`: one byte per this.
 const SLOW_BYTE_EVERY: Duration = Duration::from_secs(1);
 
@@ -248,6 +251,14 @@ impl Conn {
                 }
             }
             Fault::SilentData => self.held = Some(data),
+            Fault::TrickleData => {
+                // Ends when the client hangs up on the data connection.
+                while data.write_all(b"x").await.is_ok() {
+                    sleep(TRICKLE_EVERY).await;
+                }
+                self.send("426 Connection closed; transfer aborted.")
+                    .await?;
+            }
             Fault::No226 => {
                 data.write_all(LISTING.as_bytes()).await?;
                 drop(data);
