@@ -120,7 +120,9 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 #[derive(Debug)]
 pub enum Action {
     Probe(ProbeRun),
-    Demo { step_timeout: Duration },
+    Demo {
+        step_timeout: Duration,
+    },
     ListScenarios,
     Lab {
         config: LabConfig,

@@ -123,9 +123,10 @@ impl Scenario {
     /// How the scenario offers TLS, if it does.
     pub fn tls(self) -> Option<TlsOffer> {
         match self {
-            Scenario::Tls | Scenario::TlsReuseRequired | Scenario::AlgRewrite | Scenario::TlsRequired => {
-                Some(TlsOffer::Explicit)
-            }
+            Scenario::Tls
+            | Scenario::TlsReuseRequired
+            | Scenario::AlgRewrite
+            | Scenario::TlsRequired => Some(TlsOffer::Explicit),
             Scenario::TlsImplicit => Some(TlsOffer::Implicit),
             _ => None,
         }

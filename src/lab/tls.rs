@@ -47,7 +47,9 @@ impl LabTls {
     pub fn generate(valid_days: i64) -> io::Result<LabTls> {
         let now = time::OffsetDateTime::now_utc();
         let mut ca_params = CertificateParams::default();
-        ca_params.distinguished_name.push(DnType::CommonName, CA_NAME);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, CA_NAME);
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         ca_params.not_before = now - time::Duration::days(2);
@@ -57,7 +59,9 @@ impl LabTls {
 
         let names: Vec<String> = SERVER_NAMES.iter().map(|n| n.to_string()).collect();
         let mut params = CertificateParams::new(names).map_err(tls_error)?;
-        params.distinguished_name.push(DnType::CommonName, SERVER_NAME);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, SERVER_NAME);
         params.not_before = now - time::Duration::days(1);
         params.not_after = now + time::Duration::days(valid_days);
         let key = KeyPair::generate().map_err(tls_error)?;

@@ -49,6 +49,22 @@ pub enum TrustError {
 }
 
 impl Trust {
+    /// The certificates of PEM text (the lab's CA, say).
+    pub fn from_pem(pem: &str) -> Result<Trust, TrustError> {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TrustError::Unreadable {
+                path: "(PEM text)".to_string(),
+                reason: e.to_string(),
+            })?;
+        if certs.is_empty() {
+            return Err(TrustError::Empty {
+                path: "(PEM text)".to_string(),
+            });
+        }
+        Ok(Trust::Roots(certs))
+    }
+
     /// The certificates of a PEM file, for --ca-file.
     pub fn from_ca_file(path: &Path) -> Result<Trust, TrustError> {
         let shown = path.display().to_string();
@@ -64,10 +80,15 @@ impl Trust {
         Ok(Trust::Roots(certs))
     }
 
-    fn verifier(&self, provider: &Arc<CryptoProvider>) -> Result<Arc<dyn ServerCertVerifier>, TlsError> {
+    fn verifier(
+        &self,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<Arc<dyn ServerCertVerifier>, TlsError> {
         let roots = match self {
             Trust::Insecure(inner) => return inner.verifier(provider),
-            Trust::WebPki => RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            Trust::WebPki => {
+                RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
+            }
             Trust::Roots(certs) => {
                 let mut store = RootCertStore::empty();
                 let (_, ignored) = store.add_parsable_certificates(certs.iter().cloned());
@@ -211,7 +232,11 @@ impl TlsClient {
         } else {
             Resumption::disabled()
         };
-        let server_name = match host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        let server_name = match host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
             Ok(ip) => ServerName::IpAddress(ip.into()),
             Err(_) => ServerName::try_from(host.to_string())
                 .map_err(|e| TlsError::setup(format!("{host:?} is no TLS server name: {e}")))?,
@@ -284,9 +309,13 @@ impl ServerCertVerifier for Unverified {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let verdict = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
         if let Ok(mut complaint) = self.complaint.lock() {
             *complaint = verdict.err().map(|e| e.to_string());
         }

@@ -19,12 +19,20 @@ fn is_anonymous(user: &str) -> bool {
 }
 
 /// Runs the comparison when it can tell something, recording why not otherwise.
-pub(super) async fn check(config: &ProbeConfig, out: &mut ProbeOutcome, slot: &mut Option<Session>) {
+pub(super) async fn check(
+    config: &ProbeConfig,
+    out: &mut ProbeOutcome,
+    slot: &mut Option<Session>,
+) {
     if out.control.tls == Tls::None || config.tls == TlsMode::Implicit {
         return;
     }
     let Some(peer) = out.control.peer else { return };
-    let tried = |mode: Mode| out.modes.iter().any(|m| m.mode == mode && m.skipped.is_none());
+    let tried = |mode: Mode| {
+        out.modes
+            .iter()
+            .any(|m| m.mode == mode && m.skipped.is_none())
+    };
     let (pasv, port) = (tried(Mode::Pasv), tried(Mode::Port));
     if !pasv && !port {
         return;

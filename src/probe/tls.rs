@@ -51,9 +51,7 @@ pub(super) async fn secure_control(
         return Ok(());
     }
     let verified = !matches!(config.trust, Trust::Insecure(_));
-    let tls_rec = rec
-        .tls_details
-        .insert(TlsRecord::new(config.tls, verified));
+    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls, verified));
     if config.tls != TlsMode::Implicit {
         let reply = session
             .conn

@@ -195,7 +195,9 @@ async fn refused_handshake(
         .and_then(|t| t.error.as_ref())
         .map(|e| e.detail.clone())
         .unwrap_or_default();
-    rec.error = Some(format!("TLS handshake on the data connection failed: {why}"));
+    rec.error = Some(format!(
+        "TLS handshake on the data connection failed: {why}"
+    ));
     if let Opening::Preliminary = opening {
         match session.conn.read_reply(verb).await {
             Ok(reply) => rec.final_reply = Some(ReplyRecord::from(&reply)),

@@ -71,14 +71,25 @@ mod tests {
     fn pyftpdlib_connected_to_colon_is_the_server_not_the_client() {
         let r = reply(
             211,
-            &["211-FTP server status:", " Connected to: 127.0.0.1:2121", "211 End of status."],
+            &[
+                "211-FTP server status:",
+                " Connected to: 127.0.0.1:2121",
+                "211 End of status.",
+            ],
         );
         assert_eq!(client_address(&r), None);
     }
 
     #[test]
     fn host_names_and_refusals_give_no_address() {
-        let iis = reply(211, &["211-status:", "     Connected to client.example.com", "211 End"]);
+        let iis = reply(
+            211,
+            &[
+                "211-status:",
+                "     Connected to client.example.com",
+                "211 End",
+            ],
+        );
         assert_eq!(client_address(&iis), None);
         let refused = reply(502, &["502 Command not implemented."]);
         assert_eq!(client_address(&refused), None);

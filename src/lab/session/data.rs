@@ -102,9 +102,8 @@ impl Session {
             Ok(port) => {
                 // Behind an FTP helper only the plaintext 227 gets rewritten (to the
                 // right address, here); inside TLS the server's own private one shows.
-                let unrewritten = (self.scenario() == Scenario::AlgRewrite
-                    && self.stream.is_tls())
-                .then_some(ALG_PRIVATE);
+                let unrewritten = (self.scenario() == Scenario::AlgRewrite && self.stream.is_tls())
+                    .then_some(ALG_PRIVATE);
                 let advertised = self
                     .shared
                     .config

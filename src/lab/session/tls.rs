@@ -44,18 +44,23 @@ impl Session {
     /// `AUTH TLS`: 234 and the handshake, in the scenarios that offer it.
     pub(super) async fn auth(&mut self, mechanism: &str) -> io::Result<bool> {
         if self.scenario().tls() != Some(TlsOffer::Explicit) {
-            self.send(&Reply::new(502, "Command not implemented.")).await?;
+            self.send(&Reply::new(502, "Command not implemented."))
+                .await?;
             return Ok(true);
         }
         if self.stream.is_tls() {
             self.send(&Reply::new(503, "Already using TLS.")).await?;
             return Ok(true);
         }
-        if !matches!(mechanism.to_ascii_uppercase().as_str(), "TLS" | "TLS-C" | "SSL") {
+        if !matches!(
+            mechanism.to_ascii_uppercase().as_str(),
+            "TLS" | "TLS-C" | "SSL"
+        ) {
             self.send(&Reply::new(504, "Unknown AUTH type.")).await?;
             return Ok(true);
         }
-        self.send(&Reply::new(234, "Proceed with negotiation.")).await?;
+        self.send(&Reply::new(234, "Proceed with negotiation."))
+            .await?;
         Ok(self.start_tls().await)
     }
 
@@ -106,7 +111,11 @@ impl Session {
             format!("     {user}"),
             format!(
                 "     Control connection is {}",
-                if self.stream.is_tls() { "encrypted" } else { "plain text" }
+                if self.stream.is_tls() {
+                    "encrypted"
+                } else {
+                    "plain text"
+                }
             ),
         ];
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();

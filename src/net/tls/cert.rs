@@ -37,9 +37,7 @@ impl CertInfo {
                     .general_names
                     .iter()
                     .filter_map(|name| match name {
-                        x509_parser::extensions::GeneralName::DNSName(dns) => {
-                            Some(dns.to_string())
-                        }
+                        x509_parser::extensions::GeneralName::DNSName(dns) => Some(dns.to_string()),
                         x509_parser::extensions::GeneralName::IPAddress(raw) => ip_text(raw),
                         _ => None,
                     })
