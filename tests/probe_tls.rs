@@ -337,3 +337,62 @@ async fn bad_tls_arguments_exit_2() {
     assert_eq!(run.code, 2, "{}", run.shown);
     assert!(run.stderr.contains("--ca-file"), "{}", run.shown);
 }
+
+/// A server that says 234 to AUTH TLS and then never speaks TLS.
+async fn silent_after_234() -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = stream.write_all(b"220 hi\r\n").await;
+                let mut buf = [0u8; 256];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(b"234 go ahead\r\n").await;
+                tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+            });
+        }
+    });
+    (format!("ftp://{addr}/"), task)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_handshake_times_out_as_a_tls_failure() {
+    let (url, task) = silent_after_234().await;
+    let run = probe_json(&url, &[]).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["tls-handshake-failed@-"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["control"]["tls_details"]["error"]["reason"],
+        "timeout"
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deadline_in_the_handshake_names_the_handshake() {
+    let (url, task) = silent_after_234().await;
+    let run = probe_json(&url, &["--timeout", "10s", "--deadline", "1s"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["deadline-exceeded@-"], "{}", run.shown);
+    assert_eq!(report["control"]["error"]["stage"], "tls", "{}", run.shown);
+    let summary = finding(&report, "deadline-exceeded")["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("TLS handshake"), "{summary}");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(5),
+        "{}",
+        run.shown
+    );
+    task.abort();
+}
