@@ -39,7 +39,18 @@ async fn probe_fault(fault: Fault, extra: &[&str]) -> (Run, Value) {
 
 async fn probe(url: &str, modes: &[&str], extra: &[&str]) -> Run {
     let deadline = format!("{}s", DEADLINE.as_secs());
-    let mut args = vec!["probe", url, "--format", "json", "--timeout", "1s"];
+    // Plain FTP: the faults are in the FTP conversation, not in TLS (which the fault lab
+    // does not offer: AUTH TLS gets 502).
+    let mut args = vec![
+        "probe",
+        url,
+        "--format",
+        "json",
+        "--timeout",
+        "1s",
+        "--tls",
+        "off",
+    ];
     args.extend(["--deadline", &deadline]);
     args.extend_from_slice(modes);
     args.extend_from_slice(extra);
