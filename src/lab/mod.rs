@@ -3,6 +3,9 @@
 //!
 //! Safety: the lab listens where it is told (127.0.0.1:0 by default) and connects out only
 //! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`.
+//!
+//! [`fault`] holds the fault lab: scripted servers that break the protocol itself (a
+//! banner that never comes, a reply that never ends, ...), loopback only, never in the demo.
 
 mod dead_ports;
 pub mod fault;
