@@ -52,13 +52,14 @@ stop() { kill "$lab_pid" 2>/dev/null || true; wait "$lab_pid" 2>/dev/null || tru
 # wall time, peak RSS and the size of the report. (A child's ru_maxrss read from Python
 # would include the Python process it was forked from.)
 measure() {
-    local code=0
-    /usr/bin/time -f '%e %M' -o "$tmp/time" "$FTPDOCTOR" probe "$@" >"$tmp/report" 2>/dev/null || code=$?
-    local secs kib
-    # GNU time notes a non-zero exit on a line of its own before the figures.
-    read -r secs kib < <(tail -n1 "$tmp/time")
-    python3 -c 'import sys; print(sys.argv[1], round(float(sys.argv[2]) * 1000), round(int(sys.argv[3]) / 1024, 1), sys.argv[4])' \
-        "$code" "$secs" "$kib" "$(stat -c %s "$tmp/report")"
+    local code=0 started ended kib
+    started=$(date +%s%N)
+    /usr/bin/time -f '%M' -o "$tmp/time" "$FTPDOCTOR" probe "$@" >"$tmp/report" 2>/dev/null || code=$?
+    ended=$(date +%s%N)
+    # GNU time notes a non-zero exit on a line of its own before the figure.
+    kib=$(tail -n1 "$tmp/time")
+    python3 -c 'import sys; print(sys.argv[1], round(int(sys.argv[2]) / 1e6), round(int(sys.argv[3]) / 1024, 1), sys.argv[4])' \
+        "$code" "$((ended - started))" "$kib" "$(stat -c %s "$tmp/report")"
 }
 
 echo "== machine: $(nproc) CPUs, Linux $(uname -r)"
