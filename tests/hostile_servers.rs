@@ -504,3 +504,34 @@ async fn lab_fault_binary_prints_its_url_and_serves_the_fault() {
         run.shown
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sequential_probe_replaces_broken_sessions_within_the_deadline() {
+    // One connection, modes in turn: a mode that leaves it out of step makes the next
+    // one reconnect. A 600 ms --timeout lets both modes time out well inside the 2 s
+    // deadline, so which of the two ends a mode never depends on the machine's load.
+    let cases: [(Fault, &[&str]); 4] = [
+        (
+            Fault::SilentData,
+            &["transfer-timeout@epsv", "transfer-timeout@pasv"],
+        ),
+        (
+            Fault::CloseMidReply,
+            &["control-failed@epsv", "control-failed@pasv"],
+        ),
+        (
+            Fault::RstAfter227,
+            &["transfer-failed@epsv", "transfer-failed@pasv"],
+        ),
+        // EPSV's data trickles until the deadline; PASV is never reached.
+        (
+            Fault::TrickleData,
+            &["deadline-exceeded@-", "deadline-exceeded@epsv"],
+        ),
+    ];
+    for (fault, want) in cases {
+        let (run, report) = probe_fault(fault, &["--sequential", "--timeout", "600ms"]).await;
+        assert_eq!(findings(&report), want, "{fault}: {}", run.shown);
+        assert_eq!(run.code, 1, "{fault}: {}", run.shown);
+    }
+}

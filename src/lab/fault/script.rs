@@ -26,7 +26,7 @@ const DATA_ACCEPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The pause before `rst-after-227` resets the connection: long enough for the 227 to
 /// be read, so that the fault is the reset and not a lost reply.
-const RST_PAUSE: Duration = Duration::from_millis(100);
+const RST_PAUSE: Duration = Duration::from_millis(250);
 
 /// `huge-replies`: room left in the probe's reply limit for the real last line.
 const LAST_LINE_ALLOWANCE: usize = 256;
