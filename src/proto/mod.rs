@@ -8,3 +8,6 @@ pub mod reply;
 pub use command::{Command, CommandError, EpsvArg, Password, TransferType};
 pub use passive::AddressError;
 pub use reply::{Reply, ReplyError, ReplyParser};
+
+#[cfg(test)]
+mod captured_tests;

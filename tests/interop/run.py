@@ -197,6 +197,20 @@ def run_one(binary, cache, server, name, opts, check):
     return c.errors, last.get("report")
 
 
+def capture(server, cache, outdir):
+    """Raw replies of a default session and of a refused second connection (capture.py)."""
+    label = f"{server}-{servers.VERSIONS[server]}"
+    for opts, suffix, extra in ((servers.Options(), "", []),
+                                (servers.Options(max_clients=1), "-limit", ["--extra-connection"])):
+        s = servers.start(server, cache, opts)
+        try:
+            subprocess.run([sys.executable, str(Path(__file__).parent / "capture.py"),
+                            "127.0.0.1", str(s.port), str(outdir), label + suffix, *extra],
+                           check=True, timeout=60)
+        finally:
+            s.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=str(REPO / "target/release/ftpdoctor"))
@@ -209,9 +223,8 @@ def main():
     servers.ensure_installed(cache)
     print(f"interop: servers ready in {time.monotonic() - started:.1f} s", flush=True)
     if a.capture:
-        import capture
         for server in [a.only] if a.only else servers.SERVERS:
-            capture.capture(server, cache, Path(a.capture))
+            capture(server, cache, Path(a.capture))
         return 0
     passed = failed = 0
     for server in [a.only] if a.only else servers.SERVERS:

@@ -25,6 +25,8 @@ HERE = Path(__file__).resolve().parent
 # A server that has not printed its port or opened it by then will not: its log says why.
 START_TIMEOUT = 10.0
 SERVERS = ["vsftpd", "proftpd", "pureftpd", "pyftpdlib"]
+# The versions the pinned packages above carry (Debian bookworm), for fixture names.
+VERSIONS = {"vsftpd": "3.0.3", "proftpd": "1.3.8", "pureftpd": "1.0.50", "pyftpdlib": "2.2.0"}
 
 
 def log(msg):
@@ -93,6 +95,8 @@ def anon_tree(base: Path) -> Path:
 class Options:
     """One server configuration. `pasv_address` None means the server's own address."""
     listen: str = "127.0.0.1"
+    # None: a free port on `listen`. Inside a namespace of our own, 21 is ours to take.
+    port: int | None = None
     pasv_address: str | None = None
     max_clients: int | None = None
     pasv_ports: tuple[int, int] | None = None
@@ -131,7 +135,7 @@ def start(name: str, cache: Path, opts: Options) -> Running:
     work = Path(tempfile.mkdtemp(prefix=f"ftpdoctor-{name}-"))
     work.chmod(0o755)
     anon = anon_tree(work)
-    port = free_port(opts.listen) if not opts.prefix else 2121
+    port = opts.port if opts.port is not None else free_port(opts.listen)
     env = dict(os.environ, LD_LIBRARY_PATH=lib_path(cache))
     builder = {"vsftpd": _vsftpd, "proftpd": _proftpd, "pureftpd": _pureftpd,
                "pyftpdlib": _pyftpdlib}[name]
@@ -219,7 +223,7 @@ def _pureftpd(cache, work, anon, port, o):
     text = "".join(l + "\n" for l in text.splitlines() if not l.startswith("ftp:"))
     passwd.write_text(text + f"ftp:x:65534:65534:ftp:{anon}:/usr/sbin/nologin\n")
     args = [str(cache / "root/pure-ftpd/usr/sbin/pure-ftpd"), "-S", f"{o.listen},{port}",
-            "-e", "-4"]
+            "-e", "-4", "-H"]  # -H: no reverse DNS of clients (never ask a resolver)
     if o.pasv_address:
         args += ["-P", o.pasv_address]
     if o.max_clients:
