@@ -81,7 +81,7 @@ def build():
     sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=NS["rtr"])
 
 
-def router(drop_passive: bool, helper: bool):
+def router(drop_passive=False, helper=False, drop_active: bool | str = False):
     lo, hi = PASV_PORTS
     helper_rules = ""
     if helper:
@@ -94,6 +94,11 @@ def router(drop_passive: bool, helper: bool):
     ip daddr {{ {PUBLIC_IP}, {SERVER_IP} }} tcp dport 21 ct helper set "ftp-standard"
   }}"""
     drop = (f"ip daddr {SERVER_IP} tcp dport {lo}-{hi} drop" if drop_passive else "")
+    if drop_active:
+        # A client-side firewall: nothing from the server may open a connection to the
+        # client; "reject" answers with a RST instead of dropping.
+        verdict = "reject with tcp reset" if drop_active == "reject" else "drop"
+        drop += f"\n    ip daddr {CLIENT_IP} tcp flags syn ct state new {verdict}"
     nft(f"""flush ruleset
 table ip lab {{{helper_rules}
   chain dnat_in {{
@@ -215,14 +220,28 @@ def alg_plain(c, binary, server):
     return r
 
 
-# name, server options, router (drop_passive, helper), check, servers it runs against
+def active_blocked(c, binary, server):
+    got, r, took = probe(binary, "cli")
+    c.that(got.returncode == 1, f"exit {got.returncode}")
+    st = status(r)
+    c.that(st["epsv"] == "ok" and st["pasv"] == "ok", f"passive unaffected: {st}")
+    for m in ("eprt", "port"):
+        c.that(ids(r, "error", m) == ["active-connect-timeout"], f"{m}: {ids(r, mode=m)}")
+    c.that(took < BLOCKED_BUDGET_S,
+           f"probe took {took:.2f} s, more than about one --timeout ({BLOCKED_BUDGET_S:.2f} s)")
+    c.note = f"{took:.2f} s"
+    return r
+
+
+MASQ = {"pasv_address": PUBLIC_IP}
+# name, server options, router settings, check; every scenario runs against every server
 SCENARIOS = [
-    ("private-pasv", {}, (False, False), private_pasv, servers.SERVERS),
-    ("masquerade", {"pasv_address": PUBLIC_IP}, (False, False), masquerade, servers.SERVERS),
-    ("blocked-passive", {"pasv_address": PUBLIC_IP}, (True, False), blocked_passive,
-     servers.SERVERS),
-    ("nat-client", {"pasv_address": PUBLIC_IP}, (False, False), nat_client, servers.SERVERS),
-    ("alg-plain", {}, (False, True), alg_plain, servers.SERVERS),
+    ("private-pasv", {}, {}, private_pasv),
+    ("masquerade", MASQ, {}, masquerade),
+    ("blocked-passive", MASQ, {"drop_passive": True}, blocked_passive),
+    ("active-blocked", MASQ, {"drop_active": True}, active_blocked),
+    ("nat-client", MASQ, {}, nat_client),
+    ("alg-plain", {}, {"helper": True}, alg_plain),
 ]
 
 
@@ -238,12 +257,12 @@ CAPTURES = {
 def capture(cache, outdir, only):
     import shutil
     import tempfile
-    for name, extra, (drop, helper), _, names in SCENARIOS:
+    for name, extra, settings, _ in SCENARIOS:
         if name not in CAPTURES:
             continue
         suffix, cases, client = CAPTURES[name]
-        router(drop_passive=drop, helper=helper)
-        for server in names:
+        router(**settings)
+        for server in servers.SERVERS:
             if only and server != only:
                 continue
             label = f"{server}-{servers.VERSIONS[server]}-{suffix}"
@@ -280,7 +299,7 @@ def main():
         print(f"netns: cannot build the NAT lab here ({detail.strip()}): stage SKIPPED")
         return SKIPPED
     # From here on the lab exists, so a router that cannot be configured is a failure.
-    router(drop_passive=False, helper=False)
+    router()
     cache = Path(a.cache)
     servers.ensure_installed(cache)
     if a.capture:
@@ -288,9 +307,9 @@ def main():
         capture(cache, Path(a.capture), a.only)
         return 0
     passed = failed = 0
-    for name, extra, (drop, helper), check, names in SCENARIOS:
-        router(drop_passive=drop, helper=helper)
-        for server in names:
+    for name, extra, settings, check in SCENARIOS:
+        router(**settings)
+        for server in servers.SERVERS:
             if a.only and server != a.only:
                 continue
             c = Check()

@@ -153,6 +153,13 @@ impl Session {
             );
         }
         self.data = if self.scenario() == Scenario::ActiveBlocked {
+            if self.shared.config.connect_during_port {
+                // pyftpdlib behind a client firewall that drops its connect: no answer to
+                // PORT/EPRT until its own connect timeout, then this 421 (the session stays).
+                self.data = DataPlan::None;
+                tokio::time::sleep(self.shared.config.data_timeout).await;
+                return Reply::new(421, "Active data channel timed out.");
+            }
             DataPlan::ActiveNever
         } else if self.shared.config.connect_during_port {
             let wait = self.shared.config.data_timeout;
