@@ -1,13 +1,15 @@
 //! `ftpdoctor probe`: flags, and their validation into one [`ProbeRun`].
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::positive_duration;
 use crate::diagnose::Severity;
-use crate::probe::{Credentials, Mode, ProbeConfig};
+use crate::net::{Trust, TrustError};
+use crate::probe::{Credentials, Mode, ProbeConfig, TlsMode};
 use crate::proto::Password;
 use crate::target::{Netrc, Scheme, Target};
 
@@ -18,11 +20,14 @@ Examples:
   ftpdoctor probe ftp://127.0.0.1:2121/pub/readme.txt --modes pasv,epsv --timeout 2s
   FTP_PASS=secret ftpdoctor probe ftp://files.example.com/ --user alice --password-env FTP_PASS
   ftpdoctor probe ftp://files.example.com/ --netrc --transcript
+  ftpdoctor probe ftps://ftp.example.com/ --ca-file company-ca.pem
+  ftpdoctor probe ftp://ftp.example.com/ --tls explicit --insecure
 
 Each mode (EPSV, PASV, EPRT, PORT) gets a real transfer: LIST of the URL's path, or RETR
 when the path names a file. An advertised PASV address other than the control peer is
 reported and not dialled (the control peer with the advertised port is tried instead)
-unless --follow-advertised. Exit 0: no finding at or above --fail-on; 1: at least one;
+unless --follow-advertised. TLS: --tls auto (the default) tries AUTH TLS and goes on in
+plaintext if refused; ftps:// is implicit TLS on port 990. Exit 0: no finding at or above --fail-on; 1: at least one;
 2: ftpdoctor could not run.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -30,6 +35,30 @@ pub enum Format {
     Table,
     Json,
     Jsonl,
+}
+
+/// --tls: how to use TLS on the control connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsArg {
+    /// Try AUTH TLS; go on in plaintext (and warn) if the server refuses
+    Auto,
+    /// AUTH TLS, and a refusal is an error
+    Explicit,
+    /// TLS from the first byte (what ftps:// means)
+    Implicit,
+    /// Plain FTP only
+    Off,
+}
+
+impl TlsArg {
+    fn mode(self) -> TlsMode {
+        match self {
+            TlsArg::Auto => TlsMode::Auto,
+            TlsArg::Explicit => TlsMode::Explicit,
+            TlsArg::Implicit => TlsMode::Implicit,
+            TlsArg::Off => TlsMode::Off,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +122,20 @@ pub(super) struct ProbeArgs {
     /// One control connection, modes in turn (default: one connection per mode, at once)
     #[arg(long)]
     sequential: bool,
+    /// TLS on the control connection [default: auto; implicit for ftps://]
+    #[arg(long, value_enum, value_name = "MODE")]
+    tls: Option<TlsArg>,
+    /// Do not check the server's certificate (the report says so, and what the check
+    /// would have said)
+    #[arg(long)]
+    insecure: bool,
+    /// Trust this PEM file's CA certificates instead of the public roots
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Data connections do not resume the control connection's TLS session, as some
+    /// clients do not: shows whether the server requires reuse
+    #[arg(long)]
+    no_tls_reuse: bool,
 }
 
 /// A validated `probe` invocation.
@@ -118,8 +161,10 @@ pub enum ProbeArgsError {
         "target {input:?} is not a valid URL; in a password write '/' as %2F, ':' as %3A and '@' as %40 (or use --password-env)"
     )]
     TargetWithPassword { input: String },
-    #[error("ftps:// (implicit TLS) is not supported yet; use ftp://")]
-    TlsUnsupported,
+    #[error("target {input:?}: ftps:// means implicit TLS, which --tls {given} contradicts")]
+    TlsConflict { input: String, given: &'static str },
+    #[error("--ca-file: {0}")]
+    CaFile(#[from] TrustError),
     #[error("--password-env {var}: the variable is not set (or not UTF-8)")]
     PasswordEnvUnset { var: String },
     #[error("--password-env needs a user: --user NAME, or ftp://NAME@host/")]
@@ -159,6 +204,7 @@ impl ProbeArgs {
             }
             None => None,
         };
+        let trust = self.trust()?;
         let mut probes = Vec::new();
         for input in &self.targets {
             let target = Target::parse(input).map_err(|source| match has_password(input) {
@@ -170,9 +216,16 @@ impl ProbeArgs {
                     source,
                 },
             })?;
-            if target.scheme == Scheme::Ftps {
-                return Err(ProbeArgsError::TlsUnsupported);
-            }
+            let tls = match (target.scheme, self.tls) {
+                (Scheme::Ftps, None | Some(TlsArg::Implicit)) => TlsMode::Implicit,
+                (Scheme::Ftps, Some(other)) => {
+                    return Err(ProbeArgsError::TlsConflict {
+                        input: target.display_input(),
+                        given: other.mode().as_str(),
+                    });
+                }
+                (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
+            };
             let credentials = self.credentials(&target, env_password.as_ref(), netrc.as_ref())?;
             let mut config = ProbeConfig::new(target);
             config.credentials = credentials;
@@ -182,6 +235,9 @@ impl ProbeArgs {
             config.follow_advertised = self.follow_advertised;
             config.active_addr = self.active_addr;
             config.sequential = self.sequential;
+            config.tls = tls;
+            config.trust = trust.clone();
+            config.tls_reuse = !self.no_tls_reuse;
             probes.push(config);
         }
         Ok(ProbeRun {
@@ -189,6 +245,18 @@ impl ProbeArgs {
             format: self.format,
             fail_on: self.fail_on,
             transcript: self.transcript,
+        })
+    }
+
+    /// The public roots, or --ca-file's; wrapped by --insecure.
+    fn trust(&self) -> Result<Trust, ProbeArgsError> {
+        let checked = match &self.ca_file {
+            Some(path) => Trust::from_ca_file(path)?,
+            None => Trust::WebPki,
+        };
+        Ok(match self.insecure {
+            true => Trust::Insecure(Box::new(checked)),
+            false => checked,
         })
     }
 

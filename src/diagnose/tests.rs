@@ -448,7 +448,13 @@ fn next(id: FindingId) -> Option<FindingId> {
         ControlFailed => PasvRejected,
         PasvRejected => ConnectionLimit,
         ConnectionLimit => DeadlineExceeded,
-        DeadlineExceeded => return None,
+        DeadlineExceeded => TlsUnavailable,
+        TlsUnavailable => TlsHandshakeFailed,
+        TlsHandshakeFailed => AlgRewrite,
+        AlgRewrite => TlsCertificateExpiring,
+        TlsCertificateExpiring => TlsUnverified,
+        TlsUnverified => TlsDataClear,
+        TlsDataClear => return None,
     })
 }
 
@@ -456,7 +462,7 @@ fn next(id: FindingId) -> Option<FindingId> {
 fn docs_describe_every_finding_id() {
     let docs = include_str!("../../docs/findings.md");
     let ids: Vec<FindingId> = std::iter::successors(Some(DnsFailure), |&id| next(id)).collect();
-    assert_eq!(ids.len(), 21);
+    assert_eq!(ids.len(), 27);
     for id in ids {
         assert!(
             docs.contains(&format!("\n## {id}\n")),

@@ -8,6 +8,7 @@ mod dead_ports;
 pub mod fs;
 mod scenario;
 mod session;
+mod tls;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -20,7 +21,8 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use dead_ports::{Blackhole, ClosedPort};
-pub use scenario::{Scenario, UnknownScenario};
+pub use scenario::{Scenario, TlsOffer, UnknownScenario};
+pub use tls::{CA_NAME, LabTls, SERVER_NAME};
 
 /// The named account besides anonymous (anonymous and ftp take any password).
 pub const LAB_USER: &str = "student";
@@ -51,7 +53,14 @@ pub struct LabConfig {
     pub connect_during_port: bool,
     /// Verbs the server never answers (tests: a FEAT that goes unanswered).
     pub unanswered: Vec<&'static str>,
+    /// How long the TLS scenarios' server certificate is valid from start-up, in days
+    /// (negative: it has already expired).
+    pub cert_valid_days: i64,
 }
+
+/// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
+/// the probe's 14-day warning.
+pub const CERT_VALID_DAYS: i64 = 90;
 
 /// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
 /// (the probe opens one connection per mode); the cap keeps a runaway client loop from
@@ -70,6 +79,7 @@ impl LabConfig {
             pasv_address: None,
             connect_during_port: false,
             unanswered: Vec::new(),
+            cert_valid_days: CERT_VALID_DAYS,
         }
     }
 }
@@ -83,6 +93,8 @@ struct Shared {
     dead_port: Option<DeadPort>,
     /// Data connections that arrived on a `pasv_address` listener.
     advertised_accepts: AtomicUsize,
+    /// The TLS scenarios' certificate and acceptor.
+    tls: Option<LabTls>,
 }
 
 /// A data port that does not work, held for the server's lifetime.
@@ -126,11 +138,16 @@ impl LabServer {
             _ => None,
         };
         let scenario = config.scenario;
+        let tls = match scenario.tls() {
+            Some(_) => Some(LabTls::generate(config.cert_valid_days)?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             config,
             tree: fs::Tree::default(),
             dead_port,
             advertised_accepts: AtomicUsize::new(0),
+            tls,
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));
@@ -151,6 +168,17 @@ impl LabServer {
         self.scenario
     }
 
+    /// The CA that signed a TLS scenario's certificate, in PEM: what a client's
+    /// --ca-file needs.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(|t| t.ca_pem.as_str())
+    }
+
+    /// The server certificate a TLS scenario sends, DER-encoded.
+    pub fn server_cert_der(&self) -> Option<&[u8]> {
+        self.shared.tls.as_ref().map(|t| t.server_der.as_ref())
+    }
+
     /// Data connections made to the `pasv_address` listener so far.
     pub fn advertised_accepts(&self) -> usize {
         self.shared.advertised_accepts.load(Ordering::SeqCst)
@@ -164,7 +192,11 @@ impl LabServer {
             IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        format!("ftp://{}/", SocketAddr::new(ip, self.addr.port()))
+        let scheme = match self.scenario.tls() {
+            Some(TlsOffer::Implicit) => "ftps",
+            _ => "ftp",
+        };
+        format!("{scheme}://{}/", SocketAddr::new(ip, self.addr.port()))
     }
 
     /// Stops accepting, ends every session, and waits until all of it is gone.

@@ -17,10 +17,24 @@ pub enum Scenario {
     ActiveBlocked,
     GarbledPasv,
     MultilineBanner,
+    Tls,
+    TlsImplicit,
+    TlsReuseRequired,
+    AlgRewrite,
+    TlsRequired,
+}
+
+/// How a scenario offers FTPS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsOffer {
+    /// `AUTH TLS` (RFC 4217).
+    Explicit,
+    /// TLS from the first byte, as on port 990.
+    Implicit,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 16] = [
         Scenario::Healthy,
         Scenario::PrivatePasv,
         Scenario::ZeroPasv,
@@ -32,6 +46,11 @@ impl Scenario {
         Scenario::ActiveBlocked,
         Scenario::GarbledPasv,
         Scenario::MultilineBanner,
+        Scenario::Tls,
+        Scenario::TlsImplicit,
+        Scenario::TlsReuseRequired,
+        Scenario::AlgRewrite,
+        Scenario::TlsRequired,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +66,11 @@ impl Scenario {
             Scenario::ActiveBlocked => "active-blocked",
             Scenario::GarbledPasv => "garbled-pasv",
             Scenario::MultilineBanner => "multiline-banner",
+            Scenario::Tls => "tls",
+            Scenario::TlsImplicit => "tls-implicit",
+            Scenario::TlsReuseRequired => "tls-reuse-required",
+            Scenario::AlgRewrite => "alg-rewrite",
+            Scenario::TlsRequired => "tls-required",
         }
     }
 
@@ -80,6 +104,31 @@ impl Scenario {
             Scenario::MultilineBanner => {
                 "Pure-FTPd style: six-line 220 banner, anonymous login without PASS, 125 before transfers"
             }
+            Scenario::Tls => {
+                "explicit FTPS (AUTH TLS, PROT P) with a certificate from the lab's own CA"
+            }
+            Scenario::TlsImplicit => "implicit FTPS: TLS from the first byte, as on port 990",
+            Scenario::TlsReuseRequired => {
+                "FTPS whose data connections must resume the control session (vsftpd require_ssl_reuse)"
+            }
+            Scenario::AlgRewrite => {
+                "behind a NAT router's FTP helper: plaintext 227 rewritten, the TLS one shows private 10.77.0.2"
+            }
+            Scenario::TlsRequired => {
+                "FTPS only: a plaintext login is refused with 530 (vsftpd force_anon_logins_ssl)"
+            }
+        }
+    }
+
+    /// How the scenario offers TLS, if it does.
+    pub fn tls(self) -> Option<TlsOffer> {
+        match self {
+            Scenario::Tls
+            | Scenario::TlsReuseRequired
+            | Scenario::AlgRewrite
+            | Scenario::TlsRequired => Some(TlsOffer::Explicit),
+            Scenario::TlsImplicit => Some(TlsOffer::Implicit),
+            _ => None,
         }
     }
 

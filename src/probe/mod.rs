@@ -9,7 +9,9 @@
 
 mod mode;
 mod outcome;
+mod plaintext;
 mod session;
+mod tls;
 mod transfer;
 
 use std::net::{IpAddr, SocketAddr};
@@ -19,6 +21,7 @@ use tokio::time::{sleep_until, timeout};
 
 pub use outcome::*;
 
+use crate::net::Trust;
 use crate::proto::Password;
 use crate::target::{Host, Target};
 use session::{Session, establish};
@@ -56,6 +59,12 @@ pub struct ProbeConfig {
     pub sequential: bool,
     /// Bytes a transfer may move before the probe stops reading.
     pub max_transfer_bytes: u64,
+    pub tls: TlsMode,
+    /// Whom certificates must chain to (--ca-file), or --insecure.
+    pub trust: Trust,
+    /// Data connections resume the control connection's TLS session (default), as
+    /// servers with vsftpd's require_ssl_reuse demand; off to see if one does.
+    pub tls_reuse: bool,
 }
 
 impl ProbeConfig {
@@ -70,6 +79,9 @@ impl ProbeConfig {
             active_addr: None,
             sequential: false,
             max_transfer_bytes: transfer::MAX_TRANSFER_BYTES,
+            tls: TlsMode::Auto,
+            trust: Trust::WebPki,
+            tls_reuse: true,
         }
     }
 }
@@ -85,6 +97,8 @@ struct Sessions {
     /// The first session while it is being set up; it then moves to its mode's slot.
     main: Option<Session>,
     slots: [Option<Session>; 4],
+    /// The plaintext session compared with a TLS one.
+    plaintext: Option<Session>,
     /// Transcripts of sessions that were replaced.
     retired: Vec<TranscriptEntry>,
 }
@@ -102,6 +116,7 @@ impl Sessions {
             .main
             .into_iter()
             .chain(self.slots.into_iter().flatten())
+            .chain(self.plaintext)
         {
             all.extend(session.transcript());
         }
@@ -135,6 +150,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
             Strategy::Concurrent
         },
         fallback_reply: None,
+        plaintext_check: None,
         deadline_hit: false,
         deadline_ms: config.deadline,
         transcript: Vec::new(),
@@ -143,7 +159,10 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);
     out.deadline_hit = tokio::select! {
-        _ = run(config, &mut out, &mut sessions) => false,
+        _ = async {
+            run(config, &mut out, &mut sessions).await;
+            plaintext::check(config, &mut out, &mut sessions.plaintext).await;
+        } => false,
         _ = sleep_until(deadline) => true,
     };
     if out.deadline_hit {

@@ -13,6 +13,7 @@
 mod cells;
 mod layout;
 mod text;
+mod tls;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -24,7 +25,7 @@ use comfy_table::{
 
 use super::{ModeReport, Report, Status, Verdict};
 use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::{Login, Mode, Strategy, Tls, ms};
+use crate::probe::{Login, Mode, Strategy, ms};
 use cells::{advertised_cell, data_cell, reply_text, request_cell, step_error, transfer_cell};
 use layout::{MS, PADDING, floors};
 use text::{CYAN, GREEN, RED, YELLOW, clean, comma_list, human_ms, paint, plural, truncate, wrap};
@@ -75,6 +76,7 @@ const DETAIL_INDENT: &str = "             ";
 ///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
 ///     strategy: Strategy::Concurrent,
 ///     fallback_reply: None,
+///     plaintext_check: None,
 ///     deadline_hit: false,
 ///     deadline_ms: Duration::from_secs(30),
 ///     transcript: Vec::new(),
@@ -173,10 +175,11 @@ fn header(report: &Report, width: usize) -> Vec<String> {
         },
         Login::NotAttempted => "not attempted".to_string(),
     };
-    let tls = match control.tls {
-        Tls::None => "none",
-    };
-    line("login", format!("{login}; TLS {tls}"));
+    line("tls", tls::tls_line(control));
+    if let Some(cert) = tls::cert_line(control) {
+        line("cert", cert);
+    }
+    line("login", login);
     if control.login == Login::Ok {
         line(
             "features",
