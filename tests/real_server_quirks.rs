@@ -25,7 +25,7 @@ async fn pyftpdlib_silent_port_while_connecting_back_is_active_connect_timeout()
     // silence after PORT/EPRT and nothing on its listener. Seen through the netns router:
     // this was reported as control-failed ("no reply"), which hides the firewall.
     let server = connect_back_dropped(Duration::from_secs(20)).await;
-    let run = probe_json(&server.url(), &["--modes", "eprt,port"]).await;
+    let run = probe_json(&server.url(), &["--modes", "eprt,port", "--tls", "off"]).await;
     let report = run.json();
     assert_eq!(
         findings(&report),
@@ -47,7 +47,7 @@ async fn pyftpdlib_421_active_data_channel_timed_out_is_not_port_rejected() {
     // Within the probe's timeout the lab gives up and says so, as pyftpdlib does after
     // its 30 s: the address was accepted, the connection never came.
     let server = connect_back_dropped(Duration::from_millis(300)).await;
-    let run = probe_json(&server.url(), &["--modes", "eprt,port"]).await;
+    let run = probe_json(&server.url(), &["--modes", "eprt,port", "--tls", "off"]).await;
     let report = run.json();
     assert_eq!(
         findings(&report),
@@ -58,4 +58,49 @@ async fn pyftpdlib_421_active_data_channel_timed_out_is_not_port_rejected() {
     for name in ["eprt", "port"] {
         assert_eq!(mode(&report, name)["reply"]["code"], 421, "{}", run.shown);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proftpd_reuse_refusal_425_naming_no_tls_is_tls_handshake_failed() {
+    // ProFTPD 1.3.8 (mod_tls, reuse required by default) to a data connection that did not
+    // resume: "425 Unable to build data connection: Operation not permitted". Seen on the
+    // real server: this was reported as transfer-failed, which names no TLS setting.
+    let mut config = LabConfig::new(Scenario::TlsReuseRequired);
+    config.reuse_refusal = (
+        425,
+        "Unable to build data connection: Operation not permitted",
+    );
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let ca = common::ca_file(&server).unwrap_or_else(|| panic!("a TLS scenario has a CA"));
+    let ca = ca.to_string_lossy().into_owned();
+    let run = probe_json(
+        &server.url(),
+        &[
+            "--tls",
+            "explicit",
+            "--ca-file",
+            &ca,
+            "--no-tls-reuse",
+            "--modes",
+            "epsv,port",
+        ],
+    )
+    .await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["tls-handshake-failed@epsv", "tls-handshake-failed@port"],
+        "{}",
+        run.shown
+    );
+    let f = &report["findings"][0];
+    assert!(
+        f["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("reason session-reuse")),
+        "{}",
+        run.shown
+    );
 }

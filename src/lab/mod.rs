@@ -56,6 +56,10 @@ pub struct LabConfig {
     /// How long the TLS scenarios' server certificate is valid from start-up, in days
     /// (negative: it has already expired).
     pub cert_valid_days: i64,
+    /// What tls-reuse-required answers a data connection that did not resume the control
+    /// session: vsftpd's `522 SSL connection failed: session reuse required` by default;
+    /// ProFTPD says `425 Unable to build data connection: Operation not permitted`.
+    pub reuse_refusal: (u16, &'static str),
 }
 
 /// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
@@ -80,6 +84,7 @@ impl LabConfig {
             connect_during_port: false,
             unanswered: Vec::new(),
             cert_valid_days: CERT_VALID_DAYS,
+            reuse_refusal: (522, "SSL connection failed: session reuse required"),
         }
     }
 }

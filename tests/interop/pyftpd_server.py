@@ -12,11 +12,22 @@ p.add_argument("--root", required=True)
 p.add_argument("--masquerade")
 p.add_argument("--max-cons", type=int)
 p.add_argument("--passive-ports")
+p.add_argument("--cert")
+p.add_argument("--key")
 a = p.parse_args()
 
 auth = DummyAuthorizer()
 auth.add_anonymous(a.root)
 handler = FTPHandler
+if a.cert:
+    # Explicit FTPS offered, not required (needs pyOpenSSL).
+    from pyftpdlib.handlers import TLS_FTPHandler
+
+    handler = TLS_FTPHandler
+    handler.certfile = a.cert
+    handler.keyfile = a.key
+    handler.tls_control_required = False
+    handler.tls_data_required = False
 handler.authorizer = auth
 handler.banner = "pyftpdlib ready."
 if a.masquerade:

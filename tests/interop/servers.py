@@ -19,8 +19,10 @@ DEBS = [
     "vsftpd", "proftpd-basic", "proftpd-core", "pure-ftpd", "pure-ftpd-common",
     "libwrap0", "libhiredis0.14", "libmemcached11", "libmemcachedutil2", "libhashkit2",
     "libpcre2-posix3",
+    # ProFTPD's mod_tls is a loadable module in its own package.
+    "proftpd-mod-crypto", "libsodium23",
 ]
-PYFTPDLIB = "pyftpdlib==2.2.0"
+PYFTPDLIB = ["pyftpdlib==2.2.0", "pyOpenSSL==26.4.0"]
 HERE = Path(__file__).resolve().parent
 # A server that has not printed its port or opened it by then will not: its log says why.
 START_TIMEOUT = 10.0
@@ -56,11 +58,11 @@ def ensure_installed(cache: Path):
             tmp.rename(dest)
     venv = cache / "venv"
     if not (venv / "bin" / "python").exists() or subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import pyftpdlib"], capture_output=True
+        [str(venv / "bin" / "python"), "-c", "import pyftpdlib, OpenSSL"], capture_output=True
     ).returncode != 0:
-        log(f"interop: pip install {PYFTPDLIB} into {venv}")
+        log(f"interop: pip install {' '.join(PYFTPDLIB)} into {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", PYFTPDLIB], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PYFTPDLIB], check=True)
 
 
 def lib_path(cache: Path) -> str:
@@ -102,14 +104,43 @@ class Options:
     pasv_ports: tuple[int, int] | None = None
     # Command prefix, e.g. ["ip", "netns", "exec", "srv"] to run inside a namespace.
     prefix: list[str] = field(default_factory=list)
+    # Explicit FTPS (AUTH TLS) offered, not required, with a certificate from a throw-away CA.
+    tls: bool = False
+
+
+# Every address a server's certificate must name: loopback and the netns lab's.
+CERT_IPS = ["127.0.0.1", "203.0.113.1", "10.77.0.2"]
+
+
+def make_certs(work: Path) -> dict:
+    """A CA and a server certificate it signed (EC P-256: quick to make), for one server."""
+    paths = {k: work / f"{k}.pem" for k in ("ca", "ca-key", "cert", "key")}
+    sans = ",".join(f"IP:{ip}" for ip in CERT_IPS)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+    run("req", "-x509", *ec, "-keyout", str(paths["ca-key"]), "-out", str(paths["ca"]),
+        "-days", "365", "-subj", "/CN=ftpdoctor interop CA")
+    csr = work / "server.csr"
+    run("req", *ec, "-keyout", str(paths["key"]), "-out", str(csr), "-subj", "/CN=lab server")
+    ext = work / "ext.cnf"
+    ext.write_text(f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
+                   "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", str(csr), "-CA", str(paths["ca"]), "-CAkey",
+        str(paths["ca-key"]), "-CAcreateserial", "-out", str(paths["cert"]), "-days", "365",
+        "-extfile", str(ext))
+    for p in paths.values():
+        p.chmod(0o644)
+    return paths
 
 
 class Running:
     """A started server; stop() kills it and its process group."""
 
-    def __init__(self, name, proc, port, workdir, logfile):
+    def __init__(self, name, proc, port, workdir, logfile, ca=None):
         self.name, self.proc, self.port, self.workdir, self.logfile = (
             name, proc, port, workdir, logfile)
+        # The CA file to give the probe (--ca-file) when the server speaks TLS.
+        self.ca = ca
 
     def stop(self):
         if self.proc.poll() is None:
@@ -139,12 +170,13 @@ def start(name: str, cache: Path, opts: Options) -> Running:
     env = dict(os.environ, LD_LIBRARY_PATH=lib_path(cache))
     builder = {"vsftpd": _vsftpd, "proftpd": _proftpd, "pureftpd": _pureftpd,
                "pyftpdlib": _pyftpdlib}[name]
-    cmd = builder(cache, work, anon, port, opts)
+    certs = make_certs(work) if opts.tls else None
+    cmd = builder(cache, work, anon, port, opts, certs)
     logfile = work / "server.log"
     with open(logfile, "wb") as out:
         proc = subprocess.Popen(opts.prefix + cmd, stdout=out, stderr=subprocess.STDOUT,
                                 env=env, start_new_session=True, cwd=work)
-    server = Running(name, proc, port, work, logfile)
+    server = Running(name, proc, port, work, logfile, certs["ca"] if certs else None)
     if not _wait_listening(server, opts):
         text = server.log_text()
         server.stop()
@@ -167,7 +199,7 @@ def _wait_listening(server: Running, opts: Options) -> bool:
     return False
 
 
-def _vsftpd(cache, work, anon, port, o):
+def _vsftpd(cache, work, anon, port, o, certs):
     empty = work / "empty"
     empty.mkdir()
     lines = [
@@ -184,12 +216,19 @@ def _vsftpd(cache, work, anon, port, o):
         lines += [f"max_clients={o.max_clients}", f"max_per_ip={o.max_clients}"]
     if o.pasv_ports:
         lines += [f"pasv_min_port={o.pasv_ports[0]}", f"pasv_max_port={o.pasv_ports[1]}"]
+    if certs:
+        # 3.0.3's default cipher list is DES-CBC3-SHA alone, which no modern client offers;
+        # require_ssl_reuse stays at its default (YES): the data channel must resume.
+        lines += ["ssl_enable=YES", f"rsa_cert_file={certs['cert']}",
+                  f"rsa_private_key_file={certs['key']}", "allow_anon_ssl=YES",
+                  "force_anon_logins_ssl=NO", "force_anon_data_ssl=NO", "ssl_ciphers=HIGH",
+                  "ssl_tlsv1=NO", "ssl_sslv2=NO", "ssl_sslv3=NO"]
     conf = work / "vsftpd.conf"
     conf.write_text("\n".join(lines) + "\n")
     return [str(cache / "root/vsftpd/usr/sbin/vsftpd"), str(conf)]
 
 
-def _proftpd(cache, work, anon, port, o):
+def _proftpd(cache, work, anon, port, o, certs):
     lines = [
         'ServerName "lab proftpd"', "ServerType standalone", "DefaultServer on",
         f"DefaultAddress {o.listen}", f"Port {port}", "SocketBindTight on", "UseIPv6 off",
@@ -205,6 +244,14 @@ def _proftpd(cache, work, anon, port, o):
                   f"MaxClientsPerHost {o.max_clients}"]
     if o.pasv_ports:
         lines.append(f"PassivePorts {o.pasv_ports[0]} {o.pasv_ports[1]}")
+    if certs:
+        crypto = cache / "root/proftpd-mod-crypto/usr/lib/proftpd"
+        lines += [
+            f"ModulePath {crypto}", "LoadModule mod_tls.c", "TLSEngine on",
+            "TLSRequired off", "TLSProtocol TLSv1.2 TLSv1.3", f"TLSLog {work}/tls.log",
+            f"TLSECCertificateFile {certs['cert']}",
+            f"TLSECCertificateKeyFile {certs['key']}", "TLSVerifyClient off",
+        ]
     lines += [
         f"<Anonymous {anon}>", "  User nobody", "  Group nogroup",
         "  UserAlias anonymous nobody", "  RequireValidShell off",
@@ -215,7 +262,7 @@ def _proftpd(cache, work, anon, port, o):
     return [str(cache / "root/proftpd-core/usr/sbin/proftpd"), "-n", "-q", "-c", str(conf)]
 
 
-def _pureftpd(cache, work, anon, port, o):
+def _pureftpd(cache, work, anon, port, o, certs):
     # Pure-FTPd serves anonymous users from the home of the system user `ftp`. Rather than touch
     # the machine's /etc/passwd, a private mount namespace sees a copy with that user added.
     passwd = work / "passwd"
@@ -230,11 +277,13 @@ def _pureftpd(cache, work, anon, port, o):
         args += ["-c", str(o.max_clients), "-C", str(o.max_clients)]
     if o.pasv_ports:
         args += ["-p", f"{o.pasv_ports[0]}:{o.pasv_ports[1]}"]
+    if certs:
+        args += ["-Y", "1", "-2", f"{certs['cert']},{certs['key']}"]
     script = f'mount --bind "{passwd}" /etc/passwd && exec "$@"'
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *args]
 
 
-def _pyftpdlib(cache, work, anon, port, o):
+def _pyftpdlib(cache, work, anon, port, o, certs):
     args = [str(cache / "venv/bin/python"), str(HERE / "pyftpd_server.py"),
             "--listen", o.listen, "--port", str(port), "--root", str(anon)]
     if o.pasv_address:
@@ -243,4 +292,6 @@ def _pyftpdlib(cache, work, anon, port, o):
         args += ["--max-cons", str(o.max_clients)]
     if o.pasv_ports:
         args += ["--passive-ports", f"{o.pasv_ports[0]}-{o.pasv_ports[1]}"]
+    if certs:
+        args += ["--cert", str(certs["cert"]), "--key", str(certs["key"])]
     return args

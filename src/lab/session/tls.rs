@@ -137,10 +137,8 @@ impl Session {
         };
         let resumed = stream.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
         if self.scenario() == Scenario::TlsReuseRequired && !resumed {
-            return Err(Reply::new(
-                522,
-                "SSL connection failed: session reuse required",
-            ));
+            let (code, text) = self.shared.config.reuse_refusal;
+            return Err(Reply::new(code, text));
         }
         Ok(MaybeTls::Tls(Box::new(stream)))
     }
