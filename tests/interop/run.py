@@ -40,9 +40,13 @@ class Check:
             self.errors.append(what)
 
 
-def probe(binary, port, path="/pub/", extra=()):
+def probe(binary, port, path="/pub/", extra=(), ca=None):
+    """Plain FTP (`--tls off`) unless `extra` names --tls; explicit FTPS with `ca`."""
+    tls = ["--tls", "explicit", "--ca-file", str(ca)] if ca else []
+    if not tls and "--tls" not in extra:
+        tls = ["--tls", "off"]
     cmd = [str(binary), "probe", f"ftp://127.0.0.1:{port}{path}", "--format", "json",
-           "--timeout", TIMEOUT, "--transcript", *extra]
+           "--timeout", TIMEOUT, "--transcript", *tls, *extra]
     got = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     try:
         report = json.loads(got.stdout)
@@ -154,6 +158,49 @@ def scenario_sequential(c, server, run):
     c.that(sessions == {"control"}, f"one control session, saw {sorted(sessions)}")
 
 
+def scenario_tls_auto_plain_server(c, server, run):
+    # The default --tls auto against a server without FTPS: a warning, plain FTP goes on.
+    _, got, r = run(extra=["--tls", "auto"])
+    c.that(got.returncode == 0, f"exit {got.returncode} (a warning is under --fail-on error)")
+    c.that(r["verdict"] == "warn", f"verdict {r['verdict']}")
+    c.that(ids(r) == ["tls-unavailable"], f"findings {ids(r)}")
+    c.that(r["control"]["tls"] == "none", f"tls {r['control']['tls']}")
+    c.that(status(r) == dict.fromkeys(ALL_MODES, "ok"), f"statuses {status(r)}")
+
+
+def scenario_ftps(c, server, run):
+    _, got, r = run(tls=True)
+    c.that(got.returncode == 0, f"exit {got.returncode}")
+    c.that(r["verdict"] == "ok", f"verdict {r['verdict']}")
+    c.that(ids(r, "error") == [] and ids(r, "warn") == [], f"findings {ids(r)}")
+    details = r["control"].get("tls_details") or {}
+    c.that(r["control"]["tls"] == "explicit" and details.get("verified") is True
+           and details.get("data_protected") is True, f"control TLS {details}")
+    c.that(status(r) == dict.fromkeys(ALL_MODES, "ok"), f"statuses {status(r)}")
+    for m in r["modes"]:
+        t = (m["transfer"] or {}).get("tls") or {}
+        c.that(t.get("ok") is True, f"{m['mode']} data TLS {t}")
+
+
+# Servers that demand each data connection resume the control connection's TLS session:
+# vsftpd require_ssl_reuse (default YES), ProFTPD mod_tls (default, NoSessionReuseRequired off).
+REUSE_REQUIRED = {"vsftpd", "proftpd"}
+
+
+def scenario_ftps_no_reuse(c, server, run):
+    _, got, r = run(tls=True, extra=["--no-tls-reuse"])
+    if server in REUSE_REQUIRED:
+        c.that(got.returncode == 1, f"exit {got.returncode}")
+        c.that(status(r) == dict.fromkeys(ALL_MODES, "fail"), f"statuses {status(r)}")
+        for m in ALL_MODES:
+            found = [f for f in r["findings"] if f["mode"] == m]
+            c.that([f["id"] for f in found] == ["tls-handshake-failed"]
+                   and "session-reuse" in found[0]["evidence"], f"{m}: {ids(r, mode=m)}")
+    else:
+        c.that(got.returncode == 0, f"exit {got.returncode}")
+        c.that(status(r) == dict.fromkeys(ALL_MODES, "ok"), f"statuses {status(r)}")
+
+
 # name, server options, check
 SCENARIOS = [
     ("default", servers.Options(), scenario_default),
@@ -162,6 +209,9 @@ SCENARIOS = [
     ("mismatch-pasv", servers.Options(pasv_address=MISMATCH), scenario_mismatch_pasv),
     ("one-connection", servers.Options(max_clients=1), scenario_one_connection),
     ("sequential", servers.Options(), scenario_sequential),
+    ("tls-auto-plain", servers.Options(), scenario_tls_auto_plain_server),
+    ("ftps", servers.Options(tls=True), scenario_ftps),
+    ("ftps-no-reuse", servers.Options(tls=True), scenario_ftps_no_reuse),
 ]
 
 
@@ -170,8 +220,8 @@ def run_one(binary, cache, server, name, opts, check):
     s = servers.start(server, cache, opts)
     last = {}
 
-    def run(path="/pub/", extra=()):
-        cmd, got, report = probe(binary, s.port, path, extra)
+    def run(path="/pub/", extra=(), tls=False):
+        cmd, got, report = probe(binary, s.port, path, extra, s.ca if tls else None)
         last.update(cmd=cmd, got=got)
         if report is None:
             raise AssertionError(f"no JSON report (exit {got.returncode}): {got.stderr}")
@@ -237,12 +287,12 @@ def main():
             took = time.monotonic() - t0
             if errors:
                 failed += 1
-                print(f"interop: {server:9} {name:15} FAIL ({took:.1f} s)", flush=True)
+                print(f"interop: {server:9} {name:19} FAIL ({took:.1f} s)", flush=True)
                 for e in errors:
                     print("    " + e.replace("\n", "\n    "), flush=True)
             else:
                 passed += 1
-                print(f"interop: {server:9} {name:15} ok ({took:.1f} s)", flush=True)
+                print(f"interop: {server:9} {name:19} ok ({took:.1f} s)", flush=True)
     print(f"interop: {passed} passed, {failed} failed in {time.monotonic() - started:.1f} s")
     return 1 if failed else 0
 

@@ -131,9 +131,11 @@ table ip lab {{{helper_rules}
 """)
 
 
-def probe(binary, ns, extra=()):
+def probe(binary, ns, extra=(), ca=None):
+    """Plain FTP (`--tls off`), or explicit FTPS verified with `ca`."""
+    tls = ["--tls", "explicit", "--ca-file", str(ca)] if ca else ["--tls", "off"]
     cmd = [str(binary), "probe", f"ftp://{PUBLIC_IP}/pub/", "--format", "json",
-           "--timeout", f"{TIMEOUT_S:g}s", "--transcript", *extra]
+           "--timeout", f"{TIMEOUT_S:g}s", "--transcript", *tls, *extra]
     t0 = time.monotonic()
     got = sh(*cmd, ns=NS[ns], check=False, timeout=60)
     took = time.monotonic() - t0
@@ -167,7 +169,7 @@ class Check:
             self.errors.append(what)
 
 
-def private_pasv(c, binary, server):
+def private_pasv(c, binary, server, ca):
     got, r, _ = probe(binary, "cli")
     c.that(got.returncode == 1, f"exit {got.returncode}")
     st = status(r)
@@ -183,7 +185,7 @@ def private_pasv(c, binary, server):
     return r
 
 
-def masquerade(c, binary, server):
+def masquerade(c, binary, server, ca):
     got, r, _ = probe(binary, "cli")
     c.that(got.returncode == 0, f"exit {got.returncode}")
     c.that(status(r) == dict.fromkeys(["epsv", "pasv", "eprt", "port"], "ok"),
@@ -194,7 +196,7 @@ def masquerade(c, binary, server):
     return r
 
 
-def blocked_passive(c, binary, server):
+def blocked_passive(c, binary, server, ca):
     got, r, took = probe(binary, "cli")
     c.that(got.returncode == 1, f"exit {got.returncode}")
     for m in ("epsv", "pasv"):
@@ -207,7 +209,7 @@ def blocked_passive(c, binary, server):
     return r
 
 
-def nat_client(c, binary, server):
+def nat_client(c, binary, server, ca):
     got, r, _ = probe(binary, "nat")
     c.that(got.returncode == 1, f"exit {got.returncode}")
     st = status(r)
@@ -216,13 +218,18 @@ def nat_client(c, binary, server):
         c.that(ids(r, "error", m) == ["port-rejected"], f"{m}: {ids(r, mode=m)}")
     local = r["control"]["local"]
     c.that(local.startswith(NAT_CLIENT_IP + ":"), f"local {local}")
-    # client-behind-nat needs a public server today (the control peer here is documentation
-    # space); recorded, not asserted, until the STAT-based rule (issue 4) lands.
-    c.note = "client-behind-nat " + ("seen" if "client-behind-nat" in ids(r) else "not emitted")
+    # The control peer is documentation space, not public, so the address-class rule stays
+    # quiet; the STAT rule fires where the server names the client it sees (10.77.0.1).
+    view = (r["control"].get("server_view") or {}).get("client")
+    if server in STAT_NAMES_CLIENT:
+        c.that(view == "10.77.0.1", f"STAT's client {view}")
+        c.that("client-behind-nat" in ids(r, "info"), f"infos {ids(r, 'info')}")
+    c.note = f"STAT client {view}; client-behind-nat " + (
+        "emitted" if "client-behind-nat" in ids(r) else "not emitted")
     return r
 
 
-def alg_plain(c, binary, server):
+def alg_plain(c, binary, server, ca):
     got, r, _ = probe(binary, "cli")
     c.that(got.returncode == 0, f"exit {got.returncode}")
     adv = mode(r, "pasv")["advertised"] or {}
@@ -233,7 +240,7 @@ def alg_plain(c, binary, server):
     return r
 
 
-def active_blocked(c, binary, server):
+def active_blocked(c, binary, server, ca):
     got, r, took = probe(binary, "cli")
     c.that(got.returncode == 1, f"exit {got.returncode}")
     st = status(r)
@@ -246,6 +253,43 @@ def active_blocked(c, binary, server):
     return r
 
 
+def alg_ftps(c, binary, server, ca):
+    # The router's FTP helper rewrites the plaintext 227 (10.77.0.2 -> 203.0.113.1) but
+    # cannot read it inside TLS: the probe's plaintext comparison session shows the rewrite.
+    got, r, _ = probe(binary, "cli", ca=ca)
+    c.that(got.returncode == 1, f"exit {got.returncode}")
+    c.that(r["control"]["tls"] == "explicit", f"tls {r['control']['tls']}")
+    c.that("alg-rewrite" in ids(r, "warn", "pasv"), f"pasv warnings {ids(r, 'warn', 'pasv')}")
+    c.that("pasv-private-address" in ids(r, "error", "pasv"), f"pasv {ids(r, mode='pasv')}")
+    adv = mode(r, "pasv")["advertised"] or {}
+    c.that(adv.get("ip") == SERVER_IP, f"advertised inside TLS {adv}")
+    alg = [f for f in r["findings"] if f["id"] == "alg-rewrite" and f["mode"] == "pasv"]
+    c.that(alg and PUBLIC_IP in alg[0]["summary"], f"alg-rewrite names the rewritten {PUBLIC_IP}")
+    return r
+
+
+def alg_ftps_nat_client(c, binary, server, ca):
+    # Behind the masquerade the helper rewrites the plaintext PORT to the router's address,
+    # so the server accepts it there and refuses the same PORT inside TLS.
+    got, r, _ = probe(binary, "nat", ca=ca)
+    c.that(got.returncode == 1, f"exit {got.returncode}")
+    for m in ("eprt", "port"):
+        c.that("port-rejected" in ids(r, "error", m), f"{m}: {ids(r, mode=m)}")
+    c.that("alg-rewrite" in ids(r, "warn", "port"), f"port warnings {ids(r, 'warn', 'port')}")
+    return r
+
+
+def ftps_masquerade(c, binary, server, ca):
+    got, r, _ = probe(binary, "cli", ca=ca)
+    c.that(got.returncode == 0, f"exit {got.returncode}")
+    c.that(status(r) == dict.fromkeys(["epsv", "pasv", "eprt", "port"], "ok"),
+           f"statuses {status(r)}")
+    c.that(ids(r, "error") == [] and ids(r, "warn") == [], f"findings {ids(r)}")
+    return r
+
+
+# Servers whose STAT reply names the client address they see (src/proto/stat.rs).
+STAT_NAMES_CLIENT = {"vsftpd", "proftpd"}
 MASQ = {"pasv_address": PUBLIC_IP}
 # name, server options, router settings, check; every scenario runs against every server
 SCENARIOS = [
@@ -255,6 +299,9 @@ SCENARIOS = [
     ("active-blocked", MASQ, {"drop_active": True}, active_blocked),
     ("nat-client", MASQ, {}, nat_client),
     ("alg-plain", {}, {"helper": True}, alg_plain),
+    ("ftps-masquerade", {**MASQ, "tls": True}, {}, ftps_masquerade),
+    ("alg-ftps", {"tls": True}, {"helper": True}, alg_ftps),
+    ("alg-ftps-nat-client", {**MASQ, "tls": True}, {"helper": True}, alg_ftps_nat_client),
 ]
 
 
@@ -342,7 +389,7 @@ def main():
             try:
                 s = servers.start(server, cache, opts)
                 try:
-                    report = check(c, a.bin, server)
+                    report = check(c, a.bin, server, s.ca)
                 finally:
                     s.stop()
             except (AssertionError, RuntimeError, KeyError, TypeError, StopIteration,
@@ -351,7 +398,7 @@ def main():
             took = time.monotonic() - t0
             verdict = "FAIL" if c.errors else "ok"
             extra_note = f"; {c.note}" if c.note else ""
-            print(f"netns: {server:9} {name:15} {verdict} ({took:.1f} s{extra_note})",
+            print(f"netns: {server:9} {name:19} {verdict} ({took:.1f} s{extra_note})",
                   flush=True)
             if c.errors:
                 failed += 1
