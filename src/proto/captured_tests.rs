@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::passive::{parse_227, parse_229};
 use super::reply::{Reply, ReplyError, ReplyParser};
+use super::stat::client_address;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/captured")
@@ -251,4 +252,24 @@ fn real_connection_limit_refusals_are_421_or_530_at_login() {
         one("proftpd-1.3.8-limit-second-connection-pass.txt").code,
         530
     );
+}
+
+#[test]
+fn real_stat_names_the_client_the_server_sees_or_nothing() {
+    // Behind the router's masquerade: vsftpd and ProFTPD name the router's inside address;
+    // pyftpdlib names its own address (not taken) and Pure-FTPd names nothing.
+    let nat = std::net::IpAddr::V4(Ipv4Addr::new(10, 77, 0, 1));
+    for (name, want) in [
+        ("vsftpd-3.0.3-nat-client-stat.txt", Some(nat)),
+        ("proftpd-1.3.8-nat-client-stat.txt", Some(nat)),
+        ("pureftpd-1.0.50-nat-client-stat.txt", None),
+        ("pyftpdlib-2.2.0-nat-client-stat.txt", None),
+    ] {
+        assert_eq!(client_address(&one(name)), want, "{name}");
+    }
+    let loopback = std::net::IpAddr::V4(Ipv4Addr::LOCALHOST);
+    for server in ["vsftpd-3.0.3", "proftpd-1.3.8"] {
+        let name = format!("{server}-stat.txt");
+        assert_eq!(client_address(&one(&name)), Some(loopback), "{name}");
+    }
 }

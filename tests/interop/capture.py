@@ -4,7 +4,7 @@
 Usage (normally through run.py --capture / netns/run.py --capture):
     capture.py HOST PORT OUTDIR LABEL [--extra-connection]
 
-Runs one scripted anonymous session (banner, USER, PASS if asked, FEAT, PASV + LIST,
+Runs one scripted anonymous session (banner, USER, PASS if asked, FEAT, STAT, PASV + LIST,
 EPSV + RETR, EPRT + LIST, PORT + LIST, QUIT) and writes OUTDIR/LABEL-CASE.txt for each reply,
 plus OUTDIR/sessions/LABEL.txt with every byte the server sent on the control connection.
 Dials only HOST (the control peer) and accepts only on the control connection's local
@@ -117,6 +117,8 @@ def main():
     if user.startswith(b"331"):
         save("pass", s.cmd("PASS ftpdoctor@"))
     save("feat", s.cmd("FEAT"))
+    # STAT names the client as the server sees it (vsftpd, ProFTPD): NAT shows here.
+    save("stat", s.cmd("STAT"))
 
     pasv = s.cmd("PASV")
     save("pasv", pasv)

@@ -310,7 +310,7 @@ SCENARIOS = [
 CAPTURES = {
     "private-pasv": ("nat-private", ["banner", "pasv"], "cli"),
     "alg-plain": ("nat-alg", ["pasv"], "cli"),
-    "nat-client": ("nat-client", ["eprt", "port"], "nat"),
+    "nat-client": ("nat-client", ["stat", "eprt", "port"], "nat"),
 }
 
 
