@@ -261,11 +261,24 @@ def capture(server, cache, outdir):
             s.stop()
 
 
+def record(path, stage, server, scenario, errors, report):
+    """One line of --results: what this run asserted and what the report said."""
+    if not path:
+        return
+    line = {"stage": stage, "server": server, "scenario": scenario, "passed": not errors}
+    if report:
+        line["verdict"] = report["verdict"]
+        line["findings"] = [f"{f['id']}@{f['mode'] or '-'}" for f in report["findings"]]
+    with open(path, "a") as out:
+        out.write(json.dumps(line) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=str(REPO / "target/release/ftpdoctor"))
+    ap.add_argument("--bin", default=str(REPO / "target/debug/ftpdoctor"))
     ap.add_argument("--cache", default=str(REPO / "target/interop-cache"))
     ap.add_argument("--only", choices=servers.SERVERS)
+    ap.add_argument("--results", help="append one JSON line per server and scenario here")
     ap.add_argument("--capture", help="write each server's raw replies into this folder")
     a = ap.parse_args()
     cache = Path(a.cache)
@@ -281,9 +294,10 @@ def main():
         for name, opts, check in SCENARIOS:
             t0 = time.monotonic()
             try:
-                errors, _ = run_one(a.bin, cache, server, name, opts, check)
+                errors, report = run_one(a.bin, cache, server, name, opts, check)
             except RuntimeError as e:
-                errors = [str(e)]
+                errors, report = [str(e)], None
+            record(a.results, "interop", server, name, errors, report)
             took = time.monotonic() - t0
             if errors:
                 failed += 1

@@ -340,11 +340,24 @@ def capture(cache, outdir, only):
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
+def record(path, stage, server, scenario, errors, report):
+    """One line of --results: what this run asserted and what the report said."""
+    if not path:
+        return
+    line = {"stage": stage, "server": server, "scenario": scenario, "passed": not errors}
+    if report:
+        line["verdict"] = report["verdict"]
+        line["findings"] = [f"{f['id']}@{f['mode'] or '-'}" for f in report["findings"]]
+    with open(path, "a") as out:
+        out.write(json.dumps(line) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=str(REPO / "target/release/ftpdoctor"))
+    ap.add_argument("--bin", default=str(REPO / "target/debug/ftpdoctor"))
     ap.add_argument("--cache", default=str(REPO / "target/interop-cache"))
     ap.add_argument("--only", choices=servers.SERVERS)
+    ap.add_argument("--results", help="append one JSON line per server and scenario here")
     ap.add_argument("--capture", help="write the replies seen through the router here")
     a = ap.parse_args()
     started = time.monotonic()
@@ -396,6 +409,7 @@ def main():
                     subprocess.SubprocessError) as e:
                 c.errors.append(f"{type(e).__name__}: {e}")
             took = time.monotonic() - t0
+            record(a.results, "netns", server, name, c.errors, report)
             verdict = "FAIL" if c.errors else "ok"
             extra_note = f"; {c.note}" if c.note else ""
             print(f"netns: {server:9} {name:19} {verdict} ({took:.1f} s{extra_note})",
