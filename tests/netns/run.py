@@ -94,7 +94,7 @@ def build():
     sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=NS["rtr"])
 
 
-def router(drop_passive=False, helper=False, drop_active: bool | str = False):
+def router(drop_passive: bool | str = False, helper=False, drop_active: bool | str = False):
     lo, hi = PASV_PORTS
     helper_rules = ""
     if helper:
@@ -106,7 +106,10 @@ def router(drop_passive=False, helper=False, drop_active: bool | str = False):
     type filter hook prerouting priority filter; policy accept;
     ip daddr {{ {PUBLIC_IP}, {SERVER_IP} }} tcp dport 21 ct helper set "ftp-standard"
   }}"""
-    drop = (f"ip daddr {SERVER_IP} tcp dport {lo}-{hi} drop" if drop_passive else "")
+    # "reject" answers the passive range with a RST instead of dropping it.
+    passive_verdict = "reject with tcp reset" if drop_passive == "reject" else "drop"
+    drop = (f"ip daddr {SERVER_IP} tcp dport {lo}-{hi} {passive_verdict}"
+            if drop_passive else "")
     if drop_active:
         # A client-side firewall: nothing from the server may open a connection to the
         # client; "reject" answers with a RST instead of dropping.
@@ -240,6 +243,16 @@ def alg_plain(c, binary, server, ca):
     return r
 
 
+def refused_passive(c, binary, server, ca):
+    got, r, _ = probe(binary, "cli")
+    c.that(got.returncode == 1, f"exit {got.returncode}")
+    for m in ("epsv", "pasv"):
+        c.that(ids(r, "error", m) == ["data-connect-refused"], f"{m}: {ids(r, mode=m)}")
+    st = status(r)
+    c.that(st["eprt"] == "ok" and st["port"] == "ok", f"active modes unaffected: {st}")
+    return r
+
+
 def active_blocked(c, binary, server, ca):
     got, r, took = probe(binary, "cli")
     c.that(got.returncode == 1, f"exit {got.returncode}")
@@ -296,6 +309,7 @@ SCENARIOS = [
     ("private-pasv", {}, {}, private_pasv),
     ("masquerade", MASQ, {}, masquerade),
     ("blocked-passive", MASQ, {"drop_passive": True}, blocked_passive),
+    ("refused-passive", MASQ, {"drop_passive": "reject"}, refused_passive),
     ("active-blocked", MASQ, {"drop_active": True}, active_blocked),
     ("nat-client", MASQ, {}, nat_client),
     ("alg-plain", {}, {"helper": True}, alg_plain),
