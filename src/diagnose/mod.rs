@@ -53,3 +53,5 @@ mod mode_tests;
 mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;
