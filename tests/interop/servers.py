@@ -217,11 +217,10 @@ def _vsftpd(cache, work, anon, port, o, certs):
     if o.pasv_ports:
         lines += [f"pasv_min_port={o.pasv_ports[0]}", f"pasv_max_port={o.pasv_ports[1]}"]
     if certs:
-        # 3.0.3's default cipher list is DES-CBC3-SHA alone, which no modern client offers;
         # require_ssl_reuse stays at its default (YES): the data channel must resume.
         lines += ["ssl_enable=YES", f"rsa_cert_file={certs['cert']}",
                   f"rsa_private_key_file={certs['key']}", "allow_anon_ssl=YES",
-                  "force_anon_logins_ssl=NO", "force_anon_data_ssl=NO", "ssl_ciphers=HIGH",
+                  "force_anon_logins_ssl=NO", "force_anon_data_ssl=NO",
                   "ssl_tlsv1=NO", "ssl_sslv2=NO", "ssl_sslv3=NO"]
     conf = work / "vsftpd.conf"
     conf.write_text("\n".join(lines) + "\n")
