@@ -295,8 +295,8 @@ def main():
             t0 = time.monotonic()
             try:
                 errors, report = run_one(a.bin, cache, server, name, opts, check)
-            except RuntimeError as e:
-                errors, report = [str(e)], None
+            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                errors, report = [f"{type(e).__name__}: {e}"], None
             record(a.results, "interop", server, name, errors, report)
             took = time.monotonic() - t0
             if errors:

@@ -56,6 +56,14 @@ def ensure_installed(cache: Path):
             tmp.mkdir(parents=True)
             subprocess.run(["dpkg", "-x", str(deb), str(tmp)], check=True)
             tmp.rename(dest)
+    if shutil.which("openssl") is None:
+        # The FTPS scenarios make their certificates with the openssl command.
+        log("interop: apt-get install openssl")
+        cmd = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "openssl"]
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        if subprocess.run(cmd, capture_output=True, env=env).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], check=True)
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
     venv = cache / "venv"
     if not (venv / "bin" / "python").exists() or subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import pyftpdlib, OpenSSL"], capture_output=True

@@ -420,7 +420,7 @@ def main():
                 finally:
                     s.stop()
             except (AssertionError, RuntimeError, KeyError, TypeError, StopIteration,
-                    subprocess.SubprocessError) as e:
+                    OSError, subprocess.SubprocessError) as e:
                 c.errors.append(f"{type(e).__name__}: {e}")
             took = time.monotonic() - t0
             record(a.results, "netns", server, name, c.errors, report)
