@@ -40,12 +40,16 @@ class Check:
             self.errors.append(what)
 
 
-def probe(binary, port, path="/pub/", extra=(), ca=None):
-    """Plain FTP (`--tls off`) unless `extra` names --tls; explicit FTPS with `ca`."""
+def probe(binary, port, path="/pub/", extra=(), ca=None, implicit=False):
+    """Plain FTP (`--tls off`) unless `extra` names --tls; explicit FTPS with `ca`, or
+    implicit (an ftps:// URL)."""
     tls = ["--tls", "explicit", "--ca-file", str(ca)] if ca else []
+    if implicit:
+        tls = ["--ca-file", str(ca)]
     if not tls and "--tls" not in extra:
         tls = ["--tls", "off"]
-    cmd = [str(binary), "probe", f"ftp://127.0.0.1:{port}{path}", "--format", "json",
+    scheme = "ftps" if implicit else "ftp"
+    cmd = [str(binary), "probe", f"{scheme}://127.0.0.1:{port}{path}", "--format", "json",
            "--timeout", TIMEOUT, "--transcript", *tls, *extra]
     got = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     try:
@@ -201,6 +205,18 @@ def scenario_ftps_no_reuse(c, server, run):
         c.that(status(r) == dict.fromkeys(ALL_MODES, "ok"), f"statuses {status(r)}")
 
 
+def scenario_ftps_implicit(c, server, run):
+    _, got, r = run(implicit=True)
+    c.that(got.returncode == 0, f"exit {got.returncode}")
+    c.that(r["control"]["tls"] == "implicit", f"tls {r['control']['tls']}")
+    c.that(ids(r, "error") == [] and ids(r, "warn") == [], f"findings {ids(r)}")
+    c.that(status(r) == dict.fromkeys(ALL_MODES, "ok"), f"statuses {status(r)}")
+
+
+# vsftpd implicit_ssl=YES, ProFTPD TLSOptions UseImplicitSSL.
+IMPLICIT = {"vsftpd", "proftpd"}
+
+
 # name, server options, check
 SCENARIOS = [
     ("default", servers.Options(), scenario_default),
@@ -212,7 +228,10 @@ SCENARIOS = [
     ("tls-auto-plain", servers.Options(), scenario_tls_auto_plain_server),
     ("ftps", servers.Options(tls=True), scenario_ftps),
     ("ftps-no-reuse", servers.Options(tls=True), scenario_ftps_no_reuse),
+    ("ftps-implicit", servers.Options(implicit=True), scenario_ftps_implicit),
 ]
+# Scenarios that only some servers can be configured for.
+ONLY = {"ftps-implicit": IMPLICIT}
 
 
 def run_one(binary, cache, server, name, opts, check):
@@ -220,8 +239,9 @@ def run_one(binary, cache, server, name, opts, check):
     s = servers.start(server, cache, opts)
     last = {}
 
-    def run(path="/pub/", extra=(), tls=False):
-        cmd, got, report = probe(binary, s.port, path, extra, s.ca if tls else None)
+    def run(path="/pub/", extra=(), tls=False, implicit=False):
+        ca = s.ca if tls or implicit else None
+        cmd, got, report = probe(binary, s.port, path, extra, ca, implicit)
         last.update(cmd=cmd, got=got)
         if report is None:
             raise AssertionError(f"no JSON report (exit {got.returncode}): {got.stderr}")
@@ -292,6 +312,9 @@ def main():
     passed = failed = 0
     for server in [a.only] if a.only else servers.SERVERS:
         for name, opts, check in SCENARIOS:
+            if server not in ONLY.get(name, {server}):
+                print(f"interop: {server:9} {name:19} n/a (the server cannot do it)")
+                continue
             t0 = time.monotonic()
             try:
                 errors, report = run_one(a.bin, cache, server, name, opts, check)

@@ -114,6 +114,8 @@ class Options:
     prefix: list[str] = field(default_factory=list)
     # Explicit FTPS (AUTH TLS) offered, not required, with a certificate from a throw-away CA.
     tls: bool = False
+    # Implicit FTPS instead (TLS from the first byte; vsftpd and ProFTPD only).
+    implicit: bool = False
 
 
 # Every address a server's certificate must name: loopback and the netns lab's.
@@ -178,7 +180,7 @@ def start(name: str, cache: Path, opts: Options) -> Running:
     env = dict(os.environ, LD_LIBRARY_PATH=lib_path(cache))
     builder = {"vsftpd": _vsftpd, "proftpd": _proftpd, "pureftpd": _pureftpd,
                "pyftpdlib": _pyftpdlib}[name]
-    certs = make_certs(work) if opts.tls else None
+    certs = make_certs(work) if opts.tls or opts.implicit else None
     cmd = builder(cache, work, anon, port, opts, certs)
     logfile = work / "server.log"
     with open(logfile, "wb") as out:
@@ -199,7 +201,7 @@ def _wait_listening(server: Running, opts: Options) -> bool:
         if server.proc.poll() is not None:
             return False
         probe = opts.prefix + [sys.executable, str(HERE / "banner.py"), opts.listen,
-                               str(server.port)]
+                               str(server.port)] + (["tls"] if opts.implicit else [])
         got = subprocess.run(probe, capture_output=True, timeout=START_TIMEOUT)
         if got.returncode == 0:
             return True
@@ -230,6 +232,8 @@ def _vsftpd(cache, work, anon, port, o, certs):
                   f"rsa_private_key_file={certs['key']}", "allow_anon_ssl=YES",
                   "force_anon_logins_ssl=NO", "force_anon_data_ssl=NO",
                   "ssl_tlsv1=NO", "ssl_sslv2=NO", "ssl_sslv3=NO"]
+        if o.implicit:
+            lines.append("implicit_ssl=YES")
     conf = work / "vsftpd.conf"
     conf.write_text("\n".join(lines) + "\n")
     return [str(cache / "root/vsftpd/usr/sbin/vsftpd"), str(conf)]
@@ -259,6 +263,8 @@ def _proftpd(cache, work, anon, port, o, certs):
             f"TLSECCertificateFile {certs['cert']}",
             f"TLSECCertificateKeyFile {certs['key']}", "TLSVerifyClient off",
         ]
+        if o.implicit:
+            lines.append("TLSOptions UseImplicitSSL")
     lines += [
         f"<Anonymous {anon}>", "  User nobody", "  Group nogroup",
         "  UserAlias anonymous nobody", "  RequireValidShell off",
@@ -284,6 +290,8 @@ def _pureftpd(cache, work, anon, port, o, certs):
         args += ["-c", str(o.max_clients), "-C", str(o.max_clients)]
     if o.pasv_ports:
         args += ["-p", f"{o.pasv_ports[0]}:{o.pasv_ports[1]}"]
+    if o.implicit:
+        raise RuntimeError("Pure-FTPd 1.0.50 has no implicit FTPS")
     if certs:
         args += ["-Y", "1", "-2", f"{certs['cert']},{certs['key']}"]
     script = f'mount --bind "{passwd}" /etc/passwd && exec "$@"'
@@ -299,6 +307,8 @@ def _pyftpdlib(cache, work, anon, port, o, certs):
         args += ["--max-cons", str(o.max_clients)]
     if o.pasv_ports:
         args += ["--passive-ports", f"{o.pasv_ports[0]}-{o.pasv_ports[1]}"]
+    if o.implicit:
+        raise RuntimeError("pyftpdlib has no implicit FTPS")
     if certs:
         args += ["--cert", str(certs["cert"]), "--key", str(certs["key"])]
     return args
