@@ -186,6 +186,15 @@ def scenario_ftps(c, server, run):
         c.that(t.get("ok") is True, f"{m['mode']} data TLS {t}")
 
 
+def scenario_ftps_one_connection(c, server, run):
+    # The fallback to modes in turn, on one TLS connection.
+    _, got, r = run(tls=True)
+    c.that(got.returncode == 0, f"exit {got.returncode}")
+    c.that(r["control"]["tls"] == "explicit", f"tls {r['control']['tls']}")
+    c.that(status(r) == dict.fromkeys(ALL_MODES, "ok"), f"statuses {status(r)}")
+    c.that(ids(r) == ["connection-limit"], f"findings {ids(r)}")
+
+
 # Servers that demand each data connection resume the control connection's TLS session:
 # vsftpd require_ssl_reuse (default YES), ProFTPD mod_tls (default, NoSessionReuseRequired off).
 REUSE_REQUIRED = {"vsftpd", "proftpd"}
@@ -228,6 +237,8 @@ SCENARIOS = [
     ("tls-auto-plain", servers.Options(), scenario_tls_auto_plain_server),
     ("ftps", servers.Options(tls=True), scenario_ftps),
     ("ftps-no-reuse", servers.Options(tls=True), scenario_ftps_no_reuse),
+    ("ftps-one-connection", servers.Options(tls=True, max_clients=1),
+     scenario_ftps_one_connection),
     ("ftps-implicit", servers.Options(implicit=True), scenario_ftps_implicit),
 ]
 # Scenarios that only some servers can be configured for.
@@ -313,7 +324,7 @@ def main():
     for server in [a.only] if a.only else servers.SERVERS:
         for name, opts, check in SCENARIOS:
             if server not in ONLY.get(name, {server}):
-                print(f"interop: {server:9} {name:19} n/a (the server cannot do it)")
+                print(f"interop: {server:9} {name:20} n/a (the server cannot do it)")
                 continue
             t0 = time.monotonic()
             try:
@@ -324,12 +335,12 @@ def main():
             took = time.monotonic() - t0
             if errors:
                 failed += 1
-                print(f"interop: {server:9} {name:19} FAIL ({took:.1f} s)", flush=True)
+                print(f"interop: {server:9} {name:20} FAIL ({took:.1f} s)", flush=True)
                 for e in errors:
                     print("    " + e.replace("\n", "\n    "), flush=True)
             else:
                 passed += 1
-                print(f"interop: {server:9} {name:19} ok ({took:.1f} s)", flush=True)
+                print(f"interop: {server:9} {name:20} ok ({took:.1f} s)", flush=True)
     print(f"interop: {passed} passed, {failed} failed in {time.monotonic() - started:.1f} s")
     return 1 if failed else 0
 

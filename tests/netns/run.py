@@ -426,7 +426,7 @@ def main():
             record(a.results, "netns", server, name, c.errors, report)
             verdict = "FAIL" if c.errors else "ok"
             extra_note = f"; {c.note}" if c.note else ""
-            print(f"netns: {server:9} {name:19} {verdict} ({took:.1f} s{extra_note})",
+            print(f"netns: {server:9} {name:20} {verdict} ({took:.1f} s{extra_note})",
                   flush=True)
             if c.errors:
                 failed += 1
