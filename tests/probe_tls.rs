@@ -302,13 +302,16 @@ async fn expired_certificate_fails_verification_and_insecure_says_expired() {
     let server = start_with_cert_days(-3).await;
     let (_ca, args) = ca_args(&server);
     let run = probe(&server.url(), &args).await;
+    // Refused, and still described: the expiry is why.
     assert_eq!(
         findings(&run.json()),
-        ["tls-handshake-failed@-"],
+        ["tls-certificate-expiring@-", "tls-handshake-failed@-"],
         "{}",
         run.shown
     );
     assert!(run.stdout.contains("Expired"), "{}", run.shown);
+    let days = run.json()["control"]["tls_details"]["certificate"]["days_left"].as_i64();
+    assert!(matches!(days, Some(-4 | -3)), "{}", run.shown);
 
     let mut insecure = args.clone();
     insecure.push("--insecure".to_string());
@@ -395,4 +398,124 @@ async fn deadline_in_the_handshake_names_the_handshake() {
         run.shown
     );
     task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn later_sessions_never_fall_back_to_plaintext_once_the_first_had_tls() {
+    // A load balancer with one FTPS backend: AUTH TLS works on the first connection only.
+    let mut config = LabConfig::new(Scenario::Tls);
+    config.data_timeout = LAB_DATA_TIMEOUT;
+    config.tls_first_session_only = true;
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let (_ca, ca) = ca_args(&server);
+    let mut args = vec![
+        "probe".to_string(),
+        server.url(),
+        "--format".to_string(),
+        "json".to_string(),
+        "--transcript".to_string(),
+    ];
+    args.extend(ca);
+    args.extend(["--user", LAB_USER, "--password-env", "FTPDOCTOR_TEST_PW"].map(String::from));
+    let run = ftpdoctor(args, vec![("FTPDOCTOR_TEST_PW", LAB_PASSWORD.to_string())]).await;
+    let report = run.json();
+    // Every session that sent PASS had its TLS handshake first.
+    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
+    let mut secured = std::collections::HashSet::new();
+    for e in &transcript {
+        let (session, line) = (
+            e["session"].as_str(),
+            e["line"].as_str().unwrap_or_default(),
+        );
+        if line.starts_with("TLS handshake") {
+            secured.insert(session);
+        }
+        if line.starts_with("PASS") {
+            assert!(
+                secured.contains(&session),
+                "PASS in clear on {session:?}: {}",
+                run.shown
+            );
+        }
+    }
+    // The modes still ran, in turn on the TLS session.
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["strategy"], "sequential-fallback", "{}", run.shown);
+    assert_eq!(findings(&report), ["connection-limit@-"], "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn active_addr_is_sent_alike_in_plaintext_and_tls_so_no_false_alg_rewrite() {
+    let server = start(Scenario::Tls).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.extend(["--active-addr", "127.0.0.2"].map(String::from));
+    let run = probe(&server.url(), &args).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["port-rejected@eprt", "port-rejected@port"],
+        "{}",
+        run.shown
+    );
+    assert!(
+        report["plaintext_check"]["port_request"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("PORT 127,0,0,2,")),
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unanswered_auth_tls_goes_on_in_plaintext_and_says_so() {
+    // A strict FTP-inspecting firewall that drops verbs it does not know.
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.data_timeout = LAB_DATA_TIMEOUT;
+    config.unanswered = vec!["AUTH"];
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let run = probe_json(&server.url(), &[]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["tls-unavailable@-"], "{}", run.shown);
+    let summary = finding(&report, "tls-unavailable")["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("not answered"), "{summary}");
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_closed_after_a_reuse_refusal_does_not_break_the_next_mode() {
+    // vsftpd ends the session after "522 ... session reuse required"; in turn on one
+    // connection, each mode must still get its own diagnosis.
+    let server = start(Scenario::TlsReuseRequired).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.extend(["--no-tls-reuse", "--sequential"].map(String::from));
+    let run = probe(&server.url(), &args).await;
+    assert_eq!(
+        findings(&run.json()),
+        [
+            "tls-handshake-failed@eprt",
+            "tls-handshake-failed@epsv",
+            "tls-handshake-failed@pasv",
+            "tls-handshake-failed@port",
+        ],
+        "{}",
+        run.shown
+    );
 }
