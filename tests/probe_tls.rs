@@ -21,6 +21,25 @@ async fn probe(url: &str, extra: &[String]) -> common::cli::Run {
     probe_json(url, &extra).await
 }
 
+fn summary(report: &Value, id: &str) -> String {
+    finding(report, id)["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The transcript shows the session, and no USER in it: no credentials went out.
+fn assert_no_user_sent(report: &Value, shown: &str) {
+    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
+    assert!(!transcript.is_empty(), "{shown}");
+    assert!(
+        transcript
+            .iter()
+            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
+        "{shown}"
+    );
+}
+
 fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["findings"]
         .as_array()
@@ -88,14 +107,7 @@ async fn unknown_ca_fails_the_control_handshake_before_any_login() {
         "certificate"
     );
     assert_eq!(report["control"]["login"], "not-attempted", "{}", run.shown);
-    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
-    assert!(
-        transcript
-            .iter()
-            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
-        "{}",
-        run.shown
-    );
+    assert_no_user_sent(&report, &run.shown);
     assert_eq!(run.code, 1, "{}", run.shown);
 }
 
@@ -105,10 +117,7 @@ async fn insecure_goes_on_and_says_what_verification_would_have_said() {
     let run = probe_json(&server.url(), &["--insecure"]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["tls-unverified@-"], "{}", run.shown);
-    let summary = finding(&report, "tls-unverified")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "tls-unverified");
     assert!(summary.contains("would have failed"), "{summary}");
     assert!(summary.contains("UnknownIssuer"), "{summary}");
     assert_eq!(report["control"]["tls_details"]["verified"], false);
@@ -127,10 +136,7 @@ async fn insecure_with_the_right_ca_would_have_passed() {
     let (_ca, mut args) = ca_args(&server);
     args.push("--insecure".to_string());
     let run = probe(&server.url(), &args).await;
-    let summary = finding(&run.json(), "tls-unverified")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&run.json(), "tls-unverified");
     assert!(summary.contains("would have passed"), "{}", run.shown);
 }
 
@@ -182,18 +188,7 @@ async fn tls_explicit_against_a_plaintext_server_stops_before_the_password() {
         "{}",
         run.shown
     );
-    let transcript = run.json()["transcript"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert!(!transcript.is_empty(), "{}", run.shown);
-    assert!(
-        transcript
-            .iter()
-            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
-        "{}",
-        run.shown
-    );
+    assert_no_user_sent(&run.json(), &run.shown);
     assert_eq!(run.code, 1, "{}", run.shown);
 }
 
@@ -214,10 +209,7 @@ async fn plaintext_login_refused_by_a_tls_only_server_names_tls() {
     let run = probe_json(&server.url(), &["--tls", "off"]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["login-failed@-"], "{}", run.shown);
-    let summary = finding(&report, "login-failed")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "login-failed");
     assert!(summary.contains("requires TLS"), "{summary}");
     assert!(report["control"]["tls_details"].is_null(), "{}", run.shown);
 }
@@ -323,10 +315,7 @@ async fn expired_certificate_fails_verification_and_insecure_says_expired() {
         "{}",
         run.shown
     );
-    let summary = finding(&report, "tls-certificate-expiring")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "tls-certificate-expiring");
     assert!(summary.contains("expired"), "{summary}");
 }
 
@@ -387,10 +376,7 @@ async fn deadline_in_the_handshake_names_the_handshake() {
     let report = run.json();
     assert_eq!(findings(&report), ["deadline-exceeded@-"], "{}", run.shown);
     assert_eq!(report["control"]["error"]["stage"], "tls", "{}", run.shown);
-    let summary = finding(&report, "deadline-exceeded")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "deadline-exceeded");
     assert!(summary.contains("TLS handshake"), "{summary}");
     assert!(
         run.elapsed < std::time::Duration::from_secs(5),
@@ -485,10 +471,7 @@ async fn unanswered_auth_tls_goes_on_in_plaintext_and_says_so() {
     let run = probe_json(&server.url(), &[]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["tls-unavailable@-"], "{}", run.shown);
-    let summary = finding(&report, "tls-unavailable")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "tls-unavailable");
     assert!(summary.contains("not answered"), "{summary}");
     assert_eq!(
         statuses(&report),
