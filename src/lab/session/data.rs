@@ -258,7 +258,10 @@ impl Session {
             Ok(data) => data,
             Err(reply) => {
                 self.send(&reply).await?;
-                return Ok(true);
+                // vsftpd ends the whole session after refusing a data connection's TLS
+                // (its 522); ProFTPD's 425 keeps it.
+                let vsftpd_exit = reply.code == 522;
+                return Ok(!(self.scenario() == Scenario::TlsReuseRequired && vsftpd_exit));
             }
         };
         let sent = timeout(self.shared.config.transfer_timeout, async {
