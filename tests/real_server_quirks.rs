@@ -104,3 +104,22 @@ async fn proftpd_reuse_refusal_425_naming_no_tls_is_tls_handshake_failed() {
         run.shown
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pyftpdlib_unasked_425_after_a_closed_listener_is_no_alg_rewrite() {
+    // FTPS on pyftpdlib, which connects during PORT/EPRT: the plaintext comparison session
+    // sends EPRT, then PORT. Seen through the netns router: with EPRT's listener closed
+    // before PORT, pyftpdlib answered the reset with an unasked 425, read as PORT's reply,
+    // and the report claimed a middlebox (alg-rewrite) where there was none.
+    let mut config = LabConfig::new(Scenario::Tls);
+    config.connect_during_port = true;
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let ca = common::ca_file(&server).unwrap_or_else(|| panic!("a TLS scenario has a CA"));
+    let ca = ca.to_string_lossy().into_owned();
+    let run = probe_json(&server.url(), &["--tls", "explicit", "--ca-file", &ca]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
+    assert_eq!(report["verdict"], "ok", "{}", run.shown);
+}

@@ -5,12 +5,17 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
 use super::Session;
+
+/// How long PORT/EPRT looks at a connection made during an earlier PORT/EPRT to see if the
+/// client closed it: a reset or FIN on loopback is there long before this.
+const DEAD_CONNECTION_PROBE: Duration = Duration::from_millis(50);
 use crate::lab::Scenario;
 use crate::lab::fs::{Node, resolve};
 use crate::proto::passive::{format_227, format_229};
@@ -143,6 +148,7 @@ impl Session {
         if self.epsv_all {
             return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
         }
+        self.report_dead_active_connection().await;
         // Behind the helper, a plaintext PORT arrives rewritten to the NAT's outside
         // address, which is where the server sees the client; inside TLS it still names
         // the client's own address, and vsftpd refuses a PORT to anyone but the peer.
@@ -191,6 +197,28 @@ impl Session {
         match verb {
             ActiveVerb::Eprt => Reply::new(200, "EPRT command successful. Consider using EPSV."),
             ActiveVerb::Port => Reply::new(200, "PORT command successful. Consider using PASV."),
+        }
+    }
+
+    /// pyftpdlib answers for an active data connection that the client closed before any
+    /// transfer, whenever it notices: `425 Can't connect to specified address.` arrives
+    /// unasked, ahead of the reply to the next command. Only a connection made during
+    /// PORT/EPRT (`connect_during_port`) can be in that state.
+    async fn report_dead_active_connection(&mut self) {
+        let DataPlan::Connected(stream) = &self.data else {
+            return;
+        };
+        let mut byte = [0u8; 1];
+        let dead = matches!(
+            timeout(DEAD_CONNECTION_PROBE, stream.peek(&mut byte)).await,
+            Ok(Ok(0) | Err(_))
+        );
+        if dead {
+            self.data = DataPlan::None;
+            // Nothing to do about a client that is gone too: its next read fails anyway.
+            let _ = self
+                .send(&Reply::new(425, "Can't connect to specified address."))
+                .await;
         }
     }
 
