@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Interop stage: ftpdoctor probed against real FTP servers on loopback, asserted from its JSON.
 
-Usage: tests/interop/run.py [--bin PATH] [--cache DIR] [--only SERVER] [--capture DIR]
+Usage: tests/interop/run.py [--bin PATH] [--cache DIR] [--only SERVER] [--results FILE]
+                            [--capture DIR]
 
 Each server (vsftpd, ProFTPD, Pure-FTPd, pyftpdlib) runs with a throw-away config on
 127.0.0.1 and a free port, in four configurations or more; every run prints one line saying

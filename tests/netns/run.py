@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """NAT stage: ftpdoctor through a real Linux NAT router built from network namespaces.
 
-Usage: tests/netns/run.py [--bin PATH] [--cache DIR] [--only SERVER]
+Usage: tests/netns/run.py [--bin PATH] [--cache DIR] [--only SERVER] [--results FILE]
+                          [--capture DIR]
 
-    cli  203.0.113.2 ──┐                      ┌── srv 10.77.0.2 (FTP on :21, passive 50000-50019)
-                       ├─ rtr 203.0.113.1 ─ 10.77.0.1
+    cli  203.0.113.2 ──┐                      ┌── srv 10.77.0.2
+                       ├─ rtr 203.0.113.1 ─ 10.77.0.1      (FTP on :21, passive 50000-50019)
     nat  192.168.50.2 ─┘   192.168.50.1 (masquerade)
 
 The router DNATs 203.0.113.1:21 and :50000-50019 to the server and masquerades the server's
@@ -188,6 +189,19 @@ def private_pasv(c, binary, server, ca):
     return r
 
 
+def follow_advertised(c, binary, server, ca):
+    # --follow-advertised dials the private address too: the client's namespace has no
+    # route to 10.77.0.0/24, so it is unreachable at once, and the substitute still works.
+    got, r, _ = probe(binary, "cli", ["--follow-advertised", "--modes", "pasv"])
+    c.that(got.returncode == 1, f"exit {got.returncode}")
+    dials = [(d["addr"].rsplit(":", 1)[0], d["why"], d["outcome"])
+             for d in mode(r, "pasv")["dials"]]
+    c.that(dials == [(SERVER_IP, "advertised", "unreachable"),
+                     (PUBLIC_IP, "control-peer-substitute", "connected")], f"dials {dials}")
+    c.that(ids(r) == ["pasv-private-address", "substitute-address-works"], f"findings {ids(r)}")
+    return r
+
+
 def masquerade(c, binary, server, ca):
     got, r, _ = probe(binary, "cli")
     c.that(got.returncode == 0, f"exit {got.returncode}")
@@ -307,6 +321,7 @@ MASQ = {"pasv_address": PUBLIC_IP}
 # name, server options, router settings, check; every scenario runs against every server
 SCENARIOS = [
     ("private-pasv", {}, {}, private_pasv),
+    ("follow-advertised", {}, {}, follow_advertised),
     ("masquerade", MASQ, {}, masquerade),
     ("blocked-passive", MASQ, {"drop_passive": True}, blocked_passive),
     ("refused-passive", MASQ, {"drop_passive": "reject"}, refused_passive),
