@@ -5,9 +5,9 @@ Usage: tests/interop/run.py [--bin PATH] [--cache DIR] [--only SERVER] [--result
                             [--capture DIR]
 
 Each server (vsftpd, ProFTPD, Pure-FTPd, pyftpdlib) runs with a throw-away config on
-127.0.0.1 and a free port, in four configurations or more; every run prints one line saying
-which server and scenario passed or failed, and the stage exits 1 if any failed.
---capture DIR also records each server's raw replies, one reply per file (see capture.py).
+127.0.0.1 and a free port, once per scenario (SCENARIOS below); every run prints one line
+saying which server and scenario passed or failed, and the stage exits 1 if any failed.
+--capture DIR records each server's raw replies instead, one reply per file (capture.py).
 """
 
 import argparse
