@@ -32,7 +32,9 @@ fn main() -> ExitCode {
 
 fn run(action: Action) -> anyhow::Result<ExitCode> {
     match action {
-        Action::Probe(probe_run) => {
+        Action::Probe(mut probe_run) => {
+            // A fleet's progress bar is for a person watching, never for a log.
+            probe_run.progress = io::stderr().is_terminal();
             let mut out = io::stdout().lock();
             let color = use_color(&out);
             let runtime = runtime()?;

@@ -9,18 +9,23 @@
 
 mod mode;
 mod outcome;
+mod resolve;
+mod sample;
 mod session;
 mod transfer;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use tokio::time::{sleep_until, timeout};
+use tokio::time::sleep_until;
 
 pub use outcome::*;
+pub use resolve::{Resolution, resolve_target, resolve_with};
+pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
 
+use crate::net::resolve::Family;
 use crate::proto::Password;
-use crate::target::{Host, Target};
+use crate::target::Target;
 use session::{Session, establish};
 
 /// Who to log in as.
@@ -56,6 +61,25 @@ pub struct ProbeConfig {
     pub sequential: bool,
     /// Bytes a transfer may move before the probe stops reading.
     pub max_transfer_bytes: u64,
+    // Issue 6: addresses, DNS, port sampling.
+    /// Ask this DNS server instead of the system's resolvers.
+    pub dns_server: Option<SocketAddr>,
+    pub address_family: Family,
+    /// Probe every resolved address (the runner makes one probe per address).
+    pub all_addresses: bool,
+    /// Passive requests to sample the passive port range with (0: none).
+    pub sample_ports: u16,
+    /// Probe only this address, resolved beforehand (set by the runner for
+    /// --all-addresses, so that every address's probe reports the same resolution).
+    pub pinned: Option<Pinned>,
+}
+
+/// One address of an already resolved target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pinned {
+    /// `None` when the resolution failed: the probe then reports that failure.
+    pub address: Option<IpAddr>,
+    pub resolution: Resolution,
 }
 
 impl ProbeConfig {
@@ -70,6 +94,11 @@ impl ProbeConfig {
             active_addr: None,
             sequential: false,
             max_transfer_bytes: transfer::MAX_TRANSFER_BYTES,
+            dns_server: None,
+            address_family: Family::Any,
+            all_addresses: false,
+            sample_ports: 0,
+            pinned: None,
         }
     }
 }
@@ -87,6 +116,8 @@ struct Sessions {
     slots: [Option<Session>; 4],
     /// Transcripts of sessions that were replaced.
     retired: Vec<TranscriptEntry>,
+    /// --sample-ports' own session, when no mode's session was left usable.
+    sample: Option<Session>,
 }
 
 impl Sessions {
@@ -102,6 +133,7 @@ impl Sessions {
             .main
             .into_iter()
             .chain(self.slots.into_iter().flatten())
+            .chain(self.sample)
         {
             all.extend(session.transcript());
         }
@@ -120,6 +152,8 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
             port: target.port,
             resolved: Vec::new(),
             path: target.path.clone(),
+            dns: None,
+            address: None,
         },
         control: ControlOutcome::new(&config.credentials.user),
         modes: Mode::ALL
@@ -139,11 +173,15 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         deadline_ms: config.deadline,
         transcript: Vec::new(),
         elapsed: Duration::ZERO,
+        sample: None,
     };
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);
     out.deadline_hit = tokio::select! {
-        _ = run(config, &mut out, &mut sessions) => false,
+        _ = async {
+            run(config, &mut out, &mut sessions).await;
+            sample::run(config, &mut out, &mut sessions).await;
+        } => false,
         _ = sleep_until(deadline) => true,
     };
     if out.deadline_hit {
@@ -211,14 +249,26 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
 }
 
 async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessions) {
-    let addrs = match resolve(config).await {
-        Ok(addrs) => addrs,
-        Err(detail) => {
-            out.control.error = Some(StepError::new(Stage::Resolve, ErrorKind::Io, detail));
-            return skip_all(out, "the name did not resolve");
+    let resolution = match &config.pinned {
+        Some(pinned) => {
+            out.target.address = pinned.address;
+            Resolution {
+                addrs: pinned.address.into_iter().collect(),
+                ..pinned.resolution.clone()
+            }
         }
+        None => resolve_target(config).await,
     };
-    out.target.resolved = addrs.iter().map(SocketAddr::ip).collect();
+    out.target.dns = resolution.dns;
+    if let Some(err) = resolution.error {
+        out.control.error = Some(err);
+        return skip_all(out, "the name did not resolve");
+    }
+    out.target.resolved = match &config.pinned {
+        Some(pinned) => pinned.resolution.addrs.clone(),
+        None => resolution.addrs.clone(),
+    };
+    let addrs = resolve::control_addrs(&resolution.addrs, config.target.port);
 
     for &addr in &addrs {
         let result = establish(
@@ -407,36 +457,6 @@ fn skip_all(out: &mut ProbeOutcome, why: &str) {
     for m in &mut out.modes {
         if m.skipped.is_none() {
             *m = ModeOutcome::skipped(m.mode, why);
-        }
-    }
-}
-
-/// The control addresses to try, in the resolver's order.
-async fn resolve(config: &ProbeConfig) -> Result<Vec<SocketAddr>, String> {
-    let port = config.target.port;
-    match &config.target.host {
-        Host::Ip(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
-        Host::Name(name) => {
-            match timeout(
-                config.step_timeout,
-                tokio::net::lookup_host((name.as_str(), port)),
-            )
-            .await
-            {
-                Ok(Ok(addrs)) => {
-                    let addrs: Vec<SocketAddr> = addrs.collect();
-                    if addrs.is_empty() {
-                        Err(format!("{name} has no addresses"))
-                    } else {
-                        Ok(addrs)
-                    }
-                }
-                Ok(Err(err)) => Err(format!("{name}: {err}")),
-                Err(_) => Err(format!(
-                    "{name}: no answer from the resolver within {:?}",
-                    config.step_timeout
-                )),
-            }
         }
     }
 }

@@ -12,7 +12,10 @@
 
 mod cells;
 mod layout;
+mod summary;
 mod text;
+
+pub use summary::write_summary;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -70,6 +73,8 @@ const DETAIL_INDENT: &str = "             ";
 ///         port: 2121,
 ///         resolved: vec!["127.0.0.1".parse()?],
 ///         path: String::new(),
+///         dns: None,
+///         address: None,
 ///     },
 ///     control: ControlOutcome::new("anonymous"),
 ///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
@@ -79,6 +84,7 @@ const DETAIL_INDENT: &str = "             ";
 ///     deadline_ms: Duration::from_secs(30),
 ///     transcript: Vec::new(),
 ///     elapsed: Duration::from_millis(3),
+///     sample: None,
 /// };
 /// let report = Report::new(outcome, Vec::new(), false);
 ///
@@ -150,6 +156,12 @@ fn header(report: &Report, width: usize) -> Vec<String> {
         "target",
         format!("{} → {host_port}{resolved}", clean(&target.input)),
     );
+    if let Some(ip) = target.address {
+        line(
+            "address",
+            format!("{ip} only (--all-addresses: one report per resolved address)"),
+        );
+    }
 
     line(
         "control",
@@ -203,6 +215,12 @@ fn header(report: &Report, width: usize) -> Vec<String> {
             },
         ),
     }
+    if let Some(sample) = &report.sample {
+        line(
+            "ports",
+            format!("{} {}× — {}", sample.request, sample.requested, clean(&sample.summary)),
+        );
+    }
     if report.deadline_hit {
         line(
             "deadline",
@@ -216,7 +234,7 @@ fn header(report: &Report, width: usize) -> Vec<String> {
 }
 
 /// `host:port`, with an IPv6 literal in brackets as in a URL.
-fn join_host_port(host: &str, port: u16) -> String {
+pub(super) fn join_host_port(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{}]:{port}", clean(host))
     } else {
