@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::lab::{LabConfig, LabServer, Scenario};
+use crate::lab::{LabConfig, LabServer, RANGE_LEN, Scenario};
 use crate::probe::ProbeConfig;
 use crate::report::table::{TableStyle, write_table};
 use crate::run::probe_and_report;
@@ -29,7 +29,7 @@ pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Resul
     }
     let probes: Vec<_> = servers
         .iter()
-        .map(|(_, server)| {
+        .map(|(scenario, server)| {
             server
                 .as_ref()
                 .map_err(ToString::to_string)
@@ -38,6 +38,11 @@ pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Resul
                     let mut config = ProbeConfig::new(target);
                     config.step_timeout = step;
                     config.deadline = step * DEADLINE_STEPS;
+                    // The broken part of the range shows only when the whole range is
+                    // sampled; a single request would most likely get a good port.
+                    if *scenario == Scenario::PartialRange {
+                        config.sample_ports = RANGE_LEN;
+                    }
                     Ok(tokio::spawn(async move {
                         probe_and_report(&config, false).await
                     }))

@@ -62,6 +62,14 @@ pub enum FindingId {
     ConnectionLimit,
     /// --deadline struck before the probe finished.
     DeadlineExceeded,
+    /// The resolver answered SERVFAIL or REFUSED: the name's DNS is broken, not absent.
+    DnsServfail,
+    /// No DNS answer within --timeout.
+    DnsTimeout,
+    /// --sample-ports: part of the passive port range cannot be reached.
+    PassivePortsFiltered,
+    /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
+    Ipv6TranslatedPath,
 }
 
 impl FindingId {
@@ -88,6 +96,10 @@ impl FindingId {
             FindingId::PasvRejected => "pasv-rejected",
             FindingId::ConnectionLimit => "connection-limit",
             FindingId::DeadlineExceeded => "deadline-exceeded",
+            FindingId::DnsServfail => "dns-servfail",
+            FindingId::DnsTimeout => "dns-timeout",
+            FindingId::PassivePortsFiltered => "passive-ports-filtered",
+            FindingId::Ipv6TranslatedPath => "ipv6-translated-path",
         }
     }
 }

@@ -448,7 +448,11 @@ fn next(id: FindingId) -> Option<FindingId> {
         ControlFailed => PasvRejected,
         PasvRejected => ConnectionLimit,
         ConnectionLimit => DeadlineExceeded,
-        DeadlineExceeded => return None,
+        DeadlineExceeded => DnsServfail,
+        DnsServfail => DnsTimeout,
+        DnsTimeout => PassivePortsFiltered,
+        PassivePortsFiltered => Ipv6TranslatedPath,
+        Ipv6TranslatedPath => return None,
     })
 }
 
@@ -456,7 +460,7 @@ fn next(id: FindingId) -> Option<FindingId> {
 fn docs_describe_every_finding_id() {
     let docs = include_str!("../../docs/findings.md");
     let ids: Vec<FindingId> = std::iter::successors(Some(DnsFailure), |&id| next(id)).collect();
-    assert_eq!(ids.len(), 21);
+    assert_eq!(ids.len(), 25);
     for id in ids {
         assert!(
             docs.contains(&format!("\n## {id}\n")),

@@ -6,6 +6,7 @@
 
 mod dead_ports;
 pub mod fs;
+mod port_range;
 mod scenario;
 mod session;
 
@@ -20,6 +21,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use dead_ports::{Blackhole, ClosedPort};
+pub use port_range::RANGE_LEN;
 pub use scenario::{Scenario, UnknownScenario};
 
 /// The named account besides anonymous (anonymous and ftp take any password).
@@ -83,6 +85,8 @@ struct Shared {
     dead_port: Option<DeadPort>,
     /// Data connections that arrived on a `pasv_address` listener.
     advertised_accepts: AtomicUsize,
+    /// partial-range: the passive ports handed out in turn.
+    port_range: Option<port_range::PortRange>,
 }
 
 /// A data port that does not work, held for the server's lifetime.
@@ -125,12 +129,17 @@ impl LabServer {
             Scenario::RefusedData => Some(DeadPort::Closed(ClosedPort::bind(addr.ip())?)),
             _ => None,
         };
+        let port_range = match config.scenario {
+            Scenario::PartialRange => Some(port_range::PortRange::reserve(addr.ip()).await?),
+            _ => None,
+        };
         let scenario = config.scenario;
         let shared = Arc::new(Shared {
             config,
             tree: fs::Tree::default(),
             dead_port,
             advertised_accepts: AtomicUsize::new(0),
+            port_range,
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));

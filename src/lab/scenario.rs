@@ -17,10 +17,11 @@ pub enum Scenario {
     ActiveBlocked,
     GarbledPasv,
     MultilineBanner,
+    PartialRange,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 12] = [
         Scenario::Healthy,
         Scenario::PrivatePasv,
         Scenario::ZeroPasv,
@@ -32,6 +33,7 @@ impl Scenario {
         Scenario::ActiveBlocked,
         Scenario::GarbledPasv,
         Scenario::MultilineBanner,
+        Scenario::PartialRange,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +49,7 @@ impl Scenario {
             Scenario::ActiveBlocked => "active-blocked",
             Scenario::GarbledPasv => "garbled-pasv",
             Scenario::MultilineBanner => "multiline-banner",
+            Scenario::PartialRange => "partial-range",
         }
     }
 
@@ -79,6 +82,9 @@ impl Scenario {
             Scenario::GarbledPasv => "227 carries no usable address: (ftp,example,com,1,2)",
             Scenario::MultilineBanner => {
                 "Pure-FTPd style: six-line 220 banner, anonymous login without PASS, 125 before transfers"
+            }
+            Scenario::PartialRange => {
+                "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
             }
         }
     }

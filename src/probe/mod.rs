@@ -300,7 +300,8 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
     let Some(main) = sessions.main.take() else {
         return skip_all(out, "the control session was not set up");
     };
-    if main.peer.is_ipv6() {
+    // An IPv4-mapped peer is IPv4 on the wire: PASV and PORT work there.
+    if main.peer.ip().to_canonical().is_ipv6() {
         for m in &mut out.modes {
             if m.mode.is_ipv4_only() && m.skipped.is_none() {
                 *m = ModeOutcome::skipped(

@@ -144,6 +144,8 @@ pub(crate) fn report() -> Report {
             port: 2121,
             resolved: vec![peer.ip()],
             path: "/".to_string(),
+            dns: None,
+            address: None,
         },
         control,
         modes: [epsv, pasv, eprt, port]
@@ -159,6 +161,7 @@ pub(crate) fn report() -> Report {
         deadline_ms: 30000.0,
         elapsed_ms: 41.0,
         transcript: None,
+        sample: None,
     }
 }
 

@@ -218,7 +218,7 @@ fn header(report: &Report, width: usize) -> Vec<String> {
     if let Some(sample) = &report.sample {
         line(
             "ports",
-            format!("{} {}× — {}", sample.request, sample.requested, clean(&sample.summary)),
+            clean(&sample.summary).into_owned(),
         );
     }
     if report.deadline_hit {
