@@ -1,4 +1,5 @@
 use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -52,8 +53,8 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             print_stdout(&cli::scenario_list())?;
             Ok(ExitCode::SUCCESS)
         }
-        Action::Lab(config) => {
-            runtime()?.block_on(serve_lab(config))?;
+        Action::Lab { config, ca_out } => {
+            runtime()?.block_on(serve_lab(config, ca_out))?;
             Ok(ExitCode::SUCCESS)
         }
         Action::Demo { step_timeout } => {
@@ -89,7 +90,7 @@ fn print_stdout(text: &str) -> io::Result<()> {
     }
 }
 
-async fn serve_lab(config: LabConfig) -> anyhow::Result<()> {
+async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result<()> {
     let listen = config.listen;
     // Handlers first: a caller may signal as soon as it has read the URL.
     let signals = Signals::install()?;
@@ -103,6 +104,22 @@ async fn serve_lab(config: LabConfig) -> anyhow::Result<()> {
         server.scenario(),
         server.scenario().description()
     );
+    match (server.ca_pem(), ca_out) {
+        (Some(pem), Some(path)) => {
+            std::fs::write(&path, pem)
+                .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
+            eprintln!(
+                "TLS: certificate from the lab's own CA, written to {0}; probe with --ca-file {0}",
+                path.display()
+            );
+        }
+        (Some(_), None) => eprintln!(
+            "TLS: certificate from the lab's own CA; get it with --ca-out FILE for probe --ca-file, \
+             or probe with --insecure"
+        ),
+        (None, Some(_)) => eprintln!("ftpdoctor lab: --ca-out ignored: this scenario has no TLS"),
+        (None, None) => {}
+    }
     if !server.addr().ip().is_loopback() {
         eprintln!(
             "ftpdoctor lab: warning: listening on {}, reachable beyond this machine",

@@ -39,11 +39,32 @@ async fn name_resolves_through_the_given_server_with_a_and_aaaa_recorded() {
     let dns = DnsServer::start(&[(NAME, Answer::Records(vec![ip("127.0.0.1"), ip("::1")]))]).await;
     let run = probe_name(&dns, lab.addr().port(), &[]).await;
     let report = run.json();
-    assert_eq!(report["target"]["resolved"], serde_json::json!(["127.0.0.1", "::1"]), "{}", run.shown);
-    assert_eq!(report["target"]["dns"]["server"], dns.addr.to_string(), "{}", run.shown);
-    assert_eq!(query(&report, "A").map(|q| q["outcome"].clone()), Some("ok".into()));
-    assert_eq!(query(&report, "AAAA").map(|q| q["outcome"].clone()), Some("ok".into()));
-    assert_eq!(report["control"]["peer"], lab.addr().to_string(), "{}", run.shown);
+    assert_eq!(
+        report["target"]["resolved"],
+        serde_json::json!(["127.0.0.1", "::1"]),
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["target"]["dns"]["server"],
+        dns.addr.to_string(),
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        query(&report, "A").map(|q| q["outcome"].clone()),
+        Some("ok".into())
+    );
+    assert_eq!(
+        query(&report, "AAAA").map(|q| q["outcome"].clone()),
+        Some("ok".into())
+    );
+    assert_eq!(
+        report["control"]["peer"],
+        lab.addr().to_string(),
+        "{}",
+        run.shown
+    );
     assert_eq!(report["verdict"], "ok", "{}", run.shown);
 }
 
@@ -53,8 +74,16 @@ async fn nxdomain_is_dns_failure() {
     let run = probe_name(&dns, 21, &[]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["dns-failure@-"], "{}", run.shown);
-    assert_eq!(query(&report, "A").map(|q| q["outcome"].clone()), Some("nxdomain".into()));
-    assert_eq!(report["target"]["resolved"], serde_json::json!([]), "{}", run.shown);
+    assert_eq!(
+        query(&report, "A").map(|q| q["outcome"].clone()),
+        Some("nxdomain".into())
+    );
+    assert_eq!(
+        report["target"]["resolved"],
+        serde_json::json!([]),
+        "{}",
+        run.shown
+    );
     assert_eq!(run.code, 1, "{}", run.shown);
 }
 
@@ -66,7 +95,10 @@ async fn name_without_records_of_the_family_asked_is_dns_failure() {
     assert_eq!(findings(&report), ["dns-failure@-"], "{}", run.shown);
     // Only AAAA was asked for.
     assert!(query(&report, "A").is_none(), "{}", run.shown);
-    assert_eq!(query(&report, "AAAA").map(|q| q["outcome"].clone()), Some("no-records".into()));
+    assert_eq!(
+        query(&report, "AAAA").map(|q| q["outcome"].clone()),
+        Some("no-records".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,7 +107,10 @@ async fn servfail_is_its_own_finding() {
     let run = probe_name(&dns, 21, &[]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["dns-servfail@-"], "{}", run.shown);
-    assert_eq!(query(&report, "A").map(|q| q["outcome"].clone()), Some("servfail".into()));
+    assert_eq!(
+        query(&report, "A").map(|q| q["outcome"].clone()),
+        Some("servfail".into())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -91,27 +126,53 @@ async fn silent_resolver_is_dns_timeout() {
     let run = probe_name(&dns, 21, &["--timeout", "300ms"]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["dns-timeout@-"], "{}", run.shown);
-    assert_eq!(query(&report, "A").map(|q| q["outcome"].clone()), Some("timeout".into()));
-    assert_eq!(report["control"]["error"]["stage"], "resolve", "{}", run.shown);
+    assert_eq!(
+        query(&report, "A").map(|q| q["outcome"].clone()),
+        Some("timeout".into())
+    );
+    assert_eq!(
+        report["control"]["error"]["stage"], "resolve",
+        "{}",
+        run.shown
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn all_addresses_reports_a_half_broken_pair_one_section_each() {
     // 127.0.0.2 is loopback too, but nothing listens there: one address of the pair is down.
     let lab = start(Scenario::Healthy).await;
-    let dns =
-        DnsServer::start(&[(NAME, Answer::Records(vec![ip("127.0.0.1"), ip("127.0.0.2")]))]).await;
+    let dns = DnsServer::start(&[(
+        NAME,
+        Answer::Records(vec![ip("127.0.0.1"), ip("127.0.0.2")]),
+    )])
+    .await;
     let run = probe_name(&dns, lab.addr().port(), &["--all-addresses"]).await;
     let reports = run.json();
     let reports = reports.as_array().cloned().unwrap_or_default();
     assert_eq!(reports.len(), 2, "{}", run.shown);
-    assert_eq!(reports[0]["target"]["address"], "127.0.0.1", "{}", run.shown);
+    assert_eq!(
+        reports[0]["target"]["address"], "127.0.0.1",
+        "{}",
+        run.shown
+    );
     assert_eq!(reports[0]["verdict"], "ok", "{}", run.shown);
-    assert_eq!(reports[1]["target"]["address"], "127.0.0.2", "{}", run.shown);
-    assert_eq!(findings(&reports[1]), ["control-unreachable@-"], "{}", run.shown);
+    assert_eq!(
+        reports[1]["target"]["address"], "127.0.0.2",
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        findings(&reports[1]),
+        ["control-unreachable@-"],
+        "{}",
+        run.shown
+    );
     // Both sections report the one resolution.
     for r in &reports {
-        assert_eq!(r["target"]["resolved"], serde_json::json!(["127.0.0.1", "127.0.0.2"]));
+        assert_eq!(
+            r["target"]["resolved"],
+            serde_json::json!(["127.0.0.1", "127.0.0.2"])
+        );
     }
     assert_eq!(run.code, 1, "{}", run.shown);
 }
@@ -128,7 +189,9 @@ async fn pasv_address_not_among_the_resolved_ones_is_said_in_the_evidence() {
         .map(|f| f["evidence"].as_str().unwrap_or("").to_string())
         .unwrap_or_default();
     assert!(
-        evidence.contains("198.51.100.7 is not among the addresses ftp.lab.test resolves to (127.0.0.1)"),
+        evidence.contains(
+            "198.51.100.7 is not among the addresses ftp.lab.test resolves to (127.0.0.1)"
+        ),
         "{}",
         run.shown
     );
@@ -154,12 +217,20 @@ async fn ipv6_name_uses_epsv_and_eprt_and_says_why_pasv_and_port_are_skipped() {
     let dns = DnsServer::start(&[(NAME, Answer::Records(vec![ip("127.0.0.1"), ip("::1")]))]).await;
     let run = probe_name(&dns, lab.addr().port(), &["--address-family", "6"]).await;
     let report = run.json();
-    assert_eq!(report["target"]["resolved"], serde_json::json!(["::1"]), "{}", run.shown);
+    assert_eq!(
+        report["target"]["resolved"],
+        serde_json::json!(["::1"]),
+        "{}",
+        run.shown
+    );
     assert_eq!(mode(&report, "epsv")["status"], "ok", "{}", run.shown);
     assert_eq!(mode(&report, "eprt")["status"], "ok", "{}", run.shown);
     for m in ["pasv", "port"] {
         assert_eq!(mode(&report, m)["status"], "skipped", "{}", run.shown);
-        let why = mode(&report, m)["skipped"].as_str().unwrap_or("").to_string();
+        let why = mode(&report, m)["skipped"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
         assert!(why.contains("only IPv4"), "{m}: {why}");
     }
     assert_eq!(run.code, 0, "{}", run.shown);
@@ -171,12 +242,20 @@ async fn ipv4_mapped_target_runs_all_four_modes_and_reports_the_path() {
     let url = format!("ftp://[::ffff:127.0.0.1]:{}/", lab.addr().port());
     let run = probe_json(&url, &[]).await;
     let report = run.json();
-    assert_eq!(findings(&report), ["ipv6-translated-path@-"], "{}", run.shown);
+    assert_eq!(
+        findings(&report),
+        ["ipv6-translated-path@-"],
+        "{}",
+        run.shown
+    );
     for m in ["epsv", "pasv", "eprt", "port"] {
         assert_eq!(mode(&report, m)["status"], "ok", "{m}: {}", run.shown);
     }
     // The server sees IPv4: PORT and EPRT carry the IPv4 address.
-    let eprt = mode(&report, "eprt")["request"].as_str().unwrap_or("").to_string();
+    let eprt = mode(&report, "eprt")["request"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     assert!(eprt.starts_with("EPRT |1|127.0.0.1|"), "{eprt}");
     assert_eq!(run.code, 0, "{}", run.shown);
 }
@@ -186,5 +265,10 @@ async fn literal_of_the_wrong_family_is_reported_not_dialled() {
     let run = probe_json("ftp://127.0.0.1:9/", &["--address-family", "6"]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["dns-failure@-"], "{}", run.shown);
-    assert_eq!(report["control"]["connects"], serde_json::json!([]), "{}", run.shown);
+    assert_eq!(
+        report["control"]["connects"],
+        serde_json::json!([]),
+        "{}",
+        run.shown
+    );
 }

@@ -32,18 +32,39 @@ async fn targets_file_and_arguments_end_in_a_summary_table() {
     );
     let path = file.display().to_string();
     let run = ftpdoctor(
-        args(&["probe", &refused.url(), "--targets-file", &path, "--timeout", "1s"]),
+        args(&[
+            "probe",
+            &refused.url(),
+            "--targets-file",
+            &path,
+            "--timeout",
+            "1s",
+        ]),
         Vec::new(),
     )
     .await;
     let out = &run.stdout;
     // Both per-target tables, then the summary after them.
-    let summary_at = out.find("│ Target").unwrap_or_else(|| panic!("{}", run.shown));
-    assert!(out[..summary_at].matches("verdict:").count() == 2, "{}", run.shown);
+    let summary_at = out
+        .find("│ Target")
+        .unwrap_or_else(|| panic!("{}", run.shown));
+    assert!(
+        out[..summary_at].matches("verdict:").count() == 2,
+        "{}",
+        run.shown
+    );
     let summary = &out[summary_at..];
-    assert!(summary.contains(&healthy.url()) && summary.contains(&refused.url()), "{}", run.shown);
+    assert!(
+        summary.contains(&healthy.url()) && summary.contains(&refused.url()),
+        "{}",
+        run.shown
+    );
     assert!(summary.contains("data-connect-refused"), "{}", run.shown);
-    assert!(out.trim_end().ends_with("2 targets: 1 ok, 0 warn, 1 fail"), "{}", run.shown);
+    assert!(
+        out.trim_end().ends_with("2 targets: 1 ok, 0 warn, 1 fail"),
+        "{}",
+        run.shown
+    );
     // No progress bar when stderr is not a terminal.
     assert_eq!(run.stderr, "", "{}", run.shown);
     assert_eq!(run.code, 1, "{}", run.shown);
@@ -60,7 +81,13 @@ async fn summary_flag_prints_only_the_summary() {
     .await;
     assert!(!run.stdout.contains("verdict:"), "{}", run.shown);
     assert!(run.stdout.contains("epsv-unsupported"), "{}", run.shown);
-    assert!(run.stdout.trim_end().ends_with("2 targets: 1 ok, 1 warn, 0 fail"), "{}", run.shown);
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("2 targets: 1 ok, 1 warn, 0 fail"),
+        "{}",
+        run.shown
+    );
     assert_eq!(run.code, 0, "{}", run.shown);
 }
 
@@ -71,7 +98,15 @@ async fn jsonl_streams_one_report_per_target_with_limited_concurrency() {
     let file = targets_file("jsonl", &list);
     let path = file.display().to_string();
     let run = ftpdoctor(
-        args(&["probe", "--targets-file", &path, "--format", "jsonl", "--concurrency", "2"]),
+        args(&[
+            "probe",
+            "--targets-file",
+            &path,
+            "--format",
+            "jsonl",
+            "--concurrency",
+            "2",
+        ]),
         Vec::new(),
     )
     .await;
@@ -108,11 +143,21 @@ async fn sample_ports_finds_the_filtered_end_of_a_partly_open_range() {
     let run = probe_json(&lab.url(), &["--sample-ports", &n, "--timeout", "500ms"]).await;
     let report = run.json();
     let sample = &report["sample"];
-    assert_eq!(sample["ports"].as_array().map(Vec::len), Some(10), "{}", run.shown);
+    assert_eq!(
+        sample["ports"].as_array().map(Vec::len),
+        Some(10),
+        "{}",
+        run.shown
+    );
     assert_eq!(sample["reachable"], 7, "{}", run.shown);
     let lo = sample["lowest"].as_u64().unwrap_or(0);
     let hi = sample["highest"].as_u64().unwrap_or(0);
-    assert_eq!(hi - lo, 9, "the range's ten consecutive ports: {}", run.shown);
+    assert_eq!(
+        hi - lo,
+        9,
+        "the range's ten consecutive ports: {}",
+        run.shown
+    );
     let summary = sample["summary"].as_str().unwrap_or("");
     assert_eq!(
         summary,
@@ -127,9 +172,16 @@ async fn sample_ports_finds_the_filtered_end_of_a_partly_open_range() {
     );
     // Only the control peer was dialled.
     for p in sample["ports"].as_array().cloned().unwrap_or_default() {
-        assert!(p["addr"].as_str().unwrap_or("").starts_with("127.0.0.1:"), "{p}");
+        assert!(
+            p["addr"].as_str().unwrap_or("").starts_with("127.0.0.1:"),
+            "{p}"
+        );
     }
-    assert!(findings(&report).contains(&"passive-ports-filtered@epsv".to_string()), "{}", run.shown);
+    assert!(
+        findings(&report).contains(&"passive-ports-filtered@epsv".to_string()),
+        "{}",
+        run.shown
+    );
     assert_eq!(run.code, 1, "{}", run.shown);
 }
 
@@ -140,5 +192,10 @@ async fn sample_ports_uses_pasv_when_epsv_is_refused_and_a_healthy_range_is_no_f
     let report = run.json();
     assert_eq!(report["sample"]["request"], "PASV", "{}", run.shown);
     assert_eq!(report["sample"]["reachable"], 4, "{}", run.shown);
-    assert_eq!(findings(&report), ["epsv-unsupported@epsv"], "{}", run.shown);
+    assert_eq!(
+        findings(&report),
+        ["epsv-unsupported@epsv"],
+        "{}",
+        run.shown
+    );
 }

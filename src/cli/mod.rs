@@ -2,6 +2,7 @@
 //! after this module sees them.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -84,6 +85,9 @@ struct LabArgs {
     /// How long the server waits for a data connection before answering 425
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = positive_duration)]
     data_timeout: Duration,
+    /// TLS scenarios: write the lab's CA certificate here, for `probe --ca-file`
+    #[arg(long, value_name = "FILE")]
+    ca_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -116,9 +120,14 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 #[derive(Debug)]
 pub enum Action {
     Probe(ProbeRun),
-    Demo { step_timeout: Duration },
+    Demo {
+        step_timeout: Duration,
+    },
     ListScenarios,
-    Lab(LabConfig),
+    Lab {
+        config: LabConfig,
+        ca_out: Option<PathBuf>,
+    },
 }
 
 impl Cli {
@@ -134,7 +143,10 @@ impl Cli {
                     let mut config = LabConfig::new(scenario);
                     config.listen = args.listen;
                     config.data_timeout = args.data_timeout;
-                    Action::Lab(config)
+                    Action::Lab {
+                        config,
+                        ca_out: args.ca_out,
+                    }
                 }
                 _ => Action::ListScenarios,
             },
@@ -176,7 +188,7 @@ mod tests {
             "2s",
         ]);
         match cli.into_action() {
-            Ok(Action::Lab(config)) => {
+            Ok(Action::Lab { config, .. }) => {
                 assert_eq!(config.scenario, Scenario::ZeroPasv);
                 assert_eq!(config.data_timeout, Duration::from_secs(2));
                 assert!(config.listen.ip().is_loopback());

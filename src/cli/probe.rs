@@ -9,7 +9,8 @@ use clap::{Args, ValueEnum};
 use super::positive_duration;
 use crate::diagnose::Severity;
 use crate::net::resolve::Family;
-use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig};
+use crate::net::{Trust, TrustError};
+use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
 use crate::proto::Password;
 use crate::target::{Netrc, Scheme, Target};
 
@@ -23,11 +24,14 @@ Examples:
   ftpdoctor probe ftp.example.com --all-addresses --dns-server 192.0.2.53
   ftpdoctor probe ftp.example.com --sample-ports 16
   ftpdoctor probe --targets-file servers.txt --concurrency 64 --summary
+  ftpdoctor probe ftps://ftp.example.com/ --ca-file company-ca.pem
+  ftpdoctor probe ftp://ftp.example.com/ --tls explicit --insecure
 
 Each mode (EPSV, PASV, EPRT, PORT) gets a real transfer: LIST of the URL's path, or RETR
 when the path names a file. An advertised PASV address other than the control peer is
 reported and not dialled (the control peer with the advertised port is tried instead)
-unless --follow-advertised. Exit 0: no finding at or above --fail-on; 1: at least one;
+unless --follow-advertised. TLS: --tls auto (the default) tries AUTH TLS and goes on in
+plaintext if refused; ftps:// is implicit TLS on port 990. Exit 0: no finding at or above --fail-on; 1: at least one;
 2: ftpdoctor could not run.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,6 +39,30 @@ pub enum Format {
     Table,
     Json,
     Jsonl,
+}
+
+/// --tls: how to use TLS on the control connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsArg {
+    /// Try AUTH TLS; go on in plaintext (and warn) if the server refuses
+    Auto,
+    /// AUTH TLS, and a refusal is an error
+    Explicit,
+    /// TLS from the first byte (what ftps:// means)
+    Implicit,
+    /// Plain FTP only
+    Off,
+}
+
+impl TlsArg {
+    fn mode(self) -> TlsMode {
+        match self {
+            TlsArg::Auto => TlsMode::Auto,
+            TlsArg::Explicit => TlsMode::Explicit,
+            TlsArg::Implicit => TlsMode::Implicit,
+            TlsArg::Off => TlsMode::Off,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,6 +126,20 @@ pub(super) struct ProbeArgs {
     /// One control connection, modes in turn (default: one connection per mode, at once)
     #[arg(long)]
     sequential: bool,
+    /// TLS on the control connection [default: auto; implicit for ftps://]
+    #[arg(long, value_enum, value_name = "MODE")]
+    tls: Option<TlsArg>,
+    /// Do not check the server's certificate (the report says so, and what the check
+    /// would have said)
+    #[arg(long)]
+    insecure: bool,
+    /// Trust this PEM file's CA certificates instead of the public roots
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
+    /// Data connections do not resume the control connection's TLS session, as some
+    /// clients do not: shows whether the server requires reuse
+    #[arg(long)]
+    no_tls_reuse: bool,
     // Issue 6: names and addresses, the passive port range, fleets.
     /// Ask this DNS server, IP or IP:PORT (default: the system's resolvers)
     #[arg(long, value_name = "IP[:PORT]", value_parser = parse_dns_server)]
@@ -199,8 +241,10 @@ pub enum ProbeArgsError {
         "target {input:?} is not a valid URL; in a password write '/' as %2F, ':' as %3A and '@' as %40 (or use --password-env)"
     )]
     TargetWithPassword { input: String },
-    #[error("ftps:// (implicit TLS) is not supported yet; use ftp://")]
-    TlsUnsupported,
+    #[error("target {input:?}: ftps:// means implicit TLS, which --tls {given} contradicts")]
+    TlsConflict { input: String, given: &'static str },
+    #[error("--ca-file: {0}")]
+    CaFile(#[from] TrustError),
     #[error("--password-env {var}: the variable is not set (or not UTF-8)")]
     PasswordEnvUnset { var: String },
     #[error("--password-env needs a user: --user NAME, or ftp://NAME@host/")]
@@ -256,6 +300,7 @@ impl ProbeArgs {
         if inputs.is_empty() {
             return Err(ProbeArgsError::NoTargets);
         }
+        let trust = self.trust()?;
         let mut probes = Vec::new();
         for input in &inputs {
             let target = Target::parse(input).map_err(|source| match has_password(input) {
@@ -267,9 +312,16 @@ impl ProbeArgs {
                     source,
                 },
             })?;
-            if target.scheme == Scheme::Ftps {
-                return Err(ProbeArgsError::TlsUnsupported);
-            }
+            let tls = match (target.scheme, self.tls) {
+                (Scheme::Ftps, None | Some(TlsArg::Implicit)) => TlsMode::Implicit,
+                (Scheme::Ftps, Some(other)) => {
+                    return Err(ProbeArgsError::TlsConflict {
+                        input: target.display_input(),
+                        given: other.mode().as_str(),
+                    });
+                }
+                (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
+            };
             let credentials = self.credentials(&target, env_password.as_ref(), netrc.as_ref())?;
             let mut config = ProbeConfig::new(target);
             config.credentials = credentials;
@@ -283,6 +335,9 @@ impl ProbeArgs {
             config.address_family = self.address_family;
             config.all_addresses = self.all_addresses;
             config.sample_ports = self.sample_ports.unwrap_or(0);
+            config.tls = tls;
+            config.trust = trust.clone();
+            config.tls_reuse = !self.no_tls_reuse;
             probes.push(config);
         }
         Ok(ProbeRun {
@@ -293,6 +348,18 @@ impl ProbeArgs {
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,
+        })
+    }
+
+    /// The public roots, or --ca-file's; wrapped by --insecure.
+    fn trust(&self) -> Result<Trust, ProbeArgsError> {
+        let checked = match &self.ca_file {
+            Some(path) => Trust::from_ca_file(path)?,
+            None => Trust::WebPki,
+        };
+        Ok(match self.insecure {
+            true => Trust::Insecure(Box::new(checked)),
+            false => checked,
         })
     }
 

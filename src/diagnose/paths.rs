@@ -26,11 +26,14 @@ pub(super) fn sampled_range(outcome: &ProbeOutcome, mode: Mode) -> Option<Findin
         peer.as_deref().unwrap_or("?"),
         sample.summary
     );
-    if sample.ranges(DialResult::Timeout).is_empty() && sample.ranges(DialResult::Refused).is_empty()
+    if sample.ranges(DialResult::Timeout).is_empty()
+        && sample.ranges(DialResult::Refused).is_empty()
     {
         evidence.push_str(" (unreachable: no route or another network error)");
     } else {
-        evidence.push_str(" (filtered: the dial timed out, a firewall drops the packets; refused: RST)");
+        evidence.push_str(
+            " (filtered: the dial timed out, a firewall drops the packets; refused: RST)",
+        );
     }
     let summary = match sample.reachable {
         0 => format!(

@@ -129,6 +129,7 @@ pub(super) fn stage_when(stage: Stage, m: Option<&ModeOutcome>) -> String {
         Stage::Resolve => "while resolving the host name".to_string(),
         Stage::Connect => "while connecting".to_string(),
         Stage::Banner => "before its 220 greeting".to_string(),
+        Stage::Tls => "while setting up TLS".to_string(),
         Stage::Login => "during login".to_string(),
         Stage::Features => "after FEAT".to_string(),
         Stage::Request => match m {
@@ -141,6 +142,7 @@ pub(super) fn stage_when(stage: Stage, m: Option<&ModeOutcome>) -> String {
             Some(m) => format!("after {}", transfer_verb(m)),
             None => "after LIST/RETR".to_string(),
         },
+        Stage::DataTls => "during the data connection's TLS handshake".to_string(),
         Stage::TransferData => "during the data transfer".to_string(),
         Stage::TransferEnd => "while waiting for the end-of-transfer reply".to_string(),
     }
@@ -167,6 +169,7 @@ pub(super) fn failure_clause(err: &StepError, m: Option<&ModeOutcome>) -> String
             Some(r) => format!("the server refused the session with {} {when}", quote(r)),
             None => format!("the server refused the session {when}"),
         },
+        ErrorKind::Tls => format!("the TLS handshake failed {when}"),
     }
 }
 
@@ -192,6 +195,7 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::BadReply => "bad reply",
         ErrorKind::Io => "i/o error",
         ErrorKind::Refused => "refused (421)",
+        ErrorKind::Tls => "tls",
     }
 }
 

@@ -9,6 +9,7 @@ pub mod fs;
 mod port_range;
 mod scenario;
 mod session;
+mod tls;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -22,7 +23,8 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use dead_ports::{Blackhole, ClosedPort};
 pub use port_range::RANGE_LEN;
-pub use scenario::{Scenario, UnknownScenario};
+pub use scenario::{Scenario, TlsOffer, UnknownScenario};
+pub use tls::{CA_NAME, LabTls, SERVER_NAME};
 
 /// The named account besides anonymous (anonymous and ftp take any password).
 pub const LAB_USER: &str = "student";
@@ -53,7 +55,14 @@ pub struct LabConfig {
     pub connect_during_port: bool,
     /// Verbs the server never answers (tests: a FEAT that goes unanswered).
     pub unanswered: Vec<&'static str>,
+    /// How long the TLS scenarios' server certificate is valid from start-up, in days
+    /// (negative: it has already expired).
+    pub cert_valid_days: i64,
 }
+
+/// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
+/// the probe's 14-day warning.
+pub const CERT_VALID_DAYS: i64 = 90;
 
 /// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
 /// (the probe opens one connection per mode); the cap keeps a runaway client loop from
@@ -72,6 +81,7 @@ impl LabConfig {
             pasv_address: None,
             connect_during_port: false,
             unanswered: Vec::new(),
+            cert_valid_days: CERT_VALID_DAYS,
         }
     }
 }
@@ -87,6 +97,8 @@ struct Shared {
     advertised_accepts: AtomicUsize,
     /// partial-range: the passive ports handed out in turn.
     port_range: Option<port_range::PortRange>,
+    /// The TLS scenarios' certificate and acceptor.
+    tls: Option<LabTls>,
 }
 
 /// A data port that does not work, held for the server's lifetime.
@@ -134,12 +146,17 @@ impl LabServer {
             _ => None,
         };
         let scenario = config.scenario;
+        let tls = match scenario.tls() {
+            Some(_) => Some(LabTls::generate(config.cert_valid_days)?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             config,
             tree: fs::Tree::default(),
             dead_port,
             advertised_accepts: AtomicUsize::new(0),
             port_range,
+            tls,
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));
@@ -160,6 +177,17 @@ impl LabServer {
         self.scenario
     }
 
+    /// The CA that signed a TLS scenario's certificate, in PEM: what a client's
+    /// --ca-file needs.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.shared.tls.as_ref().map(|t| t.ca_pem.as_str())
+    }
+
+    /// The server certificate a TLS scenario sends, DER-encoded.
+    pub fn server_cert_der(&self) -> Option<&[u8]> {
+        self.shared.tls.as_ref().map(|t| t.server_der.as_ref())
+    }
+
     /// Data connections made to the `pasv_address` listener so far.
     pub fn advertised_accepts(&self) -> usize {
         self.shared.advertised_accepts.load(Ordering::SeqCst)
@@ -173,7 +201,11 @@ impl LabServer {
             IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
             ip => ip,
         };
-        format!("ftp://{}/", SocketAddr::new(ip, self.addr.port()))
+        let scheme = match self.scenario.tls() {
+            Some(TlsOffer::Implicit) => "ftps",
+            _ => "ftp",
+        };
+        format!("{scheme}://{}/", SocketAddr::new(ip, self.addr.port()))
     }
 
     /// Stops accepting, ends every session, and waits until all of it is gone.

@@ -35,8 +35,12 @@ enum Slot {
     /// Reserved while idle (bound, not listening); taken by a session while in use.
     Open(Mutex<Option<TcpSocket>>),
     /// Held for the range's lifetime; only the port number is read.
-    Refused { _held: ClosedPort },
-    Dropped { _held: Blackhole },
+    Refused {
+        _held: ClosedPort,
+    },
+    Dropped {
+        _held: Blackhole,
+    },
 }
 
 /// What a passive request gets.

@@ -17,11 +17,25 @@ pub enum Scenario {
     ActiveBlocked,
     GarbledPasv,
     MultilineBanner,
+    Tls,
+    TlsImplicit,
+    TlsReuseRequired,
+    AlgRewrite,
+    TlsRequired,
     PartialRange,
 }
 
+/// How a scenario offers FTPS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsOffer {
+    /// `AUTH TLS` (RFC 4217).
+    Explicit,
+    /// TLS from the first byte, as on port 990.
+    Implicit,
+}
+
 impl Scenario {
-    pub const ALL: [Scenario; 12] = [
+    pub const ALL: [Scenario; 17] = [
         Scenario::Healthy,
         Scenario::PrivatePasv,
         Scenario::ZeroPasv,
@@ -33,6 +47,11 @@ impl Scenario {
         Scenario::ActiveBlocked,
         Scenario::GarbledPasv,
         Scenario::MultilineBanner,
+        Scenario::Tls,
+        Scenario::TlsImplicit,
+        Scenario::TlsReuseRequired,
+        Scenario::AlgRewrite,
+        Scenario::TlsRequired,
         Scenario::PartialRange,
     ];
 
@@ -49,6 +68,11 @@ impl Scenario {
             Scenario::ActiveBlocked => "active-blocked",
             Scenario::GarbledPasv => "garbled-pasv",
             Scenario::MultilineBanner => "multiline-banner",
+            Scenario::Tls => "tls",
+            Scenario::TlsImplicit => "tls-implicit",
+            Scenario::TlsReuseRequired => "tls-reuse-required",
+            Scenario::AlgRewrite => "alg-rewrite",
+            Scenario::TlsRequired => "tls-required",
             Scenario::PartialRange => "partial-range",
         }
     }
@@ -86,6 +110,31 @@ impl Scenario {
             Scenario::PartialRange => {
                 "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
             }
+            Scenario::Tls => {
+                "explicit FTPS (AUTH TLS, PROT P) with a certificate from the lab's own CA"
+            }
+            Scenario::TlsImplicit => "implicit FTPS: TLS from the first byte, as on port 990",
+            Scenario::TlsReuseRequired => {
+                "FTPS whose data connections must resume the control session (vsftpd require_ssl_reuse)"
+            }
+            Scenario::AlgRewrite => {
+                "behind a NAT router's FTP helper: plaintext 227 rewritten, the TLS one shows private 10.77.0.2"
+            }
+            Scenario::TlsRequired => {
+                "FTPS only: a plaintext login is refused with 530 (vsftpd force_anon_logins_ssl)"
+            }
+        }
+    }
+
+    /// How the scenario offers TLS, if it does.
+    pub fn tls(self) -> Option<TlsOffer> {
+        match self {
+            Scenario::Tls
+            | Scenario::TlsReuseRequired
+            | Scenario::AlgRewrite
+            | Scenario::TlsRequired => Some(TlsOffer::Explicit),
+            Scenario::TlsImplicit => Some(TlsOffer::Implicit),
+            _ => None,
         }
     }
 

@@ -9,11 +9,14 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 mod data;
+mod tls;
 
 use data::{ActiveVerb, DataPlan, Transfer};
+use tls::LabStream;
 
 use super::fs::{Node, resolve};
-use super::{LAB_PASSWORD, LAB_USER, Scenario, Shared};
+use super::{LAB_PASSWORD, LAB_USER, Scenario, Shared, TlsOffer};
+use crate::net::MaybeTls;
 use crate::proto::command::MAX_COMMAND_LEN;
 use crate::proto::{Command, CommandError, Reply};
 
@@ -29,7 +32,7 @@ enum Login {
 }
 
 struct Session {
-    stream: TcpStream,
+    stream: LabStream,
     local: SocketAddr,
     peer: SocketAddr,
     shared: Arc<Shared>,
@@ -43,6 +46,10 @@ struct Session {
     data: DataPlan,
     /// After `EPSV ALL` only EPSV may set up data connections (RFC 2428 section 4).
     epsv_all: bool,
+    /// PBSZ came (RFC 4217 wants it before PROT).
+    pbsz: bool,
+    /// PROT P: data connections are TLS too.
+    protect_data: bool,
 }
 
 /// Serves one client until QUIT, disconnect, idle timeout or an I/O error.
@@ -56,7 +63,7 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
     // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
     let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
     let mut session = Session {
-        stream,
+        stream: MaybeTls::Plain(stream),
         local: canonical(local),
         peer: canonical(peer),
         shared,
@@ -66,7 +73,12 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
         cwd: "/".to_string(),
         data: DataPlan::None,
         epsv_all: false,
+        pbsz: false,
+        protect_data: false,
     };
+    if session.scenario().tls() == Some(TlsOffer::Implicit) && !session.start_tls().await {
+        return;
+    }
     // An I/O error ends the session; the client has gone or stopped reading.
     let _ = session.serve().await;
 }
@@ -192,7 +204,8 @@ impl Session {
                 | Command::Feat
                 | Command::Noop
                 | Command::Quit
-        );
+        ) || (self.scenario().tls().is_some()
+            && matches!(cmd, Command::Auth(_) | Command::Pbsz(_) | Command::Prot(_)));
         if !open_to_all && self.login != Login::Done && !matches!(cmd, Command::Other { .. }) {
             self.send(&Reply::new(530, "Please login with USER and PASS."))
                 .await?;
@@ -229,6 +242,10 @@ impl Session {
                 Some(Node::File(data)) => Reply::new(213, data.len().to_string()),
                 _ => Reply::new(550, "Could not get file size."),
             },
+            Command::Auth(mechanism) => return self.auth(&mechanism).await,
+            Command::Pbsz(size) => self.pbsz(size),
+            Command::Prot(level) => self.prot(level),
+            Command::Stat => self.stat(),
             Command::Noop => Reply::new(200, "NOOP ok."),
             Command::Quit => {
                 self.send(&Reply::new(221, "Goodbye.")).await?;
@@ -242,6 +259,13 @@ impl Session {
 
     fn user(&mut self, name: String) -> Reply {
         let anonymous = name.eq_ignore_ascii_case("anonymous") || name.eq_ignore_ascii_case("ftp");
+        if self.scenario() == Scenario::TlsRequired && !self.stream.is_tls() {
+            // vsftpd's words with force_anon_logins_ssl / force_local_logins_ssl.
+            return match anonymous {
+                true => Reply::new(530, "Anonymous sessions must use encryption."),
+                false => Reply::new(530, "Non-anonymous sessions must use encryption."),
+            };
+        }
         if anonymous && self.scenario() == Scenario::MultilineBanner {
             // Pure-FTPd logs anonymous users in without asking for a password.
             self.login = Login::Done;
@@ -271,6 +295,9 @@ impl Session {
 
     fn feat(&self) -> Reply {
         let mut features = vec![" EPRT", " EPSV", " PASV", " SIZE", " UTF8"];
+        if self.scenario().tls() == Some(TlsOffer::Explicit) {
+            features.extend([" AUTH TLS", " PBSZ", " PROT"]);
+        }
         if self.scenario() == Scenario::NoEpsv {
             features.retain(|f| *f != " EPSV");
         }

@@ -31,6 +31,11 @@ pub enum ControlError {
     Reply(#[from] ReplyError),
     #[error("refusing to send: {0}")]
     Command(#[from] CommandError),
+    /// Bytes came after the reply that starts TLS, before the handshake: they were sent
+    /// in plaintext, and reading them as replies of the protected session would let
+    /// anyone on the path inject replies (the STARTTLS injection of CVE-2011-0411).
+    #[error("the server sent more plaintext before the TLS handshake")]
+    PlaintextBeforeTls,
     /// An earlier step timed out or failed mid-way: a late reply, or half a command on
     /// the wire, would pair the next reply with the wrong command.
     #[error("control connection no longer usable after {after}")]
@@ -42,6 +47,8 @@ pub enum ControlError {
 pub enum Speaker {
     Client,
     Server,
+    /// Not on the wire: what happened on the connection (a TLS handshake, say).
+    Note,
 }
 
 /// One line of the control-channel conversation; PASS is already masked.
@@ -173,6 +180,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             self.note_error(err);
         }
         result
+    }
+
+    /// The stream itself, for a TLS handshake (after 234 to AUTH TLS).
+    pub fn stream_for_tls(&mut self) -> Result<&mut S, ControlError> {
+        self.check_usable()?;
+        if !self.parser.is_drained() {
+            let err = ControlError::PlaintextBeforeTls;
+            self.note_error(&err);
+            return Err(err);
+        }
+        Ok(&mut self.stream)
+    }
+
+    /// Adds a line to the transcript that no one sent (a TLS handshake's result, say).
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.transcript.push(TranscriptLine {
+            speaker: Speaker::Note,
+            text: text.into(),
+        });
     }
 
     /// The caller abandoned a command whose reply is still to come: whatever arrives next

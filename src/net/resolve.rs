@@ -9,9 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use hickory_resolver::config::{
-    ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig,
-};
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
@@ -193,7 +191,9 @@ impl Resolve for HickoryResolver {
 
 fn failure(err: NetError) -> QueryFailure {
     let outcome = match &err {
-        NetError::Dns(DnsError::NoRecordsFound(nr)) if nr.response_code == ResponseCode::NXDomain => {
+        NetError::Dns(DnsError::NoRecordsFound(nr))
+            if nr.response_code == ResponseCode::NXDomain =>
+        {
             QueryOutcome::Nxdomain
         }
         NetError::Dns(DnsError::NoRecordsFound(_)) => QueryOutcome::NoRecords,
@@ -293,8 +293,10 @@ pub async fn resolve(
 /// need no DNS. IPv4 first, as the lab listens there by default.
 pub fn localhost(name: &str) -> Option<[IpAddr; 2]> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
-    (name == "localhost" || name.ends_with(".localhost"))
-        .then_some([IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)])
+    (name == "localhost" || name.ends_with(".localhost")).then_some([
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ])
 }
 
 #[cfg(test)]

@@ -9,9 +9,11 @@
 
 mod mode;
 mod outcome;
+mod plaintext;
 mod resolve;
 mod sample;
 mod session;
+mod tls;
 mod transfer;
 
 use std::net::{IpAddr, SocketAddr};
@@ -23,6 +25,7 @@ pub use outcome::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
 
+use crate::net::Trust;
 use crate::net::resolve::Family;
 use crate::proto::Password;
 use crate::target::Target;
@@ -61,6 +64,12 @@ pub struct ProbeConfig {
     pub sequential: bool,
     /// Bytes a transfer may move before the probe stops reading.
     pub max_transfer_bytes: u64,
+    pub tls: TlsMode,
+    /// Whom certificates must chain to (--ca-file), or --insecure.
+    pub trust: Trust,
+    /// Data connections resume the control connection's TLS session (default), as
+    /// servers with vsftpd's require_ssl_reuse demand; off to see if one does.
+    pub tls_reuse: bool,
     // Issue 6: addresses, DNS, port sampling.
     /// Ask this DNS server instead of the system's resolvers.
     pub dns_server: Option<SocketAddr>,
@@ -94,6 +103,9 @@ impl ProbeConfig {
             active_addr: None,
             sequential: false,
             max_transfer_bytes: transfer::MAX_TRANSFER_BYTES,
+            tls: TlsMode::Auto,
+            trust: Trust::WebPki,
+            tls_reuse: true,
             dns_server: None,
             address_family: Family::Any,
             all_addresses: false,
@@ -114,6 +126,8 @@ struct Sessions {
     /// The first session while it is being set up; it then moves to its mode's slot.
     main: Option<Session>,
     slots: [Option<Session>; 4],
+    /// The plaintext session compared with a TLS one.
+    plaintext: Option<Session>,
     /// Transcripts of sessions that were replaced.
     retired: Vec<TranscriptEntry>,
     /// --sample-ports' own session, when no mode's session was left usable.
@@ -134,6 +148,7 @@ impl Sessions {
             .into_iter()
             .chain(self.slots.into_iter().flatten())
             .chain(self.sample)
+            .chain(self.plaintext)
         {
             all.extend(session.transcript());
         }
@@ -169,6 +184,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
             Strategy::Concurrent
         },
         fallback_reply: None,
+        plaintext_check: None,
         deadline_hit: false,
         deadline_ms: config.deadline,
         transcript: Vec::new(),
@@ -180,6 +196,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     out.deadline_hit = tokio::select! {
         _ = async {
             run(config, &mut out, &mut sessions).await;
+            plaintext::check(config, &mut out, &mut sessions.plaintext).await;
             sample::run(config, &mut out, &mut sessions).await;
         } => false,
         _ = sleep_until(deadline) => true,

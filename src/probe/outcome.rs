@@ -12,6 +12,9 @@ use crate::addr::AddrClass;
 use crate::net::DialOutcome;
 use crate::proto::Reply;
 
+mod tls;
+pub use tls::*;
+
 /// A data-connection mode, in the order a client would try them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,7 +73,10 @@ pub(super) fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S
     s.serialize_f64(ms(d))
 }
 
-pub(super) fn serialize_display<T: fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn serialize_display<T: fmt::Display, S: Serializer>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
@@ -117,6 +123,8 @@ pub enum Stage {
     Resolve,
     Connect,
     Banner,
+    /// AUTH TLS and the handshake (or the handshake at once, for implicit FTPS).
+    Tls,
     Login,
     Features,
     /// Waiting for the reply to PASV/EPSV/PORT/EPRT.
@@ -127,6 +135,8 @@ pub enum Stage {
     Accept,
     /// Sending LIST/RETR and waiting for its 1yz.
     TransferStart,
+    /// The data connection's TLS handshake (PROT P).
+    DataTls,
     /// Reading the data connection.
     TransferData,
     /// Waiting for the 226 after the data.
@@ -139,12 +149,14 @@ impl Stage {
             Stage::Resolve => "resolve",
             Stage::Connect => "connect",
             Stage::Banner => "banner",
+            Stage::Tls => "tls",
             Stage::Login => "login",
             Stage::Features => "features",
             Stage::Request => "request",
             Stage::DataConnect => "data-connect",
             Stage::Accept => "accept",
             Stage::TransferStart => "transfer-start",
+            Stage::DataTls => "data-tls",
             Stage::TransferData => "transfer-data",
             Stage::TransferEnd => "transfer-end",
         }
@@ -173,6 +185,8 @@ pub enum ErrorKind {
     Io,
     /// The server refused this extra connection (421): the runner fell back to one.
     Refused,
+    /// The TLS handshake failed.
+    Tls,
 }
 
 /// A step that went wrong, with the stage and what happened in words.
@@ -329,6 +343,9 @@ pub struct TransferRecord {
     /// of the file is not the probe's business.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// The data connection's own handshake, under PROT P.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<DataTlsRecord>,
 }
 
 /// Why a selected mode was skipped without being tried, when it says something about the
@@ -423,12 +440,6 @@ pub enum Login {
     NotAttempted,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tls {
-    None,
-}
-
 /// The first control connection: connect, banner, login, FEAT.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ControlOutcome {
@@ -438,6 +449,8 @@ pub struct ControlOutcome {
     pub local: Option<SocketAddr>,
     pub banner: Option<String>,
     pub tls: Tls,
+    /// The handshake, certificate and data protection, unless --tls off.
+    pub tls_details: Option<TlsRecord>,
     pub login: Login,
     /// The login name used (never the password).
     pub user: String,
@@ -450,6 +463,9 @@ pub struct ControlOutcome {
     pub connects: Vec<ConnectRecord>,
     /// The reply that refused the login, when one did.
     pub login_reply: Option<ReplyRecord>,
+    /// What STAT said, when the server answered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_view: Option<ServerView>,
     /// Where setting up the session failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
@@ -462,12 +478,14 @@ impl ControlOutcome {
             local: None,
             banner: None,
             tls: Tls::None,
+            tls_details: None,
             login: Login::NotAttempted,
             user: user.to_string(),
             features: Vec::new(),
             features_error: None,
             connects: Vec::new(),
             login_reply: None,
+            server_view: None,
             error: None,
         }
     }
@@ -529,6 +547,9 @@ pub struct ProbeOutcome {
     /// The reply that refused an extra control connection, when the runner fell back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
+    /// The plaintext session compared with the TLS one, when the control went TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plaintext_check: Option<PlaintextCheck>,
     /// Set when --deadline cut the probe short.
     pub deadline_hit: bool,
     #[serde(serialize_with = "serialize_ms")]

@@ -29,7 +29,11 @@ pub async fn resolve_target(config: &ProbeConfig) -> Resolution {
             Err(err) => Resolution {
                 addrs: Vec::new(),
                 dns: None,
-                error: Some(StepError::new(Stage::Resolve, ErrorKind::Io, err.to_string())),
+                error: Some(StepError::new(
+                    Stage::Resolve,
+                    ErrorKind::Io,
+                    err.to_string(),
+                )),
             },
         };
     }

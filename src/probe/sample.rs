@@ -192,7 +192,10 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
             ("PASV", 227) => parse_227(&reply)
                 .map(|a| a.port())
                 .map_err(|e| e.to_string()),
-            _ => Err(format!("expected a passive reply, got {}", ReplyRecord::from(&reply))),
+            _ => Err(format!(
+                "expected a passive reply, got {}",
+                ReplyRecord::from(&reply)
+            )),
         };
         let port = match port {
             Ok(port) => port,
@@ -220,9 +223,10 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
 
 /// EPSV unless the EPSV mode was refused (then PASV, on IPv4 only).
 fn verb(out: &ProbeOutcome, peer: SocketAddr) -> &'static str {
-    let epsv_refused = out.modes.iter().any(|m| {
-        m.mode == Mode::Epsv && m.reply.as_ref().is_some_and(|r| r.code >= 400)
-    });
+    let epsv_refused = out
+        .modes
+        .iter()
+        .any(|m| m.mode == Mode::Epsv && m.reply.as_ref().is_some_and(|r| r.code >= 400));
     match epsv_refused && peer.ip().to_canonical().is_ipv4() {
         true => "PASV",
         false => "EPSV",

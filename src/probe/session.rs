@@ -2,14 +2,14 @@
 
 use std::net::SocketAddr;
 
-use tokio::net::TcpStream;
-
 use super::ProbeConfig;
 use super::outcome::{
-    ConnectRecord, ControlOutcome, DialResult, ErrorKind, Login, ReplyRecord, Stage, StepError,
-    TranscriptEntry,
+    ConnectRecord, ControlOutcome, DialResult, ErrorKind, Login, ReplyRecord, ServerView, Stage,
+    StepError, TlsMode, TranscriptEntry,
 };
-use crate::net::{ControlConn, ControlError, DialOutcome, Speaker, dial};
+use super::tls::{ControlStream, protect_data, secure_control};
+use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, TlsClient, dial};
+use crate::proto::stat::client_address;
 use crate::proto::{Command, Reply, TransferType};
 
 /// Banner replies: 220 ready; 120 "ready in nnn minutes" comes before the 220 (RFC 959
@@ -17,11 +17,15 @@ use crate::proto::{Command, Reply, TransferType};
 const MAX_BANNER_DELAYS: usize = 2;
 
 pub(super) struct Session {
-    pub conn: ControlConn<TcpStream>,
+    pub conn: ControlConn<ControlStream>,
     pub peer: SocketAddr,
     pub local: SocketAddr,
     /// Whose connection this is in the transcript: `control` or a mode.
     pub label: String,
+    /// The control connection's TLS, once it has some.
+    pub tls: Option<TlsClient>,
+    /// What data connections handshake with, under PROT P.
+    pub data_tls: Option<TlsClient>,
 }
 
 impl Session {
@@ -38,6 +42,7 @@ impl Session {
                 dir: match line.speaker {
                     Speaker::Client => ">",
                     Speaker::Server => "<",
+                    Speaker::Note => "*",
                 },
                 line: line.text.clone(),
             })
@@ -51,6 +56,7 @@ pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
         ControlError::Timeout { .. } | ControlError::SendTimeout { .. } => ErrorKind::Timeout,
         ControlError::Closed { .. } => ErrorKind::Closed,
         ControlError::Reply(_) => ErrorKind::BadReply,
+        ControlError::PlaintextBeforeTls => ErrorKind::Tls,
         ControlError::Io(_) | ControlError::Command(_) | ControlError::Unusable { .. } => {
             ErrorKind::Io
         }
@@ -73,8 +79,9 @@ pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepErr
     }
 }
 
-/// Connects to `addr`, reads the banner and logs in, recording each step in `rec`.
-/// `with_features` also asks FEAT (the first session does; extra ones need not). The
+/// Connects to `addr`, reads the banner, starts TLS as --tls asks and logs in, recording
+/// each step in `rec`. `with_features` also asks FEAT and STAT (the first session does;
+/// extra ones need not). The
 /// session goes into `slot` as soon as it is connected, so that its transcript outlives
 /// a failed login or a deadline.
 pub(super) async fn establish(
@@ -112,17 +119,30 @@ pub(super) async fn establish(
     rec.peer = Some(addr);
     rec.local = Some(local);
     let session = slot.insert(Session {
-        conn: ControlConn::new(stream, config.step_timeout),
+        conn: ControlConn::new(MaybeTls::Plain(stream), config.step_timeout),
         peer: addr,
         local,
         label: label.to_string(),
+        tls: None,
+        data_tls: None,
     });
+    if config.tls == TlsMode::Implicit {
+        secure_control(session, config, rec).await?;
+    }
     banner(session, rec).await?;
+    if matches!(config.tls, TlsMode::Auto | TlsMode::Explicit) {
+        secure_control(session, config, rec).await?;
+    }
     login(session, config, rec).await?;
-    if with_features && let Err(err) = features(session, rec).await {
-        // Strict FTP-inspecting firewalls drop commands they do not know; the session
-        // may be out of step now, which the runner sees and replaces it.
-        rec.features_error = Some(err.detail);
+    protect_data(session, config, rec).await?;
+    if with_features {
+        if let Err(err) = features(session, rec).await {
+            // Strict FTP-inspecting firewalls drop commands they do not know; the session
+            // may be out of step now, which the runner sees and replaces it.
+            rec.features_error = Some(err.detail);
+        } else if session.usable() {
+            server_view(session, rec).await;
+        }
     }
     // After a FEAT that broke the session the runner opens a fresh one, which sends it.
     if config.target.path_is_file() && session.usable() {
@@ -214,4 +234,16 @@ async fn features(session: &mut Session, rec: &mut ControlOutcome) -> Result<(),
             .collect();
     }
     Ok(())
+}
+
+/// STAT, for the client address the server sees. Optional: a server that refuses it
+/// (or a firewall that drops it) costs nothing but this record, and a session left out
+/// of step is replaced by the runner as after FEAT.
+async fn server_view(session: &mut Session, rec: &mut ControlOutcome) {
+    if let Ok(reply) = session.conn.command(&Command::Stat).await {
+        rec.server_view = Some(ServerView {
+            client: client_address(&reply),
+            reply: Some(ReplyRecord::from(&reply)),
+        });
+    }
 }

@@ -10,6 +10,7 @@ use tokio::time::timeout;
 use super::ProbeConfig;
 use super::outcome::{ReplyRecord, Stage, TransferRecord, TransferResult};
 use super::session::Session;
+use super::tls::secure_data;
 use crate::net::ControlError;
 use crate::proto::{Command, Reply};
 
@@ -51,6 +52,7 @@ pub(super) fn new_record(command: &Command) -> TransferRecord {
         stalled_at: Some(Stage::TransferStart),
         error: None,
         truncated: false,
+        tls: None,
     }
 }
 
@@ -85,7 +87,7 @@ pub(super) fn note_opening(rec: &mut TransferRecord, reply: &Reply) -> Opening {
 pub(super) async fn finish(
     session: &mut Session,
     config: &ProbeConfig,
-    mut data: TcpStream,
+    data: TcpStream,
     opening: Option<Opening>,
     rec: &mut TransferRecord,
     started: Instant,
@@ -105,11 +107,24 @@ pub(super) async fn finish(
         rec.elapsed = started.elapsed();
         return;
     }
+    // Under PROT P the data connection has a handshake of its own, once the server has
+    // said (1yz) that it is ready for it.
+    rec.stalled_at = Some(Stage::DataTls);
+    let (data, tls) = secure_data(session, data, config.step_timeout).await;
+    rec.tls = tls;
+    let Some(mut data) = data else {
+        return refused_handshake(session, &verb, opening, rec, started).await;
+    };
     rec.stalled_at = Some(Stage::TransferData);
     let mut chunk = vec![0u8; DATA_CHUNK];
     loop {
         match timeout(config.step_timeout, data.read(&mut chunk)).await {
             Ok(Ok(0)) => break,
+            // A TLS data connection closed without close_notify: the data has ended,
+            // and the completion reply says whether all of it came.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof && data.is_tls() => {
+                break;
+            }
             Ok(Ok(n)) => {
                 rec.bytes += n as u64;
                 if rec.bytes >= config.max_transfer_bytes {
@@ -159,6 +174,38 @@ pub(super) async fn finish(
         rec.outcome = TransferResult::Ok;
     }
     rec.stalled_at = None;
+    rec.elapsed = started.elapsed();
+}
+
+/// The data connection's handshake failed: the server says why in its completion reply
+/// (vsftpd: `522 SSL connection failed: session reuse required`), which keeps the session
+/// in step when read.
+async fn refused_handshake(
+    session: &mut Session,
+    verb: &str,
+    opening: Opening,
+    rec: &mut TransferRecord,
+    started: Instant,
+) {
+    rec.outcome = TransferResult::Failed;
+    rec.stalled_at = None;
+    let why = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.error.as_ref())
+        .map(|e| e.detail.clone())
+        .unwrap_or_default();
+    rec.error = Some(format!(
+        "TLS handshake on the data connection failed: {why}"
+    ));
+    if let Opening::Preliminary = opening {
+        match session.conn.read_reply(verb).await {
+            Ok(reply) => rec.final_reply = Some(ReplyRecord::from(&reply)),
+            Err(_) => session
+                .conn
+                .mark_out_of_step("no reply after a failed data handshake"),
+        }
+    }
     rec.elapsed = started.elapsed();
 }
 

@@ -70,6 +70,13 @@ pub enum Command {
     Nlst(Option<String>),
     Retr(String),
     Size(String),
+    /// `AUTH TLS` (RFC 4217): the argument names the mechanism.
+    Auth(String),
+    /// `PBSZ 0`: TLS has no protection buffer, but RFC 4217 wants one before PROT.
+    Pbsz(u32),
+    /// `PROT P` (private) or `PROT C` (clear) for the data connections.
+    Prot(char),
+    Stat,
     Noop,
     Quit,
     /// A command this crate does not model, kept as sent (verb upper-cased).
@@ -173,6 +180,24 @@ impl Command {
             "NLST" => Command::Nlst(arg.map(str::to_string)),
             "RETR" => Command::Retr(need("RETR")?),
             "SIZE" => Command::Size(need("SIZE")?),
+            "AUTH" => Command::Auth(need("AUTH")?),
+            "PBSZ" => {
+                let a = need("PBSZ")?;
+                Command::Pbsz(a.trim().parse().map_err(|_| bad("PBSZ", &a))?)
+            }
+            "PROT" => {
+                let a = need("PROT")?;
+                let mut chars = a.trim().chars();
+                match (chars.next(), chars.next()) {
+                    (Some(level), None) if level.is_ascii_alphabetic() => {
+                        Command::Prot(level.to_ascii_uppercase())
+                    }
+                    _ => return Err(bad("PROT", &a)),
+                }
+            }
+            // STAT with a path is a listing over the control connection; only the
+            // argument-less status is modelled.
+            "STAT" if arg.is_none() => Command::Stat,
             "NOOP" => Command::Noop,
             "QUIT" => Command::Quit,
             _ => Command::Other {
@@ -200,6 +225,10 @@ impl Command {
             Command::Nlst(_) => "NLST",
             Command::Retr(_) => "RETR",
             Command::Size(_) => "SIZE",
+            Command::Auth(_) => "AUTH",
+            Command::Pbsz(_) => "PBSZ",
+            Command::Prot(_) => "PROT",
+            Command::Stat => "STAT",
             Command::Noop => "NOOP",
             Command::Quit => "QUIT",
             Command::Other { verb, .. } => verb,
@@ -232,9 +261,13 @@ impl fmt::Display for Command {
         let verb = self.verb();
         match self {
             Command::Pass(p) => write!(f, "PASS {}", p.expose()),
-            Command::User(a) | Command::Cwd(a) | Command::Retr(a) | Command::Size(a) => {
-                write!(f, "{verb} {a}")
-            }
+            Command::User(a)
+            | Command::Cwd(a)
+            | Command::Retr(a)
+            | Command::Size(a)
+            | Command::Auth(a) => write!(f, "{verb} {a}"),
+            Command::Pbsz(size) => write!(f, "PBSZ {size}"),
+            Command::Prot(level) => write!(f, "PROT {level}"),
             Command::Type(TransferType::Ascii) => write!(f, "TYPE A"),
             Command::Type(TransferType::Binary) => write!(f, "TYPE I"),
             Command::Epsv(EpsvArg::None) => write!(f, "EPSV"),
@@ -276,6 +309,10 @@ mod tests {
             Command::Nlst(None),
             Command::Retr("readme.txt".into()),
             Command::Size("1MiB.bin".into()),
+            Command::Auth("TLS".into()),
+            Command::Pbsz(0),
+            Command::Prot('P'),
+            Command::Stat,
             Command::Noop,
             Command::Quit,
             Command::Other {

@@ -4,6 +4,7 @@
 pub mod command;
 pub mod passive;
 pub mod reply;
+pub mod stat;
 
 pub use command::{Command, CommandError, EpsvArg, Password, TransferType};
 pub use passive::AddressError;

@@ -193,6 +193,11 @@ impl ReplyParser {
         }
     }
 
+    /// Nothing fed is left over: no part of a reply, no reply not yet taken.
+    pub fn is_drained(&self) -> bool {
+        !self.has_partial_input() && self.out.is_empty()
+    }
+
     /// Input that has not yet made a whole reply (for "closed mid-reply" reports).
     pub fn has_partial_input(&self) -> bool {
         !self.partial.is_empty()

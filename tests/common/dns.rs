@@ -72,7 +72,11 @@ impl DnsServer {
 fn answer(zone: &HashMap<String, Answer>, query: &[u8]) -> Option<Vec<u8>> {
     let request = Message::from_vec(query).ok()?;
     let q = request.queries.first()?.clone();
-    let name = q.name().to_ascii().trim_end_matches('.').to_ascii_lowercase();
+    let name = q
+        .name()
+        .to_ascii()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
     let mut reply = Message::response(request.metadata.id, request.metadata.op_code);
     reply.metadata.recursion_desired = request.metadata.recursion_desired;
     reply.metadata.recursion_available = true;

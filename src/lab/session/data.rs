@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::io;
-use std::net::{IpAddr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -12,8 +12,8 @@ use tokio::time::timeout;
 
 use super::Session;
 use crate::lab::Scenario;
-use crate::lab::port_range::Passive;
 use crate::lab::fs::{Node, resolve};
+use crate::lab::port_range::Passive;
 use crate::proto::passive::{format_227, format_229};
 use crate::proto::{EpsvArg, Reply};
 
@@ -35,6 +35,9 @@ pub(super) enum DataPlan {
 }
 
 const LISTING: &str = "Here comes the directory listing.";
+
+/// The alg-rewrite server's own address, as its 227 says it inside TLS.
+const ALG_PRIVATE: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ActiveVerb {
@@ -111,11 +114,16 @@ impl Session {
         }
         match self.open_passive().await {
             Ok(port) => {
+                // Behind an FTP helper only the plaintext 227 gets rewritten (to the
+                // right address, here); inside TLS the server's own private one shows.
+                let unrewritten = (self.scenario() == Scenario::AlgRewrite && self.stream.is_tls())
+                    .then_some(ALG_PRIVATE);
                 let advertised = self
                     .shared
                     .config
                     .pasv_address
                     .or(self.scenario().pasv_lie())
+                    .or(unrewritten)
                     .unwrap_or(local_ip);
                 Reply::new(227, format_227(SocketAddrV4::new(advertised, port)))
             }
@@ -239,7 +247,7 @@ impl Session {
             self.send(&Reply::new(550, "Failed to open file.")).await?;
             return Ok(true);
         };
-        let Some(mut data) = self.connect_data(plan).await? else {
+        let Some(data) = self.connect_data(plan).await? else {
             return Ok(true);
         };
         let opening = match self.scenario() {
@@ -249,6 +257,13 @@ impl Session {
             _ => Reply::new(150, opening),
         };
         self.send(&opening).await?;
+        let mut data = match self.secure_data(data).await {
+            Ok(data) => data,
+            Err(reply) => {
+                self.send(&reply).await?;
+                return Ok(true);
+            }
+        };
         let sent = timeout(self.shared.config.transfer_timeout, async {
             data.write_all(&payload).await?;
             data.shutdown().await

@@ -202,6 +202,7 @@ fn kind_words(kind: ErrorKind) -> &'static str {
         ErrorKind::BadReply => "bad reply",
         ErrorKind::Io => "failed",
         ErrorKind::Refused => "refused",
+        ErrorKind::Tls => "TLS failed",
     }
 }
 

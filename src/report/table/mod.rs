@@ -14,6 +14,7 @@ mod cells;
 mod layout;
 mod summary;
 mod text;
+mod tls;
 
 pub use summary::write_summary;
 
@@ -27,7 +28,7 @@ use comfy_table::{
 
 use super::{ModeReport, Report, Status, Verdict};
 use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::{Login, Mode, Strategy, Tls, ms};
+use crate::probe::{Login, Mode, Strategy, ms};
 use cells::{advertised_cell, data_cell, reply_text, request_cell, step_error, transfer_cell};
 use layout::{MS, PADDING, floors};
 use text::{CYAN, GREEN, RED, YELLOW, clean, comma_list, human_ms, paint, plural, truncate, wrap};
@@ -185,10 +186,11 @@ fn header(report: &Report, width: usize) -> Vec<String> {
         },
         Login::NotAttempted => "not attempted".to_string(),
     };
-    let tls = match control.tls {
-        Tls::None => "none",
-    };
-    line("login", format!("{login}; TLS {tls}"));
+    line("tls", tls::tls_line(control));
+    if let Some(cert) = tls::cert_line(control) {
+        line("cert", cert);
+    }
+    line("login", login);
     if control.login == Login::Ok {
         line(
             "features",
@@ -216,10 +218,7 @@ fn header(report: &Report, width: usize) -> Vec<String> {
         ),
     }
     if let Some(sample) = &report.sample {
-        line(
-            "ports",
-            clean(&sample.summary).into_owned(),
-        );
+        line("ports", clean(&sample.summary).into_owned());
     }
     if report.deadline_hit {
         line(

@@ -24,7 +24,11 @@ const FINDING_CHARS: usize = 90;
 /// assert!(String::from_utf8(out)?.ends_with("0 targets: 0 ok, 0 warn, 0 fail\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn write_summary(reports: &[Report], style: &TableStyle, out: &mut impl Write) -> io::Result<()> {
+pub fn write_summary(
+    reports: &[Report],
+    style: &TableStyle,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL)
@@ -69,7 +73,10 @@ pub fn write_summary(reports: &[Report], style: &TableStyle, out: &mut impl Writ
 fn target_cell(report: &Report) -> String {
     let input = clean(&report.target.input).into_owned();
     match report.target.address {
-        Some(ip) => format!("{input}\n{}", join_host_port(&ip.to_string(), report.target.port)),
+        Some(ip) => format!(
+            "{input}\n{}",
+            join_host_port(&ip.to_string(), report.target.port)
+        ),
         None => input,
     }
 }

@@ -1,0 +1,147 @@
+//! The lab's FTPS (RFC 4217): AUTH TLS or implicit TLS on the control connection, PBSZ
+//! and PROT, STAT, and the server side of each data connection's handshake.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+
+use rustls::HandshakeKind;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::{Login, Session};
+use crate::lab::{Scenario, TlsOffer};
+use crate::net::MaybeTls;
+use crate::proto::Reply;
+
+pub(super) type LabStream = MaybeTls<tokio_rustls::server::TlsStream<TcpStream>>;
+
+/// What STAT says it sees in the alg-rewrite scenario: the NAT router's outside address,
+/// not the client's own (documentation range: nothing dials it).
+const NAT_OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 20));
+
+impl Session {
+    /// The control connection's handshake; `false` when it failed and the session ends.
+    pub(super) async fn start_tls(&mut self) -> bool {
+        let Some(tls) = self.shared.tls.clone() else {
+            return false;
+        };
+        let Some(tcp) = self.stream.take_plain() else {
+            return false;
+        };
+        // Anything sent after AUTH TLS and before the handshake was plaintext: it must
+        // not count as a command of the protected session.
+        self.buf.clear();
+        let wait = self.shared.config.data_timeout;
+        match timeout(wait, tls.acceptor.accept(tcp)).await {
+            Ok(Ok(stream)) => {
+                self.stream = MaybeTls::Tls(Box::new(stream));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `AUTH TLS`: 234 and the handshake, in the scenarios that offer it.
+    pub(super) async fn auth(&mut self, mechanism: &str) -> io::Result<bool> {
+        if self.scenario().tls() != Some(TlsOffer::Explicit) {
+            self.send(&Reply::new(502, "Command not implemented."))
+                .await?;
+            return Ok(true);
+        }
+        if self.stream.is_tls() {
+            self.send(&Reply::new(503, "Already using TLS.")).await?;
+            return Ok(true);
+        }
+        if !matches!(
+            mechanism.to_ascii_uppercase().as_str(),
+            "TLS" | "TLS-C" | "SSL"
+        ) {
+            self.send(&Reply::new(504, "Unknown AUTH type.")).await?;
+            return Ok(true);
+        }
+        self.send(&Reply::new(234, "Proceed with negotiation."))
+            .await?;
+        Ok(self.start_tls().await)
+    }
+
+    pub(super) fn pbsz(&mut self, size: u32) -> Reply {
+        if !self.stream.is_tls() {
+            return Reply::new(503, "PBSZ not allowed on insecure control connection.");
+        }
+        self.pbsz = true;
+        // TLS has no protection buffer; RFC 4217 says to answer 0 whatever was asked.
+        match size {
+            0 => Reply::new(200, "PBSZ set to 0."),
+            _ => Reply::new(200, "PBSZ=0"),
+        }
+    }
+
+    pub(super) fn prot(&mut self, level: char) -> Reply {
+        if !self.stream.is_tls() {
+            return Reply::new(503, "PROT not allowed on insecure control connection.");
+        }
+        if !self.pbsz {
+            return Reply::new(503, "PROT needs PBSZ first.");
+        }
+        match level {
+            'P' => {
+                self.protect_data = true;
+                Reply::new(200, "PROT now Private.")
+            }
+            'C' => {
+                self.protect_data = false;
+                Reply::new(200, "PROT now Clear.")
+            }
+            _ => Reply::new(536, "PROT level not supported."),
+        }
+    }
+
+    /// vsftpd's STAT: the client address it sees, among the rest.
+    pub(super) fn stat(&self) -> Reply {
+        let client = match self.scenario() {
+            Scenario::AlgRewrite => NAT_OUTSIDE,
+            _ => self.peer.ip(),
+        };
+        let user = match self.login {
+            Login::Done => "Logged in",
+            _ => "Not logged in",
+        };
+        let lines = [
+            format!("     Connected to {client}"),
+            format!("     {user}"),
+            format!(
+                "     Control connection is {}",
+                if self.stream.is_tls() {
+                    "encrypted"
+                } else {
+                    "plain text"
+                }
+            ),
+        ];
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        Reply::with_raw_middle(211, "FTP server status:", &lines, "End of status")
+    }
+
+    /// The data connection as the transfer uses it: TLS under PROT P. A failed handshake,
+    /// or one that did not resume the control session where that is required, gets the
+    /// reply that ends the transfer instead.
+    pub(super) async fn secure_data(&self, tcp: TcpStream) -> Result<LabStream, Reply> {
+        let tls = match (&self.shared.tls, self.protect_data) {
+            (Some(tls), true) => tls,
+            _ => return Ok(MaybeTls::Plain(tcp)),
+        };
+        let wait = self.shared.config.data_timeout;
+        let stream = match timeout(wait, tls.acceptor.accept(tcp)).await {
+            Ok(Ok(stream)) => stream,
+            _ => return Err(Reply::new(522, "SSL connection failed.")),
+        };
+        let resumed = stream.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
+        if self.scenario() == Scenario::TlsReuseRequired && !resumed {
+            return Err(Reply::new(
+                522,
+                "SSL connection failed: session reuse required",
+            ));
+        }
+        Ok(MaybeTls::Tls(Box::new(stream)))
+    }
+}

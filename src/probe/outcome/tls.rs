@@ -1,0 +1,196 @@
+//! What the probe saw of TLS (RFC 4217) and of middleboxes: the control connection's
+//! handshake and certificate, each data connection's handshake, what STAT says the server
+//! sees, and the plaintext session that shows whether something rewrites FTP on the way.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, SystemTime};
+
+use serde::{Serialize, Serializer};
+
+use super::{ReplyRecord, serialize_display_opt, serialize_ms};
+use crate::net::{CertInfo, Handshake, TlsFailure};
+
+/// What the user asked for (--tls, or ftps://).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Try AUTH TLS; go on in plaintext if the server refuses.
+    Auto,
+    /// AUTH TLS, and a refusal is an error.
+    Explicit,
+    /// TLS from the first byte (ftps://, port 990).
+    Implicit,
+    Off,
+}
+
+impl TlsMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Auto => "auto",
+            TlsMode::Explicit => "explicit",
+            TlsMode::Implicit => "implicit",
+            TlsMode::Off => "off",
+        }
+    }
+}
+
+/// How the control connection ended up (SPEC's `control.tls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tls {
+    None,
+    Explicit,
+    Implicit,
+}
+
+fn serialize_time<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&humantime::format_rfc3339_seconds(*t))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertRecord {
+    pub subject: String,
+    pub issuer: String,
+    #[serde(serialize_with = "serialize_time")]
+    pub not_before: SystemTime,
+    #[serde(serialize_with = "serialize_time")]
+    pub not_after: SystemTime,
+    /// Whole days left when the probe ran; negative once expired.
+    pub days_left: i64,
+    pub names: Vec<String>,
+}
+
+impl From<&CertInfo> for CertRecord {
+    fn from(c: &CertInfo) -> CertRecord {
+        CertRecord {
+            subject: c.subject.clone(),
+            issuer: c.issuer.clone(),
+            not_before: c.not_before,
+            not_after: c.not_after,
+            days_left: c.days_left,
+            names: c.names.clone(),
+        }
+    }
+}
+
+/// A handshake that failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsFailureRecord {
+    /// certificate, protocol, closed, timeout, other; `session-reuse` when the server
+    /// said (425/522) that it wanted the control session resumed.
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+impl TlsFailureRecord {
+    pub fn new(failure: TlsFailure, detail: impl Into<String>) -> TlsFailureRecord {
+        TlsFailureRecord {
+            reason: failure.as_str(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The control connection's TLS, as far as it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TlsRecord {
+    pub requested: TlsMode,
+    /// The reply to AUTH TLS (explicit FTPS).
+    pub auth_reply: Option<ReplyRecord>,
+    pub version: Option<String>,
+    pub cipher: Option<String>,
+    pub certificate: Option<CertRecord>,
+    /// false with --insecure: the certificate was not checked.
+    pub verified: bool,
+    /// With --insecure: why verification would have refused the certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_error: Option<String>,
+    /// The reply to PROT P: data connections are private only after a 2yz.
+    pub prot_reply: Option<ReplyRecord>,
+    pub data_protected: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<TlsFailureRecord>,
+}
+
+impl TlsRecord {
+    pub fn new(requested: TlsMode, verified: bool) -> TlsRecord {
+        TlsRecord {
+            requested,
+            auth_reply: None,
+            version: None,
+            cipher: None,
+            certificate: None,
+            verified,
+            verify_error: None,
+            prot_reply: None,
+            data_protected: false,
+            error: None,
+        }
+    }
+
+    pub fn note_handshake(&mut self, h: &Handshake) {
+        self.version = Some(h.version.clone());
+        self.cipher = Some(h.cipher.clone());
+        self.certificate = h.certificate.as_ref().map(CertRecord::from);
+    }
+}
+
+/// One data connection's handshake under PROT P.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataTlsRecord {
+    pub ok: bool,
+    pub version: Option<String>,
+    /// The control connection's session was resumed (vsftpd require_ssl_reuse asks it).
+    pub resumed: bool,
+    #[serde(rename = "ms", serialize_with = "serialize_ms")]
+    pub elapsed: Duration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<TlsFailureRecord>,
+}
+
+/// What STAT says about the connection, where the server says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerView {
+    pub reply: Option<ReplyRecord>,
+    /// The client address the server says it sees.
+    #[serde(serialize_with = "serialize_display_opt")]
+    pub client: Option<IpAddr>,
+}
+
+/// The same requests in a plaintext session, to compare with the TLS one: a middlebox
+/// can read (and rewrite) only the plaintext.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaintextCheck {
+    /// Why the comparison was not made, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    pub pasv_reply: Option<ReplyRecord>,
+    #[serde(serialize_with = "serialize_display_opt")]
+    pub pasv_addr: Option<SocketAddr>,
+    pub port_request: Option<String>,
+    pub port_reply: Option<ReplyRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl PlaintextCheck {
+    pub fn skipped(why: impl Into<String>) -> PlaintextCheck {
+        PlaintextCheck {
+            skipped: Some(why.into()),
+            ..PlaintextCheck::default()
+        }
+    }
+}
+
+impl Default for PlaintextCheck {
+    fn default() -> PlaintextCheck {
+        PlaintextCheck {
+            skipped: None,
+            pasv_reply: None,
+            pasv_addr: None,
+            port_request: None,
+            port_reply: None,
+            error: None,
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! FTPS on a session (RFC 4217): TLS on the control connection, from the first byte or
+//! after `AUTH TLS`; `PBSZ 0` and `PROT P` after login; and each data connection's own
+//! handshake, resuming the control connection's session as servers may require.
+
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpStream;
+
+use super::ProbeConfig;
+use super::outcome::{
+    ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsFailureRecord,
+    TlsMode, TlsRecord,
+};
+use super::session::{Session, step_error, unexpected};
+use crate::net::{MaybeTls, TlsClient, TlsError, Trust};
+use crate::proto::Command;
+
+type ClientTls = tokio_rustls::client::TlsStream<TcpStream>;
+
+/// The control connection: TCP, then perhaps TLS.
+pub(super) type ControlStream = MaybeTls<ClientTls>;
+/// A data connection: TCP, or TLS under PROT P.
+pub(super) type DataStream = MaybeTls<ClientTls>;
+
+/// The reply to AUTH TLS that starts the handshake (RFC 4217 section 4).
+const AUTH_OK: u16 = 234;
+
+fn tls_step_error(err: &TlsError) -> StepError {
+    StepError::new(Stage::Tls, ErrorKind::Tls, err.detail.clone())
+}
+
+/// The name certificates are checked against: the target's host name, or its address.
+fn server_name(config: &ProbeConfig) -> String {
+    config.target.host_string()
+}
+
+/// This control connection's TLS client (its own session cache), unless --tls off.
+fn new_client(config: &ProbeConfig, resume: bool) -> Result<TlsClient, StepError> {
+    TlsClient::new(&config.trust, &server_name(config), resume).map_err(|e| tls_step_error(&e))
+}
+
+/// Makes the control connection TLS as --tls asks: the handshake at once (implicit), or
+/// `AUTH TLS` and the handshake on 234 (explicit; auto goes on in plaintext when refused).
+/// Call right after connecting for implicit TLS, after the banner otherwise.
+pub(super) async fn secure_control(
+    session: &mut Session,
+    config: &ProbeConfig,
+    rec: &mut ControlOutcome,
+) -> Result<(), StepError> {
+    if config.tls == TlsMode::Off {
+        return Ok(());
+    }
+    let verified = !matches!(config.trust, Trust::Insecure(_));
+    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls, verified));
+    if config.tls != TlsMode::Implicit {
+        let reply = session
+            .conn
+            .command(&Command::Auth("TLS".to_string()))
+            .await
+            .map_err(|e| step_error(Stage::Tls, &e))?;
+        tls_rec.auth_reply = Some(ReplyRecord::from(&reply));
+        if reply.code != AUTH_OK {
+            if config.tls == TlsMode::Explicit {
+                return Err(unexpected(Stage::Tls, &reply, "234 to AUTH TLS"));
+            }
+            // --tls auto: the diagnosis reports tls-unavailable; plaintext goes on.
+            return Ok(());
+        }
+    }
+    let client = new_client(config, true)?;
+    let result = handshake_control(session, &client, config.step_timeout).await;
+    let tls_rec = rec
+        .tls_details
+        .get_or_insert_with(|| TlsRecord::new(config.tls, verified));
+    tls_rec.verify_error = client.verification_complaint();
+    match result {
+        Ok(handshake) => {
+            tls_rec.note_handshake(&handshake);
+            rec.tls = match config.tls {
+                TlsMode::Implicit => Tls::Implicit,
+                _ => Tls::Explicit,
+            };
+            session.tls = Some(client);
+            Ok(())
+        }
+        Err(err) => {
+            tls_rec.error = Some(TlsFailureRecord::new(err.failure, err.detail.clone()));
+            session.conn.mark_out_of_step("the TLS handshake failed");
+            Err(tls_step_error(&err))
+        }
+    }
+}
+
+async fn handshake_control(
+    session: &mut Session,
+    client: &TlsClient,
+    limit: Duration,
+) -> Result<crate::net::Handshake, TlsError> {
+    let stream = session.conn.stream_for_tls().map_err(|e| TlsError {
+        failure: crate::net::TlsFailure::Protocol,
+        detail: e.to_string(),
+    })?;
+    let Some(tcp) = stream.take_plain() else {
+        return Err(TlsError {
+            failure: crate::net::TlsFailure::Other,
+            detail: "the control connection is already TLS".to_string(),
+        });
+    };
+    let (tls, handshake) = client.handshake(tcp, limit).await?;
+    *stream = MaybeTls::Tls(Box::new(tls));
+    session.conn.note(format!("TLS handshake: {handshake}"));
+    Ok(handshake)
+}
+
+/// `PBSZ 0` and `PROT P` on a TLS session: data connections are private only after a
+/// 2yz to PROT P. A server that refuses keeps them in clear, which the report shows.
+pub(super) async fn protect_data(
+    session: &mut Session,
+    config: &ProbeConfig,
+    rec: &mut ControlOutcome,
+) -> Result<(), StepError> {
+    let Some(client) = session.tls.clone() else {
+        return Ok(());
+    };
+    session
+        .conn
+        .command(&Command::Pbsz(0))
+        .await
+        .map_err(|e| step_error(Stage::Tls, &e))?;
+    let reply = session
+        .conn
+        .command(&Command::Prot('P'))
+        .await
+        .map_err(|e| step_error(Stage::Tls, &e))?;
+    let protected = reply.is_positive_completion();
+    if let Some(tls_rec) = rec.tls_details.as_mut() {
+        tls_rec.prot_reply = Some(ReplyRecord::from(&reply));
+        tls_rec.data_protected = protected;
+    }
+    session.data_tls = match (protected, config.tls_reuse) {
+        (false, _) => None,
+        (true, true) => Some(client),
+        // Like a client without session reuse: each data connection starts afresh.
+        (true, false) => Some(new_client(config, false)?),
+    };
+    Ok(())
+}
+
+/// The data connection's handshake when the session asked for PROT P; the plain stream
+/// otherwise. `None` (with the record saying why) when the handshake failed.
+pub(super) async fn secure_data(
+    session: &Session,
+    tcp: TcpStream,
+    limit: Duration,
+) -> (Option<DataStream>, Option<DataTlsRecord>) {
+    let Some(client) = &session.data_tls else {
+        return (Some(MaybeTls::Plain(tcp)), None);
+    };
+    let started = Instant::now();
+    match client.handshake(tcp, limit).await {
+        Ok((tls, handshake)) => (
+            Some(MaybeTls::Tls(Box::new(tls))),
+            Some(DataTlsRecord {
+                ok: true,
+                version: Some(handshake.version),
+                resumed: handshake.resumed,
+                elapsed: started.elapsed(),
+                error: None,
+            }),
+        ),
+        Err(err) => (
+            None,
+            Some(DataTlsRecord {
+                ok: false,
+                version: None,
+                resumed: false,
+                elapsed: started.elapsed(),
+                error: Some(TlsFailureRecord::new(err.failure, err.detail)),
+            }),
+        ),
+    }
+}
