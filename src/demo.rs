@@ -8,7 +8,8 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crate::lab::{LabConfig, LabServer, RANGE_LEN, Scenario};
-use crate::probe::ProbeConfig;
+use crate::net::Trust;
+use crate::probe::{ProbeConfig, TlsMode};
 use crate::report::table::{TableStyle, write_table};
 use crate::run::probe_and_report;
 use crate::target::Target;
@@ -43,6 +44,17 @@ pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Resul
                     if *scenario == Scenario::PartialRange {
                         config.sample_ports = RANGE_LEN;
                     }
+                    // Each scenario shows its own quirk: those without TLS would all
+                    // add tls-unavailable, and the TLS ones trust the lab's CA.
+                    match server.ca_pem() {
+                        Some(pem) => {
+                            config.trust = Trust::from_pem(pem).map_err(|e| e.to_string())?;
+                            if config.target.scheme == crate::target::Scheme::Ftps {
+                                config.tls = TlsMode::Implicit;
+                            }
+                        }
+                        None => config.tls = TlsMode::Off,
+                    }
                     Ok(tokio::spawn(async move {
                         probe_and_report(&config, false).await
                     }))
@@ -53,6 +65,12 @@ pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Resul
         color,
         ..TableStyle::default()
     };
+    writeln!(
+        out,
+        "Every lab scenario on loopback, probed as `ftpdoctor probe` would: scenarios without \
+         TLS\nwith --tls off (each would also warn tls-unavailable), TLS ones with the lab's CA \
+         (--ca-file).\n"
+    )?;
     for ((scenario, _), probe) in servers.iter().zip(probes) {
         writeln!(out, "== {scenario}\n   {}", scenario.description())?;
         match probe {

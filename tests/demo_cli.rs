@@ -70,6 +70,30 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
             Scenario::MultilineBanner,
             &["Welcome to Pure-FTPd", "verdict: ok"],
         ),
+        (
+            Scenario::Tls,
+            &[
+                "explicit (AUTH TLS), TLSv1.3",
+                "data private",
+                "CN=ftpdoctor lab server",
+                "verdict: ok",
+            ],
+        ),
+        (
+            Scenario::TlsImplicit,
+            &["tls       implicit", "verdict: ok"],
+        ),
+        (Scenario::TlsReuseRequired, &["verdict: ok"]),
+        (
+            Scenario::AlgRewrite,
+            &[
+                "alg-rewrite",
+                "10.77.0.2",
+                "client-behind-nat",
+                "198.51.100.20",
+            ],
+        ),
+        (Scenario::TlsRequired, &["verdict: ok"]),
     ];
     assert_eq!(expectations.len(), Scenario::ALL.len());
     for (scenario, wanted) in expectations {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use common::cli::{findings, ftpdoctor, mode, modes, probe_json, statuses};
-use common::start;
+use common::{ca_file, start};
 use ftpdoctor::lab::{LabConfig, LabServer, Scenario};
 
 struct Expect {
@@ -23,21 +23,29 @@ const EXPECTED: &[Expect] = &[
     Expect {
         scenario: Scenario::Healthy,
         statuses: ["ok", "ok", "ok", "ok"],
-        findings: &[],
-        verdict: "ok",
+        findings: &["tls-unavailable@-"],
+        verdict: "warn",
         code: 0,
     },
     Expect {
         scenario: Scenario::PrivatePasv,
         statuses: ["ok", "fail", "ok", "ok"],
-        findings: &["pasv-private-address@pasv", "substitute-address-works@pasv"],
+        findings: &[
+            "pasv-private-address@pasv",
+            "substitute-address-works@pasv",
+            "tls-unavailable@-",
+        ],
         verdict: "fail",
         code: 1,
     },
     Expect {
         scenario: Scenario::ZeroPasv,
         statuses: ["ok", "fail", "ok", "ok"],
-        findings: &["pasv-private-address@pasv", "substitute-address-works@pasv"],
+        findings: &[
+            "pasv-private-address@pasv",
+            "substitute-address-works@pasv",
+            "tls-unavailable@-",
+        ],
         verdict: "fail",
         code: 1,
     },
@@ -47,6 +55,7 @@ const EXPECTED: &[Expect] = &[
         findings: &[
             "pasv-address-mismatch@pasv",
             "substitute-address-works@pasv",
+            "tls-unavailable@-",
         ],
         verdict: "warn",
         code: 0,
@@ -54,47 +63,104 @@ const EXPECTED: &[Expect] = &[
     Expect {
         scenario: Scenario::BlockedData,
         statuses: ["fail", "fail", "ok", "ok"],
-        findings: &["data-connect-timeout@epsv", "data-connect-timeout@pasv"],
+        findings: &[
+            "data-connect-timeout@epsv",
+            "data-connect-timeout@pasv",
+            "tls-unavailable@-",
+        ],
         verdict: "fail",
         code: 1,
     },
     Expect {
         scenario: Scenario::RefusedData,
         statuses: ["fail", "fail", "ok", "ok"],
-        findings: &["data-connect-refused@epsv", "data-connect-refused@pasv"],
+        findings: &[
+            "data-connect-refused@epsv",
+            "data-connect-refused@pasv",
+            "tls-unavailable@-",
+        ],
         verdict: "fail",
         code: 1,
     },
     Expect {
         scenario: Scenario::NoEpsv,
         statuses: ["warn", "ok", "ok", "ok"],
-        findings: &["epsv-unsupported@epsv"],
+        findings: &["epsv-unsupported@epsv", "tls-unavailable@-"],
         verdict: "warn",
         code: 0,
     },
     Expect {
         scenario: Scenario::PortRejected,
         statuses: ["ok", "ok", "fail", "fail"],
-        findings: &["port-rejected@eprt", "port-rejected@port"],
+        findings: &[
+            "port-rejected@eprt",
+            "port-rejected@port",
+            "tls-unavailable@-",
+        ],
         verdict: "fail",
         code: 1,
     },
     Expect {
         scenario: Scenario::ActiveBlocked,
         statuses: ["ok", "ok", "fail", "fail"],
-        findings: &["active-connect-timeout@eprt", "active-connect-timeout@port"],
+        findings: &[
+            "active-connect-timeout@eprt",
+            "active-connect-timeout@port",
+            "tls-unavailable@-",
+        ],
         verdict: "fail",
         code: 1,
     },
     Expect {
         scenario: Scenario::GarbledPasv,
         statuses: ["ok", "fail", "ok", "ok"],
-        findings: &["pasv-unparseable@pasv"],
+        findings: &["pasv-unparseable@pasv", "tls-unavailable@-"],
         verdict: "fail",
         code: 1,
     },
     Expect {
         scenario: Scenario::MultilineBanner,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &["tls-unavailable@-"],
+        verdict: "warn",
+        code: 0,
+    },
+    // FTPS: probed with the lab's CA (--ca-file).
+    Expect {
+        scenario: Scenario::Tls,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &[],
+        verdict: "ok",
+        code: 0,
+    },
+    Expect {
+        scenario: Scenario::TlsImplicit,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &[],
+        verdict: "ok",
+        code: 0,
+    },
+    Expect {
+        scenario: Scenario::TlsReuseRequired,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &[],
+        verdict: "ok",
+        code: 0,
+    },
+    Expect {
+        scenario: Scenario::AlgRewrite,
+        statuses: ["ok", "fail", "ok", "ok"],
+        findings: &[
+            "alg-rewrite@pasv",
+            "client-behind-nat@-",
+            "pasv-private-address@pasv",
+            "substitute-address-works@pasv",
+        ],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
+        scenario: Scenario::TlsRequired,
         statuses: ["ok", "ok", "ok", "ok"],
         findings: &[],
         verdict: "ok",
@@ -114,7 +180,12 @@ fn every_scenario_has_an_expectation() {
 
 async fn check(expect: &Expect) {
     let server = start(expect.scenario).await;
-    let run = probe_json(&server.url(), &[]).await;
+    let ca = ca_file(&server);
+    let extra: Vec<&str> = match &ca {
+        Some(path) => vec!["--ca-file", path.to_str().unwrap_or_default()],
+        None => Vec::new(),
+    };
+    let run = probe_json(&server.url(), &extra).await;
     let report = run.json();
     let want: Vec<String> = ["epsv", "pasv", "eprt", "port"]
         .iter()
@@ -163,6 +234,11 @@ scenario_tests! {
     server_that_never_connects_back => Scenario::ActiveBlocked;
     unparseable_227_is_reported_with_the_reply => Scenario::GarbledPasv;
     six_line_banner_and_125_are_fine => Scenario::MultilineBanner;
+    explicit_ftps_with_private_data_connections => Scenario::Tls;
+    implicit_ftps_from_the_first_byte => Scenario::TlsImplicit;
+    data_connections_resume_the_control_session => Scenario::TlsReuseRequired;
+    alg_rewriting_only_the_plaintext_227 => Scenario::AlgRewrite;
+    server_requiring_tls_is_probed_over_tls => Scenario::TlsRequired;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -210,7 +286,8 @@ async fn advertised_address_other_than_the_peer_is_not_dialled_by_default() {
         findings(&run.json()),
         [
             "pasv-address-mismatch@pasv",
-            "substitute-address-works@pasv"
+            "substitute-address-works@pasv",
+            "tls-unavailable@-"
         ],
         "{}",
         run.shown
@@ -259,7 +336,11 @@ async fn deadline_cuts_a_hanging_probe_short_and_still_reports() {
     assert_eq!(report["deadline_hit"], true, "{}", run.shown);
     assert_eq!(
         findings(&report),
-        ["deadline-exceeded@epsv", "deadline-exceeded@pasv"],
+        [
+            "deadline-exceeded@epsv",
+            "deadline-exceeded@pasv",
+            "tls-unavailable@-"
+        ],
         "{}",
         run.shown
     );
@@ -286,7 +367,12 @@ async fn server_refusing_extra_connections_gets_the_modes_in_turn() {
     let report = run.json();
     assert_eq!(report["strategy"], "sequential-fallback", "{}", run.shown);
     assert_eq!(report["fallback_reply"]["code"], 421, "{}", run.shown);
-    assert_eq!(findings(&report), ["connection-limit@-"], "{}", run.shown);
+    assert_eq!(
+        findings(&report),
+        ["connection-limit@-", "tls-unavailable@-"],
+        "{}",
+        run.shown
+    );
     assert_eq!(
         statuses(&report),
         ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
@@ -407,7 +493,11 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
     // EPSV's own, and one for the modes the deadline left untried.
     assert_eq!(
         findings(&report),
-        ["deadline-exceeded@-", "deadline-exceeded@epsv"],
+        [
+            "deadline-exceeded@-",
+            "deadline-exceeded@epsv",
+            "tls-unavailable@-"
+        ],
         "{}",
         run.shown
     );
@@ -452,6 +542,7 @@ async fn missing_file_is_a_failed_transfer_in_every_mode_not_a_firewall() {
     assert_eq!(
         findings(&report),
         [
+            "tls-unavailable@-",
             "transfer-failed@eprt",
             "transfer-failed@epsv",
             "transfer-failed@pasv",
@@ -510,7 +601,11 @@ async fn active_addr_other_than_what_the_server_sees_is_port_rejected() {
     let report = run.json();
     assert_eq!(
         findings(&report),
-        ["port-rejected@eprt", "port-rejected@port"],
+        [
+            "port-rejected@eprt",
+            "port-rejected@port",
+            "tls-unavailable@-"
+        ],
         "{}",
         run.shown
     );

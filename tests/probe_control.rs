@@ -67,7 +67,12 @@ async fn password_appears_in_no_output_format() {
         vec![("FTPDOCTOR_TEST_PW", wrong.to_string())],
     )
     .await;
-    assert_eq!(findings(&run.json()), ["login-failed@-"], "{}", run.shown);
+    assert_eq!(
+        findings(&run.json()),
+        ["login-failed@-", "tls-unavailable@-"],
+        "{}",
+        run.shown
+    );
     assert_eq!(run.code, 1, "{}", run.shown);
 }
 
@@ -142,7 +147,7 @@ async fn server_that_accepts_but_never_greets_is_banner_timeout() {
 async fn localhost_resolves_without_dns_and_every_address_is_tried() {
     let server = start(Scenario::Healthy).await;
     let url = format!("ftp://localhost:{}/", server.addr().port());
-    let run = probe_json(&url, &[]).await;
+    let run = probe_json(&url, &["--tls", "off"]).await;
     let report = run.json();
     let resolved = report["target"]["resolved"].to_string();
     assert!(resolved.contains("127.0.0.1"), "{}", run.shown);

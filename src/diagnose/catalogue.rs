@@ -221,6 +221,66 @@ pub(super) fn entry(id: FindingId) -> Entry {
              --timeout so each silent step gives up sooner, or probe fewer modes with --modes.",
             "ftpdoctor --deadline: every step has a timeout, the whole probe a deadline",
         ),
+        TlsUnavailable => (
+            Warn,
+            "Server: turn FTPS on — vsftpd ssl_enable=YES with rsa_cert_file and \
+             rsa_private_key_file (allow_anon_ssl=YES for anonymous users; \
+             force_local_logins_ssl / force_local_data_ssl to require it), ProFTPD mod_tls \
+             (TLSEngine on, TLSRSACertificateFile, TLSRequired on), Pure-FTPd -Y 1 (-Y 2 to \
+             require it) with /etc/ssl/private/pure-ftpd.pem, pyftpdlib TLS_FTPHandler with \
+             certfile, FileZilla Server's FTP over TLS settings. Client: where plain FTP is \
+             intended, --tls off says so; curl --ssl-reqd and lftp set ftp:ssl-force true \
+             refuse to go on without TLS.",
+            "RFC 4217 4 (AUTH TLS) and 15 (security considerations)",
+        ),
+        TlsHandshakeFailed => (
+            Error,
+            "certificate: install a certificate for the name clients use, with its whole chain \
+             (vsftpd rsa_cert_file holding the chain, ProFTPD TLSRSACertificateFile and \
+             TLSCertificateChainFile, Pure-FTPd's pem file); for a private CA give clients \
+             the CA (--ca-file here, curl --cacert, lftp set ssl:ca-file). protocol: no TLS \
+             version or cipher in common — enable TLS 1.2 and 1.3 (vsftpd ssl_tlsv1_2=YES, \
+             ProFTPD TLSProtocol TLSv1.2 TLSv1.3). session-reuse (data connection): the server \
+             wants each data connection to resume the control connection's TLS session \
+             (vsftpd require_ssl_reuse=YES, FileZilla Server) — use a client that resumes \
+             (curl, lftp and FileZilla do) or set require_ssl_reuse=NO. closed or timeout: a \
+             firewall or FTP helper that breaks TLS on that port.",
+            "RFC 4217 7 (data connection TLS) and 10; RFC 8446 (TLS 1.3)",
+        ),
+        AlgRewrite => (
+            Warn,
+            "Server: advertise the address clients use so that no helper has to fix the 227 — \
+             vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P, pyftpdlib \
+             masquerade_address, FileZilla Server \"Use the following IP\" — and forward the \
+             passive port range explicitly (vsftpd pasv_min_port/pasv_max_port, ProFTPD \
+             PassivePorts, Pure-FTPd -p): a router's FTP helper cannot read TLS, so it neither \
+             rewrites nor opens anything for FTPS. Client: ignore the PASV address (curl \
+             --ftp-skip-pasv-ip, the default since 7.74; lftp set ftp:fix-pasv-address yes; \
+             FileZilla does it by itself) or use EPSV, whose 229 carries no address.",
+            "RFC 2663 (NAT and the FTP ALG); RFC 4217 (TLS hides the 227 from middleboxes)",
+        ),
+        TlsCertificateExpiring => (
+            Warn,
+            "Renew the certificate and reload the server (vsftpd rsa_cert_file, ProFTPD \
+             TLSRSACertificateFile, Pure-FTPd's pem file, pyftpdlib certfile); automate the \
+             renewal (certbot, acme.sh) with a hook that reloads the FTP server, which reads \
+             its certificate only at start-up.",
+            "RFC 5280 4.1.2.5 (validity)",
+        ),
+        TlsUnverified => (
+            Info,
+            "Check the certificate instead of skipping the check: give the probe the private \
+             CA with --ca-file, or install a certificate from a public CA on the server.",
+            "RFC 6125 (checking a server's identity)",
+        ),
+        TlsDataClear => (
+            Warn,
+            "Server: accept PROT P — vsftpd ssl_enable=YES (force_local_data_ssl=YES to \
+             require it; allow_anon_ssl=YES for anonymous users), ProFTPD TLSRequired on, \
+             Pure-FTPd -Y. Client: curl --ssl-reqd and lftp set ftp:ssl-protect-data true \
+             refuse clear data connections.",
+            "RFC 4217 9 (PROT) and 8 (PBSZ)",
+        ),
         DnsServfail => (
             Error,
             "Server side (the name's DNS): SERVFAIL usually means the zone's authoritative \

@@ -17,7 +17,10 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     if let Some(err) = &outcome.control.error {
         out.push(setup_failed(outcome, err));
     }
-    out.extend(behind_nat(&outcome.control));
+    out.extend(super::tls::control_findings(outcome));
+    out.extend(
+        super::tls::nat_from_stat(&outcome.control).or_else(|| behind_nat(&outcome.control)),
+    );
     if outcome.strategy == Strategy::SequentialFallback || not_tried_refused(outcome) > 0 {
         out.push(connection_limit(outcome));
     }
@@ -107,6 +110,7 @@ fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
             },
             with_peer(c, failure_evidence(err)),
         ),
+        Stage::Tls if let Some(f) = super::tls::setup_failed(c, err) => f,
         Stage::Login if c.login == Login::Failed && !server_fault(c) => login_failed(c, err),
         _ => {
             let mut evidence = with_peer(c, failure_evidence(err));
@@ -216,6 +220,11 @@ fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
     // grow one.
     let reply = c.login_reply.as_ref().or(err.reply.as_ref());
     let summary = match reply {
+        Some(r) if wants_tls(r) => format!(
+            "The server refused a plaintext login as user \"{}\" ({}): it requires TLS \
+             first (run without --tls off).",
+            c.user, r.code
+        ),
         Some(r) => format!(
             "The server rejected the login as user \"{}\" ({}).",
             c.user, r.code
@@ -227,6 +236,13 @@ fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
         None => format!("login as \"{}\": {}", c.user, err.detail),
     };
     finding(FindingId::LoginFailed, summary, with_peer(c, evidence))
+}
+
+/// A refusal that asks for TLS: 534 (RFC 4217 "policy requires TLS") or words to that
+/// effect (vsftpd: `530 Anonymous sessions must use encryption.`).
+fn wants_tls(r: &crate::probe::ReplyRecord) -> bool {
+    let text = r.text.to_ascii_lowercase();
+    r.code == 534 || ["encrypt", "tls", "ssl"].iter().any(|w| text.contains(w))
 }
 
 /// Loopback to loopback (the lab, a local test) is no NAT: the server must be Public

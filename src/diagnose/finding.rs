@@ -62,6 +62,17 @@ pub enum FindingId {
     ConnectionLimit,
     /// --deadline struck before the probe finished.
     DeadlineExceeded,
+    // SPEC's FTPS ids.
+    TlsUnavailable,
+    TlsHandshakeFailed,
+    AlgRewrite,
+    // Added with FTPS.
+    /// The server certificate expires within 14 days, or has expired.
+    TlsCertificateExpiring,
+    /// --insecure: the certificate was not checked.
+    TlsUnverified,
+    /// PROT P refused: the data connections are not encrypted.
+    TlsDataClear,
     /// The resolver answered SERVFAIL or REFUSED: the name's DNS is broken, not absent.
     DnsServfail,
     /// No DNS answer within --timeout.
@@ -96,6 +107,12 @@ impl FindingId {
             FindingId::PasvRejected => "pasv-rejected",
             FindingId::ConnectionLimit => "connection-limit",
             FindingId::DeadlineExceeded => "deadline-exceeded",
+            FindingId::TlsUnavailable => "tls-unavailable",
+            FindingId::TlsHandshakeFailed => "tls-handshake-failed",
+            FindingId::AlgRewrite => "alg-rewrite",
+            FindingId::TlsCertificateExpiring => "tls-certificate-expiring",
+            FindingId::TlsUnverified => "tls-unverified",
+            FindingId::TlsDataClear => "tls-data-clear",
             FindingId::DnsServfail => "dns-servfail",
             FindingId::DnsTimeout => "dns-timeout",
             FindingId::PassivePortsFiltered => "passive-ports-filtered",

@@ -3,6 +3,7 @@
 //!
 //! - `control`: the control connection as a whole (`mode: None`).
 //! - `modes`: one data-connection mode, step by step.
+//! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `words`: how replies, addresses and dials are quoted in evidence.
 //!
@@ -13,6 +14,7 @@ mod control;
 mod finding;
 mod modes;
 mod paths;
+mod tls;
 mod words;
 
 pub use finding::{Finding, FindingId, Severity};

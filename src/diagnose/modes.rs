@@ -57,6 +57,7 @@ pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> 
     out.extend(data::substitute_works(cx));
     out.extend(data::accept(cx));
     out.extend(data::transfer(cx));
+    out.extend(super::tls::middlebox(outcome, m));
     if let Some(stage) = m.interrupted {
         out.push(deadline(cx, stage));
     }

@@ -63,6 +63,7 @@ pub(super) fn transfer_ok() -> TransferRecord {
         stalled_at: None,
         error: None,
         truncated: false,
+        tls: None,
     }
 }
 
@@ -142,6 +143,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         modes: vec![epsv, pasv, eprt, port],
         strategy: Strategy::Concurrent,
         fallback_reply: None,
+        plaintext_check: None,
         deadline_hit: false,
         deadline_ms: Duration::from_secs(30),
         transcript: Vec::new(),

@@ -448,7 +448,13 @@ fn next(id: FindingId) -> Option<FindingId> {
         ControlFailed => PasvRejected,
         PasvRejected => ConnectionLimit,
         ConnectionLimit => DeadlineExceeded,
-        DeadlineExceeded => DnsServfail,
+        DeadlineExceeded => TlsUnavailable,
+        TlsUnavailable => TlsHandshakeFailed,
+        TlsHandshakeFailed => AlgRewrite,
+        AlgRewrite => TlsCertificateExpiring,
+        TlsCertificateExpiring => TlsUnverified,
+        TlsUnverified => TlsDataClear,
+        TlsDataClear => DnsServfail,
         DnsServfail => DnsTimeout,
         DnsTimeout => PassivePortsFiltered,
         PassivePortsFiltered => Ipv6TranslatedPath,
@@ -460,7 +466,7 @@ fn next(id: FindingId) -> Option<FindingId> {
 fn docs_describe_every_finding_id() {
     let docs = include_str!("../../docs/findings.md");
     let ids: Vec<FindingId> = std::iter::successors(Some(DnsFailure), |&id| next(id)).collect();
-    assert_eq!(ids.len(), 25);
+    assert_eq!(ids.len(), 31);
     for id in ids {
         assert!(
             docs.contains(&format!("\n## {id}\n")),

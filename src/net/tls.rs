@@ -49,6 +49,22 @@ pub enum TrustError {
 }
 
 impl Trust {
+    /// The certificates of PEM text (the lab's CA, say).
+    pub fn from_pem(pem: &str) -> Result<Trust, TrustError> {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| TrustError::Unreadable {
+                path: "(PEM text)".to_string(),
+                reason: e.to_string(),
+            })?;
+        if certs.is_empty() {
+            return Err(TrustError::Empty {
+                path: "(PEM text)".to_string(),
+            });
+        }
+        Ok(Trust::Roots(certs))
+    }
+
     /// The certificates of a PEM file, for --ca-file.
     pub fn from_ca_file(path: &Path) -> Result<Trust, TrustError> {
         let shown = path.display().to_string();

@@ -105,6 +105,7 @@ pub(crate) fn report() -> Report {
         stalled_at: None,
         error: None,
         truncated: false,
+        tls: None,
     });
     eprt.elapsed = Duration::from_micros(5000);
 

@@ -33,6 +33,19 @@ pub async fn start(scenario: Scenario) -> LabServer {
     }
 }
 
+/// The lab's CA in a file of its own, for `--ca-file`; `None` for scenarios without TLS.
+/// Named after the server's port, so tests running at once do not share one.
+pub fn ca_file(server: &LabServer) -> Option<std::path::PathBuf> {
+    let pem = server.ca_pem()?;
+    let path = std::env::temp_dir().join(format!(
+        "ftpdoctor-test-ca-{}-{}.pem",
+        std::process::id(),
+        server.addr().port()
+    ));
+    std::fs::write(&path, pem).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    Some(path)
+}
+
 pub struct RawFtp {
     stream: BufReader<TcpStream>,
 }

@@ -191,6 +191,9 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
             if accept_failed || (m.mode.is_passive() && !connected(m)) {
                 return None;
             }
+            if let Some(f) = crate::diagnose::tls::data_failure(cx, t) {
+                return Some(f);
+            }
             let why = match (&t.final_reply, &t.error) {
                 (Some(r), _) => format!("the server answered {}", quote(r)),
                 (None, Some(e)) => format!("{e}."),

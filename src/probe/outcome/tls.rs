@@ -159,7 +159,7 @@ pub struct ServerView {
 
 /// The same requests in a plaintext session, to compare with the TLS one: a middlebox
 /// can read (and rewrite) only the plaintext.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PlaintextCheck {
     /// Why the comparison was not made, when it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -178,19 +178,6 @@ impl PlaintextCheck {
         PlaintextCheck {
             skipped: Some(why.into()),
             ..PlaintextCheck::default()
-        }
-    }
-}
-
-impl Default for PlaintextCheck {
-    fn default() -> PlaintextCheck {
-        PlaintextCheck {
-            skipped: None,
-            pasv_reply: None,
-            pasv_addr: None,
-            port_request: None,
-            port_reply: None,
-            error: None,
         }
     }
 }

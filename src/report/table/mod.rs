@@ -81,6 +81,7 @@ const DETAIL_INDENT: &str = "             ";
 ///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
 ///     strategy: Strategy::Concurrent,
 ///     fallback_reply: None,
+///     plaintext_check: None,
 ///     deadline_hit: false,
 ///     deadline_ms: Duration::from_secs(30),
 ///     transcript: Vec::new(),

@@ -49,14 +49,15 @@ fn default_style_is_plain_and_100_wide() {
 #[test]
 fn header_names_target_control_banner_login_and_features() {
     let text = plain(&sample::report());
-    let head: Vec<&str> = text.lines().take(5).collect();
+    let head: Vec<&str> = text.lines().take(6).collect();
     assert_eq!(
         head,
         [
             "target    ftp://127.0.0.1:2121/ → 127.0.0.1:2121",
             "control   peer 127.0.0.1:2121, local 127.0.0.1:40112",
             "banner    (vsFTPd 3.0.3)",
-            "login     ok as anonymous; TLS none",
+            "tls       off (--tls off)",
+            "login     ok as anonymous",
             "features  EPSV, PASV, SIZE, UTF8",
         ]
     );

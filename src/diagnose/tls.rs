@@ -1,0 +1,272 @@
+//! Findings about FTPS and what sits on the path: AUTH TLS refused, handshakes that
+//! failed (control or data), the certificate, PROT P, a middlebox that rewrites the
+//! plaintext 227 or PORT, and the client address STAT reports.
+
+use super::modes::Cx;
+use super::words::{ip_with_class, quote};
+use super::{Finding, FindingId, Severity, new_finding};
+use crate::probe::{
+    ControlOutcome, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, StepError, Tls,
+    TlsMode, TransferRecord,
+};
+
+/// Days before expiry from which the certificate is worth a warning (SPEC: 14).
+const EXPIRY_WARNING_DAYS: i64 = 14;
+
+fn control_finding(id: FindingId, summary: String, evidence: String) -> Finding {
+    new_finding(id, None, summary, evidence)
+}
+
+/// The finding for a session that failed while TLS was being set up.
+pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Finding> {
+    let rec = c.tls_details.as_ref()?;
+    if err.kind == ErrorKind::Tls {
+        let reason = rec.error.as_ref().map_or("other", |e| e.reason);
+        return Some(control_finding(
+            FindingId::TlsHandshakeFailed,
+            format!(
+                "The TLS handshake on the control connection failed ({reason}): {}.",
+                err.detail
+            ),
+            format!(
+                "stage control, reason {reason}: {}; {}",
+                err.detail,
+                requested(rec.requested)
+            ),
+        ));
+    }
+    // --tls explicit: AUTH TLS refused (or not answered) stops the probe, so it is an error.
+    let mut f = unavailable(c, err.reply.as_ref().or(rec.auth_reply.as_ref()), Some(err))?;
+    f.severity = Severity::Error;
+    Some(f)
+}
+
+fn requested(mode: TlsMode) -> String {
+    match mode {
+        TlsMode::Implicit => "implicit TLS (ftps://)".to_string(),
+        other => format!("--tls {}", other.as_str()),
+    }
+}
+
+fn unavailable(
+    c: &ControlOutcome,
+    reply: Option<&ReplyRecord>,
+    err: Option<&StepError>,
+) -> Option<Finding> {
+    let rec = c.tls_details.as_ref()?;
+    let answered = match (reply, err) {
+        (Some(r), _) => format!("answered {}", quote(r)),
+        (None, Some(e)) => format!("not answered: {}", e.detail),
+        (None, None) => "not answered".to_string(),
+    };
+    let summary = match rec.requested {
+        TlsMode::Explicit => format!(
+            "The server does not offer TLS (AUTH TLS was {answered}), and --tls explicit \
+             requires it: the probe stopped before sending any credentials."
+        ),
+        _ => format!(
+            "The server does not offer TLS (AUTH TLS was {answered}): the login and the data \
+             went over the network in plaintext."
+        ),
+    };
+    Some(control_finding(
+        FindingId::TlsUnavailable,
+        summary,
+        format!("\"AUTH TLS\" {answered}; {}", requested(rec.requested)),
+    ))
+}
+
+/// Control-level TLS findings of a session that was set up (or failed at a later step).
+pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
+    let c = &outcome.control;
+    let Some(rec) = &c.tls_details else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let failed_at_tls = c
+        .error
+        .as_ref()
+        .is_some_and(|e| e.stage == crate::probe::Stage::Tls);
+    if c.tls == Tls::None && rec.requested == TlsMode::Auto && !failed_at_tls {
+        out.extend(unavailable(c, rec.auth_reply.as_ref(), None));
+    }
+    if c.tls == Tls::None {
+        return out;
+    }
+    if let Some(cert) = &rec.certificate
+        && cert.days_left < EXPIRY_WARNING_DAYS
+    {
+        let expiry = humantime::format_rfc3339_seconds(cert.not_after);
+        let summary = match cert.days_left {
+            d if d < 0 => format!("The server's certificate expired {} days ago.", -d),
+            d => format!("The server's certificate expires in {d} days."),
+        };
+        out.push(control_finding(
+            FindingId::TlsCertificateExpiring,
+            summary,
+            format!(
+                "certificate {} issued by {}, valid until {expiry}",
+                cert.subject, cert.issuer
+            ),
+        ));
+    }
+    if !rec.verified {
+        let would = match &rec.verify_error {
+            Some(why) => format!("verification would have failed: {why}"),
+            None => "verification would have passed".to_string(),
+        };
+        out.push(control_finding(
+            FindingId::TlsUnverified,
+            format!("The server's certificate was not checked (--insecure); {would}."),
+            match &rec.certificate {
+                Some(cert) => format!("certificate {} issued by {}", cert.subject, cert.issuer),
+                None => "no certificate details".to_string(),
+            },
+        ));
+    }
+    if c.login == crate::probe::Login::Ok
+        && !rec.data_protected
+        && let Some(reply) = &rec.prot_reply
+    {
+        out.push(control_finding(
+            FindingId::TlsDataClear,
+            "The control connection is TLS, but the server refused PROT P: listings and files \
+             cross the network unencrypted."
+                .to_string(),
+            format!("\"PROT P\" was answered {}", quote(reply)),
+        ));
+    }
+    out
+}
+
+/// The server says (STAT) it sees this client at another address than ours: a NAT.
+pub(super) fn nat_from_stat(c: &ControlOutcome) -> Option<Finding> {
+    let seen = c.server_view.as_ref()?.client?;
+    let local = c.local?;
+    if seen == local.ip().to_canonical() {
+        return None;
+    }
+    Some(control_finding(
+        FindingId::ClientBehindNat,
+        format!(
+            "The server sees this client as {seen}, but its own address is {}: a NAT sits in \
+             between, so active modes (EPRT/PORT) need its help.",
+            local.ip()
+        ),
+        format!(
+            "STAT says \"Connected to {}\"; our control connection leaves from {}",
+            ip_with_class(seen),
+            ip_with_class(local.ip())
+        ),
+    ))
+}
+
+/// A transfer that failed because of its data connection's TLS: the handshake itself, or
+/// the server's 425/522 refusing it (session not resumed).
+pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
+    let tls = t.tls.as_ref()?;
+    let refusal = t.final_reply.as_ref().filter(|r| {
+        let text = r.text.to_ascii_lowercase();
+        r.code == 522
+            || (matches!(r.code, 425 | 426) && (text.contains("ssl") || text.contains("tls")))
+    });
+    if tls.ok && refusal.is_none() {
+        return None;
+    }
+    let reuse = refusal.is_some_and(|r| r.text.to_ascii_lowercase().contains("reuse"))
+        || (refusal.is_some() && !tls.resumed);
+    let reason = match (&tls.error, reuse) {
+        (_, true) => "session-reuse",
+        (Some(e), false) => e.reason,
+        (None, false) => "refused",
+    };
+    let mut evidence = vec![format!("stage data, reason {reason}")];
+    if let Some(e) = &tls.error {
+        evidence.push(e.detail.clone());
+    }
+    evidence.push(format!(
+        "handshake {}, session {}",
+        if tls.ok { "completed" } else { "failed" },
+        if tls.resumed {
+            "resumed"
+        } else {
+            "not resumed"
+        }
+    ));
+    if let Some(r) = &t.final_reply {
+        evidence.push(format!("final {}", quote(r)));
+    }
+    let summary = match reason {
+        "session-reuse" => format!(
+            "The server refused the {} data connection's TLS because it did not resume the \
+             control connection's TLS session.",
+            cx.m.mode.as_str().to_ascii_uppercase()
+        ),
+        _ => format!(
+            "The TLS handshake on the {} data connection failed ({reason}).",
+            cx.m.mode.as_str().to_ascii_uppercase()
+        ),
+    };
+    Some(cx.finding(FindingId::TlsHandshakeFailed, summary, evidence.join("; ")))
+}
+
+/// PASV or PORT answered differently in plaintext than inside TLS: something on the path
+/// reads and rewrites plaintext FTP.
+pub(super) fn middlebox(outcome: &ProbeOutcome, m: &ModeOutcome) -> Option<Finding> {
+    let check = outcome.plaintext_check.as_ref()?;
+    match m.mode {
+        Mode::Pasv => {
+            let tls_ip = m.advertised.as_ref()?.ip;
+            let plain = check.pasv_addr?;
+            if plain.ip() == tls_ip {
+                return None;
+            }
+            Some(new_finding(
+                FindingId::AlgRewrite,
+                Some(Mode::Pasv),
+                format!(
+                    "Something on the path rewrites FTP: the plaintext 227 said {}, the same \
+                     server inside TLS said {tls_ip}. FTPS clients get the unrewritten address \
+                     and hang where plain FTP works.",
+                    plain.ip()
+                ),
+                format!(
+                    "plaintext PASV: {}; PASV inside TLS: {}",
+                    check.pasv_reply.as_ref().map_or("?".to_string(), quote),
+                    m.reply.as_ref().map_or("?".to_string(), quote)
+                ),
+            ))
+        }
+        Mode::Port => {
+            let plain = check.port_reply.as_ref()?;
+            let inside = m.reply.as_ref()?;
+            if plain.code / 100 == inside.code / 100 || !(is_ok(plain) || is_ok(inside)) {
+                return None;
+            }
+            let (accepted, rejected) = match is_ok(plain) {
+                true => ("in plaintext", "inside TLS"),
+                false => ("inside TLS", "in plaintext"),
+            };
+            Some(new_finding(
+                FindingId::AlgRewrite,
+                Some(Mode::Port),
+                format!(
+                    "PORT was accepted {accepted} and rejected {rejected}: a middlebox rewrites \
+                     the plaintext PORT (a NAT's FTP helper puts its own address in it)."
+                ),
+                format!(
+                    "plaintext \"{}\" answered {}; inside TLS \"{}\" answered {}",
+                    check.port_request.as_deref().unwrap_or("PORT"),
+                    quote(plain),
+                    m.request.as_deref().unwrap_or("PORT"),
+                    quote(inside)
+                ),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn is_ok(r: &ReplyRecord) -> bool {
+    (200..300).contains(&r.code)
+}
