@@ -9,8 +9,14 @@ use common::cli::{findings, ftpdoctor, probe_json};
 use common::start;
 use ftpdoctor::lab::{RANGE_LEN, Scenario};
 
+/// The arguments, plus `--tls off` for probes: the lab's scenarios here offer no TLS,
+/// and tls-unavailable is not what these tests pin.
 fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(ToString::to_string).collect()
+    let mut all: Vec<String> = list.iter().map(ToString::to_string).collect();
+    if list.first() == Some(&"probe") && !list.contains(&"--tls") {
+        all.extend(["--tls".to_string(), "off".to_string()]);
+    }
+    all
 }
 
 fn targets_file(name: &str, text: &str) -> std::path::PathBuf {
@@ -75,7 +81,14 @@ async fn summary_flag_prints_only_the_summary() {
     let healthy = start(Scenario::Healthy).await;
     let no_epsv = start(Scenario::NoEpsv).await;
     let run = ftpdoctor(
-        args(&["probe", &healthy.url(), &no_epsv.url(), "--summary"]),
+        args(&[
+            "probe",
+            &healthy.url(),
+            &no_epsv.url(),
+            "--summary",
+            "--tls",
+            "off",
+        ]),
         Vec::new(),
     )
     .await;
@@ -140,7 +153,11 @@ async fn unreadable_targets_file_and_empty_fleet_cannot_run() {
 async fn sample_ports_finds_the_filtered_end_of_a_partly_open_range() {
     let lab = start(Scenario::PartialRange).await;
     let n = RANGE_LEN.to_string();
-    let run = probe_json(&lab.url(), &["--sample-ports", &n, "--timeout", "500ms"]).await;
+    let run = probe_json(
+        &lab.url(),
+        &["--sample-ports", &n, "--timeout", "500ms", "--tls", "off"],
+    )
+    .await;
     let report = run.json();
     let sample = &report["sample"];
     assert_eq!(
@@ -188,7 +205,7 @@ async fn sample_ports_finds_the_filtered_end_of_a_partly_open_range() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sample_ports_uses_pasv_when_epsv_is_refused_and_a_healthy_range_is_no_finding() {
     let lab = start(Scenario::NoEpsv).await;
-    let run = probe_json(&lab.url(), &["--sample-ports", "4"]).await;
+    let run = probe_json(&lab.url(), &["--sample-ports", "4", "--tls", "off"]).await;
     let report = run.json();
     assert_eq!(report["sample"]["request"], "PASV", "{}", run.shown);
     assert_eq!(report["sample"]["reachable"], 4, "{}", run.shown);
