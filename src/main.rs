@@ -97,6 +97,11 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
     let server = LabServer::start(config)
         .await
         .with_context(|| format!("starting the lab server on {listen}"))?;
+    // Written before the URL goes out: a caller may use the file as soon as it has that.
+    if let (Some(pem), Some(path)) = (server.ca_pem(), &ca_out) {
+        std::fs::write(path, pem)
+            .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
+    }
     print_stdout(&format!("{}\n", server.url()))?;
     eprintln!(
         "ftpdoctor lab: scenario {} — {}\nlogins: anonymous (any password) or {LAB_USER} / {LAB_PASSWORD}; \
@@ -105,14 +110,10 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
         server.scenario().description()
     );
     match (server.ca_pem(), ca_out) {
-        (Some(pem), Some(path)) => {
-            std::fs::write(&path, pem)
-                .with_context(|| format!("writing the CA certificate to {}", path.display()))?;
-            eprintln!(
-                "TLS: certificate from the lab's own CA, written to {0}; probe with --ca-file {0}",
-                path.display()
-            );
-        }
+        (Some(_), Some(path)) => eprintln!(
+            "TLS: certificate from the lab's own CA, written to {0}; probe with --ca-file {0}",
+            path.display()
+        ),
         (Some(_), None) => eprintln!(
             "TLS: certificate from the lab's own CA; get it with --ca-out FILE for probe --ca-file, \
              or probe with --insecure"

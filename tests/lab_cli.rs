@@ -189,3 +189,31 @@ async fn lab_listening_on_every_address_prints_a_dialable_loopback_url() {
     let (_ftp, banner) = RawFtp::connect(lab.addr()).await;
     assert_eq!(banner, ["220 ftpdoctor lab FTP server ready."]);
 }
+
+#[test]
+fn tls_lab_writes_its_ca_for_probe_ca_file() {
+    let ca = std::env::temp_dir().join(format!("ftpdoctor-lab-cli-ca-{}.pem", std::process::id()));
+    let ca_arg = ca.display().to_string();
+    let lab = LabProcess::spawn(&["lab", "--scenario", "tls", "--ca-out", &ca_arg]);
+    let pem = std::fs::read_to_string(&ca).unwrap_or_else(|e| panic!("{ca_arg}: {e}"));
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let (output, shown) = run(&[
+        "probe",
+        &lab.url,
+        "--ca-file",
+        &ca_arg,
+        "--format",
+        "json",
+        "--timeout",
+        "2s",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}\n{shown}"));
+    assert_eq!(report["control"]["tls"], "explicit", "{shown}");
+    assert_eq!(
+        report["control"]["tls_details"]["verified"], true,
+        "{shown}"
+    );
+    let _ = std::fs::remove_file(&ca);
+}

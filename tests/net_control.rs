@@ -185,3 +185,30 @@ async fn garbled_reply_takes_the_connection_out_of_service() {
         Err(ControlError::Unusable { .. })
     ));
 }
+
+#[tokio::test]
+async fn plaintext_after_234_is_refused_before_the_tls_handshake() {
+    // The STARTTLS injection (CVE-2011-0411): a reply queued behind the 234 would be
+    // read as if it came inside TLS.
+    let mut conn = scripted(b"220 hi\r\n234 go ahead\r\n230 injected\r\n", false).await;
+    let banner = conn.read_reply("banner").await;
+    assert!(matches!(banner, Ok(r) if r.code == 220));
+    let auth = conn.read_reply("AUTH").await;
+    assert!(matches!(auth, Ok(r) if r.code == 234));
+    // Both replies came in one read; the parser still holds the injected one.
+    let refused = conn.stream_for_tls();
+    assert!(
+        matches!(refused, Err(ControlError::PlaintextBeforeTls)),
+        "{refused:?}"
+    );
+    assert!(!conn.is_usable());
+}
+
+#[tokio::test]
+async fn clean_234_hands_over_the_stream() {
+    let mut conn = scripted(b"220 hi\r\n234 go ahead\r\n", false).await;
+    for step in ["banner", "AUTH"] {
+        assert!(conn.read_reply(step).await.is_ok());
+    }
+    assert!(conn.stream_for_tls().is_ok());
+}

@@ -149,11 +149,14 @@ const EXPECTED: &[Expect] = &[
     },
     Expect {
         scenario: Scenario::AlgRewrite,
-        statuses: ["ok", "fail", "ok", "ok"],
+        statuses: ["ok", "fail", "fail", "fail"],
         findings: &[
             "alg-rewrite@pasv",
+            "alg-rewrite@port",
             "client-behind-nat@-",
             "pasv-private-address@pasv",
+            "port-rejected@eprt",
+            "port-rejected@port",
             "substitute-address-works@pasv",
         ],
         verdict: "fail",

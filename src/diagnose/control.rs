@@ -134,6 +134,7 @@ fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     let c = &outcome.control;
     // The recorded stage is coarse (Connect or Login); what was already seen says more.
     let step = match (c.peer, &c.banner) {
+        _ if err.stage == Stage::Tls => "in the TLS handshake",
         (None, _) => "connecting to the control port",
         (Some(_), None) => "waiting for the 220 greeting",
         (Some(_), Some(_)) => "logging in",

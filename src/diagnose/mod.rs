@@ -56,3 +56,5 @@ mod mode_tests;
 mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tls_tests;

@@ -322,6 +322,7 @@ fn cases() -> Vec<Case> {
 fn all_cases() -> Vec<Case> {
     let mut all = cases();
     all.extend(super::mode_tests::cases());
+    all.extend(super::tls_tests::cases());
     all
 }
 

@@ -118,7 +118,7 @@ impl Scenario {
                 "FTPS whose data connections must resume the control session (vsftpd require_ssl_reuse)"
             }
             Scenario::AlgRewrite => {
-                "behind a NAT router's FTP helper: plaintext 227 rewritten, the TLS one shows private 10.77.0.2"
+                "behind a NAT's FTP helper: only plaintext 227/PORT rewritten; inside TLS 10.77.0.2, PORT refused"
             }
             Scenario::TlsRequired => {
                 "FTPS only: a plaintext login is refused with 530 (vsftpd force_anon_logins_ssl)"

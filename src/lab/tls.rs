@@ -84,3 +84,48 @@ impl LabTls {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+    use crate::net::CertInfo;
+
+    #[test]
+    fn report_reads_the_lab_certificate_as_made() {
+        let lab = LabTls::generate(30).unwrap_or_else(|e| panic!("{e}"));
+        let now = SystemTime::now();
+        let cert = CertInfo::parse(lab.server_der.as_ref(), now)
+            .unwrap_or_else(|| panic!("the lab certificate does not parse"));
+        assert_eq!(cert.subject, format!("CN={SERVER_NAME}"));
+        assert_eq!(cert.issuer, format!("CN={CA_NAME}"));
+        assert_eq!(cert.names, ["localhost", "127.0.0.1", "::1"]);
+        // Made "now" for 30 days: whole days left are 29 (a second has passed) or 30.
+        assert!(matches!(cert.days_left, 29 | 30), "{}", cert.days_left);
+        let lifetime = cert
+            .not_after
+            .duration_since(cert.not_before)
+            .unwrap_or_default();
+        // Valid from a day back, so a client clock a little behind still accepts it.
+        let day = Duration::from_secs(86_400);
+        assert!(
+            lifetime >= day * 30 && lifetime <= day * 31 + day,
+            "{lifetime:?}"
+        );
+    }
+
+    #[test]
+    fn expired_certificate_counts_days_since_expiry_as_negative() {
+        let lab = LabTls::generate(-3).unwrap_or_else(|e| panic!("{e}"));
+        let cert = CertInfo::parse(lab.server_der.as_ref(), SystemTime::now())
+            .unwrap_or_else(|| panic!("the lab certificate does not parse"));
+        assert!(matches!(cert.days_left, -4 | -3), "{}", cert.days_left);
+    }
+
+    #[test]
+    fn ca_pem_is_one_certificate() {
+        let lab = LabTls::generate(30).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lab.ca_pem.matches("BEGIN CERTIFICATE").count(), 1);
+    }
+}

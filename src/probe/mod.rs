@@ -218,6 +218,7 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
             _ if out.target.resolved.is_empty() && out.control.connects.is_empty() => {
                 Stage::Resolve
             }
+            (Some(_), _) if tls_handshake_pending(&out.control) => Stage::Tls,
             (None, _) => Stage::Connect,
             (Some(_), None) => Stage::Banner,
             (Some(_), Some(_)) => Stage::Login,
@@ -263,6 +264,18 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
             }
         }
     }
+}
+
+/// A control handshake was under way: implicit TLS, or after a 234, and neither done nor
+/// failed yet.
+fn tls_handshake_pending(control: &ControlOutcome) -> bool {
+    control.tls == Tls::None
+        && control.tls_details.as_ref().is_some_and(|t| {
+            t.version.is_none()
+                && t.error.is_none()
+                && (t.requested == TlsMode::Implicit
+                    || t.auth_reply.as_ref().is_some_and(|r| r.code == 234))
+        })
 }
 
 async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessions) {

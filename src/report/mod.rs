@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::diagnose::{Finding, Severity};
 use crate::probe::{
-    ControlOutcome, ModeOutcome, ProbeOutcome, ReplyRecord, SampleOutcome, Strategy, TargetInfo,
-    TranscriptEntry, ms,
+    ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
+    Strategy, TargetInfo, TranscriptEntry, ms,
 };
 
 pub const SCHEMA: &str = "ftpdoctor.report/v1";
@@ -74,6 +74,9 @@ pub struct Report {
     pub strategy: Strategy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
+    /// The plaintext session compared with the TLS one (FTPS only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plaintext_check: Option<PlaintextCheck>,
     pub deadline_hit: bool,
     pub deadline_ms: f64,
     pub elapsed_ms: f64,
@@ -104,6 +107,7 @@ impl Report {
             findings,
             strategy: outcome.strategy,
             fallback_reply: outcome.fallback_reply,
+            plaintext_check: outcome.plaintext_check,
             deadline_hit: outcome.deadline_hit,
             deadline_ms: ms(&outcome.deadline_ms),
             elapsed_ms: ms(&outcome.elapsed),

@@ -158,6 +158,7 @@ pub(crate) fn report() -> Report {
         verdict: Verdict::Fail,
         strategy: Strategy::Concurrent,
         fallback_reply: None,
+        plaintext_check: None,
         deadline_hit: false,
         deadline_ms: 30000.0,
         elapsed_ms: 41.0,

@@ -157,7 +157,11 @@ impl Session {
         if self.epsv_all {
             return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
         }
-        if self.scenario() == Scenario::PortRejected {
+        // Behind the helper, a plaintext PORT arrives rewritten to the NAT's outside
+        // address, which is where the server sees the client; inside TLS it still names
+        // the client's own address, and vsftpd refuses a PORT to anyone but the peer.
+        let unrewritten = self.scenario() == Scenario::AlgRewrite && self.stream.is_tls();
+        if self.scenario() == Scenario::PortRejected || unrewritten {
             return Reply::new(500, format!("Illegal {name} command."));
         }
         if verb == ActiveVerb::Eprt && addr.is_ipv4() != self.local.is_ipv4() {

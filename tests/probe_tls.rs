@@ -1,0 +1,398 @@
+//! Black-box: FTPS as `ftpdoctor probe` sees it — certificate checks (--ca-file,
+//! --insecure, none), --tls explicit and off, session reuse, expiring certificates, and
+//! credentials kept out of plaintext.
+
+mod common;
+
+use serde_json::Value;
+
+use common::cli::{findings, ftpdoctor, mode, probe_json, statuses};
+use common::{LAB_DATA_TIMEOUT, ca_file, start};
+use ftpdoctor::lab::{LAB_PASSWORD, LAB_USER, LabConfig, LabServer, Scenario};
+
+fn ca_args(server: &LabServer) -> (std::path::PathBuf, Vec<String>) {
+    let path = ca_file(server).unwrap_or_else(|| panic!("{} has no TLS", server.scenario()));
+    let args = vec!["--ca-file".to_string(), path.display().to_string()];
+    (path, args)
+}
+
+async fn probe(url: &str, extra: &[String]) -> common::cli::Run {
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    probe_json(url, &extra).await
+}
+
+fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["id"] == id))
+        .unwrap_or(&Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_report_names_version_cipher_certificate_and_resumed_data_sessions() {
+    let server = start(Scenario::Tls).await;
+    let (_ca, args) = ca_args(&server);
+    let run = probe(&server.url(), &args).await;
+    let report = run.json();
+    let tls = &report["control"]["tls_details"];
+    assert_eq!(report["control"]["tls"], "explicit", "{}", run.shown);
+    assert_eq!(tls["auth_reply"]["code"], 234, "{}", run.shown);
+    assert_eq!(tls["verified"], true, "{}", run.shown);
+    assert_eq!(tls["data_protected"], true, "{}", run.shown);
+    assert!(
+        tls["version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("TLSv1."))
+    );
+    assert!(tls["cipher"].as_str().is_some_and(|c| c.starts_with("TLS")));
+    assert_eq!(tls["certificate"]["subject"], "CN=ftpdoctor lab server");
+    assert_eq!(tls["certificate"]["issuer"], "CN=ftpdoctor lab CA");
+    // Each data connection did its own handshake and resumed the control session.
+    for name in ["epsv", "pasv", "eprt", "port"] {
+        let data_tls = &mode(&report, name)["transfer"]["tls"];
+        assert_eq!(data_tls["ok"], true, "{name}: {}", run.shown);
+        assert_eq!(data_tls["resumed"], true, "{name}: {}", run.shown);
+    }
+    // The plaintext comparison ran and found the same address.
+    assert_eq!(
+        report["plaintext_check"]["pasv_addr"]
+            .as_str()
+            .map(|a| a.starts_with("127.0.0.1:")),
+        Some(true),
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_ca_fails_the_control_handshake_before_any_login() {
+    let server = start(Scenario::Tls).await;
+    let run = probe_json(&server.url(), &["--transcript"]).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["tls-handshake-failed@-"],
+        "{}",
+        run.shown
+    );
+    let f = finding(&report, "tls-handshake-failed");
+    assert!(
+        f["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("certificate")),
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["control"]["tls_details"]["error"]["reason"],
+        "certificate"
+    );
+    assert_eq!(report["control"]["login"], "not-attempted", "{}", run.shown);
+    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
+    assert!(
+        transcript
+            .iter()
+            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_goes_on_and_says_what_verification_would_have_said() {
+    let server = start(Scenario::Tls).await;
+    let run = probe_json(&server.url(), &["--insecure"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["tls-unverified@-"], "{}", run.shown);
+    let summary = finding(&report, "tls-unverified")["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("would have failed"), "{summary}");
+    assert!(summary.contains("UnknownIssuer"), "{summary}");
+    assert_eq!(report["control"]["tls_details"]["verified"], false);
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insecure_with_the_right_ca_would_have_passed() {
+    let server = start(Scenario::Tls).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.push("--insecure".to_string());
+    let run = probe(&server.url(), &args).await;
+    let summary = finding(&run.json(), "tls-unverified")["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("would have passed"), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_requiring_session_reuse_refuses_a_client_that_does_not_resume() {
+    let server = start(Scenario::TlsReuseRequired).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.push("--no-tls-reuse".to_string());
+    let run = probe(&server.url(), &args).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        [
+            "tls-handshake-failed@eprt",
+            "tls-handshake-failed@epsv",
+            "tls-handshake-failed@pasv",
+            "tls-handshake-failed@port",
+        ],
+        "{}",
+        run.shown
+    );
+    let f = finding(&report, "tls-handshake-failed");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("reason session-reuse") && e.contains("522")),
+        "{}",
+        run.shown
+    );
+    assert_eq!(mode(&report, "epsv")["transfer"]["tls"]["resumed"], false);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_explicit_against_a_plaintext_server_stops_before_the_password() {
+    let server = start(Scenario::Healthy).await;
+    let run = probe_json(&server.url(), &["--tls", "explicit", "--transcript"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["tls-unavailable@-"], "{}", run.shown);
+    assert_eq!(finding(&report, "tls-unavailable")["severity"], "error");
+    assert_eq!(
+        statuses(&report),
+        [
+            "epsv=skipped",
+            "pasv=skipped",
+            "eprt=skipped",
+            "port=skipped"
+        ],
+        "{}",
+        run.shown
+    );
+    let transcript = run.json()["transcript"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!transcript.is_empty(), "{}", run.shown);
+    assert!(
+        transcript
+            .iter()
+            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_auto_against_a_plaintext_server_warns_and_goes_on() {
+    let server = start(Scenario::Healthy).await;
+    let run = probe_json(&server.url(), &["--fail-on", "warn"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["tls-unavailable@-"], "{}", run.shown);
+    assert_eq!(finding(&report, "tls-unavailable")["severity"], "warn");
+    assert_eq!(report["control"]["tls"], "none");
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plaintext_login_refused_by_a_tls_only_server_names_tls() {
+    let server = start(Scenario::TlsRequired).await;
+    let run = probe_json(&server.url(), &["--tls", "off"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["login-failed@-"], "{}", run.shown);
+    let summary = finding(&report, "login-failed")["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("requires TLS"), "{summary}");
+    assert!(report["control"]["tls_details"].is_null(), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_only_server_refuses_the_plaintext_comparison_session() {
+    let server = start(Scenario::TlsRequired).await;
+    let (_ca, args) = ca_args(&server);
+    let run = probe(&server.url(), &args).await;
+    let skipped = run.json()["plaintext_check"]["skipped"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(skipped.contains("530"), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn named_users_password_never_crosses_in_plaintext() {
+    let server = start(Scenario::Tls).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.extend(
+        [
+            "--user",
+            LAB_USER,
+            "--password-env",
+            "FTPDOCTOR_TEST_PW",
+            "--transcript",
+        ]
+        .map(String::from),
+    );
+    let mut full = vec![
+        "probe".to_string(),
+        server.url(),
+        "--format".to_string(),
+        "json".to_string(),
+    ];
+    full.extend(args);
+    let run = ftpdoctor(full, vec![("FTPDOCTOR_TEST_PW", LAB_PASSWORD.to_string())]).await;
+    let report = run.json();
+    assert_eq!(report["control"]["login"], "ok", "{}", run.shown);
+    let skipped = report["plaintext_check"]["skipped"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(skipped.contains("would send the password"), "{}", run.shown);
+    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
+    assert!(
+        transcript.iter().all(|e| e["session"] != "plaintext"),
+        "{}",
+        run.shown
+    );
+}
+
+async fn start_with_cert_days(days: i64) -> LabServer {
+    let mut config = LabConfig::new(Scenario::Tls);
+    config.data_timeout = LAB_DATA_TIMEOUT;
+    config.cert_valid_days = days;
+    LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_expiring_within_two_weeks_is_a_warning() {
+    let server = start_with_cert_days(5).await;
+    let (_ca, args) = ca_args(&server);
+    let run = probe(&server.url(), &args).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["tls-certificate-expiring@-"],
+        "{}",
+        run.shown
+    );
+    let days = report["control"]["tls_details"]["certificate"]["days_left"].as_i64();
+    assert!(matches!(days, Some(4 | 5)), "{}", run.shown);
+    assert_eq!(report["verdict"], "warn", "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_certificate_fails_verification_and_insecure_says_expired() {
+    let server = start_with_cert_days(-3).await;
+    let (_ca, args) = ca_args(&server);
+    let run = probe(&server.url(), &args).await;
+    assert_eq!(
+        findings(&run.json()),
+        ["tls-handshake-failed@-"],
+        "{}",
+        run.shown
+    );
+    assert!(run.stdout.contains("Expired"), "{}", run.shown);
+
+    let mut insecure = args.clone();
+    insecure.push("--insecure".to_string());
+    let run = probe(&server.url(), &insecure).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["tls-certificate-expiring@-", "tls-unverified@-"],
+        "{}",
+        run.shown
+    );
+    let summary = finding(&report, "tls-certificate-expiring")["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("expired"), "{summary}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_tls_arguments_exit_2() {
+    let server = start(Scenario::TlsImplicit).await;
+    let run = probe_json(&server.url(), &["--tls", "explicit"]).await;
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(run.stderr.contains("implicit"), "{}", run.shown);
+    let run = probe_json(&server.url(), &["--ca-file", "/nonexistent/ca.pem"]).await;
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(run.stderr.contains("--ca-file"), "{}", run.shown);
+}
+
+/// A server that says 234 to AUTH TLS and then never speaks TLS.
+async fn silent_after_234() -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let task = tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = stream.write_all(b"220 hi\r\n").await;
+                let mut buf = [0u8; 256];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(b"234 go ahead\r\n").await;
+                tokio::time::sleep(std::time::Duration::from_secs(20)).await;
+            });
+        }
+    });
+    (format!("ftp://{addr}/"), task)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_handshake_times_out_as_a_tls_failure() {
+    let (url, task) = silent_after_234().await;
+    let run = probe_json(&url, &[]).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["tls-handshake-failed@-"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["control"]["tls_details"]["error"]["reason"],
+        "timeout"
+    );
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deadline_in_the_handshake_names_the_handshake() {
+    let (url, task) = silent_after_234().await;
+    let run = probe_json(&url, &["--timeout", "10s", "--deadline", "1s"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["deadline-exceeded@-"], "{}", run.shown);
+    assert_eq!(report["control"]["error"]["stage"], "tls", "{}", run.shown);
+    let summary = finding(&report, "deadline-exceeded")["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(summary.contains("TLS handshake"), "{summary}");
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(5),
+        "{}",
+        run.shown
+    );
+    task.abort();
+}
