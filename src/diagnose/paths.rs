@@ -79,3 +79,59 @@ pub(super) fn translated_path(outcome: &ProbeOutcome) -> Option<Finding> {
         format!("control peer {peer} ({class}) embeds {v4}"),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::healthy_between;
+    use super::*;
+
+    #[test]
+    fn nat64_peer_names_the_ipv4_server_behind_the_translator() {
+        let outcome = healthy_between("[2001:db8::2]:40000", "[64:ff9b::c000:201]:21");
+        let f = translated_path(&outcome).expect("a NAT64 peer is reported");
+        assert_eq!(f.id, FindingId::Ipv6TranslatedPath);
+        assert!(
+            f.summary.contains("NAT64") && f.summary.contains("192.0.2.1"),
+            "{}",
+            f.summary
+        );
+        assert!(
+            f.evidence.contains("(nat64) embeds 192.0.2.1"),
+            "{}",
+            f.evidence
+        );
+    }
+
+    #[test]
+    fn plain_ipv6_and_ipv4_peers_are_no_translated_path() {
+        assert!(translated_path(&healthy_between("[::1]:40000", "[::1]:21")).is_none());
+        assert!(translated_path(&healthy_between("127.0.0.1:40000", "127.0.0.1:21")).is_none());
+    }
+
+    #[test]
+    fn sampled_range_finding_goes_to_the_sampling_mode_only() {
+        use crate::probe::{SampleOutcome, SamplePort};
+        let mut outcome = healthy_between("127.0.0.1:40000", "127.0.0.1:21");
+        outcome.sample = Some(sample_with(&[
+            (50001, DialResult::Connected),
+            (50002, DialResult::Timeout),
+        ]));
+        assert!(sampled_range(&outcome, Mode::Pasv).is_none());
+        let f = sampled_range(&outcome, Mode::Epsv).expect("one port was filtered");
+        assert_eq!(f.mode, Some(Mode::Epsv));
+        assert!(f.summary.starts_with("Only 1 of 2"), "{}", f.summary);
+
+        fn sample_with(ports: &[(u16, DialResult)]) -> SampleOutcome {
+            let mut s = SampleOutcome::new("EPSV", u16::try_from(ports.len()).unwrap_or(u16::MAX));
+            for &(port, outcome) in ports {
+                s.push(SamplePort {
+                    port,
+                    addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+                    outcome,
+                    elapsed: std::time::Duration::ZERO,
+                });
+            }
+            s
+        }
+    }
+}

@@ -58,7 +58,8 @@ pub struct SampleOutcome {
 }
 
 impl SampleOutcome {
-    fn new(request: &'static str, requested: u16) -> SampleOutcome {
+    /// Nothing sampled yet: `request` is `EPSV` or `PASV`, `requested` the N asked for.
+    pub fn new(request: &'static str, requested: u16) -> SampleOutcome {
         SampleOutcome {
             request,
             requested,
@@ -71,7 +72,8 @@ impl SampleOutcome {
         }
     }
 
-    fn push(&mut self, port: SamplePort) {
+    /// Records one dialled port and brings the range and summary up to date.
+    pub fn push(&mut self, port: SamplePort) {
         self.lowest = Some(self.lowest.map_or(port.port, |p| p.min(port.port)));
         self.highest = Some(self.highest.map_or(port.port, |p| p.max(port.port)));
         if port.outcome == DialResult::Connected {
