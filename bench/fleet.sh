@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fleet benchmark: 1,000 targets probed with --concurrency 100, against lab servers
 # on loopback (several scenarios), versus `xargs -P 100` running curl once per target.
-# Prints wall time and peak RSS of each. Loopback only.
+# Prints wall time, CPU time (user + sys, less sensitive to a busy machine than wall
+# time) and peak RSS of each. Loopback only. The lab servers' own CPU is not counted.
 #
-#   bench/fleet.sh                 # TARGETS=1000 CONCURRENCY=100 LABS_PER_SCENARIO=1
+#   bench/fleet.sh                 # TARGETS=1000 CONCURRENCY=100 LABS_PER_SCENARIO=1 TLS=off
 #   FTPDOCTOR=/path/bin bench/fleet.sh   # skip the build
 #
 # Targets: ftpdoctor under 10 s and under 100 MiB peak RSS on a 2-core machine.
@@ -16,6 +17,9 @@ root=$(dirname "$here")
 TARGETS=${TARGETS:-1000}
 CONCURRENCY=${CONCURRENCY:-100}
 LABS_PER_SCENARIO=${LABS_PER_SCENARIO:-1}
+# The labs here speak plain FTP, as curl does by default: TLS=auto adds an AUTH TLS try and
+# a tls-unavailable warning to every target.
+TLS=${TLS:-off}
 scenarios=(healthy healthy healthy healthy private-pasv mismatch-pasv no-epsv port-rejected refused-data multiline-banner)
 
 command -v curl >/dev/null || { echo "error: curl not found (apt-get install curl)" >&2; exit 2; }
@@ -34,6 +38,7 @@ tmp=$(mktemp -d)
 lab_pids=()
 cleanup() {
     for p in "${lab_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    if [[ -n ${KEEP:-} ]]; then cp -r "$tmp" "$KEEP"; fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -65,27 +70,28 @@ done >"$tmp/targets.txt"
 
 echo "== machine: $(nproc) CPUs, Linux $(uname -r)"
 echo "== $("$FTPDOCTOR" --version); $(curl --version | head -n1)"
-echo "== $TARGETS targets over ${#urls[@]} lab servers (${scenarios[*]}), concurrency $CONCURRENCY"
+echo "== $TARGETS targets over ${#urls[@]} lab servers (${scenarios[*]}), concurrency $CONCURRENCY, --tls $TLS"
 
 # measure NAME CMD... : wall seconds and peak RSS (MiB) of CMD and its children.
 measure() {
     local name=$1; shift
-    /usr/bin/time -f "%e %M" -o "$tmp/$name.time" "$@" >"$tmp/$name.stdout" 2>"$tmp/$name.stderr" || true
+    /usr/bin/time -f "%e %M %U %S" -o "$tmp/$name.time" "$@" >"$tmp/$name.stdout" 2>"$tmp/$name.stderr" || true
     # A non-zero exit (findings) makes time(1) write a "Command exited" line first.
-    read -r wall rss_kib < <(tail -n1 "$tmp/$name.time")
-    printf '%-34s wall %6.2f s   peak RSS %6.1f MiB\n' "$name" "$wall" "$(echo "$rss_kib / 1024" | bc -l)"
+    read -r wall rss_kib user sys < <(tail -n1 "$tmp/$name.time")
+    printf '%-34s wall %6.2f s   cpu %5.2f s   peak RSS %6.1f MiB\n' "$name" "$wall" \
+        "$(echo "$user + $sys" | bc -l)" "$(echo "$rss_kib / 1024" | bc -l)"
 }
 
 measure "ftpdoctor (4 modes per target)" \
     "$FTPDOCTOR" probe --targets-file "$tmp/targets.txt" --concurrency "$CONCURRENCY" \
-    --format jsonl --timeout 5s
+    --format jsonl --timeout 5s --tls "$TLS"
 reports=$(wc -l <"$tmp/ftpdoctor (4 modes per target).stdout")
 verdicts=$(grep -o '"verdict":"[a-z]*"' "$tmp/ftpdoctor (4 modes per target).stdout" | sort | uniq -c | tr -s ' ' | paste -sd, -)
 echo "    $reports reports; verdicts:$verdicts"
 
 measure "ftpdoctor --summary (table)" \
     "$FTPDOCTOR" probe --targets-file "$tmp/targets.txt" --concurrency "$CONCURRENCY" \
-    --summary --timeout 5s
+    --summary --timeout 5s --tls "$TLS"
 tail -n1 "$tmp/ftpdoctor --summary (table).stdout" | sed 's/^/    /'
 
 # curl: one EPSV transfer per target (a quarter of what the probe does), 100 at once.
