@@ -216,3 +216,54 @@ async fn sample_ports_uses_pasv_when_epsv_is_refused_and_a_healthy_range_is_no_f
         run.shown
     );
 }
+
+/// `script` (util-linux) gives the probe a terminal; skipped where it is missing.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_bar_shows_only_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no script(1) on this machine; skipping");
+        return;
+    }
+    let lab = start(Scenario::Healthy).await;
+    let list: String = (0..3).map(|_| format!("{}\n", lab.url())).collect();
+    let file = targets_file("tty", &list);
+    let cmd = format!(
+        "{} probe --targets-file {} --tls off --summary >/dev/null",
+        env!("CARGO_BIN_EXE_ftpdoctor"),
+        file.display()
+    );
+    let on_tty = ftpdoctor_in_script(cmd).await;
+    assert!(
+        on_tty.contains("/3 targets"),
+        "no progress bar on a terminal:\n{on_tty}"
+    );
+    // The same run with stderr to a file (not a terminal) draws nothing.
+    let run = ftpdoctor(
+        args(&[
+            "probe",
+            "--targets-file",
+            &file.display().to_string(),
+            "--summary",
+        ]),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(run.stderr, "", "{}", run.shown);
+}
+
+/// Runs `cmd` under script(1) and returns what the terminal showed.
+async fn ftpdoctor_in_script(cmd: String) -> String {
+    tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .output()
+            .unwrap_or_else(|e| panic!("running script: {e}"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the runner thread died: {e}"))
+}

@@ -15,7 +15,8 @@ const HEADERS: [&str; 4] = ["Target", "Verdict", "Failing modes", "First finding
 /// not a replacement for them.
 const FINDING_CHARS: usize = 90;
 
-/// Writes the summary table and a tally line (`12 targets: 9 ok, 1 warn, 2 fail`).
+/// Writes the summary table and a tally line (`12 targets: 9 ok, 1 warn, 2 fail`, or
+/// `14 reports (12 targets): ...` when --all-addresses gave some targets several rows).
 ///
 /// ```
 /// use ftpdoctor::report::table::{TableStyle, write_summary};
@@ -59,10 +60,17 @@ pub fn write_summary(
         writeln!(out, "{}", line.trim_end())?;
     }
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    let mut inputs: Vec<&str> = reports.iter().map(|r| r.target.input.as_str()).collect();
+    inputs.sort_unstable();
+    inputs.dedup();
+    // With --all-addresses a target has a row per address.
+    let counted = match inputs.len() == reports.len() {
+        true => format!("{} targets", reports.len()),
+        false => format!("{} reports ({} targets)", reports.len(), inputs.len()),
+    };
     writeln!(
         out,
-        "{} targets: {} ok, {} warn, {} fail",
-        reports.len(),
+        "{counted}: {} ok, {} warn, {} fail",
         count(Verdict::Ok),
         count(Verdict::Warn),
         count(Verdict::Fail)
