@@ -121,6 +121,12 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
         (None, Some(_)) => eprintln!("ftpdoctor lab: --ca-out ignored: this scenario has no TLS"),
         (None, None) => {}
     }
+    if let Some(v6) = server.v6_addr() {
+        eprintln!(
+            "also listening on {v6} (ftp://localhost:{}/ reaches both)",
+            v6.port()
+        );
+    }
     if !server.addr().ip().is_loopback() {
         eprintln!(
             "ftpdoctor lab: warning: listening on {}, reachable beyond this machine",

@@ -273,3 +273,58 @@ async fn literal_of_the_wrong_family_is_reported_not_dialled() {
         run.shown
     );
 }
+
+async fn dual_stack_lab() -> Option<LabServer> {
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.also_ipv6 = true;
+    match LabServer::start(config).await {
+        Ok(lab) => Some(lab),
+        Err(e) => {
+            eprintln!("no ::1 on this machine, or its port is taken ({e}); skipping");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn localhost_all_addresses_probes_ipv4_and_ipv6_of_one_dual_stack_lab() {
+    let Some(lab) = dual_stack_lab().await else {
+        return;
+    };
+    let url = format!("ftp://localhost:{}/", lab.addr().port());
+    let run = probe_json(&url, &["--all-addresses", "--tls", "off"]).await;
+    let reports = run.json();
+    let reports = reports.as_array().cloned().unwrap_or_default();
+    assert_eq!(reports.len(), 2, "{}", run.shown);
+    // localhost needs no DNS: no queries are recorded.
+    assert!(reports[0]["target"]["dns"].is_null(), "{}", run.shown);
+    assert_eq!(
+        reports[0]["target"]["address"], "127.0.0.1",
+        "{}",
+        run.shown
+    );
+    assert_eq!(reports[1]["target"]["address"], "::1", "{}", run.shown);
+    for m in ["epsv", "pasv", "eprt", "port"] {
+        assert_eq!(
+            mode(&reports[0], m)["status"],
+            "ok",
+            "v4 {m}: {}",
+            run.shown
+        );
+    }
+    assert_eq!(mode(&reports[1], "epsv")["status"], "ok", "{}", run.shown);
+    assert_eq!(mode(&reports[1], "eprt")["status"], "ok", "{}", run.shown);
+    assert_eq!(
+        mode(&reports[1], "pasv")["status"],
+        "skipped",
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        reports[1]["control"]["peer"],
+        format!("[::1]:{}", lab.addr().port()),
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 0, "{}", run.shown);
+}

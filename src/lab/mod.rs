@@ -12,7 +12,7 @@ mod session;
 mod tls;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -58,6 +58,10 @@ pub struct LabConfig {
     /// How long the TLS scenarios' server certificate is valid from start-up, in days
     /// (negative: it has already expired).
     pub cert_valid_days: i64,
+    /// With an IPv4 `listen` address: also listen on [::1] with the same port, so that
+    /// one server answers on both of `localhost`'s addresses. Dead data ports and the
+    /// partial range exist on the IPv4 address only.
+    pub also_ipv6: bool,
 }
 
 /// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
@@ -82,6 +86,7 @@ impl LabConfig {
             connect_during_port: false,
             unanswered: Vec::new(),
             cert_valid_days: CERT_VALID_DAYS,
+            also_ipv6: false,
         }
     }
 }
@@ -124,6 +129,8 @@ impl DeadPort {
 pub struct LabServer {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    /// The [::1] listener's address, with `also_ipv6`.
+    v6_addr: Option<SocketAddr>,
     scenario: Scenario,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -134,6 +141,17 @@ impl LabServer {
     pub async fn start(config: LabConfig) -> io::Result<LabServer> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let v6 = match (config.also_ipv6, addr) {
+            (true, SocketAddr::V4(_)) => {
+                let at = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port());
+                Some(TcpListener::bind(at).await?)
+            }
+            _ => None,
+        };
+        let v6_addr = match &v6 {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        };
         // Dead ports sit on the listening address so that the advertised address is right
         // and only the port misbehaves.
         let dead_port = match config.scenario {
@@ -159,10 +177,11 @@ impl LabServer {
             tls,
         });
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));
+        let task = tokio::spawn(accept_loop(listener, v6, Arc::clone(&shared), stopped));
         Ok(LabServer {
             shared,
             addr,
+            v6_addr,
             scenario,
             stop: Some(stop),
             task,
@@ -171,6 +190,11 @@ impl LabServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the lab also listens on [::1] (`also_ipv6`), same port as [`LabServer::addr`].
+    pub fn v6_addr(&self) -> Option<SocketAddr> {
+        self.v6_addr
     }
 
     pub fn scenario(&self) -> Scenario {
@@ -225,6 +249,7 @@ impl Drop for LabServer {
 
 async fn accept_loop(
     listener: TcpListener,
+    v6: Option<TcpListener>,
     shared: Arc<Shared>,
     mut stopped: oneshot::Receiver<()>,
 ) {
@@ -234,7 +259,7 @@ async fn accept_loop(
     loop {
         tokio::select! {
             _ = &mut stopped => break,
-            accepted = listener.accept() => match accepted {
+            accepted = accept_either(&listener, v6.as_ref()) => match accepted {
                 // Count only live sessions: reap the finished ones first.
                 Ok((stream, _peer)) if live(&mut sessions) >= shared.config.max_sessions => {
                     refuse_busy(stream, shared.config.max_sessions).await;
@@ -250,6 +275,20 @@ async fn accept_loop(
         }
     }
     sessions.shutdown().await;
+}
+
+/// The next connection on either listener.
+async fn accept_either(
+    first: &TcpListener,
+    second: Option<&TcpListener>,
+) -> io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match second {
+        Some(second) => tokio::select! {
+            got = first.accept() => got,
+            got = second.accept() => got,
+        },
+        None => first.accept().await,
+    }
 }
 
 fn live(sessions: &mut JoinSet<()>) -> usize {
