@@ -267,3 +267,17 @@ async fn ftpdoctor_in_script(cmd: String) -> String {
     .await
     .unwrap_or_else(|e| panic!("the runner thread died: {e}"))
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sample_ports_follows_modes_pasv_only() {
+    let lab = start(Scenario::Healthy).await;
+    let run = probe_json(
+        &lab.url(),
+        &["--modes", "pasv", "--sample-ports", "3", "--tls", "off"],
+    )
+    .await;
+    let report = run.json();
+    assert_eq!(report["sample"]["request"], "PASV", "{}", run.shown);
+    assert_eq!(report["sample"]["reachable"], 3, "{}", run.shown);
+    assert_eq!(run.code, 0, "{}", run.shown);
+}

@@ -69,6 +69,11 @@ fn dns_failure(outcome: &ProbeOutcome, err: &StepError) -> Finding {
             FindingId::DnsServfail,
             format!("The resolver failed to answer for {host} (SERVFAIL or REFUSED)."),
         ),
+        // The deadline struck while the resolver was still being asked.
+        None if err.kind == ErrorKind::Timeout => (
+            FindingId::DnsTimeout,
+            format!("The resolver did not answer for {host} before the deadline."),
+        ),
         Some(QueryOutcome::Timeout) => (
             FindingId::DnsTimeout,
             format!("The resolver did not answer for {host} in time."),

@@ -145,7 +145,7 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
     let Some(peer) = out.control.peer else {
         return;
     };
-    let request = verb(out, peer);
+    let request = verb(config, out, peer);
     let sample = out
         .sample
         .insert(SampleOutcome::new(request, config.sample_ports));
@@ -223,13 +223,14 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
     }
 }
 
-/// EPSV unless the EPSV mode was refused (then PASV, on IPv4 only).
-fn verb(out: &ProbeOutcome, peer: SocketAddr) -> &'static str {
+/// EPSV, unless EPSV was refused or left out with --modes (then PASV, on IPv4 only).
+fn verb(config: &ProbeConfig, out: &ProbeOutcome, peer: SocketAddr) -> &'static str {
     let epsv_refused = out
         .modes
         .iter()
         .any(|m| m.mode == Mode::Epsv && m.reply.as_ref().is_some_and(|r| r.code >= 400));
-    match epsv_refused && peer.ip().to_canonical().is_ipv4() {
+    let no_epsv = epsv_refused || !config.modes.contains(&Mode::Epsv);
+    match no_epsv && peer.ip().to_canonical().is_ipv4() {
         true => "PASV",
         false => "EPSV",
     }
