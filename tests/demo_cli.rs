@@ -76,6 +76,7 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
                 "explicit (AUTH TLS), TLSv1.3",
                 "data private",
                 "CN=ftpdoctor lab server",
+                "resumed",
                 "verdict: ok",
             ],
         ),

@@ -151,6 +151,7 @@ const EXPECTED: &[Expect] = &[
         scenario: Scenario::AlgRewrite,
         statuses: ["ok", "fail", "fail", "fail"],
         findings: &[
+            "alg-rewrite@eprt",
             "alg-rewrite@pasv",
             "alg-rewrite@port",
             "client-behind-nat@-",

@@ -449,9 +449,15 @@ mod tests {
 
     #[test]
     fn dns_server_takes_port_53_unless_given_and_brackets_for_ipv6() {
-        assert_eq!(parse_dns_server("192.0.2.53"), Ok("192.0.2.53:53".parse().unwrap()));
+        assert_eq!(
+            parse_dns_server("192.0.2.53"),
+            Ok("192.0.2.53:53".parse().unwrap())
+        );
         assert_eq!(parse_dns_server("::1"), Ok("[::1]:53".parse().unwrap()));
-        assert_eq!(parse_dns_server("[::1]:5353"), Ok("[::1]:5353".parse().unwrap()));
+        assert_eq!(
+            parse_dns_server("[::1]:5353"),
+            Ok("[::1]:5353".parse().unwrap())
+        );
         assert!(parse_dns_server("dns.example").is_err());
         assert!(parse_family("5").is_err());
     }
@@ -459,8 +465,11 @@ mod tests {
     #[test]
     fn targets_file_skips_blank_lines_and_comments_even_after_a_target() {
         let path = std::env::temp_dir().join(format!("ftpdoctor-targets-{}", std::process::id()));
-        std::fs::write(&path, "# fleet\n\n  ftp://a.example/  # primary\nb.example:2121\n#x\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "# fleet\n\n  ftp://a.example/  # primary\nb.example:2121\n#x\n",
+        )
+        .unwrap();
         let targets = read_targets_file(&path);
         let _ = std::fs::remove_file(&path);
         assert_eq!(targets.unwrap(), ["ftp://a.example/", "b.example:2121"]);

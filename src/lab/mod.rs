@@ -55,6 +55,9 @@ pub struct LabConfig {
     pub connect_during_port: bool,
     /// Verbs the server never answers (tests: a FEAT that goes unanswered).
     pub unanswered: Vec<&'static str>,
+    /// AUTH TLS works on the first connection only; later ones get `502` (a load balancer
+    /// with one FTPS-capable backend): a client must not fall back to plaintext there.
+    pub tls_first_session_only: bool,
     /// How long the TLS scenarios' server certificate is valid from start-up, in days
     /// (negative: it has already expired).
     pub cert_valid_days: i64,
@@ -87,6 +90,7 @@ impl LabConfig {
             unanswered: Vec::new(),
             cert_valid_days: CERT_VALID_DAYS,
             also_ipv6: false,
+            tls_first_session_only: false,
         }
     }
 }
@@ -104,6 +108,8 @@ struct Shared {
     port_range: Option<port_range::PortRange>,
     /// The TLS scenarios' certificate and acceptor.
     tls: Option<LabTls>,
+    /// Sessions begun so far, for `tls_first_session_only`.
+    sessions_begun: AtomicUsize,
 }
 
 /// A data port that does not work, held for the server's lifetime.
@@ -175,6 +181,7 @@ impl LabServer {
             advertised_accepts: AtomicUsize::new(0),
             port_range,
             tls,
+            sessions_begun: AtomicUsize::new(0),
         });
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(listener, v6, Arc::clone(&shared), stopped));

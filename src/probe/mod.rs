@@ -266,6 +266,17 @@ fn mark_interrupted(out: &mut ProbeOutcome) {
     }
 }
 
+/// --tls auto, and AUTH TLS went unanswered (a firewall that drops verbs it does not
+/// know): a client that falls back to plaintext would get on, so the probe does too.
+fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &StepError) -> bool {
+    config.tls == TlsMode::Auto
+        && err.stage == Stage::Tls
+        && control
+            .tls_details
+            .as_ref()
+            .is_some_and(|t| t.auth_error.is_some())
+}
+
 /// A control handshake was under way: implicit TLS, or after a 234, and neither done nor
 /// failed yet.
 fn tls_handshake_pending(control: &ControlOutcome) -> bool {
@@ -315,6 +326,24 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
                 out.control.error = None;
                 break;
             }
+            Err(err) if retry_in_plaintext(config, &out.control, &err) => {
+                let failed = sessions.main.take();
+                sessions.retire(failed);
+                let plain = ProbeConfig {
+                    tls: TlsMode::Off,
+                    ..config.clone()
+                };
+                let main = &mut sessions.main;
+                out.control.error =
+                    establish(addr, &plain, "control", &mut out.control, true, main)
+                        .await
+                        .err();
+                if out.control.error.is_some() {
+                    let failed = sessions.main.take();
+                    sessions.retire(failed);
+                }
+                break;
+            }
             Err(err) => {
                 let connected = err.stage != Stage::Connect;
                 out.control.error = Some(err);
@@ -330,6 +359,8 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
     let Some(main) = sessions.main.take() else {
         return skip_all(out, "the control session was not set up");
     };
+    let same_as_first = same_as_first(config, out);
+    let config = &same_as_first;
     // An IPv4-mapped peer is IPv4 on the wire: PASV and PORT work there.
     if main.peer.ip().to_canonical().is_ipv6() {
         for m in &mut out.modes {
@@ -481,6 +512,19 @@ async fn reconnect(
             }
             result => return result,
         }
+    }
+}
+
+/// The config for every session after the first: TLS once the first had TLS, so that no
+/// session falls back to plaintext (and sends the password in clear) on its own.
+fn same_as_first(config: &ProbeConfig, out: &ProbeOutcome) -> ProbeConfig {
+    ProbeConfig {
+        tls: match (config.tls, out.control.tls) {
+            (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
+            (_, Tls::Explicit) => TlsMode::Explicit,
+            (_, Tls::None) => TlsMode::Off,
+        },
+        ..config.clone()
     }
 }
 

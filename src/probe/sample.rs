@@ -146,6 +146,8 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
         return;
     };
     let request = verb(config, out, peer);
+    // As the modes' sessions: never plaintext after a first session with TLS.
+    let later = super::same_as_first(config, out);
     let sample = out
         .sample
         .insert(SampleOutcome::new(request, config.sample_ports));
@@ -160,7 +162,7 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
             let mut scratch = ControlOutcome::new(&config.credentials.user);
             let result = establish(
                 peer,
-                config,
+                &later,
                 "sample",
                 &mut scratch,
                 false,

@@ -265,7 +265,8 @@ impl Session {
             Ok(data) => data,
             Err(reply) => {
                 self.send(&reply).await?;
-                return Ok(true);
+                // vsftpd ends the whole session after refusing a data connection's TLS.
+                return Ok(self.scenario() != Scenario::TlsReuseRequired);
             }
         };
         let sent = timeout(self.shared.config.transfer_timeout, async {

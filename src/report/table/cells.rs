@@ -171,6 +171,14 @@ pub(super) fn transfer_cell(o: &ModeOutcome) -> String {
             None => "—".to_string(),
         },
     };
+    // Under PROT P: whether the data connection's own handshake resumed the session.
+    if let Some(tls) = o.transfer.as_ref().and_then(|t| t.tls.as_ref()) {
+        cell.push_str(match (tls.ok, tls.resumed) {
+            (true, true) => "\nTLS resumed",
+            (true, false) => "\nTLS new session",
+            (false, _) => "\nTLS failed",
+        });
+    }
     if let Some(stage) = o.interrupted {
         cell.push_str(&format!("\ndeadline hit at {stage}"));
     }
