@@ -69,6 +69,12 @@ for i in $(seq 0 $((TARGETS - 1))); do
 done >"$tmp/targets.txt"
 
 echo "== machine: $(nproc) CPUs, Linux $(uname -r)"
+# Each run leaves ~10,000 loopback connections in TIME_WAIT for 60 s; with tens of
+# thousands of them, connect() spends its time searching for a free port (sys time), so
+# back-to-back runs are slower. Wait a minute between runs for comparable figures.
+if command -v ss >/dev/null; then
+    echo "== TCP sockets in TIME_WAIT now: $(($(ss -tan state time-wait | wc -l) - 1))"
+fi
 echo "== $("$FTPDOCTOR" --version); $(curl --version | head -n1)"
 echo "== $TARGETS targets over ${#urls[@]} lab servers (${scenarios[*]}), concurrency $CONCURRENCY, --tls $TLS"
 
@@ -78,8 +84,8 @@ measure() {
     /usr/bin/time -f "%e %M %U %S" -o "$tmp/$name.time" "$@" >"$tmp/$name.stdout" 2>"$tmp/$name.stderr" || true
     # A non-zero exit (findings) makes time(1) write a "Command exited" line first.
     read -r wall rss_kib user sys < <(tail -n1 "$tmp/$name.time")
-    printf '%-34s wall %6.2f s   cpu %5.2f s   peak RSS %6.1f MiB\n' "$name" "$wall" \
-        "$(echo "$user + $sys" | bc -l)" "$(echo "$rss_kib / 1024" | bc -l)"
+    printf '%-34s wall %6.2f s   cpu %5.2f s (sys %5.2f)   peak RSS %6.1f MiB\n' "$name" "$wall" \
+        "$(echo "$user + $sys" | bc -l)" "$sys" "$(echo "$rss_kib / 1024" | bc -l)"
 }
 
 measure "ftpdoctor (4 modes per target)" \

@@ -117,7 +117,7 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
                     if !run.summary {
                         writeln!(w)?;
                     }
-                    write_summary(&reports, &style, w)
+                    write_summary(&reports, total, &style, w)
                 })?;
             }
         }

@@ -328,3 +328,28 @@ async fn localhost_all_addresses_probes_ipv4_and_ipv6_of_one_dual_stack_lab() {
     );
     assert_eq!(run.code, 0, "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summary_counts_reports_and_targets_apart_with_all_addresses() {
+    let Some(lab) = dual_stack_lab().await else {
+        return;
+    };
+    let url = format!("ftp://localhost:{}/", lab.addr().port());
+    let args = [
+        "probe",
+        &url,
+        "--all-addresses",
+        "--tls",
+        "off",
+        "--summary",
+    ];
+    let run = common::cli::ftpdoctor(args.map(String::from).to_vec(), Vec::new()).await;
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with("2 reports (1 target): 2 ok, 0 warn, 0 fail"),
+        "{}",
+        run.shown
+    );
+    assert!(run.stdout.contains("[::1]:"), "{}", run.shown);
+}

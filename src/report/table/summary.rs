@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL};
 
-use super::text::{GREEN, RED, YELLOW, clean, paint, truncate_words};
+use super::text::{GREEN, RED, YELLOW, clean, paint, plural, truncate_words};
 use super::{TableStyle, join_host_port};
 use crate::report::{Report, Status, Verdict};
 
@@ -15,18 +15,19 @@ const HEADERS: [&str; 4] = ["Target", "Verdict", "Failing modes", "First finding
 /// not a replacement for them.
 const FINDING_CHARS: usize = 90;
 
-/// Writes the summary table and a tally line (`12 targets: 9 ok, 1 warn, 2 fail`, or
+/// Writes the summary table of `reports` (from `targets` targets) and a tally line (`12 targets: 9 ok, 1 warn, 2 fail`, or
 /// `14 reports (12 targets): ...` when --all-addresses gave some targets several rows).
 ///
 /// ```
 /// use ftpdoctor::report::table::{TableStyle, write_summary};
 /// let mut out = Vec::new();
-/// write_summary(&[], &TableStyle::default(), &mut out)?;
+/// write_summary(&[], 0, &TableStyle::default(), &mut out)?;
 /// assert!(String::from_utf8(out)?.ends_with("0 targets: 0 ok, 0 warn, 0 fail\n"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_summary(
     reports: &[Report],
+    targets: usize,
     style: &TableStyle,
     out: &mut impl Write,
 ) -> io::Result<()> {
@@ -60,13 +61,15 @@ pub fn write_summary(
         writeln!(out, "{}", line.trim_end())?;
     }
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
-    let mut inputs: Vec<&str> = reports.iter().map(|r| r.target.input.as_str()).collect();
-    inputs.sort_unstable();
-    inputs.dedup();
     // With --all-addresses a target has a row per address.
-    let counted = match inputs.len() == reports.len() {
-        true => format!("{} targets", reports.len()),
-        false => format!("{} reports ({} targets)", reports.len(), inputs.len()),
+    let noun = |n: usize, one: &str| format!("{n} {one}{}", plural(n));
+    let counted = match targets == reports.len() {
+        true => noun(targets, "target"),
+        false => format!(
+            "{} ({})",
+            noun(reports.len(), "report"),
+            noun(targets, "target")
+        ),
     };
     writeln!(
         out,
