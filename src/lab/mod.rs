@@ -71,7 +71,7 @@ pub struct LabConfig {
     /// (negative: it has already expired).
     pub cert_valid_days: i64,
     /// What tls-reuse-required answers a data connection that did not resume the control
-    /// session: vsftpd's `522 SSL connection failed; session reuse required` by default;
+    /// session: vsftpd's `522 SSL connection failed: session reuse required` by default;
     /// ProFTPD says `425 Unable to build data connection: Operation not permitted`.
     pub reuse_refusal: (u16, &'static str),
     /// With an IPv4 `listen` address: also listen on [::1] with the same port, so that
@@ -103,7 +103,7 @@ impl LabConfig {
             unanswered: Vec::new(),
             active_source: None,
             cert_valid_days: CERT_VALID_DAYS,
-            reuse_refusal: (522, "SSL connection failed; session reuse required"),
+            reuse_refusal: (522, "SSL connection failed: session reuse required"),
             also_ipv6: false,
             tls_first_session_only: false,
         }
