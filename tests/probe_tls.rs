@@ -21,6 +21,25 @@ async fn probe(url: &str, extra: &[String]) -> common::cli::Run {
     probe_json(url, &extra).await
 }
 
+fn summary(report: &Value, id: &str) -> String {
+    finding(report, id)["summary"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The transcript shows the session, and no USER in it: no credentials went out.
+fn assert_no_user_sent(report: &Value, shown: &str) {
+    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
+    assert!(!transcript.is_empty(), "{shown}");
+    assert!(
+        transcript
+            .iter()
+            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
+        "{shown}"
+    );
+}
+
 fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["findings"]
         .as_array()
@@ -88,14 +107,7 @@ async fn unknown_ca_fails_the_control_handshake_before_any_login() {
         "certificate"
     );
     assert_eq!(report["control"]["login"], "not-attempted", "{}", run.shown);
-    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
-    assert!(
-        transcript
-            .iter()
-            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
-        "{}",
-        run.shown
-    );
+    assert_no_user_sent(&report, &run.shown);
     assert_eq!(run.code, 1, "{}", run.shown);
 }
 
@@ -105,10 +117,7 @@ async fn insecure_goes_on_and_says_what_verification_would_have_said() {
     let run = probe_json(&server.url(), &["--insecure"]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["tls-unverified@-"], "{}", run.shown);
-    let summary = finding(&report, "tls-unverified")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "tls-unverified");
     assert!(summary.contains("would have failed"), "{summary}");
     assert!(summary.contains("UnknownIssuer"), "{summary}");
     assert_eq!(report["control"]["tls_details"]["verified"], false);
@@ -127,10 +136,7 @@ async fn insecure_with_the_right_ca_would_have_passed() {
     let (_ca, mut args) = ca_args(&server);
     args.push("--insecure".to_string());
     let run = probe(&server.url(), &args).await;
-    let summary = finding(&run.json(), "tls-unverified")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&run.json(), "tls-unverified");
     assert!(summary.contains("would have passed"), "{}", run.shown);
 }
 
@@ -182,18 +188,7 @@ async fn tls_explicit_against_a_plaintext_server_stops_before_the_password() {
         "{}",
         run.shown
     );
-    let transcript = run.json()["transcript"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert!(!transcript.is_empty(), "{}", run.shown);
-    assert!(
-        transcript
-            .iter()
-            .all(|e| !e["line"].as_str().unwrap_or_default().starts_with("USER")),
-        "{}",
-        run.shown
-    );
+    assert_no_user_sent(&run.json(), &run.shown);
     assert_eq!(run.code, 1, "{}", run.shown);
 }
 
@@ -214,10 +209,7 @@ async fn plaintext_login_refused_by_a_tls_only_server_names_tls() {
     let run = probe_json(&server.url(), &["--tls", "off"]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["login-failed@-"], "{}", run.shown);
-    let summary = finding(&report, "login-failed")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "login-failed");
     assert!(summary.contains("requires TLS"), "{summary}");
     assert!(report["control"]["tls_details"].is_null(), "{}", run.shown);
 }
@@ -302,13 +294,16 @@ async fn expired_certificate_fails_verification_and_insecure_says_expired() {
     let server = start_with_cert_days(-3).await;
     let (_ca, args) = ca_args(&server);
     let run = probe(&server.url(), &args).await;
+    // Refused, and still described: the expiry is why.
     assert_eq!(
         findings(&run.json()),
-        ["tls-handshake-failed@-"],
+        ["tls-certificate-expiring@-", "tls-handshake-failed@-"],
         "{}",
         run.shown
     );
     assert!(run.stdout.contains("Expired"), "{}", run.shown);
+    let days = run.json()["control"]["tls_details"]["certificate"]["days_left"].as_i64();
+    assert!(matches!(days, Some(-4 | -3)), "{}", run.shown);
 
     let mut insecure = args.clone();
     insecure.push("--insecure".to_string());
@@ -320,10 +315,7 @@ async fn expired_certificate_fails_verification_and_insecure_says_expired() {
         "{}",
         run.shown
     );
-    let summary = finding(&report, "tls-certificate-expiring")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "tls-certificate-expiring");
     assert!(summary.contains("expired"), "{summary}");
 }
 
@@ -384,10 +376,7 @@ async fn deadline_in_the_handshake_names_the_handshake() {
     let report = run.json();
     assert_eq!(findings(&report), ["deadline-exceeded@-"], "{}", run.shown);
     assert_eq!(report["control"]["error"]["stage"], "tls", "{}", run.shown);
-    let summary = finding(&report, "deadline-exceeded")["summary"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let summary = summary(&report, "deadline-exceeded");
     assert!(summary.contains("TLS handshake"), "{summary}");
     assert!(
         run.elapsed < std::time::Duration::from_secs(5),
@@ -395,4 +384,121 @@ async fn deadline_in_the_handshake_names_the_handshake() {
         run.shown
     );
     task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn later_sessions_never_fall_back_to_plaintext_once_the_first_had_tls() {
+    // A load balancer with one FTPS backend: AUTH TLS works on the first connection only.
+    let mut config = LabConfig::new(Scenario::Tls);
+    config.data_timeout = LAB_DATA_TIMEOUT;
+    config.tls_first_session_only = true;
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let (_ca, ca) = ca_args(&server);
+    let mut args = vec![
+        "probe".to_string(),
+        server.url(),
+        "--format".to_string(),
+        "json".to_string(),
+        "--transcript".to_string(),
+    ];
+    args.extend(ca);
+    args.extend(["--user", LAB_USER, "--password-env", "FTPDOCTOR_TEST_PW"].map(String::from));
+    let run = ftpdoctor(args, vec![("FTPDOCTOR_TEST_PW", LAB_PASSWORD.to_string())]).await;
+    let report = run.json();
+    // Every session that sent PASS had its TLS handshake first.
+    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
+    let mut secured = std::collections::HashSet::new();
+    for e in &transcript {
+        let (session, line) = (
+            e["session"].as_str(),
+            e["line"].as_str().unwrap_or_default(),
+        );
+        if line.starts_with("TLS handshake") {
+            secured.insert(session);
+        }
+        if line.starts_with("PASS") {
+            assert!(
+                secured.contains(&session),
+                "PASS in clear on {session:?}: {}",
+                run.shown
+            );
+        }
+    }
+    // The modes still ran, in turn on the TLS session.
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["strategy"], "sequential-fallback", "{}", run.shown);
+    assert_eq!(findings(&report), ["connection-limit@-"], "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn active_addr_is_sent_alike_in_plaintext_and_tls_so_no_false_alg_rewrite() {
+    let server = start(Scenario::Tls).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.extend(["--active-addr", "127.0.0.2"].map(String::from));
+    let run = probe(&server.url(), &args).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        ["port-rejected@eprt", "port-rejected@port"],
+        "{}",
+        run.shown
+    );
+    assert!(
+        report["plaintext_check"]["port_request"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("PORT 127,0,0,2,")),
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unanswered_auth_tls_goes_on_in_plaintext_and_says_so() {
+    // A strict FTP-inspecting firewall that drops verbs it does not know.
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.data_timeout = LAB_DATA_TIMEOUT;
+    config.unanswered = vec!["AUTH"];
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting the lab: {e}"));
+    let run = probe_json(&server.url(), &[]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["tls-unavailable@-"], "{}", run.shown);
+    let summary = summary(&report, "tls-unavailable");
+    assert!(summary.contains("not answered"), "{summary}");
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_closed_after_a_reuse_refusal_does_not_break_the_next_mode() {
+    // vsftpd ends the session after "522 ... session reuse required"; in turn on one
+    // connection, each mode must still get its own diagnosis.
+    let server = start(Scenario::TlsReuseRequired).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.extend(["--no-tls-reuse", "--sequential"].map(String::from));
+    let run = probe(&server.url(), &args).await;
+    assert_eq!(
+        findings(&run.json()),
+        [
+            "tls-handshake-failed@eprt",
+            "tls-handshake-failed@epsv",
+            "tls-handshake-failed@pasv",
+            "tls-handshake-failed@port",
+        ],
+        "{}",
+        run.shown
+    );
 }

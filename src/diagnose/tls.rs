@@ -35,11 +35,17 @@ pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Findin
             ),
         ));
     }
-    // --tls explicit: AUTH TLS refused (or not answered) stops the probe, so it is an error.
-    let mut f = unavailable(c, err.reply.as_ref().or(rec.auth_reply.as_ref()), Some(err))?;
+    // --tls explicit: AUTH TLS refused stops the probe, so it is an error. Anything else
+    // at this stage (AUTH unanswered, PBSZ or PROT failing) is no statement that the
+    // server lacks TLS: the generic control failure tells it.
+    let refused = rec.auth_reply.as_ref().filter(|r| r.code != AUTH_OK)?;
+    let mut f = unavailable(c, Some(refused))?;
     f.severity = Severity::Error;
     Some(f)
 }
+
+/// The reply to AUTH TLS that starts the handshake.
+const AUTH_OK: u16 = 234;
 
 fn requested(mode: TlsMode) -> String {
     match mode {
@@ -48,23 +54,24 @@ fn requested(mode: TlsMode) -> String {
     }
 }
 
-fn unavailable(
-    c: &ControlOutcome,
-    reply: Option<&ReplyRecord>,
-    err: Option<&StepError>,
-) -> Option<Finding> {
+fn unavailable(c: &ControlOutcome, reply: Option<&ReplyRecord>) -> Option<Finding> {
     let rec = c.tls_details.as_ref()?;
-    let answered = match (reply, err) {
+    let answered = match (reply, &rec.auth_error) {
         (Some(r), _) => format!("answered {}", quote(r)),
-        (None, Some(e)) => format!("not answered: {}", e.detail),
+        (None, Some(e)) => format!("not answered ({e})"),
         (None, None) => "not answered".to_string(),
     };
-    let summary = match rec.requested {
-        TlsMode::Explicit => format!(
+    let summary = match (rec.requested, reply) {
+        (TlsMode::Explicit, _) => format!(
             "The server does not offer TLS (AUTH TLS was {answered}), and --tls explicit \
              requires it: the probe stopped before sending any credentials."
         ),
-        _ => format!(
+        (_, None) => format!(
+            "AUTH TLS was {answered}: something on the path (a firewall that drops commands \
+             it does not know) or the server ignores it. The probe went on in plaintext on a \
+             new connection: the login and the data crossed the network unencrypted."
+        ),
+        (_, Some(_)) => format!(
             "The server does not offer TLS (AUTH TLS was {answered}): the login and the data \
              went over the network in plaintext."
         ),
@@ -87,18 +94,21 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         .error
         .as_ref()
         .is_some_and(|e| e.stage == crate::probe::Stage::Tls);
-    if c.tls == Tls::None && rec.requested == TlsMode::Auto && !failed_at_tls {
-        out.extend(unavailable(c, rec.auth_reply.as_ref(), None));
+    let refused = rec.auth_reply.as_ref().is_some_and(|r| r.code != AUTH_OK);
+    let unanswered = rec.auth_reply.is_none() && rec.auth_error.is_some();
+    if rec.requested == TlsMode::Auto && !failed_at_tls && (refused || unanswered) {
+        out.extend(unavailable(c, rec.auth_reply.as_ref()));
     }
-    if c.tls == Tls::None {
-        return out;
-    }
+    // Recorded even when verification refused it: an expired certificate is why.
     if let Some(cert) = &rec.certificate
         && cert.days_left < EXPIRY_WARNING_DAYS
     {
         let expiry = humantime::format_rfc3339_seconds(cert.not_after);
         let summary = match cert.days_left {
+            -1 => "The server's certificate expired yesterday.".to_string(),
             d if d < 0 => format!("The server's certificate expired {} days ago.", -d),
+            0 => "The server's certificate expires within a day.".to_string(),
+            1 => "The server's certificate expires in 1 day.".to_string(),
             d => format!("The server's certificate expires in {d} days."),
         };
         out.push(control_finding(
@@ -109,6 +119,9 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
                 cert.subject, cert.issuer
             ),
         ));
+    }
+    if c.tls == Tls::None {
+        return out;
     }
     if !rec.verified {
         let would = match &rec.verify_error {
@@ -169,12 +182,18 @@ pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
         let text = r.text.to_ascii_lowercase();
         r.code == 522
             || (matches!(r.code, 425 | 426) && (text.contains("ssl") || text.contains("tls")))
+            // ProFTPD refuses a data session that did not resume with a 425 that names no
+            // TLS at all ("Unable to build data connection: Operation not permitted"),
+            // right after a handshake that completed and before any data.
+            || (matches!(r.code, 425 | 426) && tls.ok && !tls.resumed && t.bytes == 0)
     });
     if tls.ok && refusal.is_none() {
         return None;
     }
+    // A completed handshake that did not resume, then refused: what servers that require
+    // reuse do. A handshake that failed outright says nothing about reuse.
     let reuse = refusal.is_some_and(|r| r.text.to_ascii_lowercase().contains("reuse"))
-        || (refusal.is_some() && !tls.resumed);
+        || (refusal.is_some() && tls.ok && !tls.resumed);
     let reason = match (&tls.error, reuse) {
         (_, true) => "session-reuse",
         (Some(e), false) => e.reason,
@@ -237,8 +256,12 @@ pub(super) fn middlebox(outcome: &ProbeOutcome, m: &ModeOutcome) -> Option<Findi
                 ),
             ))
         }
-        Mode::Port => {
-            let plain = check.port_reply.as_ref()?;
+        Mode::Port | Mode::Eprt => {
+            let (plain, plain_request) = match m.mode {
+                Mode::Port => (check.port_reply.as_ref()?, &check.port_request),
+                _ => (check.eprt_reply.as_ref()?, &check.eprt_request),
+            };
+            let verb = m.mode.as_str().to_ascii_uppercase();
             let inside = m.reply.as_ref()?;
             if plain.code / 100 == inside.code / 100 || !(is_ok(plain) || is_ok(inside)) {
                 return None;
@@ -249,16 +272,16 @@ pub(super) fn middlebox(outcome: &ProbeOutcome, m: &ModeOutcome) -> Option<Findi
             };
             Some(new_finding(
                 FindingId::AlgRewrite,
-                Some(Mode::Port),
+                Some(m.mode),
                 format!(
-                    "PORT was accepted {accepted} and rejected {rejected}: a middlebox rewrites \
-                     the plaintext PORT (a NAT's FTP helper puts its own address in it)."
+                    "{verb} was accepted {accepted} and rejected {rejected}: a middlebox rewrites \
+                     the plaintext {verb} (a NAT's FTP helper puts its own address in it)."
                 ),
                 format!(
                     "plaintext \"{}\" answered {}; inside TLS \"{}\" answered {}",
-                    check.port_request.as_deref().unwrap_or("PORT"),
+                    plain_request.as_deref().unwrap_or(&verb),
                     quote(plain),
-                    m.request.as_deref().unwrap_or("PORT"),
+                    m.request.as_deref().unwrap_or(&verb),
                     quote(inside)
                 ),
             ))

@@ -188,6 +188,31 @@ pub(super) fn cases() -> Vec<Case> {
             &[(TlsHandshakeFailed, E, PASV)],
         ),
         case(
+            "FTPS, data handshake failed and then 522: not a reuse matter",
+            |o| {
+                over_tls(o);
+                data_tls(o, Mode::Epsv, false, false, 522, "SSL connection failed.");
+            },
+            &[(TlsHandshakeFailed, E, EPSV)],
+        ),
+        case(
+            "FTPS, PBSZ unanswered after 234: no claim that TLS is missing",
+            |o| {
+                let rec = tls_rec(o);
+                rec.auth_reply = reply(234, "Proceed with negotiation.");
+                rec.version = Some("TLSv1.3".to_string());
+                session_failed(
+                    o,
+                    err(
+                        crate::probe::Stage::Tls,
+                        crate::probe::ErrorKind::Timeout,
+                        "no reply within 5s (waiting for the reply to PBSZ)",
+                    ),
+                );
+            },
+            &[(ControlFailed, E, CONTROL)],
+        ),
+        case(
             "FTPS, a plain 550 on a protected data connection is no TLS matter",
             |o| {
                 over_tls(o);
@@ -250,4 +275,24 @@ pub(super) fn cases() -> Vec<Case> {
             &[],
         ),
     ]
+}
+
+#[test]
+fn failed_data_handshake_is_not_blamed_on_session_reuse() {
+    let mut o = healthy();
+    over_tls(&mut o);
+    data_tls(
+        &mut o,
+        Mode::Epsv,
+        false,
+        false,
+        522,
+        "SSL connection failed.",
+    );
+    let found = super::diagnose(&o);
+    let f = found
+        .iter()
+        .find(|f| f.id == TlsHandshakeFailed)
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert!(f.evidence.contains("reason closed"), "{}", f.evidence);
 }

@@ -50,6 +50,8 @@ struct Session {
     pbsz: bool,
     /// PROT P: data connections are TLS too.
     protect_data: bool,
+    /// 0 for the server's first session.
+    index: usize,
 }
 
 /// Serves one client until QUIT, disconnect, idle timeout or an I/O error.
@@ -75,7 +77,12 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
         epsv_all: false,
         pbsz: false,
         protect_data: false,
+        index: 0,
     };
+    session.index = session
+        .shared
+        .sessions_begun
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     if session.scenario().tls() == Some(TlsOffer::Implicit) && !session.start_tls().await {
         return;
     }
@@ -181,14 +188,14 @@ impl Session {
         }
     }
 
-    async fn send(&mut self, reply: &Reply) -> io::Result<()> {
+    pub(super) async fn send(&mut self, reply: &Reply) -> io::Result<()> {
         let wire = reply.to_string();
-        match timeout(
-            self.shared.config.transfer_timeout,
-            self.stream.write_all(wire.as_bytes()),
-        )
-        .await
-        {
+        // A TLS stream may hold the record back until flushed.
+        let write = async {
+            self.stream.write_all(wire.as_bytes()).await?;
+            self.stream.flush().await
+        };
+        match timeout(self.shared.config.transfer_timeout, write).await {
             Ok(result) => result,
             Err(_) => Err(io::ErrorKind::TimedOut.into()),
         }

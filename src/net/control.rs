@@ -169,7 +169,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             text: cmd.redacted(),
         });
         let after = self.step_timeout;
-        let result = match timeout(after, self.stream.write_all(&wire)).await {
+        // A TLS stream may hold the record back until flushed.
+        let write = async {
+            self.stream.write_all(&wire).await?;
+            self.stream.flush().await
+        };
+        let result = match timeout(after, write).await {
             Ok(result) => result.map_err(ControlError::from),
             Err(_) => Err(ControlError::SendTimeout {
                 command: cmd.verb().to_string(),

@@ -139,6 +139,9 @@ impl TlsFailure {
 pub struct TlsError {
     pub failure: TlsFailure,
     pub detail: String,
+    /// The certificate the server sent, when the handshake got that far: an expired or
+    /// misnamed one is worth describing even though it was refused.
+    pub certificate: Option<Box<CertInfo>>,
 }
 
 impl TlsError {
@@ -146,6 +149,7 @@ impl TlsError {
         TlsError {
             failure: TlsFailure::Other,
             detail,
+            certificate: None,
         }
     }
 
@@ -169,7 +173,11 @@ impl TlsError {
             (None, TlsFailure::Closed) => format!("the server closed the connection ({err})"),
             (None, _) => err.to_string(),
         };
-        TlsError { failure, detail }
+        TlsError {
+            failure,
+            detail,
+            certificate: None,
+        }
     }
 }
 
@@ -201,8 +209,8 @@ impl fmt::Display for Handshake {
 pub struct TlsClient {
     connector: TlsConnector,
     server_name: ServerName<'static>,
-    /// With --insecure: what verification said of the last certificate.
-    unverified: Option<Arc<Unverified>>,
+    /// What verification said of the last certificate, and the certificate itself.
+    recorder: Arc<Recorder>,
 }
 
 impl TlsClient {
@@ -210,17 +218,12 @@ impl TlsClient {
     /// Without `resume` every handshake starts afresh, as a client without session reuse.
     pub fn new(trust: &Trust, host: &str, resume: bool) -> Result<TlsClient, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let (verifier, unverified) = match trust {
-            Trust::Insecure(inner) => {
-                let unverified = Arc::new(Unverified {
-                    inner: inner.verifier(&provider)?,
-                    complaint: Mutex::new(None),
-                });
-                let verifier: Arc<dyn ServerCertVerifier> = unverified.clone();
-                (verifier, Some(unverified))
-            }
-            _ => (trust.verifier(&provider)?, None),
-        };
+        let recorder = Arc::new(Recorder {
+            inner: trust.verifier(&provider)?,
+            accept_anyway: matches!(trust, Trust::Insecure(_)),
+            seen: Mutex::new(None),
+        });
+        let verifier: Arc<dyn ServerCertVerifier> = recorder.clone();
         let mut config = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
             .map_err(|e| TlsError::setup(e.to_string()))?
@@ -244,7 +247,7 @@ impl TlsClient {
         Ok(TlsClient {
             connector: TlsConnector::from(Arc::new(config)),
             server_name,
-            unverified,
+            recorder,
         })
     }
 
@@ -257,11 +260,17 @@ impl TlsClient {
         let connect = self.connector.connect(self.server_name.clone(), tcp);
         let stream = match timeout(limit, connect).await {
             Ok(Ok(stream)) => stream,
-            Ok(Err(err)) => return Err(TlsError::from_io(&err)),
+            Ok(Err(err)) => {
+                return Err(TlsError {
+                    certificate: self.seen_certificate(),
+                    ..TlsError::from_io(&err)
+                });
+            }
             Err(_) => {
                 return Err(TlsError {
                     failure: TlsFailure::Timeout,
                     detail: format!("no handshake within {limit:?}"),
+                    certificate: self.seen_certificate(),
                 });
             }
         };
@@ -287,20 +296,28 @@ impl TlsClient {
 
     /// With --insecure: why the certificate would have been refused, if it would.
     pub fn verification_complaint(&self) -> Option<String> {
-        let unverified = self.unverified.as_ref()?;
-        unverified.complaint.lock().ok()?.clone()
+        let seen = self.recorder.seen.lock().ok()?;
+        seen.as_ref()?.1.clone()
+    }
+
+    fn seen_certificate(&self) -> Option<Box<CertInfo>> {
+        let seen = self.recorder.seen.lock().ok()?;
+        CertInfo::parse(seen.as_ref()?.0.as_ref(), SystemTime::now()).map(Box::new)
     }
 }
 
-/// --insecure: accepts any certificate, after asking the real verifier and keeping its
-/// answer for the report. Handshake signatures are still checked.
+/// Asks the real verifier and keeps the certificate and the verdict for the report; with
+/// --insecure it then accepts the certificate anyway. Handshake signatures are always
+/// checked.
 #[derive(Debug)]
-struct Unverified {
+struct Recorder {
     inner: Arc<dyn ServerCertVerifier>,
-    complaint: Mutex<Option<String>>,
+    accept_anyway: bool,
+    /// The end-entity certificate last seen, and why verification refused it (if it did).
+    seen: Mutex<Option<(CertificateDer<'static>, Option<String>)>>,
 }
 
-impl ServerCertVerifier for Unverified {
+impl ServerCertVerifier for Recorder {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -316,10 +333,14 @@ impl ServerCertVerifier for Unverified {
             ocsp_response,
             now,
         );
-        if let Ok(mut complaint) = self.complaint.lock() {
-            *complaint = verdict.err().map(|e| e.to_string());
+        if let Ok(mut seen) = self.seen.lock() {
+            let complaint = verdict.as_ref().err().map(ToString::to_string);
+            *seen = Some((end_entity.clone().into_owned(), complaint));
         }
-        Ok(ServerCertVerified::assertion())
+        match verdict {
+            Err(_) if self.accept_anyway => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
     fn verify_tls12_signature(

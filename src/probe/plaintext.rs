@@ -33,8 +33,8 @@ pub(super) async fn check(
             .iter()
             .any(|m| m.mode == mode && m.skipped.is_none())
     };
-    let (pasv, port) = (tried(Mode::Pasv), tried(Mode::Port));
-    if !pasv && !port {
+    let (pasv, port, eprt) = (tried(Mode::Pasv), tried(Mode::Port), tried(Mode::Eprt));
+    if !pasv && !port && !eprt {
         return;
     }
     let record = out.plaintext_check.insert(PlaintextCheck::default());
@@ -70,8 +70,14 @@ pub(super) async fn check(
             Err(err) => record.error = Some(format!("PASV: {err}")),
         }
     }
-    if port && session.usable() {
-        port_check(session, record).await;
+    // The listeners stay open until the session ends: pyftpdlib connects during PORT/EPRT,
+    // and a connection reset by a closed listener makes it send an unasked
+    // "425 Can't connect" that would be read as the next command's reply.
+    let mut listeners = Vec::new();
+    for (mode, wanted) in [(Mode::Eprt, eprt), (Mode::Port, port)] {
+        if wanted && session.usable() {
+            listeners.extend(active_check(session, config, mode, record).await);
+        }
     }
     if session.usable() {
         // The reply does not matter: the session is over either way.
@@ -79,27 +85,38 @@ pub(super) async fn check(
     }
 }
 
-/// PORT with our own address and a listener of our own, which the server will not use:
-/// no transfer follows.
-async fn port_check(session: &mut Session, record: &mut PlaintextCheck) {
-    let SocketAddr::V4(local) = session.local else {
-        return;
-    };
-    let any_port = std::net::SocketAddrV4::new(*local.ip(), 0);
-    let listener = match TcpListener::bind(any_port).await {
+/// PORT or EPRT with the address the modes sent (ours, or --active-addr) and a listener
+/// of our own, which the server will not use: no transfer follows. Returns the listener,
+/// for the caller to hold until the session ends.
+async fn active_check(
+    session: &mut Session,
+    config: &ProbeConfig,
+    mode: Mode,
+    record: &mut PlaintextCheck,
+) -> Option<TcpListener> {
+    let local = session.local.ip();
+    let listener = match TcpListener::bind(SocketAddr::new(local, 0)).await {
         Ok(l) => l,
         Err(err) => {
-            record.error = Some(format!("could not listen for PORT: {err}"));
-            return;
+            record.error = Some(format!("could not listen for {mode}: {err}"));
+            return None;
         }
     };
-    let Ok(SocketAddr::V4(listen)) = listener.local_addr() else {
-        return;
+    let listen = listener.local_addr().ok()?;
+    let tell = SocketAddr::new(config.active_addr.unwrap_or(local), listen.port());
+    let cmd = match (mode, tell) {
+        (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
+        (Mode::Port, SocketAddr::V6(_)) => return None,
+        _ => Command::Eprt(tell),
     };
-    let cmd = Command::Port(std::net::SocketAddrV4::new(*local.ip(), listen.port()));
-    record.port_request = Some(cmd.redacted());
+    let (request, reply) = match mode {
+        Mode::Port => (&mut record.port_request, &mut record.port_reply),
+        _ => (&mut record.eprt_request, &mut record.eprt_reply),
+    };
+    *request = Some(cmd.redacted());
     match session.conn.command(&cmd).await {
-        Ok(reply) => record.port_reply = Some(ReplyRecord::from(&reply)),
-        Err(err) => record.error = Some(format!("PORT: {err}")),
+        Ok(r) => *reply = Some(ReplyRecord::from(&r)),
+        Err(err) => record.error = Some(format!("{}: {err}", cmd.verb())),
     }
+    Some(listener)
 }

@@ -8,8 +8,8 @@ use tokio::net::TcpStream;
 
 use super::ProbeConfig;
 use super::outcome::{
-    ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsFailureRecord,
-    TlsMode, TlsRecord,
+    CertRecord, ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls,
+    TlsFailureRecord, TlsMode, TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
 use crate::net::{MaybeTls, TlsClient, TlsError, Trust};
@@ -53,11 +53,19 @@ pub(super) async fn secure_control(
     let verified = !matches!(config.trust, Trust::Insecure(_));
     let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls, verified));
     if config.tls != TlsMode::Implicit {
-        let reply = session
+        let reply = match session
             .conn
             .command(&Command::Auth("TLS".to_string()))
             .await
-            .map_err(|e| step_error(Stage::Tls, &e))?;
+        {
+            Ok(reply) => reply,
+            Err(e) => {
+                // Strict FTP-inspecting firewalls drop verbs they do not know: the runner
+                // may try again in plaintext (--tls auto).
+                tls_rec.auth_error = Some(e.to_string());
+                return Err(step_error(Stage::Tls, &e));
+            }
+        };
         tls_rec.auth_reply = Some(ReplyRecord::from(&reply));
         if reply.code != AUTH_OK {
             if config.tls == TlsMode::Explicit {
@@ -85,6 +93,7 @@ pub(super) async fn secure_control(
         }
         Err(err) => {
             tls_rec.error = Some(TlsFailureRecord::new(err.failure, err.detail.clone()));
+            tls_rec.certificate = err.certificate.as_deref().map(CertRecord::from);
             session.conn.mark_out_of_step("the TLS handshake failed");
             Err(tls_step_error(&err))
         }
@@ -99,11 +108,13 @@ async fn handshake_control(
     let stream = session.conn.stream_for_tls().map_err(|e| TlsError {
         failure: crate::net::TlsFailure::Protocol,
         detail: e.to_string(),
+        certificate: None,
     })?;
     let Some(tcp) = stream.take_plain() else {
         return Err(TlsError {
             failure: crate::net::TlsFailure::Other,
             detail: "the control connection is already TLS".to_string(),
+            certificate: None,
         });
     };
     let (tls, handshake) = client.handshake(tcp, limit).await?;

@@ -164,6 +164,13 @@ pub(super) async fn finish(
             Ok(reply) => {
                 if !reply.is_positive_completion() {
                     rec.outcome = TransferResult::Failed;
+                    // vsftpd ends the session after refusing a data connection's TLS
+                    // (522, session reuse required): the next mode gets a fresh one.
+                    if rec.tls.is_some() {
+                        session
+                            .conn
+                            .mark_out_of_step("the server refused the data connection's TLS");
+                    }
                 }
                 rec.final_reply = Some(ReplyRecord::from(&reply));
             }
@@ -198,14 +205,15 @@ async fn refused_handshake(
     rec.error = Some(format!(
         "TLS handshake on the data connection failed: {why}"
     ));
-    if let Opening::Preliminary = opening {
-        match session.conn.read_reply(verb).await {
-            Ok(reply) => rec.final_reply = Some(ReplyRecord::from(&reply)),
-            Err(_) => session
-                .conn
-                .mark_out_of_step("no reply after a failed data handshake"),
-        }
+    if let Opening::Preliminary = opening
+        && let Ok(reply) = session.conn.read_reply(verb).await
+    {
+        rec.final_reply = Some(ReplyRecord::from(&reply));
     }
+    // vsftpd closes the whole session after such a refusal: the next mode gets a new one.
+    session
+        .conn
+        .mark_out_of_step("the server refused the data connection's TLS");
     rec.elapsed = started.elapsed();
 }
 

@@ -43,7 +43,8 @@ impl Session {
 
     /// `AUTH TLS`: 234 and the handshake, in the scenarios that offer it.
     pub(super) async fn auth(&mut self, mechanism: &str) -> io::Result<bool> {
-        if self.scenario().tls() != Some(TlsOffer::Explicit) {
+        let refused_here = self.shared.config.tls_first_session_only && self.index > 0;
+        if self.scenario().tls() != Some(TlsOffer::Explicit) || refused_here {
             self.send(&Reply::new(502, "Command not implemented."))
                 .await?;
             return Ok(true);
@@ -137,10 +138,10 @@ impl Session {
         };
         let resumed = stream.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
         if self.scenario() == Scenario::TlsReuseRequired && !resumed {
-            return Err(Reply::new(
-                522,
-                "SSL connection failed: session reuse required",
-            ));
+            // vsftpd's words by default (it then ends the session, vsf_cmdio_write_exit);
+            // ProFTPD's 425 with `reuse_refusal`.
+            let (code, text) = self.shared.config.reuse_refusal;
+            return Err(Reply::new(code, text));
         }
         Ok(MaybeTls::Tls(Box::new(stream)))
     }

@@ -97,6 +97,10 @@ pub struct TlsRecord {
     pub requested: TlsMode,
     /// The reply to AUTH TLS (explicit FTPS).
     pub auth_reply: Option<ReplyRecord>,
+    /// AUTH TLS got no reply (timeout, closed): with --tls auto the probe went on in
+    /// plaintext on a new connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_error: Option<String>,
     pub version: Option<String>,
     pub cipher: Option<String>,
     pub certificate: Option<CertRecord>,
@@ -117,6 +121,7 @@ impl TlsRecord {
         TlsRecord {
             requested,
             auth_reply: None,
+            auth_error: None,
             version: None,
             cipher: None,
             certificate: None,
@@ -169,6 +174,8 @@ pub struct PlaintextCheck {
     pub pasv_addr: Option<SocketAddr>,
     pub port_request: Option<String>,
     pub port_reply: Option<ReplyRecord>,
+    pub eprt_request: Option<String>,
+    pub eprt_reply: Option<ReplyRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
