@@ -97,6 +97,29 @@ echo "    probe --timeout 2s (exit 1, data-connect-timeout): $(fmt "$b_med" "$b_
 echo "    target 'under 2.5 s for the whole probe' (every run): $met_b"
 echo
 
+# --------------------------------------------------------------- (c) FTPS
+# Explicit FTPS with the lab's own CA: the probe (4 modes, each data connection
+# resuming its control session's TLS, plus the plaintext comparison session)
+# against curl over TLS (--ssl-reqd: AUTH TLS, PBSZ 0, PROT P) in the passive
+# modes only: curl 7.88.1 never starts the TLS handshake on an active (-P -)
+# data connection, so the server gives up after its data timeout (curl error 18).
+start_lab tls --scenario tls --ca-out "$tmp/ca.pem"
+echo "(c) tls lab at $url, RUNS=$RUNS"
+tprobe=("$FTPDOCTOR" probe "$url" --ca-file "$tmp/ca.pem" --format json)
+ssl=(--ssl-reqd --cacert "$tmp/ca.pem")
+ttrio=(curl -sS "${ssl[@]}" "$url" ::: curl -sS "${ssl[@]}" --disable-epsv "$url")
+python3 "$stats" time --runs 1 -- "${tprobe[@]}" >/dev/null
+python3 "$stats" time --runs 1 -- "${ttrio[@]}" >/dev/null
+python3 "$stats" time --runs "$RUNS" -- "${tprobe[@]}" >"$tmp/tprobe"
+python3 "$stats" time --runs "$RUNS" -- "${ttrio[@]}" >"$tmp/ttrio"
+read -r t_med t_min t_max < <(python3 "$stats" summary "$tmp/tprobe")
+read -r u_med u_min u_max < <(python3 "$stats" summary "$tmp/ttrio")
+tratio=$(awk -v p="$t_med" -v c="$u_med" 'BEGIN { printf "%.2f", p / c }')
+echo "    ftpdoctor probe (4 modes, FTPS): $(fmt "$t_med" "$t_min" "$t_max")"
+echo "    curl over FTPS (EPSV, PASV):     $(fmt "$u_med" "$u_min" "$u_max")"
+echo "    median ratio probe/curl-duo: $tratio"
+echo
+
 # ------------------------------------------------------------------ summary
 cat <<SUMMARY
 ---- summary (paste into README) ----
@@ -106,6 +129,8 @@ Loopback lab, $(nproc) CPUs, Linux $(uname -r), $("$FTPDOCTOR" --version), curl 
 | ftpdoctor probe, 4 modes, healthy           | $(printf '%6.1f ms' "$p_med") | $RUNS |
 | curl x3 (EPSV, --disable-epsv, -P - = ${active:-?}) | $(printf '%6.1f ms' "$c_med") | $RUNS |
 | ftpdoctor probe, blocked-data, --timeout 2s | $(printf '%6.1f ms' "$b_med") | $BLOCKED_RUNS |
-probe/curl-trio median ratio $ratio: faster than curl's three runs: $met_a; blocked-data under 2.5 s: $met_b
+| ftpdoctor probe, 4 modes, tls (FTPS)        | $(printf '%6.1f ms' "$t_med") | $RUNS |
+| curl x2 over FTPS (--ssl-reqd; EPSV, PASV)  | $(printf '%6.1f ms' "$u_med") | $RUNS |
+probe/curl-trio median ratio $ratio: faster than curl's three runs: $met_a; blocked-data under 2.5 s: $met_b; FTPS ratio $tratio
 -------------------------------------
 SUMMARY

@@ -242,8 +242,9 @@ pub(super) fn entry(id: FindingId) -> Entry {
              version or cipher in common — enable TLS 1.2 and 1.3 (vsftpd ssl_tlsv1_2=YES, \
              ProFTPD TLSProtocol TLSv1.2 TLSv1.3). session-reuse (data connection): the server \
              wants each data connection to resume the control connection's TLS session \
-             (vsftpd require_ssl_reuse=YES, FileZilla Server) — use a client that resumes \
-             (curl, lftp and FileZilla do) or set require_ssl_reuse=NO. closed or timeout: a \
+             (vsftpd require_ssl_reuse=YES, ProFTPD by default, FileZilla Server) — use a \
+             client that resumes (curl, lftp and FileZilla do) or set vsftpd \
+             require_ssl_reuse=NO, ProFTPD TLSOptions NoSessionReuseRequired. closed or timeout: a \
              firewall or FTP helper that breaks TLS on that port.",
             "RFC 4217 7 (data connection TLS) and 10; RFC 8446 (TLS 1.3)",
         ),

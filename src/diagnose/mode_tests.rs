@@ -4,7 +4,8 @@
 use super::diagnose;
 use super::testkit::*;
 use crate::probe::{
-    AcceptResult, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, Stage, TransferResult,
+    AcceptRecord, AcceptResult, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, Stage,
+    TransferResult,
 };
 
 use super::FindingId::*;
@@ -73,6 +74,39 @@ pub(super) fn cases() -> Vec<Case> {
                 );
             },
             &[(ControlFailed, E, PORT)],
+        ),
+        // pyftpdlib connects back while answering PORT/EPRT: its failures arrive there.
+        case(
+            "PORT 425: pyftpdlib's connect back was refused",
+            |o| refuse_request(o, Mode::Port, 425, "Can't connect to specified address."),
+            &[(ActiveConnectTimeout, E, PORT)],
+        ),
+        case(
+            "EPRT 421: pyftpdlib's connect back timed out",
+            |o| refuse_request(o, Mode::Eprt, 421, "Active data channel timed out."),
+            &[(ActiveConnectTimeout, E, EPRT)],
+        ),
+        case(
+            "no reply to EPRT and no connection: pyftpdlib still connecting back",
+            |o| {
+                request_error(
+                    o,
+                    Mode::Eprt,
+                    err(
+                        Stage::Request,
+                        ErrorKind::Timeout,
+                        "no reply within 5s (waiting for the reply to EPRT)",
+                    ),
+                );
+                mode(o, Mode::Eprt).accept = Some(AcceptRecord {
+                    listen: sa("192.0.2.10:40000"),
+                    from: None,
+                    outcome: AcceptResult::Timeout,
+                    elapsed: std::time::Duration::from_secs(5),
+                    during_request: true,
+                });
+            },
+            &[(ActiveConnectTimeout, E, EPRT)],
         ),
         case(
             "EPRT's own session refused",

@@ -71,6 +71,9 @@ fn step_error(cx: Cx, err: &StepError) -> Finding {
         // With no reply to quote, the reply could not even be framed: that is the
         // control channel failing, not a 227/229 the parser disliked.
         (Stage::Request, ErrorKind::BadReply, Some(reply)) => unparseable(cx, err, reply),
+        (Stage::Request, ErrorKind::Timeout, None) if m.accept.is_some() => {
+            data::silent_connect_back(cx, err)
+        }
         (Stage::Accept, ErrorKind::Io, _) => cx.finding(
             FindingId::ControlFailed,
             format!(
@@ -138,6 +141,9 @@ fn request_refused(cx: Cx, reply: &ReplyRecord) -> Option<Finding> {
             format!("The server rejected PASV with {code}."),
             cx.exchange(),
         ),
+        // Not a refusal of the address: a server that connects back while answering
+        // (pyftpdlib) reports its failed connect as 425, or 421 when it timed out.
+        Mode::Eprt | Mode::Port if matches!(code, 421 | 425) => data::connect_back_failed(cx),
         Mode::Eprt | Mode::Port if rejected => port_rejected(cx, code),
         _ => cx.finding(
             FindingId::ControlFailed,

@@ -179,6 +179,10 @@ pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
         let text = r.text.to_ascii_lowercase();
         r.code == 522
             || (matches!(r.code, 425 | 426) && (text.contains("ssl") || text.contains("tls")))
+            // ProFTPD refuses a data session that did not resume with a 425 that names no
+            // TLS at all ("Unable to build data connection: Operation not permitted"),
+            // right after a handshake that completed and before any data.
+            || (matches!(r.code, 425 | 426) && tls.ok && !tls.resumed && t.bytes == 0)
     });
     if tls.ok && refusal.is_none() {
         return None;

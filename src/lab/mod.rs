@@ -3,8 +3,12 @@
 //!
 //! Safety: the lab listens where it is told (127.0.0.1:0 by default) and connects out only
 //! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`.
+//!
+//! [`fault`] holds the fault lab: scripted servers that break the protocol itself (a
+//! banner that never comes, a reply that never ends, ...), loopback only, never in the demo.
 
 mod dead_ports;
+pub mod fault;
 pub mod fs;
 mod port_range;
 mod scenario;
@@ -22,6 +26,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use dead_ports::{Blackhole, ClosedPort};
+pub use fault::{Fault, FaultServer, UnknownFault};
 pub use port_range::RANGE_LEN;
 pub use scenario::{Scenario, TlsOffer, UnknownScenario};
 pub use tls::{CA_NAME, LabTls, SERVER_NAME};
@@ -58,6 +63,10 @@ pub struct LabConfig {
     /// AUTH TLS works on the first connection only; later ones get `502` (a load balancer
     /// with one FTPS-capable backend): a client must not fall back to plaintext there.
     pub tls_first_session_only: bool,
+    /// Bind the active-mode (PORT/EPRT) connection to this local address, so that it
+    /// comes from somewhere other than the control connection's address (tests:
+    /// 127.0.0.2, as a server behind a load balancer or with a separate data NIC).
+    pub active_source: Option<IpAddr>,
     /// How long the TLS scenarios' server certificate is valid from start-up, in days
     /// (negative: it has already expired).
     pub cert_valid_days: i64,
@@ -65,6 +74,10 @@ pub struct LabConfig {
     /// one server answers on both of `localhost`'s addresses. Dead data ports and the
     /// partial range exist on the IPv4 address only.
     pub also_ipv6: bool,
+    /// What tls-reuse-required answers a data connection that did not resume the control
+    /// session: vsftpd's `522 SSL connection failed: session reuse required` by default;
+    /// ProFTPD says `425 Unable to build data connection: Operation not permitted`.
+    pub reuse_refusal: (u16, &'static str),
 }
 
 /// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
@@ -88,8 +101,10 @@ impl LabConfig {
             pasv_address: None,
             connect_during_port: false,
             unanswered: Vec::new(),
+            active_source: None,
             cert_valid_days: CERT_VALID_DAYS,
             also_ipv6: false,
+            reuse_refusal: (522, "SSL connection failed; session reuse required"),
             tls_first_session_only: false,
         }
     }

@@ -188,7 +188,7 @@ impl Session {
         }
     }
 
-    async fn send(&mut self, reply: &Reply) -> io::Result<()> {
+    pub(super) async fn send(&mut self, reply: &Reply) -> io::Result<()> {
         let wire = reply.to_string();
         // A TLS stream may hold the record back until flushed.
         let write = async {

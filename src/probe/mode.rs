@@ -223,7 +223,9 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         }
         _ => Command::Eprt(tell),
     };
+    let request_started = Instant::now();
     if request(session, cmd, out).await.is_none() {
+        silent_connect_back(out, &listener, tell, request_started).await;
         return;
     }
     let accept_started = Instant::now();
@@ -320,6 +322,35 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
     out.in_progress = Some(Stage::TransferStart);
     finish(session, config, data, opening, rec, started).await;
     out.in_progress = rec.stalled_at;
+}
+
+/// pyftpdlib connects back while it answers PORT/EPRT, and says nothing until that
+/// connect succeeds or its own 30 s timeout ends. A reply that timed out while nothing
+/// reached our listener is that connect-back hanging: kept as an accept that timed out
+/// during the request, for the diagnosis to name.
+async fn silent_connect_back(
+    out: &mut ModeOutcome,
+    listener: &TcpListener,
+    listen: SocketAddr,
+    since: Instant,
+) {
+    let timed_out = out
+        .error
+        .as_ref()
+        .is_some_and(|e| e.kind == ErrorKind::Timeout);
+    let nothing_came = !matches!(
+        timeout(std::time::Duration::ZERO, listener.accept()).await,
+        Ok(Ok(_))
+    );
+    if timed_out && nothing_came {
+        out.accept = Some(AcceptRecord {
+            listen,
+            from: None,
+            outcome: AcceptResult::Timeout,
+            elapsed: since.elapsed(),
+            during_request: true,
+        });
+    }
 }
 
 fn listen_failed(out: &mut ModeOutcome, detail: String) {

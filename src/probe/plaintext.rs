@@ -70,9 +70,13 @@ pub(super) async fn check(
             Err(err) => record.error = Some(format!("PASV: {err}")),
         }
     }
+    // The listeners stay open until the session ends: pyftpdlib connects during PORT/EPRT,
+    // and a connection reset by a closed listener makes it send an unasked
+    // "425 Can't connect" that would be read as the next command's reply.
+    let mut listeners = Vec::new();
     for (mode, wanted) in [(Mode::Eprt, eprt), (Mode::Port, port)] {
         if wanted && session.usable() {
-            active_check(session, config, mode, record).await;
+            listeners.extend(active_check(session, config, mode, record).await);
         }
     }
     if session.usable() {
@@ -82,28 +86,27 @@ pub(super) async fn check(
 }
 
 /// PORT or EPRT with the address the modes sent (ours, or --active-addr) and a listener
-/// of our own, which the server will not use: no transfer follows.
+/// of our own, which the server will not use: no transfer follows. Returns the listener,
+/// for the caller to hold until the session ends.
 async fn active_check(
     session: &mut Session,
     config: &ProbeConfig,
     mode: Mode,
     record: &mut PlaintextCheck,
-) {
+) -> Option<TcpListener> {
     let local = session.local.ip();
     let listener = match TcpListener::bind(SocketAddr::new(local, 0)).await {
         Ok(l) => l,
         Err(err) => {
             record.error = Some(format!("could not listen for {mode}: {err}"));
-            return;
+            return None;
         }
     };
-    let Ok(listen) = listener.local_addr() else {
-        return;
-    };
+    let listen = listener.local_addr().ok()?;
     let tell = SocketAddr::new(config.active_addr.unwrap_or(local), listen.port());
     let cmd = match (mode, tell) {
         (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
-        (Mode::Port, SocketAddr::V6(_)) => return,
+        (Mode::Port, SocketAddr::V6(_)) => return None,
         _ => Command::Eprt(tell),
     };
     let (request, reply) = match mode {
@@ -115,4 +118,5 @@ async fn active_check(
         Ok(r) => *reply = Some(ReplyRecord::from(&r)),
         Err(err) => record.error = Some(format!("{}: {err}", cmd.verb())),
     }
+    Some(listener)
 }

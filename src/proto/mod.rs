@@ -9,3 +9,6 @@ pub mod stat;
 pub use command::{Command, CommandError, EpsvArg, Password, TransferType};
 pub use passive::AddressError;
 pub use reply::{Reply, ReplyError, ReplyParser};
+
+#[cfg(test)]
+mod captured_tests;

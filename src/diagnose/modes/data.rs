@@ -8,7 +8,9 @@ use crate::diagnose::words::{
     dial_line, millis, quote, request_verb, sock_with_class, transfer_verb, upper,
 };
 use crate::diagnose::{Finding, FindingId};
-use crate::probe::{AcceptResult, DialResult, DialWhy, ModeOutcome, Stage, TransferResult};
+use crate::probe::{
+    AcceptResult, DialResult, DialWhy, ModeOutcome, Stage, StepError, TransferResult,
+};
 
 /// Whether any real dial (not one policy forbade) connected.
 fn connected(m: &ModeOutcome) -> bool {
@@ -99,6 +101,47 @@ pub(super) fn substitute_works(cx: Cx) -> Option<Finding> {
         ),
         evidence.join("; "),
     ))
+}
+
+/// No reply to PORT/EPRT and no connection either: the probe kept the wait as an accept
+/// that timed out during the request (pyftpdlib connects back before it answers).
+pub(super) fn silent_connect_back(cx: Cx, err: &StepError) -> Finding {
+    let m = cx.m;
+    let verb = request_verb(m);
+    let (listen, waited) = match &m.accept {
+        Some(a) => (a.listen.to_string(), millis(&a.elapsed)),
+        None => ("our listener".to_string(), "the step timeout".to_string()),
+    };
+    cx.finding(
+        FindingId::ActiveConnectTimeout,
+        format!(
+            "The server never answered {verb} and never connected back to {listen}: a \
+             server that connects back while answering (pyftpdlib) waits here for a \
+             connection that a firewall drops."
+        ),
+        format!(
+            "{}; listened on {listen} for {waited} and no connection came ({})",
+            cx.exchange(),
+            err.detail
+        ),
+    )
+}
+
+/// A 425 (or pyftpdlib's 421 "Active data channel timed out.") to PORT/EPRT itself.
+pub(super) fn connect_back_failed(cx: Cx) -> Finding {
+    let verb = request_verb(cx.m);
+    let code = cx.m.reply.as_ref().map(|r| r.code).unwrap_or_default();
+    cx.finding(
+        FindingId::ActiveConnectTimeout,
+        format!(
+            "The server tried to connect back during {verb} and could not: it answered {code}."
+        ),
+        format!(
+            "{}; a server that connects back while answering PORT/EPRT (pyftpdlib) reports \
+             a connect that was dropped (421) or refused (425) this way",
+            cx.exchange()
+        ),
+    )
 }
 
 pub(super) fn accept(cx: Cx) -> Option<Finding> {

@@ -5,12 +5,17 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
 use super::Session;
+
+/// How long PORT/EPRT looks at a connection made during an earlier PORT/EPRT to see if the
+/// client closed it: a reset or FIN on loopback is there long before this.
+const DEAD_CONNECTION_PROBE: Duration = Duration::from_millis(50);
 use crate::lab::Scenario;
 use crate::lab::fs::{Node, resolve};
 use crate::lab::port_range::Passive;
@@ -157,6 +162,7 @@ impl Session {
         if self.epsv_all {
             return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
         }
+        self.report_dead_active_connection().await;
         // Behind the helper, a plaintext PORT arrives rewritten to the NAT's outside
         // address, which is where the server sees the client; inside TLS it still names
         // the client's own address, and vsftpd refuses a PORT to anyone but the peer.
@@ -179,10 +185,17 @@ impl Session {
             );
         }
         self.data = if self.scenario() == Scenario::ActiveBlocked {
+            if self.shared.config.connect_during_port {
+                // pyftpdlib behind a client firewall that drops its connect: no answer to
+                // PORT/EPRT until its own connect timeout, then this 421 (the session stays).
+                self.data = DataPlan::None;
+                tokio::time::sleep(self.shared.config.data_timeout).await;
+                return Reply::new(421, "Active data channel timed out.");
+            }
             DataPlan::ActiveNever
         } else if self.shared.config.connect_during_port {
             let wait = self.shared.config.data_timeout;
-            match timeout(wait, TcpStream::connect(addr)).await {
+            match timeout(wait, self.connect_back(addr)).await {
                 Ok(Ok(stream)) => {
                     self.data = DataPlan::Connected(stream);
                     return Reply::new(200, "Active data connection established.");
@@ -198,6 +211,28 @@ impl Session {
         match verb {
             ActiveVerb::Eprt => Reply::new(200, "EPRT command successful. Consider using EPSV."),
             ActiveVerb::Port => Reply::new(200, "PORT command successful. Consider using PASV."),
+        }
+    }
+
+    /// pyftpdlib answers for an active data connection that the client closed before any
+    /// transfer, whenever it notices: `425 Can't connect to specified address.` arrives
+    /// unasked, ahead of the reply to the next command. Only a connection made during
+    /// PORT/EPRT (`connect_during_port`) can be in that state.
+    async fn report_dead_active_connection(&mut self) {
+        let DataPlan::Connected(stream) = &self.data else {
+            return;
+        };
+        let mut byte = [0u8; 1];
+        let dead = matches!(
+            timeout(DEAD_CONNECTION_PROBE, stream.peek(&mut byte)).await,
+            Ok(Ok(0) | Err(_))
+        );
+        if dead {
+            self.data = DataPlan::None;
+            // Nothing to do about a client that is gone too: its next read fails anyway.
+            let _ = self
+                .send(&Reply::new(425, "Can't connect to specified address."))
+                .await;
         }
     }
 
@@ -265,8 +300,10 @@ impl Session {
             Ok(data) => data,
             Err(reply) => {
                 self.send(&reply).await?;
-                // vsftpd ends the whole session after refusing a data connection's TLS.
-                return Ok(self.scenario() != Scenario::TlsReuseRequired);
+                // vsftpd ends the whole session after refusing a data connection's TLS
+                // (its 522); ProFTPD's 425 keeps it.
+                let vsftpd_exit = reply.code == 522;
+                return Ok(!(self.scenario() == Scenario::TlsReuseRequired && vsftpd_exit));
             }
         };
         let sent = timeout(self.shared.config.transfer_timeout, async {
@@ -310,7 +347,7 @@ impl Session {
             .ok()
             .and_then(Result::ok)
             .map(|(s, _)| s),
-            DataPlan::Active(addr) => timeout(wait, TcpStream::connect(addr))
+            DataPlan::Active(addr) => timeout(wait, self.connect_back(addr))
                 .await
                 .ok()
                 .and_then(Result::ok),
@@ -326,5 +363,18 @@ impl Session {
                 .await?;
         }
         Ok(stream)
+    }
+
+    /// The active-mode connection to the client, from `active_source` when configured.
+    async fn connect_back(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        let Some(source) = self.shared.config.active_source else {
+            return TcpStream::connect(addr).await;
+        };
+        let socket = match source {
+            IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.bind(SocketAddr::new(source, 0))?;
+        socket.connect(addr).await
     }
 }

@@ -138,11 +138,10 @@ impl Session {
         };
         let resumed = stream.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
         if self.scenario() == Scenario::TlsReuseRequired && !resumed {
-            // vsftpd's words; it then ends the session (vsf_cmdio_write_exit).
-            return Err(Reply::new(
-                522,
-                "SSL connection failed; session reuse required",
-            ));
+            // vsftpd's words by default (it then ends the session, vsf_cmdio_write_exit);
+            // ProFTPD's 425 with `reuse_refusal`.
+            let (code, text) = self.shared.config.reuse_refusal;
+            return Err(Reply::new(code, text));
         }
         Ok(MaybeTls::Tls(Box::new(stream)))
     }
