@@ -28,8 +28,8 @@ Examples:
   ftpdoctor lab --scenario healthy
   ftpdoctor lab --scenario blocked-data --listen 127.0.0.1:2121 --data-timeout 3s
   ftpdoctor lab --scenario no-epsv --listen [::1]:0
-  ftpdoctor lab --scenario healthy --also-ipv6     127.0.0.1 and [::1], one port
   ftpdoctor lab --fault endless-multiline           a broken or hostile server (loopback only)
+  ftpdoctor lab --scenario healthy --also-ipv6     127.0.0.1 and [::1], one port
 
 The first line on stdout is the server's URL (ftp://127.0.0.1:PORT/); the server runs
 until SIGINT or SIGTERM. Logins: anonymous (any password), or student / lab-password.

@@ -70,14 +70,14 @@ pub struct LabConfig {
     /// How long the TLS scenarios' server certificate is valid from start-up, in days
     /// (negative: it has already expired).
     pub cert_valid_days: i64,
-    /// With an IPv4 `listen` address: also listen on [::1] with the same port, so that
-    /// one server answers on both of `localhost`'s addresses. Dead data ports and the
-    /// partial range exist on the IPv4 address only.
-    pub also_ipv6: bool,
     /// What tls-reuse-required answers a data connection that did not resume the control
     /// session: vsftpd's `522 SSL connection failed: session reuse required` by default;
     /// ProFTPD says `425 Unable to build data connection: Operation not permitted`.
     pub reuse_refusal: (u16, &'static str),
+    /// With an IPv4 `listen` address: also listen on [::1] with the same port, so that
+    /// one server answers on both of `localhost`'s addresses. Dead data ports and the
+    /// partial range exist on the IPv4 address only.
+    pub also_ipv6: bool,
 }
 
 /// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
@@ -103,8 +103,8 @@ impl LabConfig {
             unanswered: Vec::new(),
             active_source: None,
             cert_valid_days: CERT_VALID_DAYS,
+            reuse_refusal: (522, "SSL connection failed: session reuse required"),
             also_ipv6: false,
-            reuse_refusal: (522, "SSL connection failed; session reuse required"),
             tls_first_session_only: false,
         }
     }
