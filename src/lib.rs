@@ -10,7 +10,8 @@
 //! - [`diagnose`]: outcomes → findings (id, severity, evidence, fix, reference); pure.
 //! - [`report`]: the v1 report (statuses, verdict) and its printers: table, json, jsonl.
 //! - [`run`]: `probe` end to end — probe, diagnose, print.
-//! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios.
+//! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
+//!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
 //!
 //! Dependencies point one way: `proto` and `addr` need only std; `net` and `lab` use

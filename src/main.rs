@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Parser;
 
 use ftpdoctor::cli::{self, Action, Cli};
-use ftpdoctor::lab::{LAB_PASSWORD, LAB_USER, LabConfig, LabServer};
+use ftpdoctor::lab::{Fault, FaultServer, LAB_PASSWORD, LAB_USER, LabConfig, LabServer};
 
 /// Exit code when the tool itself could not run (SPEC: bad arguments, internal error).
 const EXIT_CANNOT_RUN: u8 = 2;
@@ -53,6 +53,10 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
         }
         Action::Lab { config, ca_out } => {
             runtime()?.block_on(serve_lab(config, ca_out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Fault { fault, listen } => {
+            runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
         Action::Demo { step_timeout } => {
@@ -125,6 +129,21 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
             server.addr()
         );
     }
+    signals.wait().await;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn serve_fault(fault: Fault, listen: std::net::SocketAddr) -> anyhow::Result<()> {
+    let signals = Signals::install()?;
+    let server = FaultServer::start(fault, listen)
+        .await
+        .with_context(|| format!("starting the fault lab on {listen}"))?;
+    print_stdout(&format!("{}\n", server.url()))?;
+    eprintln!(
+        "ftpdoctor lab: fault {fault} — {}\nserves EPSV and PASV only (probe with --modes epsv,pasv); stop with Ctrl-C",
+        fault.description()
+    );
     signals.wait().await;
     server.shutdown().await;
     Ok(())

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::lab::{LabConfig, Scenario};
+use crate::lab::{Fault, LabConfig, Scenario};
 
 mod probe;
 
@@ -28,6 +28,7 @@ Examples:
   ftpdoctor lab --scenario healthy
   ftpdoctor lab --scenario blocked-data --listen 127.0.0.1:2121 --data-timeout 3s
   ftpdoctor lab --scenario no-epsv --listen [::1]:0
+  ftpdoctor lab --fault endless-multiline           a broken or hostile server (loopback only)
 
 The first line on stdout is the server's URL (ftp://127.0.0.1:PORT/); the server runs
 until SIGINT or SIGTERM. Logins: anonymous (any password), or student / lab-password.
@@ -74,10 +75,14 @@ enum CliCommand {
 #[derive(Debug, Args)]
 struct LabArgs {
     /// Scenario to serve (see --list)
-    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present = "list")]
+    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present_any = ["list", "fault"])]
     scenario: Option<Scenario>,
-    /// List the scenarios with one line each, then exit
-    #[arg(long, conflicts_with = "scenario")]
+    /// Serve a broken or hostile server instead (see --list); passive modes only,
+    /// loopback only
+    #[arg(long, value_name = "NAME", value_parser = parse_fault, conflicts_with_all = ["scenario", "data_timeout", "ca_out"])]
+    fault: Option<Fault>,
+    /// List the scenarios and faults with one line each, then exit
+    #[arg(long, conflicts_with_all = ["scenario", "fault"])]
     list: bool,
     /// Address to listen on; port 0 picks a free port
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -111,6 +116,11 @@ pub(crate) fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    s.parse()
+        .map_err(|e: crate::lab::UnknownFault| e.to_string())
+}
+
 fn parse_scenario(s: &str) -> Result<Scenario, String> {
     s.parse()
         .map_err(|e: crate::lab::UnknownScenario| e.to_string())
@@ -128,6 +138,10 @@ pub enum Action {
         config: LabConfig,
         ca_out: Option<PathBuf>,
     },
+    Fault {
+        fault: Fault,
+        listen: SocketAddr,
+    },
 }
 
 impl Cli {
@@ -138,8 +152,12 @@ impl Cli {
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
             },
-            CliCommand::Lab(args) => match args.scenario {
-                Some(scenario) if !args.list => {
+            CliCommand::Lab(args) => match (args.scenario, args.fault) {
+                (_, Some(fault)) if !args.list => Action::Fault {
+                    fault,
+                    listen: args.listen,
+                },
+                (Some(scenario), _) if !args.list => {
                     let mut config = LabConfig::new(scenario);
                     config.listen = args.listen;
                     config.data_timeout = args.data_timeout;
@@ -154,17 +172,26 @@ impl Cli {
     }
 }
 
-/// `lab --list`: name and description, aligned.
+/// `lab --list`: the scenarios, then the faults; name and description, aligned.
 pub fn scenario_list() -> String {
-    let width = Scenario::ALL
+    let scenarios = Scenario::ALL.map(|s| (s.name(), s.description()));
+    let faults = Fault::ALL.map(|f| (f.name(), f.description()));
+    let width = scenarios
         .iter()
-        .map(|s| s.name().len())
+        .chain(&faults)
+        .map(|(name, _)| name.len())
         .max()
         .unwrap_or(0);
-    Scenario::ALL
-        .iter()
-        .map(|s| format!("{:<width$}  {}\n", s.name(), s.description()))
-        .collect()
+    let lines = |list: &[(&str, &str)]| -> String {
+        list.iter()
+            .map(|(name, what)| format!("{name:<width$}  {what}\n"))
+            .collect()
+    };
+    format!(
+        "{}\nFaults: broken or hostile servers (lab --fault NAME; passive modes only)\n{}",
+        lines(&scenarios),
+        lines(&faults)
+    )
 }
 
 #[cfg(test)]
@@ -218,9 +245,36 @@ mod tests {
     #[test]
     fn list_names_every_scenario() {
         let list = scenario_list();
-        assert_eq!(list.lines().count(), Scenario::ALL.len());
+        // Scenarios, a blank line, the faults' heading, the faults.
+        assert_eq!(
+            list.lines().count(),
+            Scenario::ALL.len() + 2 + Fault::ALL.len()
+        );
         for s in Scenario::ALL {
             assert!(list.contains(s.name()) && list.contains(s.description()));
+        }
+        for f in Fault::ALL {
+            assert!(list.contains(f.name()) && list.contains(f.description()));
+        }
+    }
+
+    #[test]
+    fn lab_fault_flag_becomes_a_fault_action() {
+        let cli = Cli::parse_from(["ftpdoctor", "lab", "--fault", "all-421"]);
+        match cli.into_action() {
+            Ok(Action::Fault { fault, listen }) => {
+                assert_eq!(fault, Fault::All421);
+                assert!(listen.ip().is_loopback());
+            }
+            other => panic!("{other:?}"),
+        }
+        for clash in [
+            &["lab", "--fault", "all-421", "--scenario", "healthy"][..],
+            &["lab", "--fault", "all-421", "--list"],
+            &["lab", "--fault", "no-such-fault"],
+        ] {
+            let args = std::iter::once("ftpdoctor").chain(clash.iter().copied());
+            assert!(Cli::try_parse_from(args).is_err(), "{clash:?}");
         }
     }
 }

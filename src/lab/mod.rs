@@ -3,8 +3,12 @@
 //!
 //! Safety: the lab listens where it is told (127.0.0.1:0 by default) and connects out only
 //! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`.
+//!
+//! [`fault`] holds the fault lab: scripted servers that break the protocol itself (a
+//! banner that never comes, a reply that never ends, ...), loopback only, never in the demo.
 
 mod dead_ports;
+pub mod fault;
 pub mod fs;
 mod scenario;
 mod session;
@@ -21,6 +25,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use dead_ports::{Blackhole, ClosedPort};
+pub use fault::{Fault, FaultServer, UnknownFault};
 pub use scenario::{Scenario, TlsOffer, UnknownScenario};
 pub use tls::{CA_NAME, LabTls, SERVER_NAME};
 
@@ -56,6 +61,10 @@ pub struct LabConfig {
     /// AUTH TLS works on the first connection only; later ones get `502` (a load balancer
     /// with one FTPS-capable backend): a client must not fall back to plaintext there.
     pub tls_first_session_only: bool,
+    /// Bind the active-mode (PORT/EPRT) connection to this local address, so that it
+    /// comes from somewhere other than the control connection's address (tests:
+    /// 127.0.0.2, as a server behind a load balancer or with a separate data NIC).
+    pub active_source: Option<IpAddr>,
     /// How long the TLS scenarios' server certificate is valid from start-up, in days
     /// (negative: it has already expired).
     pub cert_valid_days: i64,
@@ -86,7 +95,9 @@ impl LabConfig {
             pasv_address: None,
             connect_during_port: false,
             unanswered: Vec::new(),
+            active_source: None,
             cert_valid_days: CERT_VALID_DAYS,
+            // The string in Debian's vsftpd 3.0.3 binary, and what it sent in tests/interop.
             reuse_refusal: (522, "SSL connection failed: session reuse required"),
             tls_first_session_only: false,
         }

@@ -193,8 +193,10 @@ fn find_229(text: &str, after_paren: bool) -> Option<Result<u16, AddressError>> 
         if after_paren && before != Some(b'(') {
             continue;
         }
+        // A fourth delimiter before the three means we are not at the start of them,
+        // unless that byte is the opening parenthesis and `(` is the delimiter itself.
         if !is_delim(d)
-            || before == Some(d)
+            || (before == Some(d) && !after_paren)
             || bytes.get(i + 1) != Some(&d)
             || bytes.get(i + 2) != Some(&d)
         {

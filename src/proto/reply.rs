@@ -12,6 +12,14 @@ pub const MAX_LINE_LEN: usize = 4096;
 /// for, run to a few dozen lines; a reply that never ends must not grow without bound.
 pub const MAX_REPLY_LINES: usize = 256;
 
+/// Most bytes one reply may hold, all its lines together as kept (invalid UTF-8 counts
+/// as the three-byte U+FFFD it becomes). Real replies stay far below (Pure-FTPd's
+/// six-line banner is 330 bytes, a FEAT list under 1 KiB); a long MOTD banner fits. The
+/// line limits alone would allow 256 lines of 4096 bytes, 3 MiB once decoded, for every
+/// reply; a probe keeps each reply in its transcript and report, and a server answering
+/// every command that way took one probe past 150 MiB (the fault lab's `huge-replies`).
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
 /// One complete reply: a three-digit code and its lines as sent (line ends removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
@@ -116,6 +124,8 @@ pub enum ReplyError {
     LineTooLong { limit: usize },
     #[error("multi-line reply longer than {limit} lines")]
     TooManyLines { limit: usize },
+    #[error("multi-line reply larger than {limit} bytes")]
+    TooLarge { limit: usize },
     #[error("not an FTP reply line: {line:?}")]
     Malformed { line: String },
 }
@@ -141,6 +151,8 @@ pub struct ReplyParser {
     skipping: bool,
     /// A multi-line reply in progress: its code and lines so far.
     open: Option<Reply>,
+    /// Bytes of the lines in `open`, against [`MAX_REPLY_BYTES`].
+    open_bytes: usize,
     /// The code of a reply cut off by an error (too many lines, an over-long line): its
     /// remaining lines are dropped up to its last line, so they are not taken for new
     /// replies.
@@ -258,6 +270,7 @@ impl ReplyParser {
                         lines: vec![line],
                     };
                     if sep == Some(b'-') {
+                        self.open_bytes = reply.lines[0].len();
                         self.open = Some(reply);
                         return;
                     }
@@ -268,8 +281,16 @@ impl ReplyParser {
             return;
         };
         let ends = ends_reply(&line, reply.code);
+        self.open_bytes += line.len();
         reply.lines.push(line);
-        if ends {
+        if self.open_bytes > MAX_REPLY_BYTES {
+            if !ends {
+                self.discarding = Some(reply.code);
+            }
+            self.out.push_back(Err(ReplyError::TooLarge {
+                limit: MAX_REPLY_BYTES,
+            }));
+        } else if ends {
             self.out.push_back(Ok(reply));
         } else if reply.lines.len() >= MAX_REPLY_LINES {
             self.discarding = Some(reply.code);

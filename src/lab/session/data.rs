@@ -181,7 +181,7 @@ impl Session {
             DataPlan::ActiveNever
         } else if self.shared.config.connect_during_port {
             let wait = self.shared.config.data_timeout;
-            match timeout(wait, TcpStream::connect(addr)).await {
+            match timeout(wait, self.connect_back(addr)).await {
                 Ok(Ok(stream)) => {
                     self.data = DataPlan::Connected(stream);
                     return Reply::new(200, "Active data connection established.");
@@ -333,7 +333,7 @@ impl Session {
             .ok()
             .and_then(Result::ok)
             .map(|(s, _)| s),
-            DataPlan::Active(addr) => timeout(wait, TcpStream::connect(addr))
+            DataPlan::Active(addr) => timeout(wait, self.connect_back(addr))
                 .await
                 .ok()
                 .and_then(Result::ok),
@@ -349,5 +349,18 @@ impl Session {
                 .await?;
         }
         Ok(stream)
+    }
+
+    /// The active-mode connection to the client, from `active_source` when configured.
+    async fn connect_back(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        let Some(source) = self.shared.config.active_source else {
+            return TcpStream::connect(addr).await;
+        };
+        let socket = match source {
+            IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.bind(SocketAddr::new(source, 0))?;
+        socket.connect(addr).await
     }
 }

@@ -372,3 +372,13 @@ fn eprt_argument_parsing() {
         Err(AddressError::NotFound { .. })
     ));
 }
+
+#[test]
+fn epsv_reply_with_open_paren_as_delimiter() {
+    // RFC 2428 allows any of ASCII 33-126 but digits, '(' included (found by proptest).
+    assert_eq!(
+        parse_229_text("Entering Extended Passive Mode ((((1()."),
+        Ok(1)
+    );
+    assert_eq!(parse_229_text("((((50010()"), Ok(50010));
+}

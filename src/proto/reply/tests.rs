@@ -257,6 +257,41 @@ fn multiline_reply_that_never_ends_is_cut_at_the_line_limit() {
 }
 
 #[test]
+fn multiline_reply_of_long_invalid_utf8_lines_is_cut_at_the_byte_limit() {
+    // Each 4000-byte line of 0xff is kept as 12000 bytes of U+FFFD: six of them pass
+    // the byte limit long before the line-count limit.
+    let mut line = b"220-".to_vec();
+    line.resize(4000, 0xff);
+    line.extend_from_slice(b"\r\n");
+    let mut parser = ReplyParser::new();
+    for _ in 0..6 {
+        parser.feed(&line);
+    }
+    assert_eq!(
+        parser.next_reply(),
+        Err(ReplyError::TooLarge {
+            limit: MAX_REPLY_BYTES
+        })
+    );
+    // The rest of that reply is dropped, not read as new replies.
+    parser.feed(&line);
+    parser.feed(b"220 end\r\n331 next\r\n");
+    assert_eq!(
+        parser.next_reply().map(|r| r.map(|r| r.code)),
+        Ok(Some(331))
+    );
+}
+
+#[test]
+fn multiline_reply_just_under_the_byte_limit_is_whole() {
+    let middle = "x".repeat(1000);
+    let texts: Vec<&str> = std::iter::repeat_n(middle.as_str(), 60).collect();
+    let reply = Reply::multiline(220, &texts);
+    assert!(reply.lines.iter().map(String::len).sum::<usize>() <= MAX_REPLY_BYTES);
+    assert_eq!(one(reply.to_string().as_bytes()), reply);
+}
+
+#[test]
 fn nul_and_invalid_utf8_do_not_break_parsing() {
     let reply = one(b"220 caf\xe9 \x00 ok\r\n");
     assert_eq!(reply.code, 220);

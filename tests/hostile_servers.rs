@@ -1,0 +1,506 @@
+//! Black-box: `ftpdoctor probe` against broken and hostile servers (the fault lab, and
+//! one lab knob). Whatever the server does, the probe must finish within --deadline,
+//! never panic, dial nothing but the control peer, and say in its report at which stage
+//! and how the server misbehaved.
+
+mod common;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use common::cli::{Run, findings, ftpdoctor, mode, statuses};
+use ftpdoctor::lab::{Fault, FaultServer, LabConfig, LabServer, Scenario};
+
+/// --deadline for every run here: short, so the suite stays fast, and longer than one
+/// --timeout (1 s) so that step timeouts, not the deadline, end most runs.
+const DEADLINE: Duration = Duration::from_secs(2);
+
+/// The product contract: a probe ends within --deadline plus 10 %.
+fn deadline_bound() -> Duration {
+    DEADLINE + DEADLINE / 10
+}
+
+/// Process start-up and report printing on a loaded 2-core machine, on top of the
+/// probe's own bound; the report's `elapsed_ms` is held to the bound itself.
+const WALL_SLACK: Duration = Duration::from_secs(2);
+
+/// Starts `fault` on 127.0.0.1:0 and probes it (EPSV and PASV: the fault lab serves no
+/// active mode) with `--timeout 1s --deadline 2s`, then `extra`, which may override.
+async fn probe_fault(fault: Fault, extra: &[&str]) -> (Run, Value) {
+    let listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    let server = FaultServer::start(fault, listen)
+        .await
+        .unwrap_or_else(|e| panic!("starting fault {fault}: {e}"));
+    let run = probe(&server.url(), &["--modes", "epsv,pasv"], extra).await;
+    let report = checked(&run);
+    (run, report)
+}
+
+async fn probe(url: &str, modes: &[&str], extra: &[&str]) -> Run {
+    let deadline = format!("{}s", DEADLINE.as_secs());
+    // Plain FTP: the faults are in the FTP conversation, not in TLS (which the fault lab
+    // does not offer: AUTH TLS gets 502).
+    let mut args = vec![
+        "probe",
+        url,
+        "--format",
+        "json",
+        "--timeout",
+        "1s",
+        "--tls",
+        "off",
+    ];
+    args.extend(["--deadline", &deadline]);
+    args.extend_from_slice(modes);
+    args.extend_from_slice(extra);
+    ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await
+}
+
+/// What every run must satisfy, whatever the server did: no panic, a report in time,
+/// and no dial anywhere but the control peer.
+fn checked(run: &Run) -> Value {
+    assert!(!run.stderr.contains("panicked"), "{}", run.shown);
+    assert!(
+        run.elapsed < deadline_bound() + WALL_SLACK,
+        "wall time {:?}:\n{}",
+        run.elapsed,
+        run.shown
+    );
+    let report = run.json();
+    let elapsed_ms = report["elapsed_ms"].as_f64().unwrap_or(f64::MAX);
+    assert!(
+        elapsed_ms <= deadline_bound().as_secs_f64() * 1000.0,
+        "elapsed_ms {elapsed_ms}:\n{}",
+        run.shown
+    );
+    let peer = report["control"]["peer"].as_str().unwrap_or_default();
+    let peer_ip = peer.rsplit_once(':').map(|(ip, _)| ip).unwrap_or(peer);
+    for m in report["modes"].as_array().into_iter().flatten() {
+        for dial in m["dials"].as_array().into_iter().flatten() {
+            let addr = dial["addr"].as_str().unwrap_or_default();
+            let dialled = dial["outcome"] != "skipped-policy";
+            assert!(
+                !dialled || addr.rsplit_once(':').map(|(ip, _)| ip) == Some(peer_ip),
+                "dialled {addr}, not the control peer {peer}:\n{}",
+                run.shown
+            );
+        }
+    }
+    report
+}
+
+fn control_error(report: &Value) -> (String, String, String) {
+    let err = &report["control"]["error"];
+    let field = |name: &str| err[name].as_str().unwrap_or_default().to_string();
+    (field("stage"), field("kind"), field("detail"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn banner_never_sent_is_banner_timeout() {
+    let (run, report) = probe_fault(Fault::SilentBanner, &[]).await;
+    assert_eq!(findings(&report), ["banner-timeout@-"], "{}", run.shown);
+    assert_eq!(control_error(&report).0, "banner", "{}", run.shown);
+    assert_eq!(statuses(&report)[..2], ["epsv=skipped", "pasv=skipped"]);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slowloris_banner_trickle_does_not_reset_the_reply_timeout() {
+    // A byte a second keeps the socket busy, but a reply must be whole within --timeout.
+    let (run, report) = probe_fault(Fault::SlowBanner, &[]).await;
+    assert_eq!(findings(&report), ["banner-timeout@-"], "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slowloris_banner_under_a_long_timeout_is_cut_by_the_deadline() {
+    let (run, report) = probe_fault(Fault::SlowBanner, &["--timeout", "30s"]).await;
+    assert_eq!(findings(&report), ["deadline-exceeded@-"], "{}", run.shown);
+    assert_eq!(control_error(&report).0, "banner", "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_mib_reply_line_without_crlf_is_cut_at_the_line_limit() {
+    let (run, report) = probe_fault(Fault::EndlessLine, &[]).await;
+    assert_eq!(findings(&report), ["control-failed@-"], "{}", run.shown);
+    let (stage, kind, detail) = control_error(&report);
+    assert_eq!((stage.as_str(), kind.as_str()), ("banner", "bad-reply"));
+    assert!(detail.contains("longer than 4096 bytes"), "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn multiline_banner_that_never_ends_stops_at_the_line_count_limit() {
+    let (run, report) = probe_fault(Fault::EndlessMultiline, &[]).await;
+    assert_eq!(findings(&report), ["control-failed@-"], "{}", run.shown);
+    let (stage, kind, detail) = control_error(&report);
+    assert_eq!((stage.as_str(), kind.as_str()), ("banner", "bad-reply"));
+    assert!(detail.contains("longer than 256 lines"), "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_esc_and_invalid_utf8_in_replies_are_reported_not_fatal() {
+    let (run, report) = probe_fault(Fault::NulUtf8, &[]).await;
+    assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
+    assert_eq!(run.code, 0, "{}", run.shown);
+    // JSON keeps what came (escaped by serde), invalid bytes as U+FFFD.
+    let banner = report["control"]["banner"].as_str().unwrap_or_default();
+    assert!(
+        banner.contains("caf\u{fffd} \u{0} fault lab \u{1b}[2J"),
+        "{banner:?}"
+    );
+    let final_reply = &mode(&report, "pasv")["transfer"]["final_reply"]["text"];
+    assert_eq!(
+        final_reply, "Directory send \u{0}OK \u{fffd}.",
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_and_esc_from_the_server_never_reach_the_terminal_raw() {
+    let listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    let server = FaultServer::start(Fault::NulUtf8, listen)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = probe(&server.url(), &["--modes", "pasv"], &["--format", "table"]).await;
+    assert_eq!(run.code, 0, "{}", run.shown);
+    assert!(
+        !run.stdout.contains(['\u{0}', '\u{1b}']),
+        "raw control characters in the table:\n{}",
+        run.shown
+    );
+    assert!(run.stdout.contains("\\u{1b}[2J"), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_closed_in_the_middle_of_a_reply_says_so() {
+    let (run, report) = probe_fault(Fault::CloseMidReply, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["control-failed@epsv", "control-failed@pasv"],
+        "{}",
+        run.shown
+    );
+    for name in ["epsv", "pasv"] {
+        let err = &mode(&report, name)["error"];
+        assert_eq!(
+            (&err["stage"], &err["kind"]),
+            (&"request".into(), &"closed".into())
+        );
+        let detail = err["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("in the middle of a reply"), "{}", run.shown);
+    }
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reset_right_after_227_fails_the_transfer_with_the_reset() {
+    let (run, report) = probe_fault(Fault::RstAfter227, &[]).await;
+    assert_eq!(
+        statuses(&report)[..2],
+        ["epsv=fail", "pasv=fail"],
+        "{}",
+        run.shown
+    );
+    for name in ["epsv", "pasv"] {
+        // The 227/229 arrived and was dialled; the reset came while LIST was under way.
+        let m = mode(&report, name);
+        assert_eq!(m["dials"][0]["outcome"], "connected", "{}", run.shown);
+        let said = format!("{}{}", m["transfer"]["error"], m["error"]["detail"]);
+        assert!(said.contains("reset"), "{name}: {}", run.shown);
+    }
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_closing_after_pass_is_a_login_stage_failure() {
+    let (run, report) = probe_fault(Fault::CloseAfterPass, &[]).await;
+    assert_eq!(findings(&report), ["control-failed@-"], "{}", run.shown);
+    let (stage, kind, _) = control_error(&report);
+    assert_eq!((stage.as_str(), kind.as_str()), ("login", "closed"));
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_227_variants_are_pasv_unparseable_and_never_dialled() {
+    let variants = [
+        (Fault::PasvOver255, "300"),
+        (Fault::PasvNegative, "-1"),
+        (Fault::PasvPortZero, "0,0)"),
+        (Fault::PasvHostname, "ftp,example,com"),
+        (Fault::PasvEmpty, "Mode ("),
+        (Fault::PasvAnswered229, "229"),
+    ];
+    for (fault, quoted) in variants {
+        let (run, report) = probe_fault(fault, &[]).await;
+        assert_eq!(
+            findings(&report),
+            ["pasv-unparseable@pasv"],
+            "{fault}: {}",
+            run.shown
+        );
+        assert_eq!(statuses(&report)[..2], ["epsv=ok", "pasv=fail"], "{fault}");
+        let pasv = mode(&report, "pasv");
+        assert_eq!(
+            pasv["dials"],
+            Value::Array(Vec::new()),
+            "{fault}: {}",
+            run.shown
+        );
+        let evidence = report["findings"][0]["evidence"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            evidence.contains(quoted),
+            "{fault}: the reply is quoted: {evidence}"
+        );
+        assert_eq!(run.code, 1, "{fault}: {}", run.shown);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_zero_227_is_not_dialled_but_its_port_is_tried_on_the_peer() {
+    let (run, report) = probe_fault(Fault::PasvZeroAddress, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["pasv-private-address@pasv", "substitute-address-works@pasv"],
+        "{}",
+        run.shown
+    );
+    let dials = &mode(&report, "pasv")["dials"];
+    assert_eq!(dials[0]["outcome"], "skipped-policy", "{}", run.shown);
+    assert!(
+        dials[0]["addr"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("0.0.0.0:"))
+    );
+    assert_eq!(dials[1]["outcome"], "connected", "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn epsv_with_mismatched_delimiters_is_unparseable_not_guessed() {
+    let (run, report) = probe_fault(Fault::EpsvMismatched, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["pasv-unparseable@epsv"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(statuses(&report)[..2], ["epsv=fail", "pasv=ok"]);
+    assert_eq!(mode(&report, "epsv")["dials"], Value::Array(Vec::new()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_listing_is_counted_up_to_the_transfer_cap_and_dropped() {
+    let (run, report) = probe_fault(Fault::EndlessData, &[]).await;
+    assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
+    for name in ["epsv", "pasv"] {
+        let transfer = &mode(&report, name)["transfer"];
+        assert_eq!(transfer["truncated"], true, "{}", run.shown);
+        let bytes = transfer["bytes"].as_u64().unwrap_or(u64::MAX);
+        // The cap (4 MiB) plus at most one read's worth (16 KiB).
+        assert!(
+            (4 << 20..=(4 << 20) + (16 << 10)).contains(&bytes),
+            "{bytes}"
+        );
+    }
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn data_connection_that_never_sends_is_transfer_timeout_at_data() {
+    let (run, report) = probe_fault(Fault::SilentData, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["transfer-timeout@epsv", "transfer-timeout@pasv"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        mode(&report, "pasv")["transfer"]["stalled_at"],
+        "transfer-data"
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silent_data_under_a_long_timeout_is_cut_by_the_deadline() {
+    let (run, report) = probe_fault(Fault::SilentData, &["--timeout", "30s"]).await;
+    assert_eq!(
+        findings(&report),
+        ["deadline-exceeded@epsv", "deadline-exceeded@pasv"],
+        "{}",
+        run.shown
+    );
+    for name in ["epsv", "pasv"] {
+        assert_eq!(
+            mode(&report, name)["interrupted"],
+            "transfer-data",
+            "{}",
+            run.shown
+        );
+    }
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn data_trickling_inside_every_read_timeout_is_cut_by_the_deadline() {
+    let (run, report) = probe_fault(Fault::TrickleData, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["deadline-exceeded@epsv", "deadline-exceeded@pasv"],
+        "{}",
+        run.shown
+    );
+    for name in ["epsv", "pasv"] {
+        let m = mode(&report, name);
+        assert_eq!(m["interrupted"], "transfer-data", "{}", run.shown);
+        assert!(
+            m["transfer"]["bytes"].as_u64().is_some_and(|b| b > 0),
+            "{}",
+            run.shown
+        );
+    }
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn missing_226_is_transfer_timeout_at_the_end_with_the_bytes_counted() {
+    let (run, report) = probe_fault(Fault::No226, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["transfer-timeout@epsv", "transfer-timeout@pasv"],
+        "{}",
+        run.shown
+    );
+    let transfer = &mode(&report, "pasv")["transfer"];
+    assert_eq!(transfer["stalled_at"], "transfer-end", "{}", run.shown);
+    assert!(
+        transfer["bytes"].as_u64().is_some_and(|b| b > 0),
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_answering_everything_421_is_a_refused_login() {
+    let (run, report) = probe_fault(Fault::All421, &[]).await;
+    assert_eq!(findings(&report), ["control-failed@-"], "{}", run.shown);
+    let (stage, kind, detail) = control_error(&report);
+    assert_eq!((stage.as_str(), kind.as_str()), ("login", "refused"));
+    assert!(detail.contains("421"), "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_as_large_as_the_reply_limit_still_work() {
+    let (run, report) = probe_fault(Fault::HugeReplies, &[]).await;
+    assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
+    assert_eq!(statuses(&report)[..2], ["epsv=ok", "pasv=ok"]);
+    // Five 4 KiB lines of invalid UTF-8, kept as U+FFFD, and the real last line.
+    let banner = report["control"]["banner"].as_str().unwrap_or_default();
+    assert!(banner.len() > 60_000, "banner of {} bytes", banner.len());
+    assert!(
+        banner.ends_with("fault lab: huge-replies."),
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reply_past_the_byte_limit_is_refused_not_kept() {
+    let (run, report) = probe_fault(Fault::OversizedReply, &[]).await;
+    assert_eq!(findings(&report), ["control-failed@-"], "{}", run.shown);
+    let (stage, kind, detail) = control_error(&report);
+    assert_eq!((stage.as_str(), kind.as_str()), ("banner", "bad-reply"));
+    assert!(detail.contains("larger than 65536 bytes"), "{}", run.shown);
+    // What the report shows of the server stays small: nothing of the 3 MiB banner.
+    assert!(
+        run.stdout.len() < 64 * 1024,
+        "report of {} bytes",
+        run.stdout.len()
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn active_connection_from_another_loopback_address_is_active_unexpected_source() {
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.active_source = Some("127.0.0.2".parse().unwrap_or_else(|e| panic!("{e}")));
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = probe(&server.url(), &["--modes", "eprt,port"], &[]).await;
+    let report = checked(&run);
+    assert_eq!(
+        findings(&report),
+        [
+            "active-unexpected-source@eprt",
+            "active-unexpected-source@port"
+        ],
+        "{}",
+        run.shown
+    );
+    for name in ["eprt", "port"] {
+        let from = mode(&report, name)["accept"]["from"].clone();
+        assert!(
+            from.as_str().is_some_and(|f| f.starts_with("127.0.0.2:")),
+            "{from}"
+        );
+    }
+    assert_eq!(statuses(&report)[2..], ["eprt=warn", "port=warn"]);
+    // A warning is below the default --fail-on error.
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_lab_refuses_to_listen_beyond_loopback() {
+    let args = ["lab", "--fault", "all-421", "--listen", "0.0.0.0:0"];
+    let run = ftpdoctor(args.map(String::from).to_vec(), Vec::new()).await;
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(run.stderr.contains("loopback only"), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lab_fault_binary_prints_its_url_and_serves_the_fault() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+        .args(["lab", "--fault", "pasv-negative"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawning ftpdoctor lab: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    // Read the URL on a thread so a silent child fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).take(4096).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let url = rx.recv_timeout(common::STEP).unwrap_or_default();
+    let url = url.trim_end().to_string();
+    let run = if url.starts_with("ftp://127.0.0.1:") {
+        Some(probe(&url, &["--modes", "pasv"], &[]).await)
+    } else {
+        None
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let run = run.unwrap_or_else(|| panic!("no ftp://127.0.0.1 URL first: {url:?}"));
+    let report = checked(&run);
+    assert_eq!(
+        findings(&report),
+        ["pasv-unparseable@pasv"],
+        "{}",
+        run.shown
+    );
+}
