@@ -33,7 +33,9 @@ fn main() -> ExitCode {
 
 fn run(action: Action) -> anyhow::Result<ExitCode> {
     match action {
-        Action::Probe(probe_run) => {
+        Action::Probe(mut probe_run) => {
+            // A fleet's progress bar is for a person watching, never for a log.
+            probe_run.progress = io::stderr().is_terminal();
             let mut out = io::stdout().lock();
             let color = use_color(&out);
             let runtime = runtime()?;
@@ -122,6 +124,12 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
         ),
         (None, Some(_)) => eprintln!("ftpdoctor lab: --ca-out ignored: this scenario has no TLS"),
         (None, None) => {}
+    }
+    if let Some(v6) = server.v6_addr() {
+        eprintln!(
+            "also listening on {v6} (ftp://localhost:{}/ reaches both)",
+            v6.port()
+        );
     }
     if !server.addr().ip().is_loopback() {
         eprintln!(

@@ -1,19 +1,17 @@
-//! `ftpdoctor probe` end to end: probe each target, diagnose, print the reports.
+//! `ftpdoctor probe` end to end: probe each target (a fleet of them at once, up to
+//! --concurrency), diagnose, print the reports and, for several, a summary.
 
 use std::io::{self, Write};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
 
 use crate::cli::{Format, ProbeRun};
 use crate::diagnose::diagnose;
-use crate::probe::{ProbeConfig, probe};
-use crate::report::Report;
+use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
 use crate::report::json::{write_json, write_jsonl};
-use crate::report::table::{TableStyle, write_table};
-
-/// Targets probed at once. Each probe holds up to four control connections, so this
-/// keeps a handful of targets from opening hundreds of sockets (fleets are issue 6).
-const MAX_CONCURRENT_TARGETS: usize = 8;
+use crate::report::table::{TableStyle, write_summary, write_table};
+use crate::report::{Report, Verdict};
 
 /// Probes, diagnoses and reports one target.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
@@ -22,58 +20,127 @@ pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Re
     Report::new(outcome, findings, with_transcript)
 }
 
+/// One target's reports: one, or with --all-addresses one per resolved address (the
+/// name resolved once, the addresses probed at once).
+pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Report> {
+    if !config.all_addresses {
+        return vec![probe_and_report(&config, with_transcript).await];
+    }
+    let resolution = resolve_target(&config).await;
+    let addresses: Vec<_> = match resolution.error {
+        Some(_) => vec![None],
+        None => resolution.addrs.iter().copied().map(Some).collect(),
+    };
+    let mut running = JoinSet::new();
+    for (i, address) in addresses.into_iter().enumerate() {
+        let mut one = config.clone();
+        one.pinned = Some(Pinned {
+            address,
+            resolution: resolution.clone(),
+        });
+        running.spawn(async move { (i, probe_and_report(&one, with_transcript).await) });
+    }
+    let mut reports: Vec<(usize, Report)> = running.join_all().await;
+    reports.sort_by_key(|(i, _)| *i);
+    reports.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Runs every probe of `run` and prints the reports to `out`; returns whether any report
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
 pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io::Result<bool> {
     let threshold = run.fail_on.threshold();
+    let total = run.probes.len();
+    let progress = progress_bar(run.progress && total > 1, total);
+    let style = TableStyle {
+        color,
+        ..TableStyle::default()
+    };
+    let keep_whole = run.format != Format::Jsonl;
     let mut failed = false;
     let mut pending = run.probes.into_iter().enumerate();
     let mut running = JoinSet::new();
-    let mut done: Vec<Option<Report>> = Vec::new();
+    let mut done: Vec<Option<Vec<Report>>> = Vec::new();
     let mut out = Printer { out, closed: false };
+    let mut fails = 0;
     loop {
-        while running.len() < MAX_CONCURRENT_TARGETS {
+        while running.len() < run.concurrency.max(1) {
             let Some((i, config)) = pending.next() else {
                 break;
             };
             done.push(None);
             let transcript = run.transcript;
-            running.spawn(async move { (i, probe_and_report(&config, transcript).await) });
+            running.spawn(async move { (i, probe_target(config, transcript).await) });
         }
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (i, report) = joined.map_err(io::Error::other)?;
-        failed |= report.worst().is_some_and(|worst| worst >= threshold);
+        let (i, reports) = joined.map_err(io::Error::other)?;
+        for report in &reports {
+            failed |= report.worst().is_some_and(|worst| worst >= threshold);
+            fails += usize::from(report.verdict == Verdict::Fail);
+        }
+        progress.inc(1);
+        progress.set_message(format!("{fails} failing"));
         if run.format == Format::Jsonl {
             // Streamed as each target finishes, so a fleet's first answers come early.
-            out.print(|w| write_jsonl(&report, w).and_then(|()| w.flush()))?;
-        } else if let Some(slot) = done.get_mut(i) {
-            *slot = Some(report);
+            progress.suspend(|| {
+                out.print(|w| {
+                    for report in &reports {
+                        write_jsonl(report, w)?;
+                    }
+                    w.flush()
+                })
+            })?;
+        } else if keep_whole && let Some(slot) = done.get_mut(i) {
+            *slot = Some(reports);
         }
     }
-    let reports: Vec<Report> = done.into_iter().flatten().collect();
+    progress.finish_and_clear();
+    let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
     match run.format {
         Format::Jsonl => {}
         Format::Json => out.print(|w| write_json(&reports, w))?,
         Format::Table => {
-            let style = TableStyle {
-                color,
-                ..TableStyle::default()
-            };
-            for (i, report) in reports.iter().enumerate() {
+            if !run.summary {
+                for (i, report) in reports.iter().enumerate() {
+                    out.print(|w| {
+                        if i > 0 {
+                            writeln!(w)?;
+                        }
+                        write_table(report, &style, w)
+                    })?;
+                }
+            }
+            if run.summary || reports.len() > 1 {
                 out.print(|w| {
-                    if i > 0 {
+                    if !run.summary {
                         writeln!(w)?;
                     }
-                    write_table(report, &style, w)
+                    write_summary(&reports, total, &style, w)
                 })?;
             }
         }
     }
     out.print(|w| w.flush())?;
     Ok(failed)
+}
+
+/// A bar on stderr for a person watching a fleet; hidden otherwise (pipes, CI logs).
+fn progress_bar(show: bool, total: usize) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(
+        Some(u64::try_from(total).unwrap_or(u64::MAX)),
+        ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} targets, {msg}, {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// Stops writing once the reader has gone; other write errors still count.

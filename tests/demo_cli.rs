@@ -95,6 +95,15 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
             ],
         ),
         (Scenario::TlsRequired, &["verdict: ok"]),
+        (
+            Scenario::PartialRange,
+            &[
+                "passive-ports-filtered",
+                "7 of 10 sampled ports reachable",
+                "filtered",
+                "refused",
+            ],
+        ),
     ];
     assert_eq!(expectations.len(), Scenario::ALL.len());
     for (scenario, wanted) in expectations {

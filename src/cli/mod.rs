@@ -29,6 +29,7 @@ Examples:
   ftpdoctor lab --scenario blocked-data --listen 127.0.0.1:2121 --data-timeout 3s
   ftpdoctor lab --scenario no-epsv --listen [::1]:0
   ftpdoctor lab --fault endless-multiline           a broken or hostile server (loopback only)
+  ftpdoctor lab --scenario healthy --also-ipv6     127.0.0.1 and [::1], one port
 
 The first line on stdout is the server's URL (ftp://127.0.0.1:PORT/); the server runs
 until SIGINT or SIGTERM. Logins: anonymous (any password), or student / lab-password.
@@ -93,6 +94,10 @@ struct LabArgs {
     /// TLS scenarios: write the lab's CA certificate here, for `probe --ca-file`
     #[arg(long, value_name = "FILE")]
     ca_out: Option<PathBuf>,
+    /// Also listen on [::1] with the same port (with an IPv4 --listen), so that both of
+    /// localhost's addresses answer
+    #[arg(long)]
+    also_ipv6: bool,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +166,7 @@ impl Cli {
                     let mut config = LabConfig::new(scenario);
                     config.listen = args.listen;
                     config.data_timeout = args.data_timeout;
+                    config.also_ipv6 = args.also_ipv6;
                     Action::Lab {
                         config,
                         ca_out: args.ca_out,

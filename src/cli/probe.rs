@@ -1,15 +1,16 @@
 //! `ftpdoctor probe`: flags, and their validation into one [`ProbeRun`].
 
-use std::net::IpAddr;
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::positive_duration;
 use crate::diagnose::Severity;
+use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
-use crate::probe::{Credentials, Mode, ProbeConfig, TlsMode};
+use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
 use crate::proto::Password;
 use crate::target::{Netrc, Scheme, Target};
 
@@ -20,6 +21,9 @@ Examples:
   ftpdoctor probe ftp://127.0.0.1:2121/pub/readme.txt --modes pasv,epsv --timeout 2s
   FTP_PASS=secret ftpdoctor probe ftp://files.example.com/ --user alice --password-env FTP_PASS
   ftpdoctor probe ftp://files.example.com/ --netrc --transcript
+  ftpdoctor probe ftp.example.com --all-addresses --dns-server 192.0.2.53
+  ftpdoctor probe ftp.example.com --sample-ports 16
+  ftpdoctor probe --targets-file servers.txt --concurrency 64 --summary
   ftpdoctor probe ftps://ftp.example.com/ --ca-file company-ca.pem
   ftpdoctor probe ftp://ftp.example.com/ --tls explicit --insecure
 
@@ -79,7 +83,7 @@ impl FailOn {
 #[derive(Debug, Args)]
 pub(super) struct ProbeArgs {
     /// ftp://[user[:pass]@]host[:port][/path], or host[:port]
-    #[arg(value_name = "TARGET", required = true)]
+    #[arg(value_name = "TARGET", required_unless_present = "targets_file")]
     targets: Vec<String>,
     /// Modes to try, comma-separated
     #[arg(
@@ -136,6 +140,76 @@ pub(super) struct ProbeArgs {
     /// clients do not: shows whether the server requires reuse
     #[arg(long)]
     no_tls_reuse: bool,
+    // Issue 6: names and addresses, the passive port range, fleets.
+    /// Ask this DNS server, IP or IP:PORT (default: the system's resolvers)
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_dns_server)]
+    dns_server: Option<SocketAddr>,
+    /// Which resolved addresses to use
+    #[arg(long, value_name = "4|6|any", default_value = "any", value_parser = parse_family)]
+    address_family: Family,
+    /// Probe every resolved address, one report each (default: the first that connects)
+    #[arg(long)]
+    all_addresses: bool,
+    /// Infer the passive port range from N passive requests, dialling each port
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_SAMPLE_PORTS as i64))]
+    sample_ports: Option<u16>,
+    /// Read more targets from FILE, one per line (# starts a comment)
+    #[arg(long, value_name = "FILE")]
+    targets_file: Option<PathBuf>,
+    /// Targets probed at once
+    #[arg(long, value_name = "N", default_value = "16", value_parser = clap::value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))]
+    concurrency: u16,
+    /// Table format: print only the summary table, one row per target
+    #[arg(long)]
+    summary: bool,
+}
+
+/// Most targets probed at once: each holds up to four control connections and their
+/// data connections, so 1024 targets already need several thousand file descriptors.
+pub const MAX_CONCURRENCY: u16 = 1024;
+
+/// Longest line read from --targets-file: a URL longer than this is no target.
+const MAX_TARGET_LINE: usize = 4096;
+
+/// `IP` (port 53) or `IP:PORT`, `[v6]:PORT`.
+fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("{s:?} is not IP or IP:PORT (e.g. 192.0.2.53, [2001:db8::53]:5353)"))
+}
+
+fn parse_family(s: &str) -> Result<Family, String> {
+    match s {
+        "4" => Ok(Family::V4),
+        "6" => Ok(Family::V6),
+        "any" => Ok(Family::Any),
+        _ => Err("expected 4, 6 or any".to_string()),
+    }
+}
+
+/// The targets of a --targets-file: one per line, blank lines and `#` comments skipped.
+fn read_targets_file(path: &Path) -> Result<Vec<String>, ProbeArgsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ProbeArgsError::TargetsFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut targets = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if line.len() > MAX_TARGET_LINE {
+            return Err(ProbeArgsError::TargetsFileLine {
+                path: path.to_path_buf(),
+                line: n + 1,
+            });
+        }
+        targets.push(line.to_string());
+    }
+    Ok(targets)
 }
 
 /// A validated `probe` invocation.
@@ -145,6 +219,12 @@ pub struct ProbeRun {
     pub format: Format,
     pub fail_on: FailOn,
     pub transcript: bool,
+    /// Targets probed at once.
+    pub concurrency: usize,
+    /// Table format: only the summary table.
+    pub summary: bool,
+    /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
+    pub progress: bool,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -177,6 +257,15 @@ pub enum ProbeArgsError {
     NoPassword { user: String },
     #[error("--active-addr {addr}: PORT needs an IPv4 address (select --modes without port)")]
     ActiveAddrNotV4 { addr: IpAddr },
+    #[error("--targets-file {}: {source}", path.display())]
+    TargetsFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--targets-file {} line {line}: longer than {MAX_TARGET_LINE} bytes", path.display())]
+    TargetsFileLine { path: PathBuf, line: usize },
+    #[error("no targets: give TARGET arguments or a --targets-file with at least one")]
+    NoTargets,
 }
 
 impl ProbeArgs {
@@ -204,9 +293,16 @@ impl ProbeArgs {
             }
             None => None,
         };
+        let mut inputs = self.targets.clone();
+        if let Some(path) = &self.targets_file {
+            inputs.extend(read_targets_file(path)?);
+        }
+        if inputs.is_empty() {
+            return Err(ProbeArgsError::NoTargets);
+        }
         let trust = self.trust()?;
         let mut probes = Vec::new();
-        for input in &self.targets {
+        for input in &inputs {
             let target = Target::parse(input).map_err(|source| match has_password(input) {
                 true => ProbeArgsError::TargetWithPassword {
                     input: redact(input),
@@ -235,6 +331,10 @@ impl ProbeArgs {
             config.follow_advertised = self.follow_advertised;
             config.active_addr = self.active_addr;
             config.sequential = self.sequential;
+            config.dns_server = self.dns_server;
+            config.address_family = self.address_family;
+            config.all_addresses = self.all_addresses;
+            config.sample_ports = self.sample_ports.unwrap_or(0);
             config.tls = tls;
             config.trust = trust.clone();
             config.tls_reuse = !self.no_tls_reuse;
@@ -245,6 +345,9 @@ impl ProbeArgs {
             format: self.format,
             fail_on: self.fail_on,
             transcript: self.transcript,
+            concurrency: usize::from(self.concurrency),
+            summary: self.summary,
+            progress: false,
         })
     }
 
@@ -342,5 +445,33 @@ mod tests {
             }
         }
         assert!(!has_password("ftp://127.0.0.1:99999/"));
+    }
+
+    #[test]
+    fn dns_server_takes_port_53_unless_given_and_brackets_for_ipv6() {
+        assert_eq!(
+            parse_dns_server("192.0.2.53"),
+            Ok("192.0.2.53:53".parse().unwrap())
+        );
+        assert_eq!(parse_dns_server("::1"), Ok("[::1]:53".parse().unwrap()));
+        assert_eq!(
+            parse_dns_server("[::1]:5353"),
+            Ok("[::1]:5353".parse().unwrap())
+        );
+        assert!(parse_dns_server("dns.example").is_err());
+        assert!(parse_family("5").is_err());
+    }
+
+    #[test]
+    fn targets_file_skips_blank_lines_and_comments_even_after_a_target() {
+        let path = std::env::temp_dir().join(format!("ftpdoctor-targets-{}", std::process::id()));
+        std::fs::write(
+            &path,
+            "# fleet\n\n  ftp://a.example/  # primary\nb.example:2121\n#x\n",
+        )
+        .unwrap();
+        let targets = read_targets_file(&path);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(targets.unwrap(), ["ftp://a.example/", "b.example:2121"]);
     }
 }

@@ -36,8 +36,8 @@ pub(super) fn entry(id: FindingId) -> Entry {
         DnsFailure => (
             Error,
             "Server side: publish an A (and/or AAAA) record for the name. Client: check the \
-             name for typos, ask another resolver (dig NAME A / dig NAME AAAA @RESOLVER shows \
-             what each says), or probe the address directly (ftpdoctor probe 203.0.113.1:21).",
+             name for typos, ask another resolver (ftpdoctor --dns-server IP; dig NAME A / dig \
+             NAME AAAA @RESOLVER shows what each says), or probe the address directly (ftpdoctor probe 203.0.113.1:21).",
             "RFC 1034 / RFC 1035 (DNS)",
         ),
         ControlUnreachable => (
@@ -281,6 +281,48 @@ pub(super) fn entry(id: FindingId) -> Entry {
              Pure-FTPd -Y. Client: curl --ssl-reqd and lftp set ftp:ssl-protect-data true \
              refuse clear data connections.",
             "RFC 4217 9 (PROT) and 8 (PBSZ)",
+        ),
+        DnsServfail => (
+            Error,
+            "Server side (the name's DNS): SERVFAIL usually means the zone's authoritative \
+             servers are unreachable or broken, or its DNSSEC signatures do not validate — \
+             check the zone's NS records answer (dig NAME A @EACH-NS) and that the DS record \
+             matches the keys; REFUSED means the resolver asked will not serve this client. \
+             Client: ask another resolver (ftpdoctor --dns-server IP, dig NAME A @IP) to tell \
+             a broken zone from a broken local resolver, or probe the address directly.",
+            "RFC 1035 4.1.1 (RCODE 2 SERVFAIL, 5 REFUSED); RFC 4035 5.5 (bogus DNSSEC)",
+        ),
+        DnsTimeout => (
+            Error,
+            "Client: the resolver did not answer within --timeout — check that the resolvers \
+             in /etc/resolv.conf are reachable (UDP and TCP 53 allowed out), try another one \
+             with --dns-server IP, or raise --timeout for a slow one. Server side: an \
+             authoritative server that drops queries makes every resolver time out — check \
+             each NS answers (dig NAME A @EACH-NS).",
+            "RFC 1035 4.2 (UDP and TCP transport); RFC 1536 (common DNS implementation errors)",
+        ),
+        PassivePortsFiltered => (
+            Error,
+            "Server: open exactly the configured passive range, all of it, in every firewall, \
+             security group and port-forward in front of the server — and make the range the \
+             server uses match it: vsftpd pasv_min_port/pasv_max_port, ProFTPD PassivePorts, \
+             Pure-FTPd -p 30000:30099 (--passiveportrange), pyftpdlib passive_ports, \
+             FileZilla Server's passive port range. The sampled lowest–highest ports show the \
+             range the server really uses. Client: retrying a failed transfer usually gets \
+             another port; active mode avoids the range (curl -P -, lftp set \
+             ftp:passive-mode off).",
+            "RFC 959 4.1.2 (PASV); RFC 2428 3 (EPSV); RFC 1579 (firewall-friendly FTP)",
+        ),
+        Ipv6TranslatedPath => (
+            Info,
+            "Nothing to fix if it works: the connection is IPv4 underneath. An IPv4-mapped \
+             address (::ffff:a.b.c.d) is the IPv4 server reached through a dual-stack socket; \
+             a NAT64 address (64:ff9b::/96) means a DNS64 resolver synthesised the AAAA and a \
+             NAT64 gateway translates — PASV's IPv4 address is then unreachable from an \
+             IPv6-only client, so clients must use EPSV (curl's default, lftp set \
+             ftp:prefer-epsv yes). Server: publish a real AAAA record and enable EPSV for \
+             IPv6 clients.",
+            "RFC 4291 2.5.5.2 (IPv4-mapped); RFC 6052 and RFC 6146 (NAT64); RFC 2428 (EPSV)",
         ),
     };
     Entry {

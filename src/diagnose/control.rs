@@ -59,6 +59,33 @@ fn not_tried_refused(outcome: &ProbeOutcome) -> usize {
         .count()
 }
 
+/// Which DNS failure: a broken or silent resolver is not a name that does not exist.
+fn dns_failure(outcome: &ProbeOutcome, err: &StepError) -> Finding {
+    use crate::net::resolve::QueryOutcome;
+    let host = &outcome.target.host;
+    let why = outcome.target.dns.as_ref().and_then(|d| d.failure());
+    let (id, summary) = match why {
+        Some(QueryOutcome::Servfail | QueryOutcome::Refused) => (
+            FindingId::DnsServfail,
+            format!("The resolver failed to answer for {host} (SERVFAIL or REFUSED)."),
+        ),
+        // The deadline struck while the resolver was still being asked.
+        None if err.kind == ErrorKind::Timeout => (
+            FindingId::DnsTimeout,
+            format!("The resolver did not answer for {host} before the deadline."),
+        ),
+        Some(QueryOutcome::Timeout) => (
+            FindingId::DnsTimeout,
+            format!("The resolver did not answer for {host} in time."),
+        ),
+        _ => (
+            FindingId::DnsFailure,
+            format!("The host name {host} does not resolve to any address."),
+        ),
+    };
+    finding(id, summary, err.detail.clone())
+}
+
 fn finding(id: FindingId, summary: String, evidence: String) -> Finding {
     new_finding(id, None, summary, evidence)
 }
@@ -75,14 +102,7 @@ fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
         return deadline(outcome, err);
     }
     match err.stage {
-        Stage::Resolve => finding(
-            FindingId::DnsFailure,
-            format!(
-                "The host name {} does not resolve to any address.",
-                outcome.target.host
-            ),
-            err.detail.clone(),
-        ),
+        Stage::Resolve => dns_failure(outcome, err),
         Stage::Connect => unreachable(c, err),
         Stage::Banner if err.kind == ErrorKind::Timeout => finding(
             FindingId::BannerTimeout,

@@ -73,6 +73,14 @@ pub enum FindingId {
     TlsUnverified,
     /// PROT P refused: the data connections are not encrypted.
     TlsDataClear,
+    /// The resolver answered SERVFAIL or REFUSED: the name's DNS is broken, not absent.
+    DnsServfail,
+    /// No DNS answer within --timeout.
+    DnsTimeout,
+    /// --sample-ports: part of the passive port range cannot be reached.
+    PassivePortsFiltered,
+    /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
+    Ipv6TranslatedPath,
 }
 
 impl FindingId {
@@ -105,6 +113,10 @@ impl FindingId {
             FindingId::TlsCertificateExpiring => "tls-certificate-expiring",
             FindingId::TlsUnverified => "tls-unverified",
             FindingId::TlsDataClear => "tls-data-clear",
+            FindingId::DnsServfail => "dns-servfail",
+            FindingId::DnsTimeout => "dns-timeout",
+            FindingId::PassivePortsFiltered => "passive-ports-filtered",
+            FindingId::Ipv6TranslatedPath => "ipv6-translated-path",
         }
     }
 }

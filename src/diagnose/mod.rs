@@ -13,6 +13,7 @@ mod catalogue;
 mod control;
 mod finding;
 mod modes;
+mod paths;
 mod tls;
 mod words;
 
@@ -24,10 +25,12 @@ use crate::probe::{Mode, ProbeOutcome};
 /// in [`Mode::ALL`] order (whatever order the outcome lists its modes in).
 pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     let mut findings = control::findings(outcome);
+    findings.extend(paths::translated_path(outcome));
     for mode in Mode::ALL {
         for m in outcome.modes.iter().filter(|m| m.mode == mode) {
             findings.extend(modes::findings(outcome, m));
         }
+        findings.extend(paths::sampled_range(outcome, mode));
     }
     findings
 }

@@ -214,7 +214,8 @@ fn sent_address(request: &str) -> Option<IpAddr> {
 /// The 227's address against the control peer (PASV only: 229 carries no address).
 fn advertised(cx: Cx) -> Option<Finding> {
     let adv = cx.m.advertised?;
-    let peer = cx.peer()?.ip();
+    // An IPv4-mapped control peer (::ffff:a.b.c.d) is the IPv4 server itself.
+    let peer = cx.peer()?.ip().to_canonical();
     if adv.ip == peer {
         return None;
     }
@@ -234,6 +235,20 @@ fn advertised(cx: Cx) -> Option<Finding> {
         adv.port,
         ip_with_class(peer)
     );
+    // A name's other addresses: the 227 may name another of the server's own addresses
+    // (a multi-homed host), or one that DNS does not know at all (a NAT's inside).
+    let target = &cx.outcome.target;
+    if target.dns.is_some() && !target.resolved.is_empty() {
+        let known = target.resolved.iter().any(|ip| ip.to_canonical() == adv.ip);
+        let list: Vec<String> = target.resolved.iter().map(ToString::to_string).collect();
+        evidence.push_str(&format!(
+            "; {} {} among the addresses {} resolves to ({})",
+            adv.ip,
+            if known { "is" } else { "is not" },
+            target.host,
+            list.join(", ")
+        ));
+    }
     if let Some(d) =
         cx.m.dials
             .iter()

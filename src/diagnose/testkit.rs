@@ -136,6 +136,8 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
             port: peer.port(),
             resolved: vec![pip],
             path: String::new(),
+            dns: None,
+            address: None,
         },
         control,
         modes: vec![epsv, pasv, eprt, port],
@@ -146,6 +148,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         deadline_ms: Duration::from_secs(30),
         transcript: Vec::new(),
         elapsed: Duration::from_millis(40),
+        sample: None,
     }
 }
 

@@ -455,7 +455,11 @@ fn next(id: FindingId) -> Option<FindingId> {
         AlgRewrite => TlsCertificateExpiring,
         TlsCertificateExpiring => TlsUnverified,
         TlsUnverified => TlsDataClear,
-        TlsDataClear => return None,
+        TlsDataClear => DnsServfail,
+        DnsServfail => DnsTimeout,
+        DnsTimeout => PassivePortsFiltered,
+        PassivePortsFiltered => Ipv6TranslatedPath,
+        Ipv6TranslatedPath => return None,
     })
 }
 
@@ -463,7 +467,7 @@ fn next(id: FindingId) -> Option<FindingId> {
 fn docs_describe_every_finding_id() {
     let docs = include_str!("../../docs/findings.md");
     let ids: Vec<FindingId> = std::iter::successors(Some(DnsFailure), |&id| next(id)).collect();
-    assert_eq!(ids.len(), 27);
+    assert_eq!(ids.len(), 31);
     for id in ids {
         assert!(
             docs.contains(&format!("\n## {id}\n")),

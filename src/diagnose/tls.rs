@@ -105,7 +105,10 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     {
         let expiry = humantime::format_rfc3339_seconds(cert.not_after);
         let summary = match cert.days_left {
+            -1 => "The server's certificate expired yesterday.".to_string(),
             d if d < 0 => format!("The server's certificate expired {} days ago.", -d),
+            0 => "The server's certificate expires within a day.".to_string(),
+            1 => "The server's certificate expires in 1 day.".to_string(),
             d => format!("The server's certificate expires in {d} days."),
         };
         out.push(control_finding(

@@ -19,7 +19,7 @@ const MAX_ATTEMPTS: usize = 10;
 /// machine rather than a dropped SYN.
 const UNANSWERED_TO_CONFIRM: usize = 2;
 
-fn new_socket(ip: IpAddr) -> io::Result<TcpSocket> {
+pub(super) fn new_socket(ip: IpAddr) -> io::Result<TcpSocket> {
     match ip {
         IpAddr::V4(_) => TcpSocket::new_v4(),
         IpAddr::V6(_) => TcpSocket::new_v6(),
@@ -51,8 +51,13 @@ impl Blackhole {
     /// Binds to `ip` (as the server's listener is bound, so any address that reaches the
     /// server reaches this port) and fills the queue over loopback.
     pub async fn bind(ip: IpAddr) -> io::Result<Blackhole> {
-        let socket = new_socket(ip)?;
-        socket.bind(SocketAddr::new(ip, 0))?;
+        Blackhole::bind_at(SocketAddr::new(ip, 0)).await
+    }
+
+    /// As [`Blackhole::bind`], on a given port (a lab passive range's dropped part).
+    pub async fn bind_at(at: SocketAddr) -> io::Result<Blackhole> {
+        let socket = new_socket(at.ip())?;
+        socket.bind(at)?;
         let listener = socket.listen(0)?;
         let addr = dialable(listener.local_addr()?);
         let mut fillers = Vec::new();
@@ -97,8 +102,13 @@ pub struct ClosedPort {
 
 impl ClosedPort {
     pub fn bind(ip: IpAddr) -> io::Result<ClosedPort> {
-        let socket = new_socket(ip)?;
-        socket.bind(SocketAddr::new(ip, 0))?;
+        ClosedPort::bind_at(SocketAddr::new(ip, 0))
+    }
+
+    /// As [`ClosedPort::bind`], on a given port.
+    pub fn bind_at(at: SocketAddr) -> io::Result<ClosedPort> {
+        let socket = new_socket(at.ip())?;
+        socket.bind(at)?;
         Ok(ClosedPort {
             addr: dialable(socket.local_addr()?),
             _socket: socket,

@@ -10,12 +10,13 @@
 mod dead_ports;
 pub mod fault;
 pub mod fs;
+mod port_range;
 mod scenario;
 mod session;
 mod tls;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -26,6 +27,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use dead_ports::{Blackhole, ClosedPort};
 pub use fault::{Fault, FaultServer, UnknownFault};
+pub use port_range::RANGE_LEN;
 pub use scenario::{Scenario, TlsOffer, UnknownScenario};
 pub use tls::{CA_NAME, LabTls, SERVER_NAME};
 
@@ -72,6 +74,10 @@ pub struct LabConfig {
     /// session: vsftpd's `522 SSL connection failed: session reuse required` by default;
     /// ProFTPD says `425 Unable to build data connection: Operation not permitted`.
     pub reuse_refusal: (u16, &'static str),
+    /// With an IPv4 `listen` address: also listen on [::1] with the same port, so that
+    /// one server answers on both of `localhost`'s addresses. Dead data ports and the
+    /// partial range exist on the IPv4 address only.
+    pub also_ipv6: bool,
 }
 
 /// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
@@ -99,6 +105,7 @@ impl LabConfig {
             cert_valid_days: CERT_VALID_DAYS,
             // The string in Debian's vsftpd 3.0.3 binary, and what it sent in tests/interop.
             reuse_refusal: (522, "SSL connection failed: session reuse required"),
+            also_ipv6: false,
             tls_first_session_only: false,
         }
     }
@@ -113,6 +120,8 @@ struct Shared {
     dead_port: Option<DeadPort>,
     /// Data connections that arrived on a `pasv_address` listener.
     advertised_accepts: AtomicUsize,
+    /// partial-range: the passive ports handed out in turn.
+    port_range: Option<port_range::PortRange>,
     /// The TLS scenarios' certificate and acceptor.
     tls: Option<LabTls>,
     /// Sessions begun so far, for `tls_first_session_only`.
@@ -142,6 +151,8 @@ impl DeadPort {
 pub struct LabServer {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    /// The [::1] listener's address, with `also_ipv6`.
+    v6_addr: Option<SocketAddr>,
     scenario: Scenario,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -152,11 +163,26 @@ impl LabServer {
     pub async fn start(config: LabConfig) -> io::Result<LabServer> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let v6 = match (config.also_ipv6, addr) {
+            (true, SocketAddr::V4(_)) => {
+                let at = SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port());
+                Some(TcpListener::bind(at).await?)
+            }
+            _ => None,
+        };
+        let v6_addr = match &v6 {
+            Some(l) => Some(l.local_addr()?),
+            None => None,
+        };
         // Dead ports sit on the listening address so that the advertised address is right
         // and only the port misbehaves.
         let dead_port = match config.scenario {
             Scenario::BlockedData => Some(DeadPort::Blackhole(Blackhole::bind(addr.ip()).await?)),
             Scenario::RefusedData => Some(DeadPort::Closed(ClosedPort::bind(addr.ip())?)),
+            _ => None,
+        };
+        let port_range = match config.scenario {
+            Scenario::PartialRange => Some(port_range::PortRange::reserve(addr.ip()).await?),
             _ => None,
         };
         let scenario = config.scenario;
@@ -169,14 +195,16 @@ impl LabServer {
             tree: fs::Tree::default(),
             dead_port,
             advertised_accepts: AtomicUsize::new(0),
+            port_range,
             tls,
             sessions_begun: AtomicUsize::new(0),
         });
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stopped));
+        let task = tokio::spawn(accept_loop(listener, v6, Arc::clone(&shared), stopped));
         Ok(LabServer {
             shared,
             addr,
+            v6_addr,
             scenario,
             stop: Some(stop),
             task,
@@ -185,6 +213,11 @@ impl LabServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the lab also listens on [::1] (`also_ipv6`), same port as [`LabServer::addr`].
+    pub fn v6_addr(&self) -> Option<SocketAddr> {
+        self.v6_addr
     }
 
     pub fn scenario(&self) -> Scenario {
@@ -239,6 +272,7 @@ impl Drop for LabServer {
 
 async fn accept_loop(
     listener: TcpListener,
+    v6: Option<TcpListener>,
     shared: Arc<Shared>,
     mut stopped: oneshot::Receiver<()>,
 ) {
@@ -248,7 +282,7 @@ async fn accept_loop(
     loop {
         tokio::select! {
             _ = &mut stopped => break,
-            accepted = listener.accept() => match accepted {
+            accepted = accept_either(&listener, v6.as_ref()) => match accepted {
                 // Count only live sessions: reap the finished ones first.
                 Ok((stream, _peer)) if live(&mut sessions) >= shared.config.max_sessions => {
                     refuse_busy(stream, shared.config.max_sessions).await;
@@ -264,6 +298,20 @@ async fn accept_loop(
         }
     }
     sessions.shutdown().await;
+}
+
+/// The next connection on either listener.
+async fn accept_either(
+    first: &TcpListener,
+    second: Option<&TcpListener>,
+) -> io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match second {
+        Some(second) => tokio::select! {
+            got = first.accept() => got,
+            got = second.accept() => got,
+        },
+        None => first.accept().await,
+    }
 }
 
 fn live(sessions: &mut JoinSet<()>) -> usize {

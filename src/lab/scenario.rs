@@ -22,6 +22,7 @@ pub enum Scenario {
     TlsReuseRequired,
     AlgRewrite,
     TlsRequired,
+    PartialRange,
 }
 
 /// How a scenario offers FTPS.
@@ -34,7 +35,7 @@ pub enum TlsOffer {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 16] = [
+    pub const ALL: [Scenario; 17] = [
         Scenario::Healthy,
         Scenario::PrivatePasv,
         Scenario::ZeroPasv,
@@ -51,6 +52,7 @@ impl Scenario {
         Scenario::TlsReuseRequired,
         Scenario::AlgRewrite,
         Scenario::TlsRequired,
+        Scenario::PartialRange,
     ];
 
     pub fn name(self) -> &'static str {
@@ -71,6 +73,7 @@ impl Scenario {
             Scenario::TlsReuseRequired => "tls-reuse-required",
             Scenario::AlgRewrite => "alg-rewrite",
             Scenario::TlsRequired => "tls-required",
+            Scenario::PartialRange => "partial-range",
         }
     }
 
@@ -103,6 +106,9 @@ impl Scenario {
             Scenario::GarbledPasv => "227 carries no usable address: (ftp,example,com,1,2)",
             Scenario::MultilineBanner => {
                 "Pure-FTPd style: six-line 220 banner, anonymous login without PASS, 125 before transfers"
+            }
+            Scenario::PartialRange => {
+                "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
             }
             Scenario::Tls => {
                 "explicit FTPS (AUTH TLS, PROT P) with a certificate from the lab's own CA"

@@ -1,8 +1,10 @@
 //! Sockets: the control connection (generic over the stream, so TLS can slot in) and
-//! data-connection dials and accepts. Uses `proto` for everything on the wire.
+//! data-connection dials and accepts, and name resolution behind a small trait
+//! ([`resolve::Resolve`]). Uses `proto` for everything on the wire.
 
 pub mod control;
 pub mod dial;
+pub mod resolve;
 
 pub use control::{ControlConn, ControlError, Speaker, TranscriptLine};
 pub use dial::{Accept, AcceptOutcome, Dial, DialOutcome, accept, dial};

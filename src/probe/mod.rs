@@ -10,6 +10,8 @@
 mod mode;
 mod outcome;
 mod plaintext;
+mod resolve;
+mod sample;
 mod session;
 mod tls;
 mod transfer;
@@ -17,13 +19,16 @@ mod transfer;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use tokio::time::{sleep_until, timeout};
+use tokio::time::sleep_until;
 
 pub use outcome::*;
+pub use resolve::{Resolution, resolve_target, resolve_with};
+pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
 
 use crate::net::Trust;
+use crate::net::resolve::Family;
 use crate::proto::Password;
-use crate::target::{Host, Target};
+use crate::target::Target;
 use session::{Session, establish};
 
 /// Who to log in as.
@@ -65,6 +70,25 @@ pub struct ProbeConfig {
     /// Data connections resume the control connection's TLS session (default), as
     /// servers with vsftpd's require_ssl_reuse demand; off to see if one does.
     pub tls_reuse: bool,
+    // Issue 6: addresses, DNS, port sampling.
+    /// Ask this DNS server instead of the system's resolvers.
+    pub dns_server: Option<SocketAddr>,
+    pub address_family: Family,
+    /// Probe every resolved address (the runner makes one probe per address).
+    pub all_addresses: bool,
+    /// Passive requests to sample the passive port range with (0: none).
+    pub sample_ports: u16,
+    /// Probe only this address, resolved beforehand (set by the runner for
+    /// --all-addresses, so that every address's probe reports the same resolution).
+    pub pinned: Option<Pinned>,
+}
+
+/// One address of an already resolved target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pinned {
+    /// `None` when the resolution failed: the probe then reports that failure.
+    pub address: Option<IpAddr>,
+    pub resolution: Resolution,
 }
 
 impl ProbeConfig {
@@ -82,6 +106,11 @@ impl ProbeConfig {
             tls: TlsMode::Auto,
             trust: Trust::WebPki,
             tls_reuse: true,
+            dns_server: None,
+            address_family: Family::Any,
+            all_addresses: false,
+            sample_ports: 0,
+            pinned: None,
         }
     }
 }
@@ -101,6 +130,8 @@ struct Sessions {
     plaintext: Option<Session>,
     /// Transcripts of sessions that were replaced.
     retired: Vec<TranscriptEntry>,
+    /// --sample-ports' own session, when no mode's session was left usable.
+    sample: Option<Session>,
 }
 
 impl Sessions {
@@ -116,6 +147,7 @@ impl Sessions {
             .main
             .into_iter()
             .chain(self.slots.into_iter().flatten())
+            .chain(self.sample)
             .chain(self.plaintext)
         {
             all.extend(session.transcript());
@@ -135,6 +167,8 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
             port: target.port,
             resolved: Vec::new(),
             path: target.path.clone(),
+            dns: None,
+            address: None,
         },
         control: ControlOutcome::new(&config.credentials.user),
         modes: Mode::ALL
@@ -155,6 +189,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         deadline_ms: config.deadline,
         transcript: Vec::new(),
         elapsed: Duration::ZERO,
+        sample: None,
     };
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);
@@ -162,6 +197,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         _ = async {
             run(config, &mut out, &mut sessions).await;
             plaintext::check(config, &mut out, &mut sessions.plaintext).await;
+            sample::run(config, &mut out, &mut sessions).await;
         } => false,
         _ = sleep_until(deadline) => true,
     };
@@ -254,14 +290,26 @@ fn tls_handshake_pending(control: &ControlOutcome) -> bool {
 }
 
 async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessions) {
-    let addrs = match resolve(config).await {
-        Ok(addrs) => addrs,
-        Err(detail) => {
-            out.control.error = Some(StepError::new(Stage::Resolve, ErrorKind::Io, detail));
-            return skip_all(out, "the name did not resolve");
+    let resolution = match &config.pinned {
+        Some(pinned) => {
+            out.target.address = pinned.address;
+            Resolution {
+                addrs: pinned.address.into_iter().collect(),
+                ..pinned.resolution.clone()
+            }
         }
+        None => resolve_target(config).await,
     };
-    out.target.resolved = addrs.iter().map(SocketAddr::ip).collect();
+    out.target.dns = resolution.dns;
+    if let Some(err) = resolution.error {
+        out.control.error = Some(err);
+        return skip_all(out, "the name did not resolve");
+    }
+    out.target.resolved = match &config.pinned {
+        Some(pinned) => pinned.resolution.addrs.clone(),
+        None => resolution.addrs.clone(),
+    };
+    let addrs = resolve::control_addrs(&resolution.addrs, config.target.port);
 
     for &addr in &addrs {
         let result = establish(
@@ -311,18 +359,10 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
     let Some(main) = sessions.main.take() else {
         return skip_all(out, "the control session was not set up");
     };
-    // Every later session goes as the first one went: TLS once it had TLS, so that no
-    // session falls back to plaintext (and sends the password in clear) on its own.
-    let same_as_first = ProbeConfig {
-        tls: match (config.tls, out.control.tls) {
-            (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
-            (_, Tls::Explicit) => TlsMode::Explicit,
-            (_, Tls::None) => TlsMode::Off,
-        },
-        ..config.clone()
-    };
+    let same_as_first = same_as_first(config, out);
     let config = &same_as_first;
-    if main.peer.is_ipv6() {
+    // An IPv4-mapped peer is IPv4 on the wire: PASV and PORT work there.
+    if main.peer.ip().to_canonical().is_ipv6() {
         for m in &mut out.modes {
             if m.mode.is_ipv4_only() && m.skipped.is_none() {
                 *m = ModeOutcome::skipped(
@@ -475,40 +515,23 @@ async fn reconnect(
     }
 }
 
+/// The config for every session after the first: TLS once the first had TLS, so that no
+/// session falls back to plaintext (and sends the password in clear) on its own.
+fn same_as_first(config: &ProbeConfig, out: &ProbeOutcome) -> ProbeConfig {
+    ProbeConfig {
+        tls: match (config.tls, out.control.tls) {
+            (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
+            (_, Tls::Explicit) => TlsMode::Explicit,
+            (_, Tls::None) => TlsMode::Off,
+        },
+        ..config.clone()
+    }
+}
+
 fn skip_all(out: &mut ProbeOutcome, why: &str) {
     for m in &mut out.modes {
         if m.skipped.is_none() {
             *m = ModeOutcome::skipped(m.mode, why);
-        }
-    }
-}
-
-/// The control addresses to try, in the resolver's order.
-async fn resolve(config: &ProbeConfig) -> Result<Vec<SocketAddr>, String> {
-    let port = config.target.port;
-    match &config.target.host {
-        Host::Ip(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
-        Host::Name(name) => {
-            match timeout(
-                config.step_timeout,
-                tokio::net::lookup_host((name.as_str(), port)),
-            )
-            .await
-            {
-                Ok(Ok(addrs)) => {
-                    let addrs: Vec<SocketAddr> = addrs.collect();
-                    if addrs.is_empty() {
-                        Err(format!("{name} has no addresses"))
-                    } else {
-                        Ok(addrs)
-                    }
-                }
-                Ok(Err(err)) => Err(format!("{name}: {err}")),
-                Err(_) => Err(format!(
-                    "{name}: no answer from the resolver within {:?}",
-                    config.step_timeout
-                )),
-            }
         }
     }
 }

@@ -142,7 +142,8 @@ fn pasv_targets(
         SocketAddr::new(peer, advertised.port()),
         DialWhy::ControlPeerSubstitute,
     );
-    if advertised.ip() == peer {
+    // An IPv4-mapped control peer (::ffff:a.b.c.d) is that IPv4 server.
+    if advertised.ip() == peer.to_canonical() {
         return vec![(advertised, DialWhy::Advertised)];
     }
     let refusal = if !config.follow_advertised {
@@ -210,7 +211,11 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         Ok(a) => a,
         Err(err) => return listen_failed(out, err.to_string()),
     };
-    let tell = SocketAddr::new(config.active_addr.unwrap_or(local_ip), listen.port());
+    // Over an IPv4-mapped path the server sees IPv4: tell it the IPv4 address.
+    let tell = SocketAddr::new(
+        config.active_addr.unwrap_or(local_ip.to_canonical()),
+        listen.port(),
+    );
     let cmd = match (out.mode, tell) {
         (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
         (Mode::Port, SocketAddr::V6(_)) => {

@@ -69,11 +69,14 @@ pub fn ms(d: &Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
-fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(ms(d))
 }
 
-fn serialize_display<T: fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn serialize_display<T: fmt::Display, S: Serializer>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
@@ -497,6 +500,15 @@ pub struct TargetInfo {
     #[serde(serialize_with = "serialize_ips")]
     pub resolved: Vec<IpAddr>,
     pub path: String,
+    /// The A/AAAA queries, when DNS was asked (not for literals or `localhost`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<crate::net::resolve::DnsRecord>,
+    /// With --all-addresses: the one resolved address this report probed.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_display_opt"
+    )]
+    pub address: Option<IpAddr>,
 }
 
 fn serialize_ips<S: Serializer>(ips: &[IpAddr], s: S) -> Result<S::Ok, S::Error> {
@@ -546,4 +558,7 @@ pub struct ProbeOutcome {
     pub transcript: Vec<TranscriptEntry>,
     #[serde(skip)]
     pub elapsed: Duration,
+    /// --sample-ports: the passive port range as sampled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<super::SampleOutcome>,
 }

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use crate::diagnose::{Finding, Severity};
 use crate::probe::{
-    ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, Strategy, TargetInfo,
-    TranscriptEntry, ms,
+    ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
+    Strategy, TargetInfo, TranscriptEntry, ms,
 };
 
 pub const SCHEMA: &str = "ftpdoctor.report/v1";
@@ -83,6 +83,9 @@ pub struct Report {
     /// Only with --transcript.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Vec<TranscriptEntry>>,
+    /// Only with --sample-ports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleOutcome>,
 }
 
 impl Report {
@@ -109,6 +112,7 @@ impl Report {
             deadline_ms: ms(&outcome.deadline_ms),
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
+            sample: outcome.sample,
         }
     }
 

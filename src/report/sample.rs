@@ -145,6 +145,8 @@ pub(crate) fn report() -> Report {
             port: 2121,
             resolved: vec![peer.ip()],
             path: "/".to_string(),
+            dns: None,
+            address: None,
         },
         control,
         modes: [epsv, pasv, eprt, port]
@@ -161,6 +163,7 @@ pub(crate) fn report() -> Report {
         deadline_ms: 30000.0,
         elapsed_ms: 41.0,
         transcript: None,
+        sample: None,
     }
 }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod cli;
+pub mod dns;
 
 use std::net::SocketAddr;
 use std::time::Duration;

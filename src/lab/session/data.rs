@@ -18,6 +18,7 @@ use super::Session;
 const DEAD_CONNECTION_PROBE: Duration = Duration::from_millis(50);
 use crate::lab::Scenario;
 use crate::lab::fs::{Node, resolve};
+use crate::lab::port_range::Passive;
 use crate::proto::passive::{format_227, format_229};
 use crate::proto::{EpsvArg, Reply};
 
@@ -71,6 +72,19 @@ impl Session {
         if let Some(dead) = &self.shared.dead_port {
             self.data = DataPlan::Unanswered;
             return Ok(dead.addr().port());
+        }
+        if let Some(range) = &self.shared.port_range {
+            return match range.next() {
+                Some(Passive::Listening(listener, port)) => {
+                    self.data = DataPlan::Passive(listener, None);
+                    Ok(port)
+                }
+                Some(Passive::Dead(port)) => {
+                    self.data = DataPlan::Unanswered;
+                    Ok(port)
+                }
+                None => Err(Reply::new(425, "Can't open passive connection.")),
+            };
         }
         let listener = TcpListener::bind(SocketAddr::new(self.local.ip(), 0))
             .await

@@ -12,8 +12,11 @@
 
 mod cells;
 mod layout;
+mod summary;
 mod text;
 mod tls;
+
+pub use summary::write_summary;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -71,6 +74,8 @@ const DETAIL_INDENT: &str = "             ";
 ///         port: 2121,
 ///         resolved: vec!["127.0.0.1".parse()?],
 ///         path: String::new(),
+///         dns: None,
+///         address: None,
 ///     },
 ///     control: ControlOutcome::new("anonymous"),
 ///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
@@ -81,6 +86,7 @@ const DETAIL_INDENT: &str = "             ";
 ///     deadline_ms: Duration::from_secs(30),
 ///     transcript: Vec::new(),
 ///     elapsed: Duration::from_millis(3),
+///     sample: None,
 /// };
 /// let report = Report::new(outcome, Vec::new(), false);
 ///
@@ -152,6 +158,12 @@ fn header(report: &Report, width: usize) -> Vec<String> {
         "target",
         format!("{} → {host_port}{resolved}", clean(&target.input)),
     );
+    if let Some(ip) = target.address {
+        line(
+            "address",
+            format!("{ip} only (--all-addresses: one report per resolved address)"),
+        );
+    }
 
     line(
         "control",
@@ -206,6 +218,9 @@ fn header(report: &Report, width: usize) -> Vec<String> {
             },
         ),
     }
+    if let Some(sample) = &report.sample {
+        line("ports", clean(&sample.summary).into_owned());
+    }
     if report.deadline_hit {
         line(
             "deadline",
@@ -219,7 +234,7 @@ fn header(report: &Report, width: usize) -> Vec<String> {
 }
 
 /// `host:port`, with an IPv6 literal in brackets as in a URL.
-fn join_host_port(host: &str, port: u16) -> String {
+pub(super) fn join_host_port(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{}]:{port}", clean(host))
     } else {

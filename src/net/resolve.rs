@@ -1,0 +1,338 @@
+//! Name resolution behind a small trait: A and AAAA asked separately, each timed, each
+//! failure kept apart (NXDOMAIN, no records, SERVFAIL, REFUSED, timeout), so that the
+//! diagnosis can say which one happened. [`HickoryResolver`] asks the system's resolvers
+//! (/etc/resolv.conf) or one given server (`--dns-server`).
+
+use std::fmt;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::{DnsError, NetError};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{RData, RecordType};
+use hickory_resolver::{Resolver, TokioResolver};
+use serde::Serialize;
+
+/// Which address family a probe asks for (`--address-family 4|6|any`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Family {
+    V4,
+    V6,
+    #[default]
+    Any,
+}
+
+impl Family {
+    pub fn allows(self, ip: IpAddr) -> bool {
+        match self {
+            Family::V4 => ip.is_ipv4(),
+            Family::V6 => ip.is_ipv6(),
+            Family::Any => true,
+        }
+    }
+
+    /// The queries to send, A first: most FTP servers' passive modes are IPv4-only.
+    pub fn queries(self) -> &'static [QueryType] {
+        match self {
+            Family::V4 => &[QueryType::A],
+            Family::V6 => &[QueryType::Aaaa],
+            Family::Any => &[QueryType::A, QueryType::Aaaa],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum QueryType {
+    A,
+    #[serde(rename = "AAAA")]
+    Aaaa,
+}
+
+impl fmt::Display for QueryType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            QueryType::A => "A",
+            QueryType::Aaaa => "AAAA",
+        })
+    }
+}
+
+/// How one query ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueryOutcome {
+    Ok,
+    /// NXDOMAIN: the name does not exist at all.
+    Nxdomain,
+    /// The name exists but has no record of this type (NOERROR, empty answer).
+    NoRecords,
+    Servfail,
+    Refused,
+    /// No answer within the step timeout.
+    Timeout,
+    /// Anything else: the resolver could not be asked, a malformed answer, ...
+    Error,
+}
+
+/// One A or AAAA query, as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueryRecord {
+    #[serde(rename = "type")]
+    pub qtype: QueryType,
+    pub outcome: QueryOutcome,
+    #[serde(serialize_with = "serialize_ips")]
+    pub addresses: Vec<IpAddr>,
+    #[serde(rename = "ms", serialize_with = "serialize_ms")]
+    pub elapsed: Duration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+fn serialize_ips<S: serde::Serializer>(ips: &[IpAddr], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(ips.iter().map(ToString::to_string))
+}
+
+fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 10_000.0).round() / 10.0)
+}
+
+/// A failed query: its outcome and what the resolver said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryFailure {
+    pub outcome: QueryOutcome,
+    pub detail: String,
+}
+
+type Answer<'a> = Pin<Box<dyn Future<Output = Result<Vec<IpAddr>, QueryFailure>> + Send + 'a>>;
+
+/// Something that answers A and AAAA queries.
+pub trait Resolve: Send + Sync {
+    fn query<'a>(&'a self, name: &'a str, qtype: QueryType) -> Answer<'a>;
+    /// Who is asked, for the report: `system` or the server's address.
+    fn server(&self) -> String;
+}
+
+/// Why a resolver could not be set up (an unreadable /etc/resolv.conf, say).
+#[derive(Debug, thiserror::Error)]
+#[error("could not set up the DNS resolver: {0}")]
+pub struct ResolverSetupError(String);
+
+/// hickory-resolver, with the system's configuration or one given server.
+pub struct HickoryResolver {
+    inner: TokioResolver,
+    server: Option<SocketAddr>,
+}
+
+impl HickoryResolver {
+    /// `server`: ask only this one (UDP, then TCP for a truncated answer), ignoring
+    /// /etc/hosts, so that the answer is that server's. `None`: the system's resolvers.
+    /// Each query gets one try within `limit`, so a timeout costs `limit` and not a
+    /// resolver's default retries.
+    pub fn new(server: Option<SocketAddr>, limit: Duration) -> Result<Self, ResolverSetupError> {
+        let setup = |e: NetError| ResolverSetupError(e.to_string());
+        let mut builder = match server {
+            Some(addr) => {
+                let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+                ns.connections = vec![ConnectionConfig::udp(), ConnectionConfig::tcp()];
+                for c in &mut ns.connections {
+                    c.port = addr.port();
+                }
+                Resolver::builder_with_config(
+                    ResolverConfig::from_name_servers(vec![ns]),
+                    TokioRuntimeProvider::default(),
+                )
+            }
+            None => TokioResolver::builder_tokio().map_err(setup)?,
+        };
+        let opts = builder.options_mut();
+        opts.timeout = limit;
+        opts.attempts = 1;
+        // A probe asks each name once; a cache only costs memory in a fleet.
+        opts.cache_size = 0;
+        if server.is_some() {
+            opts.use_hosts_file = ResolveHosts::Never;
+        }
+        Ok(HickoryResolver {
+            inner: builder.build().map_err(setup)?,
+            server,
+        })
+    }
+}
+
+impl Resolve for HickoryResolver {
+    fn query<'a>(&'a self, name: &'a str, qtype: QueryType) -> Answer<'a> {
+        Box::pin(async move {
+            let rtype = match qtype {
+                QueryType::A => RecordType::A,
+                QueryType::Aaaa => RecordType::AAAA,
+            };
+            let lookup = self.inner.lookup(name, rtype).await.map_err(failure)?;
+            Ok(lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::A(a) => Some(IpAddr::V4(a.0)),
+                    RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                    _ => None,
+                })
+                .collect())
+        })
+    }
+
+    fn server(&self) -> String {
+        self.server
+            .map_or_else(|| "system".to_string(), |s| s.to_string())
+    }
+}
+
+fn failure(err: NetError) -> QueryFailure {
+    let outcome = match &err {
+        NetError::Dns(DnsError::NoRecordsFound(nr))
+            if nr.response_code == ResponseCode::NXDomain =>
+        {
+            QueryOutcome::Nxdomain
+        }
+        NetError::Dns(DnsError::NoRecordsFound(_)) => QueryOutcome::NoRecords,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => QueryOutcome::Servfail,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => QueryOutcome::Refused,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => QueryOutcome::Nxdomain,
+        NetError::Timeout => QueryOutcome::Timeout,
+        _ => QueryOutcome::Error,
+    };
+    QueryFailure {
+        outcome,
+        detail: err.to_string(),
+    }
+}
+
+/// What resolving one name gave: every query, and the addresses in order (A first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DnsRecord {
+    /// `system`, or the `--dns-server` asked.
+    pub server: String,
+    pub queries: Vec<QueryRecord>,
+}
+
+impl DnsRecord {
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        let mut all: Vec<IpAddr> = Vec::new();
+        for ip in self.queries.iter().flat_map(|q| &q.addresses) {
+            if !all.contains(ip) {
+                all.push(*ip);
+            }
+        }
+        all
+    }
+
+    /// Why no address came back, judged over all queries: a timeout or a server
+    /// failure says more than the NXDOMAIN another query may have got.
+    pub fn failure(&self) -> Option<QueryOutcome> {
+        if !self.addresses().is_empty() {
+            return None;
+        }
+        let has = |o: QueryOutcome| self.queries.iter().any(|q| q.outcome == o);
+        [
+            QueryOutcome::Timeout,
+            QueryOutcome::Servfail,
+            QueryOutcome::Refused,
+            QueryOutcome::Error,
+            QueryOutcome::Nxdomain,
+        ]
+        .into_iter()
+        .find(|&o| has(o))
+        .or(Some(QueryOutcome::NoRecords))
+    }
+}
+
+/// Asks for `name`'s addresses of `family`, the queries at once, each within `limit`.
+pub async fn resolve(
+    resolver: &dyn Resolve,
+    name: &str,
+    family: Family,
+    limit: Duration,
+) -> DnsRecord {
+    let one = |qtype: QueryType| async move {
+        let started = Instant::now();
+        let answer = tokio::time::timeout(limit, resolver.query(name, qtype)).await;
+        let (outcome, addresses, error) = match answer {
+            Ok(Ok(ips)) if ips.is_empty() => (QueryOutcome::NoRecords, ips, None),
+            Ok(Ok(ips)) => (QueryOutcome::Ok, ips, None),
+            Ok(Err(f)) => (f.outcome, Vec::new(), Some(f.detail)),
+            Err(_) => (
+                QueryOutcome::Timeout,
+                Vec::new(),
+                Some(format!("no answer within {limit:?}")),
+            ),
+        };
+        QueryRecord {
+            qtype,
+            outcome,
+            addresses,
+            elapsed: started.elapsed(),
+            error,
+        }
+    };
+    let queries = match family.queries() {
+        [q] => vec![one(*q).await],
+        _ => {
+            let (a, aaaa) = tokio::join!(one(QueryType::A), one(QueryType::Aaaa));
+            vec![a, aaaa]
+        }
+    };
+    DnsRecord {
+        server: resolver.server(),
+        queries,
+    }
+}
+
+/// `localhost` and names under it are this host by definition (RFC 6761 6.3): they
+/// need no DNS. IPv4 first, as the lab listens there by default.
+pub fn localhost(name: &str) -> Option<[IpAddr; 2]> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    (name == "localhost" || name.ends_with(".localhost")).then_some([
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(outcomes: &[QueryOutcome]) -> DnsRecord {
+        DnsRecord {
+            server: "test".to_string(),
+            queries: outcomes
+                .iter()
+                .map(|&outcome| QueryRecord {
+                    qtype: QueryType::A,
+                    outcome,
+                    addresses: Vec::new(),
+                    elapsed: Duration::ZERO,
+                    error: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_timeout_on_one_query_outranks_nxdomain_on_the_other() {
+        use QueryOutcome::*;
+        assert_eq!(record(&[Nxdomain, Timeout]).failure(), Some(Timeout));
+        assert_eq!(record(&[Nxdomain, Nxdomain]).failure(), Some(Nxdomain));
+        assert_eq!(record(&[NoRecords, Servfail]).failure(), Some(Servfail));
+        assert_eq!(record(&[NoRecords, NoRecords]).failure(), Some(NoRecords));
+    }
+
+    #[test]
+    fn localhost_and_its_subdomains_need_no_dns() {
+        assert!(localhost("LocalHost.").is_some());
+        assert!(localhost("ftp.localhost").is_some());
+        assert!(localhost("localhost.example.com").is_none());
+        assert!(localhost("notlocalhost").is_none());
+    }
+}
