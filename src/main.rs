@@ -40,8 +40,8 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             let color = use_color(&out);
             let runtime = runtime()?;
             let failed = runtime.block_on(ftpdoctor::run::run_probes(probe_run, color, &mut out));
-            // A system-resolver lookup that outlived its timeout still holds a blocking
-            // thread; waiting for it would delay the exit past --deadline.
+            // The resolver's background tasks (a query that outlived its timeout) may still
+            // be running; waiting for them would delay the exit past --deadline.
             runtime.shutdown_background();
             match failed {
                 Ok(true) => Ok(ExitCode::from(EXIT_FINDINGS)),

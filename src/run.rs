@@ -56,7 +56,6 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
         color,
         ..TableStyle::default()
     };
-    let keep_whole = run.format != Format::Jsonl;
     let mut failed = false;
     let mut pending = run.probes.into_iter().enumerate();
     let mut running = JoinSet::new();
@@ -92,7 +91,7 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
                     w.flush()
                 })
             })?;
-        } else if keep_whole && let Some(slot) = done.get_mut(i) {
+        } else if let Some(slot) = done.get_mut(i) {
             *slot = Some(reports);
         }
     }

@@ -281,3 +281,13 @@ async fn sample_ports_follows_modes_pasv_only() {
     assert_eq!(report["sample"]["reachable"], 3, "{}", run.shown);
     assert_eq!(run.code, 0, "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_sampling_without_a_login() {
+    let lab = start(Scenario::Healthy).await;
+    let url = format!("ftp://student:not-the-password@{}/", lab.addr());
+    let run = probe_json(&url, &["--sample-ports", "4", "--tls", "off"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["login-failed@-"], "{}", run.shown);
+    assert!(report["sample"].is_null(), "{}", run.shown);
+}

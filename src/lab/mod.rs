@@ -103,6 +103,7 @@ impl LabConfig {
             unanswered: Vec::new(),
             active_source: None,
             cert_valid_days: CERT_VALID_DAYS,
+            // The string in Debian's vsftpd 3.0.3 binary, and what it sent in tests/interop.
             reuse_refusal: (522, "SSL connection failed: session reuse required"),
             also_ipv6: false,
             tls_first_session_only: false,

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::outcome::{
-    ControlOutcome, DialResult, ErrorKind, Mode, ProbeOutcome, ReplyRecord, Stage, StepError,
-    serialize_ms,
+    ControlOutcome, DialResult, ErrorKind, Login, Mode, ProbeOutcome, ReplyRecord, Stage,
+    StepError, serialize_ms,
 };
 use super::session::{Session, establish, step_error};
 use super::{ProbeConfig, Sessions};
@@ -142,7 +142,8 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
     if config.sample_ports == 0 {
         return;
     }
-    let Some(peer) = out.control.peer else {
+    // No session was set up (no connect, refused login): nothing to sample on.
+    let (Some(peer), Login::Ok) = (out.control.peer, out.control.login) else {
         return;
     };
     let request = verb(config, out, peer);

@@ -41,7 +41,7 @@ class Check:
             self.errors.append(what)
 
 
-def probe(binary, port, path="/pub/", extra=(), ca=None, implicit=False):
+def probe(binary, port, path="/pub/", extra=(), ca=None, implicit=False, host="127.0.0.1"):
     """Plain FTP (`--tls off`) unless `extra` names --tls; explicit FTPS with `ca`, or
     implicit (an ftps:// URL)."""
     tls = ["--tls", "explicit", "--ca-file", str(ca)] if ca else []
@@ -50,7 +50,7 @@ def probe(binary, port, path="/pub/", extra=(), ca=None, implicit=False):
     if not tls and "--tls" not in extra:
         tls = ["--tls", "off"]
     scheme = "ftps" if implicit else "ftp"
-    cmd = [str(binary), "probe", f"{scheme}://127.0.0.1:{port}{path}", "--format", "json",
+    cmd = [str(binary), "probe", f"{scheme}://{host}:{port}{path}", "--format", "json",
            "--timeout", TIMEOUT, "--transcript", *tls, *extra]
     got = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     try:
@@ -196,6 +196,17 @@ def scenario_ftps_one_connection(c, server, run):
     c.that(ids(r) == ["connection-limit"], f"findings {ids(r)}")
 
 
+def scenario_ipv6(c, server, run):
+    # On ::1 only the extended modes apply; PASV and PORT carry IPv4 addresses only.
+    _, got, r = run()
+    c.that(got.returncode == 0, f"exit {got.returncode}")
+    st = status(r)
+    c.that(st == {"epsv": "ok", "pasv": "skipped", "eprt": "ok", "port": "skipped"},
+           f"statuses {st}")
+    c.that(ids(r, "error") == [] and ids(r, "warn") == [], f"findings {ids(r)}")
+    c.that(r["control"]["peer"].startswith("[::1]:"), f"peer {r['control']['peer']}")
+
+
 # Servers that demand each data connection resume the control connection's TLS session:
 # vsftpd require_ssl_reuse (default YES), ProFTPD mod_tls (default, NoSessionReuseRequired off).
 REUSE_REQUIRED = {"vsftpd", "proftpd"}
@@ -241,6 +252,7 @@ SCENARIOS = [
     ("ftps-one-connection", servers.Options(tls=True, max_clients=1),
      scenario_ftps_one_connection),
     ("ftps-implicit", servers.Options(implicit=True), scenario_ftps_implicit),
+    ("ipv6", servers.Options(listen="::1"), scenario_ipv6),
 ]
 # Scenarios that only some servers can be configured for.
 ONLY = {"ftps-implicit": IMPLICIT}
@@ -253,7 +265,8 @@ def run_one(binary, cache, server, name, opts, check):
 
     def run(path="/pub/", extra=(), tls=False, implicit=False):
         ca = s.ca if tls or implicit else None
-        cmd, got, report = probe(binary, s.port, path, extra, ca, implicit)
+        host = f"[{opts.listen}]" if ":" in opts.listen else opts.listen
+        cmd, got, report = probe(binary, s.port, path, extra, ca, implicit, host)
         last.update(cmd=cmd, got=got)
         if report is None:
             raise AssertionError(f"no JSON report (exit {got.returncode}): {got.stderr}")

@@ -85,7 +85,8 @@ def lib_path(cache: Path) -> str:
 
 def free_port(host="127.0.0.1") -> int:
     """A port the kernel just handed out and took back: free now, and unlikely to be reused soon."""
-    with socket.socket() as s:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 
@@ -213,7 +214,9 @@ def _vsftpd(cache, work, anon, port, o, certs):
     empty = work / "empty"
     empty.mkdir()
     lines = [
-        "listen=YES", "listen_ipv6=NO", f"listen_address={o.listen}", f"listen_port={port}",
+        *(["listen=NO", "listen_ipv6=YES", f"listen_address6={o.listen}"] if ":" in o.listen
+          else ["listen=YES", "listen_ipv6=NO", f"listen_address={o.listen}"]),
+        f"listen_port={port}",
         "background=NO", "run_as_launching_user=YES", "ftp_username=nobody",
         "anonymous_enable=YES", "local_enable=NO", "write_enable=NO", f"anon_root={anon}",
         "no_anon_password=YES", f"secure_chroot_dir={empty}", "seccomp_sandbox=NO",
@@ -242,7 +245,8 @@ def _vsftpd(cache, work, anon, port, o, certs):
 def _proftpd(cache, work, anon, port, o, certs):
     lines = [
         'ServerName "lab proftpd"', "ServerType standalone", "DefaultServer on",
-        f"DefaultAddress {o.listen}", f"Port {port}", "SocketBindTight on", "UseIPv6 off",
+        f"DefaultAddress {o.listen}", f"Port {port}", "SocketBindTight on",
+        f"UseIPv6 {'on' if ':' in o.listen else 'off'}",
         "User nobody", "Group nogroup", "DelayTable none", "UseReverseDNS off",
         "WtmpLog off", "TransferLog none", f"ScoreboardFile {work}/scoreboard",
         f"PidFile {work}/proftpd.pid", "RequireValidShell off", "AuthOrder mod_auth_unix.c",
@@ -282,8 +286,9 @@ def _pureftpd(cache, work, anon, port, o, certs):
     text = Path("/etc/passwd").read_text()
     text = "".join(l + "\n" for l in text.splitlines() if not l.startswith("ftp:"))
     passwd.write_text(text + f"ftp:x:65534:65534:ftp:{anon}:/usr/sbin/nologin\n")
+    # -H: no reverse DNS of clients (never ask a resolver); -4: IPv4 only, unless on ::1.
     args = [str(cache / "root/pure-ftpd/usr/sbin/pure-ftpd"), "-S", f"{o.listen},{port}",
-            "-e", "-4", "-H"]  # -H: no reverse DNS of clients (never ask a resolver)
+            "-e", "-H"] + ([] if ":" in o.listen else ["-4"])
     if o.pasv_address:
         args += ["-P", o.pasv_address]
     if o.max_clients:

@@ -107,9 +107,11 @@ def router(drop_passive: bool | str = False, helper=False, drop_active: bool | s
     type filter hook prerouting priority filter; policy accept;
     ip daddr {{ {PUBLIC_IP}, {SERVER_IP} }} tcp dport 21 ct helper set "ftp-standard"
   }}"""
-    # "reject" answers the passive range with a RST instead of dropping it.
+    # "reject" answers the passive range with a RST instead of dropping it. Stateful, as
+    # real firewalls are: only new connections, so that the server's own outgoing active
+    # connections, whose ephemeral source port may fall in the range, still get answers.
     passive_verdict = "reject with tcp reset" if drop_passive == "reject" else "drop"
-    drop = (f"ip daddr {SERVER_IP} tcp dport {lo}-{hi} {passive_verdict}"
+    drop = (f"ip daddr {SERVER_IP} tcp dport {lo}-{hi} ct state new {passive_verdict}"
             if drop_passive else "")
     if drop_active:
         # A client-side firewall: nothing from the server may open a connection to the
