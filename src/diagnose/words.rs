@@ -175,12 +175,13 @@ pub(super) fn failure_clause(err: &StepError, m: Option<&ModeOutcome>) -> String
 
 /// The evidence every control failure carries: stage, kind, the detail, the reply.
 pub(super) fn failure_evidence(err: &StepError) -> String {
-    let mut ev = format!(
-        "stage {}, {}: {}",
-        err.stage,
-        kind_name(err.kind),
-        err.detail
-    );
+    let kind = kind_name(err.kind);
+    // The control connection's own message may already start with the kind's name.
+    let detail = err
+        .detail
+        .strip_prefix(&format!("{kind}: "))
+        .unwrap_or(&err.detail);
+    let mut ev = format!("stage {}, {kind}: {detail}", err.stage);
     if let Some(r) = &err.reply {
         ev.push_str(&format!("; reply {}", quote(r)));
     }
