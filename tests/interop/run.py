@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import servers  # noqa: E402
+from reports import Check, ids, record, status  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 # Short per-step timeout: every server is on loopback, so 2 s is only ever hit by a real hang.
@@ -30,15 +31,6 @@ MISMATCH = "198.51.100.7"
 README = "ftpdoctor interop test file\n"
 
 
-class Check:
-    """Collects failed expectations for one run instead of stopping at the first."""
-
-    def __init__(self):
-        self.errors = []
-
-    def that(self, cond, what):
-        if not cond:
-            self.errors.append(what)
 
 
 def probe(binary, port, path="/pub/", extra=(), ca=None, implicit=False, host="127.0.0.1"):
@@ -60,14 +52,8 @@ def probe(binary, port, path="/pub/", extra=(), ca=None, implicit=False, host="1
     return cmd, got, report
 
 
-def ids(report, severity=None, mode="any"):
-    return sorted(f["id"] for f in report["findings"]
-                  if (severity is None or f["severity"] == severity)
-                  and (mode == "any" or f["mode"] == mode))
 
 
-def status(report):
-    return {m["mode"]: m["status"] for m in report["modes"]}
 
 
 def lines(report, direction="<"):
@@ -306,16 +292,6 @@ def capture(server, cache, outdir):
             s.stop()
 
 
-def record(path, stage, server, scenario, errors, report):
-    """One line of --results: what this run asserted and what the report said."""
-    if not path:
-        return
-    line = {"stage": stage, "server": server, "scenario": scenario, "passed": not errors}
-    if report:
-        line["verdict"] = report["verdict"]
-        line["findings"] = [f"{f['id']}@{f['mode'] or '-'}" for f in report["findings"]]
-    with open(path, "a") as out:
-        out.write(json.dumps(line) + "\n")
 
 
 def main():

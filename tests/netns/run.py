@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "interop"))
 import servers  # noqa: E402
+from reports import Check, ids, mode, record, status  # noqa: E402
 
 SERVER_IP = "10.77.0.2"
 PUBLIC_IP = "203.0.113.1"
@@ -152,27 +153,12 @@ def probe(binary, ns, extra=(), ca=None):
     return got, report, took
 
 
-def ids(r, severity=None, mode="any"):
-    return sorted(f["id"] for f in r["findings"]
-                  if (severity is None or f["severity"] == severity)
-                  and (mode == "any" or f["mode"] == mode))
 
 
-def status(r):
-    return {m["mode"]: m["status"] for m in r["modes"]}
 
 
-def mode(r, name):
-    return next(m for m in r["modes"] if m["mode"] == name)
 
 
-class Check:
-    def __init__(self):
-        self.errors = []
-
-    def that(self, cond, what):
-        if not cond:
-            self.errors.append(what)
 
 
 def private_pasv(c, binary, server, ca):
@@ -371,16 +357,6 @@ def capture(cache, outdir, only):
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
-def record(path, stage, server, scenario, errors, report):
-    """One line of --results: what this run asserted and what the report said."""
-    if not path:
-        return
-    line = {"stage": stage, "server": server, "scenario": scenario, "passed": not errors}
-    if report:
-        line["verdict"] = report["verdict"]
-        line["findings"] = [f"{f['id']}@{f['mode'] or '-'}" for f in report["findings"]]
-    with open(path, "a") as out:
-        out.write(json.dumps(line) + "\n")
 
 
 def main():
