@@ -291,3 +291,23 @@ async fn no_sampling_without_a_login() {
     assert_eq!(findings(&report), ["login-failed@-"], "{}", run.shown);
     assert!(report["sample"].is_null(), "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hash_in_a_password_in_a_targets_file_is_not_cut_off_and_shown() {
+    // Port 99999 does not parse: the error names the target, masked.
+    let file = targets_file(
+        "secret",
+        "ftp://alice:s3cr#etpw@127.0.0.1:99999/  # broken\n",
+    );
+    let path = file.display().to_string();
+    let run = ftpdoctor(args(&["probe", "--targets-file", &path]), Vec::new()).await;
+    assert_eq!(run.code, 2, "{}", run.shown);
+    for piece in ["s3cr", "etpw"] {
+        assert!(
+            !run.stderr.contains(piece),
+            "password shown: {}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("***@127.0.0.1:99999"), "{}", run.stderr);
+}
