@@ -2,6 +2,7 @@
 //! --concurrency), diagnose, print the reports and, for several, a summary.
 
 use std::io::{self, Write};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
@@ -20,20 +21,42 @@ pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Re
     Report::new(outcome, findings, with_transcript)
 }
 
+/// Most addresses of one name that --all-addresses probes: each is a full probe (up to
+/// four control connections), all at once, and a DNS answer can hold dozens. The report
+/// of each still lists every resolved address in `target.resolved`.
+pub const MAX_ADDRESSES: usize = 16;
+
 /// One target's reports: one, or with --all-addresses one per resolved address (the
-/// name resolved once, the addresses probed at once).
+/// name resolved once, the addresses probed at once, all within one --deadline).
 pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Report> {
     if !config.all_addresses {
         return vec![probe_and_report(&config, with_transcript).await];
     }
-    let resolution = resolve_target(&config).await;
+    // The deadline covers the whole target: the shared resolution too.
+    let started = Instant::now();
+    let Ok(resolution) = tokio::time::timeout(config.deadline, resolve_target(&config)).await
+    else {
+        // The deadline struck during DNS: one report says so (dns-timeout).
+        let mut late = config.clone();
+        late.all_addresses = false;
+        late.deadline = Duration::ZERO;
+        return vec![probe_and_report(&late, with_transcript).await];
+    };
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
-        None => resolution.addrs.iter().copied().map(Some).collect(),
+        None => resolution
+            .addrs
+            .iter()
+            .copied()
+            .take(MAX_ADDRESSES)
+            .map(Some)
+            .collect(),
     };
+    let left = config.deadline.saturating_sub(started.elapsed());
     let mut running = JoinSet::new();
     for (i, address) in addresses.into_iter().enumerate() {
         let mut one = config.clone();
+        one.deadline = left;
         one.pinned = Some(Pinned {
             address,
             resolution: resolution.clone(),

@@ -353,3 +353,45 @@ async fn summary_counts_reports_and_targets_apart_with_all_addresses() {
     );
     assert!(run.stdout.contains("[::1]:"), "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_addresses_keeps_the_deadline_while_resolving() {
+    // The shared resolution is inside the target's --deadline, as a single probe's is.
+    let dns = DnsServer::start(&[(NAME, Answer::Silent)]).await;
+    let run = probe_name(
+        &dns,
+        21,
+        &["--all-addresses", "--timeout", "5s", "--deadline", "1s"],
+    )
+    .await;
+    let report = run.json();
+    let report = report
+        .as_array()
+        .and_then(|all| all.first())
+        .unwrap_or(&report);
+    assert_eq!(findings(report), ["dns-timeout@-"], "{}", run.shown);
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(3),
+        "{:?}: {}",
+        run.elapsed,
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_addresses_probes_at_most_sixteen_of_a_long_answer() {
+    // Twenty loopback addresses where nothing listens: each probe is refused at once.
+    let many: Vec<IpAddr> = (1..=20).map(|i| ip(&format!("127.0.0.{i}"))).collect();
+    let dns = DnsServer::start(&[(NAME, Answer::Records(many))]).await;
+    let run = probe_name(&dns, 9, &["--all-addresses", "--modes", "epsv"]).await;
+    let reports = run.json().as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        reports.len(),
+        ftpdoctor::run::MAX_ADDRESSES,
+        "{}",
+        run.shown
+    );
+    // Each report still lists every address the name has.
+    let resolved = reports[0]["target"]["resolved"].as_array().map(Vec::len);
+    assert_eq!(resolved, Some(20), "{}", run.shown);
+}
