@@ -212,3 +212,26 @@ async fn clean_234_hands_over_the_stream() {
     }
     assert!(conn.stream_for_tls().is_ok());
 }
+
+#[tokio::test]
+async fn transcript_stops_growing_past_its_limit() {
+    use ftpdoctor::net::control::MAX_TRANSCRIPT_BYTES;
+    // Twenty replies of about 56 KiB each (14 lines of 4000 bytes, within the line
+    // limit): 1.1 MB on the wire, more than the transcript keeps.
+    let middle = format!(" {}\r\n", "x".repeat(4000)).repeat(14);
+    let reply = format!("211-status\r\n{middle}211 End\r\n");
+    let script: &'static [u8] = Box::leak(reply.repeat(20).into_bytes().into_boxed_slice());
+    let mut conn = scripted(script, false).await;
+    for i in 0..20 {
+        let reply = conn.read_reply("STAT").await;
+        assert!(matches!(reply, Ok(r) if r.code == 211), "reply {i}");
+    }
+    let kept: usize = conn.transcript().iter().map(|l| l.text.len()).sum();
+    assert!(kept <= MAX_TRANSCRIPT_BYTES + 200, "{kept}");
+    let last = conn
+        .transcript()
+        .last()
+        .map(|l| l.text.clone())
+        .unwrap_or_default();
+    assert!(last.contains("transcript cut"), "{last}");
+}

@@ -10,6 +10,11 @@ use tokio::time::timeout;
 
 use crate::proto::{Command, CommandError, Reply, ReplyError, ReplyParser};
 
+/// Transcript kept per control connection. Each reply is bounded (64 KiB), but a session
+/// that sends many commands (--sample-ports 256) against a server with huge replies would
+/// otherwise keep megabytes of them, whether or not --transcript prints them.
+pub const MAX_TRANSCRIPT_BYTES: usize = 1024 * 1024;
+
 /// Bytes asked of the stream per read. Replies are small; this only sets how many reads
 /// a long multi-line reply takes.
 const READ_CHUNK: usize = 4096;
@@ -64,6 +69,7 @@ pub struct ControlConn<S> {
     parser: ReplyParser,
     step_timeout: Duration,
     transcript: Vec<TranscriptLine>,
+    transcript_bytes: usize,
     /// Why the conversation is out of step, once it is.
     broken: Option<String>,
 }
@@ -75,6 +81,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             parser: ReplyParser::new(),
             step_timeout,
             transcript: Vec::new(),
+            transcript_bytes: 0,
             broken: None,
         }
     }
@@ -94,10 +101,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             // The reply the garbage stood for may still be on its way: whatever comes
             // next could belong to this command, not the next one.
             ControlError::Reply(e) => {
-                self.transcript.push(TranscriptLine {
-                    speaker: Speaker::Server,
-                    text: format!("<{e}>"),
-                });
+                self.record(Speaker::Server, format!("<{e}>"));
                 self.broken.get_or_insert_with(|| e.to_string());
             }
             ControlError::Command(_) | ControlError::Unusable { .. } => {}
@@ -137,11 +141,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
         let mut chunk = [0u8; READ_CHUNK];
         loop {
             if let Some(reply) = self.parser.next_reply()? {
-                self.transcript
-                    .extend(reply.lines.iter().map(|line| TranscriptLine {
-                        speaker: Speaker::Server,
-                        text: line.clone(),
-                    }));
+                for line in &reply.lines {
+                    self.record(Speaker::Server, line.clone());
+                }
                 return Ok(reply);
             }
             let n = self.stream.read(&mut chunk).await?;
@@ -164,10 +166,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
     pub async fn send(&mut self, cmd: &Command) -> Result<(), ControlError> {
         self.check_usable()?;
         let wire = cmd.to_wire()?;
-        self.transcript.push(TranscriptLine {
-            speaker: Speaker::Client,
-            text: cmd.redacted(),
-        });
+        self.record(Speaker::Client, cmd.redacted());
         let after = self.step_timeout;
         // A TLS stream may hold the record back until flushed.
         let write = async {
@@ -200,10 +199,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
 
     /// Adds a line to the transcript that no one sent (a TLS handshake's result, say).
     pub fn note(&mut self, text: impl Into<String>) {
-        self.transcript.push(TranscriptLine {
-            speaker: Speaker::Note,
-            text: text.into(),
-        });
+        self.record(Speaker::Note, text.into());
     }
 
     /// The caller abandoned a command whose reply is still to come: whatever arrives next
@@ -214,6 +210,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
 
     pub fn is_usable(&self) -> bool {
         self.broken.is_none()
+    }
+
+    /// Keeps a transcript line, up to [`MAX_TRANSCRIPT_BYTES`]; past that, one line says
+    /// the rest was dropped.
+    fn record(&mut self, speaker: Speaker, text: String) {
+        if self.transcript_bytes > MAX_TRANSCRIPT_BYTES {
+            return;
+        }
+        self.transcript_bytes += text.len();
+        let text = if self.transcript_bytes > MAX_TRANSCRIPT_BYTES {
+            format!("<transcript cut: more than {MAX_TRANSCRIPT_BYTES} bytes on this connection>")
+        } else {
+            text
+        };
+        self.transcript.push(TranscriptLine { speaker, text });
     }
 
     pub fn transcript(&self) -> &[TranscriptLine] {
