@@ -36,6 +36,7 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
         Action::Probe(mut probe_run) => {
             // A fleet's progress bar is for a person watching, never for a log.
             probe_run.progress = io::stderr().is_terminal();
+            fit_file_limit(&mut probe_run);
             let mut out = io::stdout().lock();
             let color = use_color(&out);
             let runtime = runtime()?;
@@ -72,6 +73,38 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
                 // The demo shows findings on purpose; they are not a failure.
                 _ => Ok(ExitCode::SUCCESS),
             }
+        }
+    }
+}
+
+/// File descriptors one probe may hold at once: four control connections, their data
+/// connections and listeners, the plaintext comparison, with room to spare.
+const FDS_PER_PROBE: u64 = 16;
+
+/// Descriptors for everything else: stdio, the runtime, the resolver.
+const FD_RESERVE: u64 = 64;
+
+/// Raises the soft limit on open files (up to the hard limit) to what --concurrency
+/// needs, or runs fewer targets at once if it cannot: running out would show up as
+/// failures of the servers (refused, unreachable) that are really ours.
+fn fit_file_limit(run: &mut cli::ProbeRun) {
+    let per_target = match run.probes.iter().any(|p| p.all_addresses) {
+        true => FDS_PER_PROBE * ftpdoctor::run::MAX_ADDRESSES as u64,
+        false => FDS_PER_PROBE,
+    };
+    let want = run.concurrency as u64 * per_target + FD_RESERVE;
+    let Ok(got) = rlimit::increase_nofile_limit(want) else {
+        return;
+    };
+    if got < want {
+        let fit = (got.saturating_sub(FD_RESERVE) / per_target).max(1) as usize;
+        if fit < run.concurrency {
+            eprintln!(
+                "ftpdoctor: only {got} open files allowed (ulimit -n): {fit} targets at once \
+                 instead of --concurrency {}",
+                run.concurrency
+            );
+            run.concurrency = fit;
         }
     }
 }

@@ -311,3 +311,33 @@ async fn hash_in_a_password_in_a_targets_file_is_not_cut_off_and_shown() {
     }
     assert!(run.stderr.contains("***@127.0.0.1:99999"), "{}", run.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_low_open_file_limit_runs_fewer_targets_at_once_not_false_findings() {
+    let lab = start(Scenario::Healthy).await;
+    let list = format!("{}\n", lab.url()).repeat(12);
+    let file = targets_file("ulimit", &list);
+    // 80 open files (soft and hard) cannot hold 12 targets at once.
+    let cmd = format!(
+        "ulimit -n 80 && exec {} probe --targets-file {} --concurrency 12 --tls off --format jsonl --timeout 2s",
+        env!("CARGO_BIN_EXE_ftpdoctor"),
+        file.display()
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh")
+            .args(["-c", &cmd])
+            .output()
+            .unwrap_or_else(|e| panic!("running sh: {e}"))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the runner thread died: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("targets at once"), "{stderr}");
+    assert_eq!(stdout.lines().count(), 12, "{stdout}");
+    assert!(
+        stdout.lines().all(|l| l.contains("\"verdict\":\"ok\"")),
+        "{stdout}"
+    );
+}
