@@ -30,3 +30,4 @@ pub mod proto;
 pub mod report;
 pub mod run;
 pub mod target;
+pub mod wire;

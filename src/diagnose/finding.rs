@@ -1,129 +1,70 @@
 //! A finding: what is wrong (or worth knowing), the evidence, and the setting that fixes it.
 
-use std::fmt;
-
 use serde::Serialize;
 
-use crate::probe::Mode;
+use crate::probe::record::Mode;
+use crate::wire::wire_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warn,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warn => "warn",
-            Severity::Error => "error",
-        }
+wire_enum! {
+    /// How severe a finding is; ordered, so that the worst is the maximum.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Severity {
+        Info = "info",
+        Warn = "warn",
+        Error = "error",
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The stable finding ids of SPEC's catalogue, plus the ones this implementation adds
-/// (documented in docs/findings.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FindingId {
-    DnsFailure,
-    ControlUnreachable,
-    BannerTimeout,
-    LoginFailed,
-    PasvPrivateAddress,
-    PasvAddressMismatch,
-    PasvUnparseable,
-    SubstituteAddressWorks,
-    DataConnectTimeout,
-    DataConnectRefused,
-    EpsvUnsupported,
-    PortRejected,
-    ActiveConnectTimeout,
-    ActiveUnexpectedSource,
-    ClientBehindNat,
-    TransferFailed,
-    TransferTimeout,
-    // Added by this implementation (SPEC: "extend it freely").
-    /// The control connection broke outside a transfer: closed, timed out, or an
-    /// unexpected or unframable reply (banner 421, PASV never answered, ...).
-    ControlFailed,
-    /// PASV answered 4xx/5xx (EPSV has its own warning: epsv-unsupported).
-    PasvRejected,
-    /// The server refused extra control connections; modes ran on one connection.
-    ConnectionLimit,
-    /// --deadline struck before the probe finished.
-    DeadlineExceeded,
-    // SPEC's FTPS ids.
-    TlsUnavailable,
-    TlsHandshakeFailed,
-    AlgRewrite,
-    // Added with FTPS.
-    /// The server certificate expires within 14 days, or has expired.
-    TlsCertificateExpiring,
-    /// --insecure: the certificate was not checked.
-    TlsUnverified,
-    /// PROT P refused: the data connections are not encrypted.
-    TlsDataClear,
-    /// The resolver answered SERVFAIL or REFUSED: the name's DNS is broken, not absent.
-    DnsServfail,
-    /// No DNS answer within --timeout.
-    DnsTimeout,
-    /// --sample-ports: part of the passive port range cannot be reached.
-    PassivePortsFiltered,
-    /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
-    Ipv6TranslatedPath,
-}
-
-impl FindingId {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FindingId::DnsFailure => "dns-failure",
-            FindingId::ControlUnreachable => "control-unreachable",
-            FindingId::BannerTimeout => "banner-timeout",
-            FindingId::LoginFailed => "login-failed",
-            FindingId::PasvPrivateAddress => "pasv-private-address",
-            FindingId::PasvAddressMismatch => "pasv-address-mismatch",
-            FindingId::PasvUnparseable => "pasv-unparseable",
-            FindingId::SubstituteAddressWorks => "substitute-address-works",
-            FindingId::DataConnectTimeout => "data-connect-timeout",
-            FindingId::DataConnectRefused => "data-connect-refused",
-            FindingId::EpsvUnsupported => "epsv-unsupported",
-            FindingId::PortRejected => "port-rejected",
-            FindingId::ActiveConnectTimeout => "active-connect-timeout",
-            FindingId::ActiveUnexpectedSource => "active-unexpected-source",
-            FindingId::ClientBehindNat => "client-behind-nat",
-            FindingId::TransferFailed => "transfer-failed",
-            FindingId::TransferTimeout => "transfer-timeout",
-            FindingId::ControlFailed => "control-failed",
-            FindingId::PasvRejected => "pasv-rejected",
-            FindingId::ConnectionLimit => "connection-limit",
-            FindingId::DeadlineExceeded => "deadline-exceeded",
-            FindingId::TlsUnavailable => "tls-unavailable",
-            FindingId::TlsHandshakeFailed => "tls-handshake-failed",
-            FindingId::AlgRewrite => "alg-rewrite",
-            FindingId::TlsCertificateExpiring => "tls-certificate-expiring",
-            FindingId::TlsUnverified => "tls-unverified",
-            FindingId::TlsDataClear => "tls-data-clear",
-            FindingId::DnsServfail => "dns-servfail",
-            FindingId::DnsTimeout => "dns-timeout",
-            FindingId::PassivePortsFiltered => "passive-ports-filtered",
-            FindingId::Ipv6TranslatedPath => "ipv6-translated-path",
-        }
-    }
-}
-
-impl fmt::Display for FindingId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+wire_enum! {
+    /// The stable finding ids of the catalogue (docs/findings.md).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum FindingId {
+        DnsFailure = "dns-failure",
+        ControlUnreachable = "control-unreachable",
+        BannerTimeout = "banner-timeout",
+        LoginFailed = "login-failed",
+        PasvPrivateAddress = "pasv-private-address",
+        PasvAddressMismatch = "pasv-address-mismatch",
+        PasvUnparseable = "pasv-unparseable",
+        SubstituteAddressWorks = "substitute-address-works",
+        DataConnectTimeout = "data-connect-timeout",
+        DataConnectRefused = "data-connect-refused",
+        EpsvUnsupported = "epsv-unsupported",
+        PortRejected = "port-rejected",
+        ActiveConnectTimeout = "active-connect-timeout",
+        ActiveUnexpectedSource = "active-unexpected-source",
+        ClientBehindNat = "client-behind-nat",
+        TransferFailed = "transfer-failed",
+        TransferTimeout = "transfer-timeout",
+        // Added by this implementation (the catalogue may grow).
+        /// The control connection broke outside a transfer: closed, timed out, or an
+        /// unexpected or unframable reply (banner 421, PASV never answered, ...).
+        ControlFailed = "control-failed",
+        /// PASV answered 4xx/5xx (EPSV has its own warning: epsv-unsupported).
+        PasvRejected = "pasv-rejected",
+        /// The server refused extra control connections; modes ran on one connection.
+        ConnectionLimit = "connection-limit",
+        /// --deadline struck before the probe finished.
+        DeadlineExceeded = "deadline-exceeded",
+        // FTPS.
+        TlsUnavailable = "tls-unavailable",
+        TlsHandshakeFailed = "tls-handshake-failed",
+        AlgRewrite = "alg-rewrite",
+        // More FTPS.
+        /// The server certificate expires within 14 days, or has expired.
+        TlsCertificateExpiring = "tls-certificate-expiring",
+        /// --insecure: the certificate was not checked.
+        TlsUnverified = "tls-unverified",
+        /// PROT P refused: the data connections are not encrypted.
+        TlsDataClear = "tls-data-clear",
+        /// The resolver answered SERVFAIL or REFUSED: the name's DNS is broken, not absent.
+        DnsServfail = "dns-servfail",
+        /// No DNS answer within --timeout.
+        DnsTimeout = "dns-timeout",
+        /// --sample-ports: part of the passive port range cannot be reached.
+        PassivePortsFiltered = "passive-ports-filtered",
+        /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
+        Ipv6TranslatedPath = "ipv6-translated-path",
     }
 }
 

@@ -19,7 +19,7 @@ mod words;
 
 pub use finding::{Finding, FindingId, Severity};
 
-use crate::probe::{Mode, ProbeOutcome};
+use crate::probe::record::{Mode, ProbeOutcome};
 
 /// Every finding the outcome supports, control-connection findings first, then by mode
 /// in [`Mode::ALL`] order (whatever order the outcome lists its modes in).

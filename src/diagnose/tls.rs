@@ -5,7 +5,7 @@
 use super::modes::Cx;
 use super::words::{ip_with_class, quote};
 use super::{Finding, FindingId, Severity, new_finding};
-use crate::probe::{
+use crate::probe::record::{
     ControlOutcome, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, StepError, Tls,
     TlsMode, TransferRecord,
 };
@@ -21,7 +21,7 @@ fn control_finding(id: FindingId, summary: String, evidence: String) -> Finding 
 pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Finding> {
     let rec = c.tls_details.as_ref()?;
     if err.kind == ErrorKind::Tls {
-        let reason = rec.error.as_ref().map_or("other", |e| e.reason);
+        let reason = rec.error.as_ref().map_or("other", |e| e.reason.as_str());
         return Some(control_finding(
             FindingId::TlsHandshakeFailed,
             format!(
@@ -93,7 +93,7 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     let failed_at_tls = c
         .error
         .as_ref()
-        .is_some_and(|e| e.stage == crate::probe::Stage::Tls);
+        .is_some_and(|e| e.stage == crate::probe::record::Stage::Tls);
     let refused = rec.auth_reply.as_ref().is_some_and(|r| r.code != AUTH_OK);
     let unanswered = rec.auth_reply.is_none() && rec.auth_error.is_some();
     if rec.requested == TlsMode::Auto && !failed_at_tls && (refused || unanswered) {
@@ -137,7 +137,7 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
             },
         ));
     }
-    if c.login == crate::probe::Login::Ok
+    if c.login == crate::probe::record::Login::Ok
         && !rec.data_protected
         && let Some(reply) = &rec.prot_reply
     {
@@ -196,7 +196,7 @@ pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
         || (refusal.is_some() && tls.ok && !tls.resumed);
     let reason = match (&tls.error, reuse) {
         (_, true) => "session-reuse",
-        (Some(e), false) => e.reason,
+        (Some(e), false) => e.reason.as_str(),
         (None, false) => "refused",
     };
     let mut evidence = vec![format!("stage data, reason {reason}")];

@@ -20,15 +20,6 @@ pub enum DialOutcome {
 }
 
 impl DialOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DialOutcome::Connected => "connected",
-            DialOutcome::Refused => "refused",
-            DialOutcome::Timeout => "timeout",
-            DialOutcome::Unreachable => "unreachable",
-        }
-    }
-
     fn from_error(err: &io::Error) -> DialOutcome {
         match err.kind() {
             io::ErrorKind::ConnectionRefused => DialOutcome::Refused,

@@ -122,18 +122,6 @@ pub enum TlsFailure {
     Other,
 }
 
-impl TlsFailure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TlsFailure::Certificate => "certificate",
-            TlsFailure::Protocol => "protocol",
-            TlsFailure::Closed => "closed",
-            TlsFailure::Timeout => "timeout",
-            TlsFailure::Other => "other",
-        }
-    }
-}
-
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{detail}")]
 pub struct TlsError {

@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
 use super::ProbeConfig;
-use super::outcome::{
-    CertRecord, ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls,
-    TlsFailureRecord, TlsMode, TlsRecord,
+use super::from_net::{cert_record, note_handshake, tls_failure};
+use super::record::{
+    ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
+    TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
 use crate::net::{MaybeTls, TlsClient, TlsError, Trust};
@@ -83,7 +84,7 @@ pub(super) async fn secure_control(
     tls_rec.verify_error = client.verification_complaint();
     match result {
         Ok(handshake) => {
-            tls_rec.note_handshake(&handshake);
+            note_handshake(tls_rec, &handshake);
             rec.tls = match config.tls {
                 TlsMode::Implicit => Tls::Implicit,
                 _ => Tls::Explicit,
@@ -92,8 +93,8 @@ pub(super) async fn secure_control(
             Ok(())
         }
         Err(err) => {
-            tls_rec.error = Some(TlsFailureRecord::new(err.failure, err.detail.clone()));
-            tls_rec.certificate = err.certificate.as_deref().map(CertRecord::from);
+            tls_rec.error = Some(tls_failure(err.failure, err.detail.clone()));
+            tls_rec.certificate = err.certificate.as_deref().map(cert_record);
             session.conn.mark_out_of_step("the TLS handshake failed");
             Err(tls_step_error(&err))
         }
@@ -186,7 +187,7 @@ pub(super) async fn secure_data(
                 version: None,
                 resumed: false,
                 elapsed: started.elapsed(),
-                error: Some(TlsFailureRecord::new(err.failure, err.detail)),
+                error: Some(tls_failure(err.failure, err.detail)),
             }),
         ),
     }

@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::ProbeConfig;
-use super::outcome::{ReplyRecord, Stage, TransferRecord, TransferResult};
+use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult};
 use super::session::Session;
 use super::tls::secure_data;
 use crate::net::ControlError;

@@ -8,7 +8,7 @@ use crate::diagnose::words::{
     dial_line, millis, quote, request_verb, sock_with_class, transfer_verb, upper,
 };
 use crate::diagnose::{Finding, FindingId};
-use crate::probe::{
+use crate::probe::record::{
     AcceptResult, DialResult, DialWhy, ModeOutcome, Stage, StepError, TransferResult,
 };
 

@@ -28,7 +28,8 @@ use comfy_table::{
 
 use super::{ModeReport, Report, Status, Verdict};
 use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::{Login, Mode, Strategy, ms};
+use crate::probe::record::{Login, Mode, SkipReason, Strategy};
+use crate::wire::ms;
 use cells::{advertised_cell, data_cell, reply_text, request_cell, step_error, transfer_cell};
 use layout::{MS, PADDING, floors};
 use text::{CYAN, GREEN, RED, YELLOW, clean, comma_list, human_ms, paint, plural, truncate, wrap};
@@ -63,7 +64,9 @@ const DETAIL_INDENT: &str = "             ";
 ///
 /// ```
 /// use std::time::Duration;
-/// use ftpdoctor::probe::{ControlOutcome, Mode, ModeOutcome, ProbeOutcome, Strategy, TargetInfo};
+/// use ftpdoctor::report::{
+///     ControlOutcome, Mode, ModeOutcome, ProbeOutcome, SkipReason, Strategy, TargetInfo,
+/// };
 /// use ftpdoctor::report::Report;
 /// use ftpdoctor::report::table::{TableStyle, write_table};
 ///
@@ -78,12 +81,12 @@ const DETAIL_INDENT: &str = "             ";
 ///         address: None,
 ///     },
 ///     control: ControlOutcome::new("anonymous"),
-///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
+///     modes: vec![ModeOutcome::skipped(Mode::Epsv, SkipReason::NotSelected, "not selected (--modes)")],
 ///     strategy: Strategy::Concurrent,
 ///     fallback_reply: None,
 ///     plaintext_check: None,
 ///     deadline_hit: false,
-///     deadline_ms: Duration::from_secs(30),
+///     deadline: Duration::from_secs(30),
 ///     transcript: Vec::new(),
 ///     elapsed: Duration::from_millis(3),
 ///     sample: None,
@@ -415,7 +418,11 @@ fn verdict_line(report: &Report, color: bool) -> String {
             let untried: Vec<&str> = report
                 .modes
                 .iter()
-                .filter(|m| m.outcome.not_tried.is_some())
+                .filter(|m| {
+                    m.outcome
+                        .skip_reason()
+                        .is_some_and(SkipReason::tells_about_server)
+                })
                 .map(|m| m.outcome.mode.as_str())
                 .collect();
             if untried.is_empty() {

@@ -9,7 +9,7 @@ use super::text::{clean, comma_list, truncate, truncate_words, wrap};
 use super::{TableStyle, write_table};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
+use crate::probe::record::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
 use crate::report::{Report, Status, Verdict, sample};
 
 fn render(report: &Report, style: &TableStyle) -> String {

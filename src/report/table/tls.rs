@@ -1,7 +1,7 @@
 //! The header's TLS lines: how the control connection is protected, the data
 //! connections' protection, and the certificate.
 
-use crate::probe::{ControlOutcome, Tls, TlsRecord};
+use crate::probe::record::{ControlOutcome, Tls, TlsRecord};
 
 use super::cells::reply_text;
 use super::text::clean;
