@@ -7,12 +7,40 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
 
-use crate::cli::{Format, ProbeRun};
-use crate::diagnose::diagnose;
+use crate::diagnose::{Severity, diagnose};
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
 use crate::report::json::{write_json, write_jsonl};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
+
+/// Which printer writes the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: a header, the mode table, findings, the verdict.
+    Table,
+    /// Schema v1 as one document (an array for several targets).
+    Json,
+    /// Schema v1, one compact line per target, as each finishes.
+    Jsonl,
+}
+
+/// One `ftpdoctor probe` run, validated (the command line builds it).
+#[derive(Debug)]
+pub struct RunConfig {
+    /// One probe per target.
+    pub probes: Vec<ProbeConfig>,
+    pub format: Format,
+    /// Exit 1 when a finding is at least this severe (--fail-on).
+    pub fail_on: Severity,
+    /// Include each control conversation (--transcript).
+    pub transcript: bool,
+    /// Targets probed at once.
+    pub concurrency: usize,
+    /// Table format: only the summary table.
+    pub summary: bool,
+    /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
+    pub progress: bool,
+}
 
 /// Probes, diagnoses and reports one target.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
@@ -71,8 +99,8 @@ pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Rep
 /// Runs every probe of `run` and prints the reports to `out`; returns whether any report
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
-pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io::Result<bool> {
-    let threshold = run.fail_on.threshold();
+pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io::Result<bool> {
+    let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
     let style = TableStyle {

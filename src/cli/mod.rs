@@ -11,7 +11,8 @@ use crate::lab::{Fault, LabConfig, Scenario};
 
 mod probe;
 
-pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
+pub use crate::run::{Format, RunConfig};
+pub use probe::{FailOn, ProbeArgsError};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -134,7 +135,7 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 /// What the user asked for, validated.
 #[derive(Debug)]
 pub enum Action {
-    Probe(ProbeRun),
+    Probe(RunConfig),
     Demo {
         step_timeout: Duration,
     },

@@ -1,4 +1,4 @@
-//! `ftpdoctor probe`: flags, and their validation into one [`ProbeRun`].
+//! `ftpdoctor probe`: flags, and their validation into one [`RunConfig`].
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -12,6 +12,7 @@ use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
 use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
 use crate::proto::Password;
+use crate::run::{Format, RunConfig};
 use crate::target::{Netrc, Scheme, Target};
 
 pub(super) const PROBE_EXAMPLES: &str = "\
@@ -33,13 +34,6 @@ reported and not dialled (the control peer with the advertised port is tried ins
 unless --follow-advertised. TLS: --tls auto (the default) tries AUTH TLS and goes on in
 plaintext if refused; ftps:// is implicit TLS on port 990. Exit 0: no finding at or above --fail-on; 1: at least one;
 2: ftpdoctor could not run.";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Jsonl,
-}
 
 /// --tls: how to use TLS on the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -254,21 +248,6 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-/// A validated `probe` invocation.
-#[derive(Debug)]
-pub struct ProbeRun {
-    pub probes: Vec<ProbeConfig>,
-    pub format: Format,
-    pub fail_on: FailOn,
-    pub transcript: bool,
-    /// Targets probed at once.
-    pub concurrency: usize,
-    /// Table format: only the summary table.
-    pub summary: bool,
-    /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
-    pub progress: bool,
-}
-
 /// Why a probe invocation cannot run; never contains a password.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeArgsError {
@@ -316,7 +295,7 @@ pub enum ProbeArgsError {
 }
 
 impl ProbeArgs {
-    pub(super) fn into_run(self) -> Result<ProbeRun, ProbeArgsError> {
+    pub(super) fn into_run(self) -> Result<RunConfig, ProbeArgsError> {
         let mut modes = self.modes.clone();
         modes.sort();
         modes.dedup();
@@ -387,10 +366,10 @@ impl ProbeArgs {
             config.tls_reuse = !self.no_tls_reuse;
             probes.push(config);
         }
-        Ok(ProbeRun {
+        Ok(RunConfig {
             probes,
             format: self.format,
-            fail_on: self.fail_on,
+            fail_on: self.fail_on.threshold(),
             transcript: self.transcript,
             concurrency: usize::from(self.concurrency),
             summary: self.summary,

@@ -16,9 +16,9 @@ use tls::LabStream;
 
 use super::fs::{Node, resolve};
 use super::{LAB_PASSWORD, LAB_USER, Scenario, Shared, TlsOffer};
-use crate::net::MaybeTls;
 use crate::proto::command::MAX_COMMAND_LEN;
 use crate::proto::{Command, CommandError, Reply};
+use crate::stream::MaybeTls;
 
 #[derive(Debug, PartialEq, Eq)]
 enum Login {

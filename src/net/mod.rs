@@ -8,8 +8,7 @@ pub mod resolve;
 
 pub use control::{ControlConn, ControlError, Speaker, TranscriptLine};
 pub use dial::{Accept, AcceptOutcome, Dial, DialOutcome, accept, dial};
-pub mod stream;
 pub mod tls;
 
-pub use stream::MaybeTls;
+pub use crate::stream::MaybeTls;
 pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError};
