@@ -50,6 +50,10 @@ lab_table! {
     ActiveBlocked "active-blocked"
         "PORT/EPRT accepted, but the server never connects back (client firewall)"
         => Profile { active: Active::NeverConnects, ..Profile::HEALTHY };
+    /// No active mode at all (field notes: servers seen in the wild).
+    NoActive "no-active"
+        "PORT/EPRT answered '502 Command not implemented.': a server without active mode"
+        => Profile { active: Active::NotImplemented, ..Profile::HEALTHY };
     /// A 227 without a usable address.
     GarbledPasv "garbled-pasv"
         "227 carries no usable address: (ftp,example,com,1,2)"
@@ -253,6 +257,8 @@ pub(crate) enum Active {
     Illegal,
     /// Accepted, but the connection back never arrives (a client firewall drops it).
     NeverConnects,
+    /// `502 Command not implemented.`, and EPRT missing from FEAT: no active mode.
+    NotImplemented,
 }
 
 /// The preliminary reply of a transfer.

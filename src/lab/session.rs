@@ -15,7 +15,7 @@ use data::{ActiveVerb, DataPlan, Transfer};
 use tls::LabStream;
 
 use super::fs::{Node, resolve};
-use super::scenario::{Anonymous, Banner, Epsv, LoginOver, Profile};
+use super::scenario::{Active, Anonymous, Banner, Epsv, LoginOver, Profile};
 use super::{LAB_PASSWORD, LAB_USER, Shared, TlsOffer};
 use crate::net::MaybeTls;
 use crate::proto::{Command, CommandError, CommandFramer, Framed, Reply};
@@ -290,6 +290,9 @@ impl Session {
         }
         if self.profile().epsv == Epsv::NotImplemented {
             features.retain(|f| *f != " EPSV");
+        }
+        if self.profile().active == Active::NotImplemented {
+            features.retain(|f| *f != " EPRT");
         }
         Reply::with_raw_middle(211, "Features:", &features, "End")
     }

@@ -161,6 +161,9 @@ impl Session {
     }
 
     pub(super) async fn port(&mut self, addr: SocketAddr, verb: ActiveVerb) -> Reply {
+        if self.profile().active == Active::NotImplemented {
+            return Reply::new(502, "Command not implemented.");
+        }
         let name = verb.name();
         if self.epsv_all {
             return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
