@@ -10,6 +10,8 @@ use tokio::task::JoinSet;
 use crate::diagnose::{Severity, diagnose};
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
 use crate::report::json::{write_json, write_jsonl};
+use crate::report::junit::write_junit;
+use crate::report::nagios::{State, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
 
@@ -22,6 +24,10 @@ pub enum Format {
     Json,
     /// Schema v1, one compact line per target, as each finishes.
     Jsonl,
+    /// Nagios/Icinga plugin output; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    Nagios,
+    /// JUnit XML: one testsuite per target, one testcase per mode
+    Junit,
 }
 
 /// One `ftpdoctor probe` run, validated (the command line builds it).
@@ -96,10 +102,19 @@ pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Rep
     reports.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Runs every probe of `run` and prints the reports to `out`; returns whether any report
+/// What the reports of a run add up to, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished {
+    /// Some report has a finding at or above --fail-on (exit 1).
+    pub failed: bool,
+    /// The worst plugin state of the reports (`--format nagios` exits with its code).
+    pub state: State,
+}
+
+/// Runs every probe of `run` and prints the reports to `out`; says whether any report
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
-pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io::Result<bool> {
+pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io::Result<Finished> {
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
@@ -148,9 +163,12 @@ pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io
     }
     progress.finish_and_clear();
     let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
+    let state = State::worst(&reports);
     match run.format {
         Format::Jsonl => {}
         Format::Json => out.print(|w| write_json(&reports, w))?,
+        Format::Nagios => out.print(|w| write_nagios(&reports, w))?,
+        Format::Junit => out.print(|w| write_junit(&reports, w))?,
         Format::Table => {
             if !run.summary {
                 for (i, report) in reports.iter().enumerate() {
@@ -173,7 +191,7 @@ pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io
         }
     }
     out.print(|w| w.flush())?;
-    Ok(failed)
+    Ok(Finished { failed, state })
 }
 
 /// A bar on stderr for a person watching a fleet; hidden otherwise (pipes, CI logs).

@@ -5,6 +5,8 @@
 //! what the report holds. Status and verdict follow from the findings alone.
 
 pub mod json;
+pub mod junit;
+pub mod nagios;
 #[cfg(test)]
 mod sample;
 pub mod schema;
