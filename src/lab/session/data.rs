@@ -365,16 +365,18 @@ impl Session {
         Ok(stream)
     }
 
-    /// The active-mode connection to the client, from `active_source` when configured.
+    /// The active-mode connection to the client. It leaves from the control connection's
+    /// local address, as a real server's does (ncftp rejects a data connection "that did
+    /// not originate from remote server"), or from `active_source` when configured.
     async fn connect_back(&self, addr: SocketAddr) -> io::Result<TcpStream> {
-        let Some(source) = self.shared.config.active_source else {
-            return TcpStream::connect(addr).await;
-        };
+        let source = self.shared.config.active_source.unwrap_or(self.local.ip());
         let socket = match source {
             IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
             IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
         };
-        socket.bind(SocketAddr::new(source, 0))?;
+        if source.is_ipv4() == addr.is_ipv4() {
+            socket.bind(SocketAddr::new(source, 0))?;
+        }
         socket.connect(addr).await
     }
 }
