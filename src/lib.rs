@@ -8,6 +8,7 @@
 //! - [`addr`]: classify IP addresses from the IANA special-purpose registries.
 //! - [`wire`]: how enum names and values are spelt in the report (one table per enum).
 //! - [`stream`]: a TCP stream that may turn TLS mid-way, for the client and the lab alike.
+//! - [`timeline`]: every connection's events, as the network layer records them.
 //! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS.
 //! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; it hands over
 //!   plain records ([`probe::record`]) and keeps its working state to itself.
@@ -20,8 +21,8 @@
 //! - [`demo`]: every lab scenario started, probed and reported.
 //!
 //! Dependencies point one way, and `tests/layers.rs` fails on any import that does not:
-//! `proto` and `addr` need only std; `wire` and `stream` need nothing else in the crate;
-//! `net` uses `proto`; `probe` uses `net`, `proto`, `addr` and `target`; `diagnose` reads
+//! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else in
+//! the crate; `net` uses `proto` (and records into `timeline`); `probe` uses `net`, `proto`, `addr` and `target`; `diagnose` reads
 //! only `probe::record` and `addr`, never `net`; `report` sees `diagnose` and
 //! `probe::record`; the lab uses `proto`, never `probe` or `net`; `run` and `demo` tie
 //! them together from their own configuration, and only `cli` knows the flags.
@@ -38,4 +39,5 @@ pub mod report;
 pub mod run;
 pub mod stream;
 pub mod target;
+pub mod timeline;
 pub mod wire;

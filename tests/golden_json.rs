@@ -37,7 +37,8 @@ fn golden_path(kind: &str, name: &str) -> PathBuf {
 
 /// What differs between two runs of the same probe against the same server, each
 /// replaced by a fixed placeholder so that everything else can be compared exactly:
-/// - the value of every time field (`ms`, `*_ms`) and of `port`, `days_left`;
+/// - the value of every time field (`ms`, `*_ms`: durations and the timeline's `t_ms`)
+///   and of `port`, `days_left`, `lowest`, `highest`;
 /// - certificate dates (`not_before`, `not_after`, any RFC 3339 time in text);
 /// - the port of any `IPv4:port` or `[IPv6]:port` in text (peer, local, dials, accepts);
 /// - the port in `(|||port|)` and `|1|addr|port|` (EPSV and EPRT), and the last two
@@ -72,16 +73,16 @@ fn shorten(line: &str) -> String {
     format!("{keep}... [{} bytes, fnv1a {hash:016x}]", line.len())
 }
 
-/// Keys whose number value is volatile.
-const VOLATILE_NUMBERS: [&str; 7] = [
-    "ms",
-    "elapsed_ms",
-    "deadline_ms",
-    "port",
-    "days_left",
-    "lowest",
-    "highest",
-];
+/// Keys whose number value is volatile, besides every `ms` and `*_ms`.
+const VOLATILE_NUMBERS: [&str; 4] = ["port", "days_left", "lowest", "highest"];
+
+/// `"t_ms": 12.5,` → `t_ms`.
+fn key_of(trimmed: &str) -> Option<&str> {
+    trimmed
+        .strip_prefix('"')?
+        .split_once("\": ")
+        .map(|(key, _)| key)
+}
 
 /// Keys whose string value is volatile.
 const VOLATILE_STRINGS: [&str; 2] = ["not_before", "not_after"];
@@ -90,7 +91,12 @@ fn normalise_line(line: &str, unbounded_data: bool) -> String {
     let trimmed = line.trim_start();
     let indent = &line[..line.len() - trimmed.len()];
     let bytes_key = unbounded_data.then_some("bytes");
-    for key in VOLATILE_NUMBERS.into_iter().chain(bytes_key) {
+    let time_key = key_of(trimmed).filter(|k| *k == "ms" || k.ends_with("_ms"));
+    for key in VOLATILE_NUMBERS
+        .into_iter()
+        .chain(bytes_key)
+        .chain(time_key)
+    {
         let prefix = format!("\"{key}\": ");
         if let Some(value) = trimmed.strip_prefix(&prefix) {
             let comma = if value.ends_with(',') { "," } else { "" };
@@ -475,6 +481,7 @@ fn normaliser_replaces_ports_times_and_dates_and_nothing_else() {
   "port": 40123,
   "ms": 1002.4,
   "elapsed_ms": 3.1,
+  "t_ms": 0.4,
   "not_after": "2027-01-01T00:00:00Z",
   "text": "Entering Extended Passive Mode (|||51234|)",
   "request": "EPRT |1|127.0.0.1|4242|",
@@ -492,6 +499,7 @@ fn normaliser_replaces_ports_times_and_dates_and_nothing_else() {
   "port": 0,
   "ms": 0,
   "elapsed_ms": 0,
+  "t_ms": 0,
   "not_after": "DATE",
   "text": "Entering Extended Passive Mode (|||PORT|)",
   "request": "EPRT |1|127.0.0.1|PORT|",

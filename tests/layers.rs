@@ -24,17 +24,30 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("wire", &[]),
     // A TCP stream that may turn TLS: shared by the probe's side and the lab's.
     ("stream", &[]),
+    // The event log of a probe's connections: net records into it, the records carry it.
+    ("timeline", &[]),
     ("target", &["proto", "wire"]),
-    ("net", &["proto", "stream"]),
+    ("net", &["proto", "stream", "timeline"]),
     // What a probe saw, as plain records.
-    ("probe::record", &["proto", "addr", "wire"]),
+    ("probe::record", &["proto", "addr", "wire", "timeline"]),
     (
         "probe",
-        &["probe::record", "net", "proto", "addr", "target", "wire"],
+        &[
+            "probe::record",
+            "net",
+            "proto",
+            "addr",
+            "target",
+            "wire",
+            "timeline",
+        ],
     ),
     ("diagnose", &["probe::record", "addr", "wire"]),
     // Renderers live inside report.
-    ("report", &["diagnose", "probe::record", "addr", "wire"]),
+    (
+        "report",
+        &["diagnose", "probe::record", "addr", "wire", "timeline"],
+    ),
     ("lab", &["proto", "stream", "wire"]),
     ("run", &["probe", "diagnose", "report", "target", "wire"]),
     (

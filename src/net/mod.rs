@@ -11,4 +11,5 @@ pub use dial::{Accept, AcceptOutcome, Dial, DialOutcome, accept, dial};
 pub mod tls;
 
 pub use crate::stream::MaybeTls;
+pub use crate::timeline::{Recorder, Tap};
 pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError};

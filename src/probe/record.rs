@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use crate::proto::Reply;
+use crate::timeline::Stamped;
 use crate::wire::{serialize_display_opt, serialize_ips, wire_enum};
 
 mod data;
@@ -382,6 +383,10 @@ pub struct ProbeOutcome {
     pub deadline: Duration,
     /// Every control session's conversation, PASS masked.
     pub transcript: Vec<TranscriptEntry>,
+    /// Every event on every connection, in time order.
+    pub timeline: Vec<Stamped>,
+    /// Events past the timeline's cap, not kept.
+    pub timeline_dropped: u64,
     /// The whole probe.
     pub elapsed: Duration,
     /// --sample-ports: the passive port range as sampled.

@@ -11,5 +11,6 @@ pub mod nagios;
 mod sample;
 pub mod schema;
 pub mod table;
+pub mod timeline;
 
 pub use schema::*;

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+pub use super::timeline::{TimelineEntry, TimelineEvent};
 pub use crate::diagnose::{Finding, FindingId, Severity};
 pub use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, CertRecord, ConnectRecord, ControlOutcome,
@@ -74,6 +75,15 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// Every event of the probe, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// Events past the timeline's cap, not kept (absent when none were dropped).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeline_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -102,6 +112,8 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
+            timeline_dropped: outcome.timeline_dropped,
         }
     }
 
