@@ -1,6 +1,6 @@
 //! The report: a probe's outcome with its findings, each mode's status and the verdict,
 //! and one printer per output format (`table`, `json`). Status and verdict follow from
-//! the findings alone, as SPEC says.
+//! the findings alone (docs/report-schema.md).
 
 pub mod json;
 pub mod junit;
