@@ -21,10 +21,8 @@ const PASSWORD_MASK: &str = "***";
 /// rather than after a resolver round trip.
 const MAX_HOST_NAME_LEN: usize = 253;
 
-/// How the control connection starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
-    /// Plain FTP, port 21 by default; TLS, if any, by `AUTH TLS`.
     Ftp,
     /// Implicit TLS: the TLS handshake comes first, before any FTP reply (as curl's
     /// `ftps://`); explicit `AUTH TLS` on port 21 is `Ftp`.
@@ -40,7 +38,6 @@ impl Scheme {
         }
     }
 
-    /// The URL scheme: `ftp` or `ftps`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Ftp => "ftp",
