@@ -39,6 +39,10 @@ pub enum Format {
     Table,
     Json,
     Jsonl,
+    /// Nagios/Icinga plugin output; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    Nagios,
+    /// JUnit XML: one testsuite per target, one testcase per mode
+    Junit,
 }
 
 /// --tls: how to use TLS on the control connection.

@@ -3,6 +3,8 @@
 //! the findings alone, as SPEC says.
 
 pub mod json;
+pub mod junit;
+pub mod nagios;
 #[cfg(test)]
 mod sample;
 pub mod table;
