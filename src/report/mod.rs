@@ -1,6 +1,6 @@
 //! The report: a probe's outcome with its findings, each mode's status and the verdict,
 //! and one printer per output format (`table`, `json`). Status and verdict follow from
-//! the findings alone, as SPEC says.
+//! the findings alone (docs/report-schema.md).
 
 pub mod json;
 pub mod junit;
@@ -8,6 +8,7 @@ pub mod nagios;
 #[cfg(test)]
 mod sample;
 pub mod table;
+pub mod timeline;
 
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ use crate::probe::{
     ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
     Strategy, TargetInfo, TranscriptEntry, ms,
 };
+use timeline::TimelineEntry;
 
 pub const SCHEMA: &str = "ftpdoctor.report/v1";
 
@@ -91,6 +93,15 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// Every event of the probe, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// Events past the timeline's cap, not kept (absent when none were dropped).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeline_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -122,6 +133,8 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
+            timeline_dropped: outcome.timeline_dropped,
         }
     }
 
