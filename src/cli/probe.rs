@@ -166,6 +166,9 @@ pub(super) struct ProbeArgs {
     /// Table format: print only the summary table, one row per target
     #[arg(long)]
     summary: bool,
+    /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 /// Most targets probed at once: each holds up to four control connections and their
@@ -271,6 +274,8 @@ pub struct ProbeRun {
     pub summary: bool,
     /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
     pub progress: bool,
+    /// Table format: every finding in full (`-v`).
+    pub verbose: bool,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -399,6 +404,7 @@ impl ProbeArgs {
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,
+            verbose: self.verbose,
         })
     }
 
