@@ -4,6 +4,7 @@
 //! the finding has to say *what kind* of address it is. The tables below are our own
 //! rather than std's `is_private`/`is_global`: those are partly unstable, lump classes
 //! together that the findings keep apart, and change meaning between Rust releases.
+//! docs/field-notes.md lists the blocks.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -11,23 +12,38 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// What an address is, as far as reaching it across the Internet is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AddrClass {
+    /// In no special-purpose block: reachable unless filtered.
     Public,
+    /// RFC 1918: 10/8, 172.16/12, 192.168/16.
     Private,
+    /// RFC 6598, 100.64/10: the ISP's private space behind carrier-grade NAT.
     Shared,
+    /// 127/8, ::1: this very host.
     Loopback,
+    /// 169.254/16, fe80::/10: this link only.
     LinkLocal,
+    /// 0.0.0.0 (and 0/8), ::: no host at all.
     Unspecified,
+    /// 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20: for examples.
     Documentation,
+    /// 198.18/15: for benchmarking between networks.
     Benchmarking,
+    /// 224/4, ff00::/8: groups, not hosts.
     Multicast,
+    /// 240/4 and other blocks not allocated, or reserved for protocols.
     Reserved,
+    /// 255.255.255.255.
     Broadcast,
+    /// fc00::/7: IPv6's private space.
     UniqueLocal,
+    /// ::ffff:0:0/96: an IPv4 address written as IPv6.
     Ipv4Mapped,
+    /// 64:ff9b::/96 and 64:ff9b:1::/48: IPv4 reached through a NAT64 translator.
     Nat64,
 }
 
 impl AddrClass {
+    /// Every class, in declaration order.
     pub const ALL: [AddrClass; 14] = [
         AddrClass::Public,
         AddrClass::Private,
@@ -65,42 +81,11 @@ impl AddrClass {
         }
     }
 
-    /// An address that no client elsewhere on the Internet can open a TCP data
-    /// connection to, whatever the firewalls say.
-    ///
-    /// - In: private, shared, unique-local — only meaningful behind the NAT or inside
-    ///   the site that owns them; shared (CGNAT) space is the ISP's private space.
-    /// - In: loopback, link-local, unspecified — they name the sender's own host or
-    ///   link, so a remote client would reach *itself* or nothing.
-    /// - In: documentation, benchmarking — never allocated to anyone; a server
-    ///   advertising one was configured from an example, and routers drop them.
-    /// - In: reserved — not allocated (240/4, 100::/64 discard) or protocol-internal.
-    /// - In: multicast, broadcast — TCP cannot connect to a group or broadcast address.
-    /// - Out: public — reachable unless filtered, which is the probe's job to find out.
-    /// - Out: ipv4-mapped, nat64 — the answer is the embedded IPv4 address's, so the
-    ///   caller classifies [`embedded_v4`] instead of trusting the wrapper.
-    pub fn is_unroutable(self) -> bool {
-        // No wildcard arm: a new class must decide which side it is on.
-        match self {
-            AddrClass::Private
-            | AddrClass::Shared
-            | AddrClass::UniqueLocal
-            | AddrClass::Loopback
-            | AddrClass::LinkLocal
-            | AddrClass::Unspecified
-            | AddrClass::Documentation
-            | AddrClass::Benchmarking
-            | AddrClass::Reserved
-            | AddrClass::Multicast
-            | AddrClass::Broadcast => true,
-            AddrClass::Public | AddrClass::Ipv4Mapped | AddrClass::Nat64 => false,
-        }
-    }
-
     /// The "private-like" bucket of the `pasv-private-address` finding: addresses that
     /// make sense only from the server's own side of a NAT, site or host. Documentation,
-    /// reserved, multicast and the like are unroutable too, but for a different reason
-    /// (a bogus configuration rather than a missing NAT rewrite), so they stay out.
+    /// reserved, multicast and the like cannot be reached from elsewhere either, but for a
+    /// different reason (a bogus configuration rather than a missing NAT rewrite), so they
+    /// stay out.
     pub fn is_local_scope(self) -> bool {
         match self {
             AddrClass::Private
@@ -236,6 +221,7 @@ fn lookup_v6(ip: Ipv6Addr) -> Option<&'static Row<Ipv6Addr>> {
     V6.iter().find(|row| in_v6(ip, row))
 }
 
+/// The class of an address, from the IANA special-purpose registries.
 pub fn classify(ip: IpAddr) -> AddrClass {
     match ip {
         IpAddr::V4(ip) => classify_v4(ip),
@@ -243,6 +229,7 @@ pub fn classify(ip: IpAddr) -> AddrClass {
     }
 }
 
+/// The class of an IPv4 address.
 pub fn classify_v4(ip: Ipv4Addr) -> AddrClass {
     lookup_v4(ip).map_or(AddrClass::Public, |row| row.class)
 }

@@ -46,6 +46,8 @@ pub struct RunConfig {
     pub summary: bool,
     /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
     pub progress: bool,
+    /// Table format: every finding in full (`-v`).
+    pub verbose: bool,
 }
 
 /// Probes, diagnoses and reports one target.
@@ -120,6 +122,7 @@ pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io
     let progress = progress_bar(run.progress && total > 1, total);
     let style = TableStyle {
         color,
+        verbose: run.verbose,
         ..TableStyle::default()
     };
     let mut failed = false;

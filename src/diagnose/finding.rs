@@ -16,7 +16,7 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// The stable finding ids of the catalogue (docs/findings.md).
+    /// The stable finding ids: the catalogue in docs/findings.md, which a test keeps in step.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum FindingId {
         DnsFailure = "dns-failure",
@@ -36,7 +36,6 @@ wire_enum! {
         ClientBehindNat = "client-behind-nat",
         TransferFailed = "transfer-failed",
         TransferTimeout = "transfer-timeout",
-        // Added by this implementation (the catalogue may grow).
         /// The control connection broke outside a transfer: closed, timed out, or an
         /// unexpected or unframable reply (banner 421, PASV never answered, ...).
         ControlFailed = "control-failed",
@@ -46,11 +45,9 @@ wire_enum! {
         ConnectionLimit = "connection-limit",
         /// --deadline struck before the probe finished.
         DeadlineExceeded = "deadline-exceeded",
-        // FTPS.
         TlsUnavailable = "tls-unavailable",
         TlsHandshakeFailed = "tls-handshake-failed",
         AlgRewrite = "alg-rewrite",
-        // More FTPS.
         /// The server certificate expires within 14 days, or has expired.
         TlsCertificateExpiring = "tls-certificate-expiring",
         /// --insecure: the certificate was not checked.

@@ -8,7 +8,8 @@
 use serde::Serialize;
 
 pub use super::timeline::{TimelineEntry, TimelineEvent};
-pub use crate::diagnose::{Finding, FindingId, Severity};
+pub use crate::diagnose::{Finding, FindingId, Severity, Summary};
+use crate::diagnose::{by_cause, summarize};
 pub use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, CertRecord, ConnectRecord, ControlOutcome,
     DataTlsRecord, DialRecord, DialResult, DialWhy, DnsRecord, ErrorKind, Login, Mode, ModeOutcome,
@@ -58,8 +59,11 @@ pub struct Report {
     pub target: TargetInfo,
     pub control: ControlOutcome,
     pub modes: Vec<ModeReport>,
+    /// Root causes first, each followed by the findings it explains, then by severity.
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
+    /// The answer at a glance: modes that work, the root cause, the one fix.
+    pub summary: Summary,
     pub strategy: Strategy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
@@ -89,6 +93,9 @@ fn is_zero(n: &u64) -> bool {
 impl Report {
     /// The report of one probe: statuses and verdict from the findings.
     pub fn new(outcome: ProbeOutcome, findings: Vec<Finding>, with_transcript: bool) -> Report {
+        let grouped = by_cause(findings);
+        let summary = summarize(&outcome, &grouped);
+        let findings = grouped.findings;
         let modes = outcome
             .modes
             .into_iter()
@@ -104,6 +111,7 @@ impl Report {
             modes,
             verdict: verdict(&findings),
             findings,
+            summary,
             strategy: outcome.strategy,
             fallback_reply: outcome.fallback_reply,
             plaintext_check: outcome.plaintext_check,

@@ -25,7 +25,7 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// How the control connection ended up (the report's `control.tls`).
+    /// How the control connection ended up (the report's `control.tls`, docs/report-schema.md).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Tls {
         None = "none",
