@@ -4,6 +4,7 @@
 //! - `control`: the control connection as a whole (`mode: None`).
 //! - `modes`: one data-connection mode, step by step.
 //! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
+//! - `nat`: a NAT in front of the client or the server, from every piece of evidence.
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `words`: how replies, addresses and dials are quoted in evidence.
 //!
@@ -13,6 +14,7 @@ mod catalogue;
 mod control;
 mod finding;
 mod modes;
+mod nat;
 mod paths;
 mod tls;
 mod words;
@@ -52,6 +54,8 @@ fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: Str
 
 #[cfg(test)]
 mod mode_tests;
+#[cfg(test)]
+mod field_tests;
 #[cfg(test)]
 mod testkit;
 #[cfg(test)]
