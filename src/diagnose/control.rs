@@ -72,6 +72,13 @@ fn dns_failure(outcome: &ProbeOutcome, err: &StepError) -> Finding {
             FindingId::DnsTimeout,
             format!("The resolver did not answer for {host} before the deadline."),
         ),
+        Some(QueryOutcome::Unreachable) => (
+            FindingId::DnsRefused,
+            format!(
+                "The resolver refused the query for {host} at once: nothing listens on its DNS \
+                 port (ICMP port unreachable)."
+            ),
+        ),
         Some(QueryOutcome::Timeout) => (
             FindingId::DnsTimeout,
             format!("The resolver did not answer for {host} in time."),

@@ -53,9 +53,9 @@ fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: Str
 }
 
 #[cfg(test)]
-mod mode_tests;
-#[cfg(test)]
 mod field_tests;
+#[cfg(test)]
+mod mode_tests;
 #[cfg(test)]
 mod testkit;
 #[cfg(test)]

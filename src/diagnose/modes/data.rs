@@ -221,7 +221,7 @@ fn capped(cx: Cx, t: &crate::probe::TransferRecord, verb: &str) -> Finding {
             t.bytes
         ),
         format!(
-            "\"{}\"; {} bytes read in {}, then the data connection closed by us; final reply: {}",
+            "\"{}\"; {} bytes read in {}, then we closed the data connection; final reply: {}",
             t.command,
             t.bytes,
             millis(&t.elapsed),
