@@ -28,8 +28,9 @@ pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
 pub use transfer::CAPPED_REPLY_WAIT;
 
-use crate::net::Trust;
 use crate::net::resolve::Family;
+use crate::net::timeline::Event;
+use crate::net::{Recorder, Trust};
 use crate::proto::{Command, Password};
 use crate::target::Target;
 use session::{Session, establish};
@@ -73,7 +74,7 @@ pub struct ProbeConfig {
     /// Data connections resume the control connection's TLS session (default), as
     /// servers with vsftpd's require_ssl_reuse demand; off to see if one does.
     pub tls_reuse: bool,
-    // Issue 6: addresses, DNS, port sampling.
+    // Names and addresses, and the passive port range.
     /// Ask this DNS server instead of the system's resolvers.
     pub dns_server: Option<SocketAddr>,
     pub address_family: Family,
@@ -84,6 +85,8 @@ pub struct ProbeConfig {
     /// Probe only this address, resolved beforehand (set by the runner for
     /// --all-addresses, so that every address's probe reports the same resolution).
     pub pinned: Option<Pinned>,
+    /// Where every connection records its events; [`probe`] starts a fresh one per run.
+    pub timeline: Recorder,
 }
 
 /// One address of an already resolved target.
@@ -114,6 +117,7 @@ impl ProbeConfig {
             all_addresses: false,
             sample_ports: 0,
             pinned: None,
+            timeline: Recorder::new(),
         }
     }
 }
@@ -182,6 +186,11 @@ impl Sessions {
 /// Probes one target. Never fails: whatever happened is in the outcome.
 pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     let started = Instant::now();
+    // Each run its own clock and log, even when one config is probed twice.
+    let config = &ProbeConfig {
+        timeline: Recorder::new(),
+        ..config.clone()
+    };
     let target = &config.target;
     let mut out = ProbeOutcome {
         target: TargetInfo {
@@ -211,6 +220,8 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         deadline_hit: false,
         deadline_ms: config.deadline,
         transcript: Vec::new(),
+        timeline: Vec::new(),
+        timeline_dropped: 0,
         elapsed: Duration::ZERO,
         sample: None,
     };
@@ -225,12 +236,16 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         _ = sleep_until(deadline) => true,
     };
     if out.deadline_hit {
+        config.timeline.probe().record(Event::Deadline);
         mark_interrupted(&mut out);
     } else {
         // Past the deadline the probe ends at once; the connections close without QUIT.
         sessions.quit_all(config.step_timeout).await;
     }
     out.transcript = sessions.into_transcript();
+    // After the sessions are dropped, so that our closes are in it.
+    out.timeline = config.timeline.events();
+    out.timeline_dropped = config.timeline.dropped();
     out.elapsed = started.elapsed();
     out
 }

@@ -1,6 +1,6 @@
 //! The report: a probe's outcome with its findings, each mode's status and the verdict,
 //! and one printer per output format (`table`, `json`). Status and verdict follow from
-//! the findings alone, as SPEC says.
+//! the findings alone (docs/report-schema.md).
 
 pub mod json;
 pub mod junit;
@@ -8,14 +8,16 @@ pub mod nagios;
 #[cfg(test)]
 mod sample;
 pub mod table;
+pub mod timeline;
 
 use serde::Serialize;
 
-use crate::diagnose::{Finding, Severity};
+use crate::diagnose::{Finding, Severity, Summary, by_cause, summarize};
 use crate::probe::{
     ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
     Strategy, TargetInfo, TranscriptEntry, ms,
 };
+use timeline::TimelineEntry;
 
 pub const SCHEMA: &str = "ftpdoctor.report/v1";
 
@@ -71,8 +73,11 @@ pub struct Report {
     pub target: TargetInfo,
     pub control: ControlOutcome,
     pub modes: Vec<ModeReport>,
+    /// Root causes first, each followed by the findings it explains, then by severity.
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
+    /// The answer at a glance: modes that work, the root cause, the one fix.
+    pub summary: Summary,
     pub strategy: Strategy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
@@ -88,10 +93,22 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// Every event of the probe, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// Events past the timeline's cap, not kept (absent when none were dropped).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeline_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
     pub fn new(outcome: ProbeOutcome, findings: Vec<Finding>, with_transcript: bool) -> Report {
+        let grouped = by_cause(findings);
+        let summary = summarize(&outcome, &grouped);
+        let findings = grouped.findings;
         let modes = outcome
             .modes
             .into_iter()
@@ -107,6 +124,7 @@ impl Report {
             modes,
             verdict: verdict(&findings),
             findings,
+            summary,
             strategy: outcome.strategy,
             fallback_reply: outcome.fallback_reply,
             plaintext_check: outcome.plaintext_check,
@@ -115,6 +133,8 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
+            timeline_dropped: outcome.timeline_dropped,
         }
     }
 
