@@ -115,10 +115,12 @@ impl FaultServer {
         Ok(FaultServer { addr, fault, task })
     }
 
+    /// Where the server listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// The fault it serves.
     pub fn fault(&self) -> Fault {
         self.fault
     }
