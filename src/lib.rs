@@ -23,7 +23,8 @@
 //! Dependencies point one way, and `tests/layers.rs` fails on any import that does not:
 //! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else in
 //! the crate; `net` uses `proto` (and records into `timeline`); `probe` uses `net`, `proto`, `addr` and `target`; `diagnose` reads
-//! only `probe::record` and `addr`, never `net`; `report` sees `diagnose` and
+//! only `probe::record` and `addr` (and `proto`'s parsers for the reply texts they
+//! quote), never `net`; `report` sees `diagnose` and
 //! `probe::record`; the lab uses `proto`, never `probe` or `net`; `run` and `demo` tie
 //! them together from their own configuration, and only `cli` knows the flags.
 

@@ -42,7 +42,8 @@ const LAYERS: &[(&str, &[&str])] = &[
             "timeline",
         ],
     ),
-    ("diagnose", &["probe::record", "addr", "wire"]),
+    // proto: the pure parsing of reply texts the records quote (STAT, greetings); no I/O.
+    ("diagnose", &["probe::record", "addr", "proto", "wire"]),
     // Renderers live inside report.
     (
         "report",

@@ -62,6 +62,23 @@ wire_enum! {
         PassivePortsFiltered = "passive-ports-filtered",
         /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
         Ipv6TranslatedPath = "ipv6-translated-path",
+        // Found against real servers behind a real NAT router.
+        /// The greeting came, but late: a reverse-DNS lookup of the client, usually.
+        BannerSlow = "banner-slow",
+        /// PORT/EPRT answered "not implemented": the server has no active mode.
+        ActiveUnsupported = "active-unsupported",
+        /// The probe stopped reading a transfer at its byte cap.
+        TransferCapped = "transfer-capped",
+        /// The resolver's port answered ICMP unreachable (refused) at once.
+        DnsRefused = "dns-refused",
+        /// After 234 the server read our TLS ClientHello as a command and answered in plaintext.
+        TlsStarttlsRace = "tls-starttls-race",
+        /// The server waits for the data connection's TLS handshake before its 1yz, while the
+        /// client waits for the 1yz before handshaking.
+        DataTlsDeadlock = "data-tls-deadlock",
+        /// The server's greeting names its own address, a local-scope one the client does not
+        /// reach it at: the server sits behind a NAT.
+        ServerBehindNat = "server-behind-nat",
     }
 }
 

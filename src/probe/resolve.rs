@@ -160,6 +160,7 @@ fn outcome_of(error: QueryError) -> QueryOutcome {
         QueryError::Servfail => QueryOutcome::Servfail,
         QueryError::Refused => QueryOutcome::Refused,
         QueryError::Timeout => QueryOutcome::Timeout,
+        QueryError::Unreachable => QueryOutcome::Unreachable,
         QueryError::Other => QueryOutcome::Error,
     }
 }
@@ -173,6 +174,7 @@ pub fn outcome_word(o: QueryOutcome) -> &'static str {
         QueryOutcome::Servfail => "SERVFAIL",
         QueryOutcome::Refused => "REFUSED",
         QueryOutcome::Timeout => "no answer in time",
+        QueryOutcome::Unreachable => "port unreachable (refused)",
         QueryOutcome::Error => "error",
     }
 }

@@ -260,7 +260,8 @@ async fn refused_handshake(
 }
 
 /// We hung up at the size limit: the server answers that with 426 (or 226 if it was done
-/// writing). Reading it keeps the session in step; the transfer counts as ok either way.
+/// writing). Reading it keeps the session in step; the transfer counts as ok either way,
+/// and the diagnosis says it was capped (transfer-capped) and whether the reply came.
 async fn after_the_cap(
     session: &mut Session,
     verb: &str,
@@ -269,7 +270,8 @@ async fn after_the_cap(
 ) {
     rec.outcome = TransferResult::Ok;
     rec.stalled_at = None;
-    match session.conn.read_reply(verb).await {
+    let wait = super::record::CAPPED_REPLY_WAIT.min(session.conn.step_timeout());
+    match session.conn.read_reply_within(wait, verb).await {
         Ok(reply) if !reply.is_positive_preliminary() => {
             rec.final_reply = Some(ReplyRecord::from(&reply));
         }

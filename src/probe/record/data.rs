@@ -108,6 +108,12 @@ wire_enum! {
     }
 }
 
+/// How long the final reply may take once we hung up at the size limit. A server answers
+/// a hang-up at once (426, or 226 if it was done writing); a whole --timeout more per mode
+/// would be spent on a server that never does, for nothing the report needs. Here beside
+/// the record because the diagnosis quotes it when the reply did not come.
+pub const CAPPED_REPLY_WAIT: Duration = Duration::from_secs(1);
+
 /// One LIST or RETR over a data connection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TransferRecord {

@@ -31,6 +31,8 @@ wire_enum! {
         Refused = "refused",
         /// No answer within the step timeout.
         Timeout = "timeout",
+        /// The resolver's port answered ICMP port unreachable: nothing listens there.
+        Unreachable = "unreachable",
         /// Anything else: the resolver could not be asked, a malformed answer, ...
         Error = "error",
     }
@@ -78,6 +80,7 @@ impl DnsRecord {
         }
         let has = |o: QueryOutcome| self.queries.iter().any(|q| q.outcome == o);
         [
+            QueryOutcome::Unreachable,
             QueryOutcome::Timeout,
             QueryOutcome::Servfail,
             QueryOutcome::Refused,
