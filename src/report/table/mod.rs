@@ -144,6 +144,26 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
 
 // ---- header ---------------------------------------------------------------------------
 
+/// The header's lines as (label, value) pairs, uncut (the HTML page shows the same).
+pub(crate) fn header_fields(report: &Report) -> Vec<(String, String)> {
+    header(report, usize::MAX / 2)
+        .into_iter()
+        .map(|line| {
+            let (label, value) = line.split_at(
+                line.char_indices()
+                    .nth(LABEL)
+                    .map_or(line.len(), |(i, _)| i),
+            );
+            (label.trim().to_string(), value.to_string())
+        })
+        .collect()
+}
+
+/// `verdict: fail (2 errors)`, without colour.
+pub(crate) fn verdict_text(report: &Report) -> String {
+    verdict_line(report, false)
+}
+
 fn header(report: &Report, width: usize) -> Vec<String> {
     let target = &report.target;
     let control = &report.control;
@@ -297,7 +317,9 @@ fn mode_table(report: &Report, style: &TableStyle) -> Table {
     table
 }
 
-fn mode_cells(mode: &ModeReport) -> [String; 7] {
+/// A mode's row as text: mode, request → reply, advertised, data connection, transfer,
+/// ms, status (the HTML page shows the same).
+pub(crate) fn mode_cells(mode: &ModeReport) -> [String; 7] {
     let o = &mode.outcome;
     [
         o.mode.as_str().to_uppercase(),
