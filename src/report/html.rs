@@ -44,7 +44,8 @@ h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spa
 .badge { display: inline-block; min-width: 64px; text-align: center; font-weight: 700;
   font-size: 13px; letter-spacing: .05em; padding: 4px 10px; border-radius: 999px; color: #fff; }
 .b-ok { background: var(--ok); } .b-warn { background: var(--warn); }
-.b-fail { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+.b-fail, .b-error { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+svg.ladder text { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 dl.facts { display: grid; grid-template-columns: 110px 1fr; gap: 4px 12px; margin: 0; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; word-break: break-word; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
