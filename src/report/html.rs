@@ -46,6 +46,9 @@ h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spa
 .b-ok { background: var(--ok); } .b-warn { background: var(--warn); }
 .b-fail, .b-error { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
 svg.ladder text { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+dl.headline { display: grid; grid-template-columns: 60px 1fr; gap: 2px 10px; margin: 8px 0 0;
+  font-size: 14px; }
+dl.headline dt { color: var(--muted); } dl.headline dd { margin: 0; }
 dl.facts { display: grid; grid-template-columns: 110px 1fr; gap: 4px 12px; margin: 0; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; word-break: break-word; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
@@ -183,11 +186,25 @@ fn target(page: &mut String, i: usize, r: &Report) {
     let _ = write!(
         page,
         "<section class=\"target\" id=\"target-{i}\">\n<div class=\"verdict v-{v}\">{}<div>\
-         <h2>{}</h2><p class=\"verdict-text\">{}</p></div></div>\n",
+         <h2>{}</h2><p class=\"verdict-text\">{}</p>",
         badge(v),
         esc(&r.target.input),
         esc(&verdict_text(r))
     );
+    let s = &r.summary;
+    let mut said = vec![("Modes", s.modes_sentence())];
+    if let Some(cause) = &s.cause {
+        said.push(("Cause", cause.clone()));
+    }
+    if let Some(fix) = &s.fix {
+        said.push(("Fix", fix.clone()));
+    }
+    said.extend(s.notes.iter().map(|n| ("Note", n.clone())));
+    page.push_str("<dl class=\"headline\">");
+    for (label, text) in said {
+        let _ = write!(page, "<dt>{label}</dt><dd>{}</dd>", esc(&text));
+    }
+    page.push_str("</dl></div></div>\n");
     page.push_str("<dl class=\"facts\">");
     for (label, value) in header_fields(r) {
         if label == "cert" {

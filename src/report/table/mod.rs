@@ -12,6 +12,7 @@
 
 mod cells;
 mod findings;
+pub(crate) use findings::verdict_text;
 mod layout;
 mod summary;
 mod text;
@@ -185,11 +186,6 @@ pub(crate) fn header_fields(report: &Report) -> Vec<(String, String)> {
             (label.trim().to_string(), value.to_string())
         })
         .collect()
-}
-
-/// `verdict: fail (2 errors)`, without colour.
-pub(crate) fn verdict_text(report: &Report) -> String {
-    verdict_line(report, false)
 }
 
 fn header(report: &Report, width: usize) -> Vec<String> {
