@@ -9,8 +9,11 @@ use tokio::task::JoinSet;
 
 use crate::diagnose::{Severity, diagnose};
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
+use crate::report::explain::{ExplainStyle, write_explain};
+use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
 use crate::report::junit::write_junit;
+use crate::report::mermaid::write_mermaid;
 use crate::report::nagios::{State, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
@@ -28,6 +31,10 @@ pub enum Format {
     Nagios,
     /// JUnit XML: one testsuite per target, one testcase per mode
     Junit,
+    /// One self-contained HTML page: verdict, ladder diagrams (SVG), findings, timeline
+    Html,
+    /// Each mode's ladder diagram as Mermaid sequenceDiagram text, in Markdown
+    Mermaid,
 }
 
 /// One `ftpdoctor probe` run, validated (the command line builds it).
@@ -40,6 +47,10 @@ pub struct RunConfig {
     pub fail_on: Severity,
     /// Include each control conversation (--transcript).
     pub transcript: bool,
+    /// Table format: ladder diagrams and notes after each report.
+    pub explain: bool,
+    /// Diagrams in Unicode box drawing (else ASCII).
+    pub unicode: bool,
     /// Targets probed at once.
     pub concurrency: usize,
     /// Table format: only the summary table.
@@ -172,6 +183,8 @@ pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io
         Format::Json => out.print(|w| write_json(&reports, w))?,
         Format::Nagios => out.print(|w| write_nagios(&reports, w))?,
         Format::Junit => out.print(|w| write_junit(&reports, w))?,
+        Format::Mermaid => out.print(|w| write_mermaid(&reports, w))?,
+        Format::Html => out.print(|w| write_html(&reports, w))?,
         Format::Table => {
             if !run.summary {
                 for (i, report) in reports.iter().enumerate() {
@@ -179,7 +192,16 @@ pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io
                         if i > 0 {
                             writeln!(w)?;
                         }
-                        write_table(report, &style, w)
+                        write_table(report, &style, w)?;
+                        if run.explain {
+                            let style = ExplainStyle {
+                                unicode: run.unicode,
+                                color,
+                                ..ExplainStyle::default()
+                            };
+                            write_explain(report, &style, w)?;
+                        }
+                        Ok(())
                     })?;
                 }
             }

@@ -117,6 +117,12 @@ pub(super) struct ProbeArgs {
     /// Print the control-channel conversation (PASS is always masked)
     #[arg(long)]
     transcript: bool,
+    /// Table format: draw each mode's ladder diagram, with notes for learners
+    #[arg(long)]
+    explain: bool,
+    /// Draw with ASCII only (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
     /// One control connection, modes in turn (default: one connection per mode, at once)
     #[arg(long)]
     sequential: bool,
@@ -251,6 +257,19 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
+/// Whether the locale says UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set, as
+/// setlocale reads them); no locale at all means C, which is ASCII.
+pub fn utf8_locale() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|value| {
+            let v = value.to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        })
+}
+
 /// Why a probe invocation cannot run; never contains a password.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeArgsError {
@@ -374,6 +393,8 @@ impl ProbeArgs {
             format: self.format,
             fail_on: self.fail_on.threshold(),
             transcript: self.transcript,
+            explain: self.explain,
+            unicode: !self.ascii && utf8_locale(),
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,

@@ -4,8 +4,12 @@
 //! them all, so that a printer needs nothing from the probe or the diagnosis beyond
 //! what the report holds. Status and verdict follow from the findings alone.
 
+pub mod explain;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod ladder;
+pub mod mermaid;
 pub mod nagios;
 #[cfg(test)]
 mod sample;
