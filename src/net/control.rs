@@ -190,6 +190,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
         }
     }
 
+    /// The limit each step gets (--timeout).
+    pub fn step_timeout(&self) -> Duration {
+        self.step_timeout
+    }
+
     /// The next complete reply; `waiting_for` names the step for a timeout error.
     pub async fn read_reply(&mut self, waiting_for: &str) -> Result<Reply, ControlError> {
         self.read_reply_within(self.step_timeout, waiting_for).await
