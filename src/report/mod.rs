@@ -4,6 +4,7 @@
 
 pub mod json;
 pub mod junit;
+pub mod metrics;
 pub mod nagios;
 #[cfg(test)]
 mod sample;
