@@ -9,6 +9,7 @@ pub mod nagios;
 #[cfg(test)]
 mod sample;
 pub mod table;
+pub mod timeline;
 
 use serde::Serialize;
 
@@ -17,6 +18,7 @@ use crate::probe::{
     ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
     Strategy, TargetInfo, TranscriptEntry, ms,
 };
+use timeline::TimelineEntry;
 
 pub const SCHEMA: &str = "ftpdoctor.report/v1";
 
@@ -89,6 +91,15 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// Every event of the probe, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// Events past the timeline's cap, not kept (absent when none were dropped).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeline_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -116,6 +127,8 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
+            timeline_dropped: outcome.timeline_dropped,
         }
     }
 
