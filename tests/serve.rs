@@ -424,3 +424,132 @@ async fn openmetrics_when_asked_landing_page_escapes_and_debug_shows_the_report(
     assert!(page.body.contains("&lt;script&gt;"), "{}", page.body);
     assert!(page.body.contains("lab"), "{}", page.body);
 }
+
+/// A certificate for 127.0.0.1 (self-signed) and its key, as PEM.
+fn self_signed() -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cert = params.self_signed(&key).unwrap_or_else(|e| panic!("{e}"));
+    (cert.pem(), key.serialize_pem())
+}
+
+/// One request over TLS to `addr`, trusting `ca_pem`; `None` when the handshake fails.
+async fn tls_request(addr: std::net::SocketAddr, ca_pem: &str, raw: &str) -> Option<String> {
+    use rustls_pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert.ok()?).ok()?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").ok()?;
+    let mut tls = connector.connect(name, tcp).await.ok()?;
+    tls.write_all(raw.as_bytes()).await.ok()?;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut out)).await;
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[tokio::test]
+async fn web_config_serves_tls_with_basic_auth_checked_against_bcrypt() {
+    let healthy = common::start(Scenario::Healthy).await;
+    let dir = temp_dir("web");
+    let (cert, key) = self_signed();
+    std::fs::write(dir.join("exporter.crt"), &cert).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("exporter.key"), &key).unwrap_or_else(|e| panic!("{e}"));
+    // Cost 4, the lowest bcrypt allows: the test checks the hash, not its strength.
+    let hash = bcrypt::hash("scrape-secret", 4).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("web.yml"),
+        format!("tls_server_config:\n  cert_file: exporter.crt\n  key_file: exporter.key\nbasic_auth_users:\n  prometheus: {hash}\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let web = dir.join("web.yml").display().to_string();
+    let exporter = Exporter::start(
+        &dir,
+        &config(&[healthy.addr().port()], ""),
+        &["--web-config", &web],
+    );
+    let path = probe_path(healthy.addr().port(), "lab");
+    let ask =
+        |auth: &str| format!("GET {path} HTTP/1.1\r\nHost: t\r\n{auth}Connection: close\r\n\r\n");
+    let none = tls_request(exporter.addr, &cert, &ask(""))
+        .await
+        .unwrap_or_default();
+    assert!(none.starts_with("HTTP/1.1 401"), "{none}");
+    assert!(
+        none.to_ascii_lowercase()
+            .contains("www-authenticate: basic"),
+        "{none}"
+    );
+    use base64::Engine as _;
+    let wrong = base64::engine::general_purpose::STANDARD.encode("prometheus:guess");
+    let wrong = tls_request(
+        exporter.addr,
+        &cert,
+        &ask(&format!("Authorization: Basic {wrong}\r\n")),
+    )
+    .await
+    .unwrap_or_default();
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+    let right = base64::engine::general_purpose::STANDARD.encode("prometheus:scrape-secret");
+    let right = tls_request(
+        exporter.addr,
+        &cert,
+        &ask(&format!("Authorization: Basic {right}\r\n")),
+    )
+    .await
+    .unwrap_or_default();
+    assert!(right.starts_with("HTTP/1.1 200"), "{right}");
+    assert!(right.contains("\nprobe_success 1"), "{right}");
+    // Plain HTTP to the TLS port gets no answer a client could take for HTTP.
+    let plain = tokio::time::timeout(Duration::from_secs(5), async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(exporter.addr).await.ok()?;
+        s.write_all(ask("").as_bytes()).await.ok()?;
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out).await;
+        Some(out)
+    })
+    .await;
+    let plain = plain.ok().flatten().unwrap_or_default();
+    assert!(!plain.starts_with(b"HTTP/1.1 200"), "{plain:?}");
+}
+
+#[tokio::test]
+async fn bad_web_config_stops_serve_at_start() {
+    let dir = temp_dir("badweb");
+    std::fs::write(
+        dir.join("modules.yml"),
+        "modules:\n  a:\n    targets: any\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.join("web.yml"),
+        "basic_auth_users:\n  prometheus: plaintext-password\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run = common::cli::ftpdoctor(
+        ["serve", "--listen", "127.0.0.1:0", "--config"]
+            .iter()
+            .map(ToString::to_string)
+            .chain([
+                dir.join("modules.yml").display().to_string(),
+                "--web-config".to_string(),
+                dir.join("web.yml").display().to_string(),
+            ])
+            .collect(),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(run.stderr.contains("not a bcrypt hash"), "{}", run.shown);
+}

@@ -17,7 +17,6 @@ use prometheus_client::registry::Registry;
 
 use super::{Report, Status, Verdict};
 use crate::diagnose::Severity;
-use crate::probe::{AcceptResult, DialResult, ModeOutcome};
 
 /// Which exposition format a scrape gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,12 +221,9 @@ fn mode_metrics(r: &mut Registry, report: &Report) {
         "probe_ftp_advertised_address_class",
         "The class of the address a PASV reply advertised (1 per mode and class)",
     );
-    if let Some(seconds) = control_connect(report) {
+    for ((scope, phase), seconds) in phases::phases(&report.timeline) {
         phases
-            .get_or_create(&vec![
-                ("mode", "control".into()),
-                ("phase", "connect".into()),
-            ])
+            .get_or_create(&vec![("mode", scope), ("phase", phase.to_string())])
             .set(seconds);
     }
     for mode in &report.modes {
@@ -250,11 +246,6 @@ fn mode_metrics(r: &mut Registry, report: &Report) {
         duration
             .get_or_create(&vec![("mode", name.clone())])
             .set(mode.outcome.elapsed.as_secs_f64());
-        for (phase, seconds) in mode_phases(&mode.outcome) {
-            phases
-                .get_or_create(&vec![("mode", name.clone()), ("phase", phase.to_string())])
-                .set(seconds);
-        }
         if let Some(a) = &mode.outcome.advertised {
             advertised
                 .get_or_create(&vec![
@@ -264,44 +255,6 @@ fn mode_metrics(r: &mut Registry, report: &Report) {
                 .set(1.0);
         }
     }
-}
-
-/// The control connection's TCP connect: the attempt that connected, else the last.
-fn control_connect(report: &Report) -> Option<f64> {
-    let connects = &report.control.connects;
-    connects
-        .iter()
-        .find(|c| c.outcome == DialResult::Connected)
-        .or(connects.last())
-        .map(|c| c.elapsed.as_secs_f64())
-}
-
-/// A mode's data-connection phases: `data_connect` (the dial that connected, else the
-/// last; or the wait for the server's connection in active modes), `data_tls` and
-/// `transfer`.
-fn mode_phases(mode: &ModeOutcome) -> Vec<(&'static str, f64)> {
-    let mut phases = Vec::new();
-    let dial = mode
-        .dials
-        .iter()
-        .find(|d| d.outcome == DialResult::Connected)
-        .or(mode.dials.last());
-    if let Some(d) = dial {
-        phases.push(("data_connect", d.elapsed.as_secs_f64()));
-    } else if let Some(a) = mode
-        .accept
-        .as_ref()
-        .filter(|a| a.outcome != AcceptResult::Failed)
-    {
-        phases.push(("data_connect", a.elapsed.as_secs_f64()));
-    }
-    if let Some(t) = &mode.transfer {
-        if let Some(tls) = &t.tls {
-            phases.push(("data_tls", tls.elapsed.as_secs_f64()));
-        }
-        phases.push(("transfer", t.elapsed.as_secs_f64()));
-    }
-    phases
 }
 
 fn finding_metrics(r: &mut Registry, report: &Report) {
@@ -353,6 +306,8 @@ fn sample_metrics(r: &mut Registry, report: &Report) {
         );
     }
 }
+
+mod phases;
 
 #[cfg(test)]
 mod tests;
