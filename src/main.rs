@@ -8,7 +8,7 @@ use clap::Parser;
 use ftpdoctor::cli::{self, Action, Cli};
 use ftpdoctor::lab::{Fault, FaultServer, LAB_PASSWORD, LAB_USER, LabConfig, LabServer};
 
-/// Exit code when the tool itself could not run (SPEC: bad arguments, internal error).
+/// Exit code when the tool itself could not run: bad arguments, internal error (docs/cli.md).
 const EXIT_CANNOT_RUN: u8 = 2;
 /// Exit code when a finding is at or above --fail-on.
 const EXIT_FINDINGS: u8 = 1;

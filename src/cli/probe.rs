@@ -144,7 +144,7 @@ pub(super) struct ProbeArgs {
     /// clients do not: shows whether the server requires reuse
     #[arg(long)]
     no_tls_reuse: bool,
-    // Issue 6: names and addresses, the passive port range, fleets.
+    // Names and addresses, the passive port range, fleets.
     /// Ask this DNS server, IP or IP:PORT (default: the system's resolvers)
     #[arg(long, value_name = "IP[:PORT]", value_parser = parse_dns_server)]
     dns_server: Option<SocketAddr>,
@@ -166,6 +166,9 @@ pub(super) struct ProbeArgs {
     /// Table format: print only the summary table, one row per target
     #[arg(long)]
     summary: bool,
+    /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 /// Most targets probed at once: each holds up to four control connections and their
@@ -271,6 +274,8 @@ pub struct ProbeRun {
     pub summary: bool,
     /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
     pub progress: bool,
+    /// Table format: every finding in full (`-v`).
+    pub verbose: bool,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -399,6 +404,7 @@ impl ProbeArgs {
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,
+            verbose: self.verbose,
         })
     }
 

@@ -104,17 +104,7 @@ fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     match err.stage {
         Stage::Resolve => dns_failure(outcome, err),
         Stage::Connect => unreachable(c, err),
-        Stage::Banner if err.kind == ErrorKind::Timeout => finding(
-            FindingId::BannerTimeout,
-            match c.peer {
-                Some(peer) => {
-                    format!("{peer} accepted the TCP connection but sent no 220 greeting in time.")
-                }
-                None => "The server accepted the TCP connection but sent no 220 greeting in time."
-                    .to_string(),
-            },
-            with_peer(c, failure_evidence(err)),
-        ),
+        Stage::Banner if err.kind == ErrorKind::Timeout => banner_timeout(outcome, err),
         Stage::Tls if let Some(f) = super::tls::setup_failed(c, err) => f,
         Stage::Login if c.login == Login::Failed && !server_fault(c) => login_failed(c, err),
         _ => {
@@ -133,6 +123,34 @@ fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
             )
         }
     }
+}
+
+/// The IANA port of FTP over implicit TLS (ftps).
+const IMPLICIT_TLS_PORT: u16 = 990;
+
+/// Connected, but no 220: a slow or hung server — or, on a port that looks like implicit
+/// FTPS and was spoken to in plaintext, a server waiting for our TLS handshake.
+fn banner_timeout(outcome: &ProbeOutcome, err: &StepError) -> Finding {
+    let c = &outcome.control;
+    let f = finding(
+        FindingId::BannerTimeout,
+        match c.peer {
+            Some(peer) => {
+                format!("{peer} accepted the TCP connection but sent no 220 greeting in time.")
+            }
+            None => "The server accepted the TCP connection but sent no 220 greeting in time."
+                .to_string(),
+        },
+        with_peer(c, failure_evidence(err)),
+    );
+    let plaintext = c
+        .tls_details
+        .as_ref()
+        .is_none_or(|t| t.requested != crate::probe::TlsMode::Implicit);
+    if plaintext && outcome.target.port == IMPLICIT_TLS_PORT {
+        return super::fixes::for_what_was_seen(f, "implicit-tls");
+    }
+    f
 }
 
 fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
@@ -209,7 +227,19 @@ fn unreachable(c: &ControlOutcome, err: &StepError) -> Finding {
     } else {
         connect_lines(c)
     };
-    finding(FindingId::ControlUnreachable, summary, evidence)
+    let f = finding(FindingId::ControlUnreachable, summary, evidence);
+    // One kind of failure on every address: only that branch of the fix applies.
+    match failed.split_first() {
+        Some((first, rest)) if rest.iter().all(|o| o == first) => {
+            let key = match first {
+                DialResult::Refused => "refused",
+                DialResult::Timeout => "timeout",
+                _ => "unreachable",
+            };
+            super::fixes::for_what_was_seen(f, key)
+        }
+        _ => f,
+    }
 }
 
 /// A refusal at login that is the server breaking, not the credentials: vsftpd reports

@@ -5,19 +5,27 @@
 //! - `modes`: one data-connection mode, step by step.
 //! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
 //! - `catalogue`: each id's severity, fix and reference, in one place.
+//! - `fixes`: the branch of a fix that applies to what was seen, and each id's short fix.
+//! - `cause`: findings grouped by cause, root causes first.
+//! - `headline`: the answer at a glance — modes that work, root cause, the one fix.
 //! - `words`: how replies, addresses and dials are quoted in evidence.
 //!
 //! docs/findings.md describes every id; a test keeps the two in step.
 
 mod catalogue;
+mod cause;
 mod control;
 mod finding;
+mod fixes;
+mod headline;
 mod modes;
 mod paths;
 mod tls;
 mod words;
 
+pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
+pub use headline::{FindingRef, Summary, summarize};
 
 use crate::probe::{Mode, ProbeOutcome};
 
@@ -33,6 +41,12 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
         findings.extend(paths::sampled_range(outcome, mode));
     }
     findings
+}
+
+/// The one fix that matters most for `f`, naming the setting (the branch that applies
+/// to what was seen, when its fix has branches).
+pub fn short_fix(f: &Finding) -> &'static str {
+    fixes::short_for(f)
 }
 
 /// A finding whose severity, fix and reference come from the catalogue, so that only

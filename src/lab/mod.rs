@@ -2,7 +2,8 @@
 //! that misbehaves on purpose according to its [`Scenario`].
 //!
 //! Safety: the lab listens where it is told (127.0.0.1:0 by default) and connects out only
-//! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`.
+//! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`
+//! (docs/safety.md). Its commands and limits are in docs/cli.md.
 //!
 //! [`fault`] holds the fault lab: scripted servers that break the protocol itself (a
 //! banner that never comes, a reply that never ends, ...), loopback only, never in the demo.

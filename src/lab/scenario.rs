@@ -50,7 +50,7 @@ lab_table! {
     ActiveBlocked "active-blocked"
         "PORT/EPRT accepted, but the server never connects back (client firewall)"
         => Profile { active: Active::NeverConnects, ..Profile::HEALTHY };
-    /// No active mode at all (field notes: servers seen in the wild).
+    /// No active mode at all (docs/field-notes.md, replies).
     NoActive "no-active"
         "PORT/EPRT answered '502 Command not implemented.': a server without active mode"
         => Profile { active: Active::NotImplemented, ..Profile::HEALTHY };
@@ -193,7 +193,7 @@ pub enum TlsOffer {
 pub(crate) enum Banner {
     /// One line: `220 ftpdoctor lab FTP server ready.`
     Lab,
-    /// Pure-FTPd's six-line banner (field notes: multi-line replies).
+    /// Pure-FTPd's six-line banner (docs/field-notes.md, replies).
     PureFtpd,
 }
 

@@ -73,7 +73,7 @@ pub struct ProbeConfig {
     /// Data connections resume the control connection's TLS session (default), as
     /// servers with vsftpd's require_ssl_reuse demand; off to see if one does.
     pub tls_reuse: bool,
-    // Issue 6: addresses, DNS, port sampling.
+    // Names and addresses, and the passive port range.
     /// Ask this DNS server instead of the system's resolvers.
     pub dns_server: Option<SocketAddr>,
     pub address_family: Family,

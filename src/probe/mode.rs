@@ -141,7 +141,7 @@ fn unparseable(out: &mut ModeOutcome, detail: String) {
 /// Where to dial for a 227. The advertised address itself only when it is the control
 /// peer or the user opted in (and never an address that cannot name a remote host);
 /// otherwise a `skipped-policy` record says what was not dialled, and the control peer
-/// with the advertised port stands in (what curl, FileZilla and ftplib do).
+/// with the advertised port stands in (what curl, FileZilla and ftplib do; docs/safety.md).
 fn pasv_targets(
     advertised: SocketAddr,
     peer: IpAddr,

@@ -6,7 +6,7 @@
 //! A line longer than [`MAX_COMMAND_LEN`] is reported once as [`Framed::TooLong`] and the
 //! rest of it, up to its line end, is thrown away as it arrives: the server answers `500`
 //! and goes on with the next line, and nothing of the long line is ever taken as a
-//! command (README, "The lab server": limits).
+//! command (docs/cli.md, `lab`).
 
 use super::command::MAX_COMMAND_LEN;
 

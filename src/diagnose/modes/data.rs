@@ -274,7 +274,11 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
                 ),
                 _ => format!("The {verb} over {} timed out.", upper(m.mode)),
             };
-            Some(cx.finding(FindingId::TransferTimeout, summary, evidence.join("; ")))
+            let f = cx.finding(FindingId::TransferTimeout, summary, evidence.join("; "));
+            Some(match t.stalled_at {
+                Some(stage) => crate::diagnose::fixes::for_what_was_seen(f, stage.as_str()),
+                None => f,
+            })
         }
     }
 }
