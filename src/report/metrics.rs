@@ -167,7 +167,7 @@ pub fn write_registry(
 /// # use ftpdoctor::report::metrics::{Exposition, write_registry, failed_registry};
 /// let mut out = Vec::new();
 /// write_registry(&failed_registry(1.5), Exposition::Text, &mut out)?;
-/// assert!(String::from_utf8_lossy(&out).contains("\nprobe_success 0\n"));
+/// assert!(String::from_utf8_lossy(&out).contains("\nprobe_success 0.0\n"));
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn write_metrics(
