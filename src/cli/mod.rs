@@ -110,6 +110,12 @@ struct DemoArgs {
     /// Limit for each step of each probe (the lab waits as long for data connections)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
+    /// Draw each scenario's ladder diagrams, with notes for learners
+    #[arg(long)]
+    explain: bool,
+    /// Draw with ASCII only (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
 }
 
 /// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
@@ -145,6 +151,8 @@ pub enum Action {
     Demo {
         /// `--timeout`: each step of each probe.
         step_timeout: Duration,
+        /// Diagrams too: `Some(unicode)`.
+        explain: Option<bool>,
     },
     /// `lab --list`.
     ListScenarios,
@@ -174,6 +182,7 @@ impl Cli {
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
+                explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {
