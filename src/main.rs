@@ -97,10 +97,18 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
-        Action::Demo { step_timeout } => {
+        Action::Serve(options) => {
+            runtime()?.block_on(serve(options))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Demo {
+            step_timeout,
+            explain,
+        } => {
             let mut out = io::stdout().lock();
             let color = use_color(&out);
-            let written = runtime()?.block_on(ftpdoctor::demo::run(step_timeout, color, &mut out));
+            let demo = ftpdoctor::demo::run(step_timeout, color, explain, &mut out);
+            let written = runtime()?.block_on(demo);
             match written.and_then(|()| out.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
                     Err(e).context("writing the demo")
@@ -207,6 +215,25 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
     }
     signals.wait().await;
     server.shutdown().await;
+    Ok(())
+}
+
+async fn serve(options: ftpdoctor::serve::ServeOptions) -> anyhow::Result<()> {
+    let signals = Signals::install()?;
+    let config = options.config.clone();
+    ftpdoctor::serve::run(
+        options,
+        |addr| {
+            // The address first, on stdout, as `lab` prints its URL: port 0 picks one.
+            let _ = print_stdout(&format!("http://{addr}/\n"));
+            eprintln!("ftpdoctor serve: listening on {addr} with modules from {}", config.display());
+            if !addr.ip().is_loopback() {
+                eprintln!("ftpdoctor serve: warning: {addr} is reachable beyond this machine; every module's targets list limits what it may probe");
+            }
+        },
+        signals.wait(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::lab::{Fault, LabConfig, Scenario};
 
 mod probe;
+mod serve;
 
 pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
 
@@ -72,6 +73,9 @@ enum CliCommand {
     /// Run the embedded lab FTP server with a classic misconfiguration
     #[command(after_help = LAB_EXAMPLES)]
     Lab(LabArgs),
+    /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
+    #[command(after_help = serve::SERVE_EXAMPLES)]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +110,12 @@ struct DemoArgs {
     /// Limit for each step of each probe (the lab waits as long for data connections)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
+    /// Draw each scenario's ladder diagrams, with notes for learners
+    #[arg(long)]
+    explain: bool,
+    /// Draw with ASCII only (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
 }
 
 /// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
@@ -141,6 +151,8 @@ pub enum Action {
     Demo {
         /// `--timeout`: each step of each probe.
         step_timeout: Duration,
+        /// Diagrams too: `Some(unicode)`.
+        explain: Option<bool>,
     },
     /// `lab --list`.
     ListScenarios,
@@ -158,6 +170,8 @@ pub enum Action {
         /// Where (loopback only).
         listen: SocketAddr,
     },
+    /// `serve`: the Prometheus exporter.
+    Serve(crate::serve::ServeOptions),
 }
 
 impl Cli {
@@ -165,8 +179,10 @@ impl Cli {
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
             CliCommand::Probe(args) => Action::Probe(args.into_run()?),
+            CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
+                explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {
