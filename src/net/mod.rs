@@ -14,4 +14,5 @@ pub mod tls;
 
 pub use stream::MaybeTls;
 pub use timeline::{Recorder, Tap};
-pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError};
+pub use tls::escaped as tls_escaped;
+pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError, Watched};

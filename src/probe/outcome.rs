@@ -69,6 +69,13 @@ pub fn ms(d: &Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
+fn serialize_ms_opt<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_f64(ms(d)),
+        None => s.serialize_none(),
+    }
+}
+
 pub(super) fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(ms(d))
 }
@@ -256,6 +263,14 @@ pub struct ModeOutcome {
     pub step_started: Option<Instant>,
     #[serde(skip)]
     pub not_tried: Option<NotTried>,
+    /// How long the 220 took on this mode's own control connection, when it had one
+    /// (the concurrent modes each open theirs).
+    #[serde(
+        rename = "greeting_ms",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_ms_opt"
+    )]
+    pub greeting: Option<Duration>,
 }
 
 impl ModeOutcome {
@@ -276,6 +291,7 @@ impl ModeOutcome {
             started: None,
             step_started: None,
             not_tried: None,
+            greeting: None,
         }
     }
 
@@ -332,6 +348,13 @@ pub struct ControlOutcome {
     /// Where setting up the session failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
+    /// How long the 220 greeting took after the TCP connect.
+    #[serde(
+        rename = "greeting_ms",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_ms_opt"
+    )]
+    pub greeting: Option<Duration>,
 }
 
 impl ControlOutcome {
@@ -350,6 +373,7 @@ impl ControlOutcome {
             login_reply: None,
             server_view: None,
             error: None,
+            greeting: None,
         }
     }
 }
@@ -410,6 +434,10 @@ pub struct ProbeOutcome {
     /// The reply that refused an extra control connection, when the runner fell back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
+    /// Why an extra control connection could not be used, when the runner fell back:
+    /// a refusal, or something else (a TLS failure) that is not a connection limit.
+    #[serde(skip)]
+    pub fallback_error: Option<StepError>,
     /// The plaintext session compared with the TLS one, when the control went TLS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plaintext_check: Option<PlaintextCheck>,

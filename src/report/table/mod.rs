@@ -108,6 +108,7 @@ const LABEL: usize = 10;
 ///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
 ///     strategy: Strategy::Concurrent,
 ///     fallback_reply: None,
+///     fallback_error: None,
 ///     plaintext_check: None,
 ///     deadline_hit: false,
 ///     deadline_ms: Duration::from_secs(30),
