@@ -20,7 +20,7 @@ const DEADLINE_STEPS: u32 = 5;
 
 /// Probes every scenario concurrently and writes the sections in scenario order. A
 /// scenario whose server cannot start gets a line saying so; the others still run.
-pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Result<()> {
+pub async fn run(step: Duration, style: TableStyle, out: &mut impl Write) -> io::Result<()> {
     let mut servers = Vec::new();
     for scenario in Scenario::ALL {
         let mut config = LabConfig::new(scenario);
@@ -61,10 +61,6 @@ pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Resul
                 })
         })
         .collect();
-    let style = TableStyle {
-        color,
-        ..TableStyle::default()
-    };
     writeln!(
         out,
         "Every lab scenario on loopback, probed as `ftpdoctor probe` would: scenarios without \

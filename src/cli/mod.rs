@@ -9,8 +9,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{Fault, LabConfig, Scenario};
 
+mod output;
 mod probe;
 
+pub use output::{ColorArg, Terminal, utf8_locale};
 pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
 
 const EXAMPLES: &str = "\
@@ -105,6 +107,12 @@ struct DemoArgs {
     /// Limit for each step of each probe (the lab waits as long for data connections)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
+    /// Colour the tables (auto: on a terminal without NO_COLOR or TERM=dumb)
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: ColorArg,
+    /// Draw with ASCII only (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
 }
 
 /// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
@@ -137,6 +145,10 @@ pub enum Action {
     Probe(ProbeRun),
     Demo {
         step_timeout: Duration,
+        /// --color.
+        color: ColorArg,
+        /// --ascii.
+        ascii: bool,
     },
     ListScenarios,
     Lab {
@@ -156,6 +168,8 @@ impl Cli {
             CliCommand::Probe(args) => Action::Probe(args.into_run()?),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
+                color: args.color,
+                ascii: args.ascii,
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {
