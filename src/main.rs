@@ -72,7 +72,7 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             fit_file_limit(&mut probe_run);
             let mut out = io::stdout().lock();
             let style =
-                terminal(&out).table_style(probe_run.color, probe_run.ascii, probe_run.verbose);
+                terminal(&out).table_style(probe_run.color, !probe_run.unicode, probe_run.verbose);
             let runtime = runtime()?;
             let nagios = probe_run.format == cli::Format::Nagios;
             let finished = runtime.block_on(ftpdoctor::run::run_probes(probe_run, style, &mut out));
@@ -102,10 +102,12 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             step_timeout,
             color,
             ascii,
+            explain,
         } => {
             let mut out = io::stdout().lock();
             let style = terminal(&out).table_style(color, ascii, false);
-            let written = runtime()?.block_on(ftpdoctor::demo::run(step_timeout, style, &mut out));
+            let demo = ftpdoctor::demo::run(step_timeout, style, explain, &mut out);
+            let written = runtime()?.block_on(demo);
             match written.and_then(|()| out.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
                     Err(e).context("writing the demo")

@@ -45,6 +45,7 @@ the client's own loopback address.";
     about = "Diagnose FTP data connections through firewalls and NAT",
     after_help = EXAMPLES
 )]
+/// The command line as clap parses it; [`Cli::into_action`] validates it.
 pub struct Cli {
     #[command(subcommand)]
     command: CliCommand,
@@ -110,6 +111,9 @@ struct DemoArgs {
     /// Colour the tables (auto: on a terminal without NO_COLOR or TERM=dumb)
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
+    /// Draw each scenario's ladder diagrams, with notes for learners
+    #[arg(long)]
+    explain: bool,
     /// Draw with ASCII only (the default when the locale is not UTF-8)
     #[arg(long)]
     ascii: bool,
@@ -142,21 +146,33 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 /// What the user asked for, validated.
 #[derive(Debug)]
 pub enum Action {
+    /// `probe`: the targets and how to probe them.
     Probe(ProbeRun),
+    /// `demo`.
     Demo {
+        /// `--timeout`: each step of each probe.
         step_timeout: Duration,
         /// --color.
         color: ColorArg,
-        /// --ascii.
+        /// --ascii (or a locale that is not UTF-8).
         ascii: bool,
+        /// Diagrams too: `Some(unicode)`.
+        explain: Option<bool>,
     },
+    /// `lab --list`.
     ListScenarios,
+    /// `lab --scenario`.
     Lab {
+        /// The server to run.
         config: LabConfig,
+        /// `--ca-out`: where to write the lab's CA certificate.
         ca_out: Option<PathBuf>,
     },
+    /// `lab --fault`.
     Fault {
+        /// The fault to serve.
         fault: Fault,
+        /// Where (loopback only).
         listen: SocketAddr,
     },
 }
@@ -170,6 +186,7 @@ impl Cli {
                 step_timeout: args.timeout,
                 color: args.color,
                 ascii: args.ascii,
+                explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {

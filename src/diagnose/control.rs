@@ -2,11 +2,10 @@
 //! the TCP connect, banner and login, the deadline, the connection limit and our NAT.
 
 use super::words::{
-    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, ip_with_class, quote,
-    secs, sock_with_class,
+    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, quote, secs,
+    sock_with_class,
 };
 use super::{Finding, FindingId, new_finding};
-use crate::addr::{AddrClass, classify};
 use crate::probe::{
     ControlOutcome, DialResult, ErrorKind, Login, NotTried, ProbeOutcome, Stage, StepError,
     Strategy,
@@ -18,9 +17,8 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         out.push(setup_failed(outcome, err));
     }
     out.extend(super::tls::control_findings(outcome));
-    out.extend(
-        super::tls::nat_from_stat(&outcome.control).or_else(|| behind_nat(&outcome.control)),
-    );
+    out.extend(super::nat::client_behind_nat(outcome));
+    out.extend(super::nat::server_behind_nat(&outcome.control));
     if outcome.strategy == Strategy::SequentialFallback || not_tried_refused(outcome) > 0 {
         out.push(connection_limit(outcome));
     }
@@ -73,6 +71,13 @@ fn dns_failure(outcome: &ProbeOutcome, err: &StepError) -> Finding {
         None if err.kind == ErrorKind::Timeout => (
             FindingId::DnsTimeout,
             format!("The resolver did not answer for {host} before the deadline."),
+        ),
+        Some(QueryOutcome::Unreachable) => (
+            FindingId::DnsRefused,
+            format!(
+                "The resolver refused the query for {host} at once: nothing listens on its DNS \
+                 port (ICMP port unreachable)."
+            ),
         ),
         Some(QueryOutcome::Timeout) => (
             FindingId::DnsTimeout,
@@ -279,29 +284,6 @@ fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
 fn wants_tls(r: &crate::probe::ReplyRecord) -> bool {
     let text = r.text.to_ascii_lowercase();
     r.code == 534 || ["encrypt", "tls", "ssl"].iter().any(|w| text.contains(w))
-}
-
-/// Loopback to loopback (the lab, a local test) is no NAT: the server must be Public
-/// for our local-scope address to have been translated on the way.
-fn behind_nat(c: &ControlOutcome) -> Option<Finding> {
-    let (local, peer) = (c.local?, c.peer?);
-    let local_class = classify(local.ip());
-    if !local_class.is_local_scope() || classify(peer.ip()) != AddrClass::Public {
-        return None;
-    }
-    Some(finding(
-        FindingId::ClientBehindNat,
-        format!(
-            "This machine talks to a public server from a {local_class} address ({}): a NAT \
-             sits in between, so active modes (EPRT/PORT) need its help.",
-            local.ip()
-        ),
-        format!(
-            "control connection from {} to {}",
-            sock_with_class(local),
-            ip_with_class(peer.ip())
-        ),
-    ))
 }
 
 fn connection_limit(outcome: &ProbeOutcome) -> Finding {

@@ -79,6 +79,25 @@ pub(super) fn short(id: FindingId) -> &'static str {
              ProFTPD PassivePorts)"
         }
         Ipv6TranslatedPath => "clients must use EPSV over this path; publish a real AAAA record",
+        BannerSlow => {
+            "turn off the server's reverse-DNS lookup (vsftpd reverse_lookup_enable=NO, ProFTPD \
+             UseReverseDNS off, Pure-FTPd -H)"
+        }
+        ActiveUnsupported => "use passive mode: the server has no active mode",
+        TransferCapped => "nothing to fix: probe a directory or a smaller file to see the 226",
+        DnsRefused => "fix the nameserver in /etc/resolv.conf, or try --dns-server IP",
+        TlsStarttlsRace => {
+            "fix or upgrade the server: it must switch to TLS right after its 234 (or use \
+             implicit FTPS)"
+        }
+        DataTlsDeadlock => {
+            "fix or upgrade the server: it must send 150 before the data TLS handshake; \
+             FileZilla works meanwhile"
+        }
+        ServerBehindNat => {
+            "make passive replies carry the public address (vsftpd pasv_address, ProFTPD \
+             MasqueradeAddress) and forward the passive range"
+        }
     }
 }
 

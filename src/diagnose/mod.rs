@@ -4,6 +4,7 @@
 //! - `control`: the control connection as a whole (`mode: None`).
 //! - `modes`: one data-connection mode, step by step.
 //! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
+//! - `nat`: a NAT in front of the client or the server, from every piece of evidence.
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `fixes`: the branch of a fix that applies to what was seen, and each id's short fix.
 //! - `cause`: findings grouped by cause, root causes first.
@@ -19,6 +20,7 @@ mod finding;
 mod fixes;
 mod headline;
 mod modes;
+mod nat;
 mod paths;
 mod tls;
 mod words;
@@ -64,6 +66,8 @@ fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: Str
     }
 }
 
+#[cfg(test)]
+mod field_tests;
 #[cfg(test)]
 mod mode_tests;
 #[cfg(test)]

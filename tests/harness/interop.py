@@ -48,6 +48,10 @@ def expect_quirks(c, server, report):
         c.that(any(line.startswith("125 ") for line in got), "pyftpdlib starts transfers with 125")
         c.that("200 Active data connection established." in got,
                "pyftpdlib connects back during PORT/EPRT")
+    # Politeness: every session the probe opened ends with QUIT.
+    sessions = {t["session"] for t in report["transcript"]}
+    quits = {t["session"] for t in report["transcript"] if t["dir"] == ">" and t["line"] == "QUIT"}
+    c.that(quits == sessions, f"QUIT sent on {sorted(quits)} of {sorted(sessions)}")
     if server == "vsftpd":
         c.that("200 EPRT command successful. Consider using EPSV." in got,
                "vsftpd's EPRT reply")

@@ -12,24 +12,18 @@ use crate::report::Report;
 /// Width of the header's labels ("features  "), so the values line up.
 const LABEL: usize = 10;
 
+/// The header's lines as (label, value) pairs, uncut (the HTML page shows the same).
+pub(crate) fn header_fields(report: &Report) -> Vec<(String, String)> {
+    fields(report, usize::MAX / 2)
+        .into_iter()
+        .map(|(label, value)| (label.to_string(), value))
+        .collect()
+}
+
 /// The header's lines, each at most the style's width.
 pub(super) fn header(report: &Report, style: &TableStyle) -> Vec<String> {
     let width = usize::from(style.width);
-    let mut lines: Vec<(&str, String)> = target_lines(&report.target);
-    lines.extend(control_lines(&report.control, width));
-    lines.extend(strategy_line(report));
-    if let Some(sample) = &report.sample {
-        lines.push(("ports", clean(&sample.summary).into_owned()));
-    }
-    if report.deadline_hit {
-        lines.push((
-            "deadline",
-            format!(
-                "hit after {}: unfinished steps are marked in the table",
-                human_ms(report.elapsed_ms)
-            ),
-        ));
-    }
+    let lines = fields(report, width);
     let mut out = Vec::new();
     for (label, value) in lines {
         match WRAPPED.contains(&label) {
@@ -44,6 +38,27 @@ pub(super) fn header(report: &Report, style: &TableStyle) -> Vec<String> {
         }
     }
     out
+}
+
+/// The labelled values: `width` bounds only the feature list, which says how many it
+/// left out.
+fn fields(report: &Report, width: usize) -> Vec<(&'static str, String)> {
+    let mut lines = target_lines(&report.target);
+    lines.extend(control_lines(&report.control, width));
+    lines.extend(strategy_line(report));
+    if let Some(sample) = &report.sample {
+        lines.push(("ports", clean(&sample.summary).into_owned()));
+    }
+    if report.deadline_hit {
+        lines.push((
+            "deadline",
+            format!(
+                "hit after {}: unfinished steps are marked in the table",
+                human_ms(report.elapsed_ms)
+            ),
+        ));
+    }
+    lines
 }
 
 /// Header lines that wrap instead of being cut, and to how many lines at most.

@@ -13,6 +13,9 @@
 mod cells;
 mod findings;
 mod header;
+pub(crate) use findings::verdict_text;
+pub(crate) use header::header_fields;
+pub(crate) use modes::mode_cells;
 mod layout;
 mod modes;
 mod summary;

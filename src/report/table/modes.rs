@@ -100,12 +100,11 @@ fn skipped_cells(o: &ModeOutcome, why: &str, columns: usize) -> Vec<String> {
     cells
 }
 
-fn wide_cells(mode: &ModeReport) -> Vec<String> {
+/// A mode's row as text: mode, request → reply, advertised, data connection, transfer,
+/// ms, status (the HTML page shows the same; a skipped mode's whole reason included).
+pub(crate) fn mode_cells(mode: &ModeReport) -> [String; 7] {
     let o = &mode.outcome;
-    if let Some(why) = &o.skipped {
-        return skipped_cells(o, why, WIDE.headers.len());
-    }
-    vec![
+    [
         o.mode.as_str().to_uppercase(),
         request_cell(o),
         advertised_cell(o),
@@ -114,6 +113,14 @@ fn wide_cells(mode: &ModeReport) -> Vec<String> {
         format!("{:.1}", ms(&o.elapsed)),
         mode.status.as_str().to_string(),
     ]
+}
+
+fn wide_cells(mode: &ModeReport) -> Vec<String> {
+    let o = &mode.outcome;
+    match &o.skipped {
+        Some(why) => skipped_cells(o, why, WIDE.headers.len()),
+        None => mode_cells(mode).to_vec(),
+    }
 }
 
 fn compact_cells(mode: &ModeReport) -> Vec<String> {
