@@ -11,6 +11,7 @@ use crate::lab::{Fault, LabConfig, Scenario};
 
 mod output;
 mod probe;
+mod serve;
 
 pub use output::{ColorArg, Terminal, utf8_locale};
 pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
@@ -74,6 +75,9 @@ enum CliCommand {
     /// Run the embedded lab FTP server with a classic misconfiguration
     #[command(after_help = LAB_EXAMPLES)]
     Lab(LabArgs),
+    /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
+    #[command(after_help = serve::SERVE_EXAMPLES)]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +179,8 @@ pub enum Action {
         /// Where (loopback only).
         listen: SocketAddr,
     },
+    /// `serve`: the Prometheus exporter.
+    Serve(crate::serve::ServeOptions),
 }
 
 impl Cli {
@@ -182,6 +188,7 @@ impl Cli {
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
             CliCommand::Probe(args) => Action::Probe(args.into_run()?),
+            CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
                 color: args.color,
