@@ -71,10 +71,11 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             probe_run.progress = io::stderr().is_terminal();
             fit_file_limit(&mut probe_run);
             let mut out = io::stdout().lock();
-            let color = use_color(&out);
+            let style =
+                terminal(&out).table_style(probe_run.color, !probe_run.unicode, probe_run.verbose);
             let runtime = runtime()?;
             let nagios = probe_run.format == cli::Format::Nagios;
-            let finished = runtime.block_on(ftpdoctor::run::run_probes(probe_run, color, &mut out));
+            let finished = runtime.block_on(ftpdoctor::run::run_probes(probe_run, style, &mut out));
             // The resolver's background tasks (a query that outlived its timeout) may still
             // be running; waiting for them would delay the exit past --deadline.
             runtime.shutdown_background();
@@ -103,11 +104,13 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
         }
         Action::Demo {
             step_timeout,
+            color,
+            ascii,
             explain,
         } => {
             let mut out = io::stdout().lock();
-            let color = use_color(&out);
-            let demo = ftpdoctor::demo::run(step_timeout, color, explain, &mut out);
+            let style = terminal(&out).table_style(color, ascii, false);
+            let demo = ftpdoctor::demo::run(step_timeout, style, explain, &mut out);
             let written = runtime()?.block_on(demo);
             match written.and_then(|()| out.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -152,9 +155,21 @@ fn fit_file_limit(run: &mut cli::ProbeRun) {
     }
 }
 
-/// Colour only for a person at a terminal who has not asked for none (no-color.org).
-fn use_color(out: &impl IsTerminal) -> bool {
-    out.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// What the table needs to know of stdout and the environment (cli::Terminal decides).
+fn terminal(out: &impl IsTerminal) -> cli::Terminal {
+    let is_tty = out.is_terminal();
+    let var = |name: &str| std::env::var(name).ok();
+    cli::Terminal {
+        is_tty,
+        tty_width: is_tty
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_rows, cols)| cols),
+        columns: var("COLUMNS"),
+        term: var("TERM"),
+        no_color: var("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        utf8: cli::utf8_locale(),
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

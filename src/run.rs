@@ -85,15 +85,14 @@ pub struct Finished {
 /// Runs every probe of `run` and prints the reports to `out`; says whether any report
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
-pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io::Result<Finished> {
+pub async fn run_probes(
+    run: ProbeRun,
+    style: TableStyle,
+    out: &mut impl Write,
+) -> io::Result<Finished> {
     let threshold = run.fail_on.threshold();
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
-    let style = TableStyle {
-        color,
-        verbose: run.verbose,
-        ..TableStyle::default()
-    };
     let mut failed = false;
     let mut pending = run.probes.into_iter().enumerate();
     let mut running = JoinSet::new();
@@ -154,7 +153,7 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
                         if run.explain {
                             let style = ExplainStyle {
                                 unicode: run.unicode,
-                                color,
+                                color: style.color,
                                 ..ExplainStyle::default()
                             };
                             write_explain(report, &style, w)?;

@@ -9,9 +9,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{Fault, LabConfig, Scenario};
 
+mod output;
 mod probe;
 mod serve;
 
+pub use output::{ColorArg, Terminal, utf8_locale};
 pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
 
 const EXAMPLES: &str = "\
@@ -110,6 +112,9 @@ struct DemoArgs {
     /// Limit for each step of each probe (the lab waits as long for data connections)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
+    /// Colour the tables (auto: on a terminal without NO_COLOR or TERM=dumb)
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: ColorArg,
     /// Draw each scenario's ladder diagrams, with notes for learners
     #[arg(long)]
     explain: bool,
@@ -151,6 +156,10 @@ pub enum Action {
     Demo {
         /// `--timeout`: each step of each probe.
         step_timeout: Duration,
+        /// --color.
+        color: ColorArg,
+        /// --ascii (or a locale that is not UTF-8).
+        ascii: bool,
         /// Diagrams too: `Some(unicode)`.
         explain: Option<bool>,
     },
@@ -182,6 +191,8 @@ impl Cli {
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
+                color: args.color,
+                ascii: args.ascii,
                 explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {

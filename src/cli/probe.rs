@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use super::output::ColorArg;
 use super::positive_duration;
 use crate::diagnose::Severity;
 use crate::net::resolve::Family;
@@ -179,6 +180,9 @@ pub(super) struct ProbeArgs {
     /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
     #[arg(short, long)]
     verbose: bool,
+    /// Table format: colour the table (auto: on a terminal without NO_COLOR or TERM=dumb)
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: ColorArg,
 }
 
 /// Most targets probed at once: each holds up to four control connections and their
@@ -303,6 +307,8 @@ pub struct ProbeRun {
     pub progress: bool,
     /// Table format: every finding in full (`-v`).
     pub verbose: bool,
+    /// Table format: --color.
+    pub color: ColorArg,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -434,6 +440,7 @@ impl ProbeArgs {
             summary: self.summary,
             progress: false,
             verbose: self.verbose,
+            color: self.color,
         })
     }
 

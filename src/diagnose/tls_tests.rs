@@ -17,6 +17,7 @@ fn over_tls(o: &mut ProbeOutcome) {
     rec.version = Some("TLSv1.3".to_string());
     rec.cipher = Some("TLS13_AES_256_GCM_SHA384".to_string());
     rec.certificate = Some(cert(90));
+    rec.verified = true;
     rec.prot_reply = reply(200, "PROT now Private.");
     rec.data_protected = true;
     o.control.tls_details = Some(rec);

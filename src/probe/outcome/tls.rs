@@ -104,8 +104,12 @@ pub struct TlsRecord {
     pub version: Option<String>,
     pub cipher: Option<String>,
     pub certificate: Option<CertRecord>,
-    /// false with --insecure: the certificate was not checked.
+    /// The certificate was checked and passed: false with --insecure, and false until a
+    /// handshake happened (a server without TLS has no verified certificate).
     pub verified: bool,
+    /// Whether a handshake's certificate gets checked (not --insecure).
+    #[serde(skip)]
+    pub checks_certificate: bool,
     /// With --insecure: why verification would have refused the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_error: Option<String>,
@@ -117,7 +121,9 @@ pub struct TlsRecord {
 }
 
 impl TlsRecord {
-    pub fn new(requested: TlsMode, verified: bool) -> TlsRecord {
+    /// A record for a session that asks for `requested`; `checks_certificate` is false
+    /// with --insecure.
+    pub fn new(requested: TlsMode, checks_certificate: bool) -> TlsRecord {
         TlsRecord {
             requested,
             auth_reply: None,
@@ -125,7 +131,8 @@ impl TlsRecord {
             version: None,
             cipher: None,
             certificate: None,
-            verified,
+            verified: false,
+            checks_certificate,
             verify_error: None,
             prot_reply: None,
             data_protected: false,
@@ -137,6 +144,23 @@ impl TlsRecord {
         self.version = Some(h.version.clone());
         self.cipher = Some(h.cipher.clone());
         self.certificate = h.certificate.as_ref().map(CertRecord::from);
+        // A completed handshake passed the check, if there was one.
+        self.verified = self.checks_certificate;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_details_verified_is_false_when_no_handshake_happened() {
+        // AUTH TLS refused: "tls": "none" must not come with "verified": true.
+        let refused = TlsRecord::new(TlsMode::Auto, true);
+        assert!(!refused.verified);
+        let json = serde_json::to_value(&refused).unwrap_or_default();
+        assert_eq!(json["verified"], false);
+        assert!(json.get("checks_certificate").is_none());
     }
 }
 
