@@ -86,6 +86,19 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
                 Err(e) => Err(e).context("writing the report"),
             }
         }
+        Action::Answers { seed, count } => {
+            print_stdout(&cli::answers(seed, count))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Mystery {
+            seed,
+            chosen,
+            count,
+            data_timeout,
+        } => {
+            runtime()?.block_on(serve_mystery(seed, chosen, count, data_timeout))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Action::ListScenarios => {
             print_stdout(&cli::scenario_list())?;
             Ok(ExitCode::SUCCESS)
@@ -264,6 +277,64 @@ async fn serve_fault(fault: Fault, listen: std::net::SocketAddr) -> anyhow::Resu
     );
     signals.wait().await;
     server.shutdown().await;
+    Ok(())
+}
+
+/// `lab --mystery`: every drawn server on loopback, their URLs on stdout in the draw's
+/// order (what `lab --answers` names), nothing else there.
+async fn serve_mystery(
+    seed: u64,
+    chosen: bool,
+    count: usize,
+    data_timeout: std::time::Duration,
+) -> anyhow::Result<()> {
+    use ftpdoctor::lab::mystery::{Pick, draw};
+    let signals = Signals::install()?;
+    let listen: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+    let mut labs = Vec::new();
+    let mut faults = Vec::new();
+    let mut urls = String::new();
+    for pick in draw(seed, count) {
+        match pick {
+            Pick::Scenario(scenario) => {
+                let mut config = LabConfig::new(scenario);
+                config.listen = listen;
+                config.data_timeout = data_timeout;
+                let server = LabServer::start(config)
+                    .await
+                    .with_context(|| format!("starting a mystery server ({pick})"))?;
+                urls.push_str(&format!("{}\n", server.url()));
+                labs.push(server);
+            }
+            Pick::Fault(fault) => {
+                let server = FaultServer::start(fault, listen)
+                    .await
+                    .with_context(|| format!("starting a mystery server ({pick})"))?;
+                urls.push_str(&format!("{}\n", server.url()));
+                faults.push(server);
+            }
+        }
+    }
+    print_stdout(&urls)?;
+    let seed_note = if chosen {
+        String::new()
+    } else {
+        format!(
+            " (seed {seed}: `ftpdoctor lab --answers --seed {seed} --count {count}` names them)"
+        )
+    };
+    eprintln!(
+        "ftpdoctor lab: {count} mystery servers on loopback{seed_note}\nlogins: anonymous (any \
+         password) or {LAB_USER} / {LAB_PASSWORD}; TLS ones have a certificate from the lab's own \
+         CA (probe with --insecure); stop with Ctrl-C"
+    );
+    signals.wait().await;
+    for server in labs {
+        server.shutdown().await;
+    }
+    for server in faults {
+        server.shutdown().await;
+    }
     Ok(())
 }
 

@@ -83,7 +83,7 @@ enum CliCommand {
 #[derive(Debug, Args)]
 struct LabArgs {
     /// Scenario to serve (see --list)
-    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present_any = ["list", "fault"])]
+    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present_any = ["list", "fault", "mystery", "answers"])]
     scenario: Option<Scenario>,
     /// Serve a broken or hostile server instead (see --list); passive modes only,
     /// loopback only
@@ -105,6 +105,19 @@ struct LabArgs {
     /// localhost's addresses answer
     #[arg(long)]
     also_ipv6: bool,
+    /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
+    #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
+    mystery: bool,
+    /// Say which scenario each URL of `--mystery --seed N` was, in order, and exit
+    #[arg(long, requires = "seed", conflicts_with_all = ["scenario", "fault", "list"])]
+    answers: bool,
+    /// The draw of --mystery / --answers (the same seed draws the same on every machine)
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// How many servers --mystery draws
+    #[arg(long, value_name = "K", default_value_t = crate::lab::mystery::DEFAULT_COUNT as u16,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    count: u16,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +185,16 @@ pub enum Action {
         /// `--ca-out`: where to write the lab's CA certificate.
         ca_out: Option<PathBuf>,
     },
+    /// `lab --mystery`: serve the drawn servers.
+    Mystery {
+        /// The seed, and whether the user chose it (else it is printed for --answers).
+        seed: u64,
+        chosen: bool,
+        count: usize,
+        data_timeout: Duration,
+    },
+    /// `lab --answers`: name the drawn servers.
+    Answers { seed: u64, count: usize },
     /// `lab --fault`.
     Fault {
         /// The fault to serve.
@@ -195,6 +218,16 @@ impl Cli {
                 ascii: args.ascii,
                 explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
             },
+            CliCommand::Lab(args) if args.answers => Action::Answers {
+                seed: args.seed.unwrap_or_default(),
+                count: usize::from(args.count),
+            },
+            CliCommand::Lab(args) if args.mystery => Action::Mystery {
+                seed: args.seed.unwrap_or_else(fresh_seed),
+                chosen: args.seed.is_some(),
+                count: usize::from(args.count),
+                data_timeout: args.data_timeout,
+            },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {
                     fault,
@@ -214,6 +247,22 @@ impl Cli {
             },
         })
     }
+}
+
+/// A seed for a --mystery without --seed: from the clock, which is all it needs to be.
+fn fresh_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64 % 1_000_000)
+}
+
+/// `lab --answers`: which server each line of `lab --mystery` was, in order.
+pub fn answers(seed: u64, count: usize) -> String {
+    crate::lab::mystery::draw(seed, count)
+        .iter()
+        .enumerate()
+        .map(|(i, pick)| format!("{}  {pick}  — {}\n", i + 1, pick.description()))
+        .collect()
 }
 
 /// `lab --list`: the scenarios, then the faults; name and description, aligned.
