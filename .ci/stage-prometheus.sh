@@ -5,7 +5,8 @@
 # Usage: .ci/stage-prometheus.sh BIN. Uses prometheus and promtool from PATH, else Debian's
 # `prometheus` package unpacked into target/prometheus-cache (apt-get download + dpkg-deb -x:
 # the binaries only, so no Debian service is ever started and nothing goes to /etc).
-# Prints `prometheus: N passed, M failed` (or `prometheus: SKIPPED (why)`) as its last line.
+# Prints `prometheus: N passed, M failed` (or `prometheus: SKIPPED (why)`), then the two-vantage-point
+# check's `vantage: N passed, M failed` (or `vantage: SKIPPED (why)`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:?usage: stage-prometheus.sh BIN}
@@ -28,4 +29,14 @@ if [ -z "$prometheus" ] || [ -z "$promtool" ]; then
     promtool=$cache/usr/bin/promtool
 fi
 "$promtool" --version 2>&1 | head -1
-exec python3 tests/monitoring/prometheus_stage.py --bin "$bin" --prometheus "$prometheus" --promtool "$promtool"
+status=0
+python3 tests/monitoring/prometheus_stage.py --bin "$bin" --prometheus "$prometheus" --promtool "$promtool" || status=1
+# Two vantage points in the netns NAT lab: needs root (namespaces) and vsftpd from the
+# interop stage's cache (fetched there if missing).
+if [ "$(id -u)" != 0 ]; then
+    echo "vantage: SKIPPED (needs root for network namespaces)"
+else
+    python3 tests/monitoring/vantage.py --bin "$bin" --prometheus "$prometheus" \
+        --cache target/interop-cache || status=1
+fi
+exit "$status"

@@ -85,7 +85,9 @@ def start_first_line(args):
 
 
 def listed(bin_path):
-    text = subprocess.run([bin_path, "lab", "--list"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [bin_path, "lab", "--list"], capture_output=True, text=True, check=True
+    ).stdout
     scenarios_part, faults_part = text.split("Faults:", 1)
     scenarios = [line.split()[0] for line in scenarios_part.splitlines() if line.strip()]
     faults = [line.split()[0] for line in faults_part.splitlines()[1:] if line.strip()]
@@ -120,7 +122,11 @@ def scrape_and_lint(tally, promtool, serve, name, url, module):
         tally.check(f"scrape {name}", False, str(e))
         return
     ok, said = promtool_metrics(promtool, body)
-    right = status == 200 and ctype == "text/plain; version=0.0.4; charset=utf-8" and "probe_success" in body
+    right = (
+        status == 200
+        and ctype == "text/plain; version=0.0.4; charset=utf-8"
+        and "probe_success" in body
+    )
     tally.check(f"promtool check metrics: {name}", ok and right, f"status {status} {ctype}: {said}")
 
 
@@ -159,15 +165,24 @@ def query(prom, expr):
 
 def real_prometheus(tally, prometheus, serve, labs, work):
     hostport = serve.removeprefix("http://").rstrip("/")
-    urls = {name: url for name, url in labs.items() if name in ("healthy", "blocked-data", "no-epsv")}
+    urls = {
+        name: url for name, url in labs.items() if name in ("healthy", "blocked-data", "no-epsv")
+    }
     config = work / "prometheus.yml"
     config.write_text(prometheus_config(hostport, list(urls.values())))
     port = free_port()
     prom = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [prometheus, f"--config.file={config}", f"--storage.tsdb.path={work / 'tsdb'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            prometheus,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={work / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--log.level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         # Three scrape rounds of every target, then ask.
@@ -181,20 +196,42 @@ def real_prometheus(tally, prometheus, serve, labs, work):
                 continue
             if len(counts) == len(urls) and min(counts.values()) >= 3:
                 break
-        tally.check("prometheus scraped every target three times", len(counts) == len(urls)
-                    and min(counts.values(), default=0) >= 3, str(counts))
+        tally.check(
+            "prometheus scraped every target three times",
+            len(counts) == len(urls) and min(counts.values(), default=0) >= 3,
+            str(counts),
+        )
         success = query(prom, 'probe_success{job="ftpdoctor"}')
-        tally.check("probe_success 1 for healthy", success.get(urls["healthy"]) == 1.0, str(success))
-        tally.check("probe_success 0 for blocked-data", success.get(urls["blocked-data"]) == 0.0, str(success))
-        findings = query(prom, 'probe_ftp_finding{job="ftpdoctor", id="data-connect-timeout", mode="pasv"}')
-        tally.check("finding series for blocked-data", findings.get(urls["blocked-data"]) == 1.0, str(findings))
+        tally.check(
+            "probe_success 1 for healthy", success.get(urls["healthy"]) == 1.0, str(success)
+        )
+        tally.check(
+            "probe_success 0 for blocked-data",
+            success.get(urls["blocked-data"]) == 0.0,
+            str(success),
+        )
+        findings = query(
+            prom, 'probe_ftp_finding{job="ftpdoctor", id="data-connect-timeout", mode="pasv"}'
+        )
+        tally.check(
+            "finding series for blocked-data",
+            findings.get(urls["blocked-data"]) == 1.0,
+            str(findings),
+        )
         warn = query(prom, 'probe_ftp_finding{job="ftpdoctor", id="epsv-unsupported"}')
         tally.check("warning finding for no-epsv", warn.get(urls["no-epsv"]) == 1.0, str(warn))
         up = query(prom, 'min_over_time(up{job=~"ftpdoctor.*"}[5m])')
-        tally.check("up 1 on every scrape (none timed out)", len(up) == len(urls) + 1
-                    and all(v == 1.0 for v in up.values()), str(up))
+        tally.check(
+            "up 1 on every scrape (none timed out)",
+            len(up) == len(urls) + 1 and all(v == 1.0 for v in up.values()),
+            str(up),
+        )
         slow = query(prom, 'max_over_time(scrape_duration_seconds{job="ftpdoctor"}[5m])')
-        tally.check("every scrape answered within scrape_timeout", slow and max(slow.values()) < 2.5, str(slow))
+        tally.check(
+            "every scrape answered within scrape_timeout",
+            slow and max(slow.values()) < 2.5,
+            str(slow),
+        )
         own = query(prom, 'ftpdoctor_probes_total{job="ftpdoctor-exporter"}')
         tally.check("exporter's own metrics scraped", len(own) > 0, str(own))
     finally:
@@ -207,10 +244,25 @@ def real_prometheus(tally, prometheus, serve, labs, work):
 
 def rules(tally, promtool):
     docs = ROOT / "docs" / "prometheus"
-    out = subprocess.run([promtool, "check", "rules", "ftpdoctor-alerts.yml"], cwd=docs, capture_output=True, text=True)
-    tally.check("promtool check rules docs/prometheus/ftpdoctor-alerts.yml", out.returncode == 0, out.stdout + out.stderr)
-    out = subprocess.run([promtool, "test", "rules", "alerts-test.yml"], cwd=docs, capture_output=True, text=True)
-    tally.check("promtool test rules docs/prometheus/alerts-test.yml", out.returncode == 0, out.stdout + out.stderr)
+    out = subprocess.run(
+        [promtool, "check", "rules", "ftpdoctor-alerts.yml"],
+        cwd=docs,
+        capture_output=True,
+        text=True,
+    )
+    tally.check(
+        "promtool check rules docs/prometheus/ftpdoctor-alerts.yml",
+        out.returncode == 0,
+        out.stdout + out.stderr,
+    )
+    out = subprocess.run(
+        [promtool, "test", "rules", "alerts-test.yml"], cwd=docs, capture_output=True, text=True
+    )
+    tally.check(
+        "promtool test rules docs/prometheus/alerts-test.yml",
+        out.returncode == 0,
+        out.stdout + out.stderr,
+    )
 
 
 def main():
@@ -231,7 +283,9 @@ def main():
             scenarios, faults = listed(args.bin)
             labs = {}
             for s in scenarios:
-                proc, url = start_first_line([args.bin, "lab", "--scenario", s, "--data-timeout", "1s"])
+                proc, url = start_first_line(
+                    [args.bin, "lab", "--scenario", s, "--data-timeout", "1s"]
+                )
                 procs.append(proc)
                 labs[s] = url
             fault_urls = {}
@@ -240,8 +294,18 @@ def main():
                 procs.append(proc)
                 fault_urls[f] = url
             (work / "modules.yml").write_text(MODULES)
-            proc, serve = start_first_line([args.bin, "serve", "--config", str(work / "modules.yml"),
-                                            "--listen", "127.0.0.1:0", "--max-probes", "64"])
+            proc, serve = start_first_line(
+                [
+                    args.bin,
+                    "serve",
+                    "--config",
+                    str(work / "modules.yml"),
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--max-probes",
+                    "64",
+                ]
+            )
             procs.append(proc)
             jobs = [(f"scenario {s}", url, module_for(s)) for s, url in labs.items()]
             jobs += [(f"fault {f}", url, "fault") for f, url in fault_urls.items()]
