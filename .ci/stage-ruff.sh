@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lints the Python test harness (tests/harness and the stages' entry points tests/*/run.py) with ruff, pinned, from PyPI
+# Lints the Python test harness (tests/harness, the stages' entry points tests/*/run.py, tests/monitoring and bench/serve.py) with ruff, pinned, from PyPI
 # into a virtualenv under target/ (made once, reused). Prints `ruff: ok` or ruff's findings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,5 +9,5 @@ if ! "$venv/bin/ruff" --version 2>/dev/null | grep -qx "ruff $RUFF_VERSION"; the
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "ruff==$RUFF_VERSION"
 fi
-"$venv/bin/ruff" check --config tests/ruff.toml --output-format concise tests/harness tests/*/run.py
+"$venv/bin/ruff" check --config tests/ruff.toml --output-format concise tests/harness tests/*/run.py tests/monitoring bench/serve.py
 echo "ruff: ok"

@@ -24,7 +24,7 @@ const DEADLINE_STEPS: u32 = 5;
 /// `explain` adds each scenario's ladder diagrams: `Some(unicode)`.
 pub async fn run(
     step: Duration,
-    color: bool,
+    style: TableStyle,
     explain: Option<bool>,
     out: &mut impl Write,
 ) -> io::Result<()> {
@@ -68,10 +68,6 @@ pub async fn run(
                 })
         })
         .collect();
-    let style = TableStyle {
-        color,
-        ..TableStyle::default()
-    };
     writeln!(
         out,
         "Every lab scenario on loopback, probed as `ftpdoctor probe` would: scenarios without \
@@ -87,7 +83,7 @@ pub async fn run(
                     if let Some(unicode) = explain {
                         let style = ExplainStyle {
                             unicode,
-                            color,
+                            color: style.color,
                             ..ExplainStyle::default()
                         };
                         write_explain(&report, &style, out)?;

@@ -14,19 +14,22 @@
 //!   plain records ([`probe::record`]) and keeps its working state to itself.
 //! - [`diagnose`]: records → findings (id, severity, evidence, fix, reference); pure.
 //! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
-//!   record it carries) and its printers: table, json, jsonl.
+//!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,
+//!   mermaid, metrics (Prometheus).
 //! - [`run`]: `probe` end to end — probe, diagnose, print — from its own [`run::RunConfig`].
+//! - [`serve`]: `serve`, the Prometheus multi-target exporter (a top layer, like `run`).
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
 //!
 //! Dependencies point one way, and `tests/layers.rs` fails on any import that does not:
-//! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else in
-//! the crate; `net` uses `proto` (and records into `timeline`); `probe` uses `net`, `proto`, `addr` and `target`; `diagnose` reads
-//! only `probe::record` and `addr` (and `proto`'s parsers for the reply texts they
-//! quote), never `net`; `report` sees `diagnose` and
-//! `probe::record`; the lab uses `proto`, never `probe` or `net`; `run` and `demo` tie
-//! them together from their own configuration, and only `cli` knows the flags.
+//! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else
+//! in the crate; `net` uses `proto` (and records into `timeline`); `probe` uses `net`,
+//! `proto`, `addr` and `target`; `diagnose` reads only `probe::record` and `addr` (and
+//! `proto`'s parsers for the reply texts they quote), never `net`; `report` sees
+//! `diagnose` and `probe::record`; the lab uses `proto`, never `probe` or `net`; `run`,
+//! `serve` and `demo` tie them together from their own configuration, and only `cli`
+//! knows the flags.
 
 pub mod addr;
 pub mod cli;
@@ -38,6 +41,7 @@ pub mod probe;
 pub mod proto;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod stream;
 pub mod target;
 pub mod timeline;

@@ -66,15 +66,18 @@ fn nagios_unknown(why: &str) -> ExitCode {
 
 fn run(action: Action) -> anyhow::Result<ExitCode> {
     match action {
-        Action::Probe(mut probe_run) => {
+        Action::Probe {
+            run: mut probe_run,
+            color,
+        } => {
             // A fleet's progress bar is for a person watching, never for a log.
             probe_run.progress = io::stderr().is_terminal();
             fit_file_limit(&mut probe_run);
             let mut out = io::stdout().lock();
-            let color = use_color(&out);
+            let style = terminal(&out).table_style(color, !probe_run.unicode, probe_run.verbose);
             let runtime = runtime()?;
             let nagios = probe_run.format == cli::Format::Nagios;
-            let finished = runtime.block_on(ftpdoctor::run::run_probes(probe_run, color, &mut out));
+            let finished = runtime.block_on(ftpdoctor::run::run_probes(probe_run, style, &mut out));
             // The resolver's background tasks (a query that outlived its timeout) may still
             // be running; waiting for them would delay the exit past --deadline.
             runtime.shutdown_background();
@@ -84,6 +87,19 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
                 Ok(_) => Ok(ExitCode::SUCCESS),
                 Err(e) => Err(e).context("writing the report"),
             }
+        }
+        Action::Answers { seed, count } => {
+            print_stdout(&cli::answers(seed, count))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Mystery {
+            seed,
+            chosen,
+            count,
+            data_timeout,
+        } => {
+            runtime()?.block_on(serve_mystery(seed, chosen, count, data_timeout))?;
+            Ok(ExitCode::SUCCESS)
         }
         Action::ListScenarios => {
             print_stdout(&cli::scenario_list())?;
@@ -97,13 +113,19 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::Serve(options) => {
+            runtime()?.block_on(serve(options))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Demo {
             step_timeout,
+            color,
+            ascii,
             explain,
         } => {
             let mut out = io::stdout().lock();
-            let color = use_color(&out);
-            let demo = ftpdoctor::demo::run(step_timeout, color, explain, &mut out);
+            let style = terminal(&out).table_style(color, ascii, false);
+            let demo = ftpdoctor::demo::run(step_timeout, style, explain, &mut out);
             let written = runtime()?.block_on(demo);
             match written.and_then(|()| out.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -148,9 +170,21 @@ fn fit_file_limit(run: &mut ftpdoctor::run::RunConfig) {
     }
 }
 
-/// Colour only for a person at a terminal who has not asked for none (no-color.org).
-fn use_color(out: &impl IsTerminal) -> bool {
-    out.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// What the table needs to know of stdout and the environment (cli::Terminal decides).
+fn terminal(out: &impl IsTerminal) -> cli::Terminal {
+    let is_tty = out.is_terminal();
+    let var = |name: &str| std::env::var(name).ok();
+    cli::Terminal {
+        is_tty,
+        tty_width: is_tty
+            .then(|| console::Term::stdout().size_checked())
+            .flatten()
+            .map(|(_rows, cols)| cols),
+        columns: var("COLUMNS"),
+        term: var("TERM"),
+        no_color: var("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        utf8: cli::utf8_locale(),
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -214,6 +248,25 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
     Ok(())
 }
 
+async fn serve(options: ftpdoctor::serve::ServeOptions) -> anyhow::Result<()> {
+    let signals = Signals::install()?;
+    let config = options.config.clone();
+    ftpdoctor::serve::run(
+        options,
+        |addr| {
+            // The address first, on stdout, as `lab` prints its URL: port 0 picks one.
+            let _ = print_stdout(&format!("http://{addr}/\n"));
+            eprintln!("ftpdoctor serve: listening on {addr} with modules from {}", config.display());
+            if !addr.ip().is_loopback() {
+                eprintln!("ftpdoctor serve: warning: {addr} is reachable beyond this machine; every module's targets list limits what it may probe");
+            }
+        },
+        signals.wait(),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn serve_fault(fault: Fault, listen: std::net::SocketAddr) -> anyhow::Result<()> {
     let signals = Signals::install()?;
     let server = FaultServer::start(fault, listen)
@@ -226,6 +279,64 @@ async fn serve_fault(fault: Fault, listen: std::net::SocketAddr) -> anyhow::Resu
     );
     signals.wait().await;
     server.shutdown().await;
+    Ok(())
+}
+
+/// `lab --mystery`: every drawn server on loopback, their URLs on stdout in the draw's
+/// order (what `lab --answers` names), nothing else there.
+async fn serve_mystery(
+    seed: u64,
+    chosen: bool,
+    count: usize,
+    data_timeout: std::time::Duration,
+) -> anyhow::Result<()> {
+    use ftpdoctor::lab::mystery::{Pick, draw};
+    let signals = Signals::install()?;
+    let listen: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
+    let mut labs = Vec::new();
+    let mut faults = Vec::new();
+    let mut urls = String::new();
+    for pick in draw(seed, count) {
+        match pick {
+            Pick::Scenario(scenario) => {
+                let mut config = LabConfig::new(scenario);
+                config.listen = listen;
+                config.data_timeout = data_timeout;
+                let server = LabServer::start(config)
+                    .await
+                    .with_context(|| format!("starting a mystery server ({pick})"))?;
+                urls.push_str(&format!("{}\n", server.url()));
+                labs.push(server);
+            }
+            Pick::Fault(fault) => {
+                let server = FaultServer::start(fault, listen)
+                    .await
+                    .with_context(|| format!("starting a mystery server ({pick})"))?;
+                urls.push_str(&format!("{}\n", server.url()));
+                faults.push(server);
+            }
+        }
+    }
+    print_stdout(&urls)?;
+    let seed_note = if chosen {
+        String::new()
+    } else {
+        format!(
+            " (seed {seed}: `ftpdoctor lab --answers --seed {seed} --count {count}` names them)"
+        )
+    };
+    eprintln!(
+        "ftpdoctor lab: {count} mystery servers on loopback{seed_note}\nlogins: anonymous (any \
+         password) or {LAB_USER} / {LAB_PASSWORD}; TLS ones have a certificate from the lab's own \
+         CA (probe with --insecure); stop with Ctrl-C"
+    );
+    signals.wait().await;
+    for server in labs {
+        server.shutdown().await;
+    }
+    for server in faults {
+        server.shutdown().await;
+    }
     Ok(())
 }
 

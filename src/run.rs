@@ -61,6 +61,21 @@ pub struct RunConfig {
     pub verbose: bool,
 }
 
+/// Longest --timeout or --deadline (or a `serve` module's): a day is past any sane
+/// probe, and far enough below the clock's range that adding it to "now" cannot overflow.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A step timeout or deadline as written, such as `5s` or `500ms` (the flags' and the
+/// exporter's config's); zero would time every step out at once.
+pub fn positive_duration(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
+        Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
+    }
+}
+
 /// Probes, diagnoses and reports one target.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
     let outcome = probe(config).await;
@@ -127,15 +142,14 @@ pub struct Finished {
 /// Runs every probe of `run` and prints the reports to `out`; says whether any report
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
-pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io::Result<Finished> {
+pub async fn run_probes(
+    run: RunConfig,
+    style: TableStyle,
+    out: &mut impl Write,
+) -> io::Result<Finished> {
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
-    let style = TableStyle {
-        color,
-        verbose: run.verbose,
-        ..TableStyle::default()
-    };
     let mut failed = false;
     let mut pending = run.probes.into_iter().enumerate();
     let mut running = JoinSet::new();
@@ -196,7 +210,7 @@ pub async fn run_probes(run: RunConfig, color: bool, out: &mut impl Write) -> io
                         if run.explain {
                             let style = ExplainStyle {
                                 unicode: run.unicode,
-                                color,
+                                color: style.color,
                                 ..ExplainStyle::default()
                             };
                             write_explain(report, &style, w)?;

@@ -85,6 +85,14 @@ pub fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_f64(ms(d))
 }
 
+/// An optional duration as [`ms`], or `null`.
+pub fn serialize_ms_opt<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_f64(ms(d)),
+        None => s.serialize_none(),
+    }
+}
+
 /// Addresses as text: `["192.0.2.1", "::1"]`.
 pub fn serialize_ips<S: Serializer>(ips: &[IpAddr], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(ips.iter().map(ToString::to_string))

@@ -43,19 +43,79 @@ fn golden_path(kind: &str, name: &str) -> PathBuf {
 /// - the port of any `IPv4:port` or `[IPv6]:port` in text (peer, local, dials, accepts);
 /// - the port in `(|||port|)` and `|1|addr|port|` (EPSV and EPRT), and the last two
 ///   numbers of a six-number PASV/PORT tuple;
-/// - a number in front of ` ms` in text (evidence that quotes a time);
+/// - a number in front of ` ms` in text (evidence that quotes a time), and seconds to
+///   the nanosecond (`within 2.899177219s`, a limit computed from the deadline);
 /// - any other five-digit number in text: the ports of a sampled range, `port 40123`;
-/// - with `unbounded_data` (a server that sends without end), byte counts, which depend on
-///   how far the data got when the probe stopped reading;
+/// - with `unbounded_data` (a server that sends without end or past the probe's cap),
+///   byte counts, which depend on how far the data got when the probe stopped reading;
 /// - a line longer than [`LONG_LINE`] becomes its length and hash, so that a fault's
 ///   64 KiB replies do not make a golden file of half a megabyte.
 fn normalise(json: &str, unbounded_data: bool) -> String {
-    json.lines()
+    let lines: Vec<String> = json
+        .lines()
         .map(|line| normalise_line(line, unbounded_data))
         .map(|line| shorten(&line))
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+        .collect();
+    quit_phase_per_connection(lines).join("\n") + "\n"
+}
+
+/// The probe ends its sessions all at once (QUIT on each, then the 221s), so from the
+/// first QUIT on, how the connections' timeline events interleave is the scheduler's
+/// choice: those events are put in connection order, each connection's own in the order
+/// they came. Everything before the first QUIT keeps its exact order.
+fn quit_phase_per_connection(lines: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        out.push(lines[i].clone());
+        if lines[i].trim() != "\"timeline\": [" {
+            i += 1;
+            continue;
+        }
+        // The events, one `{ ... }` block each, up to the closing `]`.
+        let indent = lines[i].len() - lines[i].trim_start().len();
+        let close = format!("{}]", " ".repeat(indent));
+        let mut events: Vec<Vec<String>> = Vec::new();
+        i += 1;
+        while i < lines.len() && !lines[i].starts_with(&close) {
+            let mut block = vec![lines[i].trim_end_matches(',').to_string()];
+            let open_indent = lines[i].len() - lines[i].trim_start().len();
+            i += 1;
+            while i < lines.len() {
+                let line = &lines[i];
+                let at_open_indent = line.len() - line.trim_start().len() == open_indent;
+                i += 1;
+                if at_open_indent {
+                    block.push(line.trim_end_matches(',').to_string());
+                    break;
+                }
+                block.push(line.clone());
+            }
+            events.push(block);
+        }
+        let first_quit = events
+            .iter()
+            .position(|e| e.iter().any(|l| l.trim() == "\"line\": \"QUIT\""));
+        if let Some(from) = first_quit {
+            let conn = |e: &Vec<String>| {
+                e.iter()
+                    .find(|l| l.trim_start().starts_with("\"conn\": "))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            events[from..].sort_by_key(conn);
+        }
+        let count = events.len();
+        for (n, mut block) in events.into_iter().enumerate() {
+            if n + 1 < count
+                && let Some(last) = block.last_mut()
+            {
+                last.push(',');
+            }
+            out.extend(block);
+        }
+    }
+    out
 }
 
 /// Lines longer than this are kept as their length and hash.
@@ -114,6 +174,7 @@ fn normalise_line(line: &str, unbounded_data: bool) -> String {
     let text = epsv_and_eprt_ports(&text);
     let text = tuple_ports(&text);
     let text = quoted_times(&text);
+    let text = computed_seconds(&text);
     let text = rfc3339_dates(&text);
     let text = five_digit_numbers(&text);
     if unbounded_data {
@@ -285,6 +346,29 @@ fn quoted_times(s: &str) -> String {
     out
 }
 
+/// `within 2.899177219s` → `within Ns`: a limit computed from what is left of the
+/// deadline (the wait for a late greeting), to the nanosecond. A configured limit
+/// (`1s`, `1.5s`) has fewer decimals and stays.
+fn computed_seconds(s: &str) -> String {
+    let t = tokens(s);
+    let mut out = String::new();
+    let mut i = 0;
+    while i < t.len() {
+        let computed = is_number(t[i])
+            && t.get(i + 1) == Some(&".")
+            && t.get(i + 2).is_some_and(|f| is_number(f) && f.len() >= 4)
+            && t.get(i + 3).is_some_and(|n| n.starts_with('s'));
+        if computed {
+            out.push('N');
+            i += 3;
+        } else {
+            out.push_str(t[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// `2026-12-01T00:10:00Z` → `DATE`.
 fn rfc3339_dates(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -401,7 +485,12 @@ async fn fault_report(fault: Fault) -> Result<(), String> {
     .collect();
     let run = probe(&server.url(), &extra).await;
     server.shutdown().await;
-    let unbounded_data = matches!(fault, Fault::EndlessData | Fault::TrickleData);
+    // capped-no-reply sends past the probe's 4 MiB cap: how far past depends on when the
+    // probe stopped reading.
+    let unbounded_data = matches!(
+        fault,
+        Fault::EndlessData | Fault::TrickleData | Fault::CappedNoReply
+    );
     check_golden("fault", fault.name(), &run, unbounded_data)
 }
 
@@ -491,7 +580,8 @@ fn normaliser_replaces_ports_times_and_dates_and_nothing_else() {
   "garbled": "(ftp,example,com,1,2) and 10.0.0.5 and code 227",
   "expires": "at 2027-01-01T00:00:00Z",
   "negative": "(127,0,0,-1,138,163) and (|||33557!)",
-  "range": "22474 filtered; 22472–22473 refused; port 38973; RFC 1918"
+  "range": "22474 filtered; 22472–22473 refused; port 38973; RFC 1918",
+  "detail": "no reply within 2.899177219s (--timeout 1.5s, TLSv1.3)"
 }"#;
     let want = r#"{
   "peer": "127.0.0.1:PORT",
@@ -509,8 +599,50 @@ fn normaliser_replaces_ports_times_and_dates_and_nothing_else() {
   "garbled": "(ftp,example,com,1,2) and 10.0.0.5 and code 227",
   "expires": "at DATE",
   "negative": "(127,0,0,-1,P,P) and (|||PORT!)",
-  "range": "NNNNN filtered; NNNNN–NNNNN refused; port NNNNN; RFC 1918"
+  "range": "NNNNN filtered; NNNNN–NNNNN refused; port NNNNN; RFC 1918",
+  "detail": "no reply within Ns (--timeout 1.5s, TLSv1.3)"
 }
 "#;
     assert_eq!(normalise(raw, false), want);
+}
+
+#[test]
+fn concurrent_quits_are_compared_per_connection_and_nothing_before_them() {
+    let event = |conn: &str, what: &str| {
+        format!("    {{\n      \"conn\": \"{conn}\",\n      \"line\": \"{what}\"\n    }}")
+    };
+    let report = |events: &[(&str, &str)]| {
+        let events: Vec<String> = events.iter().map(|(c, w)| event(c, w)).collect();
+        format!("{{\n  \"timeline\": [\n{}\n  ]\n}}\n", events.join(",\n"))
+    };
+    let raced = report(&[
+        ("control-2", "USER"),
+        ("control-1", "USER"),
+        ("control-2", "QUIT"),
+        ("control-1", "QUIT"),
+        ("control-2", "221"),
+        ("control-1", "221"),
+    ]);
+    let other_race = report(&[
+        ("control-2", "USER"),
+        ("control-1", "USER"),
+        ("control-1", "QUIT"),
+        ("control-2", "QUIT"),
+        ("control-1", "221"),
+        ("control-2", "221"),
+    ]);
+    let want = report(&[
+        ("control-2", "USER"),
+        ("control-1", "USER"),
+        ("control-1", "QUIT"),
+        ("control-1", "221"),
+        ("control-2", "QUIT"),
+        ("control-2", "221"),
+    ]);
+    assert_eq!(normalise(&raced, false), want);
+    assert_eq!(normalise(&other_race, false), want);
+    // Before the first QUIT, order is pinned.
+    let early = report(&[("control-1", "USER"), ("control-2", "USER")]);
+    assert_ne!(normalise(&early, false), normalise(&raced, false));
+    assert_eq!(normalise(&early, false), early);
 }

@@ -602,3 +602,116 @@ async fn sequential_probe_replaces_broken_sessions_within_the_deadline() {
         assert_eq!(run.code, 1, "{fault}: {}", run.shown);
     }
 }
+
+/// A fault server probed with `args` after the URL (EPSV and PASV only).
+async fn probe_fault_with(fault: Fault, args: &[&str]) -> (Run, Value) {
+    let listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    let server = FaultServer::start(fault, listen)
+        .await
+        .unwrap_or_else(|e| panic!("starting fault {fault}: {e}"));
+    let url = server.url();
+    let mut all = vec![
+        "probe",
+        url.as_str(),
+        "--format",
+        "json",
+        "--modes",
+        "epsv,pasv",
+    ];
+    all.extend_from_slice(args);
+    let run = ftpdoctor(all.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    assert!(!run.stderr.contains("panicked"), "{}", run.shown);
+    let report = run.json();
+    (run, report)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_greeting_is_banner_slow_never_a_refusal() {
+    // Greeted after 1.5 s, past --timeout 1s, on every connection: the probe keeps
+    // listening, and the concurrent modes' own connections are not "refused".
+    let args = ["--tls", "off", "--timeout", "1s", "--deadline", "8s"];
+    let (run, report) = probe_fault_with(Fault::SlowGreeting, &args).await;
+    assert_eq!(findings(&report), ["banner-slow@-"], "{}", run.shown);
+    assert_eq!(
+        statuses(&report)[..2],
+        ["epsv=ok", "pasv=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["strategy"], "concurrent", "{}", run.shown);
+    let f = &report["findings"][0];
+    assert_eq!(f["severity"], "warn");
+    let evidence = f["evidence"].as_str().unwrap_or_default();
+    assert!(
+        evidence.contains("1.5 s on the first control connection"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("on PASV's own connection"), "{evidence}");
+    let fix = f["fix"].as_str().unwrap_or_default();
+    for setting in ["reverse_lookup_enable=NO", "UseReverseDNS off", "-H"] {
+        assert!(fix.contains(setting), "{fix}");
+    }
+    let greeting = report["control"]["greeting_ms"].as_f64().unwrap_or(0.0);
+    assert!((1400.0..3000.0).contains(&greeting), "{greeting}");
+    // A warning is under the default --fail-on error.
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_race_after_234_is_named_with_the_plaintext_reply_quoted() {
+    let args = ["--tls", "explicit", "--timeout", "1s", "--deadline", "4s"];
+    let (run, report) = probe_fault_with(Fault::TlsRace, &args).await;
+    assert_eq!(findings(&report), ["tls-starttls-race@-"], "{}", run.shown);
+    let evidence = report["findings"][0]["evidence"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        evidence.contains("\"502 Command not allowed: \\x16\\x03\\x01"),
+        "{evidence}"
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_race_with_tls_auto_goes_on_in_plaintext_and_tests_the_modes() {
+    let args = ["--timeout", "1s", "--deadline", "4s"];
+    let (run, report) = probe_fault_with(Fault::TlsRace, &args).await;
+    assert_eq!(findings(&report), ["tls-starttls-race@-"], "{}", run.shown);
+    assert_eq!(
+        statuses(&report)[..2],
+        ["epsv=ok", "pasv=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["control"]["tls"], "none", "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_tls_with_tls_auto_reports_the_failure_then_tests_the_modes() {
+    // 234, then a fatal handshake_failure alert: reported, and plaintext goes on.
+    let args = ["--timeout", "1s", "--deadline", "4s"];
+    let (run, report) = probe_fault_with(Fault::TlsBroken, &args).await;
+    assert_eq!(
+        findings(&report),
+        ["tls-handshake-failed@-"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        statuses(&report)[..2],
+        ["epsv=ok", "pasv=ok"],
+        "{}",
+        run.shown
+    );
+    let summary = report["findings"][0]["summary"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(summary.contains("HandshakeFailure"), "{summary}");
+    assert!(summary.contains("went on in plaintext"), "{summary}");
+    assert_eq!(
+        report["control"]["tls_details"]["error"]["reason"], "protocol",
+        "{}",
+        run.shown
+    );
+    assert_eq!(run.code, 1, "{}", run.shown);
+}

@@ -57,9 +57,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "serve",
-        &[
-            "run", "probe", "diagnose", "report", "target", "config", "wire",
-        ],
+        &["run", "probe", "diagnose", "report", "target", "wire"],
     ),
     // The command line builds every layer's configuration; main only calls it.
     ("cli", ANY),

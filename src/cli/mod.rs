@@ -8,10 +8,14 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{Fault, LabConfig, Scenario};
+use crate::run::positive_duration;
 
+mod output;
 mod probe;
+mod serve;
 
 pub use crate::run::{Format, RunConfig};
+pub use output::{ColorArg, Terminal, utf8_locale};
 pub use probe::{FailOn, ProbeArgsError};
 
 const EXAMPLES: &str = "\
@@ -73,12 +77,15 @@ enum CliCommand {
     /// Run the embedded lab FTP server with a classic misconfiguration
     #[command(after_help = LAB_EXAMPLES)]
     Lab(LabArgs),
+    /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
+    #[command(after_help = serve::SERVE_EXAMPLES)]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
 struct LabArgs {
     /// Scenario to serve (see --list)
-    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present_any = ["list", "fault"])]
+    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present_any = ["list", "fault", "mystery", "answers"])]
     scenario: Option<Scenario>,
     /// Serve a broken or hostile server instead (see --list); passive modes only,
     /// loopback only
@@ -100,6 +107,19 @@ struct LabArgs {
     /// localhost's addresses answer
     #[arg(long)]
     also_ipv6: bool,
+    /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
+    #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
+    mystery: bool,
+    /// Say which scenario each URL of `--mystery --seed N` was, in order, and exit
+    #[arg(long, requires = "seed", conflicts_with_all = ["scenario", "fault", "list"])]
+    answers: bool,
+    /// The draw of --mystery / --answers (the same seed draws the same on every machine)
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// How many servers --mystery draws
+    #[arg(long, value_name = "K", default_value_t = crate::lab::mystery::DEFAULT_COUNT as u16,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    count: u16,
 }
 
 #[derive(Debug, Args)]
@@ -107,26 +127,15 @@ struct DemoArgs {
     /// Limit for each step of each probe (the lab waits as long for data connections)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
+    /// Colour the tables (auto: on a terminal without NO_COLOR or TERM=dumb)
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: ColorArg,
     /// Draw each scenario's ladder diagrams, with notes for learners
     #[arg(long)]
     explain: bool,
     /// Draw with ASCII only (the default when the locale is not UTF-8)
     #[arg(long)]
     ascii: bool,
-}
-
-/// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
-/// the clock's range that adding it to "now" cannot overflow.
-const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// A duration such as `5s` or `500ms`; zero would time every step out at once.
-pub(crate) fn positive_duration(s: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(s) {
-        Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
-        Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
-    }
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {
@@ -143,11 +152,20 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 #[derive(Debug)]
 pub enum Action {
     /// `probe`: the targets and how to probe them.
-    Probe(RunConfig),
+    Probe {
+        /// The run itself.
+        run: RunConfig,
+        /// `--color`, for the table (the terminal decides `auto`).
+        color: ColorArg,
+    },
     /// `demo`.
     Demo {
         /// `--timeout`: each step of each probe.
         step_timeout: Duration,
+        /// --color.
+        color: ColorArg,
+        /// --ascii (or a locale that is not UTF-8).
+        ascii: bool,
         /// Diagrams too: `Some(unicode)`.
         explain: Option<bool>,
     },
@@ -160,6 +178,16 @@ pub enum Action {
         /// `--ca-out`: where to write the lab's CA certificate.
         ca_out: Option<PathBuf>,
     },
+    /// `lab --mystery`: serve the drawn servers.
+    Mystery {
+        /// The seed, and whether the user chose it (else it is printed for --answers).
+        seed: u64,
+        chosen: bool,
+        count: usize,
+        data_timeout: Duration,
+    },
+    /// `lab --answers`: name the drawn servers.
+    Answers { seed: u64, count: usize },
     /// `lab --fault`.
     Fault {
         /// The fault to serve.
@@ -167,16 +195,34 @@ pub enum Action {
         /// Where (loopback only).
         listen: SocketAddr,
     },
+    /// `serve`: the Prometheus exporter.
+    Serve(crate::serve::ServeOptions),
 }
 
 impl Cli {
     /// Validates the flags; an error means exit 2.
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
-            CliCommand::Probe(args) => Action::Probe(args.into_run()?),
+            CliCommand::Probe(args) => Action::Probe {
+                color: args.color(),
+                run: args.into_run()?,
+            },
+            CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
-                explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
+                color: args.color,
+                ascii: args.ascii,
+                explain: args.explain.then(|| !args.ascii && utf8_locale()),
+            },
+            CliCommand::Lab(args) if args.answers => Action::Answers {
+                seed: args.seed.unwrap_or_default(),
+                count: usize::from(args.count),
+            },
+            CliCommand::Lab(args) if args.mystery => Action::Mystery {
+                seed: args.seed.unwrap_or_else(fresh_seed),
+                chosen: args.seed.is_some(),
+                count: usize::from(args.count),
+                data_timeout: args.data_timeout,
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {
@@ -197,6 +243,22 @@ impl Cli {
             },
         })
     }
+}
+
+/// A seed for a --mystery without --seed: from the clock, which is all it needs to be.
+fn fresh_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64 % 1_000_000)
+}
+
+/// `lab --answers`: which server each line of `lab --mystery` was, in order.
+pub fn answers(seed: u64, count: usize) -> String {
+    crate::lab::mystery::draw(seed, count)
+        .iter()
+        .enumerate()
+        .map(|(i, pick)| format!("{}  {pick}  — {}\n", i + 1, pick.description()))
+        .collect()
 }
 
 /// `lab --list`: the scenarios, then the faults; name and description, aligned.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use crate::diagnose::Severity;
 use crate::net::resolve::Family;
@@ -165,6 +166,9 @@ pub(super) struct ProbeArgs {
     /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
     #[arg(short, long)]
     verbose: bool,
+    /// Table format: colour the table (auto: on a terminal without NO_COLOR or TERM=dumb)
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: ColorArg,
 }
 
 /// Most targets probed at once: each holds up to four control connections and their
@@ -255,19 +259,6 @@ fn strip_comment(line: &str) -> &str {
         prev_space = c.is_whitespace();
     }
     line
-}
-
-/// Whether the locale says UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set, as
-/// setlocale reads them); no locale at all means C, which is ASCII.
-pub fn utf8_locale() -> bool {
-    ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.is_empty())
-        .is_some_and(|value| {
-            let v = value.to_ascii_lowercase();
-            v.contains("utf-8") || v.contains("utf8")
-        })
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -400,6 +391,11 @@ impl ProbeArgs {
             progress: false,
             verbose: self.verbose,
         })
+    }
+
+    /// `--color`: the table's, decided with the terminal by `main` (not part of the run).
+    pub(super) fn color(&self) -> ColorArg {
+        self.color
     }
 
     /// The public roots, or --ca-file's; wrapped by --insecure.

@@ -5,6 +5,8 @@ use super::words::{
     attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, quote, secs,
     sock_with_class,
 };
+use std::time::Duration;
+
 use super::{Finding, FindingId, new_finding};
 use crate::probe::record::{
     ControlOutcome, DialResult, ErrorKind, Login, ProbeOutcome, SkipReason, Stage, StepError,
@@ -19,8 +21,16 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     out.extend(super::tls::control_findings(outcome));
     out.extend(super::nat::client_behind_nat(outcome));
     out.extend(super::nat::server_behind_nat(&outcome.control));
-    if outcome.strategy == Strategy::SequentialFallback || not_tried_refused(outcome) > 0 {
+    out.extend(banner_slow(outcome));
+    let refused = outcome.fallback_error.as_ref().is_none_or(is_refusal);
+    if (outcome.strategy == Strategy::SequentialFallback && refused)
+        || not_tried_refused(outcome) > 0
+    {
         out.push(connection_limit(outcome));
+    } else if outcome.strategy == Strategy::SequentialFallback
+        && let Some(err) = &outcome.fallback_error
+    {
+        out.extend(extra_session_failed(err));
     }
     if outcome.deadline_hit && outcome.control.error.is_none() {
         let untried: Vec<&str> = outcome
@@ -46,6 +56,80 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// A greeting later than this is worth a warning: a healthy server greets within
+/// milliseconds, and one that waits seconds is almost always resolving the client's name.
+pub const SLOW_GREETING: Duration = Duration::from_secs(1);
+
+/// Late greetings, on the first control connection and on each mode's own: one warning
+/// that lists them (a server's reverse-DNS lookup delays every connection).
+fn banner_slow(outcome: &ProbeOutcome) -> Option<Finding> {
+    let first = outcome
+        .control
+        .greeting
+        .map(|d| ("the first control connection".to_string(), d));
+    let modes = outcome.modes.iter().filter_map(|m| {
+        m.greeting.map(|d| {
+            (
+                format!("{}'s own connection", m.mode.as_str().to_uppercase()),
+                d,
+            )
+        })
+    });
+    let slow: Vec<(String, Duration)> = first
+        .into_iter()
+        .chain(modes)
+        .filter(|(_, d)| *d > SLOW_GREETING)
+        .collect();
+    let worst = slow.iter().map(|(_, d)| *d).max()?;
+    let listed: Vec<String> = slow
+        .iter()
+        .map(|(on, d)| format!("{} on {on}", seconds(d)))
+        .collect();
+    Some(finding(
+        FindingId::BannerSlow,
+        format!(
+            "The server greeted late, after up to {}: it most likely looks up each client's \
+             name (reverse DNS) and waits for its resolver to time out. Clients with short \
+             timeouts give up before the 220.",
+            seconds(&worst)
+        ),
+        format!(
+            "220 after {} (ftpdoctor keeps listening for a greeting until --deadline)",
+            listed.join("; ")
+        ),
+    ))
+}
+
+/// A measured wait, to a tenth of a second: `5.0 s`.
+fn seconds(d: &Duration) -> String {
+    format!("{:.1} s", d.as_secs_f64())
+}
+
+/// A refusal of an extra connection (421, or a 4yz/5yz greeting or login reply), as
+/// opposed to a connection that broke on its own (a TLS failure, a reset).
+fn is_refusal(err: &StepError) -> bool {
+    // A TLS failure's reply is the plaintext answer to a ClientHello, not a refusal.
+    err.kind == ErrorKind::Refused
+        || (err.kind != ErrorKind::Tls && err.reply.as_ref().is_some_and(|r| r.code >= 400))
+}
+
+/// An extra control connection failed for a reason other than a refusal: the modes ran
+/// in turn on the first one, and this says why, without calling it a connection limit.
+fn extra_session_failed(err: &StepError) -> Option<Finding> {
+    if let Some(race) = super::tls::starttls_race(err) {
+        return Some(race);
+    }
+    Some(finding(
+        FindingId::ControlFailed,
+        format!(
+            "An extra control connection failed ({}), so the modes ran one after another on \
+             the first.",
+            failure_clause(err, None)
+        ),
+        failure_evidence(err),
+    ))
 }
 
 /// Modes skipped because the server refused yet another connection for them.

@@ -143,3 +143,61 @@ fn only_first(o: &crate::probe::record::ProbeOutcome, id: FindingId) -> super::F
         .find(|f| f.id == id)
         .unwrap_or_else(|| panic!("no {id}"))
 }
+
+#[test]
+fn late_greeting_on_a_modes_own_connection_is_banner_slow() {
+    let mut o = healthy();
+    o.control.greeting = Some(std::time::Duration::from_millis(40));
+    mode(&mut o, Mode::Pasv).greeting = Some(std::time::Duration::from_millis(10_020));
+    assert_eq!(rows(&diagnose(&o)), [(BannerSlow, W, CONTROL)]);
+    let f = only(&o, BannerSlow);
+    assert!(f.summary.contains("after up to 10.0 s"), "{}", f.summary);
+    assert!(
+        f.evidence.contains("10.0 s on PASV's own connection"),
+        "{}",
+        f.evidence
+    );
+    assert!(!f.evidence.contains("first control"), "{}", f.evidence);
+}
+
+#[test]
+fn greeting_within_a_second_is_no_finding() {
+    let mut o = healthy();
+    o.control.greeting = Some(std::time::Duration::from_millis(999));
+    assert_eq!(rows(&diagnose(&o)), []);
+}
+
+#[test]
+fn extra_connection_lost_to_a_starttls_race_is_not_a_connection_limit() {
+    let mut o = healthy();
+    o.strategy = crate::probe::Strategy::SequentialFallback;
+    let mut race = err(
+        crate::probe::Stage::Tls,
+        crate::probe::ErrorKind::Tls,
+        "the server answered the ClientHello in plaintext",
+    );
+    race.reply = reply(502, "Command not allowed: \\x16\\x03\\x01");
+    o.fallback_error = Some(race);
+    assert_eq!(rows(&diagnose(&o)), [(TlsStarttlsRace, E, CONTROL)]);
+    let f = only(&o, TlsStarttlsRace);
+    assert!(
+        f.evidence
+            .contains("\"502 Command not allowed: \\x16\\x03\\x01\""),
+        "{}",
+        f.evidence
+    );
+}
+
+#[test]
+fn extra_connection_refused_with_421_is_still_a_connection_limit() {
+    let mut o = healthy();
+    o.strategy = crate::probe::Strategy::SequentialFallback;
+    let mut refused = err(
+        crate::probe::Stage::Banner,
+        crate::probe::ErrorKind::Refused,
+        "expected 220, got 421",
+    );
+    refused.reply = reply(421, "Too many connections.");
+    o.fallback_error = Some(refused);
+    assert_eq!(rows(&diagnose(&o)), [(ConnectionLimit, I, CONTROL)]);
+}

@@ -143,6 +143,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         modes: vec![epsv, pasv, eprt, port],
         strategy: Strategy::Concurrent,
         fallback_reply: None,
+        fallback_error: None,
         plaintext_check: None,
         deadline_hit: false,
         deadline: Duration::from_secs(30),

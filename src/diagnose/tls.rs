@@ -7,7 +7,7 @@ use super::words::{ip_with_class, quote};
 use super::{Finding, FindingId, Severity, new_finding};
 use crate::probe::record::{
     ControlOutcome, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, StepError, Tls,
-    TlsMode, TransferRecord,
+    TlsFailureReason, TlsMode, TransferRecord,
 };
 
 /// Days before expiry from which the certificate is worth a warning (docs/findings.md, tls-certificate-expiring).
@@ -17,9 +17,36 @@ fn control_finding(id: FindingId, summary: String, evidence: String) -> Finding 
     new_finding(id, None, summary, evidence)
 }
 
+/// After 234 the server answered our ClientHello with a plaintext reply (kept as the
+/// step's reply): it reads the socket in plaintext a moment after its 234.
+pub(super) fn starttls_race(err: &StepError) -> Option<Finding> {
+    if err.stage != crate::probe::record::Stage::Tls || err.kind != ErrorKind::Tls {
+        return None;
+    }
+    let reply = err.reply.as_ref()?;
+    Some(race(format!(
+        "our ClientHello was answered in plaintext with {}",
+        quote(reply)
+    )))
+}
+
+fn race(evidence: String) -> Finding {
+    control_finding(
+        FindingId::TlsStarttlsRace,
+        "After its 234 to AUTH TLS the server read our TLS ClientHello as an FTP command and \
+         answered in plaintext: it switches the connection to TLS a moment too late, a race \
+         that any client sending its ClientHello at once can lose."
+            .to_string(),
+        evidence,
+    )
+}
+
 /// The finding for a session that failed while TLS was being set up.
 pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Finding> {
     let rec = c.tls_details.as_ref()?;
+    if let Some(f) = starttls_race(err) {
+        return Some(f);
+    }
     if err.kind == ErrorKind::Tls {
         let reason = rec.error.as_ref().map_or("other", |e| e.reason.as_str());
         return Some(super::fixes::for_what_was_seen(
@@ -104,6 +131,38 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         .is_some_and(|e| e.stage == crate::probe::record::Stage::Tls);
     let refused = rec.auth_reply.as_ref().is_some_and(|r| r.code != AUTH_OK);
     let unanswered = rec.auth_reply.is_none() && rec.auth_error.is_some();
+    // --tls auto went on in plaintext after a broken handshake: the handshake is still
+    // the finding, and the modes were tested without it.
+    if rec.requested == TlsMode::Auto
+        && !failed_at_tls
+        && c.tls == Tls::None
+        && let Some(failure) = &rec.error
+    {
+        out.push(if failure.reason == TlsFailureReason::PlaintextReply {
+            race(format!(
+                "{}; then ftpdoctor went on in plaintext (--tls auto)",
+                failure.detail
+            ))
+        } else {
+            super::fixes::for_what_was_seen(
+                control_finding(
+                    FindingId::TlsHandshakeFailed,
+                    format!(
+                        "The server accepted AUTH TLS (234) but the handshake failed ({}): {}. \
+                         ftpdoctor went on in plaintext (--tls auto) to test the modes.",
+                        failure.reason, failure.detail
+                    ),
+                    format!(
+                        "stage control, reason {}: {}; {}",
+                        failure.reason,
+                        failure.detail,
+                        requested(rec.requested)
+                    ),
+                ),
+                failure.reason.as_str(),
+            )
+        });
+    }
     if rec.requested == TlsMode::Auto && !failed_at_tls && (refused || unanswered) {
         out.extend(unavailable(c, rec.auth_reply.as_ref()).map(|mut f| {
             // Anonymous FTP in plaintext is what public mirrors do: no secret crossed.

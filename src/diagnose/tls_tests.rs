@@ -12,11 +12,12 @@ use crate::probe::record::{
 /// A healthy probe whose control connection went TLS by AUTH TLS, PROT P accepted.
 fn over_tls(o: &mut ProbeOutcome) {
     o.control.tls = Tls::Explicit;
-    let mut rec = TlsRecord::new(TlsMode::Auto, true);
+    let mut rec = TlsRecord::new(TlsMode::Auto);
     rec.auth_reply = reply(234, "Proceed with negotiation.");
     rec.version = Some("TLSv1.3".to_string());
     rec.cipher = Some("TLS13_AES_256_GCM_SHA384".to_string());
     rec.certificate = Some(cert(90));
+    rec.verified = true;
     rec.prot_reply = reply(200, "PROT now Private.");
     rec.data_protected = true;
     o.control.tls_details = Some(rec);
@@ -37,7 +38,7 @@ fn cert(days_left: i64) -> CertRecord {
 fn tls_rec(o: &mut ProbeOutcome) -> &mut TlsRecord {
     o.control
         .tls_details
-        .get_or_insert_with(|| TlsRecord::new(TlsMode::Auto, true))
+        .get_or_insert_with(|| TlsRecord::new(TlsMode::Auto))
 }
 
 fn data_tls(

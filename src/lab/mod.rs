@@ -11,6 +11,7 @@
 mod dead_ports;
 pub mod fault;
 pub mod fs;
+pub mod mystery;
 mod port_range;
 mod scenario;
 mod server;

@@ -12,4 +12,5 @@ pub mod tls;
 
 pub use crate::stream::MaybeTls;
 pub use crate::timeline::{Recorder, Tap};
-pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError};
+pub use tls::escaped as tls_escaped;
+pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError, Watched};

@@ -3,6 +3,7 @@
 //! the ring provider: no OpenSSL, nothing to find on the system.
 
 mod cert;
+mod plaintext;
 
 use std::fmt;
 use std::io;
@@ -23,6 +24,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 pub use cert::CertInfo;
+pub use plaintext::{Watched, escaped};
 
 /// Sessions each control connection remembers for its data connections to resume: TLS 1.3
 /// tickets are single-use, and a --sequential probe opens four data connections on one
@@ -120,6 +122,9 @@ pub enum TlsFailure {
     Timeout,
     /// Our own setup or the socket failed.
     Other,
+    /// The server answered the ClientHello with a plaintext FTP reply: it read it as a
+    /// command (a server that switches to TLS a moment after its 234).
+    PlaintextReply,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -130,6 +135,9 @@ pub struct TlsError {
     /// The certificate the server sent, when the handshake got that far: an expired or
     /// misnamed one is worth describing even though it was refused.
     pub certificate: Option<Box<CertInfo>>,
+    /// The plaintext FTP reply the server sent instead of a ServerHello (its bytes, up to
+    /// the first line end): it read our ClientHello as a command.
+    pub plaintext_reply: Option<Vec<u8>>,
 }
 
 impl TlsError {
@@ -138,10 +146,22 @@ impl TlsError {
             failure: TlsFailure::Other,
             detail,
             certificate: None,
+            plaintext_reply: None,
         }
     }
 
     fn from_io(err: &io::Error) -> TlsError {
+        if let Some(reply) = err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<plaintext::PlaintextReply>())
+        {
+            return TlsError {
+                failure: TlsFailure::PlaintextReply,
+                detail: reply.to_string(),
+                certificate: None,
+                plaintext_reply: Some(reply.0.clone()),
+            };
+        }
         let rustls_err = err
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<rustls::Error>());
@@ -165,6 +185,7 @@ impl TlsError {
             failure,
             detail,
             certificate: None,
+            plaintext_reply: None,
         }
     }
 }
@@ -244,9 +265,11 @@ impl TlsClient {
         &self,
         tcp: TcpStream,
         limit: Duration,
-    ) -> Result<(TlsStream<TcpStream>, Handshake), TlsError> {
-        let connect = self.connector.connect(self.server_name.clone(), tcp);
-        let stream = match timeout(limit, connect).await {
+    ) -> Result<(TlsStream<Watched>, Handshake), TlsError> {
+        let watched = plaintext::Watched::new(tcp);
+        let connect = self.connector.connect(self.server_name.clone(), watched);
+        let finished = timeout(limit, connect).await;
+        let stream = match finished {
             Ok(Ok(stream)) => stream,
             Ok(Err(err)) => {
                 return Err(TlsError {
@@ -259,6 +282,7 @@ impl TlsClient {
                     failure: TlsFailure::Timeout,
                     detail: format!("no handshake within {limit:?}"),
                     certificate: self.seen_certificate(),
+                    plaintext_reply: None,
                 });
             }
         };

@@ -2,7 +2,7 @@
 //! the report, and the records nothing of sockets or rustls.
 
 use super::record::{CertRecord, DialResult, TlsFailureReason, TlsFailureRecord, TlsRecord};
-use crate::net::{CertInfo, DialOutcome, Handshake, TlsFailure};
+use crate::net::{CertInfo, DialOutcome, Handshake, TlsFailure, Trust};
 
 /// How a dial ended, as the report says it.
 pub(super) fn dial_result(outcome: DialOutcome) -> DialResult {
@@ -34,6 +34,7 @@ pub(super) fn tls_failure(failure: TlsFailure, detail: impl Into<String>) -> Tls
         TlsFailure::Closed => TlsFailureReason::Closed,
         TlsFailure::Timeout => TlsFailureReason::Timeout,
         TlsFailure::Other => TlsFailureReason::Other,
+        TlsFailure::PlaintextReply => TlsFailureReason::PlaintextReply,
     };
     TlsFailureRecord {
         reason,
@@ -41,9 +42,11 @@ pub(super) fn tls_failure(failure: TlsFailure, detail: impl Into<String>) -> Tls
     }
 }
 
-/// What a completed handshake negotiated, into the control connection's TLS record.
-pub(super) fn note_handshake(rec: &mut TlsRecord, h: &Handshake) {
+/// What a completed handshake negotiated, into the control connection's TLS record. It
+/// passed the certificate check, if `trust` made one (not --insecure).
+pub(super) fn note_handshake(rec: &mut TlsRecord, h: &Handshake, trust: &Trust) {
     rec.version = Some(h.version.clone());
     rec.cipher = Some(h.cipher.clone());
     rec.certificate = h.certificate.as_ref().map(cert_record);
+    rec.verified = !matches!(trust, Trust::Insecure(_));
 }

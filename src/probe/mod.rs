@@ -24,15 +24,18 @@ use std::time::{Duration, Instant};
 
 use tokio::time::sleep_until;
 
+/// What a [`ProbeConfig`] is built from, so that whoever builds one (the command line,
+/// the exporter's config) needs no layer below the probe.
+pub use crate::net::{Trust, resolve::Family};
+pub use crate::proto::Password;
 use attempt::{Attempt, Working};
 use interrupt::{mark_interrupted, skip_all};
 pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::MAX_SAMPLE_PORTS;
 
-use crate::net::resolve::Family;
-use crate::net::{Recorder, Trust};
-use crate::proto::{Command, Password};
+use crate::net::Recorder;
+use crate::proto::Command;
 use crate::target::Target;
 use crate::timeline::Event;
 use session::{Session, establish};
@@ -88,6 +91,9 @@ pub struct ProbeConfig {
     pub pinned: Option<Pinned>,
     /// Where every connection records its events; [`probe`] starts a fresh one per run.
     pub timeline: Recorder,
+    /// When the whole probe must end (set by [`probe`]): a greeting is awaited until
+    /// then, not only --timeout, to learn how late it comes. `None`: --timeout only.
+    pub deadline_at: Option<Instant>,
 }
 
 /// One address of an already resolved target.
@@ -119,6 +125,7 @@ impl ProbeConfig {
             sample_ports: 0,
             pinned: None,
             timeline: Recorder::new(),
+            deadline_at: None,
         }
     }
 }
@@ -190,6 +197,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     // Each run its own clock and log, even when one config is probed twice.
     let config = &ProbeConfig {
         timeline: Recorder::new(),
+        deadline_at: Some(started + config.deadline),
         ..config.clone()
     };
     let target = &config.target;
@@ -217,6 +225,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
             Strategy::Concurrent
         },
         fallback_reply: None,
+        fallback_error: None,
         plaintext_check: None,
         deadline_hit: false,
         deadline: config.deadline,
@@ -263,14 +272,19 @@ async fn quit(slot: &mut Option<Session>, wait: Duration) {
 }
 
 /// --tls auto, and AUTH TLS went unanswered (a firewall that drops verbs it does not
-/// know): a client that falls back to plaintext would get on, so the probe does too.
+/// know), or the server said 234 and then failed the handshake (no usable certificate,
+/// a late switch to TLS): a client that falls back to plaintext would get on, so the
+/// probe does too, and the diagnosis reports the TLS failure. Not after a certificate
+/// that did not verify: that is the one failure an attacker in the path would cause.
 fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &StepError) -> bool {
     config.tls == TlsMode::Auto
         && err.stage == Stage::Tls
-        && control
-            .tls_details
-            .as_ref()
-            .is_some_and(|t| t.auth_error.is_some())
+        && control.tls_details.as_ref().is_some_and(|t| {
+            t.auth_error.is_some()
+                || t.error
+                    .as_ref()
+                    .is_some_and(|e| e.reason != TlsFailureReason::Certificate)
+        })
 }
 
 async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
@@ -391,6 +405,7 @@ async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
     if let Some(err) = refused.into_iter().flatten().next() {
         out.strategy = Strategy::SequentialFallback;
         out.fallback_reply = err.reply.clone();
+        out.fallback_error = Some(err.clone());
         for &i in &fallback {
             let mode = out.modes[i].mode;
             out.modes[i].replace(ModeOutcome::new(mode));
@@ -415,7 +430,9 @@ async fn mode_on_own_session(
         let mut scratch = ControlOutcome::new(&config.credentials.user);
         out.in_progress = Some(Stage::Login);
         let label = out.mode.as_str();
-        if let Err(err) = establish(peer, config, label, &mut scratch, false, slot).await {
+        let result = establish(peer, config, label, &mut scratch, false, slot).await;
+        out.greeting = scratch.greeting;
+        if let Err(err) = result {
             out.in_progress = None;
             // A session that was refused (421 greeting) is no session: whoever looks at
             // this slot next must open a new one.

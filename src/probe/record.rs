@@ -222,6 +222,14 @@ pub struct ModeOutcome {
     pub interrupted: Option<Stage>,
     #[serde(rename = "elapsed_ms", serialize_with = "crate::wire::serialize_ms")]
     pub elapsed: Duration,
+    /// How long the 220 took on this mode's own control connection, when it had one
+    /// (the concurrent modes each open theirs).
+    #[serde(
+        rename = "greeting_ms",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::wire::serialize_ms_opt"
+    )]
+    pub greeting: Option<Duration>,
 }
 
 impl ModeOutcome {
@@ -239,6 +247,7 @@ impl ModeOutcome {
             error: None,
             interrupted: None,
             elapsed: Duration::ZERO,
+            greeting: None,
         }
     }
 
@@ -298,6 +307,13 @@ pub struct ControlOutcome {
     /// Where setting up the session failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
+    /// How long the 220 greeting took after the TCP connect.
+    #[serde(
+        rename = "greeting_ms",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::wire::serialize_ms_opt"
+    )]
+    pub greeting: Option<Duration>,
 }
 
 impl ControlOutcome {
@@ -317,6 +333,7 @@ impl ControlOutcome {
             login_reply: None,
             server_view: None,
             error: None,
+            greeting: None,
         }
     }
 }
@@ -375,6 +392,9 @@ pub struct ProbeOutcome {
     pub strategy: Strategy,
     /// The reply that refused an extra control connection, when the runner fell back.
     pub fallback_reply: Option<ReplyRecord>,
+    /// Why an extra control connection could not be used, when the runner fell back:
+    /// a refusal, or something else (a TLS failure) that is not a connection limit.
+    pub fallback_error: Option<StepError>,
     /// The plaintext session compared with the TLS one, when the control went TLS.
     pub plaintext_check: Option<PlaintextCheck>,
     /// Set when --deadline cut the probe short.

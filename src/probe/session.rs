@@ -1,6 +1,7 @@
 //! One logged-in control connection: connect, banner, USER/PASS, FEAT.
 
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use super::ProbeConfig;
 use super::from_net::dial_result;
@@ -12,6 +13,10 @@ use super::tls::{ControlStream, protect_data, secure_control};
 use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, Tap, TlsClient, dial};
 use crate::proto::stat::client_address;
 use crate::proto::{Command, Reply, TransferType};
+
+/// How long before the deadline the wait for a late greeting gives up, so that the
+/// probe itself reports the greeting missing (banner-timeout) rather than the deadline.
+const BANNER_DEADLINE_MARGIN: Duration = Duration::from_millis(100);
 
 /// Banner replies: 220 ready; 120 "ready in nnn minutes" comes before the 220 (RFC 959
 /// 5.4), so at most this many 120s are waited through.
@@ -134,7 +139,7 @@ pub(super) async fn establish(
     if config.tls == TlsMode::Implicit {
         secure_control(session, config, rec).await?;
     }
-    banner(session, rec).await?;
+    banner(session, rec, banner_limit(config)).await?;
     if matches!(config.tls, TlsMode::Auto | TlsMode::Explicit) {
         secure_control(session, config, rec).await?;
     }
@@ -164,16 +169,37 @@ pub(super) async fn establish(
     Ok(())
 }
 
-async fn banner(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), StepError> {
+/// How long to wait for the greeting: until shortly before the deadline, so that a server
+/// that greets late (a reverse-DNS lookup timing out) is seen greeting, and when.
+fn banner_limit(config: &ProbeConfig) -> Duration {
+    match config.deadline_at {
+        Some(at) => at
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(BANNER_DEADLINE_MARGIN)
+            .max(config.step_timeout),
+        None => config.step_timeout,
+    }
+}
+
+async fn banner(
+    session: &mut Session,
+    rec: &mut ControlOutcome,
+    limit: Duration,
+) -> Result<(), StepError> {
+    let connected = Instant::now();
     for _ in 0..=MAX_BANNER_DELAYS {
+        let left = limit.saturating_sub(connected.elapsed());
         let reply = session
             .conn
-            .read_reply("the banner")
+            .read_reply_within(left, "the banner")
             .await
             .map_err(|e| step_error(Stage::Banner, &e))?;
         rec.banner = Some(reply.text());
         match reply.code {
-            220 => return Ok(()),
+            220 => {
+                rec.greeting = Some(connected.elapsed());
+                return Ok(());
+            }
             120 => continue,
             _ => return Err(unexpected(Stage::Banner, &reply, "220")),
         }

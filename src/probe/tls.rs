@@ -13,11 +13,11 @@ use super::record::{
     TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
-use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError, Trust};
+use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError};
 use crate::proto::Command;
 use crate::timeline::Event;
 
-type ClientTls = tokio_rustls::client::TlsStream<TcpStream>;
+type ClientTls = tokio_rustls::client::TlsStream<crate::net::Watched>;
 
 /// The control connection: TCP, then perhaps TLS.
 pub(super) type ControlStream = MaybeTls<ClientTls>;
@@ -27,8 +27,21 @@ pub(super) type DataStream = MaybeTls<ClientTls>;
 /// The reply to AUTH TLS that starts the handshake (RFC 4217 section 4).
 const AUTH_OK: u16 = 234;
 
+/// The handshake's failure as the step's error; a plaintext reply to the ClientHello is
+/// kept as the reply that ended the step (code and escaped text).
 fn tls_step_error(err: &TlsError) -> StepError {
-    StepError::new(Stage::Tls, ErrorKind::Tls, err.detail.clone())
+    let reply = err.plaintext_reply.as_deref().and_then(|bytes| {
+        let text = crate::net::tls_escaped(bytes);
+        let code = text.get(..3)?.parse().ok()?;
+        Some(ReplyRecord {
+            code,
+            text: text.get(4..).unwrap_or_default().to_string(),
+        })
+    });
+    StepError {
+        reply,
+        ..StepError::new(Stage::Tls, ErrorKind::Tls, err.detail.clone())
+    }
 }
 
 /// The name certificates are checked against: the target's host name, or its address.
@@ -52,8 +65,7 @@ pub(super) async fn secure_control(
     if config.tls == TlsMode::Off {
         return Ok(());
     }
-    let verified = !matches!(config.trust, Trust::Insecure(_));
-    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls, verified));
+    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls));
     if config.tls != TlsMode::Implicit {
         let reply = match session
             .conn
@@ -81,11 +93,11 @@ pub(super) async fn secure_control(
     let result = handshake_control(session, &client, config.step_timeout).await;
     let tls_rec = rec
         .tls_details
-        .get_or_insert_with(|| TlsRecord::new(config.tls, verified));
+        .get_or_insert_with(|| TlsRecord::new(config.tls));
     tls_rec.verify_error = client.verification_complaint();
     match result {
         Ok(handshake) => {
-            note_handshake(tls_rec, &handshake);
+            note_handshake(tls_rec, &handshake, &config.trust);
             rec.tls = match config.tls {
                 TlsMode::Implicit => Tls::Implicit,
                 _ => Tls::Explicit,
@@ -112,12 +124,14 @@ async fn handshake_control(
         failure: crate::net::TlsFailure::Protocol,
         detail: e.to_string(),
         certificate: None,
+        plaintext_reply: None,
     })?;
     let Some(tcp) = stream.take_plain() else {
         return Err(TlsError {
             failure: crate::net::TlsFailure::Other,
             detail: "the control connection is already TLS".to_string(),
             certificate: None,
+            plaintext_reply: None,
         });
     };
     if let Some(tap) = &tap {

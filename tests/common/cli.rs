@@ -28,6 +28,12 @@ pub async fn ftpdoctor(args: Vec<String>, env: Vec<(&'static str, String)>) -> R
         let started = Instant::now();
         let output: Output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
             .args(&args)
+            // The table's width and characters follow the environment: pin them, so a
+            // test sees what it asks for (its own `env` comes after and wins).
+            .env_remove("LC_ALL")
+            .env_remove("LC_CTYPE")
+            .env_remove("COLUMNS")
+            .env("LANG", "C.UTF-8")
             .envs(env)
             .output()
             .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));

@@ -34,8 +34,21 @@ def start(bin_path, *args):
 def probe_junit(bin_path, url, modes):
     """The JUnit file of one probe, written where a CI job would keep it."""
     out = subprocess.run(
-        [bin_path, "probe", url, "--format", "junit", "--modes", modes,
-         "--timeout", "1s", "--deadline", "2s", "--tls", "off"],
+        [
+            bin_path,
+            "probe",
+            url,
+            "--format",
+            "junit",
+            "--modes",
+            modes,
+            "--timeout",
+            "1s",
+            "--deadline",
+            "2s",
+            "--tls",
+            "off",
+        ],
         capture_output=True,
         timeout=30,
     )
@@ -92,6 +105,7 @@ def scenario_check(bin_path, scenario, expect):
                     # The body carries the finding, as GitLab shows it.
                     assert "Evidence:" in (r.text or "") and "Fix:" in (r.text or ""), r.text
         assert suite.failures == sum(1 for v in got.values() if v == "failure")
+
     return run
 
 
@@ -107,6 +121,7 @@ def fault_check(bin_path, fault):
         assert outcome(cases[3]) == "skipped" and outcome(cases[4]) == "skipped"
         for c in cases:
             assert c.system_out is None or "\x00" not in c.system_out
+
     return run
 
 
@@ -121,12 +136,39 @@ def main():
     parser.add_argument("--bin", required=True)
     args = parser.parse_args()
     tally = [0, 0]
-    check("healthy: every mode passes", scenario_check(args.bin, "healthy", {
-        "control": "passed", "epsv": "passed", "pasv": "passed", "eprt": "passed", "port": "passed"}), tally)
-    check("blocked-data: passive modes fail", scenario_check(args.bin, "blocked-data", {
-        "epsv": "failure", "pasv": "failure", "eprt": "passed", "port": "passed"}), tally)
-    check("active-blocked: active modes fail", scenario_check(args.bin, "active-blocked", {
-        "epsv": "passed", "pasv": "passed", "eprt": "failure", "port": "failure"}), tally)
+    check(
+        "healthy: every mode passes",
+        scenario_check(
+            args.bin,
+            "healthy",
+            {
+                "control": "passed",
+                "epsv": "passed",
+                "pasv": "passed",
+                "eprt": "passed",
+                "port": "passed",
+            },
+        ),
+        tally,
+    )
+    check(
+        "blocked-data: passive modes fail",
+        scenario_check(
+            args.bin,
+            "blocked-data",
+            {"epsv": "failure", "pasv": "failure", "eprt": "passed", "port": "passed"},
+        ),
+        tally,
+    )
+    check(
+        "active-blocked: active modes fail",
+        scenario_check(
+            args.bin,
+            "active-blocked",
+            {"epsv": "passed", "pasv": "passed", "eprt": "failure", "port": "failure"},
+        ),
+        tally,
+    )
     for fault in faults(args.bin):
         check(f"fault {fault}: parses", fault_check(args.bin, fault), tally)
     print(f"junit: {tally[0]} passed, {tally[1]} failed")

@@ -83,6 +83,12 @@ lab_table! {
         "LIST sends one byte every 200 ms, forever: no read ever times out";
     CappedNoReply "capped-no-reply"
         "LIST sends data without end; once the client hangs up, no final reply ever comes";
+    SlowGreeting "slow-greeting"
+        "greets 1.5 s after the connect (a reverse-DNS lookup timing out); otherwise works";
+    TlsRace "tls-race"
+        "234 to AUTH TLS, then reads the ClientHello as a command: plaintext 502 echoing it";
+    TlsBroken "tls-broken"
+        "234 to AUTH TLS, then fails every handshake (fatal handshake_failure alert)";
 }
 
 /// A running fault server. Dropping it stops the server and every session at once.

@@ -37,6 +37,18 @@ const LAST_LINE_ALLOWANCE: usize = 256;
 /// `trickle-data`: one byte of listing per this, well inside any --timeout.
 const TRICKLE_EVERY: Duration = Duration::from_millis(200);
 
+/// `slow-greeting`: the wait before the 220, as a server whose reverse-DNS lookup of the
+/// client times out (5 s in the field; short here, past the probe's 1 s warning).
+const GREETING_DELAY: Duration = Duration::from_millis(1500);
+
+/// `tls-race`: bytes of the ClientHello echoed in the plaintext 502, as the server that
+/// read it as a command does.
+const ECHOED_HELLO_BYTES: usize = 8;
+
+/// `tls-broken`: a TLS 1.2 record holding a fatal handshake_failure alert (RFC 8446 6),
+/// what a server with no usable certificate sends ("no shared cipher").
+const HANDSHAKE_FAILURE_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+
 /// `slow-banner`: one byte per this.
 const SLOW_BYTE_EVERY: Duration = Duration::from_secs(1);
 
@@ -122,6 +134,10 @@ impl Conn {
                 self.drain_until_closed().await?;
                 return Ok(Next::Close);
             }
+            Fault::SlowGreeting => {
+                sleep(GREETING_DELAY).await;
+                self.stream.write_all(banner.as_bytes()).await?;
+            }
             Fault::SlowBanner => {
                 for byte in banner.as_bytes() {
                     self.stream.write_all(&[*byte]).await?;
@@ -182,6 +198,9 @@ impl Conn {
             }
             "PASV" | "EPSV" => return self.passive(verb).await,
             "LIST" | "NLST" | "RETR" => self.transfer().await?,
+            "AUTH" if matches!(self.fault, Fault::TlsRace | Fault::TlsBroken) => {
+                return self.broken_tls().await;
+            }
             _ => {
                 self.send("502 Command not implemented (the fault lab serves passive modes only).")
                     .await?
@@ -337,6 +356,29 @@ impl Conn {
             }
             self.commands.push(&chunk[..n]);
         }
+    }
+
+    /// 234, then the ClientHello meets a server that is not ready for it: read as a
+    /// command and answered in plaintext (`tls-race`), or refused with an alert
+    /// (`tls-broken`). The session ends there, as the real servers' do.
+    async fn broken_tls(&mut self) -> io::Result<Next> {
+        self.send("234 Proceed with negotiation.").await?;
+        let mut hello = [0u8; READ_CHUNK];
+        let n = match timeout(DATA_ACCEPT_TIMEOUT, self.stream.read(&mut hello)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return Ok(Next::Close),
+        };
+        if self.fault == Fault::TlsRace {
+            let mut reply = b"502 Command not allowed: ".to_vec();
+            reply.extend_from_slice(&hello[..n.min(ECHOED_HELLO_BYTES)]);
+            reply.extend_from_slice(b"\r\n");
+            self.stream.write_all(&reply).await?;
+        } else {
+            self.stream.write_all(&HANDSHAKE_FAILURE_ALERT).await?;
+        }
+        // Whatever the client sends next (a TLS alert of its own) ends the session.
+        let _ = timeout(RST_PAUSE, self.stream.read(&mut hello)).await;
+        Ok(Next::Close)
     }
 
     /// Reads and throws away whatever the client sends, until it closes.

@@ -5,12 +5,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+/// The server certificate's details, as the report shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
     /// RFC 4514 form, as OpenSSL prints it: `CN=ftp.example.com, O=Example`.
     pub subject: String,
+    /// Who signed it, in the same form.
     pub issuer: String,
+    /// The start of its validity.
     pub not_before: SystemTime,
+    /// The end of its validity.
     pub not_after: SystemTime,
     /// Whole days from the handshake to `not_after`; negative once it has expired.
     pub days_left: i64,

@@ -61,6 +61,9 @@ wire_enum! {
         Timeout = "timeout",
         /// Our own setup or the socket failed.
         Other = "other",
+        /// The server answered the ClientHello with a plaintext FTP reply: it read it as
+        /// a command (a server that switches to TLS a moment after its 234).
+        PlaintextReply = "plaintext-reply",
     }
 }
 
@@ -84,7 +87,8 @@ pub struct TlsRecord {
     pub version: Option<String>,
     pub cipher: Option<String>,
     pub certificate: Option<CertRecord>,
-    /// false with --insecure: the certificate was not checked.
+    /// The certificate was checked and passed: false with --insecure, and false until a
+    /// handshake happened (a server without TLS has no verified certificate).
     pub verified: bool,
     /// With --insecure: why verification would have refused the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,8 +101,9 @@ pub struct TlsRecord {
 }
 
 impl TlsRecord {
-    /// Nothing negotiated yet.
-    pub fn new(requested: TlsMode, verified: bool) -> TlsRecord {
+    /// Nothing negotiated yet, nothing verified (a server without TLS has no verified
+    /// certificate).
+    pub fn new(requested: TlsMode) -> TlsRecord {
         TlsRecord {
             requested,
             auth_reply: None,
@@ -106,7 +111,7 @@ impl TlsRecord {
             version: None,
             cipher: None,
             certificate: None,
-            verified,
+            verified: false,
             verify_error: None,
             prot_reply: None,
             data_protected: false,
@@ -162,5 +167,19 @@ impl PlaintextCheck {
             skipped: Some(why.into()),
             ..PlaintextCheck::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_details_verified_is_false_when_no_handshake_happened() {
+        // AUTH TLS refused: "tls": "none" must not come with "verified": true.
+        let refused = TlsRecord::new(TlsMode::Auto);
+        assert!(!refused.verified);
+        let json = serde_json::to_value(&refused).unwrap_or_default();
+        assert_eq!(json["verified"], false);
     }
 }

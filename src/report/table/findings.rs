@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use super::super::{Report, Status, Verdict};
 use super::TableStyle;
-use super::text::{CYAN, GREEN, RED, YELLOW, clean, paint, plural, wrap};
+use super::text::{CYAN, GREEN, RED, YELLOW, paint, plural, wrap};
 use crate::diagnose::{Finding, FindingId, Severity};
 use crate::probe::record::{Mode, SkipReason};
 
@@ -43,7 +43,7 @@ pub(super) fn findings(report: &Report, style: &TableStyle) -> Vec<String> {
         };
         let word = f.severity.as_str().to_uppercase();
         let first = format!("{lead}{word} {}: ", finding_name(f.id, f.mode));
-        let mut head = wrap(&clean(&f.summary), width, &first, &format!("{pad}  "));
+        let mut head = wrap(&style.prose(&f.summary), width, &first, &format!("{pad}  "));
         // The severity word is painted after wrapping so escapes never count as width.
         if style.color
             && let Some(line) = head.first_mut()
@@ -55,7 +55,7 @@ pub(super) fn findings(report: &Report, style: &TableStyle) -> Vec<String> {
         let detail = |label: &str, text: &str| {
             let first = format!("{pad}  {label:<DETAIL_LABEL$}");
             let rest = " ".repeat(first.chars().count());
-            wrap(&clean(text), width, &first, &rest)
+            wrap(&style.prose(text), width, &first, &rest)
         };
         let brief = cause.is_none() && !has_symptoms && f.severity == Severity::Info;
         if style.verbose || (cause.is_none() && !brief) {
@@ -114,7 +114,12 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
     let mut lines = vec![verdict_line(report, style.color)];
     let label = |label: &str| format!("  {label:<7}");
     let mut add = |name: &str, text: &str| {
-        lines.extend(wrap(&clean(text), width, &label(name), &" ".repeat(9)));
+        lines.extend(wrap(
+            &style.prose(text),
+            width,
+            &label(name),
+            &" ".repeat(9),
+        ));
     };
     if report.verdict != Verdict::Ok {
         add("modes:", &summary.modes_sentence());

@@ -3,16 +3,67 @@
 //! (`127.0.0.1:348` / `59`); the floors here keep the words and phrases whole that a
 //! reader needs whole, as far as the width allows.
 
-use super::HEADERS;
+/// A layout of the mode table: its columns, the ones that must never wrap, and in which
+/// order the others' floors grow.
+pub(super) struct Layout {
+    pub headers: &'static [&'static str],
+    /// Short columns that must never wrap (`1002.3` as `1002.` / `3`).
+    pub never_wrap: &'static [usize],
+    /// Most needed first: (column, with phrases).
+    pub steps: &'static [(usize, bool)],
+    /// The column of the time in ms, right-aligned, if it has its own.
+    pub ms: Option<usize>,
+}
 
-// The columns, as in [`HEADERS`].
-const MODE: usize = 0;
-const REQUEST: usize = 1;
-const ADVERTISED: usize = 2;
-const DATA: usize = 3;
-const TRANSFER: usize = 4;
-pub(super) const MS: usize = 5;
-const STATUS: usize = 6;
+/// All seven columns: 100 columns and more.
+pub(super) const WIDE: Layout = Layout {
+    // "ms" rather than "Time (ms)": the header is the widest thing in that column, and
+    // every column it takes is one the request cell has not.
+    headers: &[
+        "Mode",
+        "Request → reply",
+        "Advertised",
+        "Data connection",
+        "Transfer",
+        "ms",
+        "Status",
+    ],
+    never_wrap: &[0, 5, 6],
+    // Whole addresses, then whole requests, then the rest.
+    steps: &[
+        (2, false),
+        (3, false),
+        (1, false),
+        (4, false),
+        (1, true),
+        (3, true),
+        (4, true),
+    ],
+    ms: Some(5),
+};
+
+/// Five columns for a narrow terminal (80 columns): the advertised address moves into
+/// the data connection's cell and the time under the status, which gives the request
+/// and its reply room to stay readable.
+pub(super) const COMPACT: Layout = Layout {
+    headers: &[
+        "Mode",
+        "Request → reply",
+        "Data connection",
+        "Transfer",
+        "Status",
+    ],
+    never_wrap: &[0, 4],
+    steps: &[
+        (2, false),
+        (1, false),
+        (3, false),
+        (1, true),
+        (2, true),
+        (3, true),
+    ],
+    ms: None,
+};
 
 /// Each cell has one column of padding on either side.
 pub(super) const PADDING: usize = 2;
@@ -29,42 +80,35 @@ const FLOOR_MAX: usize = 30;
 /// EPRT command successful…` below it: three lines at 100 columns instead of five),
 /// elsewhere a number with its unit and the word before them (`connected 0.4 ms`, not
 /// `connected 0.4` / `ms`). What does not fit is cut by comfy-table.
-pub(super) fn floors(rows: &[[String; 7]], width: usize) -> Option<[usize; 7]> {
+pub(super) fn floors(layout: &Layout, rows: &[Vec<String>], width: usize) -> Option<Vec<usize>> {
+    let headers = layout.headers;
     let floor = |col: usize, cells: bool, phrases: bool| {
-        let cells = rows.iter().filter(|_| cells).map(|r| r[col].as_str());
-        std::iter::once(HEADERS[col])
+        let cells = rows
+            .iter()
+            .filter(|_| cells)
+            .filter_map(|r| r.get(col).map(String::as_str));
+        std::iter::once(headers[col])
             .chain(cells)
             .flat_map(str::lines)
             .map(|line| unbroken(line, phrases))
             .max()
             .unwrap_or(0)
     };
-    // The outer borders and the six between the columns.
-    let borders = HEADERS.len() + 1;
+    // The outer borders and the ones between the columns.
+    let borders = headers.len() + 1;
     // What is left once every column has its floor.
-    let slack = |floors: &[usize; 7]| {
+    let slack = |floors: &[usize]| {
         width.checked_sub(floors.iter().map(|f| f + PADDING).sum::<usize>() + borders)
     };
-    // Mode, time and status are short and must never wrap (`1002.3` as `1002.` / `3`);
-    // the others start from their header's words.
-    let mut floors: [usize; 7] =
-        std::array::from_fn(|col| floor(col, [MODE, MS, STATUS].contains(&col), false));
+    let mut floors: Vec<usize> = (0..headers.len())
+        .map(|col| floor(col, layout.never_wrap.contains(&col), false))
+        .collect();
     slack(&floors)?;
-    // Most needed first: whole addresses, then whole requests, then the rest.
-    let steps = [
-        (ADVERTISED, false),
-        (DATA, false),
-        (REQUEST, false),
-        (TRANSFER, false),
-        (REQUEST, true),
-        (DATA, true),
-        (TRANSFER, true),
-    ];
     // Whole steps first, so that a big one that does not fit leaves the room to smaller
     // ones after it; then as much of the skipped ones as fits: a 227's numbers cut one
     // character short still beat the even share comfy-table would give the column.
     for whole in [true, false] {
-        for (col, phrases) in steps {
+        for &(col, phrases) in layout.steps {
             let want = floor(col, true, phrases);
             let room = slack(&floors).unwrap_or(0);
             if want <= floors[col] + room || !whole {

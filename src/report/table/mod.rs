@@ -12,8 +12,12 @@
 
 mod cells;
 mod findings;
+mod header;
 pub(crate) use findings::verdict_text;
+pub(crate) use header::header_fields;
+pub(crate) use modes::mode_cells;
 mod layout;
+mod modes;
 mod summary;
 mod text;
 mod tls;
@@ -22,17 +26,8 @@ pub use summary::write_summary;
 
 use std::io::{self, Write};
 
-use comfy_table::{
-    Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement, Table, Width,
-    presets::UTF8_FULL,
-};
-
-use super::{ModeReport, Report, Status};
-use crate::probe::record::{Login, Strategy};
-use crate::wire::ms;
-use cells::{advertised_cell, data_cell, reply_text, request_cell, step_error, transfer_cell};
-use layout::{MS, PADDING, floors};
-use text::{clean, comma_list, human_ms, truncate};
+use super::Report;
+use text::{clean, to_ascii, truncate};
 
 /// How to print the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +66,42 @@ impl Glyphs {
     };
 }
 
+impl TableStyle {
+    /// Server or prose text made safe for the terminal, and ASCII when the style is.
+    pub(super) fn prose(&self, text: &str) -> String {
+        let text = clean(text);
+        match self.glyphs.ascii {
+            true => to_ascii(&text).into_owned(),
+            false => text.into_owned(),
+        }
+    }
+
+    /// One line of at most `width` characters, cut with `…` (`...` in ASCII).
+    pub(super) fn cut(&self, line: &str, width: usize) -> String {
+        if !self.glyphs.ascii {
+            return truncate(line, width);
+        }
+        let ascii = to_ascii(line);
+        let cut = truncate(&ascii, width);
+        match cut.strip_suffix('…') {
+            Some(kept) => {
+                let kept: String = kept.chars().take(width.saturating_sub(3)).collect();
+                format!("{kept}...")
+            }
+            None => cut,
+        }
+    }
+
+    /// A finished line as it goes out: in ASCII, anything left that is not (a server's
+    /// text in the transcript) becomes `?`.
+    pub(super) fn emit(&self, line: &str) -> String {
+        match self.glyphs.ascii {
+            true => to_ascii(line).into_owned(),
+            false => line.to_string(),
+        }
+    }
+}
+
 impl Default for TableStyle {
     /// No colour (the safe choice for pipes and logs) and 100 columns, which fits the
     /// mode table without wrapping every cell and still fits a half-screen terminal.
@@ -83,9 +114,6 @@ impl Default for TableStyle {
         }
     }
 }
-
-/// Width of the header's labels ("features  "), so the values line up.
-const LABEL: usize = 10;
 
 /// Writes the report for people: header, mode table, findings, verdict, transcript.
 ///
@@ -111,6 +139,7 @@ const LABEL: usize = 10;
 ///     modes: vec![ModeOutcome::skipped(Mode::Epsv, SkipReason::NotSelected, "not selected (--modes)")],
 ///     strategy: Strategy::Concurrent,
 ///     fallback_reply: None,
+///     fallback_error: None,
 ///     plaintext_check: None,
 ///     deadline_hit: false,
 ///     deadline: Duration::from_secs(30),
@@ -133,159 +162,39 @@ const LABEL: usize = 10;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) -> io::Result<()> {
-    let width = usize::from(style.width);
-    for line in header(report, width) {
-        writeln!(out, "{line}")?;
-    }
-    writeln!(out)?;
-    for line in mode_table(report, style).lines() {
-        // Trailing blanks would count against the width and serve no one.
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    writeln!(out)?;
+    let mut lines = header::header(report, style);
+    lines.push(String::new());
+    // Trailing blanks would count against the width and serve no one.
+    lines.extend(modes::mode_table(report, style));
+    lines.push(String::new());
     if !report.findings.is_empty() {
-        for line in findings::findings(report, style) {
-            writeln!(out, "{}", line.trim_end())?;
-        }
-        writeln!(out)?;
+        lines.extend(findings::findings(report, style));
+        lines.push(String::new());
     }
-    for line in findings::closing(report, style) {
-        writeln!(out, "{}", line.trim_end())?;
+    lines.extend(findings::closing(report, style));
+    for line in &lines {
+        writeln!(out, "{}", style.emit(line.trim_end()))?;
     }
     if report.transcript.is_some() && !report.timeline.is_empty() {
         writeln!(out)?;
         writeln!(out, "timeline (ms from the start of the probe):")?;
-        let clean = |s: &str| clean(s).into_owned();
-        return super::timeline::write_timeline(&report.timeline, &clean, out);
+        let prose = |s: &str| style.prose(s);
+        return super::timeline::write_timeline(&report.timeline, &prose, out);
     }
     if let Some(transcript) = &report.transcript {
         writeln!(out)?;
         writeln!(out, "control-channel transcript:")?;
         for entry in transcript {
-            writeln!(
-                out,
+            let line = format!(
                 "[{}] {} {}",
                 clean(&entry.session),
                 entry.dir,
                 clean(&entry.line)
-            )?;
+            );
+            writeln!(out, "{}", style.emit(&line))?;
         }
     }
     Ok(())
-}
-
-// ---- header ---------------------------------------------------------------------------
-
-/// The header's lines as (label, value) pairs, uncut (the HTML page shows the same).
-pub(crate) fn header_fields(report: &Report) -> Vec<(String, String)> {
-    header(report, usize::MAX / 2)
-        .into_iter()
-        .map(|line| {
-            let (label, value) = line.split_at(
-                line.char_indices()
-                    .nth(LABEL)
-                    .map_or(line.len(), |(i, _)| i),
-            );
-            (label.trim().to_string(), value.to_string())
-        })
-        .collect()
-}
-
-fn header(report: &Report, width: usize) -> Vec<String> {
-    let target = &report.target;
-    let control = &report.control;
-    let mut lines = Vec::new();
-    let mut line = |label: &str, value: String| {
-        lines.push(truncate(&format!("{label:<LABEL$}{value}"), width));
-    };
-
-    let host_port = join_host_port(&target.host, target.port);
-    let resolved: Vec<String> = target.resolved.iter().map(ToString::to_string).collect();
-    // A literal address resolves to itself; saying so again is noise.
-    let resolved = if resolved.is_empty() {
-        " (not resolved)".to_string()
-    } else if resolved == [target.host.as_str()] {
-        String::new()
-    } else {
-        format!(" ({})", resolved.join(", "))
-    };
-    line(
-        "target",
-        format!("{} → {host_port}{resolved}", clean(&target.input)),
-    );
-    if let Some(ip) = target.address {
-        line(
-            "address",
-            format!("{ip} only (--all-addresses: one report per resolved address)"),
-        );
-    }
-
-    line(
-        "control",
-        match (control.peer, control.local) {
-            (Some(peer), Some(local)) => format!("peer {peer}, local {local}"),
-            (Some(peer), None) => format!("peer {peer}"),
-            _ => "not connected".to_string(),
-        },
-    );
-    if let Some(banner) = &control.banner {
-        line(
-            "banner",
-            clean(banner.lines().next().unwrap_or("")).into_owned(),
-        );
-    }
-    let login = match control.login {
-        Login::Ok => format!("ok as {}", clean(&control.user)),
-        Login::Failed => match &control.login_reply {
-            Some(reply) => format!("failed as {} ({})", clean(&control.user), reply_text(reply)),
-            None => format!("failed as {}", clean(&control.user)),
-        },
-        Login::NotAttempted => "not attempted".to_string(),
-    };
-    line("tls", tls::tls_line(control));
-    if let Some(cert) = tls::cert_line(control) {
-        line("cert", cert);
-    }
-    line("login", login);
-    if control.login == Login::Ok {
-        line(
-            "features",
-            comma_list(&control.features, width.saturating_sub(LABEL)),
-        );
-    }
-    if let Some(err) = &control.error {
-        line("problem", step_error(err));
-    }
-    match report.strategy {
-        Strategy::Concurrent => {}
-        Strategy::Sequential => line(
-            "strategy",
-            "modes ran in turn on one connection (--sequential)".to_string(),
-        ),
-        Strategy::SequentialFallback => line(
-            "strategy",
-            match &report.fallback_reply {
-                Some(reply) => format!(
-                    "modes ran in turn on one connection: the server refused more ({})",
-                    reply_text(reply)
-                ),
-                None => "modes ran in turn on one connection: the server refused more".to_string(),
-            },
-        ),
-    }
-    if let Some(sample) = &report.sample {
-        line("ports", clean(&sample.summary).into_owned());
-    }
-    if report.deadline_hit {
-        line(
-            "deadline",
-            format!(
-                "hit after {}: unfinished steps are marked in the table",
-                human_ms(report.elapsed_ms)
-            ),
-        );
-    }
-    lines
 }
 
 /// `host:port`, with an IPv6 literal in brackets as in a URL.
@@ -294,88 +203,6 @@ pub(super) fn join_host_port(host: &str, port: u16) -> String {
         format!("[{}]:{port}", clean(host))
     } else {
         format!("{}:{port}", clean(host))
-    }
-}
-
-// ---- mode table -----------------------------------------------------------------------
-
-/// The mode table's columns. "ms" rather than "Time (ms)": the header is the widest
-/// thing in that column, and every column it takes is one the request cell has not.
-const HEADERS: [&str; 7] = [
-    "Mode",
-    "Request → reply",
-    "Advertised",
-    "Data connection",
-    "Transfer",
-    "ms",
-    "Status",
-];
-
-fn mode_table(report: &Report, style: &TableStyle) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL)
-        // Whether to style and how wide to be is our caller's decision, not whatever
-        // stdout happens to be: the output may be going to a file or a Vec.
-        .force_no_tty()
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width)
-        .set_header(HEADERS.to_vec());
-    if style.color {
-        table.enforce_styling();
-        // Colour the word, not the padding around it.
-        table.style_text_only();
-    }
-    let rows: Vec<[String; 7]> = report.modes.iter().map(mode_cells).collect();
-    for (mode, cells) in report.modes.iter().zip(&rows) {
-        table.add_row(mode_row(mode.status, cells, style.color));
-    }
-    if let Some(floors) = floors(&rows, usize::from(style.width)) {
-        for (i, floor) in floors.into_iter().enumerate() {
-            if let Some(col) = table.column_mut(i) {
-                let width = u16::try_from(floor + PADDING).unwrap_or(u16::MAX);
-                col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(width)));
-            }
-        }
-    }
-    if let Some(col) = table.column_mut(MS) {
-        col.set_cell_alignment(CellAlignment::Right);
-    }
-    table
-}
-
-/// A mode's row as text: mode, request → reply, advertised, data connection, transfer,
-/// ms, status (the HTML page shows the same).
-pub(crate) fn mode_cells(mode: &ModeReport) -> [String; 7] {
-    let o = &mode.outcome;
-    [
-        o.mode.as_str().to_uppercase(),
-        request_cell(o),
-        advertised_cell(o),
-        data_cell(o),
-        transfer_cell(o),
-        format!("{:.1}", ms(&o.elapsed)),
-        mode.status.as_str().to_string(),
-    ]
-}
-
-fn mode_row(status: Status, cells: &[String; 7], color: bool) -> Vec<Cell> {
-    let mut row: Vec<Cell> = cells.iter().map(Cell::new).collect();
-    if color
-        && let Some(c) = status_color(status)
-        && let Some(last) = row.pop()
-    {
-        row.push(last.fg(c));
-    }
-    row
-}
-
-fn status_color(status: Status) -> Option<Color> {
-    match status {
-        Status::Ok => Some(Color::Green),
-        Status::Warn => Some(Color::Yellow),
-        Status::Fail => Some(Color::Red),
-        Status::Skipped => None,
     }
 }
 

@@ -3,9 +3,12 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL};
+use comfy_table::{
+    Cell, Color, ContentArrangement, Table,
+    presets::{ASCII_FULL, UTF8_FULL},
+};
 
-use super::text::{GREEN, RED, YELLOW, clean, paint, plural, truncate_words};
+use super::text::{clean, plural, truncate_words};
 use super::{TableStyle, join_host_port};
 use crate::report::{Report, Status, Verdict};
 
@@ -33,7 +36,10 @@ pub fn write_summary(
 ) -> io::Result<()> {
     let mut table = Table::new();
     table
-        .load_style(UTF8_FULL)
+        .load_style(match style.glyphs.ascii {
+            true => ASCII_FULL,
+            false => UTF8_FULL,
+        })
         .force_no_tty()
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(style.width)
@@ -43,22 +49,25 @@ pub fn write_summary(
         table.style_text_only();
     }
     for report in reports {
-        let verdict = report.verdict.as_str();
-        let verdict = match (style.color, report.verdict) {
-            (false, _) => verdict.to_string(),
-            (true, Verdict::Ok) => paint(verdict, GREEN),
-            (true, Verdict::Warn) => paint(verdict, YELLOW),
-            (true, Verdict::Fail) => paint(verdict, RED),
-        };
+        // Coloured by comfy-table, which leaves the escapes out of the cell's width: a
+        // word painted beforehand counts them and pushes the border out.
+        let mut verdict = Cell::new(report.verdict.as_str());
+        if style.color {
+            verdict = verdict.fg(match report.verdict {
+                Verdict::Ok => Color::Green,
+                Verdict::Warn => Color::Yellow,
+                Verdict::Fail => Color::Red,
+            });
+        }
         table.add_row(vec![
-            Cell::new(target_cell(report)),
-            Cell::new(verdict),
-            Cell::new(failing_modes(report)),
-            Cell::new(first_finding(report)),
+            Cell::new(style.emit(&target_cell(report))),
+            verdict,
+            Cell::new(style.emit(&failing_modes(report))),
+            Cell::new(style.emit(&first_finding(report))),
         ]);
     }
     for line in table.lines() {
-        writeln!(out, "{}", line.trim_end())?;
+        writeln!(out, "{}", style.emit(line.trim_end()))?;
     }
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
     // With --all-addresses a target has a row per address.
@@ -105,10 +114,9 @@ fn failing_modes(report: &Report) -> String {
     }
 }
 
-/// The most severe finding first (the report lists control findings, then by mode).
+/// The report's first finding: the root cause of its most severe group of findings.
 fn first_finding(report: &Report) -> String {
-    let worst = report.findings.iter().map(|f| f.severity).max();
-    match report.findings.iter().find(|f| Some(f.severity) == worst) {
+    match report.findings.first() {
         Some(f) => truncate_words(
             &format!("{} {}: {}", f.severity, f.id, clean(&f.summary)),
             FINDING_CHARS,

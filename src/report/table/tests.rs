@@ -379,9 +379,20 @@ fn skipped_mode_shows_its_reason_and_interrupted_mode_its_stage() {
     let text = plain(&sample::wide_report());
     let flat = flatten(&text);
     assert!(
-        flat.contains("skipped: carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6"),
+        flat.contains("PASV | IPv4 only | — | — | — | — | skipped"),
         "{text}"
     );
+    // One line, in the wide layout and the compact one.
+    for width in [100, 80] {
+        let style = TableStyle {
+            width,
+            ..TableStyle::default()
+        };
+        let text = render(&sample::wide_report(), &style);
+        let row = text.lines().position(|l| l.starts_with("│ PASV")).unwrap();
+        let next = text.lines().nth(row + 1).unwrap_or_default();
+        assert!(!next.starts_with("│ "), "{text}");
+    }
     assert!(flat.contains("deadline hit at request"), "{text}");
     assert!(flat.contains("timeout after 5.0 s"), "{text}");
     assert!(flat.contains("failed: 426 Connection closed"), "{text}");
@@ -728,4 +739,51 @@ fn clean_escapes_control_characters_but_keeps_line_breaks() {
     assert_eq!(clean("plain"), "plain");
     assert_eq!(clean("a\x1bb"), "a\\u{1b}b");
     assert_eq!(clean("a\r\nb\tc"), "a\\r\nb\\tc");
+}
+
+#[test]
+fn tls_off_is_not_claimed_when_tls_was_never_reached() {
+    let mut report = sample::report();
+    report.control.error = Some(crate::probe::StepError {
+        stage: crate::probe::Stage::Connect,
+        kind: crate::probe::ErrorKind::Io,
+        detail: "Connection refused (os error 111)".to_string(),
+        reply: None,
+    });
+    let text = plain(&report);
+    let tls = text
+        .lines()
+        .find(|l| l.starts_with("tls "))
+        .unwrap_or_default();
+    assert!(tls.contains("not reached"), "{text}");
+    assert!(!text.contains("--tls off"), "{text}");
+    // A session that went on without a TLS record did run with --tls off.
+    let text = plain(&sample::report());
+    assert!(text.contains("tls       off (--tls off)"), "{text}");
+}
+
+#[test]
+fn cert_line_keeps_not_verified_visible_at_80_columns() {
+    let mut report = sample::report();
+    let mut tls = crate::probe::TlsRecord::new(crate::probe::TlsMode::Explicit);
+    tls.certificate = Some(crate::probe::CertRecord {
+        subject: format!("CN={}", "long-name.".repeat(12)),
+        issuer: "CN=Some Very Long Intermediate Certificate Authority Name G2".to_string(),
+        not_before: std::time::SystemTime::UNIX_EPOCH,
+        not_after: std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000_000),
+        days_left: 90,
+        names: Vec::new(),
+    });
+    report.control.tls_details = Some(tls);
+    let style = TableStyle {
+        width: 80,
+        ..TableStyle::default()
+    };
+    let text = render(&report, &style);
+    let cert = text
+        .lines()
+        .find(|l| l.starts_with("cert "))
+        .unwrap_or_default();
+    assert!(cert.contains("not verified (--insecure)"), "{text}");
+    assert_fits(&text, 80);
 }

@@ -20,6 +20,29 @@ pub(super) fn clean(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The text in ASCII for a terminal whose locale is not UTF-8: the table's own signs
+/// become their usual stand-ins (`→` `->`, `…` `...`, dashes `-`), anything else
+/// that is not ASCII (a server's UTF-8 banner) `?`, which is one column as before.
+pub(super) fn to_ascii(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_ascii() => out.push(c),
+            '→' => out.push_str("->"),
+            '…' => out.push_str("..."),
+            '—' | '–' | '─' | '╌' | '═' => out.push('-'),
+            '↳' => out.push_str("`-"),
+            '│' | '┆' => out.push('|'),
+            '×' => out.push('x'),
+            _ => out.push('?'),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// At most `max` characters, the last one `…` when something was cut. Line breaks end the
 /// text too: a cut multi-line reply would otherwise leak its next lines into the layout.
 pub(super) fn truncate(text: &str, max: usize) -> String {

@@ -1,7 +1,7 @@
 //! The header's TLS lines: how the control connection is protected, the data
 //! connections' protection, and the certificate.
 
-use crate::probe::record::{ControlOutcome, Tls, TlsRecord};
+use crate::probe::record::{ControlOutcome, Stage, Tls, TlsRecord};
 
 use super::cells::reply_text;
 use super::text::clean;
@@ -9,7 +9,14 @@ use super::text::clean;
 /// `tls` line: "explicit, TLSv1.3 TLS13_AES_256_GCM_SHA384; data private".
 pub(super) fn tls_line(control: &ControlOutcome) -> String {
     let Some(rec) = &control.tls_details else {
-        return "off (--tls off)".to_string();
+        // No TLS record: either TLS was off, or the session ended before it could start
+        // (nothing listening, no greeting) — which says nothing about --tls.
+        return match &control.error {
+            Some(e) if matches!(e.stage, Stage::Resolve | Stage::Connect | Stage::Banner) => {
+                "not reached (the session ended before TLS could start)".to_string()
+            }
+            _ => "off (--tls off)".to_string(),
+        };
     };
     if let Some(err) = &rec.error {
         return format!("handshake failed ({}): {}", err.reason, clean(&err.detail));
@@ -51,13 +58,14 @@ pub(super) fn cert_line(control: &ControlOutcome) -> Option<String> {
         1 => "1 day left".to_string(),
         d => format!("{d} days left"),
     };
+    // Whether it was checked comes first: a long subject must not push it off the line.
     let verified = match (rec.verified, &rec.verify_error) {
         (true, _) => String::new(),
-        (false, Some(why)) => format!("; NOT VERIFIED (--insecure), would fail: {}", clean(why)),
-        (false, None) => "; not verified (--insecure), would pass".to_string(),
+        (false, Some(why)) => format!("NOT VERIFIED (--insecure), would fail: {}; ", clean(why)),
+        (false, None) => "not verified (--insecure), would pass; ".to_string(),
     };
     Some(format!(
-        "{} issued by {}, expires {date} ({left}){verified}",
+        "{verified}{} issued by {}, expires {date} ({left})",
         clean(&cert.subject),
         clean(&cert.issuer)
     ))

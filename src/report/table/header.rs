@@ -1,0 +1,149 @@
+//! The header above the mode table: one labelled line each for the target, the control
+//! connection, banner, TLS, certificate, login and features, and the lines that only some
+//! probes have (the address pinned by --all-addresses, a fallback strategy, the sampled
+//! ports, the deadline). Every line is cut to the width; each decision is one function.
+
+use super::cells::{reply_text, step_error};
+use super::text::{clean, comma_list, human_ms, wrap};
+use super::{TableStyle, join_host_port, tls};
+use crate::probe::record::{ControlOutcome, Login, Strategy, TargetInfo};
+use crate::report::Report;
+
+/// Width of the header's labels ("features  "), so the values line up.
+const LABEL: usize = 10;
+
+/// The header's lines as (label, value) pairs, uncut (the HTML page shows the same).
+pub(crate) fn header_fields(report: &Report) -> Vec<(String, String)> {
+    fields(report, usize::MAX / 2)
+        .into_iter()
+        .map(|(label, value)| (label.to_string(), value))
+        .collect()
+}
+
+/// The header's lines, each at most the style's width.
+pub(super) fn header(report: &Report, style: &TableStyle) -> Vec<String> {
+    let width = usize::from(style.width);
+    let lines = fields(report, width);
+    let mut out = Vec::new();
+    for (label, value) in lines {
+        match WRAPPED.contains(&label) {
+            // What TLS and the certificate say matters to the end ("not verified", the
+            // data protection): two lines rather than a cut.
+            true => {
+                let first = format!("{label:<LABEL$}");
+                let wrapped = wrap(&style.prose(&value), width, &first, &" ".repeat(LABEL));
+                out.extend(wrapped.into_iter().take(WRAPPED_LINES));
+            }
+            false => out.push(style.cut(&format!("{label:<LABEL$}{value}"), width)),
+        }
+    }
+    out
+}
+
+/// The labelled values: `width` bounds only the feature list, which says how many it
+/// left out.
+fn fields(report: &Report, width: usize) -> Vec<(&'static str, String)> {
+    let mut lines = target_lines(&report.target);
+    lines.extend(control_lines(&report.control, width));
+    lines.extend(strategy_line(report));
+    if let Some(sample) = &report.sample {
+        lines.push(("ports", clean(&sample.summary).into_owned()));
+    }
+    if report.deadline_hit {
+        lines.push((
+            "deadline",
+            format!(
+                "hit after {}: unfinished steps are marked in the table",
+                human_ms(report.elapsed_ms)
+            ),
+        ));
+    }
+    lines
+}
+
+/// Header lines that wrap instead of being cut, and to how many lines at most.
+const WRAPPED: [&str; 3] = ["tls", "cert", "problem"];
+const WRAPPED_LINES: usize = 3;
+
+/// `target` (with what the name resolved to, unless it is a literal) and `address`.
+fn target_lines(target: &TargetInfo) -> Vec<(&'static str, String)> {
+    let host_port = join_host_port(&target.host, target.port);
+    let resolved: Vec<String> = target.resolved.iter().map(ToString::to_string).collect();
+    // A literal address resolves to itself; saying so again is noise.
+    let resolved = if resolved.is_empty() {
+        " (not resolved)".to_string()
+    } else if resolved == [target.host.as_str()] {
+        String::new()
+    } else {
+        format!(" ({})", resolved.join(", "))
+    };
+    let mut lines = vec![(
+        "target",
+        format!("{} → {host_port}{resolved}", clean(&target.input)),
+    )];
+    if let Some(ip) = target.address {
+        lines.push((
+            "address",
+            format!("{ip} only (--all-addresses: one report per resolved address)"),
+        ));
+    }
+    lines
+}
+
+/// `control`, `banner`, `tls`, `cert`, `login`, `features` and the control `problem`.
+fn control_lines(control: &ControlOutcome, width: usize) -> Vec<(&'static str, String)> {
+    let mut lines = vec![(
+        "control",
+        match (control.peer, control.local) {
+            (Some(peer), Some(local)) => format!("peer {peer}, local {local}"),
+            (Some(peer), None) => format!("peer {peer}"),
+            _ => "not connected".to_string(),
+        },
+    )];
+    if let Some(banner) = &control.banner {
+        let first = banner.lines().next().unwrap_or("");
+        lines.push(("banner", clean(first).into_owned()));
+    }
+    lines.push(("tls", tls::tls_line(control)));
+    if let Some(cert) = tls::cert_line(control) {
+        lines.push(("cert", cert));
+    }
+    lines.push(("login", login_words(control)));
+    if control.login == Login::Ok {
+        let features = comma_list(&control.features, width.saturating_sub(LABEL));
+        lines.push(("features", features));
+    }
+    if let Some(err) = &control.error {
+        lines.push(("problem", step_error(err)));
+    }
+    lines
+}
+
+/// `ok as anonymous`, `failed as alice (530 Login incorrect.)`, `not attempted`.
+fn login_words(control: &ControlOutcome) -> String {
+    let user = clean(&control.user);
+    match (control.login, &control.login_reply) {
+        (Login::Ok, _) => format!("ok as {user}"),
+        (Login::Failed, Some(reply)) => format!("failed as {user} ({})", reply_text(reply)),
+        (Login::Failed, None) => format!("failed as {user}"),
+        (Login::NotAttempted, _) => "not attempted".to_string(),
+    }
+}
+
+/// `strategy`, only when the modes did not run at once on their own connections.
+fn strategy_line(report: &Report) -> Option<(&'static str, String)> {
+    let words = match (report.strategy, &report.fallback_reply) {
+        (Strategy::Concurrent, _) => return None,
+        (Strategy::Sequential, _) => {
+            "modes ran in turn on one connection (--sequential)".to_string()
+        }
+        (Strategy::SequentialFallback, Some(reply)) => format!(
+            "modes ran in turn on one connection: the server refused more ({})",
+            reply_text(reply)
+        ),
+        (Strategy::SequentialFallback, None) => {
+            "modes ran in turn on one connection: the server refused more".to_string()
+        }
+    };
+    Some(("strategy", words))
+}

@@ -1,0 +1,316 @@
+//! docs/exercises.md stays true: for every exercise, start its `ftpdoctor lab ...` line,
+//! run its `ftpdoctor probe ...` lines against the URL the lab printed (with
+//! `--format json` added), and check the observations the workbook expects. The mystery
+//! exercise's answer is checked against `lab --answers`.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use common::cli::ftpdoctor;
+
+const DOC: &str = include_str!("../docs/exercises.md");
+
+#[derive(Debug, Default)]
+struct Exercise {
+    title: String,
+    lab: Option<Vec<String>>,
+    probes: Vec<Vec<String>>,
+    /// (which probe, from 0; the observation's text)
+    expect: Vec<(usize, String)>,
+}
+
+/// The words of a shell line, without its comment; `"$URL"` stays a word of its own.
+fn words(line: &str) -> Vec<String> {
+    let line = line.split("  #").next().unwrap_or(line);
+    line.split_whitespace()
+        .map(|w| w.trim_matches('"').to_string())
+        .collect()
+}
+
+fn exercises() -> Vec<Exercise> {
+    let mut all: Vec<Exercise> = Vec::new();
+    let mut in_code = false;
+    let mut in_expect = false;
+    for line in DOC.lines() {
+        if let Some(title) = line.strip_prefix("## Exercise ") {
+            all.push(Exercise {
+                title: title.to_string(),
+                ..Exercise::default()
+            });
+            in_expect = false;
+            continue;
+        }
+        if line.starts_with("## ") {
+            in_expect = false;
+            all.push(Exercise::default());
+            continue;
+        }
+        let Some(ex) = all.last_mut() else { continue };
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            if line.starts_with("ftpdoctor lab ") {
+                ex.lab = Some(words(line));
+            } else if line.starts_with("ftpdoctor probe ") {
+                ex.probes.push(words(line));
+            }
+            continue;
+        }
+        if line.starts_with("**Expected observations**") {
+            in_expect = true;
+            continue;
+        }
+        if in_expect {
+            if let Some(item) = line.strip_prefix("- ") {
+                let (which, text) = match item.strip_prefix('(').and_then(|r| r.split_once(") ")) {
+                    Some((n, rest)) => (n.parse::<usize>().unwrap_or(1) - 1, rest),
+                    None => (0, item),
+                };
+                ex.expect.push((which, text.to_string()));
+            } else if !line.trim().is_empty() {
+                in_expect = false;
+            }
+        }
+    }
+    all.retain(|e| !e.title.is_empty());
+    all
+}
+
+/// The backticked words of an observation.
+fn ticks(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+/// Whether `report` shows the observation; `Err` says why not.
+fn check(report: &Value, text: &str) -> Result<(), String> {
+    let t = ticks(text);
+    let modes = report["modes"].as_array().cloned().unwrap_or_default();
+    let findings: Vec<&str> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    let timeline = report["timeline"].as_array().cloned().unwrap_or_default();
+    let on = |conn: &str| -> Vec<String> {
+        timeline
+            .iter()
+            .filter(|e| e["conn"] == conn)
+            .filter_map(|e| e["event"].as_str().map(str::to_string))
+            .collect()
+    };
+    let ok = if text.starts_with("verdict ") {
+        report["verdict"] == t[0]
+    } else if text.starts_with("finding ") {
+        findings.contains(&t[0])
+    } else if text.starts_with("timeline: ") && text.contains(" ends with ") {
+        on(t[0]).last().map(String::as_str) == Some(t[1])
+    } else if text.starts_with("timeline: ") && text.contains(" has ") {
+        on(t[0]).iter().any(|e| e == t[1])
+    } else if text.contains(" is ") && t.len() == 2 {
+        modes
+            .iter()
+            .any(|m| m["mode"] == t[0] && m["status"] == t[1])
+    } else {
+        return Err(format!("cannot read the observation {text:?}"));
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "not observed: {text}\nverdict {}, modes {:?}, findings {findings:?}",
+            report["verdict"],
+            modes
+                .iter()
+                .map(|m| format!("{}={}", m["mode"], m["status"]))
+                .collect::<Vec<_>>()
+        ))
+    }
+}
+
+/// A lab started as the workbook says, killed when dropped.
+struct Lab {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_lab(line: &[String]) -> Lab {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+        .args(&line[1..])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    let mut url = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out).read_line(&mut url);
+    }
+    let url = url.trim().to_string();
+    assert!(url.starts_with("ftp"), "{line:?} printed {url:?}");
+    Lab { child, url }
+}
+
+async fn run_exercise(ex: Exercise) -> Result<(), String> {
+    let lab_line = ex.lab.as_ref().ok_or("no `ftpdoctor lab` line")?;
+    let lab = start_lab(lab_line);
+    if ex.probes.is_empty() {
+        return Err("no `ftpdoctor probe` line".to_string());
+    }
+    let mut reports = Vec::new();
+    for probe in &ex.probes {
+        let mut args: Vec<String> = probe[1..]
+            .iter()
+            .map(|w| {
+                if w == "$URL" {
+                    lab.url.clone()
+                } else {
+                    w.clone()
+                }
+            })
+            .collect();
+        args.extend(["--format".to_string(), "json".to_string()]);
+        let run = ftpdoctor(args, Vec::new()).await;
+        if run.code != 0 && run.code != 1 {
+            return Err(run.shown);
+        }
+        reports.push(run.json());
+    }
+    for (which, text) in &ex.expect {
+        let report = reports
+            .get(*which)
+            .ok_or_else(|| format!("({}) names no command", which + 1))?;
+        check(report, text)?;
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_exercise_observes_what_the_workbook_says() {
+    let all = exercises();
+    assert!(all.len() >= 10, "{} exercises", all.len());
+    let mut running = tokio::task::JoinSet::new();
+    let mut checked = 0;
+    for ex in all {
+        if ex.lab.is_none() && ex.probes.is_empty() {
+            continue;
+        }
+        assert!(
+            !ex.expect.is_empty(),
+            "exercise {}: nothing to observe",
+            ex.title
+        );
+        checked += 1;
+        running.spawn(async move {
+            let title = ex.title.clone();
+            (title, run_exercise(ex).await)
+        });
+    }
+    assert!(checked >= 10, "{checked} exercises with commands");
+    let mut failures = Vec::new();
+    while let Some(done) = running.join_next().await {
+        match done {
+            Ok((title, Err(why))) => failures.push(format!("exercise {title}: {why}")),
+            Ok((_, Ok(()))) => {}
+            Err(e) => failures.push(format!("a task died: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mystery_answer_is_what_lab_answers_prints() {
+    let exercise = DOC
+        .split("## Exercise ")
+        .find(|e| e.contains("--mystery"))
+        .unwrap_or_else(|| panic!("no mystery exercise"));
+    // The instructor's command, as the exercise shows it in backticks.
+    let command = exercise
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|t| t.starts_with("ftpdoctor lab --answers"))
+        .unwrap_or_else(|| panic!("no `ftpdoctor lab --answers` in:\n{exercise}"));
+    let args: Vec<String> = words(command).into_iter().skip(1).collect();
+    let run = ftpdoctor(args, Vec::new()).await;
+    assert_eq!(run.code, 0, "{}", run.shown);
+    // `1  --scenario tls-required  — ...`: the name is the third word.
+    let drawn: Vec<String> = run
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .collect();
+    let answer = DOC
+        .split("\n\n")
+        .find(|p| p.starts_with("**13.**"))
+        .unwrap_or_else(|| panic!("no answer 13"));
+    let said: Vec<&str> = ticks(answer)
+        .into_iter()
+        .filter(|t| !t.contains(' '))
+        .collect();
+    assert_eq!(said, drawn, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mystery_prints_only_the_urls_of_servers_that_answer() {
+    let line: Vec<String> = [
+        "ftpdoctor",
+        "lab",
+        "--mystery",
+        "--seed",
+        "3",
+        "--count",
+        "4",
+    ]
+    .map(String::from)
+    .to_vec();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+        .args(&line[1..])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{line:?}: {e}"));
+    let mut urls = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        let mut out = BufReader::new(out);
+        for _ in 0..4 {
+            let mut url = String::new();
+            let _ = out.read_line(&mut url);
+            urls.push(url.trim().to_string());
+        }
+    }
+    let lab = Lab {
+        child,
+        url: String::new(),
+    };
+    for url in &urls {
+        let addr = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+            .unwrap_or_else(|| panic!("not a URL with an address: {url:?} in {urls:?}"));
+        assert!(addr.ip().is_loopback(), "{url}");
+        let connected =
+            tokio::time::timeout(common::STEP, tokio::net::TcpStream::connect(addr)).await;
+        assert!(matches!(connected, Ok(Ok(_))), "{url}: {connected:?}");
+    }
+    drop(lab);
+    let answers = ["lab", "--answers", "--seed", "3", "--count", "4"].map(String::from);
+    let first = ftpdoctor(answers.to_vec(), Vec::new()).await;
+    let again = ftpdoctor(answers.to_vec(), Vec::new()).await;
+    assert_eq!(first.stdout, again.stdout);
+    assert_eq!(first.stdout.lines().count(), 4, "{}", first.shown);
+}
