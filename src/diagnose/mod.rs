@@ -6,10 +6,13 @@
 //! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `words`: how replies, addresses and dials are quoted in evidence.
+//! - [`clients`]: which clients will work — each client profile's predicted fate from the
+//!   same records and findings (docs/clients.md).
 //!
 //! docs/findings.md describes every id; a test keeps the two in step.
 
 mod catalogue;
+pub mod clients;
 mod control;
 mod finding;
 mod modes;

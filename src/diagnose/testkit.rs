@@ -149,6 +149,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         transcript: Vec::new(),
         elapsed: Duration::from_millis(40),
         sample: None,
+        reuse_check: None,
     }
 }
 

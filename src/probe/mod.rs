@@ -192,6 +192,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         transcript: Vec::new(),
         elapsed: Duration::ZERO,
         sample: None,
+        reuse_check: None,
     };
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);

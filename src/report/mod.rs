@@ -9,6 +9,7 @@ pub mod table;
 
 use serde::Serialize;
 
+use crate::diagnose::clients::ClientPrediction;
 use crate::diagnose::{Finding, Severity};
 use crate::probe::{
     ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
@@ -86,6 +87,9 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// What each client profile would do (`--clients`); docs/clients.md.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientPrediction>,
 }
 
 impl Report {
@@ -113,6 +117,7 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            clients: Vec::new(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The table printer, for people: a short header about the target and its control
 //! connection, one row per mode, the findings most severe first with their evidence and
-//! fix, the verdict, and the transcript when asked for.
+//! fix, what each client would do, the verdict, and the transcript when asked for.
 //!
 //! Everything the server sent (banner, replies) and everything the OS said (dial errors)
 //! passes through `text::clean` first: a hostile server must not be able to move the cursor
@@ -11,6 +11,7 @@
 //! puts the parts together.
 
 mod cells;
+mod clients;
 mod layout;
 mod summary;
 mod text;
@@ -87,6 +88,7 @@ const DETAIL_INDENT: &str = "             ";
 ///     transcript: Vec::new(),
 ///     elapsed: Duration::from_millis(3),
 ///     sample: None,
+///     reuse_check: None,
 /// };
 /// let report = Report::new(outcome, Vec::new(), false);
 ///
@@ -113,6 +115,13 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
     writeln!(out)?;
     if !report.findings.is_empty() {
         for line in findings(&report.findings, width, style.color) {
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        writeln!(out)?;
+    }
+    let matrix = clients::client_lines(&report.clients, width, style.color);
+    if !matrix.is_empty() {
+        for line in matrix {
             writeln!(out, "{}", line.trim_end())?;
         }
         writeln!(out)?;
