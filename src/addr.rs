@@ -4,6 +4,7 @@
 //! the finding has to say *what kind* of address it is. The tables below are our own
 //! rather than std's `is_private`/`is_global`: those are partly unstable, lump classes
 //! together that the findings keep apart, and change meaning between Rust releases.
+//! docs/field-notes.md lists the blocks.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -65,42 +66,11 @@ impl AddrClass {
         }
     }
 
-    /// An address that no client elsewhere on the Internet can open a TCP data
-    /// connection to, whatever the firewalls say.
-    ///
-    /// - In: private, shared, unique-local — only meaningful behind the NAT or inside
-    ///   the site that owns them; shared (CGNAT) space is the ISP's private space.
-    /// - In: loopback, link-local, unspecified — they name the sender's own host or
-    ///   link, so a remote client would reach *itself* or nothing.
-    /// - In: documentation, benchmarking — never allocated to anyone; a server
-    ///   advertising one was configured from an example, and routers drop them.
-    /// - In: reserved — not allocated (240/4, 100::/64 discard) or protocol-internal.
-    /// - In: multicast, broadcast — TCP cannot connect to a group or broadcast address.
-    /// - Out: public — reachable unless filtered, which is the probe's job to find out.
-    /// - Out: ipv4-mapped, nat64 — the answer is the embedded IPv4 address's, so the
-    ///   caller classifies [`embedded_v4`] instead of trusting the wrapper.
-    pub fn is_unroutable(self) -> bool {
-        // No wildcard arm: a new class must decide which side it is on.
-        match self {
-            AddrClass::Private
-            | AddrClass::Shared
-            | AddrClass::UniqueLocal
-            | AddrClass::Loopback
-            | AddrClass::LinkLocal
-            | AddrClass::Unspecified
-            | AddrClass::Documentation
-            | AddrClass::Benchmarking
-            | AddrClass::Reserved
-            | AddrClass::Multicast
-            | AddrClass::Broadcast => true,
-            AddrClass::Public | AddrClass::Ipv4Mapped | AddrClass::Nat64 => false,
-        }
-    }
-
     /// The "private-like" bucket of the `pasv-private-address` finding: addresses that
     /// make sense only from the server's own side of a NAT, site or host. Documentation,
-    /// reserved, multicast and the like are unroutable too, but for a different reason
-    /// (a bogus configuration rather than a missing NAT rewrite), so they stay out.
+    /// reserved, multicast and the like cannot be reached from elsewhere either, but for a
+    /// different reason (a bogus configuration rather than a missing NAT rewrite), so they
+    /// stay out.
     pub fn is_local_scope(self) -> bool {
         match self {
             AddrClass::Private

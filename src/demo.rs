@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::lab::{LabConfig, LabServer, RANGE_LEN, Scenario};
+use crate::lab::{LabConfig, LabServer, Scenario};
 use crate::net::Trust;
 use crate::probe::{ProbeConfig, TlsMode};
 use crate::report::table::{TableStyle, write_table};
@@ -41,8 +41,8 @@ pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Resul
                     config.deadline = step * DEADLINE_STEPS;
                     // The broken part of the range shows only when the whole range is
                     // sampled; a single request would most likely get a good port.
-                    if *scenario == Scenario::PartialRange {
-                        config.sample_ports = RANGE_LEN;
+                    if let Some(range) = scenario.passive_range() {
+                        config.sample_ports = range;
                     }
                     // Each scenario shows its own quirk: those without TLS would all
                     // add tls-unavailable, and the TLS ones trust the lab's CA.

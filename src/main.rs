@@ -8,15 +8,29 @@ use clap::Parser;
 use ftpdoctor::cli::{self, Action, Cli};
 use ftpdoctor::lab::{Fault, FaultServer, LAB_PASSWORD, LAB_USER, LabConfig, LabServer};
 
-/// Exit code when the tool itself could not run (SPEC: bad arguments, internal error).
+/// Exit code when the tool itself could not run: bad arguments, internal error (docs/cli.md).
 const EXIT_CANNOT_RUN: u8 = 2;
 /// Exit code when a finding is at or above --fail-on.
 const EXIT_FINDINGS: u8 = 1;
 
 fn main() -> ExitCode {
-    // clap prints its own errors and exits 2 for bad arguments.
-    let action = match Cli::parse().into_action() {
+    let nagios = wants_nagios(std::env::args_os().skip(1));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A monitoring core reads stdout and the exit code: bad arguments are UNKNOWN (3)
+        // there, in its own words. --help and --version stay clap's.
+        Err(err) if nagios && err.use_stderr() => {
+            let shown = err.render().to_string();
+            let first = shown.lines().next().unwrap_or("bad arguments");
+            let why = first.strip_prefix("error: ").unwrap_or(first);
+            return nagios_unknown(&format!("{why}; see ftpdoctor probe --help"));
+        }
+        // clap prints its own errors and exits 2 for bad arguments.
+        Err(err) => err.exit(),
+    };
+    let action = match cli.into_action() {
         Ok(action) => action,
+        Err(err) if nagios => return nagios_unknown(&err.to_string()),
         Err(err) => {
             eprintln!("ftpdoctor: error: {err}");
             return ExitCode::from(EXIT_CANNOT_RUN);
@@ -24,11 +38,30 @@ fn main() -> ExitCode {
     };
     match run(action) {
         Ok(code) => code,
+        Err(err) if nagios => nagios_unknown(&format!("{err:#}")),
         Err(err) => {
             eprintln!("ftpdoctor: error: {err:#}");
             ExitCode::from(EXIT_CANNOT_RUN)
         }
     }
+}
+
+/// Whether the arguments ask for `--format nagios`, looked at before clap so that even
+/// an argument error can be answered as a plugin answers one.
+fn wants_nagios(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        arg == "--format=nagios"
+            || (arg == "--format" && args.get(i + 1).is_some_and(|next| next == "nagios"))
+    })
+}
+
+/// `FTP UNKNOWN - why` on stdout (where Nagios reads it), exit 3.
+fn nagios_unknown(why: &str) -> ExitCode {
+    let state = ftpdoctor::report::nagios::State::Unknown;
+    let mut out = io::stdout().lock();
+    let _ = ftpdoctor::report::nagios::write_unknown(why, &mut out).and_then(|()| out.flush());
+    ExitCode::from(state.exit_code())
 }
 
 fn run(action: Action) -> anyhow::Result<ExitCode> {
@@ -40,13 +73,15 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             let mut out = io::stdout().lock();
             let color = use_color(&out);
             let runtime = runtime()?;
-            let failed = runtime.block_on(ftpdoctor::run::run_probes(probe_run, color, &mut out));
+            let nagios = probe_run.format == cli::Format::Nagios;
+            let finished = runtime.block_on(ftpdoctor::run::run_probes(probe_run, color, &mut out));
             // The resolver's background tasks (a query that outlived its timeout) may still
             // be running; waiting for them would delay the exit past --deadline.
             runtime.shutdown_background();
-            match failed {
-                Ok(true) => Ok(ExitCode::from(EXIT_FINDINGS)),
-                Ok(false) => Ok(ExitCode::SUCCESS),
+            match finished {
+                Ok(done) if nagios => Ok(ExitCode::from(done.state.exit_code())),
+                Ok(done) if done.failed => Ok(ExitCode::from(EXIT_FINDINGS)),
+                Ok(_) => Ok(ExitCode::SUCCESS),
                 Err(e) => Err(e).context("writing the report"),
             }
         }

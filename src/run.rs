@@ -12,6 +12,8 @@ use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::diagnose;
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
 use crate::report::json::{write_json, write_jsonl};
+use crate::report::junit::write_junit;
+use crate::report::nagios::{State, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
 
@@ -89,10 +91,19 @@ pub async fn probe_target(
     reports.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Runs every probe of `run` and prints the reports to `out`; returns whether any report
+/// What the reports of a run add up to, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finished {
+    /// Some report has a finding at or above --fail-on (exit 1).
+    pub failed: bool,
+    /// The worst plugin state of the reports (`--format nagios` exits with its code).
+    pub state: State,
+}
+
+/// Runs every probe of `run` and prints the reports to `out`; says whether any report
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
-pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io::Result<bool> {
+pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io::Result<Finished> {
     let threshold = run.fail_on.threshold();
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
@@ -142,9 +153,12 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
     }
     progress.finish_and_clear();
     let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
+    let state = State::worst(&reports);
     match run.format {
         Format::Jsonl => {}
         Format::Json => out.print(|w| write_json(&reports, w))?,
+        Format::Nagios => out.print(|w| write_nagios(&reports, w))?,
+        Format::Junit => out.print(|w| write_junit(&reports, w))?,
         Format::Table => {
             if !run.summary {
                 for (i, report) in reports.iter().enumerate() {
@@ -167,7 +181,7 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
         }
     }
     out.print(|w| w.flush())?;
-    Ok(failed)
+    Ok(Finished { failed, state })
 }
 
 /// A bar on stderr for a person watching a fleet; hidden otherwise (pipes, CI logs).

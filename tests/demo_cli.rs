@@ -63,6 +63,10 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
         ),
         (Scenario::ActiveBlocked, &["active-connect-timeout"]),
         (
+            Scenario::NoActive,
+            &["port-rejected", "502 Command not implemented."],
+        ),
+        (
             Scenario::GarbledPasv,
             &["pasv-unparseable", "(ftp,example,com,1,2)"],
         ),

@@ -460,6 +460,27 @@ async fn active_connection_from_another_loopback_address_is_active_unexpected_so
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn lab_on_another_loopback_address_connects_back_from_it() {
+    let mut config = LabConfig::new(Scenario::Healthy);
+    config.listen = "127.0.0.2:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = probe(&server.url(), &["--modes", "eprt,port"], &[]).await;
+    let report = checked(&run);
+    // From the control connection's address, as a real server: no unexpected source.
+    assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
+    for name in ["eprt", "port"] {
+        let from = mode(&report, name)["accept"]["from"].clone();
+        assert!(
+            from.as_str().is_some_and(|f| f.starts_with("127.0.0.2:")),
+            "{from}"
+        );
+    }
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn fault_lab_refuses_to_listen_beyond_loopback() {
     let args = ["lab", "--fault", "all-421", "--listen", "0.0.0.0:0"];
     let run = ftpdoctor(args.map(String::from).to_vec(), Vec::new()).await;

@@ -144,6 +144,61 @@ fn lab_list_names_every_scenario_with_a_description() {
 }
 
 #[test]
+fn readme_shows_the_lab_list_as_the_binary_prints_it() {
+    let (output, shown) = run(&["lab", "--list"]);
+    assert!(output.status.success(), "{shown}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let printed = stdout.split("\n\n").next().unwrap_or_default();
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .unwrap_or_else(|e| panic!("README.md: {e}"));
+    let shown_there = readme
+        .split("$ ftpdoctor lab --list\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_default();
+    assert_eq!(shown_there, printed, "README's `lab --list` block is stale");
+    // The demo paragraph counts them in words.
+    const WORDS: [&str; 31] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "twenty-one",
+        "twenty-two",
+        "twenty-three",
+        "twenty-four",
+        "twenty-five",
+        "twenty-six",
+        "twenty-seven",
+        "twenty-eight",
+        "twenty-nine",
+        "thirty",
+    ];
+    let count = WORDS.get(Scenario::ALL.len()).copied().unwrap_or("many");
+    assert!(
+        readme.contains(&format!("starts all {count} lab scenarios")),
+        "README's demo paragraph should say \"starts all {count} lab scenarios\""
+    );
+}
+
+#[test]
 fn unknown_scenario_is_exit_2_listing_the_valid_ones() {
     let (output, shown) = run(&["lab", "--scenario", "no-such-thing"]);
     assert_eq!(output.status.code(), Some(2), "{shown}");

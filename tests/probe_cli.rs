@@ -111,6 +111,19 @@ const EXPECTED: &[Expect] = &[
         verdict: "fail",
         code: 1,
     },
+    // What the probe says today: a 502 reads as a refused address, not as a server
+    // without active mode.
+    Expect {
+        scenario: Scenario::NoActive,
+        statuses: ["ok", "ok", "fail", "fail"],
+        findings: &[
+            "port-rejected@eprt",
+            "port-rejected@port",
+            "tls-unavailable@-",
+        ],
+        verdict: "fail",
+        code: 1,
+    },
     Expect {
         scenario: Scenario::GarbledPasv,
         statuses: ["ok", "fail", "ok", "ok"],
@@ -244,6 +257,7 @@ scenario_tests! {
     epsv_502_is_a_warning_only => Scenario::NoEpsv;
     port_500_is_port_rejected => Scenario::PortRejected;
     server_that_never_connects_back => Scenario::ActiveBlocked;
+    port_502_not_implemented_is_port_rejected_for_now => Scenario::NoActive;
     unparseable_227_is_reported_with_the_reply => Scenario::GarbledPasv;
     six_line_banner_and_125_are_fine => Scenario::MultilineBanner;
     explicit_ftps_with_private_data_connections => Scenario::Tls;

@@ -282,28 +282,26 @@ fn as_str_is_distinct_kebab_case_and_display() {
 }
 
 #[test]
-fn unroutable_and_local_scope_sets() {
+fn local_scope_is_the_private_like_set_only() {
     use AddrClass::*;
-    // (class, is_unroutable, is_local_scope); local scope must imply unroutable.
     let want = [
-        (Public, false, false),
-        (Private, true, true),
-        (Shared, true, true),
-        (Loopback, true, true),
-        (LinkLocal, true, true),
-        (Unspecified, true, true),
-        (Documentation, true, false),
-        (Benchmarking, true, false),
-        (Multicast, true, false),
-        (Reserved, true, false),
-        (Broadcast, true, false),
-        (UniqueLocal, true, true),
-        (Ipv4Mapped, false, false),
-        (Nat64, false, false),
+        (Public, false),
+        (Private, true),
+        (Shared, true),
+        (Loopback, true),
+        (LinkLocal, true),
+        (Unspecified, true),
+        (Documentation, false),
+        (Benchmarking, false),
+        (Multicast, false),
+        (Reserved, false),
+        (Broadcast, false),
+        (UniqueLocal, true),
+        (Ipv4Mapped, false),
+        (Nat64, false),
     ];
     assert_eq!(want.map(|w| w.0), AddrClass::ALL);
-    for (class, unroutable, local) in want {
-        assert_eq!(class.is_unroutable(), unroutable, "{class} is_unroutable");
+    for (class, local) in want {
         assert_eq!(class.is_local_scope(), local, "{class} is_local_scope");
     }
 }

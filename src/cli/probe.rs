@@ -40,6 +40,10 @@ pub enum Format {
     Table,
     Json,
     Jsonl,
+    /// Nagios/Icinga plugin output; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    Nagios,
+    /// JUnit XML: one testsuite per target, one testcase per mode
+    Junit,
 }
 
 /// --tls: how to use TLS on the control connection.
@@ -141,7 +145,7 @@ pub(super) struct ProbeArgs {
     /// clients do not: shows whether the server requires reuse
     #[arg(long)]
     no_tls_reuse: bool,
-    // Issue 6: names and addresses, the passive port range, fleets.
+    // Names and addresses, the passive port range, fleets.
     /// Ask this DNS server, IP or IP:PORT (default: the system's resolvers)
     #[arg(long, value_name = "IP[:PORT]", value_parser = parse_dns_server)]
     dns_server: Option<SocketAddr>,

@@ -30,8 +30,7 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The stable finding ids of SPEC's catalogue, plus the ones this implementation adds
-/// (documented in docs/findings.md).
+/// The stable finding ids: the catalogue in docs/findings.md, which a test keeps in step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingId {
@@ -52,7 +51,6 @@ pub enum FindingId {
     ClientBehindNat,
     TransferFailed,
     TransferTimeout,
-    // Added by this implementation (SPEC: "extend it freely").
     /// The control connection broke outside a transfer: closed, timed out, or an
     /// unexpected or unframable reply (banner 421, PASV never answered, ...).
     ControlFailed,
@@ -62,11 +60,9 @@ pub enum FindingId {
     ConnectionLimit,
     /// --deadline struck before the probe finished.
     DeadlineExceeded,
-    // SPEC's FTPS ids.
     TlsUnavailable,
     TlsHandshakeFailed,
     AlgRewrite,
-    // Added with FTPS.
     /// The server certificate expires within 14 days, or has expired.
     TlsCertificateExpiring,
     /// --insecure: the certificate was not checked.

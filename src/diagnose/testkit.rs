@@ -147,6 +147,8 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         deadline_hit: false,
         deadline_ms: Duration::from_secs(30),
         transcript: Vec::new(),
+        timeline: Vec::new(),
+        timeline_dropped: 0,
         elapsed: Duration::from_millis(40),
         sample: None,
         reuse_check: None,

@@ -10,7 +10,7 @@ use crate::probe::{
     TlsMode, TransferRecord,
 };
 
-/// Days before expiry from which the certificate is worth a warning (SPEC: 14).
+/// Days before expiry from which the certificate is worth a warning (docs/findings.md, tls-certificate-expiring).
 const EXPIRY_WARNING_DAYS: i64 = 14;
 
 fn control_finding(id: FindingId, summary: String, evidence: String) -> Finding {

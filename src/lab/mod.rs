@@ -2,7 +2,8 @@
 //! that misbehaves on purpose according to its [`Scenario`].
 //!
 //! Safety: the lab listens where it is told (127.0.0.1:0 by default) and connects out only
-//! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`.
+//! for PORT/EPRT, and then only to the client's own loopback address; any other gets `500`
+//! (docs/safety.md). Its commands and limits are in docs/cli.md.
 //!
 //! [`fault`] holds the fault lab: scripted servers that break the protocol itself (a
 //! banner that never comes, a reply that never ends, ...), loopback only, never in the demo.
@@ -12,7 +13,9 @@ pub mod fault;
 pub mod fs;
 mod port_range;
 mod scenario;
+mod server;
 mod session;
+mod table;
 mod tls;
 
 use std::io;
@@ -22,8 +25,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+
+use scenario::PassivePorts;
+use server::{ServerTask, WhenFull};
 
 pub use dead_ports::{Blackhole, ClosedPort};
 pub use fault::{Fault, FaultServer, UnknownFault};
@@ -154,8 +158,7 @@ pub struct LabServer {
     /// The [::1] listener's address, with `also_ipv6`.
     v6_addr: Option<SocketAddr>,
     scenario: Scenario,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    task: ServerTask,
 }
 
 impl LabServer {
@@ -174,22 +177,26 @@ impl LabServer {
             Some(l) => Some(l.local_addr()?),
             None => None,
         };
+        let scenario = config.scenario;
+        let profile = scenario.profile();
         // Dead ports sit on the listening address so that the advertised address is right
         // and only the port misbehaves.
-        let dead_port = match config.scenario {
-            Scenario::BlockedData => Some(DeadPort::Blackhole(Blackhole::bind(addr.ip()).await?)),
-            Scenario::RefusedData => Some(DeadPort::Closed(ClosedPort::bind(addr.ip())?)),
-            _ => None,
+        let (dead_port, port_range) = match profile.passive_ports {
+            PassivePorts::Ephemeral => (None, None),
+            PassivePorts::Blackholed => (
+                Some(DeadPort::Blackhole(Blackhole::bind(addr.ip()).await?)),
+                None,
+            ),
+            PassivePorts::Closed => (Some(DeadPort::Closed(ClosedPort::bind(addr.ip())?)), None),
+            PassivePorts::PartialRange => {
+                (None, Some(port_range::PortRange::reserve(addr.ip()).await?))
+            }
         };
-        let port_range = match config.scenario {
-            Scenario::PartialRange => Some(port_range::PortRange::reserve(addr.ip()).await?),
-            _ => None,
-        };
-        let scenario = config.scenario;
-        let tls = match scenario.tls() {
+        let tls = match profile.tls {
             Some(_) => Some(LabTls::generate(config.cert_valid_days)?),
             None => None,
         };
+        let max_sessions = config.max_sessions;
         let shared = Arc::new(Shared {
             config,
             tree: fs::Tree::default(),
@@ -199,14 +206,19 @@ impl LabServer {
             tls,
             sessions_begun: AtomicUsize::new(0),
         });
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, v6, Arc::clone(&shared), stopped));
+        let serving = Arc::clone(&shared);
+        let task = ServerTask::spawn(
+            listener,
+            v6,
+            max_sessions,
+            WhenFull::Refuse,
+            move |stream| session::run(stream, Arc::clone(&serving)),
+        );
         Ok(LabServer {
             shared,
             addr,
             v6_addr,
             scenario,
-            stop: Some(stop),
             task,
         })
     }
@@ -230,117 +242,23 @@ impl LabServer {
         self.shared.tls.as_ref().map(|t| t.ca_pem.as_str())
     }
 
-    /// The server certificate a TLS scenario sends, DER-encoded.
-    pub fn server_cert_der(&self) -> Option<&[u8]> {
-        self.shared.tls.as_ref().map(|t| t.server_der.as_ref())
-    }
-
     /// Data connections made to the `pasv_address` listener so far.
     pub fn advertised_accepts(&self) -> usize {
         self.shared.advertised_accepts.load(Ordering::SeqCst)
     }
 
-    /// `ftp://127.0.0.1:PORT/` (IPv6 addresses in brackets). A server listening on every
-    /// address is named by its loopback address, which a client can dial.
+    /// `ftp://127.0.0.1:PORT/` (`ftps://` for implicit TLS; IPv6 addresses in brackets).
+    /// A server listening on every address is named by its loopback address.
     pub fn url(&self) -> String {
-        let ip = match self.addr.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
-            ip => ip,
-        };
         let scheme = match self.scenario.tls() {
             Some(TlsOffer::Implicit) => "ftps",
             _ => "ftp",
         };
-        format!("{scheme}://{}/", SocketAddr::new(ip, self.addr.port()))
+        server::url(scheme, self.addr)
     }
 
     /// Stops accepting, ends every session, and waits until all of it is gone.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let _ = (&mut self.task).await;
+    pub async fn shutdown(self) {
+        self.task.shutdown().await;
     }
-}
-
-impl Drop for LabServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    v6: Option<TcpListener>,
-    shared: Arc<Shared>,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    // Sessions live in the set: when this task ends or is aborted, the set is dropped and
-    // every session is aborted with it, so nothing outlives the server.
-    let mut sessions = JoinSet::new();
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            accepted = accept_either(&listener, v6.as_ref()) => match accepted {
-                // Count only live sessions: reap the finished ones first.
-                Ok((stream, _peer)) if live(&mut sessions) >= shared.config.max_sessions => {
-                    refuse_busy(stream, shared.config.max_sessions).await;
-                }
-                Ok((stream, _peer)) => {
-                    sessions.spawn(session::run(stream, Arc::clone(&shared)));
-                }
-                // Out of file descriptors and the like: back off instead of spinning.
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            },
-            // Reap finished sessions so the set does not grow with every connection.
-            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
-        }
-    }
-    sessions.shutdown().await;
-}
-
-/// The next connection on either listener.
-async fn accept_either(
-    first: &TcpListener,
-    second: Option<&TcpListener>,
-) -> io::Result<(tokio::net::TcpStream, SocketAddr)> {
-    match second {
-        Some(second) => tokio::select! {
-            got = first.accept() => got,
-            got = second.accept() => got,
-        },
-        None => first.accept().await,
-    }
-}
-
-fn live(sessions: &mut JoinSet<()>) -> usize {
-    while sessions.try_join_next().is_some() {}
-    sessions.len()
-}
-
-/// How long the accept loop spends on a client it turns away: the reply goes into an
-/// empty send buffer at once; the rest is a short wait for the client to read it.
-const BUSY_REPLY_TIMEOUT: Duration = Duration::from_millis(100);
-
-/// Most bytes read from a turned-away client before closing: closing with unread input
-/// would send an RST that can destroy the 421 before the client reads it.
-const BUSY_DRAIN_LIMIT: u64 = 4096;
-
-async fn refuse_busy(mut stream: tokio::net::TcpStream, max: usize) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let reply = crate::proto::Reply::new(
-        421,
-        format!("Too many connections ({max} max); try again later."),
-    );
-    let _ = tokio::time::timeout(BUSY_REPLY_TIMEOUT, async {
-        stream.write_all(reply.to_string().as_bytes()).await?;
-        stream.shutdown().await?;
-        let mut sink = Vec::new();
-        (&mut stream)
-            .take(BUSY_DRAIN_LIMIT)
-            .read_to_end(&mut sink)
-            .await
-    })
-    .await;
 }

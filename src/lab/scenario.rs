@@ -1,28 +1,182 @@
-//! The lab's scenarios: one classic misconfiguration each.
+//! The lab's scenarios: one classic misconfiguration each, as one table. Every row names
+//! the scenario, describes it in one line, and gives the [`Profile`] the session reads;
+//! nothing else in the lab asks which scenario it is serving.
 
-use std::fmt;
 use std::net::Ipv4Addr;
-use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scenario {
-    Healthy,
-    PrivatePasv,
-    ZeroPasv,
-    MismatchPasv,
-    BlockedData,
-    RefusedData,
-    NoEpsv,
-    PortRejected,
-    ActiveBlocked,
-    GarbledPasv,
-    MultilineBanner,
-    Tls,
-    TlsImplicit,
-    TlsReuseRequired,
-    AlgRewrite,
-    TlsRequired,
-    PartialRange,
+use super::port_range::RANGE_LEN;
+use super::table::lab_table;
+
+lab_table! {
+    /// A lab scenario: a well-behaved FTP server with one classic misconfiguration.
+    pub enum Scenario;
+    /// A `--scenario` name that is not in the table.
+    error UnknownScenario, "scenario";
+    data Profile;
+
+    /// All four data modes work.
+    Healthy "healthy"
+        "everything right: all four data modes work"
+        => Profile::HEALTHY;
+    /// Passive mode advertises a private address (vsftpd without pasv_address behind NAT).
+    PrivatePasv "private-pasv"
+        "227 advertises private 10.0.0.5 (server behind NAT, no pasv_address set); EPSV works"
+        => Profile { pasv: PasvAddress::Claims(Ipv4Addr::new(10, 0, 0, 5)), ..Profile::HEALTHY };
+    /// Passive mode advertises 0.0.0.0.
+    ZeroPasv "zero-pasv"
+        "227 advertises 0,0,0,0 (a docker image shipped with pasv_address=0.0.0.0)"
+        => Profile { pasv: PasvAddress::Claims(Ipv4Addr::UNSPECIFIED), ..Profile::HEALTHY };
+    /// Passive mode advertises a public address that is not the server's.
+    MismatchPasv "mismatch-pasv"
+        "227 advertises public-looking 198.51.100.7, not the control peer (stale masquerade address)"
+        => Profile { pasv: PasvAddress::Claims(Ipv4Addr::new(198, 51, 100, 7)), ..Profile::HEALTHY };
+    /// The passive data port drops connects.
+    BlockedData "blocked-data"
+        "the passive data port never answers: a firewall silently drops the passive range"
+        => Profile { passive_ports: PassivePorts::Blackholed, ..Profile::HEALTHY };
+    /// The passive data port refuses connects.
+    RefusedData "refused-data"
+        "the passive data port is closed: connects are refused (RST)"
+        => Profile { passive_ports: PassivePorts::Closed, ..Profile::HEALTHY };
+    /// No EPSV.
+    NoEpsv "no-epsv"
+        "EPSV answered 502 and missing from FEAT (old server or helper-less firewall)"
+        => Profile { epsv: Epsv::NotImplemented, ..Profile::HEALTHY };
+    /// PORT/EPRT refused as vsftpd refuses an address other than the control peer.
+    PortRejected "port-rejected"
+        "PORT/EPRT answered '500 Illegal PORT command.' (vsftpd when the client is behind NAT)"
+        => Profile { active: Active::Illegal, ..Profile::HEALTHY };
+    /// PORT/EPRT accepted but never connected.
+    ActiveBlocked "active-blocked"
+        "PORT/EPRT accepted, but the server never connects back (client firewall)"
+        => Profile { active: Active::NeverConnects, ..Profile::HEALTHY };
+    /// No active mode at all (docs/field-notes.md, replies).
+    NoActive "no-active"
+        "PORT/EPRT answered '502 Command not implemented.': a server without active mode"
+        => Profile { active: Active::NotImplemented, ..Profile::HEALTHY };
+    /// A 227 without a usable address.
+    GarbledPasv "garbled-pasv"
+        "227 carries no usable address: (ftp,example,com,1,2)"
+        => Profile {
+            pasv: PasvAddress::Garbled("Entering Passive Mode (ftp,example,com,1,2)"),
+            ..Profile::HEALTHY
+        };
+    /// Pure-FTPd's manners.
+    MultilineBanner "multiline-banner"
+        "Pure-FTPd style: six-line 220 banner, anonymous login without PASS, 125 before transfers"
+        => Profile {
+            banner: Banner::PureFtpd,
+            anonymous: Anonymous::NoPassword,
+            transfer_start: TransferStart::Reply125,
+            ..Profile::HEALTHY
+        };
+    /// Explicit FTPS.
+    Tls "tls"
+        "explicit FTPS (AUTH TLS, PROT P) with a certificate from the lab's own CA"
+        => Profile { tls: Some(TlsOffer::Explicit), ..Profile::HEALTHY };
+    /// Implicit FTPS.
+    TlsImplicit "tls-implicit"
+        "implicit FTPS: TLS from the first byte, as on port 990"
+        => Profile { tls: Some(TlsOffer::Implicit), ..Profile::HEALTHY };
+    /// FTPS whose data connections must resume the control connection's TLS session.
+    TlsReuseRequired "tls-reuse-required"
+        "FTPS whose data connections must resume the control session (vsftpd require_ssl_reuse)"
+        => Profile {
+            tls: Some(TlsOffer::Explicit),
+            data_tls: DataTls::MustResume,
+            ..Profile::HEALTHY
+        };
+    /// FTPS behind a NAT whose FTP helper rewrites what it can read.
+    AlgRewrite "alg-rewrite"
+        "behind a NAT's FTP helper: only plaintext 227/PORT rewritten; inside TLS 10.77.0.2, PORT refused"
+        => Profile {
+            tls: Some(TlsOffer::Explicit),
+            alg: Some(AlgHelper {
+                server_private: Ipv4Addr::new(10, 77, 0, 2),
+                // Documentation range: nothing dials it.
+                nat_outside: Ipv4Addr::new(198, 51, 100, 20),
+            }),
+            ..Profile::HEALTHY
+        };
+    /// FTPS only.
+    TlsRequired "tls-required"
+        "FTPS only: a plaintext login is refused with 530 (vsftpd force_anon_logins_ssl)"
+        => Profile {
+            tls: Some(TlsOffer::Explicit),
+            login: LoginOver::TlsOnly,
+            ..Profile::HEALTHY
+        };
+    /// A passive range that a firewall opened only in part.
+    PartialRange "partial-range"
+        "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
+        => Profile { passive_ports: PassivePorts::PartialRange, ..Profile::HEALTHY };
+}
+
+impl Scenario {
+    /// How the scenario offers TLS, if it does.
+    pub fn tls(self) -> Option<TlsOffer> {
+        self.profile().tls
+    }
+
+    /// The number of passive ports the scenario hands out in turn, where it has a range
+    /// whose flaw shows only when all of it is sampled (`--sample-ports N`).
+    pub fn passive_range(self) -> Option<u16> {
+        match self.profile().passive_ports {
+            PassivePorts::PartialRange => Some(RANGE_LEN),
+            _ => None,
+        }
+    }
+
+    /// Everything the server does differently in this scenario.
+    pub(crate) fn profile(self) -> &'static Profile {
+        self.data()
+    }
+}
+
+/// How a scenario's server behaves, knob by knob. [`Profile::HEALTHY`] is a server with
+/// nothing wrong; each scenario changes the knobs its misconfiguration is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Profile {
+    /// The 220 greeting.
+    pub banner: Banner,
+    /// Whether anonymous users are asked for a password.
+    pub anonymous: Anonymous,
+    /// Whether a plaintext control connection may log in.
+    pub login: LoginOver,
+    /// What a 227 reply claims as the data address.
+    pub pasv: PasvAddress,
+    /// How the passive data ports behave.
+    pub passive_ports: PassivePorts,
+    /// What EPSV does (and whether FEAT lists it).
+    pub epsv: Epsv,
+    /// What PORT and EPRT do.
+    pub active: Active,
+    /// The reply that opens a transfer.
+    pub transfer_start: TransferStart,
+    /// How the scenario offers FTPS, if it does.
+    pub tls: Option<TlsOffer>,
+    /// What the data connections' TLS must be.
+    pub data_tls: DataTls,
+    /// A NAT's FTP helper (ALG) between client and server, which rewrites plaintext 227
+    /// and PORT but cannot read them inside TLS.
+    pub alg: Option<AlgHelper>,
+}
+
+impl Profile {
+    /// A server with nothing wrong: every scenario starts here.
+    pub const HEALTHY: Profile = Profile {
+        banner: Banner::Lab,
+        anonymous: Anonymous::AsksPassword,
+        login: LoginOver::Any,
+        pasv: PasvAddress::Local,
+        passive_ports: PassivePorts::Ephemeral,
+        epsv: Epsv::Supported,
+        active: Active::ConnectsBack,
+        transfer_start: TransferStart::Reply150,
+        tls: None,
+        data_tls: DataTls::Any,
+        alg: None,
+    };
 }
 
 /// How a scenario offers FTPS.
@@ -34,144 +188,106 @@ pub enum TlsOffer {
     Implicit,
 }
 
-impl Scenario {
-    pub const ALL: [Scenario; 17] = [
-        Scenario::Healthy,
-        Scenario::PrivatePasv,
-        Scenario::ZeroPasv,
-        Scenario::MismatchPasv,
-        Scenario::BlockedData,
-        Scenario::RefusedData,
-        Scenario::NoEpsv,
-        Scenario::PortRejected,
-        Scenario::ActiveBlocked,
-        Scenario::GarbledPasv,
-        Scenario::MultilineBanner,
-        Scenario::Tls,
-        Scenario::TlsImplicit,
-        Scenario::TlsReuseRequired,
-        Scenario::AlgRewrite,
-        Scenario::TlsRequired,
-        Scenario::PartialRange,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Scenario::Healthy => "healthy",
-            Scenario::PrivatePasv => "private-pasv",
-            Scenario::ZeroPasv => "zero-pasv",
-            Scenario::MismatchPasv => "mismatch-pasv",
-            Scenario::BlockedData => "blocked-data",
-            Scenario::RefusedData => "refused-data",
-            Scenario::NoEpsv => "no-epsv",
-            Scenario::PortRejected => "port-rejected",
-            Scenario::ActiveBlocked => "active-blocked",
-            Scenario::GarbledPasv => "garbled-pasv",
-            Scenario::MultilineBanner => "multiline-banner",
-            Scenario::Tls => "tls",
-            Scenario::TlsImplicit => "tls-implicit",
-            Scenario::TlsReuseRequired => "tls-reuse-required",
-            Scenario::AlgRewrite => "alg-rewrite",
-            Scenario::TlsRequired => "tls-required",
-            Scenario::PartialRange => "partial-range",
-        }
-    }
-
-    /// One line for `lab --list` and the demo's headings.
-    pub fn description(self) -> &'static str {
-        match self {
-            Scenario::Healthy => "everything right: all four data modes work",
-            Scenario::PrivatePasv => {
-                "227 advertises private 10.0.0.5 (server behind NAT, no pasv_address set); EPSV works"
-            }
-            Scenario::ZeroPasv => {
-                "227 advertises 0,0,0,0 (a docker image shipped with pasv_address=0.0.0.0)"
-            }
-            Scenario::MismatchPasv => {
-                "227 advertises public-looking 198.51.100.7, not the control peer (stale masquerade address)"
-            }
-            Scenario::BlockedData => {
-                "the passive data port never answers: a firewall silently drops the passive range"
-            }
-            Scenario::RefusedData => "the passive data port is closed: connects are refused (RST)",
-            Scenario::NoEpsv => {
-                "EPSV answered 502 and missing from FEAT (old server or helper-less firewall)"
-            }
-            Scenario::PortRejected => {
-                "PORT/EPRT answered '500 Illegal PORT command.' (vsftpd when the client is behind NAT)"
-            }
-            Scenario::ActiveBlocked => {
-                "PORT/EPRT accepted, but the server never connects back (client firewall)"
-            }
-            Scenario::GarbledPasv => "227 carries no usable address: (ftp,example,com,1,2)",
-            Scenario::MultilineBanner => {
-                "Pure-FTPd style: six-line 220 banner, anonymous login without PASS, 125 before transfers"
-            }
-            Scenario::PartialRange => {
-                "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
-            }
-            Scenario::Tls => {
-                "explicit FTPS (AUTH TLS, PROT P) with a certificate from the lab's own CA"
-            }
-            Scenario::TlsImplicit => "implicit FTPS: TLS from the first byte, as on port 990",
-            Scenario::TlsReuseRequired => {
-                "FTPS whose data connections must resume the control session (vsftpd require_ssl_reuse)"
-            }
-            Scenario::AlgRewrite => {
-                "behind a NAT's FTP helper: only plaintext 227/PORT rewritten; inside TLS 10.77.0.2, PORT refused"
-            }
-            Scenario::TlsRequired => {
-                "FTPS only: a plaintext login is refused with 530 (vsftpd force_anon_logins_ssl)"
-            }
-        }
-    }
-
-    /// How the scenario offers TLS, if it does.
-    pub fn tls(self) -> Option<TlsOffer> {
-        match self {
-            Scenario::Tls
-            | Scenario::TlsReuseRequired
-            | Scenario::AlgRewrite
-            | Scenario::TlsRequired => Some(TlsOffer::Explicit),
-            Scenario::TlsImplicit => Some(TlsOffer::Implicit),
-            _ => None,
-        }
-    }
-
-    /// The address a 227 reply claims instead of the real one, where the scenario lies.
-    pub(crate) fn pasv_lie(self) -> Option<Ipv4Addr> {
-        match self {
-            Scenario::PrivatePasv => Some(Ipv4Addr::new(10, 0, 0, 5)),
-            Scenario::ZeroPasv => Some(Ipv4Addr::UNSPECIFIED),
-            Scenario::MismatchPasv => Some(Ipv4Addr::new(198, 51, 100, 7)),
-            _ => None,
-        }
-    }
+/// The 220 greeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Banner {
+    /// One line: `220 ftpdoctor lab FTP server ready.`
+    Lab,
+    /// Pure-FTPd's six-line banner (docs/field-notes.md, replies).
+    PureFtpd,
 }
 
-impl fmt::Display for Scenario {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// Whether `USER anonymous` is followed by PASS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Anonymous {
+    /// `331`, then PASS with any password.
+    AsksPassword,
+    /// `230` right after USER, as Pure-FTPd does.
+    NoPassword,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scenario {given:?}; valid scenarios: {}", Scenario::ALL.map(Scenario::name).join(", "))]
-pub struct UnknownScenario {
-    pub given: String,
+/// Which control connections may log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoginOver {
+    /// Plaintext or TLS.
+    Any,
+    /// TLS only: USER on plaintext gets vsftpd's 530 (force_anon_logins_ssl).
+    TlsOnly,
 }
 
-impl FromStr for Scenario {
-    type Err = UnknownScenario;
+/// The address a 227 reply names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PasvAddress {
+    /// The control connection's local address: the truth.
+    Local,
+    /// This address instead, while the port is real and on the lab's own address.
+    Claims(Ipv4Addr),
+    /// This reply text, with no usable address in it; no port is opened.
+    Garbled(&'static str),
+}
 
-    fn from_str(s: &str) -> Result<Scenario, UnknownScenario> {
-        Scenario::ALL
-            .into_iter()
-            .find(|sc| sc.name() == s)
-            .ok_or_else(|| UnknownScenario {
-                given: s.to_string(),
-            })
-    }
+/// How the passive data ports behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PassivePorts {
+    /// A fresh listener per request, as most servers.
+    Ephemeral,
+    /// One port whose connects time out, as through a firewall that drops packets.
+    Blackholed,
+    /// One port whose connects are refused.
+    Closed,
+    /// A range handed out in turn, of which a firewall opened only a part.
+    PartialRange,
+}
+
+/// What EPSV does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Epsv {
+    /// RFC 2428, listed in FEAT.
+    Supported,
+    /// `502 Command not implemented.`, and missing from FEAT.
+    NotImplemented,
+}
+
+/// What PORT and EPRT do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Active {
+    /// Accepted; the server connects back for the transfer.
+    ConnectsBack,
+    /// `500 Illegal PORT command.`: vsftpd refusing an address other than the peer's.
+    Illegal,
+    /// Accepted, but the connection back never arrives (a client firewall drops it).
+    NeverConnects,
+    /// `502 Command not implemented.`, and EPRT missing from FEAT: no active mode.
+    NotImplemented,
+}
+
+/// The preliminary reply of a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransferStart {
+    /// `150 Here comes the directory listing.` and the like.
+    Reply150,
+    /// `125 Data connection already open. Transfer starting.`, as Pure-FTPd and pyftpdlib.
+    Reply125,
+}
+
+/// What a data connection's TLS must be under PROT P.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DataTls {
+    /// Any handshake that succeeds.
+    Any,
+    /// It must resume the control connection's session (vsftpd require_ssl_reuse,
+    /// FileZilla Server), or the transfer is refused with `LabConfig::reuse_refusal`.
+    MustResume,
+}
+
+/// A NAT router's FTP helper in front of the server: it rewrites the plaintext 227 to the
+/// outside address and a plaintext PORT to the NAT's own, but sees nothing inside TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AlgHelper {
+    /// What the server's own 227 says inside TLS: its private address.
+    pub server_private: Ipv4Addr,
+    /// Where the server sees the client come from (its STAT says so).
+    pub nat_outside: Ipv4Addr,
 }
 
 #[cfg(test)]
@@ -197,9 +313,29 @@ mod tests {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(err.contains("\"nope\""), "{err}");
+        assert!(
+            err.starts_with("unknown scenario \"nope\"; valid scenarios: "),
+            "{err}"
+        );
         for sc in Scenario::ALL {
             assert!(err.contains(sc.name()), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_scenario_but_healthy_changes_its_profile() {
+        for sc in Scenario::ALL {
+            let changed = *sc.profile() != Profile::HEALTHY;
+            assert_eq!(changed, sc != Scenario::Healthy, "{sc}");
+        }
+    }
+
+    #[test]
+    fn no_two_scenarios_share_a_profile() {
+        for a in Scenario::ALL {
+            for b in Scenario::ALL.into_iter().filter(|b| *b != a) {
+                assert_ne!(a.profile(), b.profile(), "{a} and {b}");
+            }
         }
     }
 }

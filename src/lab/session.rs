@@ -15,10 +15,10 @@ use data::{ActiveVerb, DataPlan, Transfer};
 use tls::LabStream;
 
 use super::fs::{Node, resolve};
-use super::{LAB_PASSWORD, LAB_USER, Scenario, Shared, TlsOffer};
+use super::scenario::{Active, Anonymous, Banner, Epsv, LoginOver, Profile};
+use super::{LAB_PASSWORD, LAB_USER, Shared, TlsOffer};
 use crate::net::MaybeTls;
-use crate::proto::command::MAX_COMMAND_LEN;
-use crate::proto::{Command, CommandError, Reply};
+use crate::proto::{Command, CommandError, CommandFramer, Framed, Reply};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Login {
@@ -38,9 +38,7 @@ struct Session {
     shared: Arc<Shared>,
     /// Command bytes received but not yet a full line; kept here so nothing is lost
     /// between reads.
-    buf: Vec<u8>,
-    /// The rest of an over-long command line is being thrown away.
-    skipping: bool,
+    commands: CommandFramer,
     login: Login,
     cwd: String,
     data: DataPlan,
@@ -69,8 +67,7 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
         local: canonical(local),
         peer: canonical(peer),
         shared,
-        buf: Vec::new(),
-        skipping: false,
+        commands: CommandFramer::new(),
         login: Login::None,
         cwd: "/".to_string(),
         data: DataPlan::None,
@@ -83,22 +80,20 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
         .shared
         .sessions_begun
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    if session.scenario().tls() == Some(TlsOffer::Implicit) && !session.start_tls().await {
+    if session.profile().tls == Some(TlsOffer::Implicit) && !session.start_tls().await {
         return;
     }
     // An I/O error ends the session; the client has gone or stopped reading.
     let _ = session.serve().await;
 }
 
-enum Line {
-    Text(String),
-    TooLong,
-    Closed,
-}
+/// How many bytes one read of the control connection takes: a few command lines.
+const READ_CHUNK: usize = 1024;
 
 impl Session {
-    fn scenario(&self) -> Scenario {
-        self.shared.config.scenario
+    /// What this server does differently: the one place a session learns its scenario.
+    fn profile(&self) -> &'static Profile {
+        self.shared.config.scenario.profile()
     }
 
     async fn serve(&mut self) -> io::Result<()> {
@@ -109,15 +104,15 @@ impl Session {
                 Err(_) => return self.send(&Reply::new(421, "Timeout.")).await,
             };
             let cmd = match line {
-                Line::Closed => return Ok(()),
-                Line::TooLong => {
+                None => return Ok(()),
+                Some(Framed::TooLong) => {
                     // Answer and go on: closing with unread input would send an RST
                     // that can destroy the reply before the client reads it.
                     self.send(&Reply::new(500, "Command line too long."))
                         .await?;
                     continue;
                 }
-                Line::Text(text) => Command::parse(&text),
+                Some(Framed::Line(text)) => Command::parse(&text),
             };
             let keep_going = match cmd {
                 // Like a strict FTP-inspecting firewall that drops verbs it does not know.
@@ -144,8 +139,8 @@ impl Session {
     }
 
     fn banner(&self) -> Reply {
-        match self.scenario() {
-            Scenario::MultilineBanner => Reply::multiline(
+        match self.profile().banner {
+            Banner::PureFtpd => Reply::multiline(
                 220,
                 &[
                     "--------- Welcome to Pure-FTPd [privsep] [TLS] ----------",
@@ -156,35 +151,23 @@ impl Session {
                     "You will be disconnected after 15 minutes of inactivity.",
                 ],
             ),
-            _ => Reply::new(220, "ftpdoctor lab FTP server ready."),
+            Banner::Lab => Reply::new(220, "ftpdoctor lab FTP server ready."),
         }
     }
 
-    /// One command line, bounded by [`MAX_COMMAND_LEN`]; a longer one is reported once
-    /// and skipped up to its line end.
-    async fn read_line(&mut self) -> io::Result<Line> {
+    /// The next command line (or the news that one was too long), `None` when the
+    /// client closed.
+    async fn read_line(&mut self) -> io::Result<Option<Framed>> {
         loop {
-            if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
-                let raw: Vec<u8> = self.buf.drain(..=end).collect();
-                if std::mem::take(&mut self.skipping) {
-                    continue;
-                }
-                let text = String::from_utf8_lossy(&raw);
-                return Ok(Line::Text(text.trim_end_matches(['\r', '\n']).to_string()));
+            if let Some(line) = self.commands.next_line() {
+                return Ok(Some(line));
             }
-            if self.skipping {
-                self.buf.clear();
-            } else if self.buf.len() > MAX_COMMAND_LEN + 2 {
-                self.buf.clear();
-                self.skipping = true;
-                return Ok(Line::TooLong);
-            }
-            let mut chunk = [0u8; 1024];
+            let mut chunk = [0u8; READ_CHUNK];
             let n = self.stream.read(&mut chunk).await?;
             if n == 0 {
-                return Ok(Line::Closed);
+                return Ok(None);
             }
-            self.buf.extend_from_slice(&chunk[..n]);
+            self.commands.push(&chunk[..n]);
         }
     }
 
@@ -211,7 +194,7 @@ impl Session {
                 | Command::Feat
                 | Command::Noop
                 | Command::Quit
-        ) || (self.scenario().tls().is_some()
+        ) || (self.profile().tls.is_some()
             && matches!(cmd, Command::Auth(_) | Command::Pbsz(_) | Command::Prot(_)));
         if !open_to_all && self.login != Login::Done && !matches!(cmd, Command::Other { .. }) {
             self.send(&Reply::new(530, "Please login with USER and PASS."))
@@ -266,14 +249,14 @@ impl Session {
 
     fn user(&mut self, name: String) -> Reply {
         let anonymous = name.eq_ignore_ascii_case("anonymous") || name.eq_ignore_ascii_case("ftp");
-        if self.scenario() == Scenario::TlsRequired && !self.stream.is_tls() {
+        if self.profile().login == LoginOver::TlsOnly && !self.stream.is_tls() {
             // vsftpd's words with force_anon_logins_ssl / force_local_logins_ssl.
             return match anonymous {
                 true => Reply::new(530, "Anonymous sessions must use encryption."),
                 false => Reply::new(530, "Non-anonymous sessions must use encryption."),
             };
         }
-        if anonymous && self.scenario() == Scenario::MultilineBanner {
+        if anonymous && self.profile().anonymous == Anonymous::NoPassword {
             // Pure-FTPd logs anonymous users in without asking for a password.
             self.login = Login::Done;
             return Reply::new(230, "Anonymous user logged in");
@@ -302,11 +285,14 @@ impl Session {
 
     fn feat(&self) -> Reply {
         let mut features = vec![" EPRT", " EPSV", " PASV", " SIZE", " UTF8"];
-        if self.scenario().tls() == Some(TlsOffer::Explicit) {
+        if self.profile().tls == Some(TlsOffer::Explicit) {
             features.extend([" AUTH TLS", " PBSZ", " PROT"]);
         }
-        if self.scenario() == Scenario::NoEpsv {
+        if self.profile().epsv == Epsv::NotImplemented {
             features.retain(|f| *f != " EPSV");
+        }
+        if self.profile().active == Active::NotImplemented {
+            features.retain(|f| *f != " EPRT");
         }
         Reply::with_raw_middle(211, "Features:", &features, "End")
     }

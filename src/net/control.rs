@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 
+use super::timeline::{CloseHow, Closer, Event, Tap};
 use crate::proto::{Command, CommandError, Reply, ReplyError, ReplyParser};
 
 /// Transcript kept per control connection. Each reply is bounded (64 KiB), but a session
@@ -72,6 +73,23 @@ pub struct ControlConn<S> {
     transcript_bytes: usize,
     /// Why the conversation is out of step, once it is.
     broken: Option<String>,
+    /// Where this connection's events go, when someone keeps a timeline.
+    tap: Option<Tap>,
+    /// Set once the peer closed, so that dropping the connection records no close of ours.
+    peer_closed: bool,
+}
+
+impl<S> Drop for ControlConn<S> {
+    fn drop(&mut self) {
+        if let Some(tap) = &self.tap
+            && !self.peer_closed
+        {
+            tap.record(Event::Close {
+                by: Closer::Us,
+                how: CloseHow::Fin,
+            });
+        }
+    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
@@ -83,6 +101,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             transcript: Vec::new(),
             transcript_bytes: 0,
             broken: None,
+            tap: None,
+            peer_closed: false,
+        }
+    }
+
+    /// Records this connection's commands, replies, timeouts and close on `tap`.
+    pub fn with_tap(mut self, tap: Tap) -> ControlConn<S> {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// The connection's tap, to record on it (a TLS handshake) or to tag it with a mode.
+    pub fn tap_mut(&mut self) -> Option<&mut Tap> {
+        self.tap.as_mut()
+    }
+
+    fn emit(&self, event: Event) {
+        if let Some(tap) = &self.tap {
+            tap.record(event);
         }
     }
 
@@ -97,6 +134,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
 
     /// Records an error; those that leave the conversation out of step break it for good.
     fn note_error(&mut self, err: &ControlError) {
+        match err {
+            ControlError::Timeout { waiting_for, after } => self.emit(Event::StepTimeout {
+                waiting_for: waiting_for.clone(),
+                after: *after,
+            }),
+            ControlError::SendTimeout { command, after } => self.emit(Event::StepTimeout {
+                waiting_for: format!("sending {command}"),
+                after: *after,
+            }),
+            ControlError::Closed { .. } => self.closed_by_peer(CloseHow::Fin),
+            ControlError::Io(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                self.closed_by_peer(CloseHow::Rst)
+            }
+            _ => {}
+        }
         match err {
             // The reply the garbage stood for may still be on its way: whatever comes
             // next could belong to this command, not the next one.
@@ -144,6 +196,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
                 for line in &reply.lines {
                     self.record(Speaker::Server, line.clone());
                 }
+                self.emit(Event::Reply {
+                    code: reply.code,
+                    text: reply.text(),
+                });
                 return Ok(reply);
             }
             let n = self.stream.read(&mut chunk).await?;
@@ -167,6 +223,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
         self.check_usable()?;
         let wire = cmd.to_wire()?;
         self.record(Speaker::Client, cmd.redacted());
+        self.emit(Event::Send {
+            line: cmd.redacted(),
+        });
         let after = self.step_timeout;
         // A TLS stream may hold the record back until flushed.
         let write = async {
@@ -200,6 +259,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
     /// Adds a line to the transcript that no one sent (a TLS handshake's result, say).
     pub fn note(&mut self, text: impl Into<String>) {
         self.record(Speaker::Note, text.into());
+    }
+
+    fn closed_by_peer(&mut self, how: CloseHow) {
+        if !self.peer_closed {
+            self.peer_closed = true;
+            self.emit(Event::Close {
+                by: Closer::Peer,
+                how,
+            });
+        }
     }
 
     /// The caller abandoned a command whose reply is still to come: whatever arrives next

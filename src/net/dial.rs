@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
+use super::timeline::{Event, Tap};
+
 /// How a dial ended, in the words of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialOutcome {
@@ -48,14 +50,31 @@ pub struct Dial {
     pub stream: Option<TcpStream>,
 }
 
-/// Connects to `addr` within `limit`.
-pub async fn dial(addr: SocketAddr, limit: Duration) -> Dial {
+/// Connects to `addr` within `limit`, recording the attempt and its end on `tap`
+/// (`purpose` says what the connection is for: `control`, or a mode).
+pub async fn dial(addr: SocketAddr, limit: Duration, tap: &Tap, purpose: &'static str) -> Dial {
     let started = Instant::now();
+    tap.record(Event::Connect { to: addr, purpose });
     let (outcome, error, stream) = match timeout(limit, TcpStream::connect(addr)).await {
         Ok(Ok(stream)) => (DialOutcome::Connected, None, Some(stream)),
         Ok(Err(err)) => (DialOutcome::from_error(&err), Some(err.to_string()), None),
         Err(_) => (DialOutcome::Timeout, None, None),
     };
+    tap.record(match (outcome, &stream) {
+        (DialOutcome::Connected, Some(s)) => match s.local_addr() {
+            Ok(local) => Event::Connected { local },
+            Err(e) => Event::Unreachable {
+                os_error: Some(e.to_string()),
+            },
+        },
+        (DialOutcome::Refused, _) => Event::Refused {
+            os_error: error.clone(),
+        },
+        (DialOutcome::Timeout, _) => Event::Timeout { after: limit },
+        _ => Event::Unreachable {
+            os_error: error.clone(),
+        },
+    });
     Dial {
         addr,
         outcome,
@@ -84,8 +103,9 @@ pub struct Accept {
 }
 
 /// Waits up to `limit` for the server to connect back (active mode). A connection that
-/// was reset before we took it is skipped, and the wait goes on.
-pub async fn accept(listener: &TcpListener, limit: Duration) -> Accept {
+/// was reset before we took it is skipped, and the wait goes on. The connection, or the
+/// wait that ran out, is recorded on `tap`.
+pub async fn accept(listener: &TcpListener, limit: Duration, tap: &Tap) -> Accept {
     let started = Instant::now();
     let waited = timeout(limit, async {
         loop {
@@ -97,8 +117,17 @@ pub async fn accept(listener: &TcpListener, limit: Duration) -> Accept {
         }
     })
     .await;
+    let outcome = waited.unwrap_or(AcceptOutcome::Timeout);
+    match &outcome {
+        AcceptOutcome::Accepted { from, .. } => tap.record(Event::Accepted { from: *from }),
+        AcceptOutcome::Timeout => tap.record(Event::StepTimeout {
+            waiting_for: "the server's data connection".to_string(),
+            after: limit,
+        }),
+        AcceptOutcome::Failed(_) => {}
+    }
     Accept {
-        outcome: waited.unwrap_or(AcceptOutcome::Timeout),
+        outcome,
         elapsed: started.elapsed(),
     }
 }

@@ -9,7 +9,9 @@ pub mod resolve;
 pub use control::{ControlConn, ControlError, Speaker, TranscriptLine};
 pub use dial::{Accept, AcceptOutcome, Dial, DialOutcome, accept, dial};
 pub mod stream;
+pub mod timeline;
 pub mod tls;
 
 pub use stream::MaybeTls;
+pub use timeline::{Recorder, Tap};
 pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError};

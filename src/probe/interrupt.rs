@@ -7,7 +7,7 @@ use super::outcome::{
 };
 
 /// Records where each unfinished step stood when the deadline struck. A mode it struck
-/// before it was tried is `skipped` (SPEC: the session never got that far).
+/// before it was tried is `skipped` (docs/report-schema.md: the session never got that far).
 pub(super) fn mark_interrupted(out: &mut ProbeOutcome) {
     if out.control.login != Login::Ok {
         // Replaces any earlier address's error: that one is still in `connects`.

@@ -27,8 +27,9 @@ pub use outcome::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
 
-use crate::net::Trust;
 use crate::net::resolve::Family;
+use crate::net::timeline::Event;
+use crate::net::{Recorder, Trust};
 use crate::proto::Password;
 use crate::target::Target;
 use session::{Session, establish};
@@ -72,7 +73,7 @@ pub struct ProbeConfig {
     /// Data connections resume the control connection's TLS session (default), as
     /// servers with vsftpd's require_ssl_reuse demand; off to see if one does.
     pub tls_reuse: bool,
-    // Issue 6: addresses, DNS, port sampling.
+    // Names and addresses, and the passive port range.
     /// Ask this DNS server instead of the system's resolvers.
     pub dns_server: Option<SocketAddr>,
     pub address_family: Family,
@@ -83,6 +84,8 @@ pub struct ProbeConfig {
     /// Probe only this address, resolved beforehand (set by the runner for
     /// --all-addresses, so that every address's probe reports the same resolution).
     pub pinned: Option<Pinned>,
+    /// Where every connection records its events; [`probe`] starts a fresh one per run.
+    pub timeline: Recorder,
 }
 
 /// One address of an already resolved target.
@@ -113,6 +116,7 @@ impl ProbeConfig {
             all_addresses: false,
             sample_ports: 0,
             pinned: None,
+            timeline: Recorder::new(),
         }
     }
 }
@@ -161,6 +165,11 @@ impl Sessions {
 /// Probes one target. Never fails: whatever happened is in the outcome.
 pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     let started = Instant::now();
+    // Each run its own clock and log, even when one config is probed twice.
+    let config = &ProbeConfig {
+        timeline: Recorder::new(),
+        ..config.clone()
+    };
     let target = &config.target;
     let mut out = ProbeOutcome {
         target: TargetInfo {
@@ -190,6 +199,8 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         deadline_hit: false,
         deadline_ms: config.deadline,
         transcript: Vec::new(),
+        timeline: Vec::new(),
+        timeline_dropped: 0,
         elapsed: Duration::ZERO,
         sample: None,
         reuse_check: None,
@@ -205,9 +216,13 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         _ = sleep_until(deadline) => true,
     };
     if out.deadline_hit {
+        config.timeline.probe().record(Event::Deadline);
         mark_interrupted(&mut out);
     }
     out.transcript = sessions.into_transcript();
+    // After the sessions are dropped, so that our closes are in it.
+    out.timeline = config.timeline.events();
+    out.timeline_dropped = config.timeline.dropped();
     out.elapsed = started.elapsed();
     out
 }

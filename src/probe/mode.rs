@@ -15,6 +15,7 @@ use super::outcome::{
 use super::session::{Session, step_error};
 use super::transfer::{Opening, finish, new_record, note_opening, transfer_command};
 use crate::addr::{AddrClass, classify};
+use crate::net::timeline::Event;
 use crate::net::{AcceptOutcome, DialOutcome, accept, dial};
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg};
@@ -24,10 +25,17 @@ use crate::proto::{Command, EpsvArg};
 pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
     let started = Instant::now();
     out.started = Some(started);
+    if let Some(tap) = session.conn.tap_mut() {
+        tap.set_mode(Some(out.mode.as_str()));
+    }
     if out.mode.is_passive() {
         passive(session, config, out).await;
     } else {
         active(session, config, out).await;
+    }
+    session.data_tap = None;
+    if let Some(tap) = session.conn.tap_mut() {
+        tap.set_mode(None);
     }
     out.in_progress = None;
     out.elapsed = started.elapsed();
@@ -100,13 +108,15 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutc
             error: Some("cut short by --deadline".to_string()),
         });
         out.step_started = Some(Instant::now());
-        let dialled = dial(addr, config.step_timeout).await;
+        let tap = config.timeline.data(out.mode.as_str());
+        let dialled = dial(addr, config.step_timeout, &tap, out.mode.as_str()).await;
         if let Some(rec) = out.dials.last_mut() {
             rec.outcome = DialResult::from(dialled.outcome);
             rec.elapsed = dialled.elapsed;
             rec.error = dialled.error;
         }
         if let (DialOutcome::Connected, Some(stream)) = (dialled.outcome, dialled.stream) {
+            session.data_tap = Some(tap);
             data = Some(stream);
             break;
         }
@@ -131,7 +141,7 @@ fn unparseable(out: &mut ModeOutcome, detail: String) {
 /// Where to dial for a 227. The advertised address itself only when it is the control
 /// peer or the user opted in (and never an address that cannot name a remote host);
 /// otherwise a `skipped-policy` record says what was not dialled, and the control peer
-/// with the advertised port stands in (what curl, FileZilla and ftplib do).
+/// with the advertised port stands in (what curl, FileZilla and ftplib do; docs/safety.md).
 fn pasv_targets(
     advertised: SocketAddr,
     peer: IpAddr,
@@ -211,6 +221,9 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         Ok(a) => a,
         Err(err) => return listen_failed(out, err.to_string()),
     };
+    let tap = config.timeline.data(out.mode.as_str());
+    tap.record(Event::Listen { on: listen });
+    session.data_tap = Some(tap.clone());
     // Over an IPv4-mapped path the server sees IPv4: tell it the IPv4 address.
     let tell = SocketAddr::new(
         config.active_addr.unwrap_or(local_ip.to_canonical()),
@@ -239,6 +252,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
     // pyftpdlib connects during PORT itself: such a connection is already queued.
     let mut data = match timeout(std::time::Duration::ZERO, listener.accept()).await {
         Ok(Ok((stream, from))) => {
+            tap.record(Event::Accepted { from });
             rec_accept.from = Some(from);
             rec_accept.outcome = AcceptResult::Accepted;
             rec_accept.during_request = true;
@@ -268,7 +282,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         tokio::select! {
             // A connection that is already there wins over a reply that is already there.
             biased;
-            got = accept(&listener, config.step_timeout) => accepted = Some(got),
+            got = accept(&listener, config.step_timeout, &tap) => accepted = Some(got),
             reply = session.conn.read_reply_within(reply_limit, &verb) => match reply {
                 Ok(reply) => opening = Some(note_opening(&mut rec, &reply)),
                 Err(err) => {
@@ -279,7 +293,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         // A 1yz, or a 2yz from a server that sends no 1yz: the connection may still come.
         if accepted.is_none() && matches!(opening, Some(Opening::Preliminary | Opening::Complete)) {
             let left = config.step_timeout.saturating_sub(accept_started.elapsed());
-            accepted = Some(accept(&listener, left).await);
+            accepted = Some(accept(&listener, left, &tap).await);
         }
         rec_accept.elapsed = accept_started.elapsed();
         // A refusal other than 425 came before any connect attempt (vsftpd answers a

@@ -419,6 +419,12 @@ pub struct ProbeOutcome {
     pub deadline_ms: Duration,
     #[serde(skip)]
     pub transcript: Vec<TranscriptEntry>,
+    /// Every event on every connection, in time order.
+    #[serde(skip)]
+    pub timeline: Vec<crate::net::timeline::Stamped>,
+    /// Events past the timeline's cap, not kept.
+    #[serde(skip)]
+    pub timeline_dropped: u64,
     #[serde(skip)]
     pub elapsed: Duration,
     /// --sample-ports: the passive port range as sampled.

@@ -214,7 +214,8 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: 
         };
         let addr = SocketAddr::new(peer.ip(), port);
         let started = Instant::now();
-        let dialled = dial(addr, config.step_timeout).await;
+        let tap = config.timeline.data("sample");
+        let dialled = dial(addr, config.step_timeout, &tap, "sample").await;
         sample.push(SamplePort {
             port,
             addr,

@@ -8,7 +8,7 @@ use super::outcome::{
     StepError, TlsMode, TranscriptEntry,
 };
 use super::tls::{ControlStream, protect_data, secure_control};
-use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, TlsClient, dial};
+use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, Tap, TlsClient, dial};
 use crate::proto::stat::client_address;
 use crate::proto::{Command, Reply, TransferType};
 
@@ -26,6 +26,8 @@ pub(super) struct Session {
     pub tls: Option<TlsClient>,
     /// What data connections handshake with, under PROT P.
     pub data_tls: Option<TlsClient>,
+    /// The timeline tap of the data connection open now, if one is.
+    pub data_tap: Option<Tap>,
 }
 
 impl Session {
@@ -87,12 +89,13 @@ pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepErr
 pub(super) async fn establish(
     addr: SocketAddr,
     config: &ProbeConfig,
-    label: &str,
+    label: &'static str,
     rec: &mut ControlOutcome,
     with_features: bool,
     slot: &mut Option<Session>,
 ) -> Result<(), StepError> {
-    let dialled = dial(addr, config.step_timeout).await;
+    let tap = config.timeline.control();
+    let dialled = dial(addr, config.step_timeout, &tap, label).await;
     rec.connects.push(ConnectRecord {
         addr,
         outcome: DialResult::from(dialled.outcome),
@@ -119,12 +122,13 @@ pub(super) async fn establish(
     rec.peer = Some(addr);
     rec.local = Some(local);
     let session = slot.insert(Session {
-        conn: ControlConn::new(MaybeTls::Plain(stream), config.step_timeout),
+        conn: ControlConn::new(MaybeTls::Plain(stream), config.step_timeout).with_tap(tap),
         peer: addr,
         local,
         label: label.to_string(),
         tls: None,
         data_tls: None,
+        data_tap: None,
     });
     if config.tls == TlsMode::Implicit {
         secure_control(session, config, rec).await?;

@@ -12,7 +12,8 @@ use super::outcome::{
     TlsFailureRecord, TlsMode, TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
-use crate::net::{MaybeTls, TlsClient, TlsError, Trust};
+use crate::net::timeline::Event;
+use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError, Trust};
 use crate::proto::Command;
 
 type ClientTls = tokio_rustls::client::TlsStream<TcpStream>;
@@ -105,6 +106,7 @@ async fn handshake_control(
     client: &TlsClient,
     limit: Duration,
 ) -> Result<crate::net::Handshake, TlsError> {
+    let tap = session.conn.tap_mut().map(|t| t.clone());
     let stream = session.conn.stream_for_tls().map_err(|e| TlsError {
         failure: crate::net::TlsFailure::Protocol,
         detail: e.to_string(),
@@ -117,10 +119,30 @@ async fn handshake_control(
             certificate: None,
         });
     };
-    let (tls, handshake) = client.handshake(tcp, limit).await?;
+    if let Some(tap) = &tap {
+        tap.record(Event::TlsStart);
+    }
+    let result = client.handshake(tcp, limit).await;
+    if let Some(tap) = &tap {
+        tap.record(handshake_event(&result));
+    }
+    let (tls, handshake) = result?;
     *stream = MaybeTls::Tls(Box::new(tls));
     session.conn.note(format!("TLS handshake: {handshake}"));
     Ok(handshake)
+}
+
+/// How a handshake ended, for the timeline.
+fn handshake_event<T>(result: &Result<(T, Handshake), TlsError>) -> Event {
+    match result {
+        Ok((_, h)) => Event::TlsDone {
+            version: h.version.clone(),
+            resumed: h.resumed,
+        },
+        Err(e) => Event::TlsFailed {
+            why: e.detail.clone(),
+        },
+    }
 }
 
 /// `PBSZ 0` and `PROT P` on a TLS session: data connections are private only after a
@@ -168,7 +190,11 @@ pub(super) async fn secure_data(
         return (Some(MaybeTls::Plain(tcp)), None);
     };
     let started = Instant::now();
-    match client.handshake(tcp, limit).await {
+    let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
+    tap.record(Event::TlsStart);
+    let result = client.handshake(tcp, limit).await;
+    tap.record(handshake_event(&result));
+    match result {
         Ok((tls, handshake)) => (
             Some(MaybeTls::Tls(Box::new(tls))),
             Some(DataTlsRecord {

@@ -11,7 +11,8 @@ use super::ProbeConfig;
 use super::outcome::{ReplyRecord, Stage, TransferRecord, TransferResult};
 use super::session::Session;
 use super::tls::secure_data;
-use crate::net::ControlError;
+use crate::net::timeline::{CloseHow, Closer, Event};
+use crate::net::{ControlError, Tap};
 use crate::proto::{Command, Reply};
 
 /// Default for [`ProbeConfig::max_transfer_bytes`]: enough to prove the data
@@ -116,19 +117,31 @@ pub(super) async fn finish(
         return refused_handshake(session, &verb, opening, rec, started).await;
     };
     rec.stalled_at = Some(Stage::TransferData);
+    let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
+    let mut closed_by_peer = false;
     let mut chunk = vec![0u8; DATA_CHUNK];
     loop {
         match timeout(config.step_timeout, data.read(&mut chunk)).await {
-            Ok(Ok(0)) => break,
+            Ok(Ok(0)) => {
+                closed_by_peer = true;
+                data_ended(&tap, rec.bytes, CloseHow::Fin);
+                break;
+            }
             // A TLS data connection closed without close_notify: the data has ended,
             // and the completion reply says whether all of it came.
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof && data.is_tls() => {
+                closed_by_peer = true;
+                data_ended(&tap, rec.bytes, CloseHow::Fin);
                 break;
             }
             Ok(Ok(n)) => {
+                if rec.bytes == 0 {
+                    tap.record(Event::DataFirst);
+                }
                 rec.bytes += n as u64;
                 if rec.bytes >= config.max_transfer_bytes {
                     rec.truncated = true;
+                    tap.record(Event::DataCut { bytes: rec.bytes });
                     break;
                 }
             }
@@ -136,9 +149,21 @@ pub(super) async fn finish(
                 // Reset mid-transfer: the completion reply (426, usually) says why.
                 rec.outcome = TransferResult::Failed;
                 rec.error = Some(format!("data connection: {e}"));
+                if e.kind() == std::io::ErrorKind::ConnectionReset {
+                    closed_by_peer = true;
+                    data_ended(&tap, rec.bytes, CloseHow::Rst);
+                }
                 break;
             }
             Err(_) => {
+                tap.record(Event::StepTimeout {
+                    waiting_for: "data".to_string(),
+                    after: config.step_timeout,
+                });
+                tap.record(Event::Close {
+                    by: Closer::Us,
+                    how: CloseHow::Fin,
+                });
                 // The server still owes a 226: the session is out of step.
                 session
                     .conn
@@ -155,6 +180,12 @@ pub(super) async fn finish(
         }
     }
     drop(data);
+    if !closed_by_peer {
+        tap.record(Event::Close {
+            by: Closer::Us,
+            how: CloseHow::Fin,
+        });
+    }
     if rec.truncated && matches!(opening, Opening::Preliminary) {
         return after_the_cap(session, &verb, rec, started).await;
     }
@@ -182,6 +213,17 @@ pub(super) async fn finish(
     }
     rec.stalled_at = None;
     rec.elapsed = started.elapsed();
+}
+
+/// The server ended the data: the last byte (if any came), then its close.
+fn data_ended(tap: &Tap, bytes: u64, how: CloseHow) {
+    if bytes > 0 {
+        tap.record(Event::DataLast { bytes });
+    }
+    tap.record(Event::Close {
+        by: Closer::Peer,
+        how,
+    });
 }
 
 /// The data connection's handshake failed: the server says why in its completion reply

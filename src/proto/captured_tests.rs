@@ -1,6 +1,6 @@
 //! The parsers against replies captured byte for byte from real servers (vsftpd 3.0.3,
 //! ProFTPD 1.3.8, Pure-FTPd 1.0.50, pyftpdlib 2.2.0) on loopback and through the netns NAT
-//! router: fixtures/captured/, written by tests/interop/capture.py (see fixtures/README.md).
+//! router: fixtures/captured/, written by tests/harness/tools/capture.py (see fixtures/README.md).
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::{Path, PathBuf};
@@ -136,7 +136,7 @@ fn real_227_replies_on_loopback_name_loopback() {
     }
 }
 
-/// The passive range the netns router forwards (tests/netns/run.py PASV_PORTS).
+/// The passive range the netns router forwards (tests/harness/nat.py PASV_PORTS).
 fn in_lab_range(addr: SocketAddrV4) -> bool {
     (50000..=50019).contains(&addr.port())
 }

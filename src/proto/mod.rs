@@ -2,11 +2,13 @@
 //! the lab (server side) speak through these types, so the wire format lives in one place.
 
 pub mod command;
+pub mod command_line;
 pub mod passive;
 pub mod reply;
 pub mod stat;
 
 pub use command::{Command, CommandError, EpsvArg, Password, TransferType};
+pub use command_line::{CommandFramer, Framed};
 pub use passive::AddressError;
 pub use reply::{Reply, ReplyError, ReplyParser};
 

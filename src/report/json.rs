@@ -10,7 +10,7 @@ use super::Report;
 
 /// Writes `reports` as one pretty-printed document: a single report as an object, any
 /// other number of them as an array (so `--format json` with one target stays the plain
-/// object SPEC shows, and several targets stay one valid document). Ends with a newline.
+/// object docs/report-schema.md shows, and several targets stay one valid document). Ends with a newline.
 ///
 /// ```
 /// # use ftpdoctor::report::json::write_json;

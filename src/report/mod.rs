@@ -1,11 +1,14 @@
 //! The report: a probe's outcome with its findings, each mode's status and the verdict,
 //! and one printer per output format (`table`, `json`). Status and verdict follow from
-//! the findings alone, as SPEC says.
+//! the findings alone (docs/report-schema.md).
 
 pub mod json;
+pub mod junit;
+pub mod nagios;
 #[cfg(test)]
 mod sample;
 pub mod table;
+pub mod timeline;
 
 use serde::Serialize;
 
@@ -15,6 +18,7 @@ use crate::probe::{
     ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
     Strategy, TargetInfo, TranscriptEntry, ms,
 };
+use timeline::TimelineEntry;
 
 pub const SCHEMA: &str = "ftpdoctor.report/v1";
 
@@ -90,6 +94,15 @@ pub struct Report {
     /// What each client profile would do (`--clients`); docs/clients.md.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientPrediction>,
+    /// Every event of the probe, in time order.
+    pub timeline: Vec<TimelineEntry>,
+    /// Events past the timeline's cap, not kept (absent when none were dropped).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeline_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Report {
@@ -118,6 +131,8 @@ impl Report {
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
             clients: Vec::new(),
+            timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
+            timeline_dropped: outcome.timeline_dropped,
         }
     }
 

@@ -5,6 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use super::timeline::{CloseBy, CloseKind, TimelineEntry, TimelineEvent};
 use super::{ModeReport, Report, SCHEMA, Status, Verdict};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
@@ -165,7 +166,70 @@ pub(crate) fn report() -> Report {
         transcript: None,
         sample: None,
         clients: Vec::new(),
+        timeline: timeline(),
+        timeline_dropped: 0,
     }
+}
+
+/// One event of each shape the documented example shows.
+fn timeline() -> Vec<TimelineEntry> {
+    let at = |t_ms: f64, conn: &str, mode: Option<&str>, event: TimelineEvent| TimelineEntry {
+        t_ms,
+        conn: conn.to_string(),
+        mode: mode.map(str::to_string),
+        event,
+    };
+    vec![
+        at(
+            0.2,
+            "control-1",
+            None,
+            TimelineEvent::Connect {
+                to: "127.0.0.1:2121".to_string(),
+                purpose: "control".to_string(),
+            },
+        ),
+        at(
+            0.4,
+            "control-1",
+            None,
+            TimelineEvent::Connected {
+                local: "127.0.0.1:40112".to_string(),
+            },
+        ),
+        at(
+            1.2,
+            "control-1",
+            None,
+            TimelineEvent::Send {
+                line: "PASS ****".to_string(),
+            },
+        ),
+        at(
+            2.0,
+            "control-1",
+            Some("epsv"),
+            TimelineEvent::Reply {
+                code: 229,
+                text: "Entering Extended Passive Mode (|||50002|)".to_string(),
+            },
+        ),
+        at(
+            5002.3,
+            "data-epsv",
+            Some("epsv"),
+            TimelineEvent::Timeout { after_ms: 5000.0 },
+        ),
+        at(
+            5004.6,
+            "control-1",
+            None,
+            TimelineEvent::Close {
+                by: CloseBy::Us,
+                how: CloseKind::Fin,
+            },
+        ),
+    ]
 }
 
 /// The worst case for the table's width: IPv6 everywhere, long replies and paths, a

@@ -131,7 +131,8 @@ def run_client(profile: str, fetch: clients.Fetch, cap: float) -> Observed:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return Observed(profile, "hangs", time.monotonic() - started, f"still running at {cap:.0f} s")
+        took = time.monotonic() - started
+        return Observed(profile, "hangs", took, f"still running at {cap:.0f} s")
     took = time.monotonic() - started
     text = (err.strip() or out.strip()).splitlines()
     last = text[-1][:160] if text else ""
@@ -192,7 +193,8 @@ def print_matrix(rows: list[Row], profiles: list[str]) -> None:
             o = obs.outcome if obs else "skipped"
             mark = " " if matches(pred, o) or o == "skipped" else "!"
             cells.append(f"{SHORT.get(pred, '?')}/{SHORT[o]}{mark}".rjust(5))
-        print(f"{row.scenario:<{width}}  " + " ".join(cells) + (f"  {row.error}" if row.error else ""))
+        error = f"  {row.error}" if row.error else ""
+        print(f"{row.scenario:<{width}}  " + " ".join(cells) + error)
     print("columns: " + ", ".join(f"{i} {p}" for i, p in enumerate(profiles)))
 
 
@@ -229,8 +231,10 @@ def main() -> int:
                       f" observed {o.outcome if o else '?':<8} {o.seconds if o else 0:5.1f} s"
                       f"  {o.detail if o else ''}", flush=True)
     print_matrix(rows, args.clients)
-    checked = [(r, p) for r in rows for p in args.clients if r.observed.get(p, Observed(p, "skipped", 0)).outcome != "skipped"]
-    failed = [(r, p) for r, p in checked if not matches(r.predictions.get(p, {}).get("prediction"), r.observed[p].outcome)]
+    checked = [(r, p) for r in rows for p in args.clients
+               if p in r.observed and r.observed[p].outcome != "skipped"]
+    failed = [(r, p) for r, p in checked
+              if not matches(r.predictions.get(p, {}).get("prediction"), r.observed[p].outcome)]
     skipped = sum(len(args.clients) for _ in rows) - len(checked)
     args.json_out.parent.mkdir(parents=True, exist_ok=True)
     args.json_out.write_text(json.dumps([
@@ -239,8 +243,8 @@ def main() -> int:
                      for p in r.observed}} for r in rows], indent=1))
     for r, p in failed:
         pred = r.predictions.get(p, {})
-        print(f"MISMATCH {r.scenario} {p}: predicted {pred.get('prediction')} ({pred.get('reason')}),"
-              f" observed {r.observed[p].outcome}: {r.observed[p].detail}")
+        print(f"MISMATCH {r.scenario} {p}: predicted {pred.get('prediction')}"
+              f" ({pred.get('reason')}), observed {r.observed[p].outcome}: {r.observed[p].detail}")
     broken = [r for r in rows if r.error]
     print(f"{len(rows)} scenarios, {len(args.clients)} clients, {time.monotonic() - started:.0f} s")
     print(f"clients: {len(checked) - len(failed)} passed, {len(failed)} failed, {skipped} skipped")

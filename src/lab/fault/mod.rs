@@ -11,15 +11,14 @@
 
 mod script;
 
-use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+
+use super::server::{ServerTask, WhenFull};
+use super::table::lab_table;
 
 /// Sessions served at once, as the lab ([`super::MAX_SESSIONS`]): the probe opens one
 /// per mode; the cap keeps a client loop from exhausting file descriptors.
@@ -30,147 +29,58 @@ const MAX_FAULT_SESSIONS: usize = 64;
 /// pin a task (and its buffers) for the life of the server.
 const FAULT_SESSION_LIMIT: Duration = Duration::from_secs(120);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Fault {
-    SilentBanner,
-    SlowBanner,
-    EndlessLine,
-    EndlessMultiline,
-    NulUtf8,
-    CloseMidReply,
-    RstAfter227,
-    CloseAfterPass,
-    PasvOver255,
-    PasvNegative,
-    PasvPortZero,
-    PasvZeroAddress,
-    PasvHostname,
-    PasvEmpty,
-    PasvAnswered229,
-    EpsvMismatched,
-    EndlessData,
-    SilentData,
-    No226,
-    All421,
-    HugeReplies,
-    OversizedReply,
-    TrickleData,
-}
+lab_table! {
+    /// A fault server: broken or hostile on purpose, one fault each.
+    pub enum Fault;
+    /// A `--fault` name that is not in the table.
+    error UnknownFault, "fault";
 
-impl Fault {
-    pub const ALL: [Fault; 23] = [
-        Fault::SilentBanner,
-        Fault::SlowBanner,
-        Fault::EndlessLine,
-        Fault::EndlessMultiline,
-        Fault::NulUtf8,
-        Fault::CloseMidReply,
-        Fault::RstAfter227,
-        Fault::CloseAfterPass,
-        Fault::PasvOver255,
-        Fault::PasvNegative,
-        Fault::PasvPortZero,
-        Fault::PasvZeroAddress,
-        Fault::PasvHostname,
-        Fault::PasvEmpty,
-        Fault::PasvAnswered229,
-        Fault::EpsvMismatched,
-        Fault::EndlessData,
-        Fault::SilentData,
-        Fault::No226,
-        Fault::All421,
-        Fault::HugeReplies,
-        Fault::OversizedReply,
-        Fault::TrickleData,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::SilentBanner => "silent-banner",
-            Fault::SlowBanner => "slow-banner",
-            Fault::EndlessLine => "endless-line",
-            Fault::EndlessMultiline => "endless-multiline",
-            Fault::NulUtf8 => "nul-utf8",
-            Fault::CloseMidReply => "close-mid-reply",
-            Fault::RstAfter227 => "rst-after-227",
-            Fault::CloseAfterPass => "close-after-pass",
-            Fault::PasvOver255 => "pasv-over-255",
-            Fault::PasvNegative => "pasv-negative",
-            Fault::PasvPortZero => "pasv-port-zero",
-            Fault::PasvZeroAddress => "pasv-zero-address",
-            Fault::PasvHostname => "pasv-hostname",
-            Fault::PasvEmpty => "pasv-empty",
-            Fault::PasvAnswered229 => "pasv-answered-229",
-            Fault::EpsvMismatched => "epsv-mismatched",
-            Fault::EndlessData => "endless-data",
-            Fault::SilentData => "silent-data",
-            Fault::No226 => "no-226",
-            Fault::All421 => "all-421",
-            Fault::HugeReplies => "huge-replies",
-            Fault::OversizedReply => "oversized-reply",
-            Fault::TrickleData => "trickle-data",
-        }
-    }
-
-    /// One line for `lab --list`.
-    pub fn description(self) -> &'static str {
-        match self {
-            Fault::SilentBanner => "accepts the connection and never sends a banner",
-            Fault::SlowBanner => "sends its banner one byte per second (slowloris)",
-            Fault::EndlessLine => "banner is a 10 MiB line with no CRLF, then silence",
-            Fault::EndlessMultiline => "banner is a multi-line 220 that never ends",
-            Fault::NulUtf8 => "replies carry NUL, ESC and invalid UTF-8; otherwise works",
-            Fault::CloseMidReply => "closes the connection in the middle of the PASV/EPSV reply",
-            Fault::RstAfter227 => "resets the control connection right after a good 227/229",
-            Fault::CloseAfterPass => "closes the connection after PASS without a reply",
-            Fault::PasvOver255 => "227 carries a number over 255: (127,0,0,300,...)",
-            Fault::PasvNegative => "227 carries a negative number: (127,0,0,-1,...)",
-            Fault::PasvPortZero => "227 advertises port 0: (127,0,0,1,0,0)",
-            Fault::PasvZeroAddress => "227 advertises 0,0,0,0 with a working port",
-            Fault::PasvHostname => "227 carries host-name labels: (ftp,example,com,1,2)",
-            Fault::PasvEmpty => "227 ends at an empty '(': Entering Passive Mode (",
-            Fault::PasvAnswered229 => "PASV answered with a 229 (|||port|)",
-            Fault::EpsvMismatched => "229 with mismatched delimiters: (|||port!)",
-            Fault::EndlessData => "LIST sends data without end",
-            Fault::SilentData => "LIST opens the data connection, sends nothing, never closes",
-            Fault::No226 => "LIST sends its data and closes, but the 226 never comes",
-            Fault::All421 => "answers every command 421 and closes",
-            Fault::HugeReplies => {
-                "every reply is as large as a probe accepts: 64 KiB of invalid UTF-8 in 4 KiB lines"
-            }
-            Fault::OversizedReply => {
-                "banner of 256 lines of 4 KiB invalid UTF-8 (3 MiB decoded): past the reply limit"
-            }
-            Fault::TrickleData => {
-                "LIST sends one byte every 200 ms, forever: no read ever times out"
-            }
-        }
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault {given:?}; valid faults: {}", Fault::ALL.map(Fault::name).join(", "))]
-pub struct UnknownFault {
-    pub given: String,
-}
-
-impl FromStr for Fault {
-    type Err = UnknownFault;
-
-    fn from_str(s: &str) -> Result<Fault, UnknownFault> {
-        Fault::ALL
-            .into_iter()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| UnknownFault {
-                given: s.to_string(),
-            })
-    }
+    SilentBanner "silent-banner"
+        "accepts the connection and never sends a banner";
+    SlowBanner "slow-banner"
+        "sends its banner one byte per second (slowloris)";
+    EndlessLine "endless-line"
+        "banner is a 10 MiB line with no CRLF, then silence";
+    EndlessMultiline "endless-multiline"
+        "banner is a multi-line 220 that never ends";
+    NulUtf8 "nul-utf8"
+        "replies carry NUL, ESC and invalid UTF-8; otherwise works";
+    CloseMidReply "close-mid-reply"
+        "closes the connection in the middle of the PASV/EPSV reply";
+    RstAfter227 "rst-after-227"
+        "resets the control connection right after a good 227/229";
+    CloseAfterPass "close-after-pass"
+        "closes the connection after PASS without a reply";
+    PasvOver255 "pasv-over-255"
+        "227 carries a number over 255: (127,0,0,300,...)";
+    PasvNegative "pasv-negative"
+        "227 carries a negative number: (127,0,0,-1,...)";
+    PasvPortZero "pasv-port-zero"
+        "227 advertises port 0: (127,0,0,1,0,0)";
+    PasvZeroAddress "pasv-zero-address"
+        "227 advertises 0,0,0,0 with a working port";
+    PasvHostname "pasv-hostname"
+        "227 carries host-name labels: (ftp,example,com,1,2)";
+    PasvEmpty "pasv-empty"
+        "227 ends at an empty '(': Entering Passive Mode (";
+    PasvAnswered229 "pasv-answered-229"
+        "PASV answered with a 229 (|||port|)";
+    EpsvMismatched "epsv-mismatched"
+        "229 with mismatched delimiters: (|||port!)";
+    EndlessData "endless-data"
+        "LIST sends data without end";
+    SilentData "silent-data"
+        "LIST opens the data connection, sends nothing, never closes";
+    No226 "no-226"
+        "LIST sends its data and closes, but the 226 never comes";
+    All421 "all-421"
+        "answers every command 421 and closes";
+    HugeReplies "huge-replies"
+        "every reply is as large as a probe accepts: 64 KiB of invalid UTF-8 in 4 KiB lines";
+    OversizedReply "oversized-reply"
+        "banner of 256 lines of 4 KiB invalid UTF-8 (3 MiB decoded): past the reply limit";
+    TrickleData "trickle-data"
+        "LIST sends one byte every 200 ms, forever: no read ever times out";
 }
 
 /// A running fault server. Dropping it stops the server and every session at once.
@@ -178,8 +88,7 @@ impl FromStr for Fault {
 pub struct FaultServer {
     addr: SocketAddr,
     fault: Fault,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    task: ServerTask,
 }
 
 impl FaultServer {
@@ -197,14 +106,11 @@ impl FaultServer {
         }
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, fault, stopped));
-        Ok(FaultServer {
-            addr,
-            fault,
-            stop: Some(stop),
-            task,
-        })
+        let serve = move |stream| async move {
+            let _ = tokio::time::timeout(FAULT_SESSION_LIMIT, script::serve(fault, stream)).await;
+        };
+        let task = ServerTask::spawn(listener, None, MAX_FAULT_SESSIONS, WhenFull::Close, serve);
+        Ok(FaultServer { addr, fault, task })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -217,50 +123,13 @@ impl FaultServer {
 
     /// `ftp://127.0.0.1:PORT/` (IPv6 addresses in brackets).
     pub fn url(&self) -> String {
-        format!("ftp://{}/", self.addr)
+        super::server::url("ftp", self.addr)
     }
 
     /// Stops accepting, ends every session, and waits until all of it is gone.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let _ = (&mut self.task).await;
+    pub async fn shutdown(self) {
+        self.task.shutdown().await;
     }
-}
-
-impl Drop for FaultServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn accept_loop(listener: TcpListener, fault: Fault, mut stopped: oneshot::Receiver<()>) {
-    // Sessions live in the set, so they end with the server (see lab::accept_loop).
-    let mut sessions = JoinSet::new();
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    while sessions.try_join_next().is_some() {}
-                    if sessions.len() < MAX_FAULT_SESSIONS {
-                        sessions.spawn(async move {
-                            let _ = tokio::time::timeout(
-                                FAULT_SESSION_LIMIT,
-                                script::serve(fault, stream),
-                            )
-                            .await;
-                        });
-                    }
-                    // Over the cap the stream is simply dropped (closed).
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            },
-            Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
-        }
-    }
-    sessions.shutdown().await;
 }
 
 #[cfg(test)]
@@ -291,5 +160,28 @@ mod tests {
         let listen: SocketAddr = "0.0.0.0:0".parse().unwrap_or_else(|e| panic!("{e}"));
         let err = FaultServer::start(Fault::All421, listen).await.err();
         assert_eq!(err.map(|e| e.kind()), Some(io::ErrorKind::InvalidInput));
+    }
+
+    #[tokio::test]
+    async fn overlong_command_line_is_refused_and_skipped_as_in_the_lab() {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listen: SocketAddr = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+        let server = FaultServer::start(Fault::PasvPortZero, listen)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stream = tokio::net::TcpStream::connect(server.addr())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read).lines();
+        let mut next = async || lines.next_line().await.ok().flatten().unwrap_or_default();
+        assert_eq!(next().await, "220 ftpdoctor fault lab: pasv-port-zero.");
+        let long = format!("USER {}\r\nNOOP\r\n", "x".repeat(100_000));
+        write
+            .write_all(long.as_bytes())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(next().await, "500 Command line too long.");
+        assert_eq!(next().await, "200 NOOP ok.");
     }
 }

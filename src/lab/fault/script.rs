@@ -9,12 +9,15 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{sleep, timeout};
 
 use super::Fault;
-use crate::proto::command::MAX_COMMAND_LEN;
 use crate::proto::reply::{MAX_LINE_LEN, MAX_REPLY_BYTES, MAX_REPLY_LINES};
+use crate::proto::{CommandFramer, Framed};
 
 /// The banner's length for `endless-line`: far past any sane reply line (and the probe's
 /// 4096-byte cap), to show that what the probe keeps does not grow with what is sent.
 const ENDLESS_LINE_BYTES: usize = 10 * 1024 * 1024;
+
+/// Bytes per read of the control connection: a few command lines.
+const READ_CHUNK: usize = 1024;
 
 /// Bytes per write of the endless faults; the data is the same every time, so the
 /// server's own memory stays this small whatever it sends.
@@ -49,7 +52,7 @@ pub(super) async fn serve(fault: Fault, stream: TcpStream) {
         stream,
         local,
         fault,
-        buf: Vec::new(),
+        commands: CommandFramer::new(),
         passive: None,
         held: None,
     };
@@ -81,7 +84,7 @@ struct Conn {
     local: SocketAddr,
     fault: Fault,
     /// Command bytes not yet a full line.
-    buf: Vec<u8>,
+    commands: CommandFramer,
     /// The listener of the last PASV/EPSV.
     passive: Option<TcpListener>,
     /// A data connection kept open on purpose (`silent-data`).
@@ -93,8 +96,14 @@ impl Conn {
     async fn run(&mut self) -> io::Result<Next> {
         let mut next = self.banner().await?;
         while next == Next::Continue {
-            let Some(line) = self.read_command().await? else {
-                return Ok(Next::Close);
+            let line = match self.read_command().await? {
+                None => return Ok(Next::Close),
+                Some(Framed::TooLong) => {
+                    // As the lab: answer and go on with the next line.
+                    self.send("500 Command line too long.").await?;
+                    continue;
+                }
+                Some(Framed::Line(line)) => line,
             };
             let verb = line
                 .split(' ')
@@ -309,26 +318,19 @@ impl Conn {
         write_repeated(&mut self.stream, byte, total).await
     }
 
-    /// One command line (CRLF removed), `None` when the client closed. A longer line
-    /// than any command is cut at [`MAX_COMMAND_LEN`] and read as what it starts with.
-    async fn read_command(&mut self) -> io::Result<Option<String>> {
+    /// The next command line (or the news that one was too long), `None` when the
+    /// client closed.
+    async fn read_command(&mut self) -> io::Result<Option<Framed>> {
         loop {
-            if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
-                let raw: Vec<u8> = self.buf.drain(..=end).collect();
-                let text = String::from_utf8_lossy(&raw);
-                return Ok(Some(text.trim_end_matches(['\r', '\n']).to_string()));
+            if let Some(line) = self.commands.next_line() {
+                return Ok(Some(line));
             }
-            if self.buf.len() > MAX_COMMAND_LEN {
-                self.buf.truncate(MAX_COMMAND_LEN);
-                self.buf.push(b'\n');
-                continue;
-            }
-            let mut chunk = [0u8; 1024];
+            let mut chunk = [0u8; READ_CHUNK];
             let n = self.stream.read(&mut chunk).await?;
             if n == 0 {
                 return Ok(None);
             }
-            self.buf.extend_from_slice(&chunk[..n]);
+            self.commands.push(&chunk[..n]);
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -16,9 +16,9 @@ use super::Session;
 /// How long PORT/EPRT looks at a connection made during an earlier PORT/EPRT to see if the
 /// client closed it: a reset or FIN on loopback is there long before this.
 const DEAD_CONNECTION_PROBE: Duration = Duration::from_millis(50);
-use crate::lab::Scenario;
 use crate::lab::fs::{Node, resolve};
 use crate::lab::port_range::Passive;
+use crate::lab::scenario::{Active, DataTls, Epsv, PasvAddress, TransferStart};
 use crate::proto::passive::{format_227, format_229};
 use crate::proto::{EpsvArg, Reply};
 
@@ -40,9 +40,6 @@ pub(super) enum DataPlan {
 }
 
 const LISTING: &str = "Here comes the directory listing.";
-
-/// The alg-rewrite server's own address, as its 227 says it inside TLS.
-const ALG_PRIVATE: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ActiveVerb {
@@ -113,21 +110,27 @@ impl Session {
         let IpAddr::V4(local_ip) = self.local.ip() else {
             return Reply::new(500, "PASV is IPv4 only; use EPSV on IPv6.");
         };
-        if self.scenario() == Scenario::GarbledPasv {
-            self.data = DataPlan::None;
-            return Reply::new(227, "Entering Passive Mode (ftp,example,com,1,2)");
-        }
+        let claimed = match self.profile().pasv {
+            PasvAddress::Garbled(text) => {
+                self.data = DataPlan::None;
+                return Reply::new(227, text);
+            }
+            PasvAddress::Claims(ip) => Some(ip),
+            PasvAddress::Local => None,
+        };
         match self.open_passive().await {
             Ok(port) => {
                 // Behind an FTP helper only the plaintext 227 gets rewritten (to the
                 // right address, here); inside TLS the server's own private one shows.
-                let unrewritten = (self.scenario() == Scenario::AlgRewrite && self.stream.is_tls())
-                    .then_some(ALG_PRIVATE);
+                let unrewritten = match self.profile().alg {
+                    Some(alg) if self.stream.is_tls() => Some(alg.server_private),
+                    _ => None,
+                };
                 let advertised = self
                     .shared
                     .config
                     .pasv_address
-                    .or(self.scenario().pasv_lie())
+                    .or(claimed)
                     .or(unrewritten)
                     .unwrap_or(local_ip);
                 Reply::new(227, format_227(SocketAddrV4::new(advertised, port)))
@@ -141,7 +144,7 @@ impl Session {
     }
 
     pub(super) async fn epsv(&mut self, arg: EpsvArg) -> Reply {
-        if self.scenario() == Scenario::NoEpsv {
+        if self.profile().epsv == Epsv::NotImplemented {
             return Reply::new(502, "Command not implemented.");
         }
         match arg {
@@ -158,6 +161,9 @@ impl Session {
     }
 
     pub(super) async fn port(&mut self, addr: SocketAddr, verb: ActiveVerb) -> Reply {
+        if self.profile().active == Active::NotImplemented {
+            return Reply::new(502, "Command not implemented.");
+        }
         let name = verb.name();
         if self.epsv_all {
             return Reply::new(503, format!("{name} not allowed after EPSV ALL."));
@@ -166,8 +172,8 @@ impl Session {
         // Behind the helper, a plaintext PORT arrives rewritten to the NAT's outside
         // address, which is where the server sees the client; inside TLS it still names
         // the client's own address, and vsftpd refuses a PORT to anyone but the peer.
-        let unrewritten = self.scenario() == Scenario::AlgRewrite && self.stream.is_tls();
-        if self.scenario() == Scenario::PortRejected || unrewritten {
+        let unrewritten = self.profile().alg.is_some() && self.stream.is_tls();
+        if self.profile().active == Active::Illegal || unrewritten {
             return Reply::new(500, format!("Illegal {name} command."));
         }
         if verb == ActiveVerb::Eprt && addr.is_ipv4() != self.local.is_ipv4() {
@@ -184,7 +190,7 @@ impl Session {
                 ),
             );
         }
-        self.data = if self.scenario() == Scenario::ActiveBlocked {
+        self.data = if self.profile().active == Active::NeverConnects {
             if self.shared.config.connect_during_port {
                 // pyftpdlib behind a client firewall that drops its connect: no answer to
                 // PORT/EPRT until its own connect timeout, then this 421 (the session stays).
@@ -289,11 +295,11 @@ impl Session {
         let Some(data) = self.connect_data(plan).await? else {
             return Ok(true);
         };
-        let opening = match self.scenario() {
-            Scenario::MultilineBanner => {
+        let opening = match self.profile().transfer_start {
+            TransferStart::Reply125 => {
                 Reply::new(125, "Data connection already open. Transfer starting.")
             }
-            _ => Reply::new(150, opening),
+            TransferStart::Reply150 => Reply::new(150, opening),
         };
         self.send(&opening).await?;
         let mut data = match self.secure_data(data).await {
@@ -303,7 +309,8 @@ impl Session {
                 // vsftpd ends the whole session after refusing a data connection's TLS
                 // (its 522); ProFTPD's 425 keeps it.
                 let vsftpd_exit = reply.code == 522;
-                return Ok(!(self.scenario() == Scenario::TlsReuseRequired && vsftpd_exit));
+                let must_resume = self.profile().data_tls == DataTls::MustResume;
+                return Ok(!(must_resume && vsftpd_exit));
             }
         };
         let sent = timeout(self.shared.config.transfer_timeout, async {
@@ -365,16 +372,18 @@ impl Session {
         Ok(stream)
     }
 
-    /// The active-mode connection to the client, from `active_source` when configured.
+    /// The active-mode connection to the client. It leaves from the control connection's
+    /// local address, as a real server's does (ncftp rejects a data connection "that did
+    /// not originate from remote server"), or from `active_source` when configured.
     async fn connect_back(&self, addr: SocketAddr) -> io::Result<TcpStream> {
-        let Some(source) = self.shared.config.active_source else {
-            return TcpStream::connect(addr).await;
-        };
+        let source = self.shared.config.active_source.unwrap_or(self.local.ip());
         let socket = match source {
             IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
             IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
         };
-        socket.bind(SocketAddr::new(source, 0))?;
+        if source.is_ipv4() == addr.is_ipv4() {
+            socket.bind(SocketAddr::new(source, 0))?;
+        }
         socket.connect(addr).await
     }
 }

@@ -2,22 +2,19 @@
 //! and PROT, STAT, and the server side of each data connection's handshake.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use rustls::HandshakeKind;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::{Login, Session};
-use crate::lab::{Scenario, TlsOffer};
+use crate::lab::TlsOffer;
+use crate::lab::scenario::DataTls;
 use crate::net::MaybeTls;
 use crate::proto::Reply;
 
 pub(super) type LabStream = MaybeTls<tokio_rustls::server::TlsStream<TcpStream>>;
-
-/// What STAT says it sees in the alg-rewrite scenario: the NAT router's outside address,
-/// not the client's own (documentation range: nothing dials it).
-const NAT_OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 20));
 
 impl Session {
     /// The control connection's handshake; `false` when it failed and the session ends.
@@ -30,7 +27,7 @@ impl Session {
         };
         // Anything sent after AUTH TLS and before the handshake was plaintext: it must
         // not count as a command of the protected session.
-        self.buf.clear();
+        self.commands.clear();
         let wait = self.shared.config.data_timeout;
         match timeout(wait, tls.acceptor.accept(tcp)).await {
             Ok(Ok(stream)) => {
@@ -44,7 +41,7 @@ impl Session {
     /// `AUTH TLS`: 234 and the handshake, in the scenarios that offer it.
     pub(super) async fn auth(&mut self, mechanism: &str) -> io::Result<bool> {
         let refused_here = self.shared.config.tls_first_session_only && self.index > 0;
-        if self.scenario().tls() != Some(TlsOffer::Explicit) || refused_here {
+        if self.profile().tls != Some(TlsOffer::Explicit) || refused_here {
             self.send(&Reply::new(502, "Command not implemented."))
                 .await?;
             return Ok(true);
@@ -97,11 +94,12 @@ impl Session {
         }
     }
 
-    /// vsftpd's STAT: the client address it sees, among the rest.
+    /// vsftpd's STAT: the client address it sees, among the rest. Behind a NAT's FTP
+    /// helper that is the NAT's outside address, not the client's own.
     pub(super) fn stat(&self) -> Reply {
-        let client = match self.scenario() {
-            Scenario::AlgRewrite => NAT_OUTSIDE,
-            _ => self.peer.ip(),
+        let client = match self.profile().alg {
+            Some(alg) => IpAddr::V4(alg.nat_outside),
+            None => self.peer.ip(),
         };
         let user = match self.login {
             Login::Done => "Logged in",
@@ -137,7 +135,7 @@ impl Session {
             _ => return Err(Reply::new(522, "SSL connection failed.")),
         };
         let resumed = stream.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
-        if self.scenario() == Scenario::TlsReuseRequired && !resumed {
+        if self.profile().data_tls == DataTls::MustResume && !resumed {
             // vsftpd's words by default (it then ends the session, vsf_cmdio_write_exit);
             // ProFTPD's 425 with `reuse_refusal`.
             let (code, text) = self.shared.config.reuse_refusal;

@@ -34,7 +34,7 @@ impl TlsMode {
     }
 }
 
-/// How the control connection ended up (SPEC's `control.tls`).
+/// How the control connection ended up (the report's `control.tls`, docs/report-schema.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tls {

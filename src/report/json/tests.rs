@@ -1,4 +1,4 @@
-//! The JSON printers against SPEC's schema v1: every required field, with its type, read
+//! The JSON printers against schema v1 (docs/report-schema.md): every required field, with its type, read
 //! back through `serde_json::Value` as a consumer would.
 
 use std::io::{self, Write};

@@ -86,6 +86,8 @@ const DETAIL_INDENT: &str = "             ";
 ///     deadline_hit: false,
 ///     deadline_ms: Duration::from_secs(30),
 ///     transcript: Vec::new(),
+///     timeline: Vec::new(),
+///     timeline_dropped: 0,
 ///     elapsed: Duration::from_millis(3),
 ///     sample: None,
 ///     reuse_check: None,
@@ -127,6 +129,12 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
         writeln!(out)?;
     }
     writeln!(out, "{}", verdict_line(report, style.color))?;
+    if report.transcript.is_some() && !report.timeline.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "timeline (ms from the start of the probe):")?;
+        let clean = |s: &str| clean(s).into_owned();
+        return super::timeline::write_timeline(&report.timeline, &clean, out);
+    }
     if let Some(transcript) = &report.transcript {
         writeln!(out)?;
         writeln!(out, "control-channel transcript:")?;

@@ -10,6 +10,7 @@ use super::{TableStyle, write_table};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
 use crate::probe::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
+use crate::report::timeline::TimelineEvent;
 use crate::report::{Report, Status, Verdict, sample};
 
 fn render(report: &Report, style: &TableStyle) -> String {
@@ -27,7 +28,8 @@ fn assert_fits(text: &str, width: usize) {
     let mut in_transcript = false;
     for line in text.lines() {
         // The transcript is verbatim by design; everything above it must fit.
-        in_transcript |= line == "control-channel transcript:";
+        in_transcript |= line == "control-channel transcript:"
+            || line == "timeline (ms from the start of the probe):";
         if !in_transcript {
             let n = line.chars().count();
             assert!(n <= width, "line of {n} > {width} chars:\n{line}\n\n{text}");
@@ -525,7 +527,24 @@ fn verdict_counts_findings_by_severity() {
 #[test]
 fn transcript_only_when_asked_for() {
     assert!(!plain(&sample::report()).contains("transcript"));
-    let text = plain(&sample::wide_report());
+    assert!(!plain(&sample::report()).contains("timeline"));
+    let mut report = sample::wide_report();
+    let text = plain(&report);
+    assert!(
+        text.ends_with(
+            "timeline (ms from the start of the probe):\n     \
+             0.2 ms  [control-1 control] connect → 127.0.0.1:2121\n     \
+             0.4 ms  [control-1 control] connected (local 127.0.0.1:40112)\n     \
+             1.2 ms  [control-1 control] > PASS ****\n     \
+             2.0 ms  [control-1 epsv] < 229 Entering Extended Passive Mode (|||50002|)\n  \
+             5002.3 ms  [data-epsv] no answer to the connect after 5000 ms\n  \
+             5004.6 ms  [control-1 control] closed by us (FIN)\n"
+        ),
+        "{text}"
+    );
+    // A report without a timeline (an older probe's) still prints the transcript.
+    report.timeline.clear();
+    let text = plain(&report);
     assert!(text.ends_with(
         "control-channel transcript:\n\
          [control] > USER anonymous\n\
@@ -547,6 +566,11 @@ fn without_colour_there_is_no_escape_byte_even_from_a_hostile_server() {
     report.findings[0].evidence = "quoted \x1b[1mreply\x1b[0m".to_string();
     if let Some(t) = &mut report.transcript {
         t[1].line = "230 \x1b[5mblink".to_string();
+    }
+    if let Some(TimelineEvent::Reply { text, .. }) =
+        report.timeline.get_mut(3).map(|e| &mut e.event)
+    {
+        *text = "Entering \x1b]0;pwned\x07 mode".to_string();
     }
     let text = plain(&report);
     assert!(!text.contains('\x1b'), "{text:?}");

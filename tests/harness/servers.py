@@ -3,9 +3,13 @@
 vsftpd, ProFTPD and Pure-FTPd come from Debian (`apt-get download` + `dpkg -x` into separate
 folders, because the packages conflict with each other); pyftpdlib from PyPI in a virtualenv.
 Everything lands under a cache folder (target/interop-cache by default) that later runs reuse.
+Nothing here reads or changes the machine's /etc: what a server needs there (Pure-FTPd's `ftp`
+user, a test's /etc/ftpusers) it sees through an overlay in a private mount namespace.
 """
 
+import contextlib
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -15,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import state
+
 DEBS = [
     "vsftpd", "proftpd-basic", "proftpd-core", "pure-ftpd", "pure-ftpd-common",
     "libwrap0", "libhiredis0.14", "libmemcached11", "libmemcachedutil2", "libhashkit2",
@@ -23,7 +29,7 @@ DEBS = [
     "proftpd-mod-crypto", "libsodium23",
 ]
 PYFTPDLIB = ["pyftpdlib==2.2.0", "pyOpenSSL==26.4.0"]
-HERE = Path(__file__).resolve().parent
+TOOLS = Path(__file__).resolve().parent / "tools"
 # A server that has not printed its port or opened it by then will not: its log says why.
 START_TIMEOUT = 10.0
 SERVERS = ["vsftpd", "proftpd", "pureftpd", "pyftpdlib"]
@@ -117,6 +123,9 @@ class Options:
     tls: bool = False
     # Implicit FTPS instead (TLS from the first byte; vsftpd and ProFTPD only).
     implicit: bool = False
+    # An /etc/ftpusers listing these users, seen by this server only (Debian's proftpd-core
+    # installs one that lists `nobody`): the configs must not depend on the machine's.
+    ftpusers: tuple[str, ...] | None = None
 
 
 # Every address a server's certificate must name: loopback and the netns lab's.
@@ -128,7 +137,10 @@ def make_certs(work: Path) -> dict:
     paths = {k: work / f"{k}.pem" for k in ("ca", "ca-key", "cert", "key")}
     sans = ",".join(f"IP:{ip}" for ip in CERT_IPS)
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
+
+    def run(*a):
+        subprocess.run(["openssl", *a], check=True, capture_output=True)
+
     run("req", "-x509", *ec, "-keyout", str(paths["ca-key"]), "-out", str(paths["ca"]),
         "-days", "365", "-subj", "/CN=ftpdoctor interop CA")
     csr = work / "server.csr"
@@ -147,24 +159,27 @@ def make_certs(work: Path) -> dict:
 class Running:
     """A started server; stop() kills it and its process group."""
 
-    def __init__(self, name, proc, port, workdir, logfile, ca=None):
-        self.name, self.proc, self.port, self.workdir, self.logfile = (
-            name, proc, port, workdir, logfile)
+    def __init__(self, name, proc, host, port, workdir, logfile, ca=None):
+        self.name, self.proc, self.host, self.port, self.workdir, self.logfile = (
+            name, proc, host, port, workdir, logfile)
         # The CA file to give the probe (--ca-file) when the server speaks TLS.
         self.ca = ca
+        state.remember_server(proc.pid, workdir)
 
     def stop(self):
+        self._stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        state.forget_server(self.proc.pid)
+
+    def _stop(self):
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, 15)
-            except ProcessLookupError:
-                pass
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait(timeout=5)
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def log_text(self):
         try:
@@ -182,17 +197,50 @@ def start(name: str, cache: Path, opts: Options) -> Running:
     builder = {"vsftpd": _vsftpd, "proftpd": _proftpd, "pureftpd": _pureftpd,
                "pyftpdlib": _pyftpdlib}[name]
     certs = make_certs(work) if opts.tls or opts.implicit else None
-    cmd = builder(cache, work, anon, port, opts, certs)
+    cmd, etc = builder(cache, work, anon, port, opts, certs)
+    if opts.ftpusers is not None:
+        etc["ftpusers"] = "".join(u + "\n" for u in opts.ftpusers)
     logfile = work / "server.log"
     with open(logfile, "wb") as out:
-        proc = subprocess.Popen(opts.prefix + cmd, stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True, cwd=work)
-    server = Running(name, proc, port, work, logfile, certs["ca"] if certs else None)
+        proc = subprocess.Popen(opts.prefix + private_etc(work, etc) + cmd, stdout=out,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                cwd=work)
+    server = Running(name, proc, opts.listen, port, work, logfile,
+                     certs["ca"] if certs else None)
     if not _wait_listening(server, opts):
         text = server.log_text()
         server.stop()
         raise RuntimeError(f"{name} did not start on {opts.listen}:{port}: {text}")
     return server
+
+
+def private_etc(work: Path, files: dict) -> list[str]:
+    """A command prefix under which /etc holds `files` (name -> text) on top of the machine's
+    own, in a private mount namespace (an overlay): nothing outside it sees them."""
+    if not files:
+        return []
+    upper, scratch = work / "etc-upper", work / "etc-work"
+    upper.mkdir()
+    scratch.mkdir()
+    for name, text in files.items():
+        (upper / name).write_text(text)
+        (upper / name).chmod(0o644)
+    script = (f'mount -t overlay overlay -o lowerdir=/etc,upperdir="{upper}",workdir="{scratch}"'
+              ' /etc && exec "$@"')
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"]
+
+
+def can_overlay_etc() -> str | None:
+    """None when private_etc() works here, else why not (a container without the rights)."""
+    work = Path(tempfile.mkdtemp(prefix="ftpdoctor-overlay-"))
+    try:
+        cmd = private_etc(work, {"ftpdoctor-probe": "x\n"}) + ["true"]
+        got = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return None if got.returncode == 0 else (got.stderr.strip() or "unshare -m failed")
+    except (OSError, subprocess.SubprocessError) as e:
+        return str(e)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _wait_listening(server: Running, opts: Options) -> bool:
@@ -201,7 +249,7 @@ def _wait_listening(server: Running, opts: Options) -> bool:
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
             return False
-        probe = opts.prefix + [sys.executable, str(HERE / "banner.py"), opts.listen,
+        probe = opts.prefix + [sys.executable, str(TOOLS / "banner.py"), opts.listen,
                                str(server.port)] + (["tls"] if opts.implicit else [])
         got = subprocess.run(probe, capture_output=True, timeout=START_TIMEOUT)
         if got.returncode == 0:
@@ -239,7 +287,7 @@ def _vsftpd(cache, work, anon, port, o, certs):
             lines.append("implicit_ssl=YES")
     conf = work / "vsftpd.conf"
     conf.write_text("\n".join(lines) + "\n")
-    return [str(cache / "root/vsftpd/usr/sbin/vsftpd"), str(conf)]
+    return [str(cache / "root/vsftpd/usr/sbin/vsftpd"), str(conf)], {}
 
 
 def _proftpd(cache, work, anon, port, o, certs):
@@ -251,6 +299,8 @@ def _proftpd(cache, work, anon, port, o, certs):
         "WtmpLog off", "TransferLog none", f"ScoreboardFile {work}/scoreboard",
         f"PidFile {work}/proftpd.pid", "RequireValidShell off", "AuthOrder mod_auth_unix.c",
         "AllowForeignAddress off",
+        # The anonymous user is `nobody`, which Debian's /etc/ftpusers lists: never read it.
+        "UseFtpUsers off",
     ]
     if o.pasv_address:
         lines.append(f"MasqueradeAddress {o.pasv_address}")
@@ -276,16 +326,15 @@ def _proftpd(cache, work, anon, port, o, certs):
     ]
     conf = work / "proftpd.conf"
     conf.write_text("\n".join(lines) + "\n")
-    return [str(cache / "root/proftpd-core/usr/sbin/proftpd"), "-n", "-q", "-c", str(conf)]
+    return [str(cache / "root/proftpd-core/usr/sbin/proftpd"), "-n", "-q", "-c", str(conf)], {}
 
 
 def _pureftpd(cache, work, anon, port, o, certs):
     # Pure-FTPd serves anonymous users from the home of the system user `ftp`. Rather than touch
     # the machine's /etc/passwd, a private mount namespace sees a copy with that user added.
-    passwd = work / "passwd"
     text = Path("/etc/passwd").read_text()
-    text = "".join(l + "\n" for l in text.splitlines() if not l.startswith("ftp:"))
-    passwd.write_text(text + f"ftp:x:65534:65534:ftp:{anon}:/usr/sbin/nologin\n")
+    text = "".join(line + "\n" for line in text.splitlines() if not line.startswith("ftp:"))
+    passwd = text + f"ftp:x:65534:65534:ftp:{anon}:/usr/sbin/nologin\n"
     # -H: no reverse DNS of clients (never ask a resolver); -4: IPv4 only, unless on ::1.
     args = [str(cache / "root/pure-ftpd/usr/sbin/pure-ftpd"), "-S", f"{o.listen},{port}",
             "-e", "-H"] + ([] if ":" in o.listen else ["-4"])
@@ -299,12 +348,11 @@ def _pureftpd(cache, work, anon, port, o, certs):
         raise RuntimeError("Pure-FTPd 1.0.50 has no implicit FTPS")
     if certs:
         args += ["-Y", "1", "-2", f"{certs['cert']},{certs['key']}"]
-    script = f'mount --bind "{passwd}" /etc/passwd && exec "$@"'
-    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *args]
+    return args, {"passwd": passwd}
 
 
 def _pyftpdlib(cache, work, anon, port, o, certs):
-    args = [str(cache / "venv/bin/python"), str(HERE / "pyftpd_server.py"),
+    args = [str(cache / "venv/bin/python"), str(TOOLS / "pyftpd_server.py"),
             "--listen", o.listen, "--port", str(port), "--root", str(anon)]
     if o.pasv_address:
         args += ["--masquerade", o.pasv_address]
@@ -316,4 +364,28 @@ def _pyftpdlib(cache, work, anon, port, o, certs):
         raise RuntimeError("pyftpdlib has no implicit FTPS")
     if certs:
         args += ["--cert", str(certs["cert"]), "--key", str(certs["key"])]
-    return args
+    return args, {}
+
+
+def start_lab(binary: Path, scenario: str, listen="127.0.0.1", prefix=(), fault=False,
+              ca_out: Path | None = None) -> Running:
+    """`ftpdoctor lab --scenario NAME` (or `--fault NAME`) on a free port of `listen`, as a
+    Running like the real servers; its first stdout line is its URL."""
+    work = Path(tempfile.mkdtemp(prefix="ftpdoctor-lab-"))
+    host = f"[{listen}]" if ":" in listen else listen
+    cmd = [str(binary), "lab", "--fault" if fault else "--scenario", scenario,
+           "--listen", f"{host}:0"]
+    if ca_out is not None:
+        cmd += ["--ca-out", str(ca_out)]
+    logfile = work / "server.log"
+    with open(logfile, "wb") as err:
+        proc = subprocess.Popen([*prefix, *cmd], stdout=subprocess.PIPE, stderr=err,
+                                start_new_session=True, cwd=work)
+    server = Running(f"lab-{scenario}", proc, listen, 0, work, logfile, ca_out)
+    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+    url = proc.stdout.readline().decode(errors="replace").strip() if ready else ""
+    if not url.startswith(("ftp://", "ftps://")):
+        server.stop()
+        raise RuntimeError(f"lab {scenario} did not start: {url!r} {server.log_text()}")
+    server.port = int(url.rstrip("/").rsplit(":", 1)[1])
+    return server

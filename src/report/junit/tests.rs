@@ -1,0 +1,149 @@
+//! The printer's output read back with a strict XML parser (roxmltree); tests/ and the
+//! CI stage read it with a JUnit consumer (junitparser) as CI tools do.
+
+use super::*;
+use crate::report::sample;
+
+fn render(reports: &[Report]) -> String {
+    let mut out = Vec::new();
+    write_junit(reports, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn parse(xml: &str) -> roxmltree::Document<'_> {
+    roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"))
+}
+
+fn cases<'a>(doc: &'a roxmltree::Document<'a>) -> Vec<roxmltree::Node<'a, 'a>> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect()
+}
+
+#[test]
+fn one_suite_per_target_and_one_case_per_mode_plus_control() {
+    let report = sample::report();
+    let xml = render(&[report.clone(), sample::wide_report()]);
+    let doc = parse(&xml);
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 2);
+    let first: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let names: Vec<&str> = first.iter().filter_map(|c| c.attribute("name")).collect();
+    let mut expected = vec!["control"];
+    expected.extend(report.modes.iter().map(|m| m.outcome.mode.as_str()));
+    assert_eq!(names, expected);
+    for case in &first {
+        assert_eq!(
+            case.attribute("classname"),
+            Some(report.target.input.as_str())
+        );
+    }
+    assert_eq!(
+        suites[0].attribute("tests"),
+        Some(expected.len().to_string().as_str())
+    );
+}
+
+#[test]
+fn failing_mode_has_summary_evidence_and_fix_in_the_failure_body() {
+    let report = sample::report();
+    let xml = render(std::slice::from_ref(&report));
+    let doc = parse(&xml);
+    for mode in &report.modes {
+        let case = cases(&doc)
+            .into_iter()
+            .find(|c| c.attribute("name") == Some(mode.outcome.mode.as_str()))
+            .unwrap_or_else(|| panic!("no case for {}", mode.outcome.mode));
+        let failure = case.children().find(|n| n.has_tag_name("failure"));
+        let skipped = case.children().find(|n| n.has_tag_name("skipped"));
+        match mode.status {
+            Status::Fail => {
+                let body = failure.and_then(|f| f.text()).unwrap_or_default();
+                let finding = report
+                    .findings
+                    .iter()
+                    .find(|f| f.mode == Some(mode.outcome.mode) && f.severity == Severity::Error)
+                    .unwrap_or_else(|| panic!("sample has no error for {}", mode.outcome.mode));
+                for part in [&finding.summary, &finding.evidence, &finding.fix] {
+                    assert!(body.contains(part.as_str()), "{part} not in {body}");
+                }
+            }
+            Status::Skipped => assert!(skipped.is_some() && failure.is_none()),
+            Status::Ok | Status::Warn => assert!(failure.is_none() && skipped.is_none()),
+        }
+        if mode.status == Status::Warn {
+            let out = case
+                .children()
+                .find(|n| n.has_tag_name("system-out"))
+                .and_then(|n| n.text())
+                .unwrap_or_default();
+            assert!(out.contains("[warn]"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn hostile_text_is_escaped_and_characters_xml_cannot_carry_are_shown_escaped() {
+    let mut report = sample::report();
+    let hostile = "caf\u{e9} \0 \u{1b}[2J \u{fffd}\u{fffe} <b>&amp;</b> \"q\" 'a' ]]> line\r\nnext";
+    report.target.input = format!("ftp://h/{hostile}");
+    for finding in &mut report.findings {
+        finding.summary = hostile.to_string();
+        finding.evidence = hostile.to_string();
+    }
+    for mode in &mut report.modes {
+        if mode.outcome.skipped.is_some() {
+            mode.outcome.skipped = Some(hostile.to_string());
+        }
+    }
+    let xml = render(&[report]);
+    let doc = parse(&xml);
+    let classname = cases(&doc)[0].attribute("classname").unwrap_or_default();
+    // What a reader sees: the text, with the unrepresentable characters spelled out.
+    assert!(
+        classname.contains("<b>&amp;</b> \"q\" 'a' ]]> line\r\nnext"),
+        "{classname:?}"
+    );
+    assert!(
+        classname.contains("\\u{0} \\u{1b}[2J \u{fffd}\\u{fffe}"),
+        "{classname:?}"
+    );
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .and_then(|n| n.text())
+        .unwrap_or_default();
+    assert!(failure.contains("<b>&amp;</b>"), "{failure}");
+}
+
+#[test]
+fn unreachable_server_fails_the_control_case_though_every_mode_is_skipped() {
+    let mut report = sample::report();
+    report.findings = vec![sample::finding(
+        crate::diagnose::FindingId::ControlUnreachable,
+        Severity::Error,
+        None,
+    )];
+    for mode in &mut report.modes {
+        mode.outcome.skipped = Some("the session never got that far".to_string());
+        mode.status = Status::Skipped;
+    }
+    let xml = render(&[report]);
+    let doc = parse(&xml);
+    let control = cases(&doc)
+        .into_iter()
+        .find(|c| c.attribute("name") == Some("control"))
+        .unwrap_or_else(|| panic!("{xml}"));
+    assert!(
+        control.children().any(|n| n.has_tag_name("failure")),
+        "{xml}"
+    );
+    let root = doc.root_element();
+    assert_eq!(root.attribute("failures"), Some("1"));
+}

@@ -1,0 +1,267 @@
+//! The Nagios/Icinga printer (`--format nagios`), after the monitoring-plugins
+//! development guidelines: one status line `FTP STATUS - summary | perfdata`, then one line
+//! per mode and one per finding. docs/monitoring.md shows it with a command definition.
+//!
+//! Server text reaches these lines (finding evidence quotes replies), so everything is
+//! passed through [`plain`]: a `|` would start perfdata, a line break a new line of output,
+//! and control bytes would reach the operator's terminal or web UI.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::{Report, Status, Verdict};
+use crate::diagnose::Severity;
+
+/// A plugin's state, with the exit code the guidelines give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    /// Exit 0: no warning or error finding.
+    Ok,
+    /// Exit 1: at least one warning finding.
+    Warning,
+    /// Exit 2: at least one error finding (unreachable servers and timeouts included).
+    Critical,
+    /// Exit 3: ftpdoctor could not run (bad arguments, unreadable files, internal error).
+    Unknown,
+}
+
+impl State {
+    /// The word of the status line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "OK",
+            State::Warning => "WARNING",
+            State::Critical => "CRITICAL",
+            State::Unknown => "UNKNOWN",
+        }
+    }
+
+    /// The plugin's exit code.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            State::Ok => 0,
+            State::Warning => 1,
+            State::Critical => 2,
+            State::Unknown => 3,
+        }
+    }
+
+    /// The state a report's verdict stands for.
+    pub fn of(report: &Report) -> State {
+        match report.verdict {
+            Verdict::Ok => State::Ok,
+            Verdict::Warn => State::Warning,
+            Verdict::Fail => State::Critical,
+        }
+    }
+
+    /// The worst state of several reports (OK for none).
+    pub fn worst(reports: &[Report]) -> State {
+        reports.iter().map(State::of).max().unwrap_or(State::Ok)
+    }
+}
+
+/// Longest summary on the status line: Nagios shows the first line in overviews, and
+/// older cores cut plugin output at 4 KiB, perfdata included.
+const MAX_SUMMARY_CHARS: usize = 240;
+
+/// Writes the plugin output for `reports`: the status line with perfdata for every mode
+/// of every target, then one line per mode and per finding. The caller exits with
+/// [`State::worst`]'s code.
+///
+/// ```
+/// # use ftpdoctor::report::nagios::write_nagios;
+/// let mut out = Vec::new();
+/// write_nagios(&[], &mut out)?;
+/// assert_eq!(String::from_utf8_lossy(&out), "FTP UNKNOWN - no target was probed\n");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_nagios(reports: &[Report], out: &mut impl Write) -> io::Result<()> {
+    if reports.is_empty() {
+        return write_unknown("no target was probed", out);
+    }
+    let state = State::worst(reports);
+    let several = reports.len() > 1;
+    let summary = cut(&status_summary(reports), MAX_SUMMARY_CHARS);
+    let perfdata: Vec<String> = reports.iter().flat_map(|r| perfdata(r, several)).collect();
+    writeln!(
+        out,
+        "FTP {} - {} | {}",
+        state.as_str(),
+        summary,
+        perfdata.join(" ")
+    )?;
+    for report in reports {
+        let prefix = match several {
+            true => format!("{} ", plain(&report.target.input)),
+            false => String::new(),
+        };
+        for mode in &report.modes {
+            writeln!(out, "{prefix}{}", mode_line(mode))?;
+        }
+        for finding in &report.findings {
+            let mode = finding.mode.map_or("control", |m| m.as_str());
+            writeln!(
+                out,
+                "{prefix}[{}] {} ({mode}): {} Evidence: {} Fix: {}",
+                severity_word(finding.severity),
+                finding.id,
+                plain(&finding.summary),
+                plain(&finding.evidence),
+                plain(&finding.fix),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The one line a plugin prints when it could not run (exit 3): `FTP UNKNOWN - why`.
+pub fn write_unknown(why: &str, out: &mut impl Write) -> io::Result<()> {
+    let first = why.lines().next().unwrap_or_default();
+    writeln!(
+        out,
+        "FTP UNKNOWN - {}",
+        cut(&plain(first), MAX_SUMMARY_CHARS)
+    )
+}
+
+/// The status line's text: per target, the verdict and what caused it.
+fn status_summary(reports: &[Report]) -> String {
+    let parts: Vec<String> = reports.iter().map(target_summary).collect();
+    match reports.len() {
+        1 => parts.join(""),
+        n => {
+            let failing = reports.iter().filter(|r| r.verdict != Verdict::Ok).count();
+            format!("{failing} of {n} targets not ok; {}", parts.join("; "))
+        }
+    }
+}
+
+fn target_summary(report: &Report) -> String {
+    let target = plain(&report.target.input);
+    let worst = report
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .max_by_key(|f| f.severity);
+    let Some(worst) = worst else {
+        let ok: Vec<&str> = report
+            .modes
+            .iter()
+            .filter(|m| m.status == Status::Ok)
+            .map(|m| m.outcome.mode.as_str())
+            .collect();
+        return match ok.is_empty() {
+            true => format!("{target}: no mode ran"),
+            false => format!("{target}: data connections work ({})", ok.join(", ")),
+        };
+    };
+    let others = report
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .count()
+        - 1;
+    let more = match others {
+        0 => String::new(),
+        n => format!(" (+{n} more)"),
+    };
+    format!(
+        "{target}: {} {}{more}",
+        worst.id,
+        plain(&worst.summary).trim_end_matches('.')
+    )
+}
+
+/// `'epsv'=0.004s;;;0` for a mode that ran, `'eprt'=U;;;0` for one that did not (the
+/// guidelines' "unknown"), and the whole probe as `'time'`.
+fn perfdata(report: &Report, with_target: bool) -> Vec<String> {
+    let label = |name: &str| match with_target {
+        true => label(&format!("{} {name}", report.target.input)),
+        false => label(name),
+    };
+    let mut data: Vec<String> = report
+        .modes
+        .iter()
+        .map(|m| match m.status {
+            Status::Skipped => format!("{}=U;;;0", label(m.outcome.mode.as_str())),
+            _ => format!(
+                "{}={:.6}s;;;0",
+                label(m.outcome.mode.as_str()),
+                m.outcome.elapsed.as_secs_f64()
+            ),
+        })
+        .collect();
+    data.push(format!(
+        "{}={:.6}s;;;0",
+        label("time"),
+        report.elapsed_ms / 1000.0
+    ));
+    data
+}
+
+/// A perfdata label: single-quoted, without the characters the format gives a meaning
+/// (`'` ends it, `=` ends the label, `|` and line breaks end perfdata).
+fn label(name: &str) -> String {
+    let name: String = plain(name)
+        .chars()
+        .map(|c| match c {
+            '\'' | '=' => '_',
+            c => c,
+        })
+        .collect();
+    format!("'{name}'")
+}
+
+fn mode_line(mode: &super::ModeReport) -> String {
+    let m = &mode.outcome;
+    match (&m.skipped, mode.status) {
+        (Some(why), _) => format!("{}: skipped ({})", m.mode, plain(why)),
+        (None, status) => format!(
+            "{}: {} in {:.1} ms",
+            m.mode,
+            status.as_str(),
+            m.elapsed.as_secs_f64() * 1000.0
+        ),
+    }
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Info => "INFO",
+        Severity::Warn => "WARNING",
+        Severity::Error => "CRITICAL",
+    }
+}
+
+/// Text made safe for one line of plugin output: line breaks and tabs become spaces,
+/// other control characters are shown escaped (`\u{1b}`), and `|` (which starts perfdata
+/// anywhere in the output) becomes `¦`.
+pub fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            '|' => out.push('¦'),
+            // U+2028/2029 are line breaks to some renderers (Icinga Web's JavaScript).
+            '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if c.is_control() => {
+                let _ = write!(out, "{}", c.escape_unicode());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most `max` characters, `…` marking a cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max - 1).collect();
+    format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests;

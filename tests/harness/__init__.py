@@ -1,0 +1,18 @@
+"""ftpdoctor's test harness: real FTP servers (and, in a later stage, real clients) against the
+built binary, outside `cargo test` because they need root, downloads and namespaces.
+
+Layout:
+- runner.py   the one runner: options, the case loop, error handling, failure artefacts
+              (target/harness-failures/STAGE/TARGET-SCENARIO/), summary lines, cleanup
+- state.py    what a run leaves on the machine; a killed run's servers and namespaces are
+              removed by the next run
+- servers.py  vsftpd, ProFTPD, Pure-FTPd, pyftpdlib (and the embedded lab) with throw-away
+              configs; nothing depends on the machine's /etc
+- reports.py  Check and the helpers that read a JSON report
+- nat.py      the network-namespace NAT router
+- interop.py, netns.py   the stages: scenarios and environment only
+- tools/      scripts run as their own processes (banner wait, reply capture, pyftpdlib)
+
+Entry points: tests/interop/run.py, tests/netns/run.py (same options: --bin, --cache, --only,
+--scenario, --results, --capture).
+"""
