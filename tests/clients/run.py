@@ -6,7 +6,8 @@ real client against it with a hard cap on its time, and compare what the client 
 (works: exit 0; fails: exit non-zero before the cap; hangs: still running at the cap)
 with what the report predicted. Prints the whole predicted-against-observed matrix.
 
-Everything runs inside a network namespace of its own (`unshare --net`): loopback for the
+Everything runs inside a network namespace of its own (`unshare --net --mount`, with its
+own resolv.conf naming a resolver on loopback that is not there): loopback for the
 lab, and a default route into a veth pair whose other end is in the same namespace and has
 no address (a static neighbour entry stands in for the router), so every packet to any
 other address is dropped there: a client that follows an advertised address such as
@@ -73,7 +74,17 @@ def enter_netns(argv: list[str]) -> int:
     if os.geteuid() != 0:
         print("clients: needs root for a network namespace (unshare --net)")
         return 3
+    probe = subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True)
+    if probe.returncode != 0:
+        print(f"clients: cannot create a network namespace: {probe.stderr.decode().strip()}")
+        return 3
+    # A resolv.conf of the namespace's own (in a mount namespace): a resolver on loopback
+    # where nothing listens, so a lookup fails at once instead of vanishing down the
+    # black hole (ncftp looks up the server's name, 127.0.0.2 has none in /etc/hosts).
+    resolv = Path(tempfile.mkdtemp(prefix="ftpdoctor-clients-ns-")) / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
     setup = (
+        f"mount --bind {resolv} /etc/resolv.conf && "
         "ip link set lo up && ip link add bh0 type veth peer name bh1 && "
         "ip link set bh0 up && ip link set bh1 up && ip addr add 192.0.2.1/24 dev bh0 && "
         "ip route add default via 192.0.2.2 dev bh0 && "
@@ -81,12 +92,15 @@ def enter_netns(argv: list[str]) -> int:
         'exec "$@"'
     )
     env = dict(os.environ, **{NETNS_MARK: "1"})
-    cmd = ["unshare", "--net", "--", "sh", "-c", setup, "sh", sys.executable, *argv]
+    cmd = ["unshare", "--net", "--mount", "--", "sh", "-c", setup, "sh", sys.executable, *argv]
     try:
         return subprocess.run(cmd, env=env).returncode
     except OSError as e:
         print(f"clients: cannot create a network namespace: {e}")
         return 3
+    finally:
+        resolv.unlink(missing_ok=True)
+        resolv.parent.rmdir()
 
 
 def start_lab(bin_path: str, scenario: str, ca: Path) -> tuple[subprocess.Popen, str]:
