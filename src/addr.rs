@@ -12,23 +12,38 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// What an address is, as far as reaching it across the Internet is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AddrClass {
+    /// In no special-purpose block: reachable unless filtered.
     Public,
+    /// RFC 1918: 10/8, 172.16/12, 192.168/16.
     Private,
+    /// RFC 6598, 100.64/10: the ISP's private space behind carrier-grade NAT.
     Shared,
+    /// 127/8, ::1: this very host.
     Loopback,
+    /// 169.254/16, fe80::/10: this link only.
     LinkLocal,
+    /// 0.0.0.0 (and 0/8), ::: no host at all.
     Unspecified,
+    /// 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20: for examples.
     Documentation,
+    /// 198.18/15: for benchmarking between networks.
     Benchmarking,
+    /// 224/4, ff00::/8: groups, not hosts.
     Multicast,
+    /// 240/4 and other blocks not allocated, or reserved for protocols.
     Reserved,
+    /// 255.255.255.255.
     Broadcast,
+    /// fc00::/7: IPv6's private space.
     UniqueLocal,
+    /// ::ffff:0:0/96: an IPv4 address written as IPv6.
     Ipv4Mapped,
+    /// 64:ff9b::/96 and 64:ff9b:1::/48: IPv4 reached through a NAT64 translator.
     Nat64,
 }
 
 impl AddrClass {
+    /// Every class, in declaration order.
     pub const ALL: [AddrClass; 14] = [
         AddrClass::Public,
         AddrClass::Private,
@@ -206,6 +221,7 @@ fn lookup_v6(ip: Ipv6Addr) -> Option<&'static Row<Ipv6Addr>> {
     V6.iter().find(|row| in_v6(ip, row))
 }
 
+/// The class of an address, from the IANA special-purpose registries.
 pub fn classify(ip: IpAddr) -> AddrClass {
     match ip {
         IpAddr::V4(ip) => classify_v4(ip),
@@ -213,6 +229,7 @@ pub fn classify(ip: IpAddr) -> AddrClass {
     }
 }
 
+/// The class of an IPv4 address.
 pub fn classify_v4(ip: Ipv4Addr) -> AddrClass {
     lookup_v4(ip).map_or(AddrClass::Public, |row| row.class)
 }

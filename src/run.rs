@@ -109,6 +109,7 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
     let progress = progress_bar(run.progress && total > 1, total);
     let style = TableStyle {
         color,
+        verbose: run.verbose,
         ..TableStyle::default()
     };
     let mut failed = false;

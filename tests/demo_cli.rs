@@ -64,7 +64,7 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
         (Scenario::ActiveBlocked, &["active-connect-timeout"]),
         (
             Scenario::NoActive,
-            &["port-rejected", "502 Command not implemented."],
+            &["active-unsupported", "502 Command not implemented."],
         ),
         (
             Scenario::GarbledPasv,

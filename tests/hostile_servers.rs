@@ -297,7 +297,19 @@ async fn epsv_with_mismatched_delimiters_is_unparseable_not_guessed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn endless_listing_is_counted_up_to_the_transfer_cap_and_dropped() {
     let (run, report) = probe_fault(Fault::EndlessData, &[]).await;
-    assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
+    assert_eq!(
+        findings(&report),
+        ["transfer-capped@epsv", "transfer-capped@pasv"],
+        "{}",
+        run.shown
+    );
+    let capped = &report["findings"][0];
+    assert_eq!(capped["severity"], "info", "{}", run.shown);
+    let evidence = capped["evidence"].as_str().unwrap_or_default();
+    assert!(
+        evidence.contains("final reply: \"426 Connection closed; transfer aborted.\""),
+        "{evidence}"
+    );
     for name in ["epsv", "pasv"] {
         let transfer = &mode(&report, name)["transfer"];
         assert_eq!(transfer["truncated"], true, "{}", run.shown);
@@ -307,6 +319,40 @@ async fn endless_listing_is_counted_up_to_the_transfer_cap_and_dropped() {
             (4 << 20..=(4 << 20) + (16 << 10)).contains(&bytes),
             "{bytes}"
         );
+    }
+    assert_eq!(run.code, 0, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transfer_capped_with_no_final_reply_says_so_and_costs_no_extra_timeout() {
+    // --timeout 3s: waiting a whole step for the missing reply would show in the time.
+    let (run, report) = probe_fault(Fault::CappedNoReply, &["--timeout", "3s"]).await;
+    assert_eq!(
+        findings(&report),
+        ["transfer-capped@epsv", "transfer-capped@pasv"],
+        "{}",
+        run.shown
+    );
+    for f in report["findings"].as_array().cloned().unwrap_or_default() {
+        let summary = f["summary"].as_str().unwrap_or_default();
+        assert!(
+            summary.contains("no final reply came within 1000"),
+            "{summary}"
+        );
+        assert!(
+            f["evidence"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("final reply: none")
+        );
+    }
+    for name in ["epsv", "pasv"] {
+        let transfer = &mode(&report, name)["transfer"];
+        assert_eq!(transfer["outcome"], "ok", "{}", run.shown);
+        assert!(transfer["final_reply"].is_null(), "{}", run.shown);
+        // 4 MiB on loopback, then at most the 1 s wait for the reply, not 3 s.
+        let ms = transfer["ms"].as_f64().unwrap_or(f64::MAX);
+        assert!(ms < 2500.0, "{name}: {ms} ms\n{}", run.shown);
     }
     assert_eq!(run.code, 0, "{}", run.shown);
 }

@@ -24,7 +24,7 @@ const EXPECTED: &[Expect] = &[
         scenario: Scenario::Healthy,
         statuses: ["ok", "ok", "ok", "ok"],
         findings: &["tls-unavailable@-"],
-        verdict: "warn",
+        verdict: "ok",
         code: 0,
     },
     Expect {
@@ -111,18 +111,17 @@ const EXPECTED: &[Expect] = &[
         verdict: "fail",
         code: 1,
     },
-    // What the probe says today: a 502 reads as a refused address, not as a server
-    // without active mode.
+    // A server without active mode: a missing mode, not a refused address.
     Expect {
         scenario: Scenario::NoActive,
-        statuses: ["ok", "ok", "fail", "fail"],
+        statuses: ["ok", "ok", "warn", "warn"],
         findings: &[
-            "port-rejected@eprt",
-            "port-rejected@port",
+            "active-unsupported@eprt",
+            "active-unsupported@port",
             "tls-unavailable@-",
         ],
-        verdict: "fail",
-        code: 1,
+        verdict: "warn",
+        code: 0,
     },
     Expect {
         scenario: Scenario::GarbledPasv,
@@ -135,7 +134,7 @@ const EXPECTED: &[Expect] = &[
         scenario: Scenario::MultilineBanner,
         statuses: ["ok", "ok", "ok", "ok"],
         findings: &["tls-unavailable@-"],
-        verdict: "warn",
+        verdict: "ok",
         code: 0,
     },
     // FTPS: probed with the lab's CA (--ca-file).
@@ -188,7 +187,7 @@ const EXPECTED: &[Expect] = &[
         scenario: Scenario::PartialRange,
         statuses: ["ok", "ok", "ok", "ok"],
         findings: &["tls-unavailable@-"],
-        verdict: "warn",
+        verdict: "ok",
         code: 0,
     },
 ];
@@ -257,7 +256,7 @@ scenario_tests! {
     epsv_502_is_a_warning_only => Scenario::NoEpsv;
     port_500_is_port_rejected => Scenario::PortRejected;
     server_that_never_connects_back => Scenario::ActiveBlocked;
-    port_502_not_implemented_is_port_rejected_for_now => Scenario::NoActive;
+    port_502_not_implemented_is_active_unsupported_not_port_rejected => Scenario::NoActive;
     unparseable_227_is_reported_with_the_reply => Scenario::GarbledPasv;
     six_line_banner_and_125_are_fine => Scenario::MultilineBanner;
     explicit_ftps_with_private_data_connections => Scenario::Tls;

@@ -122,6 +122,42 @@ async fn refused_by_the_resolver_counts_as_servfail() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn closed_resolver_port_is_dns_refused_at_once_not_a_timeout() {
+    // A loopback UDP port that was free a moment ago: ICMP port unreachable.
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("ftp://{NAME}:21/");
+    let server = closed.to_string();
+    let args = [
+        "--dns-server",
+        server.as_str(),
+        "--tls",
+        "off",
+        "--timeout",
+        "5s",
+    ];
+    let run = probe_json(&url, &args).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["dns-refused@-"], "{}", run.shown);
+    for qtype in ["A", "AAAA"] {
+        assert_eq!(
+            query(&report, qtype).map(|q| q["outcome"].clone()),
+            Some("unreachable".into()),
+            "{}",
+            run.shown
+        );
+    }
+    // At once: nowhere near the 5 s --timeout a dns-timeout would have cost.
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(2),
+        "{:?}\n{}",
+        run.elapsed,
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn silent_resolver_is_dns_timeout() {
     let dns = DnsServer::start(&[(NAME, Answer::Silent)]).await;
     let run = probe_name(&dns, 21, &["--timeout", "300ms"]).await;

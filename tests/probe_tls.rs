@@ -194,13 +194,32 @@ async fn tls_explicit_against_a_plaintext_server_stops_before_the_password() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_auto_against_a_plaintext_server_warns_and_goes_on() {
+    // A named user's password crossed in plaintext: worth a warning.
     let server = start(Scenario::Healthy).await;
-    let run = probe_json(&server.url(), &["--fail-on", "warn"]).await;
+    let url = format!(
+        "ftp://{}:{}@{}/",
+        ftpdoctor::lab::LAB_USER,
+        ftpdoctor::lab::LAB_PASSWORD,
+        server.addr()
+    );
+    let run = probe_json(&url, &["--fail-on", "warn"]).await;
     let report = run.json();
     assert_eq!(findings(&report), ["tls-unavailable@-"], "{}", run.shown);
     assert_eq!(finding(&report, "tls-unavailable")["severity"], "warn");
     assert_eq!(report["control"]["tls"], "none");
     assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_auto_anonymous_on_a_plaintext_server_is_info_and_the_healthy_lab_ends_ok() {
+    // Anonymous FTP sends no secret: the lab's healthy scenario is ok under the default.
+    let server = start(Scenario::Healthy).await;
+    let run = probe_json(&server.url(), &["--fail-on", "warn"]).await;
+    let report = run.json();
+    assert_eq!(findings(&report), ["tls-unavailable@-"], "{}", run.shown);
+    assert_eq!(finding(&report, "tls-unavailable")["severity"], "info");
+    assert_eq!(report["verdict"], "ok", "{}", run.shown);
+    assert_eq!(run.code, 0, "{}", run.shown);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -123,3 +123,35 @@ async fn pyftpdlib_unasked_425_after_a_closed_listener_is_no_alg_rewrite() {
     assert_eq!(findings(&report), Vec::<String>::new(), "{}", run.shown);
     assert_eq!(report["verdict"], "ok", "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_session_ends_with_quit_and_its_221() {
+    // Real servers log a session dropped without QUIT as an aborted one.
+    let server = common::start(Scenario::Healthy).await;
+    let run = probe_json(&server.url(), &["--transcript", "--tls", "off"]).await;
+    let report = run.json();
+    let transcript = report["transcript"].as_array().cloned().unwrap_or_default();
+    let mut sessions: Vec<String> = transcript
+        .iter()
+        .filter_map(|t| t["session"].as_str().map(String::from))
+        .collect();
+    sessions.dedup();
+    assert!(sessions.len() >= 4, "one session per mode: {}", run.shown);
+    for session in sessions {
+        let lines: Vec<String> = transcript
+            .iter()
+            .filter(|t| t["session"] == session.as_str() && t["dir"] != "*")
+            .map(|t| {
+                format!(
+                    "{} {}",
+                    t["dir"].as_str().unwrap_or("?"),
+                    t["line"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        let n = lines.len();
+        assert!(n >= 2, "{session}: {lines:?}");
+        assert_eq!(lines[n - 2], "> QUIT", "{session}: {lines:?}");
+        assert!(lines[n - 1].starts_with("< 221"), "{session}: {lines:?}");
+    }
+}

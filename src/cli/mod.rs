@@ -43,6 +43,7 @@ the client's own loopback address.";
     about = "Diagnose FTP data connections through firewalls and NAT",
     after_help = EXAMPLES
 )]
+/// The command line as clap parses it; [`Cli::into_action`] validates it.
 pub struct Cli {
     #[command(subcommand)]
     command: CliCommand,
@@ -134,17 +135,27 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 /// What the user asked for, validated.
 #[derive(Debug)]
 pub enum Action {
+    /// `probe`: the targets and how to probe them.
     Probe(ProbeRun),
+    /// `demo`.
     Demo {
+        /// `--timeout`: each step of each probe.
         step_timeout: Duration,
     },
+    /// `lab --list`.
     ListScenarios,
+    /// `lab --scenario`.
     Lab {
+        /// The server to run.
         config: LabConfig,
+        /// `--ca-out`: where to write the lab's CA certificate.
         ca_out: Option<PathBuf>,
     },
+    /// `lab --fault`.
     Fault {
+        /// The fault to serve.
         fault: Fault,
+        /// Where (loopback only).
         listen: SocketAddr,
     },
 }

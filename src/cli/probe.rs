@@ -171,6 +171,9 @@ pub(super) struct ProbeArgs {
     /// [default: curl,lftp,wget,ftplib,filezilla,windows-ftp]
     #[arg(long, value_name = "LIST", value_parser = parse_clients)]
     clients: Option<ClientList>,
+    /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 /// `--clients`: the profiles, in the order given (`all`: every one).
@@ -299,6 +302,8 @@ pub struct ProbeRun {
     pub progress: bool,
     /// The client profiles each report predicts (`--clients`).
     pub clients: Vec<ClientId>,
+    /// Table format: every finding in full (`-v`).
+    pub verbose: bool,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -431,6 +436,7 @@ impl ProbeArgs {
                 .clients
                 .clone()
                 .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
+            verbose: self.verbose,
         })
     }
 

@@ -58,7 +58,7 @@ pub(super) fn entry(id: FindingId) -> Entry {
              reverse-DNS or ident lookup on every connection (vsftpd reverse_lookup_enable=NO, \
              ProFTPD UseReverseDNS off and IdentLookups off, Pure-FTPd -H), an overloaded or \
              hung server, a load balancer or port-forward with no live backend, or an implicit \
-             FTPS port (990) spoken to in plain text (this ftpdoctor speaks plain FTP only). \
+             FTPS port (990) spoken to in plain text (probe it as ftps://HOST:PORT/). \
              Client: raise --timeout when the server is merely slow.",
             "RFC 959 5.4 (220 on connection, 120 before it)",
         ),
@@ -323,6 +323,74 @@ pub(super) fn entry(id: FindingId) -> Entry {
              ftp:prefer-epsv yes). Server: publish a real AAAA record and enable EPSV for \
              IPv6 clients.",
             "RFC 4291 2.5.5.2 (IPv4-mapped); RFC 6052 and RFC 6146 (NAT64); RFC 2428 (EPSV)",
+        ),
+        BannerSlow => (
+            Warn,
+            "Server: a greeting that waits seconds is almost always the server looking up the \
+             client's name (reverse DNS, or ident) and waiting for its resolver to time out — \
+             vsftpd reverse_lookup_enable=NO, ProFTPD UseReverseDNS off and IdentLookups off, \
+             Pure-FTPd -H (--dontresolve); or make the server's resolver answer PTR queries \
+             for its clients' addresses quickly (a reachable resolver in /etc/resolv.conf). \
+             Client: raise the connect/reply timeout meanwhile (curl --connect-timeout and \
+             --ftp-response-timeout, lftp set net:timeout, ftpdoctor --timeout).",
+            "RFC 959 5.4 (220 on connection); RFC 1413 (ident)",
+        ),
+        ActiveUnsupported => (
+            Warn,
+            "Nothing wrong with the address: the server has no active mode (some embedded and \
+             cloud FTP servers, and gateways that allow passive only). Clients must use passive \
+             mode — curl's default (not -P/--ftp-port), lftp set ftp:passive-mode on, wget \
+             without --no-passive-ftp, FileZilla Transfer mode \"Passive\", commons-net \
+             enterLocalPassiveMode(); Windows ftp.exe, which knows only active mode, cannot \
+             transfer. Server: enable active mode where the software has it (vsftpd \
+             port_enable=YES, pyftpdlib permit_privileged_ports/FTPHandler.active_dtp).",
+            "RFC 959 4.1.2 (PORT) and 5.4 (502, 504); RFC 2428 2 (EPRT)",
+        ),
+        TransferCapped => (
+            Info,
+            "Nothing to fix: the probe reads at most 4 MiB of a listing or file (a probe is \
+             not a download), then closes the data connection. Point the target at a smaller file or a directory \
+             (ftp://host/pub/) to see the transfer complete with its 226.",
+            "RFC 959 4.1.3 (RETR, LIST) and 5.4 (226)",
+        ),
+        DnsRefused => (
+            Error,
+            "The resolver asked is not running a DNS service on that address: its port answered \
+             ICMP port unreachable at once. Fix /etc/resolv.conf (nameserver lines) or the \
+             resolver itself (systemd-resolved, dnsmasq, unbound listening on port 53), or ask \
+             another one (ftpdoctor --dns-server IP; dig NAME @RESOLVER).",
+            "RFC 1035 4.2.1 (UDP usage); RFC 1122 4.1.3.1 (ICMP port unreachable)",
+        ),
+        TlsStarttlsRace => (
+            Error,
+            "Server: after sending 234 to AUTH TLS the server must switch the socket to TLS \
+             before it reads another byte; this one reads on in plaintext for a moment, so a \
+             client whose ClientHello arrives at once (every TLS library sends it straight after \
+             the 234) gets a plaintext error instead of a handshake. Fix or upgrade the server \
+             (or the FTPS proxy in front of it); where possible use implicit FTPS (port 990: \
+             vsftpd implicit_ssl=YES, ProFTPD TLSOptions UseImplicitSSL). Client: a retry may \
+             win the race; nothing configures a delay before the handshake in curl or lftp.",
+            "RFC 4217 4 (AUTH TLS, 234 then the handshake); RFC 8446 4.1.2 (ClientHello)",
+        ),
+        DataTlsDeadlock => (
+            Error,
+            "Server: under PROT P a server must send its 150/125 before (or regardless of) the \
+             data connection's TLS handshake, as vsftpd, ProFTPD and Pure-FTPd do. This one waits \
+             for the client's handshake first. Clients that handshake as soon as the data \
+             connection opens work (FileZilla); clients that wait for the 1yz first hang until \
+             their timeout (curl, lftp, Python ftplib FTP_TLS, ftpdoctor). Fix or upgrade the \
+             server; meanwhile use FileZilla, or PROT C (clear data) where that is acceptable.",
+            "RFC 4217 7 and 9 (data connection protection); RFC 959 5.4 (150 before data)",
+        ),
+        ServerBehindNat => (
+            Info,
+            "Nothing to fix while passive transfers work: the server's greeting names a private \
+             address of its own, so it sits behind a NAT and clients reach it through a port \
+             forward. Its passive replies must then carry the public address (vsftpd \
+             pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P, pyftpdlib \
+             masquerade_address) and the passive port range must be forwarded (vsftpd \
+             pasv_min_port/pasv_max_port, ProFTPD PassivePorts, Pure-FTPd -p).",
+            "RFC 2663 (NAT terminology); RFC 1918; RFC 959 4.1.2 (PASV)",
         ),
     };
     Entry {

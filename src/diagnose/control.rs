@@ -2,11 +2,10 @@
 //! the TCP connect, banner and login, the deadline, the connection limit and our NAT.
 
 use super::words::{
-    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, ip_with_class, quote,
-    secs, sock_with_class,
+    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, quote, secs,
+    sock_with_class,
 };
 use super::{Finding, FindingId, new_finding};
-use crate::addr::{AddrClass, classify};
 use crate::probe::{
     ControlOutcome, DialResult, ErrorKind, Login, NotTried, ProbeOutcome, Stage, StepError,
     Strategy,
@@ -18,9 +17,8 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         out.push(setup_failed(outcome, err));
     }
     out.extend(super::tls::control_findings(outcome));
-    out.extend(
-        super::tls::nat_from_stat(&outcome.control).or_else(|| behind_nat(&outcome.control)),
-    );
+    out.extend(super::nat::client_behind_nat(outcome));
+    out.extend(super::nat::server_behind_nat(&outcome.control));
     if outcome.strategy == Strategy::SequentialFallback || not_tried_refused(outcome) > 0 {
         out.push(connection_limit(outcome));
     }
@@ -74,6 +72,13 @@ fn dns_failure(outcome: &ProbeOutcome, err: &StepError) -> Finding {
             FindingId::DnsTimeout,
             format!("The resolver did not answer for {host} before the deadline."),
         ),
+        Some(QueryOutcome::Unreachable) => (
+            FindingId::DnsRefused,
+            format!(
+                "The resolver refused the query for {host} at once: nothing listens on its DNS \
+                 port (ICMP port unreachable)."
+            ),
+        ),
         Some(QueryOutcome::Timeout) => (
             FindingId::DnsTimeout,
             format!("The resolver did not answer for {host} in time."),
@@ -104,17 +109,7 @@ fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     match err.stage {
         Stage::Resolve => dns_failure(outcome, err),
         Stage::Connect => unreachable(c, err),
-        Stage::Banner if err.kind == ErrorKind::Timeout => finding(
-            FindingId::BannerTimeout,
-            match c.peer {
-                Some(peer) => {
-                    format!("{peer} accepted the TCP connection but sent no 220 greeting in time.")
-                }
-                None => "The server accepted the TCP connection but sent no 220 greeting in time."
-                    .to_string(),
-            },
-            with_peer(c, failure_evidence(err)),
-        ),
+        Stage::Banner if err.kind == ErrorKind::Timeout => banner_timeout(outcome, err),
         Stage::Tls if let Some(f) = super::tls::setup_failed(c, err) => f,
         Stage::Login if c.login == Login::Failed && !server_fault(c) => login_failed(c, err),
         _ => {
@@ -133,6 +128,34 @@ fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
             )
         }
     }
+}
+
+/// The IANA port of FTP over implicit TLS (ftps).
+const IMPLICIT_TLS_PORT: u16 = 990;
+
+/// Connected, but no 220: a slow or hung server — or, on a port that looks like implicit
+/// FTPS and was spoken to in plaintext, a server waiting for our TLS handshake.
+fn banner_timeout(outcome: &ProbeOutcome, err: &StepError) -> Finding {
+    let c = &outcome.control;
+    let f = finding(
+        FindingId::BannerTimeout,
+        match c.peer {
+            Some(peer) => {
+                format!("{peer} accepted the TCP connection but sent no 220 greeting in time.")
+            }
+            None => "The server accepted the TCP connection but sent no 220 greeting in time."
+                .to_string(),
+        },
+        with_peer(c, failure_evidence(err)),
+    );
+    let plaintext = c
+        .tls_details
+        .as_ref()
+        .is_none_or(|t| t.requested != crate::probe::TlsMode::Implicit);
+    if plaintext && outcome.target.port == IMPLICIT_TLS_PORT {
+        return super::fixes::for_what_was_seen(f, "implicit-tls");
+    }
+    f
 }
 
 fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
@@ -209,7 +232,19 @@ fn unreachable(c: &ControlOutcome, err: &StepError) -> Finding {
     } else {
         connect_lines(c)
     };
-    finding(FindingId::ControlUnreachable, summary, evidence)
+    let f = finding(FindingId::ControlUnreachable, summary, evidence);
+    // One kind of failure on every address: only that branch of the fix applies.
+    match failed.split_first() {
+        Some((first, rest)) if rest.iter().all(|o| o == first) => {
+            let key = match first {
+                DialResult::Refused => "refused",
+                DialResult::Timeout => "timeout",
+                _ => "unreachable",
+            };
+            super::fixes::for_what_was_seen(f, key)
+        }
+        _ => f,
+    }
 }
 
 /// A refusal at login that is the server breaking, not the credentials: vsftpd reports
@@ -249,29 +284,6 @@ fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
 fn wants_tls(r: &crate::probe::ReplyRecord) -> bool {
     let text = r.text.to_ascii_lowercase();
     r.code == 534 || ["encrypt", "tls", "ssl"].iter().any(|w| text.contains(w))
-}
-
-/// Loopback to loopback (the lab, a local test) is no NAT: the server must be Public
-/// for our local-scope address to have been translated on the way.
-fn behind_nat(c: &ControlOutcome) -> Option<Finding> {
-    let (local, peer) = (c.local?, c.peer?);
-    let local_class = classify(local.ip());
-    if !local_class.is_local_scope() || classify(peer.ip()) != AddrClass::Public {
-        return None;
-    }
-    Some(finding(
-        FindingId::ClientBehindNat,
-        format!(
-            "This machine talks to a public server from a {local_class} address ({}): a NAT \
-             sits in between, so active modes (EPRT/PORT) need its help.",
-            local.ip()
-        ),
-        format!(
-            "control connection from {} to {}",
-            sock_with_class(local),
-            ip_with_class(peer.ip())
-        ),
-    ))
 }
 
 fn connection_limit(outcome: &ProbeOutcome) -> Finding {

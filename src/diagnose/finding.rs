@@ -77,6 +77,23 @@ pub enum FindingId {
     PassivePortsFiltered,
     /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
     Ipv6TranslatedPath,
+    // Found against real servers behind a real NAT router.
+    /// The greeting came, but late: a reverse-DNS lookup of the client, usually.
+    BannerSlow,
+    /// PORT/EPRT answered "not implemented": the server has no active mode.
+    ActiveUnsupported,
+    /// The probe stopped reading a transfer at its byte cap.
+    TransferCapped,
+    /// The resolver's port answered ICMP unreachable (refused) at once.
+    DnsRefused,
+    /// After 234 the server read our TLS ClientHello as a command and answered in plaintext.
+    TlsStarttlsRace,
+    /// The server waits for the data connection's TLS handshake before its 1yz, while the
+    /// client waits for the 1yz before handshaking.
+    DataTlsDeadlock,
+    /// The server's greeting names its own address, a local-scope one the client does not
+    /// reach it at: the server sits behind a NAT.
+    ServerBehindNat,
 }
 
 impl FindingId {
@@ -113,6 +130,13 @@ impl FindingId {
             FindingId::DnsTimeout => "dns-timeout",
             FindingId::PassivePortsFiltered => "passive-ports-filtered",
             FindingId::Ipv6TranslatedPath => "ipv6-translated-path",
+            FindingId::BannerSlow => "banner-slow",
+            FindingId::ActiveUnsupported => "active-unsupported",
+            FindingId::TransferCapped => "transfer-capped",
+            FindingId::DnsRefused => "dns-refused",
+            FindingId::TlsStarttlsRace => "tls-starttls-race",
+            FindingId::DataTlsDeadlock => "data-tls-deadlock",
+            FindingId::ServerBehindNat => "server-behind-nat",
         }
     }
 }

@@ -4,7 +4,11 @@
 //! - `control`: the control connection as a whole (`mode: None`).
 //! - `modes`: one data-connection mode, step by step.
 //! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
+//! - `nat`: a NAT in front of the client or the server, from every piece of evidence.
 //! - `catalogue`: each id's severity, fix and reference, in one place.
+//! - `fixes`: the branch of a fix that applies to what was seen, and each id's short fix.
+//! - `cause`: findings grouped by cause, root causes first.
+//! - `headline`: the answer at a glance — modes that work, root cause, the one fix.
 //! - `words`: how replies, addresses and dials are quoted in evidence.
 //! - [`clients`]: which clients will work — each client profile's predicted fate from the
 //!   same records and findings (docs/clients.md).
@@ -12,15 +16,21 @@
 //! docs/findings.md describes every id; a test keeps the two in step.
 
 mod catalogue;
+mod cause;
 pub mod clients;
 mod control;
 mod finding;
+mod fixes;
+mod headline;
 mod modes;
+mod nat;
 mod paths;
 mod tls;
 mod words;
 
+pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
+pub use headline::{FindingRef, Summary, summarize};
 
 use crate::probe::{Mode, ProbeOutcome};
 
@@ -38,6 +48,12 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     findings
 }
 
+/// The one fix that matters most for `f`, naming the setting (the branch that applies
+/// to what was seen, when its fix has branches).
+pub fn short_fix(f: &Finding) -> &'static str {
+    fixes::short_for(f)
+}
+
 /// A finding whose severity, fix and reference come from the catalogue, so that only
 /// what was observed (summary, evidence) varies between occurrences.
 fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: String) -> Finding {
@@ -53,6 +69,8 @@ fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: Str
     }
 }
 
+#[cfg(test)]
+mod field_tests;
 #[cfg(test)]
 mod mode_tests;
 #[cfg(test)]

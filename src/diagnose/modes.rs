@@ -144,6 +144,14 @@ fn request_refused(cx: Cx, reply: &ReplyRecord) -> Option<Finding> {
         // Not a refusal of the address: a server that connects back while answering
         // (pyftpdlib) reports its failed connect as 425, or 421 when it timed out.
         Mode::Eprt | Mode::Port if matches!(code, 421 | 425) => data::connect_back_failed(cx),
+        Mode::Eprt | Mode::Port if not_implemented(reply) => cx.finding(
+            FindingId::ActiveUnsupported,
+            format!(
+                "The server has no active mode: it answered {verb} with {code} (not \
+                 implemented), whatever the address."
+            ),
+            cx.exchange(),
+        ),
         Mode::Eprt | Mode::Port if rejected => port_rejected(cx, code),
         _ => cx.finding(
             FindingId::ControlFailed,
@@ -151,6 +159,29 @@ fn request_refused(cx: Cx, reply: &ReplyRecord) -> Option<Finding> {
             cx.exchange(),
         ),
     })
+}
+
+/// A verb the server does not implement, as opposed to an address it refuses: 502 (RFC
+/// 959 "command not implemented"), 504 ("not implemented for that parameter"), or words
+/// to that effect with a 500 (`500 'EPRT': command not understood`). A reply that names
+/// an address is about the address, whatever its code.
+fn not_implemented(reply: &ReplyRecord) -> bool {
+    let text = reply.text.to_ascii_lowercase();
+    let names_address = text.split_whitespace().any(|w| {
+        w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != ':' && c != '.')
+            .trim_end_matches('.')
+            .parse::<IpAddr>()
+            .is_ok()
+    });
+    let words = [
+        "not implemented",
+        "not understood",
+        "unknown command",
+        "not supported",
+    ];
+    !names_address
+        && (matches!(reply.code, 502 | 504)
+            || (reply.code == 500 && words.iter().any(|w| text.contains(w))))
 }
 
 fn port_rejected(cx: Cx, code: u16) -> Finding {
@@ -169,13 +200,21 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
         ));
     }
     // Say why the server may see a different address: that is what makes it refuse.
+    let seen = sent.zip(cx.m.reply.as_ref()).and_then(|(ip, reply)| {
+        crate::proto::stat::refusal_names_client(&reply.text, ip).map(|seen| (ip, seen))
+    });
+    let names_seen;
     let why = match (sent, control.local, control.peer) {
+        _ if let Some((ip, seen)) = seen => {
+            names_seen = format!(" — the server sees this client as {seen}, not as {ip}");
+            names_seen.as_str()
+        }
         (Some(ip), Some(local), _) if ip != local.ip() => {
             " — the address sent is not this machine's end of the control connection"
         }
         (_, Some(local), Some(peer))
             if classify(local.ip()).is_local_scope()
-                && classify(peer.ip()) == AddrClass::Public =>
+                && super::nat::public_like(peer.ip().to_canonical()) =>
         {
             " — behind NAT the server sees a different address than the one sent"
         }
@@ -189,7 +228,7 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
 }
 
 /// The IP inside `PORT h1,h2,h3,h4,p1,p2` or `EPRT |1|ip|port|`, as we sent it.
-fn sent_address(request: &str) -> Option<IpAddr> {
+pub(super) fn sent_address(request: &str) -> Option<IpAddr> {
     let (verb, arg) = request.split_once(' ')?;
     match verb {
         "PORT" => {

@@ -459,7 +459,14 @@ fn next(id: FindingId) -> Option<FindingId> {
         DnsServfail => DnsTimeout,
         DnsTimeout => PassivePortsFiltered,
         PassivePortsFiltered => Ipv6TranslatedPath,
-        Ipv6TranslatedPath => return None,
+        Ipv6TranslatedPath => BannerSlow,
+        BannerSlow => ActiveUnsupported,
+        ActiveUnsupported => TransferCapped,
+        TransferCapped => DnsRefused,
+        DnsRefused => TlsStarttlsRace,
+        TlsStarttlsRace => DataTlsDeadlock,
+        DataTlsDeadlock => ServerBehindNat,
+        ServerBehindNat => return None,
     })
 }
 
@@ -467,7 +474,7 @@ fn next(id: FindingId) -> Option<FindingId> {
 fn docs_describe_every_finding_id() {
     let docs = include_str!("../../docs/findings.md");
     let ids: Vec<FindingId> = std::iter::successors(Some(DnsFailure), |&id| next(id)).collect();
-    assert_eq!(ids.len(), 31);
+    assert_eq!(ids.len(), 38);
     for id in ids {
         assert!(
             docs.contains(&format!("\n## {id}\n")),

@@ -22,17 +22,20 @@ pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Findin
     let rec = c.tls_details.as_ref()?;
     if err.kind == ErrorKind::Tls {
         let reason = rec.error.as_ref().map_or("other", |e| e.reason);
-        return Some(control_finding(
-            FindingId::TlsHandshakeFailed,
-            format!(
-                "The TLS handshake on the control connection failed ({reason}): {}.",
-                err.detail
+        return Some(super::fixes::for_what_was_seen(
+            control_finding(
+                FindingId::TlsHandshakeFailed,
+                format!(
+                    "The TLS handshake on the control connection failed ({reason}): {}.",
+                    err.detail
+                ),
+                format!(
+                    "stage control, reason {reason}: {}; {}",
+                    err.detail,
+                    requested(rec.requested)
+                ),
             ),
-            format!(
-                "stage control, reason {reason}: {}; {}",
-                err.detail,
-                requested(rec.requested)
-            ),
+            reason,
         ));
     }
     // --tls explicit: AUTH TLS refused stops the probe, so it is an error. Anything else
@@ -42,6 +45,11 @@ pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Findin
     let mut f = unavailable(c, Some(refused))?;
     f.severity = Severity::Error;
     Some(f)
+}
+
+/// The user names servers treat as anonymous FTP (RFC 1635).
+fn is_anonymous(user: &str) -> bool {
+    user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
 }
 
 /// The reply to AUTH TLS that starts the handshake.
@@ -97,7 +105,14 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     let refused = rec.auth_reply.as_ref().is_some_and(|r| r.code != AUTH_OK);
     let unanswered = rec.auth_reply.is_none() && rec.auth_error.is_some();
     if rec.requested == TlsMode::Auto && !failed_at_tls && (refused || unanswered) {
-        out.extend(unavailable(c, rec.auth_reply.as_ref()));
+        out.extend(unavailable(c, rec.auth_reply.as_ref()).map(|mut f| {
+            // Anonymous FTP in plaintext is what public mirrors do: no secret crossed.
+            // A named user's password did, which is worth a warning.
+            if is_anonymous(&c.user) {
+                f.severity = Severity::Info;
+            }
+            f
+        }));
     }
     // Recorded even when verification refused it: an expired certificate is why.
     if let Some(cert) = &rec.certificate
@@ -226,7 +241,8 @@ pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
             cx.m.mode.as_str().to_ascii_uppercase()
         ),
     };
-    Some(cx.finding(FindingId::TlsHandshakeFailed, summary, evidence.join("; ")))
+    let f = cx.finding(FindingId::TlsHandshakeFailed, summary, evidence.join("; "));
+    Some(super::fixes::for_what_was_seen(f, reason))
 }
 
 /// PASV or PORT answered differently in plaintext than inside TLS: something on the path

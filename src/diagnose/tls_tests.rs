@@ -77,12 +77,22 @@ fn plaintext_pasv(o: &mut ProbeOutcome, said: &str) {
 pub(super) fn cases() -> Vec<Case> {
     vec![
         case(
-            "plaintext server, --tls auto",
+            "plaintext server, --tls auto, a named user's password crossed in plaintext",
             |o| {
+                o.control.user = "alice".to_string();
                 let rec = tls_rec(o);
                 rec.auth_reply = reply(530, "Please login with USER and PASS.");
             },
             &[(TlsUnavailable, W, CONTROL)],
+        ),
+        case(
+            "plaintext server, --tls auto, anonymous login: nothing secret crossed, info only",
+            |o| {
+                o.control.user = "anonymous".to_string();
+                let rec = tls_rec(o);
+                rec.auth_reply = reply(530, "Please login with USER and PASS.");
+            },
+            &[(TlsUnavailable, I, CONTROL)],
         ),
         case(
             "plaintext server, --tls explicit",

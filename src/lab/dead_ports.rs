@@ -87,6 +87,7 @@ impl Blackhole {
         )))
     }
 
+    /// Where connects time out.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -101,6 +102,7 @@ pub struct ClosedPort {
 }
 
 impl ClosedPort {
+    /// Binds a free port on `ip` and never listens on it.
     pub fn bind(ip: IpAddr) -> io::Result<ClosedPort> {
         ClosedPort::bind_at(SocketAddr::new(ip, 0))
     }
@@ -115,6 +117,7 @@ impl ClosedPort {
         })
     }
 
+    /// Where connects are refused.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -4,6 +4,7 @@
 /// broken data connection shows up as a short count, small enough for quick tests.
 pub const BIG_FILE_SIZE: usize = 1024 * 1024;
 
+/// The content of `/pub/readme.txt`, for tests to compare a transfer with.
 pub const README_TEXT: &str = "Welcome to the ftpdoctor lab.\r\n\
 This server misbehaves on purpose; see `ftpdoctor lab --list`.\r\n";
 
@@ -14,9 +15,12 @@ pub fn big_file_byte(offset: usize) -> u8 {
     (offset % 251) as u8
 }
 
+/// One entry of the tree.
 #[derive(Debug)]
 pub enum Node {
+    /// A directory: its entries by name.
     Dir(Vec<(&'static str, Node)>),
+    /// A file: its bytes.
     File(Vec<u8>),
 }
 

@@ -37,11 +37,15 @@ pub use tls::{CA_NAME, LabTls, SERVER_NAME};
 
 /// The named account besides anonymous (anonymous and ftp take any password).
 pub const LAB_USER: &str = "student";
+/// [`LAB_USER`]'s password.
 pub const LAB_PASSWORD: &str = "lab-password";
 
+/// How to run a lab server: the scenario, where to listen, and the knobs tests turn.
 #[derive(Debug, Clone)]
 pub struct LabConfig {
+    /// The misconfiguration to serve.
     pub scenario: Scenario,
+    /// Where to listen; port 0 picks a free port.
     pub listen: SocketAddr,
     /// How long the server waits for a client's passive data connection and for its own
     /// active connect, before answering 425 (vsftpd accept_timeout / connect_timeout).
@@ -94,6 +98,7 @@ pub const CERT_VALID_DAYS: i64 = 90;
 pub const MAX_SESSIONS: usize = 64;
 
 impl LabConfig {
+    /// The scenario on 127.0.0.1, a free port, with the defaults a real server has.
     pub fn new(scenario: Scenario) -> LabConfig {
         LabConfig {
             scenario,
@@ -223,6 +228,7 @@ impl LabServer {
         })
     }
 
+    /// Where the server listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -232,6 +238,7 @@ impl LabServer {
         self.v6_addr
     }
 
+    /// The scenario it serves.
     pub fn scenario(&self) -> Scenario {
         self.scenario
     }

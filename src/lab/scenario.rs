@@ -14,54 +14,42 @@ lab_table! {
     error UnknownScenario, "scenario";
     data Profile;
 
-    /// All four data modes work.
     Healthy "healthy"
         "everything right: all four data modes work"
         => Profile::HEALTHY;
-    /// Passive mode advertises a private address (vsftpd without pasv_address behind NAT).
     PrivatePasv "private-pasv"
         "227 advertises private 10.0.0.5 (server behind NAT, no pasv_address set); EPSV works"
         => Profile { pasv: PasvAddress::Claims(Ipv4Addr::new(10, 0, 0, 5)), ..Profile::HEALTHY };
-    /// Passive mode advertises 0.0.0.0.
     ZeroPasv "zero-pasv"
         "227 advertises 0,0,0,0 (a docker image shipped with pasv_address=0.0.0.0)"
         => Profile { pasv: PasvAddress::Claims(Ipv4Addr::UNSPECIFIED), ..Profile::HEALTHY };
-    /// Passive mode advertises a public address that is not the server's.
     MismatchPasv "mismatch-pasv"
         "227 advertises public-looking 198.51.100.7, not the control peer (stale masquerade address)"
         => Profile { pasv: PasvAddress::Claims(Ipv4Addr::new(198, 51, 100, 7)), ..Profile::HEALTHY };
-    /// The passive data port drops connects.
     BlockedData "blocked-data"
         "the passive data port never answers: a firewall silently drops the passive range"
         => Profile { passive_ports: PassivePorts::Blackholed, ..Profile::HEALTHY };
-    /// The passive data port refuses connects.
     RefusedData "refused-data"
         "the passive data port is closed: connects are refused (RST)"
         => Profile { passive_ports: PassivePorts::Closed, ..Profile::HEALTHY };
-    /// No EPSV.
     NoEpsv "no-epsv"
         "EPSV answered 502 and missing from FEAT (old server or helper-less firewall)"
         => Profile { epsv: Epsv::NotImplemented, ..Profile::HEALTHY };
-    /// PORT/EPRT refused as vsftpd refuses an address other than the control peer.
     PortRejected "port-rejected"
         "PORT/EPRT answered '500 Illegal PORT command.' (vsftpd when the client is behind NAT)"
         => Profile { active: Active::Illegal, ..Profile::HEALTHY };
-    /// PORT/EPRT accepted but never connected.
     ActiveBlocked "active-blocked"
         "PORT/EPRT accepted, but the server never connects back (client firewall)"
         => Profile { active: Active::NeverConnects, ..Profile::HEALTHY };
-    /// No active mode at all (docs/field-notes.md, replies).
     NoActive "no-active"
         "PORT/EPRT answered '502 Command not implemented.': a server without active mode"
         => Profile { active: Active::NotImplemented, ..Profile::HEALTHY };
-    /// A 227 without a usable address.
     GarbledPasv "garbled-pasv"
         "227 carries no usable address: (ftp,example,com,1,2)"
         => Profile {
             pasv: PasvAddress::Garbled("Entering Passive Mode (ftp,example,com,1,2)"),
             ..Profile::HEALTHY
         };
-    /// Pure-FTPd's manners.
     MultilineBanner "multiline-banner"
         "Pure-FTPd style: six-line 220 banner, anonymous login without PASS, 125 before transfers"
         => Profile {
@@ -70,15 +58,12 @@ lab_table! {
             transfer_start: TransferStart::Reply125,
             ..Profile::HEALTHY
         };
-    /// Explicit FTPS.
     Tls "tls"
         "explicit FTPS (AUTH TLS, PROT P) with a certificate from the lab's own CA"
         => Profile { tls: Some(TlsOffer::Explicit), ..Profile::HEALTHY };
-    /// Implicit FTPS.
     TlsImplicit "tls-implicit"
         "implicit FTPS: TLS from the first byte, as on port 990"
         => Profile { tls: Some(TlsOffer::Implicit), ..Profile::HEALTHY };
-    /// FTPS whose data connections must resume the control connection's TLS session.
     TlsReuseRequired "tls-reuse-required"
         "FTPS whose data connections must resume the control session (vsftpd require_ssl_reuse)"
         => Profile {
@@ -86,7 +71,6 @@ lab_table! {
             data_tls: DataTls::MustResume,
             ..Profile::HEALTHY
         };
-    /// FTPS behind a NAT whose FTP helper rewrites what it can read.
     AlgRewrite "alg-rewrite"
         "behind a NAT's FTP helper: only plaintext 227/PORT rewritten; inside TLS 10.77.0.2, PORT refused"
         => Profile {
@@ -98,7 +82,6 @@ lab_table! {
             }),
             ..Profile::HEALTHY
         };
-    /// FTPS only.
     TlsRequired "tls-required"
         "FTPS only: a plaintext login is refused with 530 (vsftpd force_anon_logins_ssl)"
         => Profile {
@@ -106,7 +89,6 @@ lab_table! {
             login: LoginOver::TlsOnly,
             ..Profile::HEALTHY
         };
-    /// A passive range that a firewall opened only in part.
     PartialRange "partial-range"
         "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
         => Profile { passive_ports: PassivePorts::PartialRange, ..Profile::HEALTHY };
@@ -257,7 +239,8 @@ pub(crate) enum Active {
     Illegal,
     /// Accepted, but the connection back never arrives (a client firewall drops it).
     NeverConnects,
-    /// `502 Command not implemented.`, and EPRT missing from FEAT: no active mode.
+    /// `502 Command not implemented.`, and EPRT missing from FEAT: no active mode, as some
+    /// servers in the wild (docs/field-notes.md, replies).
     NotImplemented,
 }
 

@@ -6,7 +6,7 @@
 
 /// `lab_table! { enum Name; error UnknownName, "kind"; data Type; rows... }` where each row
 /// is `Variant "cli-name" "description" => data_expression;`. Without `data`, rows end at
-/// the description and the data is `()`.
+/// the description and the data is `()`. The description is the variant's doc too.
 macro_rules! lab_table {
     (
         $(#[$meta:meta])*
@@ -19,7 +19,7 @@ macro_rules! lab_table {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $Enum {
-            $( $(#[$row_meta])* $Variant, )*
+            $( #[doc = $desc] $(#[$row_meta])* $Variant, )*
         }
 
         impl $Enum {

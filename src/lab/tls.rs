@@ -14,7 +14,9 @@ use tokio_rustls::TlsAcceptor;
 /// The names the server certificate carries: what a client on this machine dials.
 const SERVER_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
+/// The lab CA's common name, as a report's certificate issuer shows it.
 pub const CA_NAME: &str = "ftpdoctor lab CA";
+/// The server certificate's common name, as a report's certificate subject shows it.
 pub const SERVER_NAME: &str = "ftpdoctor lab server";
 
 /// Tickets per handshake: each data connection of a session resumes with one, and TLS 1.3

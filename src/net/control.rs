@@ -20,21 +20,38 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 1024 * 1024;
 /// a long multi-line reply takes.
 const READ_CHUNK: usize = 4096;
 
+/// Why a step on the control connection failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
+    /// No complete reply within the step timeout.
     #[error("no reply within {after:?} (waiting for the reply to {waiting_for})")]
     Timeout {
+        /// The step whose reply was due (a command's verb, the banner, ...).
         waiting_for: String,
+        /// The step timeout.
         after: Duration,
     },
+    /// The server closed the connection.
     #[error("server closed the connection{}", if *.mid_reply { " in the middle of a reply" } else { "" })]
-    Closed { mid_reply: bool },
+    Closed {
+        /// Part of a reply had come.
+        mid_reply: bool,
+    },
+    /// The server did not take the command within the step timeout.
     #[error("sending {command} timed out after {after:?}")]
-    SendTimeout { command: String, after: Duration },
+    SendTimeout {
+        /// The command (PASS masked).
+        command: String,
+        /// The step timeout.
+        after: Duration,
+    },
+    /// The socket failed.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
+    /// The bytes were not a reply within the limits.
     #[error("bad reply: {0}")]
     Reply(#[from] ReplyError),
+    /// A command that cannot go on the wire (a CR or LF in its argument).
     #[error("refusing to send: {0}")]
     Command(#[from] CommandError),
     /// Bytes came after the reply that starts TLS, before the handshake: they were sent
@@ -45,13 +62,18 @@ pub enum ControlError {
     /// An earlier step timed out or failed mid-way: a late reply, or half a command on
     /// the wire, would pair the next reply with the wrong command.
     #[error("control connection no longer usable after {after}")]
-    Unusable { after: String },
+    Unusable {
+        /// What put it out of step.
+        after: String,
+    },
 }
 
 /// Who said a transcript line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Speaker {
+    /// What we sent.
     Client,
+    /// What the server sent.
     Server,
     /// Not on the wire: what happened on the connection (a TLS handshake, say).
     Note,
@@ -60,10 +82,14 @@ pub enum Speaker {
 /// One line of the control-channel conversation; PASS is already masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscriptLine {
+    /// Who said it.
     pub speaker: Speaker,
+    /// The line, without its line end.
     pub text: String,
 }
 
+/// A client's control connection over any stream (plain TCP or TLS): commands out,
+/// bounded replies in, each step under the step timeout, and a transcript.
 pub struct ControlConn<S> {
     stream: S,
     /// Lives with the connection, so a read cut short by a timeout loses no bytes.
@@ -93,6 +119,7 @@ impl<S> Drop for ControlConn<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
+    /// Wraps a connected stream; every later step gets `step_timeout`.
     pub fn new(stream: S, step_timeout: Duration) -> ControlConn<S> {
         ControlConn {
             stream,
@@ -163,6 +190,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
         }
     }
 
+    /// The limit each step gets (--timeout).
+    pub fn step_timeout(&self) -> Duration {
+        self.step_timeout
+    }
+
     /// The next complete reply; `waiting_for` names the step for a timeout error.
     pub async fn read_reply(&mut self, waiting_for: &str) -> Result<Reply, ControlError> {
         self.read_reply_within(self.step_timeout, waiting_for).await
@@ -219,6 +251,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
         self.read_reply(cmd.verb()).await
     }
 
+    /// Sends a command without reading its reply (for a reply that comes later, as the
+    /// 1yz of a transfer).
     pub async fn send(&mut self, cmd: &Command) -> Result<(), ControlError> {
         self.check_usable()?;
         let wire = cmd.to_wire()?;
@@ -277,6 +311,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
         self.broken.get_or_insert_with(|| why.into());
     }
 
+    /// Whether the conversation is still in step (see [`ControlError::Unusable`]).
     pub fn is_usable(&self) -> bool {
         self.broken.is_none()
     }
@@ -296,10 +331,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
         self.transcript.push(TranscriptLine { speaker, text });
     }
 
+    /// The conversation so far.
     pub fn transcript(&self) -> &[TranscriptLine] {
         &self.transcript
     }
 
+    /// The stream underneath.
     pub fn get_ref(&self) -> &S {
         &self.stream
     }

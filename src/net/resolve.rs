@@ -9,13 +9,17 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
+use hickory_resolver::config::{
+    ConnectionConfig, NameServerConfig, ProtocolConfig, ResolveHosts, ResolverConfig,
+};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
 use serde::Serialize;
+
+mod refused;
 
 /// Which address family a probe asks for (`--address-family 4|6|any`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,6 +78,8 @@ pub enum QueryOutcome {
     Refused,
     /// No answer within the step timeout.
     Timeout,
+    /// The resolver's port answered ICMP port unreachable: nothing listens there.
+    Unreachable,
     /// Anything else: the resolver could not be asked, a malformed answer, ...
     Error,
 }
@@ -125,6 +131,8 @@ pub struct ResolverSetupError(String);
 pub struct HickoryResolver {
     inner: TokioResolver,
     server: Option<SocketAddr>,
+    /// Every server asked over UDP, watched for a closed port (refused.rs).
+    udp_servers: Vec<SocketAddr>,
 }
 
 impl HickoryResolver {
@@ -156,9 +164,14 @@ impl HickoryResolver {
         if server.is_some() {
             opts.use_hosts_file = ResolveHosts::Never;
         }
+        let udp_servers = match server {
+            Some(addr) => vec![addr],
+            None => system_udp_servers(),
+        };
         Ok(HickoryResolver {
             inner: builder.build().map_err(setup)?,
             server,
+            udp_servers,
         })
     }
 }
@@ -170,7 +183,15 @@ impl Resolve for HickoryResolver {
                 QueryType::A => RecordType::A,
                 QueryType::Aaaa => RecordType::AAAA,
             };
-            let lookup = self.inner.lookup(name, rtype).await.map_err(failure)?;
+            let lookup = tokio::select! {
+                answer = self.inner.lookup(name, rtype) => answer.map_err(failure)?,
+                why = refused::everywhere(&self.udp_servers, name, qtype) => {
+                    return Err(QueryFailure {
+                        outcome: QueryOutcome::Unreachable,
+                        detail: why,
+                    });
+                }
+            };
             Ok(lookup
                 .answers()
                 .iter()
@@ -187,6 +208,24 @@ impl Resolve for HickoryResolver {
         self.server
             .map_or_else(|| "system".to_string(), |s| s.to_string())
     }
+}
+
+/// The system's name servers (/etc/resolv.conf) that are asked over UDP; none when it
+/// cannot be read (hickory then reports that itself).
+fn system_udp_servers() -> Vec<SocketAddr> {
+    let Ok((config, _)) = hickory_resolver::system_conf::read_system_conf() else {
+        return Vec::new();
+    };
+    config
+        .name_servers()
+        .iter()
+        .flat_map(|ns| {
+            ns.connections
+                .iter()
+                .filter(|c| matches!(c.protocol, ProtocolConfig::Udp))
+                .map(|c| SocketAddr::new(ns.ip, c.port))
+        })
+        .collect()
 }
 
 fn failure(err: NetError) -> QueryFailure {
@@ -236,6 +275,7 @@ impl DnsRecord {
         }
         let has = |o: QueryOutcome| self.queries.iter().any(|q| q.outcome == o);
         [
+            QueryOutcome::Unreachable,
             QueryOutcome::Timeout,
             QueryOutcome::Servfail,
             QueryOutcome::Refused,

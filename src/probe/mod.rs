@@ -26,11 +26,12 @@ use interrupt::{mark_interrupted, skip_all};
 pub use outcome::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
+pub use transfer::CAPPED_REPLY_WAIT;
 
 use crate::net::resolve::Family;
 use crate::net::timeline::Event;
 use crate::net::{Recorder, Trust};
-use crate::proto::Password;
+use crate::proto::{Command, Password};
 use crate::target::Target;
 use session::{Session, establish};
 
@@ -121,6 +122,10 @@ impl ProbeConfig {
     }
 }
 
+/// How long a session waits for the 221 to its QUIT. Politeness, not diagnosis: a server
+/// that does not answer costs at most this (all sessions say goodbye at once).
+const QUIT_WAIT: Duration = Duration::from_secs(1);
+
 /// The wait before one more try when a reconnect (after a mode left its session out of
 /// step) is refused with 421: servers count a closed session until its process exits.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(250);
@@ -145,6 +150,22 @@ impl Sessions {
         if let Some(session) = session {
             self.retired.extend(session.transcript());
         }
+    }
+
+    /// QUIT on every session still in step, all at once, so that the server logs a clean
+    /// end rather than a dropped connection.
+    async fn quit_all(&mut self, step_timeout: Duration) {
+        let wait = step_timeout.min(QUIT_WAIT);
+        let [s0, s1, s2, s3] = &mut self.slots;
+        tokio::join!(
+            quit(&mut self.main, wait),
+            quit(s0, wait),
+            quit(s1, wait),
+            quit(s2, wait),
+            quit(s3, wait),
+            quit(&mut self.plaintext, wait),
+            quit(&mut self.sample, wait),
+        );
     }
 
     fn into_transcript(self) -> Vec<TranscriptEntry> {
@@ -218,6 +239,9 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     if out.deadline_hit {
         config.timeline.probe().record(Event::Deadline);
         mark_interrupted(&mut out);
+    } else {
+        // Past the deadline the probe ends at once; the connections close without QUIT.
+        sessions.quit_all(config.step_timeout).await;
     }
     out.transcript = sessions.into_transcript();
     // After the sessions are dropped, so that our closes are in it.
@@ -225,6 +249,16 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     out.timeline_dropped = config.timeline.dropped();
     out.elapsed = started.elapsed();
     out
+}
+
+async fn quit(slot: &mut Option<Session>, wait: Duration) {
+    if let Some(session) = slot.as_mut().filter(|s| s.usable()) {
+        if session.conn.send(&Command::Quit).await.is_ok() {
+            // The 221 goes into the transcript; its absence changes nothing.
+            let _ = session.conn.read_reply_within(wait, "QUIT").await;
+        }
+        session.conn.mark_out_of_step("the session ended with QUIT");
+    }
 }
 
 /// --tls auto, and AUTH TLS went unanswered (a firewall that drops verbs it does not

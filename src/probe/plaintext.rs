@@ -80,10 +80,6 @@ pub(super) async fn check(
             listeners.extend(active_check(session, config, mode, record).await);
         }
     }
-    if session.usable() {
-        // The reply does not matter: the session is over either way.
-        let _ = session.conn.command(&Command::Quit).await;
-    }
 }
 
 /// PORT or EPRT with the address the modes sent (ours, or --active-addr) and a listener

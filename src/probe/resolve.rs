@@ -118,6 +118,7 @@ pub fn outcome_word(o: QueryOutcome) -> &'static str {
         QueryOutcome::Servfail => "SERVFAIL",
         QueryOutcome::Refused => "REFUSED",
         QueryOutcome::Timeout => "no answer in time",
+        QueryOutcome::Unreachable => "port unreachable (refused)",
         QueryOutcome::Error => "error",
     }
 }

@@ -259,8 +259,14 @@ async fn refused_handshake(
     rec.elapsed = started.elapsed();
 }
 
+/// How long the final reply may take once we hung up at the size limit. A server answers
+/// a hang-up at once (426, or 226 if it was done writing); a whole --timeout more per mode
+/// would be spent on a server that never does, for nothing the report needs.
+pub const CAPPED_REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// We hung up at the size limit: the server answers that with 426 (or 226 if it was done
-/// writing). Reading it keeps the session in step; the transfer counts as ok either way.
+/// writing). Reading it keeps the session in step; the transfer counts as ok either way,
+/// and the diagnosis says it was capped (transfer-capped) and whether the reply came.
 async fn after_the_cap(
     session: &mut Session,
     verb: &str,
@@ -269,7 +275,8 @@ async fn after_the_cap(
 ) {
     rec.outcome = TransferResult::Ok;
     rec.stalled_at = None;
-    match session.conn.read_reply(verb).await {
+    let wait = CAPPED_REPLY_WAIT.min(session.conn.step_timeout());
+    match session.conn.read_reply_within(wait, verb).await {
         Ok(reply) if !reply.is_positive_preliminary() => {
             rec.final_reply = Some(ReplyRecord::from(&reply));
         }

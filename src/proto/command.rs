@@ -11,17 +11,23 @@ use super::passive::{format_eprt_arg, format_port_arg};
 /// the server buffer.
 pub const MAX_COMMAND_LEN: usize = 1024;
 
+/// The argument of `TYPE`: how the data connection's bytes are to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransferType {
+    /// `TYPE A`: text, line ends converted.
     Ascii,
+    /// `TYPE I`: bytes as they are.
     Binary,
 }
 
 /// The argument of `EPSV`: none, a network protocol (1 = IPv4, 2 = IPv6), or `ALL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EpsvArg {
+    /// `EPSV`: the control connection's protocol.
     None,
+    /// `EPSV 1` or `EPSV 2`.
     Protocol(u8),
+    /// `EPSV ALL`: from now on only EPSV sets up data connections (RFC 2428 section 4).
     All,
 }
 
@@ -31,6 +37,7 @@ pub enum EpsvArg {
 pub struct Password(String);
 
 impl Password {
+    /// Wraps a secret.
     pub fn new(secret: impl Into<String>) -> Password {
         Password(secret.into())
     }
@@ -53,22 +60,38 @@ impl From<&str> for Password {
     }
 }
 
+/// One FTP command, as the probe sends it and the lab reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// `USER name`.
     User(String),
+    /// `PASS secret`, masked in every output.
     Pass(Password),
+    /// `SYST`: the server's operating system type.
     Syst,
+    /// `FEAT`: the extensions the server supports (RFC 2389).
     Feat,
+    /// `PWD`: the current directory.
     Pwd,
+    /// `CWD path`.
     Cwd(String),
+    /// `TYPE A` or `TYPE I`.
     Type(TransferType),
+    /// `PASV`: the server listens and says where, IPv4 only (RFC 959).
     Pasv,
+    /// `EPSV`: the server listens and says on which port (RFC 2428).
     Epsv(EpsvArg),
+    /// `PORT h1,h2,h3,h4,p1,p2`: the client listens there, IPv4 only.
     Port(SocketAddrV4),
+    /// `EPRT |proto|addr|port|`: the client listens there (RFC 2428).
     Eprt(SocketAddr),
+    /// `LIST [path]`: a directory listing over the data connection.
     List(Option<String>),
+    /// `NLST [path]`: names only, over the data connection.
     Nlst(Option<String>),
+    /// `RETR path`: a file over the data connection.
     Retr(String),
+    /// `SIZE path` (RFC 3659).
     Size(String),
     /// `AUTH TLS` (RFC 4217): the argument names the mechanism.
     Auth(String),
@@ -76,34 +99,63 @@ pub enum Command {
     Pbsz(u32),
     /// `PROT P` (private) or `PROT C` (clear) for the data connections.
     Prot(char),
+    /// `STAT` without an argument: the server's view of the session.
     Stat,
+    /// `NOOP`.
     Noop,
+    /// `QUIT`.
     Quit,
     /// A command this crate does not model, kept as sent (verb upper-cased).
     Other {
+        /// The verb, upper-cased.
         verb: String,
+        /// Everything after the first space, if anything.
         arg: Option<String>,
     },
 }
 
+/// Why a command line is not a command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
+    /// Nothing but the line end.
     #[error("empty command line")]
     Empty,
+    /// Over [`MAX_COMMAND_LEN`].
     #[error("command line longer than {limit} bytes")]
-    TooLong { limit: usize },
+    TooLong {
+        /// The limit it broke, in bytes.
+        limit: usize,
+    },
+    /// A verb that needs an argument came without one.
     #[error("{verb} needs an argument")]
-    MissingArgument { verb: &'static str },
+    MissingArgument {
+        /// The verb.
+        verb: &'static str,
+    },
+    /// An argument that does not parse (a PORT with five numbers, say).
     #[error("bad argument for {verb}: {arg:?}")]
-    BadArgument { verb: &'static str, arg: String },
+    BadArgument {
+        /// The verb.
+        verb: &'static str,
+        /// The argument as sent.
+        arg: String,
+    },
     /// EPRT naming a network protocol other than 1 (IPv4) or 2 (IPv6): RFC 2428 asks
     /// for reply 522.
     #[error("{verb} names unsupported network protocol {proto:?}")]
-    UnsupportedProtocol { verb: &'static str, proto: String },
+    UnsupportedProtocol {
+        /// The verb.
+        verb: &'static str,
+        /// The protocol number as sent.
+        proto: String,
+    },
     /// CR, LF or NUL inside an argument would end the command early on the wire and
     /// smuggle in another (a path from a URL with %0d%0a, say).
     #[error("{verb} argument contains a control character (CR, LF or NUL)")]
-    ControlCharacter { verb: String },
+    ControlCharacter {
+        /// The verb whose argument it was.
+        verb: String,
+    },
 }
 
 impl Command {

@@ -6,24 +6,59 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 
 use super::reply::Reply;
 
+/// Why a 227, a 229 or a PORT/EPRT argument names no usable address. The texts are
+/// kept so that a finding can quote what the server sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
+    /// A reply with another code than the one asked for (a 229 in answer to PASV).
     #[error("expected reply {expected}, got {got}")]
-    WrongCode { expected: u16, got: u16 },
+    WrongCode {
+        /// The code the parser reads.
+        expected: u16,
+        /// The code that came.
+        got: u16,
+    },
+    /// No six numbers (227) or no delimited port (229) anywhere in the text.
     #[error("no address found in {text:?}")]
-    NotFound { text: String },
+    NotFound {
+        /// The reply text.
+        text: String,
+    },
+    /// A number over 255 where a byte belongs.
     #[error("number {value} is out of range 0-255")]
-    OutOfRange { value: String },
+    OutOfRange {
+        /// The number as sent.
+        value: String,
+    },
+    /// A minus sign before one of the numbers.
     #[error("negative number in {text:?}")]
-    Negative { text: String },
+    Negative {
+        /// The reply text.
+        text: String,
+    },
+    /// Port 0: nothing can be dialled there.
     #[error("port 0 is not a usable data port")]
     PortZero,
+    /// A 229 or EPRT whose four delimiters are not the same character.
     #[error("delimiters do not match in {text:?}")]
-    MismatchedDelimiters { text: String },
+    MismatchedDelimiters {
+        /// The text as sent.
+        text: String,
+    },
+    /// EPRT naming a network protocol other than 1 or 2.
     #[error("unknown network protocol {proto:?} (1 = IPv4, 2 = IPv6)")]
-    UnknownProtocol { proto: String },
+    UnknownProtocol {
+        /// The protocol as sent.
+        proto: String,
+    },
+    /// EPRT whose address is not of the protocol it names (`|1|::1|...|`).
     #[error("address {addr:?} does not match network protocol {proto}")]
-    BadAddress { addr: String, proto: u8 },
+    BadAddress {
+        /// The address as sent.
+        addr: String,
+        /// The protocol it named.
+        proto: u8,
+    },
 }
 
 /// The address and port a 227 reply advertises.

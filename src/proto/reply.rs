@@ -23,6 +23,7 @@ pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 /// One complete reply: a three-digit code and its lines as sent (line ends removed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
+    /// The three-digit reply code (RFC 959 4.2).
     pub code: u16,
     /// Raw lines, code prefixes included, so a transcript can show exactly what came.
     pub lines: Vec<String>,
@@ -71,10 +72,12 @@ impl Reply {
         self.code / 100
     }
 
+    /// 1yz: more is to come (150 before a transfer).
     pub fn is_positive_preliminary(&self) -> bool {
         self.class() == 1
     }
 
+    /// 2yz: done.
     pub fn is_positive_completion(&self) -> bool {
         self.class() == 2
     }
@@ -118,16 +121,33 @@ impl fmt::Display for Reply {
     }
 }
 
+/// Why the bytes from a server are not a reply the parser will keep.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReplyError {
+    /// A line over [`MAX_LINE_LEN`].
     #[error("reply line longer than {limit} bytes")]
-    LineTooLong { limit: usize },
+    LineTooLong {
+        /// The limit it broke, in bytes.
+        limit: usize,
+    },
+    /// A multi-line reply over [`MAX_REPLY_LINES`].
     #[error("multi-line reply longer than {limit} lines")]
-    TooManyLines { limit: usize },
+    TooManyLines {
+        /// The limit it broke, in lines.
+        limit: usize,
+    },
+    /// A multi-line reply over [`MAX_REPLY_BYTES`].
     #[error("multi-line reply larger than {limit} bytes")]
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The limit it broke, in bytes.
+        limit: usize,
+    },
+    /// A line that does not start with a three-digit code.
     #[error("not an FTP reply line: {line:?}")]
-    Malformed { line: String },
+    Malformed {
+        /// The line as it came (lossily decoded).
+        line: String,
+    },
 }
 
 /// Turns a byte stream into replies. Holds partial input between calls, so a caller can
@@ -163,6 +183,7 @@ pub struct ReplyParser {
 }
 
 impl ReplyParser {
+    /// A parser with nothing buffered.
     pub fn new() -> ReplyParser {
         ReplyParser::default()
     }

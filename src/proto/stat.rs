@@ -1,5 +1,6 @@
-//! What a STAT reply says about the connection: the client address as the server sees
-//! it, which differs from ours when a NAT sits in between.
+//! What a server says about the connection: the client address as it sees it (STAT, a
+//! PORT refusal), which differs from ours when a NAT sits in between, and its own address
+//! (a greeting), which differs from the one we dialled when the server sits behind one.
 
 use std::net::IpAddr;
 
@@ -24,6 +25,36 @@ pub fn client_address(reply: &Reply) -> Option<IpAddr> {
     })
 }
 
+/// The client address a PORT/EPRT refusal says the server accepts, where it names one
+/// other than the address sent: Pure-FTPd's `I won't open a connection to 10.88.0.2 (only
+/// to 10.77.0.1)`. pyftpdlib's `Rejected data connection to foreign address
+/// 192.168.50.2:43721.` names only what was sent, and yields nothing.
+pub fn refusal_names_client(text: &str, sent: IpAddr) -> Option<IpAddr> {
+    let sent = sent.to_canonical();
+    addresses_in(text).find(|ip| *ip != sent)
+}
+
+/// The address in square brackets in a greeting: ProFTPD's `ProFTPD Server (name)
+/// [10.77.0.2]` names the server's own address, as its host sees it.
+pub fn greeting_names_server(text: &str) -> Option<IpAddr> {
+    text.split('[')
+        .skip(1)
+        .filter_map(|rest| rest.split_once(']'))
+        .find_map(|(inside, _)| inside.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+}
+
+/// Every IP address (or address:port) among the words of `text`, stripped of punctuation.
+fn addresses_in(text: &str) -> impl Iterator<Item = IpAddr> + '_ {
+    text.split_whitespace().filter_map(|word| {
+        let word = word.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | ',' | '.' | ';'));
+        word.parse::<IpAddr>()
+            .ok()
+            .or_else(|| word.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+            .map(|ip| ip.to_canonical())
+    })
+}
+
 /// `to` and `from`, but not `to:` (pyftpdlib's server address).
 fn is_client_word(word: &str) -> bool {
     word.eq_ignore_ascii_case("to") || word.eq_ignore_ascii_case("from")
@@ -38,6 +69,35 @@ mod tests {
             code,
             lines: lines.iter().map(|l| l.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn pureftpd_refusal_names_the_address_it_would_accept() {
+        let text = "I won't open a connection to 10.88.0.2 (only to 10.77.0.1)";
+        let sent = "10.88.0.2".parse().unwrap();
+        assert_eq!(
+            refusal_names_client(text, sent),
+            Some("10.77.0.1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn pyftpdlib_refusal_names_only_the_address_sent() {
+        let text = "Rejected data connection to foreign address 192.168.50.2:43721.";
+        let sent = "192.168.50.2".parse().unwrap();
+        assert_eq!(refusal_names_client(text, sent), None);
+        assert_eq!(refusal_names_client("Illegal PORT command.", sent), None);
+    }
+
+    #[test]
+    fn proftpd_greeting_names_the_servers_own_address_in_brackets() {
+        let text = "ProFTPD Server (lab proftpd) [10.77.0.2]";
+        assert_eq!(
+            greeting_names_server(text),
+            Some("10.77.0.2".parse().unwrap())
+        );
+        assert_eq!(greeting_names_server("[pub] FTP server ready"), None);
+        assert_eq!(greeting_names_server("(vsFTPd 3.0.3)"), None);
     }
 
     #[test]

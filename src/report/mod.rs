@@ -13,7 +13,7 @@ pub mod timeline;
 use serde::Serialize;
 
 use crate::diagnose::clients::ClientPrediction;
-use crate::diagnose::{Finding, Severity};
+use crate::diagnose::{Finding, Severity, Summary, by_cause, summarize};
 use crate::probe::{
     ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
     Strategy, TargetInfo, TranscriptEntry, ms,
@@ -74,8 +74,11 @@ pub struct Report {
     pub target: TargetInfo,
     pub control: ControlOutcome,
     pub modes: Vec<ModeReport>,
+    /// Root causes first, each followed by the findings it explains, then by severity.
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
+    /// The answer at a glance: modes that work, the root cause, the one fix.
+    pub summary: Summary,
     pub strategy: Strategy,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
@@ -107,6 +110,9 @@ fn is_zero(n: &u64) -> bool {
 
 impl Report {
     pub fn new(outcome: ProbeOutcome, findings: Vec<Finding>, with_transcript: bool) -> Report {
+        let grouped = by_cause(findings);
+        let summary = summarize(&outcome, &grouped);
+        let findings = grouped.findings;
         let modes = outcome
             .modes
             .into_iter()
@@ -122,6 +128,7 @@ impl Report {
             modes,
             verdict: verdict(&findings),
             findings,
+            summary,
             strategy: outcome.strategy,
             fallback_reply: outcome.fallback_reply,
             plaintext_check: outcome.plaintext_check,

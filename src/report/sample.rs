@@ -40,6 +40,26 @@ pub(super) fn finding(id: FindingId, severity: Severity, mode: Option<Mode>) -> 
 
 /// A loopback server that advertises a private address in its 227: PASV fails (the
 /// substitute dial is refused), EPSV is refused, EPRT works, PORT times out.
+/// The findings grouped as `Report::new` groups them, with a summary that names the
+/// modes of [`report`] (the samples pin the layout; the summary's words have their own
+/// tests in diagnose).
+pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose::Summary) {
+    let grouped = crate::diagnose::by_cause(findings);
+    let summary = crate::diagnose::Summary {
+        works: vec![Mode::Eprt],
+        warns: vec![Mode::Epsv],
+        fails: vec![Mode::Pasv, Mode::Port],
+        skipped: Vec::new(),
+        root_cause: None,
+        cause: None,
+        fix: None,
+        notes: Vec::new(),
+        explained_by: grouped.explained_by,
+        headline: "EPRT works; EPSV works with a warning; PASV and PORT fail".to_string(),
+    };
+    (grouped.findings, summary)
+}
+
 pub(crate) fn report() -> Report {
     let peer = v4(127, 0, 0, 1, 2121);
     let mut control = ControlOutcome::new("anonymous");
@@ -138,6 +158,7 @@ pub(crate) fn report() -> Report {
     ];
 
     let status = [Status::Warn, Status::Fail, Status::Ok, Status::Fail];
+    let (findings, summary) = grouped(findings);
     Report {
         schema: SCHEMA,
         target: TargetInfo {
@@ -155,6 +176,7 @@ pub(crate) fn report() -> Report {
             .zip(status)
             .map(|(outcome, status)| ModeReport { outcome, status })
             .collect(),
+        summary,
         findings,
         verdict: Verdict::Fail,
         strategy: Strategy::Concurrent,

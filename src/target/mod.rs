@@ -30,6 +30,7 @@ pub enum Scheme {
 }
 
 impl Scheme {
+    /// 21 or 990.
     pub fn default_port(self) -> u16 {
         match self {
             Scheme::Ftp => 21,
@@ -51,8 +52,10 @@ impl fmt::Display for Scheme {
     }
 }
 
+/// The host part of a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
+    /// An address literal (IPv6 given in brackets): no DNS needed.
     Ip(IpAddr),
     /// A DNS name, as given (case preserved; DNS ignores case).
     Name(String),
@@ -61,9 +64,13 @@ pub enum Host {
 /// The parts of a target that are percent-decoded and checked, named in errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
+    /// Before `:` or `@` in the authority.
     User,
+    /// Between `:` and `@`.
     Password,
+    /// The host name or address.
     Host,
+    /// Everything after the authority.
     Path,
 }
 
@@ -82,50 +89,94 @@ impl fmt::Display for Part {
 /// strings kept are the scheme, the host and an all-digit port.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
+    /// A scheme other than `ftp://` and `ftps://`.
     #[error("unsupported scheme {scheme:?}: ftpdoctor probes ftp:// and ftps:// targets")]
-    UnsupportedScheme { scheme: String },
+    UnsupportedScheme {
+        /// The scheme given.
+        scheme: String,
+    },
+    /// Nothing where the host belongs.
     #[error("no host given")]
     EmptyHost,
+    /// `ftp://:pass@host/` or `ftp://@host/`.
     #[error("empty user name before ':' or '@'")]
     EmptyUser,
+    /// A port of digits outside 1–65535.
     #[error("port {port:?} is not a number from 1 to 65535")]
-    BadPort { port: String },
+    BadPort {
+        /// The port given (digits only, so never part of a password).
+        port: String,
+    },
     // The text is not echoed: a '/' in a password ends the authority early, and what
     // follows the password's ':' is then taken for the port.
     #[error(
         "the port after ':' is not a decimal number (a '/' in a user name or password \
          must be written %2F)"
     )]
+    /// Something other than digits after the host's `:`.
     PortNotNumber,
+    /// A host that cannot be a DNS name (too long, an empty label, ...).
     #[error("host {host:?} {reason}")]
-    BadHost { host: String, reason: &'static str },
+    BadHost {
+        /// The host given.
+        host: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Brackets around something that is not an IPv6 address.
     #[error(
         "{literal:?} is not a valid bracketed IPv6 address (expected e.g. [2001:db8::1]:21; \
          zone IDs are not supported)"
     )]
-    BadIpv6Literal { literal: String },
+    BadIpv6Literal {
+        /// The text in brackets.
+        literal: String,
+    },
+    /// An IPv6 address without brackets: its `:`s cannot be told from the port's.
     #[error(
         "{host_port:?} has several ':'; an IPv6 address needs brackets, e.g. [2001:db8::1]:2121"
     )]
-    UnbracketedIpv6 { host_port: String },
+    UnbracketedIpv6 {
+        /// The host and port given.
+        host_port: String,
+    },
+    /// A `%` not followed by two hex digits.
     #[error("malformed percent-encoding in the {part} (expected '%' and two hex digits)")]
-    BadPercentEncoding { part: Part },
+    BadPercentEncoding {
+        /// Where.
+        part: Part,
+    },
+    /// Percent-decoded bytes that are not UTF-8.
     #[error("the {part} is not UTF-8 once percent-decoded")]
-    NotUtf8 { part: Part },
+    NotUtf8 {
+        /// Where.
+        part: Part,
+    },
+    /// A control character, which could end an FTP command early and start another.
     #[error("control character in the {part} (a CR or LF there would inject FTP commands)")]
-    ControlCharacter { part: Part },
+    ControlCharacter {
+        /// Where.
+        part: Part,
+    },
+    /// `?` or `#`, which FTP URLs do not have.
     #[error(
         "{found:?} starts a URL query or fragment, which FTP URLs do not have; if it is part \
          of a name, password or path, write '?' as %3F and '#' as %23"
     )]
-    QueryOrFragment { found: char },
+    QueryOrFragment {
+        /// The character found.
+        found: char,
+    },
 }
 
 /// One thing to probe.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// `ftp` or `ftps`.
     pub scheme: Scheme,
+    /// The host as given.
     pub host: Host,
+    /// The port given, or the scheme's default.
     pub port: u16,
     /// Percent-decoded; `None` means the caller's default (anonymous, `--user`, netrc).
     pub user: Option<String>,

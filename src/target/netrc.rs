@@ -31,23 +31,59 @@ pub const MAX_NETRC_BYTES: u64 = 1024 * 1024;
 /// malformed line any token could be a password.
 #[derive(Debug, thiserror::Error)]
 pub enum NetrcError {
+    /// The file could not be read.
     #[error("cannot read netrc file {}: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// Over [`MAX_NETRC_BYTES`].
     #[error("netrc file {} is larger than {limit} bytes", path.display())]
-    TooLarge { path: PathBuf, limit: u64 },
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// Not text.
     #[error("netrc file {} is not UTF-8", path.display())]
-    NotUtf8 { path: PathBuf },
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+    /// `login`, `password` or the like at the end of the file.
     #[error("netrc line {line}: {keyword:?} has no value after it")]
-    MissingValue { keyword: &'static str, line: usize },
+    MissingValue {
+        /// The keyword.
+        keyword: &'static str,
+        /// Its line, from 1.
+        line: usize,
+    },
+    /// `login` or `password` before any entry began.
     #[error("netrc line {line}: {keyword:?} before any \"machine\" or \"default\"")]
-    OutsideEntry { keyword: &'static str, line: usize },
+    OutsideEntry {
+        /// The keyword.
+        keyword: &'static str,
+        /// Its line, from 1.
+        line: usize,
+    },
+    /// A word where a keyword belongs.
     #[error(
         "netrc line {line}: unexpected word (expected machine, default, login, password, \
          account or macdef; a value with spaces needs \"quotes\")"
     )]
-    UnexpectedToken { line: usize },
+    UnexpectedToken {
+        /// Its line, from 1.
+        line: usize,
+    },
+    /// A `"` with no closing one on its line.
     #[error("netrc line {line}: quoted value not closed before the end of the line")]
-    UnterminatedQuote { line: usize },
+    UnterminatedQuote {
+        /// Its line, from 1.
+        line: usize,
+    },
 }
 
 /// A parsed netrc file.
@@ -65,6 +101,7 @@ struct Entry {
 }
 
 impl Netrc {
+    /// Parses a netrc file's text (the format of inetutils' ftp and curl).
     pub fn parse(text: &str) -> Result<Netrc, NetrcError> {
         let mut lexer = Lexer {
             text,

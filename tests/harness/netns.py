@@ -15,6 +15,7 @@ from .nat import (
     NAT_CLIENT_IP,
     PASV_PORTS,
     PUBLIC_IP,
+    ROUTER_INSIDE_IP,
     SERVER_IP,
     NatLab,
     ensure_nft,
@@ -27,6 +28,17 @@ from .runner import TIMEOUT_S, Scenario, Skip, Stage
 BLOCKED_BUDGET_S = TIMEOUT_S * 1.75
 # Servers whose STAT reply names the client address they see (src/proto/stat.rs).
 STAT_NAMES_CLIENT = {"vsftpd", "proftpd"}
+# Servers whose greeting names their own address (ProFTPD's "[10.77.0.2]").
+GREETING_NAMES_SERVER = {"proftpd"}
+
+
+def nat_source(evidence):
+    """Which evidence a client-behind-nat finding rests on, for the case's line."""
+    if "STAT" in evidence:
+        return "STAT"
+    if "answered" in evidence:
+        return "the PORT/EPRT refusal"
+    return "the address classes" if evidence else "nothing"
 MASQ = {"pasv_address": PUBLIC_IP}
 
 
@@ -44,6 +56,12 @@ def private_pasv(c, ctx):
     c.that(all(a.startswith(PUBLIC_IP + ":") or o == "skipped-policy" for a, o in dials),
            f"dials {dials}")
     c.that(st["eprt"] == "ok" and st["port"] == "ok", f"active modes through the NAT: {st}")
+    # ProFTPD's greeting names its own 10.77.0.2: the server sits behind the NAT.
+    behind = [f for f in r["findings"] if f["id"] == "server-behind-nat"]
+    if ctx.target in GREETING_NAMES_SERVER:
+        c.that(len(behind) == 1 and SERVER_IP in behind[0]["summary"], f"server NAT {behind}")
+    else:
+        c.that(behind == [], f"no server-behind-nat without the evidence: {behind}")
 
 
 def follow_advertised(c, ctx):
@@ -56,7 +74,10 @@ def follow_advertised(c, ctx):
              for d in mode(r, "pasv")["dials"]]
     c.that(dials == [(SERVER_IP, "advertised", "unreachable"),
                      (PUBLIC_IP, "control-peer-substitute", "connected")], f"dials {dials}")
-    c.that(ids(r) == ["pasv-private-address", "substitute-address-works"], f"findings {ids(r)}")
+    want = ["pasv-private-address", "substitute-address-works"]
+    if ctx.target in GREETING_NAMES_SERVER:
+        want = sorted([*want, "server-behind-nat"])
+    c.that(ids(r) == want, f"findings {ids(r)}")
 
 
 def masquerade(c, ctx):
@@ -93,14 +114,21 @@ def nat_client(c, ctx):
         c.that(ids(r, "error", m) == ["port-rejected"], f"{m}: {ids(r, mode=m)}")
     local = r["control"]["local"]
     c.that(local.startswith(NAT_CLIENT_IP + ":"), f"local {local}")
-    # The control peer is documentation space, not public, so the address-class rule stays
-    # quiet; the STAT rule fires where the server names the client it sees (10.77.0.1).
+    # Every server: the strongest evidence each gives. STAT names the client the server
+    # sees (vsftpd, ProFTPD), Pure-FTPd's refusal names it ("only to 10.77.0.1"), and
+    # otherwise a private client talking to a TEST-NET (public-like) server was translated.
     view = (r["control"].get("server_view") or {}).get("client")
+    nat = [f for f in r["findings"] if f["id"] == "client-behind-nat"]
+    c.that(len(nat) == 1 and nat[0]["severity"] == "info", f"client-behind-nat {nat}")
+    evidence = (nat[0]["summary"] + " " + nat[0]["evidence"]) if nat else ""
     if ctx.target in STAT_NAMES_CLIENT:
-        c.that(view == "10.77.0.1", f"STAT's client {view}")
-        c.that("client-behind-nat" in ids(r, "info"), f"infos {ids(r, 'info')}")
-    c.note = f"STAT client {view}; client-behind-nat " + (
-        "emitted" if "client-behind-nat" in ids(r) else "not emitted")
+        c.that(view == ROUTER_INSIDE_IP, f"STAT's client {view}")
+        c.that("STAT" in evidence and ROUTER_INSIDE_IP in evidence, evidence)
+    elif ctx.target == "pureftpd":
+        c.that(f"only to {ROUTER_INSIDE_IP}" in evidence, evidence)
+    else:
+        c.that(NAT_CLIENT_IP in evidence and PUBLIC_IP in evidence, evidence)
+    c.note = f"client-behind-nat from {nat_source(evidence)}"
 
 
 def alg_plain(c, ctx):

@@ -202,6 +202,34 @@ pub(super) fn accept(cx: Cx) -> Option<Finding> {
     }
 }
 
+/// The probe stopped reading at its cap: say how much it read and whether the server
+/// answered the hang-up (426, or 226 if it had finished) — an ok that hides a missing
+/// final reply would hide a server that never ends its transfers.
+fn capped(cx: Cx, t: &crate::probe::TransferRecord, verb: &str) -> Finding {
+    let after = match &t.final_reply {
+        Some(r) => format!("the server answered the hang-up with {}", quote(r)),
+        None => format!(
+            "no final reply came within {} of hanging up (the session was not reused)",
+            millis(&crate::probe::CAPPED_REPLY_WAIT)
+        ),
+    };
+    cx.finding(
+        FindingId::TransferCapped,
+        format!(
+            "The probe stopped reading the {verb} over {} at its cap, after {} bytes; {after}.",
+            upper(cx.m.mode),
+            t.bytes
+        ),
+        format!(
+            "\"{}\"; {} bytes read in {}, then we closed the data connection; final reply: {}",
+            t.command,
+            t.bytes,
+            millis(&t.elapsed),
+            t.final_reply.as_ref().map_or("none".to_string(), quote)
+        ),
+    )
+}
+
 pub(super) fn transfer(cx: Cx) -> Option<Finding> {
     let m = cx.m;
     let t = m.transfer.as_ref()?;
@@ -223,6 +251,7 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
         evidence.push(e.clone());
     }
     match t.outcome {
+        TransferResult::Ok if t.truncated => Some(capped(cx, t, &verb)),
         TransferResult::Ok => None,
         TransferResult::Failed => {
             // No data connection: the connect finding already tells this story, and the
@@ -274,7 +303,11 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
                 ),
                 _ => format!("The {verb} over {} timed out.", upper(m.mode)),
             };
-            Some(cx.finding(FindingId::TransferTimeout, summary, evidence.join("; ")))
+            let f = cx.finding(FindingId::TransferTimeout, summary, evidence.join("; "));
+            Some(match t.stalled_at {
+                Some(stage) => crate::diagnose::fixes::for_what_was_seen(f, stage.as_str()),
+                None => f,
+            })
         }
     }
 }

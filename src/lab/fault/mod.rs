@@ -81,6 +81,8 @@ lab_table! {
         "banner of 256 lines of 4 KiB invalid UTF-8 (3 MiB decoded): past the reply limit";
     TrickleData "trickle-data"
         "LIST sends one byte every 200 ms, forever: no read ever times out";
+    CappedNoReply "capped-no-reply"
+        "LIST sends data without end; once the client hangs up, no final reply ever comes";
 }
 
 /// A running fault server. Dropping it stops the server and every session at once.
@@ -113,10 +115,12 @@ impl FaultServer {
         Ok(FaultServer { addr, fault, task })
     }
 
+    /// Where the server listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
+    /// The fault it serves.
     pub fn fault(&self) -> Fault {
         self.fault
     }

@@ -259,6 +259,11 @@ impl Conn {
                         .await?;
                 }
             }
+            Fault::CappedNoReply => {
+                // The hang-up goes unanswered: no 426, no 226, the session stays open.
+                let _ = write_repeated(&mut data, b'x', usize::MAX).await;
+                drop(data);
+            }
             Fault::SilentData => self.held = Some(data),
             Fault::TrickleData => {
                 // Ends when the client hangs up on the data connection.

@@ -12,6 +12,7 @@
 
 mod cells;
 mod clients;
+mod findings;
 mod layout;
 mod summary;
 mod text;
@@ -19,7 +20,6 @@ mod tls;
 
 pub use summary::write_summary;
 
-use std::collections::HashMap;
 use std::io::{self, Write};
 
 use comfy_table::{
@@ -27,12 +27,11 @@ use comfy_table::{
     presets::UTF8_FULL,
 };
 
-use super::{ModeReport, Report, Status, Verdict};
-use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::{Login, Mode, Strategy, ms};
+use super::{ModeReport, Report, Status};
+use crate::probe::{Login, Strategy, ms};
 use cells::{advertised_cell, data_cell, reply_text, request_cell, step_error, transfer_cell};
 use layout::{MS, PADDING, floors};
-use text::{CYAN, GREEN, RED, YELLOW, clean, comma_list, human_ms, paint, plural, truncate, wrap};
+use text::{clean, comma_list, human_ms, truncate};
 
 /// How to print the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +41,33 @@ pub struct TableStyle {
     /// No line of the header, table or findings is wider than this (the transcript is
     /// printed verbatim).
     pub width: u16,
+    /// Every finding with its evidence, full fix and reference (`-v`); otherwise a
+    /// symptom shows its evidence under its cause, and a lone info finding its short fix.
+    pub verbose: bool,
+    /// Box drawing and arrows, or their ASCII stand-ins.
+    pub glyphs: Glyphs,
+}
+
+/// The characters the table draws with beyond ASCII letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Glyphs {
+    /// Before a symptom nested under its cause.
+    pub nested: &'static str,
+    /// Only ASCII: a terminal whose locale is not UTF-8 (`LANG=C`), or `--ascii`.
+    pub ascii: bool,
+}
+
+impl Glyphs {
+    /// Box drawing, `→`, `…`.
+    pub const UNICODE: Glyphs = Glyphs {
+        nested: "↳",
+        ascii: false,
+    };
+    /// `+-|`, `->`, `...`.
+    pub const ASCII: Glyphs = Glyphs {
+        nested: "`-",
+        ascii: true,
+    };
 }
 
 impl Default for TableStyle {
@@ -51,14 +77,14 @@ impl Default for TableStyle {
         TableStyle {
             color: false,
             width: 100,
+            verbose: false,
+            glyphs: Glyphs::UNICODE,
         }
     }
 }
 
 /// Width of the header's labels ("features  "), so the values line up.
 const LABEL: usize = 10;
-/// The labels of a finding's detail lines, padded so their texts line up.
-const DETAIL_INDENT: &str = "             ";
 
 /// Writes the report for people: header, mode table, findings, verdict, transcript.
 ///
@@ -116,7 +142,7 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
     }
     writeln!(out)?;
     if !report.findings.is_empty() {
-        for line in findings(&report.findings, width, style.color) {
+        for line in findings::findings(report, style) {
             writeln!(out, "{}", line.trim_end())?;
         }
         writeln!(out)?;
@@ -128,7 +154,9 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
         }
         writeln!(out)?;
     }
-    writeln!(out, "{}", verdict_line(report, style.color))?;
+    for line in findings::closing(report, style) {
+        writeln!(out, "{}", line.trim_end())?;
+    }
     if report.transcript.is_some() && !report.timeline.is_empty() {
         writeln!(out)?;
         writeln!(out, "timeline (ms from the start of the probe):")?;
@@ -336,131 +364,6 @@ fn status_color(status: Status) -> Option<Color> {
         Status::Warn => Some(Color::Yellow),
         Status::Fail => Some(Color::Red),
         Status::Skipped => None,
-    }
-}
-
-// ---- findings and verdict -------------------------------------------------------------
-
-fn findings(all: &[Finding], width: usize, color: bool) -> Vec<String> {
-    let mut sorted: Vec<&Finding> = all.iter().collect();
-    // Stable: within a severity, the order diagnose chose (control first, then by mode).
-    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let mut lines = Vec::new();
-    // Fix text already printed → the finding that printed it. Related findings share
-    // their fix (the same timeout on EPSV and PASV, a private 227 and the substitute that
-    // works around it); a paragraph of settings repeated word for word hides what differs.
-    let mut fixes: HashMap<&str, &Finding> = HashMap::new();
-    for (i, f) in sorted.into_iter().enumerate() {
-        // Fixes run to several lines: a blank line keeps one finding from another.
-        if i > 0 {
-            lines.push(String::new());
-        }
-        let word = f.severity.as_str().to_uppercase();
-        let first = format!("{word} {}: ", finding_name(f.id, f.mode));
-        let mut head = wrap(&clean(&f.summary), width, &first, "  ");
-        // The severity word is painted after wrapping so escapes never count as width.
-        if color
-            && let Some(line) = head.first_mut()
-            && let Some(after) = line.strip_prefix(word.as_str())
-        {
-            *line = format!("{}{after}", paint(&word, severity_ansi(f.severity)));
-        }
-        lines.extend(head);
-        let fix = match fixes.get(f.fix.as_str()) {
-            Some(earlier) if !f.fix.is_empty() => {
-                format!("as for {} above", finding_name(earlier.id, earlier.mode))
-            }
-            _ => {
-                fixes.insert(&f.fix, f);
-                f.fix.clone()
-            }
-        };
-        for (label, text) in [
-            ("evidence:", &f.evidence),
-            ("fix:", &fix),
-            ("reference:", &f.reference),
-        ] {
-            let first = format!("  {label:<w$}", w = DETAIL_INDENT.len() - 2);
-            lines.extend(wrap(&clean(text), width, &first, DETAIL_INDENT));
-        }
-    }
-    lines
-}
-
-/// `id (mode)`, or the bare id for a finding about the control connection.
-fn finding_name(id: FindingId, mode: Option<Mode>) -> String {
-    match mode {
-        Some(mode) => format!("{id} ({mode})"),
-        None => id.to_string(),
-    }
-}
-
-fn verdict_line(report: &Report, color: bool) -> String {
-    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
-    let (errors, warnings, infos) = (
-        count(Severity::Error),
-        count(Severity::Warn),
-        count(Severity::Info),
-    );
-    let mut counts = Vec::new();
-    if errors > 0 {
-        counts.push(format!("{errors} error{}", plural(errors)));
-    }
-    if warnings > 0 {
-        counts.push(format!("{warnings} warning{}", plural(warnings)));
-    }
-    if infos > 0 {
-        counts.push(format!("{infos} info"));
-    }
-    let counts = if counts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", counts.join(", "))
-    };
-    let word = report.verdict.as_str();
-    let word = if color {
-        paint(word, verdict_ansi(report.verdict))
-    } else {
-        word.to_string()
-    };
-    match report.verdict {
-        Verdict::Ok if report.modes.iter().all(|m| m.status == Status::Skipped) => {
-            format!("verdict: {word} — no mode was attempted{counts}")
-        }
-        Verdict::Ok => {
-            // "All work" only when every mode that could have run did.
-            let untried: Vec<&str> = report
-                .modes
-                .iter()
-                .filter(|m| m.outcome.not_tried.is_some())
-                .map(|m| m.outcome.mode.as_str())
-                .collect();
-            if untried.is_empty() {
-                format!("verdict: {word} — all selected modes work{counts}")
-            } else {
-                format!(
-                    "verdict: {word} — the modes tried work; not tried: {}{counts}",
-                    untried.join(", ")
-                )
-            }
-        }
-        Verdict::Warn | Verdict::Fail => format!("verdict: {word}{counts}"),
-    }
-}
-
-fn severity_ansi(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => RED,
-        Severity::Warn => YELLOW,
-        Severity::Info => CYAN,
-    }
-}
-
-fn verdict_ansi(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Fail => RED,
-        Verdict::Warn => YELLOW,
-        Verdict::Ok => GREEN,
     }
 }
 

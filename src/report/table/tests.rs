@@ -43,7 +43,9 @@ fn default_style_is_plain_and_100_wide() {
         TableStyle::default(),
         TableStyle {
             color: false,
-            width: 100
+            width: 100,
+            verbose: false,
+            glyphs: super::Glyphs::UNICODE,
         }
     );
 }
@@ -400,27 +402,35 @@ fn narrower_widths_are_respected_too() {
         let style = TableStyle {
             color: false,
             width,
+            ..TableStyle::default()
         };
         assert_fits(&render(&sample::wide_report(), &style), usize::from(width));
     }
 }
 
 #[test]
-fn findings_most_severe_first_with_wrapped_details() {
+fn findings_root_causes_first_symptoms_nested_with_wrapped_details() {
     let mut report = sample::report();
+    // The order Report::new gives: the NAT and the active timeout it explains, then
+    // the private 227, then the EPSV warning.
+    assert_eq!(report.findings[2].id, FindingId::PasvPrivateAddress);
     report.findings[2].evidence = "word ".repeat(60);
     let text = plain(&report);
     let heads: Vec<&str> = text
         .lines()
-        .filter(|l| l.starts_with("ERROR") || l.starts_with("WARN") || l.starts_with("INFO"))
+        .filter(|l| {
+            ["ERROR", "WARN", "INFO", "↳"]
+                .iter()
+                .any(|w| l.starts_with(w))
+        })
         .collect();
     assert_eq!(
         heads,
         [
-            "ERROR pasv-private-address (pasv): pasv-private-address happened",
-            "ERROR active-connect-timeout (port): active-connect-timeout happened",
-            "WARN epsv-unsupported (epsv): epsv-unsupported happened",
             "INFO client-behind-nat: client-behind-nat happened",
+            "↳ ERROR active-connect-timeout (port): active-connect-timeout happened",
+            "ERROR pasv-private-address (pasv): pasv-private-address happened",
+            "WARN epsv-unsupported (epsv): epsv-unsupported happened",
         ]
     );
     let evidence: Vec<&str> = text
@@ -431,6 +441,12 @@ fn findings_most_severe_first_with_wrapped_details() {
     assert!(evidence.len() >= 3, "wrapped over lines: {evidence:?}");
     assert!(text.contains("  fix:       the fix for pasv-private-address"));
     assert!(text.contains("  reference: RFC 959 4.1.2"));
+    // The symptom shows its evidence, indented under its cause, and no fix of its own.
+    assert!(text.contains("    evidence:  the evidence for active-connect-timeout"));
+    assert!(
+        !text.contains("the fix for active-connect-timeout"),
+        "{text}"
+    );
     assert_fits(&text, 100);
 }
 
@@ -447,9 +463,7 @@ fn a_fix_printed_above_is_referred_to_not_repeated() {
     let timeout = "open the passive port range in the server's firewall";
     let pasv = "set the server's public address for passive mode";
     let nat = "forward the data ports on the client's NAT";
-    let mut report = sample::report();
-    report.findings = vec![
-        // Listed first, printed last (info): its fix was printed above by then.
+    let (findings, summary) = sample::grouped(vec![
         finding(
             FindingId::SubstituteAddressWorks,
             Severity::Info,
@@ -476,32 +490,94 @@ fn a_fix_printed_above_is_referred_to_not_repeated() {
         ),
         finding(FindingId::ClientBehindNat, Severity::Info, None, nat),
         finding(FindingId::ConnectionLimit, Severity::Info, None, nat),
-    ];
-    let text = plain(&report);
-    let fixes: Vec<&str> = text.lines().filter(|l| l.starts_with("  fix:")).collect();
+    ]);
+    let report = Report {
+        findings,
+        summary,
+        ..sample::report()
+    };
+    let verbose = TableStyle {
+        verbose: true,
+        ..TableStyle::default()
+    };
+    let text = render(&report, &verbose);
+    let fixes: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("fix:"))
+        .map(str::trim)
+        .collect();
+    // The private 227 leads; the PASV timeout (dialling it) and the substitute sit under
+    // it; the EPSV timeout stands alone; then the infos.
     assert_eq!(
         fixes,
         [
-            "  fix:       open the passive port range in the server's firewall",
-            "  fix:       as for data-connect-timeout (epsv) above",
-            "  fix:       set the server's public address for passive mode",
-            "  fix:       as for pasv-private-address (pasv) above",
-            "  fix:       forward the data ports on the client's NAT",
-            "  fix:       as for client-behind-nat above",
+            "set the server's public address for passive mode",
+            "open the passive port range in the server's firewall",
+            "as for pasv-private-address (pasv) above",
+            "as for data-connect-timeout (pasv) above",
+            "forward the data ports on the client's NAT",
+            "as for client-behind-nat above",
         ],
         "{text}"
     );
     // Evidence and reference stay with every finding.
-    assert_eq!(text.matches("  evidence:  the evidence for").count(), 6);
-    assert_eq!(text.matches("  reference: the reference for").count(), 6);
-    assert!(text.contains("  evidence:  the evidence for substitute-address-works"));
+    assert_eq!(text.matches("evidence:  the evidence for").count(), 6);
+    assert_eq!(text.matches("reference: the reference for").count(), 6);
+    assert!(text.contains("evidence:  the evidence for substitute-address-works"));
+}
+
+#[test]
+fn without_verbose_symptoms_show_evidence_and_lone_infos_their_short_fix() {
+    let (findings, summary) = sample::grouped(vec![
+        finding(
+            FindingId::PasvPrivateAddress,
+            Severity::Error,
+            Some(Mode::Pasv),
+            "x",
+        ),
+        finding(
+            FindingId::SubstituteAddressWorks,
+            Severity::Info,
+            Some(Mode::Pasv),
+            "x",
+        ),
+        finding(
+            FindingId::TlsUnavailable,
+            Severity::Info,
+            None,
+            "a long fix",
+        ),
+    ]);
+    let report = Report {
+        findings,
+        summary,
+        ..sample::report()
+    };
+    let text = plain(&report);
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("INFO tls-unavailable"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(block.len(), 3, "{text}");
+    let words: Vec<&str> = block[1..]
+        .iter()
+        .flat_map(|l| l.split_whitespace())
+        .collect();
+    assert!(words.join(" ").contains("--tls off"), "{block:?}");
+    assert!(!text.contains("a long fix"), "{text}");
+    assert!(text.contains("(-v: every finding's evidence"), "{text}");
 }
 
 #[test]
 fn different_fixes_are_all_printed() {
-    let text = plain(&sample::report());
+    let verbose = TableStyle {
+        verbose: true,
+        ..TableStyle::default()
+    };
+    let text = render(&sample::report(), &verbose);
     assert!(!text.contains("as for"), "{text}");
-    assert_eq!(text.matches("  fix:       the fix for").count(), 4);
+    assert_eq!(text.matches("fix:       the fix for").count(), 4);
 }
 
 #[test]
@@ -517,9 +593,13 @@ fn verdict_counts_findings_by_severity() {
     ok.findings
         .retain(|f| f.severity == crate::diagnose::Severity::Info);
     ok.verdict = crate::report::Verdict::Ok;
+    let (findings, mut summary) = sample::grouped(ok.findings);
+    summary.works = Mode::ALL.to_vec();
+    (summary.warns, summary.fails) = (Vec::new(), Vec::new());
+    (ok.findings, ok.summary) = (findings, summary);
     let text = plain(&ok);
     assert!(
-        text.ends_with("verdict: ok — all selected modes work (1 info)\n"),
+        text.ends_with("verdict: ok — all four modes work (1 info)\n"),
         "{text}"
     );
 }
@@ -583,6 +663,7 @@ fn with_colour_status_severity_and_verdict_are_painted() {
     let style = TableStyle {
         color: true,
         width: 100,
+        ..TableStyle::default()
     };
     let text = render(&sample::report(), &style);
     assert!(text.contains("\x1b[1;31mERROR\x1b[0m pasv-private-address"));

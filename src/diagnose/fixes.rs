@@ -1,0 +1,233 @@
+//! The fix that applies to what was seen. The catalogue holds each id's whole fix (every
+//! branch, for docs/findings.md); a finding that knows its branch (a refused connect, a
+//! data handshake the server refused for want of session reuse) carries only that one,
+//! and the headline names the one setting that matters most.
+
+use super::{Finding, FindingId};
+
+/// The one fix that matters most for `id`, naming the setting: the last line of the
+/// table's headline and `summary.fix` in JSON.
+pub(super) fn short(id: FindingId) -> &'static str {
+    use FindingId::*;
+    match id {
+        DnsFailure => "publish an A/AAAA record for the name (or check it for typos)",
+        ControlUnreachable => {
+            "make the server listen on this address and port, and open it in every firewall"
+        }
+        BannerTimeout => {
+            "turn off the server's reverse-DNS lookup (vsftpd reverse_lookup_enable=NO, ProFTPD \
+             UseReverseDNS off, Pure-FTPd -H)"
+        }
+        LoginFailed => "check the user and password (--user NAME --password-env VAR)",
+        PasvPrivateAddress | PasvAddressMismatch | SubstituteAddressWorks => {
+            "set the address clients connect to: vsftpd pasv_address, ProFTPD MasqueradeAddress, \
+             Pure-FTPd -P, pyftpdlib masquerade_address"
+        }
+        PasvUnparseable => {
+            "make the 227 standard (check a proxy or FTP helper that rewrites it); clients: use EPSV"
+        }
+        DataConnectTimeout | DataConnectRefused => {
+            "open the passive port range in every firewall in front of the server (vsftpd \
+             pasv_min_port/pasv_max_port, ProFTPD PassivePorts, Pure-FTPd -p)"
+        }
+        EpsvUnsupported => {
+            "clients: fall back to PASV (curl --disable-epsv); server: upgrade it or relax the \
+             firewall's FTP inspection"
+        }
+        PortRejected => {
+            "use passive mode (curl's default), or send the public address with --active-addr \
+             PUBLIC_IP and forward the port"
+        }
+        ActiveConnectTimeout => {
+            "use passive mode, or let the server connect in through the client's firewall/NAT"
+        }
+        ActiveUnexpectedSource => {
+            "make data connections leave from the control address (ProFTPD SocketBindTight on)"
+        }
+        ClientBehindNat => {
+            "use passive mode; for active mode send --active-addr PUBLIC_IP and forward the port"
+        }
+        TransferFailed => "read the quoted reply; --transcript shows the exchange",
+        TransferTimeout => {
+            "see the stage it stalled at: a firewall's idle timeout or a path-MTU black hole"
+        }
+        ControlFailed => "read the quoted reply; --transcript shows the exchange",
+        PasvRejected => {
+            "enable passive mode with a port range (vsftpd pasv_enable=YES, \
+             pasv_min_port/pasv_max_port)"
+        }
+        ConnectionLimit => {
+            "allow a few connections per client (vsftpd max_per_ip, ProFTPD MaxClientsPerHost)"
+        }
+        DeadlineExceeded => "look at the step named; raise --deadline if the server is slow",
+        TlsUnavailable => {
+            "turn FTPS on (vsftpd ssl_enable=YES, ProFTPD TLSEngine on, Pure-FTPd -Y 1), or \
+             --tls off where plain FTP is intended"
+        }
+        TlsHandshakeFailed => "see the reason: certificate, protocol or session reuse",
+        AlgRewrite => {
+            "set vsftpd pasv_address (ProFTPD MasqueradeAddress, Pure-FTPd -P) and forward the \
+             passive range: the router's FTP helper cannot read FTPS"
+        }
+        TlsCertificateExpiring => "renew the certificate and reload the server",
+        TlsUnverified => "give the probe the private CA with --ca-file",
+        TlsDataClear => "accept PROT P (vsftpd ssl_enable=YES, ProFTPD TLSRequired on)",
+        DnsServfail => "fix the zone's DNS (dig NAME A @EACH-NS), or try --dns-server IP",
+        DnsTimeout => "check the resolvers are reachable, or try --dns-server IP",
+        PassivePortsFiltered => {
+            "open the whole passive range in every firewall (vsftpd pasv_min_port/pasv_max_port, \
+             ProFTPD PassivePorts)"
+        }
+        Ipv6TranslatedPath => "clients must use EPSV over this path; publish a real AAAA record",
+        BannerSlow => {
+            "turn off the server's reverse-DNS lookup (vsftpd reverse_lookup_enable=NO, ProFTPD \
+             UseReverseDNS off, Pure-FTPd -H)"
+        }
+        ActiveUnsupported => "use passive mode: the server has no active mode",
+        TransferCapped => "nothing to fix: probe a directory or a smaller file to see the 226",
+        DnsRefused => "fix the nameserver in /etc/resolv.conf, or try --dns-server IP",
+        TlsStarttlsRace => {
+            "fix or upgrade the server: it must switch to TLS right after its 234 (or use \
+             implicit FTPS)"
+        }
+        DataTlsDeadlock => {
+            "fix or upgrade the server: it must send 150 before the data TLS handshake; \
+             FileZilla works meanwhile"
+        }
+        ServerBehindNat => {
+            "make passive replies carry the public address (vsftpd pasv_address, ProFTPD \
+             MasqueradeAddress) and forward the passive range"
+        }
+    }
+}
+
+/// The branch of `id`'s fix for what was seen (`key`: a connect outcome, a TLS failure
+/// reason, a transfer stage), or `None` when the whole fix applies.
+fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
+    use FindingId::*;
+    Some(match (id, key) {
+        (ControlUnreachable, "refused") => (
+            "Server: start the FTP server or make it listen on this address and port (vsftpd \
+             listen=YES / listen_port / listen_address, ProFTPD Port / DefaultAddress, \
+             Pure-FTPd -S host,port, pyftpdlib FTPServer((host, port), ...)), or stop the \
+             firewall rejecting it (a REJECT rule answers with a reset).",
+            "start the server or make it listen on this port (vsftpd listen_port, ProFTPD Port)",
+        ),
+        (ControlUnreachable, "timeout") => (
+            "A firewall drops the control port: open TCP 21 (or the port used) in the host \
+             firewall, the cloud security group and the NAT's port-forward. Client: check an \
+             outbound firewall or proxy.",
+            "open the control port in the host firewall, security group and port-forward",
+        ),
+        (ControlUnreachable, "unreachable") => (
+            "No route to the server: check the address, the client's default route and VPN, \
+             and probe the IPv4 and IPv6 addresses one by one when only one family is broken.",
+            "check the address and the route to it (default route, VPN)",
+        ),
+        (BannerTimeout, "implicit-tls") => (
+            "This port looks like implicit FTPS (990 and its kind greet only after a TLS \
+             handshake): probe it as ftps://HOST:PORT/. Otherwise: a reverse-DNS or ident \
+             lookup on every connection (vsftpd reverse_lookup_enable=NO, ProFTPD \
+             UseReverseDNS off and IdentLookups off, Pure-FTPd -H), or a load balancer with no \
+             live backend.",
+            "probe it as ftps://HOST:PORT/ (implicit TLS)",
+        ),
+        (TlsHandshakeFailed, "certificate") => (
+            "Install a certificate for the name clients use, with its whole chain (vsftpd \
+             rsa_cert_file holding the chain, ProFTPD TLSRSACertificateFile and \
+             TLSCertificateChainFile, Pure-FTPd's pem file); for a private CA give clients the \
+             CA (--ca-file here, curl --cacert, lftp set ssl:ca-file).",
+            "install a certificate for the name clients use, chain included (or --ca-file)",
+        ),
+        (TlsHandshakeFailed, "protocol") => (
+            "No TLS version or cipher in common: enable TLS 1.2 and 1.3 (vsftpd \
+             ssl_tlsv1_2=YES, ProFTPD TLSProtocol TLSv1.2 TLSv1.3).",
+            "enable TLS 1.2 and 1.3 (vsftpd ssl_tlsv1_2=YES, ProFTPD TLSProtocol)",
+        ),
+        (TlsHandshakeFailed, "session-reuse") => (
+            "The server wants each data connection to resume the control connection's TLS \
+             session (vsftpd require_ssl_reuse=YES, ProFTPD by default, FileZilla Server): use \
+             a client that resumes (curl, lftp and FileZilla do), or set vsftpd \
+             require_ssl_reuse=NO, ProFTPD TLSOptions NoSessionReuseRequired.",
+            "use a client that resumes TLS sessions, or vsftpd require_ssl_reuse=NO",
+        ),
+        (TlsHandshakeFailed, "closed" | "timeout" | "refused") => (
+            "A firewall or FTP helper breaks TLS on that port (an FTP inspection that expects \
+             plaintext), or the server has no usable certificate: turn the helper off for this \
+             server and check the server's TLS log.",
+            "turn off FTP inspection for this server; check the server's TLS log",
+        ),
+        (TransferTimeout, "transfer-start") => (
+            "No 150/125: the server waits for a data connection it believes never arrived (a \
+             NAT or ALG pointed it elsewhere) or lists a huge directory — probe a small path.",
+            "probe a small path; check a NAT or FTP helper between client and server",
+        ),
+        (TransferTimeout, "transfer-data") => (
+            "The data stopped: a firewall that drops the established data flow, or a path-MTU \
+             black hole (clamp the TCP MSS on the router).",
+            "clamp the TCP MSS on the router; check firewalls on the data path",
+        ),
+        (TransferTimeout, "transfer-end") => (
+            "No 226: a firewall or NAT timed out the idle control connection during the \
+             transfer — raise its TCP idle timeout; the server's own limits are vsftpd \
+             data_connection_timeout, ProFTPD TimeoutStalled / TimeoutNoTransfer.",
+            "raise the firewall's/NAT's TCP idle timeout for the control connection",
+        ),
+        _ => return None,
+    })
+}
+
+/// `f` with only the branch of its fix that applies to `key`, when its fix has branches.
+pub(super) fn for_what_was_seen(mut f: Finding, key: &str) -> Finding {
+    if let Some((fix, _)) = branch(f.id, key) {
+        f.fix = fix.to_string();
+    }
+    f
+}
+
+/// The short fix of a finding: its branch's when the finding carries one, else the id's.
+pub(super) fn short_for(f: &Finding) -> &'static str {
+    BRANCH_KEYS
+        .iter()
+        .filter_map(|key| branch(f.id, key))
+        .find(|(fix, _)| *fix == f.fix)
+        .map_or_else(|| short(f.id), |(_, s)| s.strip_prefix("").unwrap_or(s))
+}
+
+/// Every key [`branch`] knows, to find which one a finding carries.
+const BRANCH_KEYS: [&str; 12] = [
+    "refused",
+    "timeout",
+    "unreachable",
+    "implicit-tls",
+    "certificate",
+    "protocol",
+    "session-reuse",
+    "closed",
+    "transfer-start",
+    "transfer-data",
+    "transfer-end",
+    "other",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_branch_is_part_of_what_docs_and_catalogue_say_in_full() {
+        for (id, key) in [
+            (FindingId::TlsHandshakeFailed, "session-reuse"),
+            (FindingId::ControlUnreachable, "refused"),
+        ] {
+            let (fix, short) = branch(id, key).unwrap();
+            assert!(short.starts_with(""), "{id} {key}");
+            assert!(!fix.is_empty());
+        }
+        // The session-reuse branch names the reuse settings and nothing about certificates.
+        let (reuse, _) = branch(FindingId::TlsHandshakeFailed, "session-reuse").unwrap();
+        assert!(reuse.contains("require_ssl_reuse") && !reuse.contains("cert"));
+        let (refused, _) = branch(FindingId::ControlUnreachable, "refused").unwrap();
+        assert!(refused.contains("listen") && !refused.contains("no route"));
+    }
+}

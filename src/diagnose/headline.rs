@@ -1,0 +1,285 @@
+//! The answer at a glance: which modes work, the root cause, and the one fix that
+//! matters most, naming the setting — "EPSV works; PASV advertises 10.0.0.5 → set
+//! pasv_address". The table ends with it, JSON carries it as `summary`.
+
+use serde::Serialize;
+
+use super::cause::ByCause;
+use super::{Finding, FindingId, Severity, fixes};
+use crate::probe::{DialResult, Mode, ModeOutcome, ProbeOutcome};
+
+/// A finding named by id and mode, as `summary.root_cause` points at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FindingRef {
+    /// The finding's id.
+    pub id: FindingId,
+    /// Its mode; `None` for the control connection.
+    pub mode: Option<Mode>,
+}
+
+/// The short diagnosis of one report (JSON `summary`, the table's last lines).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Modes attempted with no warning or error.
+    pub works: Vec<Mode>,
+    /// Modes that transferred but carry a warning (a wrong PASV address worked around).
+    pub warns: Vec<Mode>,
+    /// Modes with an error.
+    pub fails: Vec<Mode>,
+    /// Modes not attempted (not selected, not applicable, never reached).
+    pub skipped: Vec<Mode>,
+    /// The finding that leads the most severe group of findings (warn or worse).
+    pub root_cause: Option<FindingRef>,
+    /// What is wrong, in a few words.
+    pub cause: Option<String>,
+    /// The one fix that matters most, naming the setting.
+    pub fix: Option<String>,
+    /// Where the result could differ on another run, and the flag that settles it.
+    pub notes: Vec<String>,
+    /// Parallel to the report's `findings`: the index of the finding that explains each
+    /// one (`null` for a root cause).
+    pub explained_by: Vec<Option<usize>>,
+    /// All of it on one line: modes; cause → fix.
+    pub headline: String,
+}
+
+impl Summary {
+    /// `EPSV works; PASV fails`: the modes part of the headline.
+    pub fn modes_sentence(&self) -> String {
+        let tried = self.works.len() + self.warns.len() + self.fails.len();
+        modes_sentence(&self.works, &self.warns, &self.fails, tried)
+    }
+}
+
+/// What the probe's modes did, judged by the findings as the report's statuses are.
+fn mode_lists(outcome: &ProbeOutcome, findings: &[Finding]) -> [Vec<Mode>; 4] {
+    let mut lists: [Vec<Mode>; 4] = Default::default();
+    for mode in Mode::ALL {
+        let Some(m) = outcome.modes.iter().find(|m| m.mode == mode) else {
+            continue;
+        };
+        let worst = findings
+            .iter()
+            .filter(|f| f.mode == Some(mode))
+            .map(|f| f.severity)
+            .max();
+        let list = match (m.skipped.is_some(), worst) {
+            (true, _) => 3,
+            (false, Some(Severity::Error)) => 2,
+            (false, Some(Severity::Warn)) => 1,
+            _ => 0,
+        };
+        lists[list].push(mode);
+    }
+    lists
+}
+
+/// `EPSV, EPRT and PORT`.
+fn names(modes: &[Mode]) -> String {
+    let upper: Vec<String> = modes
+        .iter()
+        .map(|m| m.as_str().to_ascii_uppercase())
+        .collect();
+    match upper.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `EPSV works; PASV fails` — the modes sentence of the headline.
+fn modes_sentence(works: &[Mode], warns: &[Mode], fails: &[Mode], tried: usize) -> String {
+    let verb = |modes: &[Mode], one: &str, many: &str| {
+        format!(
+            "{} {}",
+            names(modes),
+            if modes.len() == 1 { one } else { many }
+        )
+    };
+    if tried == 0 {
+        return "no mode could be tried".to_string();
+    }
+    if works.len() == tried {
+        return match tried {
+            1 => format!("{} works", names(works)),
+            4 => "all four modes work".to_string(),
+            _ => format!("{} work", names(works)),
+        };
+    }
+    let mut parts = Vec::new();
+    if !works.is_empty() {
+        parts.push(verb(works, "works", "work"));
+    }
+    if !warns.is_empty() {
+        parts.push(verb(warns, "works with a warning", "work with a warning"));
+    }
+    if !fails.is_empty() {
+        parts.push(verb(fails, "fails", "fail"));
+    }
+    parts.join("; ")
+}
+
+fn mode_of(outcome: &ProbeOutcome, mode: Option<Mode>) -> Option<&ModeOutcome> {
+    outcome.modes.iter().find(|m| Some(m.mode) == mode)
+}
+
+/// What is wrong, in a few words, from the finding and what the probe saw.
+fn cause_words(outcome: &ProbeOutcome, f: &Finding) -> String {
+    use FindingId::*;
+    let advertised = mode_of(outcome, f.mode)
+        .or_else(|| mode_of(outcome, Some(Mode::Pasv)))
+        .and_then(|m| m.advertised.as_ref());
+    match (f.id, advertised) {
+        (PasvPrivateAddress, Some(a)) => {
+            format!(
+                "PASV advertises {} ({}), not the server's address",
+                a.ip, a.class
+            )
+        }
+        (PasvAddressMismatch, Some(a)) => match outcome.control.peer {
+            Some(peer) => format!("PASV advertises {}, not the server's {}", a.ip, peer.ip()),
+            None => format!("PASV advertises {}, not the server's address", a.ip),
+        },
+        (AlgRewrite, Some(a)) if f.mode == Some(Mode::Pasv) => format!(
+            "a NAT's FTP helper rewrites plaintext FTP; inside TLS PASV advertises {}",
+            a.ip
+        ),
+        (AlgRewrite, _) => {
+            "a NAT's FTP helper rewrites plaintext FTP (PORT/EPRT refused inside TLS)".to_string()
+        }
+        (DataConnectTimeout, _) => "a firewall drops the passive data ports".to_string(),
+        (DataConnectRefused, _) => "the passive data ports refuse connections".to_string(),
+        (PassivePortsFiltered, _) => "part of the passive port range is blocked".to_string(),
+        (PortRejected, _) => "the server refuses the address sent in PORT/EPRT".to_string(),
+        (ClientBehindNat, _) => {
+            "this client is behind NAT: the server refuses or cannot reach its PORT/EPRT address"
+                .to_string()
+        }
+        (ActiveConnectTimeout, _) => {
+            "the server never connects back for PORT/EPRT (a firewall in front of the client)"
+                .to_string()
+        }
+        (EpsvUnsupported, _) => "the server (or a firewall) refuses EPSV".to_string(),
+        (TlsUnavailable, _) => "the server offers no TLS (AUTH TLS refused)".to_string(),
+        _ => f.summary.trim_end_matches('.').to_string(),
+    }
+}
+
+/// Where one run's answer may not be the next one's, and the flag that settles it.
+fn notes(outcome: &ProbeOutcome) -> Vec<String> {
+    let mut notes = Vec::new();
+    let passive_ports: Vec<u16> = outcome
+        .modes
+        .iter()
+        .filter(|m| m.mode.is_passive())
+        .flat_map(|m| &m.dials)
+        .filter(|d| d.outcome == DialResult::Connected)
+        .map(|d| d.addr.port())
+        .collect();
+    if outcome.sample.is_none() && !passive_ports.is_empty() {
+        let ports: Vec<String> = passive_ports.iter().map(u16::to_string).collect();
+        notes.push(format!(
+            "passive port{} tried: {}; a partly blocked range shows only with --sample-ports 16",
+            if ports.len() == 1 { "" } else { "s" },
+            ports.join(", ")
+        ));
+    }
+    let resumed = outcome
+        .modes
+        .iter()
+        .filter_map(|m| m.transfer.as_ref()?.tls.as_ref())
+        .any(|t| t.ok && t.resumed);
+    if resumed {
+        notes.push(
+            "data connections resumed the TLS session; whether the server requires that \
+             shows with --no-tls-reuse"
+                .to_string(),
+        );
+    }
+    notes
+}
+
+/// The short diagnosis: `by_cause` is the report's findings grouped by cause.
+pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
+    let findings = &by_cause.findings;
+    let [works, warns, fails, skipped] = mode_lists(outcome, findings);
+    let tried = works.len() + warns.len() + fails.len();
+    // The first root is the most severe group's cause (cause::by_cause orders them so).
+    let root = findings
+        .iter()
+        .zip(&by_cause.explained_by)
+        .enumerate()
+        .find(|(_, (_, by))| by.is_none())
+        .filter(|(i, _)| group_worst(by_cause, *i) >= Severity::Warn)
+        .map(|(_, (f, _))| f);
+    let cause = root.map(|f| cause_words(outcome, f));
+    let fix = root.map(|f| fixes::short_for(f).to_string());
+    let mut headline = modes_sentence(&works, &warns, &fails, tried);
+    if let (Some(cause), Some(fix)) = (&cause, &fix) {
+        headline.push_str(&format!("; {cause} → {fix}"));
+    }
+    Summary {
+        works,
+        warns,
+        fails,
+        skipped,
+        root_cause: root.map(|f| FindingRef {
+            id: f.id,
+            mode: f.mode,
+        }),
+        cause,
+        fix,
+        notes: notes(outcome),
+        explained_by: by_cause.explained_by.clone(),
+        headline,
+    }
+}
+
+/// The most severe finding of the group that `root` leads.
+fn group_worst(by_cause: &ByCause, root: usize) -> Severity {
+    let mut worst = by_cause.findings[root].severity;
+    // Members follow their root until the next root.
+    for (f, by) in by_cause.findings[root + 1..]
+        .iter()
+        .zip(&by_cause.explained_by[root + 1..])
+    {
+        if by.is_none() {
+            break;
+        }
+        worst = worst.max(f.severity);
+    }
+    worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_sentence_names_what_works_and_what_fails() {
+        use Mode::*;
+        type Case<'a> = (&'a [Mode], &'a [Mode], &'a [Mode], &'a str);
+        let cases: &[Case] = &[
+            (&[Epsv, Pasv, Eprt, Port], &[], &[], "all four modes work"),
+            (&[Epsv, Pasv], &[], &[], "EPSV and PASV work"),
+            (&[Epsv], &[], &[Pasv], "EPSV works; PASV fails"),
+            (
+                &[Epsv, Eprt, Port],
+                &[],
+                &[Pasv],
+                "EPSV, EPRT and PORT work; PASV fails",
+            ),
+            (
+                &[Epsv],
+                &[Pasv],
+                &[Eprt, Port],
+                "EPSV works; PASV works with a warning; EPRT and PORT fail",
+            ),
+            (&[], &[], &[], "no mode could be tried"),
+        ];
+        for (works, warns, fails, want) in cases {
+            let tried = works.len() + warns.len() + fails.len();
+            assert_eq!(modes_sentence(works, warns, fails, tried), *want);
+        }
+    }
+}
