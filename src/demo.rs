@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::lab::{LabConfig, LabServer, Scenario};
 use crate::net::Trust;
 use crate::probe::{ProbeConfig, TlsMode};
+use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::table::{TableStyle, write_table};
 use crate::run::probe_and_report;
 use crate::target::Target;
@@ -20,7 +21,13 @@ const DEADLINE_STEPS: u32 = 5;
 
 /// Probes every scenario concurrently and writes the sections in scenario order. A
 /// scenario whose server cannot start gets a line saying so; the others still run.
-pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Result<()> {
+/// `explain` adds each scenario's ladder diagrams: `Some(unicode)`.
+pub async fn run(
+    step: Duration,
+    color: bool,
+    explain: Option<bool>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let mut servers = Vec::new();
     for scenario in Scenario::ALL {
         let mut config = LabConfig::new(scenario);
@@ -75,7 +82,17 @@ pub async fn run(step: Duration, color: bool, out: &mut impl Write) -> io::Resul
         writeln!(out, "== {scenario}\n   {}", scenario.description())?;
         match probe {
             Ok(task) => match task.await {
-                Ok(report) => write_table(&report, &style, out)?,
+                Ok(report) => {
+                    write_table(&report, &style, out)?;
+                    if let Some(unicode) = explain {
+                        let style = ExplainStyle {
+                            unicode,
+                            color,
+                            ..ExplainStyle::default()
+                        };
+                        write_explain(&report, &style, out)?;
+                    }
+                }
                 Err(err) => writeln!(out, "   the probe failed: {err}")?,
             },
             Err(err) => writeln!(out, "   could not start the lab server: {err}")?,

@@ -97,10 +97,14 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
-        Action::Demo { step_timeout } => {
+        Action::Demo {
+            step_timeout,
+            explain,
+        } => {
             let mut out = io::stdout().lock();
             let color = use_color(&out);
-            let written = runtime()?.block_on(ftpdoctor::demo::run(step_timeout, color, &mut out));
+            let demo = ftpdoctor::demo::run(step_timeout, color, explain, &mut out);
+            let written = runtime()?.block_on(demo);
             match written.and_then(|()| out.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
                     Err(e).context("writing the demo")

@@ -11,8 +11,11 @@ use crate::cli::{Format, ProbeRun};
 use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::diagnose;
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
+use crate::report::explain::{ExplainStyle, write_explain};
+use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
 use crate::report::junit::write_junit;
+use crate::report::mermaid::write_mermaid;
 use crate::report::nagios::{State, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
@@ -160,6 +163,8 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
         Format::Json => out.print(|w| write_json(&reports, w))?,
         Format::Nagios => out.print(|w| write_nagios(&reports, w))?,
         Format::Junit => out.print(|w| write_junit(&reports, w))?,
+        Format::Mermaid => out.print(|w| write_mermaid(&reports, w))?,
+        Format::Html => out.print(|w| write_html(&reports, w))?,
         Format::Table => {
             if !run.summary {
                 for (i, report) in reports.iter().enumerate() {
@@ -167,7 +172,16 @@ pub async fn run_probes(run: ProbeRun, color: bool, out: &mut impl Write) -> io:
                         if i > 0 {
                             writeln!(w)?;
                         }
-                        write_table(report, &style, w)
+                        write_table(report, &style, w)?;
+                        if run.explain {
+                            let style = ExplainStyle {
+                                unicode: run.unicode,
+                                color,
+                                ..ExplainStyle::default()
+                            };
+                            write_explain(report, &style, w)?;
+                        }
+                        Ok(())
                     })?;
                 }
             }

@@ -106,6 +106,12 @@ struct DemoArgs {
     /// Limit for each step of each probe (the lab waits as long for data connections)
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = positive_duration)]
     timeout: Duration,
+    /// Draw each scenario's ladder diagrams, with notes for learners
+    #[arg(long)]
+    explain: bool,
+    /// Draw with ASCII only (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
 }
 
 /// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
@@ -141,6 +147,8 @@ pub enum Action {
     Demo {
         /// `--timeout`: each step of each probe.
         step_timeout: Duration,
+        /// Diagrams too: `Some(unicode)`.
+        explain: Option<bool>,
     },
     /// `lab --list`.
     ListScenarios,
@@ -167,6 +175,7 @@ impl Cli {
             CliCommand::Probe(args) => Action::Probe(args.into_run()?),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
+                explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {

@@ -44,6 +44,10 @@ pub enum Format {
     Nagios,
     /// JUnit XML: one testsuite per target, one testcase per mode
     Junit,
+    /// One self-contained HTML page: verdict, ladder diagrams (SVG), findings, timeline
+    Html,
+    /// Each mode's ladder diagram as Mermaid sequenceDiagram text, in Markdown
+    Mermaid,
 }
 
 /// --tls: how to use TLS on the control connection.
@@ -128,6 +132,12 @@ pub(super) struct ProbeArgs {
     /// Print the control-channel conversation (PASS is always masked)
     #[arg(long)]
     transcript: bool,
+    /// Table format: draw each mode's ladder diagram, with notes for learners
+    #[arg(long)]
+    explain: bool,
+    /// Draw with ASCII only (the default when the locale is not UTF-8)
+    #[arg(long)]
+    ascii: bool,
     /// One control connection, modes in turn (default: one connection per mode, at once)
     #[arg(long)]
     sequential: bool,
@@ -287,6 +297,19 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
+/// Whether the locale says UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set, as
+/// setlocale reads them); no locale at all means C, which is ASCII.
+pub fn utf8_locale() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|value| {
+            let v = value.to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        })
+}
+
 /// A validated `probe` invocation.
 #[derive(Debug)]
 pub struct ProbeRun {
@@ -294,6 +317,10 @@ pub struct ProbeRun {
     pub format: Format,
     pub fail_on: FailOn,
     pub transcript: bool,
+    /// Table format: ladder diagrams and notes after each report.
+    pub explain: bool,
+    /// Diagrams in Unicode box drawing (else ASCII).
+    pub unicode: bool,
     /// Targets probed at once.
     pub concurrency: usize,
     /// Table format: only the summary table.
@@ -429,6 +456,8 @@ impl ProbeArgs {
             format: self.format,
             fail_on: self.fail_on,
             transcript: self.transcript,
+            explain: self.explain,
+            unicode: !self.ascii && utf8_locale(),
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,

@@ -2,8 +2,12 @@
 //! and one printer per output format (`table`, `json`). Status and verdict follow from
 //! the findings alone (docs/report-schema.md).
 
+pub mod explain;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod ladder;
+pub mod mermaid;
 pub mod nagios;
 #[cfg(test)]
 mod sample;

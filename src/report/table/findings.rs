@@ -134,6 +134,11 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
     lines
 }
 
+/// `verdict: fail (2 errors)`, without colour (the HTML page shows the same).
+pub(crate) fn verdict_text(report: &Report) -> String {
+    verdict_line(report, false)
+}
+
 fn verdict_line(report: &Report, color: bool) -> String {
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     let (errors, warnings, infos) = (

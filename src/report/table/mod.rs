@@ -13,6 +13,7 @@
 mod cells;
 mod clients;
 mod findings;
+pub(crate) use findings::verdict_text;
 mod layout;
 mod summary;
 mod text;
@@ -181,6 +182,21 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
 
 // ---- header ---------------------------------------------------------------------------
 
+/// The header's lines as (label, value) pairs, uncut (the HTML page shows the same).
+pub(crate) fn header_fields(report: &Report) -> Vec<(String, String)> {
+    header(report, usize::MAX / 2)
+        .into_iter()
+        .map(|line| {
+            let (label, value) = line.split_at(
+                line.char_indices()
+                    .nth(LABEL)
+                    .map_or(line.len(), |(i, _)| i),
+            );
+            (label.trim().to_string(), value.to_string())
+        })
+        .collect()
+}
+
 fn header(report: &Report, width: usize) -> Vec<String> {
     let target = &report.target;
     let control = &report.control;
@@ -334,7 +350,9 @@ fn mode_table(report: &Report, style: &TableStyle) -> Table {
     table
 }
 
-fn mode_cells(mode: &ModeReport) -> [String; 7] {
+/// A mode's row as text: mode, request → reply, advertised, data connection, transfer,
+/// ms, status (the HTML page shows the same).
+pub(crate) fn mode_cells(mode: &ModeReport) -> [String; 7] {
     let o = &mode.outcome;
     [
         o.mode.as_str().to_uppercase(),

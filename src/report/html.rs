@@ -1,0 +1,391 @@
+//! `--format html`: one self-contained page for a ticket or a lab report — the verdict and
+//! a summary, each mode's ladder diagram as inline SVG with notes, the findings with
+//! evidence, fix and reference, the certificate, and the timeline. Several targets make
+//! one page with a summary table on top.
+//!
+//! The page makes no request of any kind: the CSS is inline, the diagrams are inline SVG,
+//! there is no script, and a Content-Security-Policy of `default-src 'none'` says so to
+//! the browser. Everything that came from the server (or the user) goes through [`esc`],
+//! so a banner of `<script>` is text on the page.
+
+mod svg;
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::Report;
+use super::ladder::ladders;
+use super::table::{header_fields, mode_cells, verdict_text};
+use super::timeline::session_label;
+use crate::diagnose::Severity;
+
+/// The page's policy: nothing may load, only the inline style applies.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+const CSS: &str = r#"
+:root { --ok:#047857; --ok-bg:#ecfdf5; --warn:#b45309; --warn-bg:#fffbeb; --fail:#b91c1c;
+  --fail-bg:#fef2f2; --skip:#6b7280; --line:#e5e7eb; --ink:#111827; --muted:#6b7280; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f3f4f6; color: var(--ink);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
+main { max-width: 960px; margin: 0 auto; padding: 24px 20px 48px; }
+header.page h1 { font-size: 22px; margin: 0 0 2px; }
+header.page p { margin: 0 0 20px; color: var(--muted); }
+section.target, section.overview { background: #fff; border: 1px solid var(--line);
+  border-radius: 10px; padding: 20px 24px; margin: 0 0 24px; }
+h2 { font-size: 19px; margin: 0; word-break: break-all; }
+h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spacing: .06em;
+  color: var(--muted); }
+.verdict { display: flex; align-items: center; gap: 14px; padding: 14px 16px; border-radius: 8px;
+  margin: 0 0 16px; }
+.verdict p { margin: 2px 0 0; }
+.v-ok { background: var(--ok-bg); } .v-warn { background: var(--warn-bg); }
+.v-fail { background: var(--fail-bg); }
+.badge { display: inline-block; min-width: 64px; text-align: center; font-weight: 700;
+  font-size: 13px; letter-spacing: .05em; padding: 4px 10px; border-radius: 999px; color: #fff; }
+.b-ok { background: var(--ok); } .b-warn { background: var(--warn); }
+.b-fail, .b-error { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+svg.ladder text { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+dl.headline { display: grid; grid-template-columns: 60px 1fr; gap: 2px 10px; margin: 8px 0 0;
+  font-size: 14px; }
+dl.headline dt { color: var(--muted); } dl.headline dd { margin: 0; }
+dl.facts { display: grid; grid-template-columns: 110px 1fr; gap: 4px 12px; margin: 0; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; word-break: break-word; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { text-align: left; vertical-align: top; padding: 7px 8px; border-bottom: 1px solid var(--line); }
+th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td pre, .mono { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+td pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
+figure.ladder { margin: 0 0 22px; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px;
+  break-inside: avoid; }
+figure.ladder figcaption { font-weight: 600; margin: 0 0 6px; }
+figure.ladder svg { width: 100%; height: auto; display: block; }
+ol.notes { margin: 8px 0 0; padding-left: 22px; font-size: 14px; color: #374151; }
+.finding { border-left: 4px solid var(--skip); padding: 8px 14px; margin: 0 0 14px; background: #fafafa;
+  border-radius: 0 6px 6px 0; break-inside: avoid; }
+.finding.s-error { border-color: var(--fail); } .finding.s-warn { border-color: var(--warn); }
+.finding h4 { margin: 0 0 4px; font-size: 15px; }
+.finding p { margin: 0 0 6px; }
+.finding dl { display: grid; grid-template-columns: 90px 1fr; gap: 2px 10px; margin: 0; font-size: 14px; }
+.finding dt { color: var(--muted); } .finding dd { margin: 0; word-break: break-word; }
+details summary { cursor: pointer; color: var(--muted); }
+table.timeline td { padding: 3px 8px; font-size: 13px; }
+.muted { color: var(--muted); }
+footer { color: var(--muted); font-size: 13px; text-align: center; }
+@media print {
+  body { background: #fff; font-size: 12px; }
+  main { max-width: none; padding: 0; }
+  section.target, section.overview { border: none; padding: 0; break-before: page; }
+  section.overview + section.target, header.page + section.target { break-before: auto; }
+  details > :not(summary) { display: block; }
+}
+"#;
+
+/// Text for HTML: `& < > " '` as entities, control characters dropped (a NUL or an
+/// escape sequence has no business on the page).
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes one page for all `reports`.
+///
+/// ```
+/// use ftpdoctor::report::html::write_html;
+/// let mut out = Vec::new();
+/// write_html(&[], &mut out)?;
+/// let page = String::from_utf8(out).unwrap_or_default();
+/// assert!(page.starts_with("<!DOCTYPE html>"));
+/// assert!(page.contains("default-src 'none'"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_html(reports: &[Report], out: &mut impl Write) -> io::Result<()> {
+    let mut page = String::new();
+    let title = match reports {
+        [one] => format!("ftpdoctor: {} — {}", one.target.input, one.verdict.as_str()),
+        _ => format!("ftpdoctor: {} targets", reports.len()),
+    };
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        esc(&title)
+    );
+    let _ = writeln!(
+        page,
+        "<header class=\"page\"><h1>ftpdoctor report</h1><p>FTP data connections through \
+         firewalls and NAT · schema {} · {} target{}</p></header>",
+        super::SCHEMA,
+        reports.len(),
+        if reports.len() == 1 { "" } else { "s" }
+    );
+    if reports.len() > 1 {
+        overview(&mut page, reports);
+    }
+    for (i, report) in reports.iter().enumerate() {
+        target(&mut page, i, report);
+    }
+    page.push_str(
+        "<footer>Made by ftpdoctor. This page is self-contained: it loads nothing and runs \
+         no script.</footer>\n</main>\n</body>\n</html>\n",
+    );
+    out.write_all(page.as_bytes())
+}
+
+fn badge(word: &str) -> String {
+    format!(
+        "<span class=\"badge b-{word}\">{}</span>",
+        word.to_uppercase()
+    )
+}
+
+fn overview(page: &mut String, reports: &[Report]) {
+    page.push_str(
+        "<section class=\"overview\"><h2>Summary</h2><table><thead><tr><th>Target</th>\
+         <th>Verdict</th><th>EPSV</th><th>PASV</th><th>EPRT</th><th>PORT</th><th>Findings</th>\
+         </tr></thead><tbody>\n",
+    );
+    for (i, r) in reports.iter().enumerate() {
+        let _ = write!(
+            page,
+            "<tr><td><a href=\"#target-{i}\">{}</a></td><td>{}</td>",
+            esc(&r.target.input),
+            badge(r.verdict.as_str())
+        );
+        for m in &r.modes {
+            let _ = write!(page, "<td>{}</td>", badge(m.status.as_str()));
+        }
+        let ids: Vec<String> = r.findings.iter().map(|f| f.id.to_string()).collect();
+        let _ = writeln!(
+            page,
+            "<td class=\"mono\">{}</td></tr>",
+            esc(&ids.join(", "))
+        );
+    }
+    page.push_str("</tbody></table></section>\n");
+}
+
+fn target(page: &mut String, i: usize, r: &Report) {
+    let v = r.verdict.as_str();
+    let _ = write!(
+        page,
+        "<section class=\"target\" id=\"target-{i}\">\n<div class=\"verdict v-{v}\">{}<div>\
+         <h2>{}</h2><p class=\"verdict-text\">{}</p>",
+        badge(v),
+        esc(&r.target.input),
+        esc(&verdict_text(r))
+    );
+    let s = &r.summary;
+    let mut said = vec![("Modes", s.modes_sentence())];
+    if let Some(cause) = &s.cause {
+        said.push(("Cause", cause.clone()));
+    }
+    if let Some(fix) = &s.fix {
+        said.push(("Fix", fix.clone()));
+    }
+    said.extend(s.notes.iter().map(|n| ("Note", n.clone())));
+    page.push_str("<dl class=\"headline\">");
+    for (label, text) in said {
+        let _ = write!(page, "<dt>{label}</dt><dd>{}</dd>", esc(&text));
+    }
+    page.push_str("</dl></div></div>\n");
+    page.push_str("<dl class=\"facts\">");
+    for (label, value) in header_fields(r) {
+        if label == "cert" {
+            continue;
+        }
+        let _ = write!(page, "<dt>{}</dt><dd>{}</dd>", esc(&label), esc(&value));
+    }
+    page.push_str("</dl>\n");
+    modes(page, r);
+    diagrams(page, r);
+    findings(page, r);
+    certificate(page, r);
+    timeline(page, r);
+    page.push_str("</section>\n");
+}
+
+fn modes(page: &mut String, r: &Report) {
+    page.push_str(
+        "<h3>Modes</h3><table class=\"modes\"><thead><tr><th>Mode</th><th>Request → reply</th>\
+         <th>Advertised</th><th>Data connection</th><th>Transfer</th><th>ms</th><th>Status</th>\
+         </tr></thead><tbody>\n",
+    );
+    for m in &r.modes {
+        let c = mode_cells(m);
+        let _ = writeln!(
+            page,
+            "<tr><td><b>{}</b></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><pre>{}</pre></td>\
+             <td><pre>{}</pre></td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(&c[0]),
+            esc(&c[1]),
+            esc(&c[2]),
+            esc(&c[3]),
+            esc(&c[4]),
+            esc(&c[5]),
+            badge(m.status.as_str())
+        );
+    }
+    page.push_str("</tbody></table>\n");
+}
+
+fn diagrams(page: &mut String, r: &Report) {
+    let all = ladders(r);
+    if all.is_empty() {
+        return;
+    }
+    page.push_str("<h3>What happened</h3>\n");
+    for ladder in &all {
+        let _ = write!(
+            page,
+            "<figure class=\"ladder\" data-mode=\"{}\"><figcaption>{} {}</figcaption>\n{}\n",
+            esc(&ladder.title.to_ascii_lowercase()),
+            esc(&ladder.title),
+            badge(ladder.status.as_str()),
+            svg::ladder_svg(ladder)
+        );
+        if !ladder.notes.is_empty() {
+            page.push_str("<ol class=\"notes\">");
+            for note in &ladder.notes {
+                let _ = write!(page, "<li>{}</li>", esc(note));
+            }
+            page.push_str("</ol>");
+        }
+        page.push_str("</figure>\n");
+    }
+}
+
+fn findings(page: &mut String, r: &Report) {
+    page.push_str("<h3>Findings</h3>\n");
+    if r.findings.is_empty() {
+        page.push_str("<p class=\"muted\">None: every selected mode works.</p>\n");
+        return;
+    }
+    let mut sorted: Vec<_> = r.findings.iter().collect();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    for f in sorted {
+        let sev = match f.severity {
+            Severity::Error => "error",
+            Severity::Warn => "warn",
+            Severity::Info => "info",
+        };
+        let mode = f.mode.map(|m| format!(" ({m})")).unwrap_or_default();
+        let _ = writeln!(
+            page,
+            "<div class=\"finding s-{sev}\" data-id=\"{}\"><h4>{} <span class=\"mono\">{}{}</span></h4>\
+             <p>{}</p><dl><dt>Evidence</dt><dd>{}</dd><dt>Fix</dt><dd>{}</dd><dt>Reference</dt>\
+             <dd>{}</dd></dl></div>",
+            esc(&f.id.to_string()),
+            badge(sev),
+            esc(&f.id.to_string()),
+            esc(&mode),
+            esc(&f.summary),
+            esc(&f.evidence),
+            esc(&f.fix).replace('\n', "<br>"),
+            esc(&f.reference)
+        );
+    }
+}
+
+fn certificate(page: &mut String, r: &Report) {
+    let Some(tls) = &r.control.tls_details else {
+        return;
+    };
+    let Some(cert) = &tls.certificate else {
+        return;
+    };
+    let _ = writeln!(
+        page,
+        "<h3>Certificate</h3><dl class=\"facts\"><dt>subject</dt><dd>{}</dd><dt>issuer</dt>\
+         <dd>{}</dd><dt>names</dt><dd>{}</dd><dt>expires</dt><dd>in {} days</dd>\
+         <dt>verified</dt><dd>{}</dd><dt>TLS</dt><dd>{} {}</dd></dl>",
+        esc(&cert.subject),
+        esc(&cert.issuer),
+        esc(&cert.names.join(", ")),
+        cert.days_left,
+        if tls.verified {
+            "yes".to_string()
+        } else {
+            esc(tls.verify_error.as_deref().unwrap_or("no (--insecure)"))
+        },
+        esc(tls.version.as_deref().unwrap_or("")),
+        esc(tls.cipher.as_deref().unwrap_or(""))
+    );
+}
+
+fn timeline(page: &mut String, r: &Report) {
+    if r.timeline.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "<h3>Timeline</h3><details><summary>{} events on every connection, in time order \
+         (PASS masked)</summary><table class=\"timeline\"><thead><tr><th>ms</th><th>Connection</th>\
+         <th>Event</th></tr></thead><tbody>",
+        r.timeline.len()
+    );
+    for e in &r.timeline {
+        let _ = writeln!(
+            page,
+            "<tr><td class=\"num\">{:.1}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+            e.t_ms,
+            esc(&session_label(&r.timeline, e)),
+            esc(&e.event.describe())
+        );
+    }
+    page.push_str("</tbody></table></details>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    fn page(report: Report) -> String {
+        let mut out = Vec::new();
+        assert!(write_html(&[report], &mut out).is_ok());
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_hostile_banner_is_text_not_markup() {
+        let mut report = sample::report();
+        report.control.banner =
+            Some("<script>alert(1)</script><img src=x onerror=alert(2)>".into());
+        report.findings[0].evidence = "\"><svg onload=alert(3)>".to_string();
+        let html = page(report);
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<svg onload"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn the_page_names_no_outside_resource() {
+        let html = page(sample::report());
+        for bad in ["http://", "https://", "src=", "href=\"/", "@import", "url("] {
+            let hits: Vec<&str> = html
+                .lines()
+                .filter(|l| l.contains(bad) && !l.contains("http://www.w3.org/2000/svg"))
+                .collect();
+            assert!(hits.is_empty(), "{bad}: {hits:?}");
+        }
+        assert_eq!(html.matches("<figure class=\"ladder\"").count(), 4);
+    }
+}

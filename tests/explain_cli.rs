@@ -1,0 +1,185 @@
+//! Black-box: the pictures of what happened — `--explain` ladder diagrams in the terminal,
+//! `--format mermaid` and `--format html` — against the lab and the fault lab.
+
+mod common;
+
+use common::cli::{Run, ftpdoctor};
+use common::start;
+use ftpdoctor::lab::{Fault, FaultServer, Scenario};
+
+async fn run(args: &[&str], env: Vec<(&'static str, String)>) -> Run {
+    ftpdoctor(args.iter().map(ToString::to_string).collect(), env).await
+}
+
+fn utf8() -> Vec<(&'static str, String)> {
+    vec![("LC_ALL", "C.UTF-8".to_string())]
+}
+
+fn lines_fit(text: &str, width: usize) -> Result<(), String> {
+    match text.lines().find(|l| l.chars().count() > width) {
+        Some(l) => Err(format!("{} wide: {l}", l.chars().count())),
+        None => Ok(()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blackholed_passive_port_is_drawn_as_a_crossed_out_syn_with_a_note() {
+    let server = start(Scenario::BlockedData).await;
+    let url = server.url();
+    let args = [
+        "probe",
+        &url,
+        "--tls",
+        "off",
+        "--timeout",
+        "1s",
+        "--modes",
+        "pasv",
+        "--explain",
+    ];
+    let r = run(&args, utf8()).await;
+    assert_eq!(r.code, 1, "{}", r.shown);
+    let diagram = r
+        .stdout
+        .split("▸ PASV fail")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", r.shown));
+    assert!(diagram.contains("SYN → port"), "{}", r.shown);
+    assert!(diagram.contains('✕'), "{}", r.shown);
+    assert!(diagram.contains("no answer after 1000 ms"), "{}", r.shown);
+    assert!(diagram.contains("firewall"), "a firewall lane: {}", r.shown);
+    assert!(diagram.contains("RFC 9293 3.5"), "{}", r.shown);
+    assert_eq!(lines_fit(diagram, 100), Ok(()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_data_port_is_drawn_as_a_reset() {
+    let server = start(Scenario::RefusedData).await;
+    let url = server.url();
+    let args = [
+        "probe",
+        &url,
+        "--tls",
+        "off",
+        "--modes",
+        "epsv",
+        "--explain",
+        "--ascii",
+    ];
+    let r = run(&args, utf8()).await;
+    let diagram = r
+        .stdout
+        .split("> EPSV fail")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", r.shown));
+    assert!(diagram.contains("RST"), "{}", r.shown);
+    assert!(diagram.contains("RFC 9293 3.5.2"), "{}", r.shown);
+    assert!(diagram.is_ascii(), "--ascii: {diagram}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locale_that_is_not_utf8_gets_ascii_diagrams() {
+    let server = start(Scenario::PrivatePasv).await;
+    let url = server.url();
+    let args = [
+        "probe",
+        &url,
+        "--tls",
+        "off",
+        "--modes",
+        "pasv",
+        "--explain",
+    ];
+    let r = run(&args, vec![("LC_ALL", "C".to_string())]).await;
+    let diagram = r
+        .stdout
+        .split("> PASV fail")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", r.shown));
+    assert!(diagram.is_ascii(), "{diagram}");
+    // The private address behind NAT: its own lane, the NAT between, the note for learners.
+    assert!(
+        diagram.contains("advertised") && diagram.contains("10.0.0.5"),
+        "{diagram}"
+    );
+    assert!(diagram.contains("NAT"), "{diagram}");
+    assert!(diagram.contains("private address (RFC 1918)"), "{diagram}");
+    assert!(diagram.contains("not dialled: 10.0.0.5:"), "{diagram}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_replies_stay_inside_the_grid_and_out_of_mermaid_syntax() {
+    let listen = "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"));
+    let server = FaultServer::start(Fault::NulUtf8, listen)
+        .await
+        .unwrap_or_else(|e| panic!("starting the fault: {e}"));
+    let url = format!("ftp://{}/", server.addr());
+    let base = ["probe", &url, "--tls", "off", "--modes", "epsv,pasv"];
+    let explain = run(&[&base[..], &["--explain"]].concat(), utf8()).await;
+    assert!(!explain.stdout.contains('\x1b'), "{}", explain.shown);
+    assert_eq!(lines_fit(&explain.stdout, 100), Ok(()), "{}", explain.shown);
+
+    let mermaid = run(&[&base[..], &["--format", "mermaid"]].concat(), utf8()).await;
+    let blocks = mermaid
+        .stdout
+        .matches("```mermaid\nsequenceDiagram\n")
+        .count();
+    assert_eq!(blocks, 2, "{}", mermaid.shown);
+    for line in mermaid.stdout.lines().filter(|l| l.starts_with("    ")) {
+        // Inside a diagram, the server's text: no markup, comment or line break of its own
+        // (Mermaid's entity codes, `#60;`, stand for them).
+        let text = line.split_once(": ").map_or("", |(_, t)| t);
+        assert!(
+            !text.contains(['<', '>', '%', '"', '{', '}', '\u{0}', '\u{1b}']),
+            "{line}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn html_page_is_one_self_contained_document_per_run() {
+    let a = start(Scenario::Healthy).await;
+    let b = start(Scenario::RefusedData).await;
+    let (ua, ub) = (a.url(), b.url());
+    let args = [
+        "probe",
+        &ua,
+        &ub,
+        "--tls",
+        "off",
+        "--timeout",
+        "1s",
+        "--format",
+        "html",
+    ];
+    let r = run(&args, utf8()).await;
+    assert_eq!(r.code, 1, "{}", r.shown);
+    let page = &r.stdout;
+    assert_eq!(page.matches("<!DOCTYPE html>").count(), 1);
+    assert!(
+        page.contains("<h2>Summary</h2>"),
+        "two targets: a summary on top"
+    );
+    assert_eq!(page.matches("<section class=\"target\"").count(), 2);
+    assert_eq!(page.matches("<figure class=\"ladder\"").count(), 8);
+    assert!(page.contains("content=\"default-src 'none'"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_explain_draws_every_scenario() {
+    let r = run(&["demo", "--explain", "--timeout", "500ms"], utf8()).await;
+    assert_eq!(r.code, 0, "{}", r.shown);
+    for scenario in Scenario::ALL {
+        let section = r
+            .stdout
+            .split(&format!("== {scenario}\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("\n== ").next())
+            .unwrap_or_else(|| panic!("no section for {scenario}:\n{}", r.shown));
+        assert!(section.contains("▸ "), "{scenario}: no diagram:\n{section}");
+        assert!(
+            section.contains("  (1) "),
+            "{scenario}: no notes:\n{section}"
+        );
+    }
+}
