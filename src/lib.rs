@@ -8,8 +8,10 @@
 //! - [`net`]: the client's sockets — control connection, data dials and accepts.
 //! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; outcomes as data.
 //! - [`diagnose`]: outcomes → findings (id, severity, evidence, fix, reference); pure.
-//! - [`report`]: the v1 report (statuses, verdict) and its printers: table, json, jsonl.
+//! - [`report`]: the v1 report (statuses, verdict) and its printers: table, json, jsonl,
+//!   nagios, junit, metrics (Prometheus).
 //! - [`run`]: `probe` end to end — probe, diagnose, print.
+//! - [`serve`]: `serve`, the Prometheus multi-target exporter (a top layer, like `run`).
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
@@ -29,4 +31,5 @@ pub mod probe;
 pub mod proto;
 pub mod report;
 pub mod run;
+pub mod serve;
 pub mod target;

@@ -97,6 +97,10 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::Serve(options) => {
+            runtime()?.block_on(serve(options))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Demo {
             step_timeout,
             explain,
@@ -211,6 +215,25 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
     }
     signals.wait().await;
     server.shutdown().await;
+    Ok(())
+}
+
+async fn serve(options: ftpdoctor::serve::ServeOptions) -> anyhow::Result<()> {
+    let signals = Signals::install()?;
+    let config = options.config.clone();
+    ftpdoctor::serve::run(
+        options,
+        |addr| {
+            // The address first, on stdout, as `lab` prints its URL: port 0 picks one.
+            let _ = print_stdout(&format!("http://{addr}/\n"));
+            eprintln!("ftpdoctor serve: listening on {addr} with modules from {}", config.display());
+            if !addr.ip().is_loopback() {
+                eprintln!("ftpdoctor serve: warning: {addr} is reachable beyond this machine; every module's targets list limits what it may probe");
+            }
+        },
+        signals.wait(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::lab::{Fault, LabConfig, Scenario};
 
 mod probe;
+mod serve;
 
 pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
 
@@ -72,6 +73,9 @@ enum CliCommand {
     /// Run the embedded lab FTP server with a classic misconfiguration
     #[command(after_help = LAB_EXAMPLES)]
     Lab(LabArgs),
+    /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
+    #[command(after_help = serve::SERVE_EXAMPLES)]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +170,8 @@ pub enum Action {
         /// Where (loopback only).
         listen: SocketAddr,
     },
+    /// `serve`: the Prometheus exporter.
+    Serve(crate::serve::ServeOptions),
 }
 
 impl Cli {
@@ -173,6 +179,7 @@ impl Cli {
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
             CliCommand::Probe(args) => Action::Probe(args.into_run()?),
+            CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
                 explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),

@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod ladder;
 pub mod mermaid;
+pub mod metrics;
 pub mod nagios;
 #[cfg(test)]
 mod sample;

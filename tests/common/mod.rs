@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod dns;
+pub mod exporter;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,0 +1,313 @@
+//! The Prometheus printer: one report as the metrics of one `/probe` scrape, in a
+//! fresh registry per probe (as blackbox_exporter does), encoded by the official
+//! prometheus-client crate, which escapes label values (`\\`, `"`, line breaks) so that
+//! no text can add a sample. docs/monitoring.md lists every metric.
+//!
+//! Names follow blackbox_exporter where it has them (`probe_success`,
+//! `probe_duration_seconds`, `probe_ssl_earliest_cert_expiry`, `probe_ip_protocol`), so
+//! existing alert rules keep working; everything FTP-specific is under `probe_ftp_`.
+
+use std::io::{self, Write};
+use std::sync::atomic::AtomicU64;
+use std::time::UNIX_EPOCH;
+
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use super::{Report, Status, Verdict};
+use crate::diagnose::Severity;
+
+/// Which exposition format a scrape gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposition {
+    /// The Prometheus text format 0.0.4, what every Prometheus reads.
+    Text,
+    /// OpenMetrics 1.0, when the scrape's `Accept` asks for it.
+    OpenMetrics,
+}
+
+impl Exposition {
+    /// The Content-Type of the format, exactly as Prometheus expects it.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Exposition::Text => prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+            Exposition::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+
+    /// The format an `Accept` header asks for: OpenMetrics only when it names it.
+    pub fn from_accept(accept: Option<&str>) -> Exposition {
+        match accept {
+            Some(a) if a.contains("application/openmetrics-text") => Exposition::OpenMetrics,
+            _ => Exposition::Text,
+        }
+    }
+}
+
+type F64Gauge = Gauge<f64, AtomicU64>;
+type Labels = Vec<(&'static str, String)>;
+
+/// Registers a gauge without labels set to `value`.
+fn gauge(registry: &mut Registry, name: &str, help: &str, value: f64) {
+    let g = F64Gauge::default();
+    g.set(value);
+    registry.register(name, help, g);
+}
+
+/// Registers a labelled family and returns it for filling in.
+fn family(registry: &mut Registry, name: &str, help: &str) -> Family<Labels, F64Gauge> {
+    let f = Family::<Labels, F64Gauge>::default();
+    registry.register(name, help, f.clone());
+    f
+}
+
+/// The registry of one probe: `probe_success` is 1 when no finding reaches `fail_on`.
+pub fn probe_registry(report: &Report, fail_on: Severity) -> Registry {
+    let mut r = Registry::default();
+    let success = report.worst().is_none_or(|worst| worst < fail_on);
+    gauge(
+        &mut r,
+        "probe_success",
+        "Whether the probe succeeded: no finding at or above the module's fail_on",
+        f64::from(u8::from(success)),
+    );
+    gauge(
+        &mut r,
+        "probe_duration_seconds",
+        "How long the probe took to complete in seconds",
+        report.elapsed_ms / 1000.0,
+    );
+    if let Some(peer) = report.control.peer {
+        let protocol = if peer.is_ipv4() { 4.0 } else { 6.0 };
+        gauge(
+            &mut r,
+            "probe_ip_protocol",
+            "The IP protocol of the control connection (4 or 6)",
+            protocol,
+        );
+    }
+    if let Some(cert) = report
+        .control
+        .tls_details
+        .as_ref()
+        .and_then(|t| t.certificate.as_ref())
+    {
+        let expiry = match cert.not_after.duration_since(UNIX_EPOCH) {
+            Ok(after) => after.as_secs_f64(),
+            Err(before) => -before.duration().as_secs_f64(),
+        };
+        gauge(
+            &mut r,
+            "probe_ssl_earliest_cert_expiry",
+            "The server certificate's expiry as a Unix timestamp",
+            expiry,
+        );
+    }
+    if let Some(version) = report
+        .control
+        .tls_details
+        .as_ref()
+        .and_then(|t| t.version.clone())
+    {
+        family(
+            &mut r,
+            "probe_tls_version_info",
+            "The TLS version of the control connection",
+        )
+        .get_or_create(&vec![("version", version)])
+        .set(1.0);
+    }
+    verdict_metrics(&mut r, report);
+    mode_metrics(&mut r, report);
+    finding_metrics(&mut r, report);
+    sample_metrics(&mut r, report);
+    r
+}
+
+/// The registry of a probe that gave no report (the exporter's own backstop struck):
+/// `probe_success 0` and how long it ran.
+pub fn failed_registry(seconds: f64) -> Registry {
+    let mut r = Registry::default();
+    gauge(
+        &mut r,
+        "probe_success",
+        "Whether the probe succeeded: no finding at or above the module's fail_on",
+        0.0,
+    );
+    gauge(
+        &mut r,
+        "probe_duration_seconds",
+        "How long the probe took to complete in seconds",
+        seconds,
+    );
+    r
+}
+
+/// Writes `registry` in `format` (OpenMetrics ends with `# EOF`).
+pub fn write_registry(
+    registry: &Registry,
+    format: Exposition,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut text = String::new();
+    let encoded = match format {
+        Exposition::Text => {
+            prometheus_client::encoding::prometheus_text::encode(&mut text, registry)
+        }
+        Exposition::OpenMetrics => prometheus_client::encoding::text::encode(&mut text, registry),
+    };
+    encoded.map_err(|_| io::Error::other("encoding the metrics failed"))?;
+    out.write_all(text.as_bytes())
+}
+
+/// Writes the metrics of one probe: [`probe_registry`] in `format`.
+///
+/// ```
+/// # use ftpdoctor::report::metrics::{Exposition, write_registry, failed_registry};
+/// let mut out = Vec::new();
+/// write_registry(&failed_registry(1.5), Exposition::Text, &mut out)?;
+/// assert!(String::from_utf8_lossy(&out).contains("\nprobe_success 0.0\n"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_metrics(
+    report: &Report,
+    fail_on: Severity,
+    format: Exposition,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    write_registry(&probe_registry(report, fail_on), format, out)
+}
+
+const VERDICTS: [Verdict; 3] = [Verdict::Ok, Verdict::Warn, Verdict::Fail];
+const STATUSES: [Status; 4] = [Status::Ok, Status::Warn, Status::Fail, Status::Skipped];
+
+fn verdict_metrics(r: &mut Registry, report: &Report) {
+    let verdict = family(
+        r,
+        "probe_ftp_verdict",
+        "The report's verdict: 1 for the one it is, 0 for the others",
+    );
+    for v in VERDICTS {
+        verdict
+            .get_or_create(&vec![("verdict", v.as_str().to_string())])
+            .set(f64::from(u8::from(v == report.verdict)));
+    }
+}
+
+fn mode_metrics(r: &mut Registry, report: &Report) {
+    let status = family(
+        r,
+        "probe_ftp_mode_status",
+        "Each mode's status: 1 for the one it has, 0 for the others",
+    );
+    let success = family(
+        r,
+        "probe_ftp_mode_success",
+        "Whether the mode's data connection and transfer worked (ok or warn); absent when skipped",
+    );
+    let duration = family(
+        r,
+        "probe_ftp_mode_duration_seconds",
+        "How long the mode took, in seconds; absent when skipped",
+    );
+    let phases = family(
+        r,
+        "probe_ftp_duration_seconds",
+        "Duration of each phase of the probe by mode, in seconds",
+    );
+    let advertised = family(
+        r,
+        "probe_ftp_advertised_address_class",
+        "The class of the address a PASV reply advertised (1 per mode and class)",
+    );
+    for ((scope, phase), seconds) in phases::phases(&report.timeline) {
+        phases
+            .get_or_create(&vec![("mode", scope), ("phase", phase.to_string())])
+            .set(seconds);
+    }
+    for mode in &report.modes {
+        let name = mode.outcome.mode.as_str().to_string();
+        for s in STATUSES {
+            status
+                .get_or_create(&vec![
+                    ("mode", name.clone()),
+                    ("status", s.as_str().to_string()),
+                ])
+                .set(f64::from(u8::from(s == mode.status)));
+        }
+        if mode.status == Status::Skipped {
+            continue;
+        }
+        let worked = matches!(mode.status, Status::Ok | Status::Warn);
+        success
+            .get_or_create(&vec![("mode", name.clone())])
+            .set(f64::from(u8::from(worked)));
+        duration
+            .get_or_create(&vec![("mode", name.clone())])
+            .set(mode.outcome.elapsed.as_secs_f64());
+        if let Some(a) = &mode.outcome.advertised {
+            advertised
+                .get_or_create(&vec![
+                    ("mode", name.clone()),
+                    ("class", a.class.to_string()),
+                ])
+                .set(1.0);
+        }
+    }
+}
+
+fn finding_metrics(r: &mut Registry, report: &Report) {
+    let findings = family(
+        r,
+        "probe_ftp_finding",
+        "Findings of the probe by id, severity and mode (control: the control connection); the value counts them",
+    );
+    for f in &report.findings {
+        let mode = f.mode.map_or("control", |m| m.as_str()).to_string();
+        findings
+            .get_or_create(&vec![
+                ("id", f.id.as_str().to_string()),
+                ("severity", f.severity.as_str().to_string()),
+                ("mode", mode),
+            ])
+            .inc();
+    }
+}
+
+fn sample_metrics(r: &mut Registry, report: &Report) {
+    let Some(sample) = &report.sample else {
+        return;
+    };
+    gauge(
+        r,
+        "probe_ftp_passive_ports_sampled",
+        "Passive ports sampled (sample_ports)",
+        sample.ports.len() as f64,
+    );
+    gauge(
+        r,
+        "probe_ftp_passive_ports_reachable",
+        "Sampled passive ports that connected",
+        sample.reachable as f64,
+    );
+    if let (Some(low), Some(high)) = (sample.lowest, sample.highest) {
+        gauge(
+            r,
+            "probe_ftp_passive_port_lowest",
+            "Lowest passive port seen while sampling",
+            f64::from(low),
+        );
+        gauge(
+            r,
+            "probe_ftp_passive_port_highest",
+            "Highest passive port seen while sampling",
+            f64::from(high),
+        );
+    }
+}
+
+mod phases;
+
+#[cfg(test)]
+mod tests;

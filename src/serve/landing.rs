@@ -1,0 +1,125 @@
+//! The `/` page: the modules, links, and the last probes with their reports. Targets,
+//! module names and reports hold text from users and servers: all of it is escaped.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use axum::extract::State as With;
+use axum::response::Html;
+
+use super::State;
+use super::allow::Allow;
+
+/// Text for HTML element content and double-quoted attributes.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters (ESC, NUL) shown, not passed to the browser.
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                let _ = write!(out, "{}", c.escape_unicode());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn query_value(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(b))
+            }
+            b => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+pub(super) async fn page(With(state): With<Arc<State>>) -> Html<String> {
+    let config = state.config();
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ftpdoctor exporter</title>\
+         <style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .8em;text-align:left;vertical-align:top}\
+         pre{font-size:.85em}</style></head><body>\n<h1>ftpdoctor exporter</h1>\n\
+         <p>FTP data-connection probes for Prometheus: <code>/probe?target=HOST[:PORT]&amp;module=NAME</code> \
+         (add <code>&amp;debug=true</code> for the report). \
+         <a href=\"/metrics\">Metrics</a> (the exporter's own). Reload: <code>POST /-/reload</code> or SIGHUP.</p>\n",
+    );
+    let _ = write!(
+        html,
+        "<h2>Modules</h2>\n<p>From {}</p>\n<table><tr><th>Module</th><th>Targets allowed</th><th>Deadline</th></tr>\n",
+        esc(&config.path.display().to_string())
+    );
+    for (name, module) in &config.modules {
+        let targets = match &module.allow {
+            Allow::Any => "any".to_string(),
+            Allow::Only(entries) => entries
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(name),
+            esc(&targets),
+            humantime::format_duration(module.deadline())
+        );
+    }
+    html.push_str("</table>\n<h2>Recent probes</h2>\n<table><tr><th>When (Unix s)</th><th>Module</th><th>Target</th><th>Result</th><th>Seconds</th><th>Report</th></tr>\n");
+    let recent: Vec<super::Recent> = match state.recent.lock() {
+        Ok(r) => r.iter().rev().cloned().collect(),
+        Err(poisoned) => poisoned.into_inner().iter().rev().cloned().collect(),
+    };
+    for probe in &recent {
+        let when = probe
+            .when
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let again = format!(
+            "/probe?target={}&module={}&debug=true",
+            query_value(&probe.target),
+            query_value(&probe.module)
+        );
+        let _ = writeln!(
+            html,
+            "<tr><td>{when}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{:.3}</td>\
+             <td><details><summary>report</summary><pre>{}</pre></details></td></tr>",
+            esc(&probe.module),
+            esc(&again),
+            esc(&probe.target),
+            if probe.success { "success" } else { "failure" },
+            probe.seconds,
+            esc(&probe.debug),
+        );
+    }
+    html.push_str("</table>\n</body></html>\n");
+    Html(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_and_control_characters_are_escaped() {
+        assert_eq!(
+            esc("<script>alert('x')</script>&\"\u{1b}[2J"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;\\u{1b}[2J"
+        );
+        assert_eq!(query_value("ftp://h:21/a b"), "ftp%3A%2F%2Fh%3A21%2Fa%20b");
+    }
+}
