@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
 
 use crate::cli::{Format, ProbeRun};
+use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::diagnose;
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
 use crate::report::explain::{ExplainStyle, write_explain};
@@ -19,11 +20,23 @@ use crate::report::nagios::{State, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
 
-/// Probes, diagnoses and reports one target.
+/// Probes, diagnoses and reports one target, predicting the default client profiles.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
+    probe_and_report_for(config, with_transcript, &ClientId::DEFAULT).await
+}
+
+/// Probes, diagnoses and reports one target, predicting the fate of each of `clients`.
+pub async fn probe_and_report_for(
+    config: &ProbeConfig,
+    with_transcript: bool,
+    clients: &[ClientId],
+) -> Report {
     let outcome = probe(config).await;
     let findings = diagnose(&outcome);
-    Report::new(outcome, findings, with_transcript)
+    let predictions = predict(&outcome, &findings, clients);
+    let mut report = Report::new(outcome, findings, with_transcript);
+    report.clients = predictions;
+    report
 }
 
 /// Most addresses of one name that --all-addresses probes: each is a full probe (up to
@@ -33,9 +46,13 @@ pub const MAX_ADDRESSES: usize = 16;
 
 /// One target's reports: one, or with --all-addresses one per resolved address (the
 /// name resolved once, the addresses probed at once, all within one --deadline).
-pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Report> {
+pub async fn probe_target(
+    config: ProbeConfig,
+    with_transcript: bool,
+    clients: &[ClientId],
+) -> Vec<Report> {
     if !config.all_addresses {
-        return vec![probe_and_report(&config, with_transcript).await];
+        return vec![probe_and_report_for(&config, with_transcript, clients).await];
     }
     // The deadline covers the whole target: the shared resolution too.
     let started = Instant::now();
@@ -45,7 +62,7 @@ pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Rep
         let mut late = config.clone();
         late.all_addresses = false;
         late.deadline = Duration::ZERO;
-        return vec![probe_and_report(&late, with_transcript).await];
+        return vec![probe_and_report_for(&late, with_transcript, clients).await];
     };
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
@@ -66,7 +83,11 @@ pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Rep
             address,
             resolution: resolution.clone(),
         });
-        running.spawn(async move { (i, probe_and_report(&one, with_transcript).await) });
+        let clients = clients.to_vec();
+        running.spawn(async move {
+            let report = probe_and_report_for(&one, with_transcript, &clients).await;
+            (i, report)
+        });
     }
     let mut reports: Vec<(usize, Report)> = running.join_all().await;
     reports.sort_by_key(|(i, _)| *i);
@@ -106,7 +127,8 @@ pub async fn run_probes(
             };
             done.push(None);
             let transcript = run.transcript;
-            running.spawn(async move { (i, probe_target(config, transcript).await) });
+            let clients = run.clients.clone();
+            running.spawn(async move { (i, probe_target(config, transcript, &clients).await) });
         }
         let Some(joined) = running.join_next().await else {
             break;

@@ -230,6 +230,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         timeline_dropped: 0,
         elapsed: Duration::ZERO,
         sample: None,
+        reuse_check: None,
     };
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);

@@ -458,4 +458,8 @@ pub struct ProbeOutcome {
     /// --sample-ports: the passive port range as sampled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<super::SampleOutcome>,
+    /// FTPS: one more data connection without resuming the TLS session, to learn whether
+    /// the server requires reuse (what clients that never resume meet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reuse_check: Option<ReuseCheck>,
 }

@@ -17,6 +17,7 @@ pub mod timeline;
 
 use serde::Serialize;
 
+use crate::diagnose::clients::ClientPrediction;
 use crate::diagnose::{Finding, Severity, Summary, by_cause, summarize};
 use crate::probe::{
     ControlOutcome, ModeOutcome, PlaintextCheck, ProbeOutcome, ReplyRecord, SampleOutcome,
@@ -98,6 +99,9 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// What each client profile would do (`--clients`); docs/clients.md.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientPrediction>,
     /// Every event of the probe, in time order.
     pub timeline: Vec<TimelineEntry>,
     /// Events past the timeline's cap, not kept (absent when none were dropped).
@@ -138,6 +142,7 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            clients: Vec::new(),
             timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
             timeline_dropped: outcome.timeline_dropped,
         }
