@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
 
+use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::{Severity, diagnose};
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
 use crate::report::explain::{ExplainStyle, write_explain};
@@ -57,6 +58,8 @@ pub struct RunConfig {
     pub summary: bool,
     /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
     pub progress: bool,
+    /// The client profiles each report predicts (`--clients`).
+    pub clients: Vec<ClientId>,
     /// Table format: every finding in full (`-v`).
     pub verbose: bool,
 }
@@ -76,11 +79,23 @@ pub fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-/// Probes, diagnoses and reports one target.
+/// Probes, diagnoses and reports one target, predicting the default client profiles.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
+    probe_and_report_for(config, with_transcript, &ClientId::DEFAULT).await
+}
+
+/// Probes, diagnoses and reports one target, predicting the fate of each of `clients`.
+pub async fn probe_and_report_for(
+    config: &ProbeConfig,
+    with_transcript: bool,
+    clients: &[ClientId],
+) -> Report {
     let outcome = probe(config).await;
     let findings = diagnose(&outcome);
-    Report::new(outcome, findings, with_transcript)
+    let predictions = predict(&outcome, &findings, clients);
+    let mut report = Report::new(outcome, findings, with_transcript);
+    report.clients = predictions;
+    report
 }
 
 /// Most addresses of one name that --all-addresses probes: each is a full probe (up to
@@ -90,9 +105,13 @@ pub const MAX_ADDRESSES: usize = 16;
 
 /// One target's reports: one, or with --all-addresses one per resolved address (the
 /// name resolved once, the addresses probed at once, all within one --deadline).
-pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Report> {
+pub async fn probe_target(
+    config: ProbeConfig,
+    with_transcript: bool,
+    clients: &[ClientId],
+) -> Vec<Report> {
     if !config.all_addresses {
-        return vec![probe_and_report(&config, with_transcript).await];
+        return vec![probe_and_report_for(&config, with_transcript, clients).await];
     }
     // The deadline covers the whole target: the shared resolution too.
     let started = Instant::now();
@@ -102,7 +121,7 @@ pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Rep
         let mut late = config.clone();
         late.all_addresses = false;
         late.deadline = Duration::ZERO;
-        return vec![probe_and_report(&late, with_transcript).await];
+        return vec![probe_and_report_for(&late, with_transcript, clients).await];
     };
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
@@ -123,7 +142,11 @@ pub async fn probe_target(config: ProbeConfig, with_transcript: bool) -> Vec<Rep
             address,
             resolution: resolution.clone(),
         });
-        running.spawn(async move { (i, probe_and_report(&one, with_transcript).await) });
+        let clients = clients.to_vec();
+        running.spawn(async move {
+            let report = probe_and_report_for(&one, with_transcript, &clients).await;
+            (i, report)
+        });
     }
     let mut reports: Vec<(usize, Report)> = running.join_all().await;
     reports.sort_by_key(|(i, _)| *i);
@@ -163,7 +186,8 @@ pub async fn run_probes(
             };
             done.push(None);
             let transcript = run.transcript;
-            running.spawn(async move { (i, probe_target(config, transcript).await) });
+            let clients = run.clients.clone();
+            running.spawn(async move { (i, probe_target(config, transcript, &clients).await) });
         }
         let Some(joined) = running.join_next().await else {
             break;

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use crate::diagnose::Severity;
+use crate::diagnose::clients::ClientId;
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
 use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
@@ -163,12 +164,37 @@ pub(super) struct ProbeArgs {
     /// Table format: print only the summary table, one row per target
     #[arg(long)]
     summary: bool,
+    /// Client profiles whose fate to predict, comma-separated, or `all`
+    /// [default: curl,lftp,wget,ftplib,filezilla,windows-ftp]
+    #[arg(long, value_name = "LIST", value_parser = parse_clients)]
+    clients: Option<ClientList>,
     /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
     #[arg(short, long)]
     verbose: bool,
     /// Table format: colour the table (auto: on a terminal without NO_COLOR or TERM=dumb)
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
+}
+
+/// `--clients`: the profiles, in the order given (`all`: every one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientList(
+    /// The ids, without repeats.
+    pub Vec<ClientId>,
+);
+
+fn parse_clients(s: &str) -> Result<ClientList, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(ClientList(ClientId::ALL.to_vec()));
+    }
+    let mut ids: Vec<ClientId> = Vec::new();
+    for part in s.split(',').filter(|p| !p.trim().is_empty()) {
+        let id = part.parse::<ClientId>().map_err(|e| e.to_string())?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ClientList(ids))
 }
 
 /// Most targets probed at once: each holds up to four control connections and their
@@ -389,6 +415,10 @@ impl ProbeArgs {
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,
+            clients: self
+                .clients
+                .clone()
+                .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
             verbose: self.verbose,
         })
     }

@@ -10,11 +10,14 @@
 //! - `cause`: findings grouped by cause, root causes first.
 //! - `headline`: the answer at a glance — modes that work, root cause, the one fix.
 //! - `words`: how replies, addresses and dials are quoted in evidence.
+//! - [`clients`]: which clients will work — each client profile's predicted fate from the
+//!   same records and findings (docs/clients.md).
 //!
 //! docs/findings.md describes every id; a test keeps the two in step.
 
 mod catalogue;
 mod cause;
+pub mod clients;
 mod control;
 mod finding;
 mod fixes;

@@ -152,6 +152,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         timeline_dropped: 0,
         elapsed: Duration::from_millis(40),
         sample: None,
+        reuse_check: None,
     }
 }
 

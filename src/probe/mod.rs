@@ -234,6 +234,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         timeline_dropped: 0,
         elapsed: Duration::ZERO,
         sample: None,
+        reuse_check: None,
     };
     let mut out = Working::new(record);
     let mut sessions = Sessions::default();

@@ -49,6 +49,7 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
     };
     let mut scratch = ControlOutcome::new(&config.credentials.user);
     if let Err(err) = establish(peer, &plain, "plaintext", &mut scratch, false, slot).await {
+        record.login_refused = scratch.login_reply.clone();
         record.skipped = Some(match &scratch.login_reply {
             Some(reply) => format!("the server refused a plaintext login ({reply})"),
             None => format!("no plaintext session: {}", err.detail),

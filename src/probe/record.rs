@@ -411,4 +411,7 @@ pub struct ProbeOutcome {
     pub elapsed: Duration,
     /// --sample-ports: the passive port range as sampled.
     pub sample: Option<SampleOutcome>,
+    /// FTPS: one more data connection without resuming the TLS session, to learn whether
+    /// the server requires reuse (what clients that never resume meet).
+    pub reuse_check: Option<ReuseCheck>,
 }

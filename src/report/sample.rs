@@ -187,6 +187,7 @@ pub(crate) fn report() -> Report {
         elapsed_ms: 41.0,
         transcript: None,
         sample: None,
+        clients: Vec::new(),
         timeline: timeline(),
         timeline_dropped: 0,
     }

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 pub use super::timeline::{TimelineEntry, TimelineEvent};
+use crate::diagnose::clients::ClientPrediction;
 pub use crate::diagnose::{Finding, FindingId, Severity, Summary};
 use crate::diagnose::{by_cause, summarize};
 pub use crate::probe::record::{
@@ -79,6 +80,9 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// What each client profile would do (`--clients`); docs/clients.md.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientPrediction>,
     /// Every event of the probe, in time order.
     pub timeline: Vec<TimelineEntry>,
     /// Events past the timeline's cap, not kept (absent when none were dropped).
@@ -120,6 +124,7 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            clients: Vec::new(),
             timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
             timeline_dropped: outcome.timeline_dropped,
         }

@@ -158,6 +158,9 @@ pub struct PlaintextCheck {
     pub eprt_reply: Option<ReplyRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The reply that refused the plaintext login (a server that requires TLS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_refused: Option<ReplyRecord>,
 }
 
 impl PlaintextCheck {
@@ -168,6 +171,21 @@ impl PlaintextCheck {
             ..PlaintextCheck::default()
         }
     }
+}
+
+/// FTPS: a data connection made without resuming the control connection's TLS session,
+/// as clients that never resume make them (Python's `FTP_TLS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReuseCheck {
+    /// The passive mode it ran in.
+    pub mode: super::Mode,
+    /// The server let the fresh session through and the transfer completed.
+    pub accepted: bool,
+    /// The reply that ended the transfer, when one did.
+    pub reply: Option<ReplyRecord>,
+    /// What went wrong, in words, when no reply says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The table printer, for people: a short header about the target and its control
 //! connection, one row per mode, the findings most severe first with their evidence and
-//! fix, the verdict, and the transcript when asked for.
+//! fix, what each client would do, the verdict, and the transcript when asked for.
 //!
 //! Everything the server sent (banner, replies) and everything the OS said (dial errors)
 //! passes through `text::clean` first: a hostile server must not be able to move the cursor
@@ -11,6 +11,7 @@
 //! puts the parts together.
 
 mod cells;
+mod clients;
 mod findings;
 mod header;
 pub(crate) use findings::verdict_text;
@@ -148,6 +149,7 @@ impl Default for TableStyle {
 ///     timeline_dropped: 0,
 ///     elapsed: Duration::from_millis(3),
 ///     sample: None,
+///     reuse_check: None,
 /// };
 /// let report = Report::new(outcome, Vec::new(), false);
 ///
@@ -169,6 +171,11 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
     lines.push(String::new());
     if !report.findings.is_empty() {
         lines.extend(findings::findings(report, style));
+        lines.push(String::new());
+    }
+    let matrix = clients::client_lines(&report.clients, usize::from(style.width), style.color);
+    if !matrix.is_empty() {
+        lines.extend(matrix);
         lines.push(String::new());
     }
     lines.extend(findings::closing(report, style));
