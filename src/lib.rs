@@ -31,6 +31,8 @@
 //! `serve` and `demo` tie them together from their own configuration, and only `cli`
 //! knows the flags.
 
+#![warn(missing_docs)]
+
 pub mod addr;
 pub mod cli;
 pub mod demo;

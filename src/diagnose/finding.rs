@@ -9,8 +9,11 @@ wire_enum! {
     /// How severe a finding is; ordered, so that the worst is the maximum.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum Severity {
+        /// Worth knowing; nothing is broken.
         Info = "info",
+        /// Something works but is fragile or less safe than it should be.
         Warn = "warn",
+        /// Something does not work.
         Error = "error",
     }
 }
@@ -19,22 +22,39 @@ wire_enum! {
     /// The stable finding ids: the catalogue in docs/findings.md, which a test keeps in step.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum FindingId {
+        /// The target's host name does not resolve (NXDOMAIN, or no record of the family asked for).
         DnsFailure = "dns-failure",
+        /// No TCP connection to the control port could be made, on any resolved address.
         ControlUnreachable = "control-unreachable",
+        /// TCP connected, but no 220 greeting came within --timeout.
         BannerTimeout = "banner-timeout",
+        /// USER/PASS was rejected.
         LoginFailed = "login-failed",
+        /// The 227 advertises an address of a class that cannot serve a client elsewhere (private, ...).
         PasvPrivateAddress = "pasv-private-address",
+        /// The 227 advertises an address other than the control peer's, not covered by pasv-private-address.
         PasvAddressMismatch = "pasv-address-mismatch",
+        /// The 227 or 229 cannot be parsed.
         PasvUnparseable = "pasv-unparseable",
+        /// The control peer's address with the advertised port accepted the data connection.
         SubstituteAddressWorks = "substitute-address-works",
+        /// No passive data dial connected, and the last one timed out: a firewall drops the range.
         DataConnectTimeout = "data-connect-timeout",
+        /// No passive data dial connected, and the last one was refused or unreachable.
         DataConnectRefused = "data-connect-refused",
+        /// EPSV was answered 4yz/5yz.
         EpsvUnsupported = "epsv-unsupported",
+        /// EPRT or PORT was answered 4yz/5yz, often because a NAT changed the client's address.
         PortRejected = "port-rejected",
+        /// EPRT/PORT was accepted, but the server never connected back.
         ActiveConnectTimeout = "active-connect-timeout",
+        /// The active data connection came from an address other than the control peer.
         ActiveUnexpectedSource = "active-unexpected-source",
+        /// The server sees the client at another address than the client's own: a NAT in between.
         ClientBehindNat = "client-behind-nat",
+        /// The data connection was made but LIST/RETR did not complete.
         TransferFailed = "transfer-failed",
+        /// The transfer stalled for --timeout (at its start, in the data, or at its end).
         TransferTimeout = "transfer-timeout",
         /// The control connection broke outside a transfer: closed, timed out, or an
         /// unexpected or unframable reply (banner 421, PASV never answered, ...).
@@ -45,8 +65,11 @@ wire_enum! {
         ConnectionLimit = "connection-limit",
         /// --deadline struck before the probe finished.
         DeadlineExceeded = "deadline-exceeded",
+        /// TLS was asked for, but the server does not offer AUTH TLS.
         TlsUnavailable = "tls-unavailable",
+        /// The TLS handshake failed on the control connection.
         TlsHandshakeFailed = "tls-handshake-failed",
+        /// Something on the way rewrites FTP: the plaintext session differs from the TLS one.
         AlgRewrite = "alg-rewrite",
         /// The server certificate expires within 14 days, or has expired.
         TlsCertificateExpiring = "tls-certificate-expiring",
@@ -82,9 +105,12 @@ wire_enum! {
     }
 }
 
+/// One finding as the report lists it: what is wrong, the evidence, and the fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// Which finding it is: the stable id from docs/findings.md.
     pub id: FindingId,
+    /// How severe it is.
     pub severity: Severity,
     /// The mode it concerns; `None` for the control connection as a whole.
     pub mode: Option<Mode>,

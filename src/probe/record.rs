@@ -27,9 +27,13 @@ wire_enum! {
     /// A data-connection mode, in the order a client would try them.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub enum Mode {
+        /// Extended passive (RFC 2428): the server names only a port; the client dials the control peer.
         Epsv = "epsv",
+        /// Passive (RFC 959): the server names an IPv4 address and port in its 227.
         Pasv = "pasv",
+        /// Extended active (RFC 2428): the client names an address of either family; the server connects back.
         Eprt = "eprt",
+        /// Active (RFC 959): the client names an IPv4 address and port; the server connects back.
         Port = "port",
     }
 }
@@ -60,6 +64,7 @@ impl std::str::FromStr for Mode {
 /// A server reply as the report quotes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReplyRecord {
+    /// The reply code (`227`, `530`, ...).
     pub code: u16,
     /// Without the code prefixes; lines of a multi-line reply joined with `\n`.
     pub text: String,
@@ -87,12 +92,17 @@ wire_enum! {
     /// The step of a probe, for errors, timeouts and a deadline that struck mid-way.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Stage {
+        /// Resolving the target's name.
         Resolve = "resolve",
+        /// The TCP connect to the control port.
         Connect = "connect",
+        /// Waiting for the 220 greeting.
         Banner = "banner",
         /// AUTH TLS and the handshake (or the handshake at once, for implicit FTPS).
         Tls = "tls",
+        /// USER and PASS.
         Login = "login",
+        /// FEAT.
         Features = "features",
         /// Waiting for the reply to PASV/EPSV/PORT/EPRT.
         Request = "request",
@@ -135,8 +145,11 @@ wire_enum! {
 /// A step that went wrong, with the stage and what happened in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepError {
+    /// Where it went wrong.
     pub stage: Stage,
+    /// How it went wrong.
     pub kind: ErrorKind,
+    /// What happened, in words, for the report's evidence.
     pub detail: String,
     /// The reply that ended the step, when one did.
     pub reply: Option<ReplyRecord>,
@@ -182,7 +195,9 @@ impl SkipReason {
 /// `skipped` field is that sentence).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
+    /// Why, for the diagnosis and the status.
     pub reason: SkipReason,
+    /// The sentence the report shows.
     pub text: String,
 }
 
@@ -201,18 +216,22 @@ impl fmt::Display for Skipped {
 /// One mode's attempt.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModeOutcome {
+    /// Which mode this is.
     pub mode: Mode,
     /// Why the mode was not attempted; `None` when it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<Skipped>,
     /// The command as sent: `PASV`, `EPSV`, `PORT 127,0,0,1,4,1`, `EPRT |1|127.0.0.1|1025|`.
     pub request: Option<String>,
+    /// The reply to the request; the diagnosis reads the address and the refusals from it.
     pub reply: Option<ReplyRecord>,
     /// Passive modes: what the 227 advertised (`None` for EPSV and active modes).
     pub advertised: Option<Advertised>,
+    /// Every data-port dial, in order (passive modes): the advertised address, then any substitute.
     pub dials: Vec<DialRecord>,
     /// Active modes only.
     pub accept: Option<AcceptRecord>,
+    /// The LIST/RETR over the data connection, when one was made.
     pub transfer: Option<TransferRecord>,
     /// The step that went wrong on the control connection, or the unparseable reply.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -220,6 +239,7 @@ pub struct ModeOutcome {
     /// Set when the deadline struck while this mode was at that stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<Stage>,
+    /// From sending the request to the end of the transfer.
     #[serde(rename = "elapsed_ms", serialize_with = "crate::wire::serialize_ms")]
     pub elapsed: Duration,
     /// How long the 220 took on this mode's own control connection, when it had one
@@ -272,8 +292,11 @@ wire_enum! {
     /// How the login went.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Login {
+        /// USER/PASS was accepted.
         Ok = "ok",
+        /// USER/PASS was refused (the reply is in `login_reply`).
         Failed = "failed",
+        /// The session ended before the login: no connection, no greeting, a TLS failure.
         NotAttempted = "not-attempted",
     }
 }
@@ -281,17 +304,24 @@ wire_enum! {
 /// The first control connection: connect, banner, login, FEAT.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ControlOutcome {
+    /// The server's end of the control connection, once connected.
     #[serde(serialize_with = "serialize_display_opt")]
     pub peer: Option<SocketAddr>,
+    /// Our end of the control connection: what the server should see, unless a NAT rewrites it.
     #[serde(serialize_with = "serialize_display_opt")]
     pub local: Option<SocketAddr>,
+    /// The 220 greeting, lines joined with `
+    /// `.
     pub banner: Option<String>,
+    /// Whether the control connection ended up under TLS, and how.
     pub tls: Tls,
     /// The handshake, certificate and data protection, unless --tls off.
     pub tls_details: Option<TlsRecord>,
+    /// How the login went.
     pub login: Login,
     /// The login name used (never the password).
     pub user: String,
+    /// What FEAT listed, one feature a line, as the server spelt it.
     pub features: Vec<String>,
     /// FEAT went unanswered or broke the connection: the features are unknown, and the
     /// modes ran on fresh connections. FEAT is informational, so this is no finding.
@@ -343,10 +373,14 @@ impl ControlOutcome {
 pub struct TargetInfo {
     /// As given, with any password masked.
     pub input: String,
+    /// The host name or literal, as given.
     pub host: String,
+    /// The control port (21 unless given, 990 for ftps://).
     pub port: u16,
+    /// Every address the name resolved to, in the order they were tried.
     #[serde(serialize_with = "serialize_ips")]
     pub resolved: Vec<IpAddr>,
+    /// What LIST or RETR asked for (`/` unless the URL names a path).
     pub path: String,
     /// The A/AAAA queries, when DNS was asked (not for literals or `localhost`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -379,6 +413,7 @@ pub struct TranscriptEntry {
     pub session: String,
     /// `>` for client, `<` for server.
     pub dir: &'static str,
+    /// The line as sent or received, without CRLF.
     pub line: String,
 }
 
@@ -386,9 +421,13 @@ pub struct TranscriptEntry {
 /// it out as schema v1; this record is not serialized itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProbeOutcome {
+    /// The target as given and as resolved.
     pub target: TargetInfo,
+    /// The first control session.
     pub control: ControlOutcome,
+    /// One record per mode, in --modes order, tried or skipped.
     pub modes: Vec<ModeOutcome>,
+    /// How the modes shared control connections.
     pub strategy: Strategy,
     /// The reply that refused an extra control connection, when the runner fell back.
     pub fallback_reply: Option<ReplyRecord>,

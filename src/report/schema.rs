@@ -28,9 +28,13 @@ wire_enum! {
     /// One mode's status, from the findings about it.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Status {
+        /// It worked; no warning or error concerns it.
         Ok = "ok",
+        /// It worked, with warnings.
         Warn = "warn",
+        /// It failed: an error-level finding concerns it.
         Fail = "fail",
+        /// It was not attempted (`skipped` says why).
         Skipped = "skipped",
     }
 }
@@ -39,8 +43,11 @@ wire_enum! {
     /// The whole report's verdict: the most severe finding's.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Verdict {
+        /// No findings above info.
         Ok = "ok",
+        /// A warning, no error.
         Warn = "warn",
+        /// At least one error.
         Fail = "fail",
     }
 }
@@ -48,31 +55,43 @@ wire_enum! {
 /// One mode's record with its status.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModeReport {
+    /// The mode's record, its fields at the top level of the JSON object.
     #[serde(flatten)]
     pub outcome: ModeOutcome,
+    /// The mode's status, from the findings about it.
     pub status: Status,
 }
 
 /// One target's report, in the shape of schema `ftpdoctor.report/v1`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// Always [`SCHEMA`], so that a reader can tell the version.
     pub schema: &'static str,
+    /// The target as given and as resolved.
     pub target: TargetInfo,
+    /// The first control session.
     pub control: ControlOutcome,
+    /// One entry per mode, in --modes order.
     pub modes: Vec<ModeReport>,
     /// Root causes first, each followed by the findings it explains, then by severity.
     pub findings: Vec<Finding>,
+    /// The worst finding's severity, as the verdict.
     pub verdict: Verdict,
     /// The answer at a glance: modes that work, the root cause, the one fix.
     pub summary: Summary,
+    /// How the modes shared control connections.
     pub strategy: Strategy,
+    /// The reply that refused an extra control connection, when the runner fell back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
     /// The plaintext session compared with the TLS one (FTPS only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plaintext_check: Option<PlaintextCheck>,
+    /// --deadline struck before the probe finished.
     pub deadline_hit: bool,
+    /// The --deadline that applied, in ms.
     pub deadline_ms: f64,
+    /// How long the whole probe took, in ms.
     pub elapsed_ms: f64,
     /// Only with --transcript.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -26,6 +26,7 @@ wire_enum! {
     /// The URL scheme.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Scheme {
+        /// Plain FTP, with AUTH TLS if asked for (port 21).
         Ftp = "ftp",
         /// Implicit TLS: the TLS handshake comes first, before any FTP reply (as curl's
         /// `ftps://`); explicit `AUTH TLS` on port 21 is `Ftp`.

@@ -28,10 +28,15 @@ wire_enum! {
     /// How a dial ended; `SkippedPolicy` means the safety rules forbade dialling at all.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum DialResult {
+        /// The TCP handshake completed.
         Connected = "connected",
+        /// RST in answer to the SYN: nothing listens, or a firewall rejects.
         Refused = "refused",
+        /// No answer to the SYN within --timeout: a firewall drops.
         Timeout = "timeout",
+        /// No route (ICMP unreachable).
         Unreachable = "unreachable",
+        /// Not dialled: the address is one the safety rules keep us from (see `error`).
         SkippedPolicy = "skipped-policy",
     }
 }
@@ -39,10 +44,14 @@ wire_enum! {
 /// One dial of a passive data port.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DialRecord {
+    /// The address dialled.
     #[serde(serialize_with = "serialize_display")]
     pub addr: SocketAddr,
+    /// Why this address was dialled.
     pub why: DialWhy,
+    /// How the dial ended.
     pub outcome: DialResult,
+    /// How long the dial took.
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
     /// What the system said (or why policy forbade it).
@@ -53,11 +62,15 @@ pub struct DialRecord {
 /// The control connection's own TCP connect.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConnectRecord {
+    /// The address dialled.
     #[serde(serialize_with = "serialize_display")]
     pub addr: SocketAddr,
+    /// How the connect ended.
     pub outcome: DialResult,
+    /// How long the connect took.
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
+    /// What the system said, when the connect failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -65,9 +78,12 @@ pub struct ConnectRecord {
 /// What a 227 advertised, and what kind of address it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Advertised {
+    /// The address as advertised.
     #[serde(serialize_with = "serialize_display")]
     pub ip: IpAddr,
+    /// The port as advertised.
     pub port: u16,
+    /// What kind of address it is (private, public, loopback, ...): the diagnosis hinges on it.
     #[serde(serialize_with = "serialize_display")]
     pub class: AddrClass,
 }
@@ -76,7 +92,9 @@ wire_enum! {
     /// How waiting for the server's data connection ended (active modes).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum AcceptResult {
+        /// The server connected.
         Accepted = "accepted",
+        /// The server did not connect within --timeout.
         Timeout = "timeout",
         /// Our own listener failed: not the server's doing.
         Failed = "failed",
@@ -89,9 +107,12 @@ pub struct AcceptRecord {
     /// Where we listened, and what PORT/EPRT told the server.
     #[serde(serialize_with = "serialize_display")]
     pub listen: SocketAddr,
+    /// Where the server's connection came from; the diagnosis compares it with the control peer.
     #[serde(serialize_with = "serialize_display_opt")]
     pub from: Option<SocketAddr>,
+    /// How the wait ended.
     pub outcome: AcceptResult,
+    /// How long we waited.
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
     /// The server connected before we sent LIST/RETR (pyftpdlib does, during PORT).
@@ -102,8 +123,11 @@ wire_enum! {
     /// How a transfer ended.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum TransferResult {
+        /// The data arrived and the server confirmed it (2yz).
         Ok = "ok",
+        /// The server refused the transfer or the data connection broke.
         Failed = "failed",
+        /// A stage waited --timeout (`error.stage` says which).
         Timeout = "timeout",
     }
 }
@@ -119,12 +143,16 @@ pub const CAPPED_REPLY_WAIT: Duration = Duration::from_secs(1);
 pub struct TransferRecord {
     /// `LIST /pub/` or `RETR /pub/readme.txt`.
     pub command: String,
+    /// How the transfer ended.
     pub outcome: TransferResult,
+    /// Data bytes read, up to the transfer cap.
     pub bytes: u64,
+    /// From sending LIST/RETR to the final reply (or the failure).
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
     /// The 1yz, when the server sent one (some send none).
     pub preliminary_reply: Option<ReplyRecord>,
+    /// The 226 (or the refusal) that ended it.
     pub final_reply: Option<ReplyRecord>,
     /// Where it stopped, when it did not finish.
     #[serde(skip_serializing_if = "Option::is_none")]

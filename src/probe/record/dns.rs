@@ -13,7 +13,9 @@ wire_enum! {
     /// The record type asked for.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum QueryType {
+        /// IPv4 address records.
         A = "A",
+        /// IPv6 address records.
         Aaaa = "AAAA",
     }
 }
@@ -22,12 +24,15 @@ wire_enum! {
     /// How one query ended.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum QueryOutcome {
+        /// The name resolved to one or more addresses.
         Ok = "ok",
         /// NXDOMAIN: the name does not exist at all.
         Nxdomain = "nxdomain",
         /// The name exists but has no record of this type (NOERROR, empty answer).
         NoRecords = "no-records",
+        /// The resolver failed to answer for the name: its DNS is broken, not absent.
         Servfail = "servfail",
+        /// The resolver refused the query (not ours to ask, or a policy).
         Refused = "refused",
         /// No answer within the step timeout.
         Timeout = "timeout",
@@ -41,13 +46,18 @@ wire_enum! {
 /// One A or AAAA query, as the report shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueryRecord {
+    /// A or AAAA.
     #[serde(rename = "type")]
     pub qtype: QueryType,
+    /// How the query ended.
     pub outcome: QueryOutcome,
+    /// The addresses it gave, in the resolver's order.
     #[serde(serialize_with = "serialize_ips")]
     pub addresses: Vec<IpAddr>,
+    /// How long the query took.
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
+    /// What went wrong, in words, when the query failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -57,6 +67,7 @@ pub struct QueryRecord {
 pub struct DnsRecord {
     /// `system`, or the `--dns-server` asked.
     pub server: String,
+    /// Every query made, in the order they were asked.
     pub queries: Vec<QueryRecord>,
 }
 

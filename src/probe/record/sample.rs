@@ -16,7 +16,9 @@ pub struct SamplePort {
     /// What was dialled: the control peer with that port.
     #[serde(serialize_with = "serialize_display")]
     pub addr: SocketAddr,
+    /// How the dial ended.
     pub outcome: DialResult,
+    /// How long the dial took.
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
 }
@@ -32,6 +34,7 @@ pub struct SampleOutcome {
     pub ports: Vec<SamplePort>,
     /// Lowest and highest port seen: the likely configured range.
     pub lowest: Option<u16>,
+    /// See `lowest`.
     pub highest: Option<u16>,
     /// Dials that connected.
     pub reachable: usize,

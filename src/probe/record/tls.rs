@@ -20,6 +20,7 @@ wire_enum! {
         Explicit = "explicit",
         /// TLS from the first byte (ftps://, port 990).
         Implicit = "implicit",
+        /// No TLS: plaintext only, AUTH TLS is never sent.
         Off = "off",
     }
 }
@@ -28,8 +29,11 @@ wire_enum! {
     /// How the control connection ended up (the report's `control.tls`, docs/report-schema.md).
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Tls {
+        /// Plaintext: no TLS asked for, or AUTH TLS refused with --tls auto.
         None = "none",
+        /// AUTH TLS succeeded and the handshake completed.
         Explicit = "explicit",
+        /// TLS from the first byte (ftps://).
         Implicit = "implicit",
     }
 }
@@ -37,14 +41,19 @@ wire_enum! {
 /// The server certificate, as the report describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertRecord {
+    /// The certificate's subject, as a distinguished name.
     pub subject: String,
+    /// The issuer, as a distinguished name.
     pub issuer: String,
+    /// Start of the validity period.
     #[serde(serialize_with = "serialize_time")]
     pub not_before: SystemTime,
+    /// End of the validity period.
     #[serde(serialize_with = "serialize_time")]
     pub not_after: SystemTime,
     /// Whole days left when the probe ran; negative once expired.
     pub days_left: i64,
+    /// The DNS names and addresses it is valid for (subjectAltName).
     pub names: Vec<String>,
 }
 
@@ -58,6 +67,7 @@ wire_enum! {
         Protocol = "protocol",
         /// The server closed the connection mid-handshake.
         Closed = "closed",
+        /// The handshake did not finish within --timeout.
         Timeout = "timeout",
         /// Our own setup or the socket failed.
         Other = "other",
@@ -70,13 +80,16 @@ wire_enum! {
 /// A handshake that failed, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TlsFailureRecord {
+    /// Why, in the report's terms.
     pub reason: TlsFailureReason,
+    /// What the TLS library said.
     pub detail: String,
 }
 
 /// The control connection's TLS, as far as it got.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TlsRecord {
+    /// What was asked for (--tls, or the URL's scheme).
     pub requested: TlsMode,
     /// The reply to AUTH TLS (explicit FTPS).
     pub auth_reply: Option<ReplyRecord>,
@@ -84,8 +97,11 @@ pub struct TlsRecord {
     /// plaintext on a new connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_error: Option<String>,
+    /// The negotiated version (`TLSv1.3`), once the handshake completed.
     pub version: Option<String>,
+    /// The negotiated cipher suite.
     pub cipher: Option<String>,
+    /// The server certificate, when the handshake got as far as one.
     pub certificate: Option<CertRecord>,
     /// The certificate was checked and passed: false with --insecure, and false until a
     /// handshake happened (a server without TLS has no verified certificate).
@@ -95,7 +111,9 @@ pub struct TlsRecord {
     pub verify_error: Option<String>,
     /// The reply to PROT P: data connections are private only after a 2yz.
     pub prot_reply: Option<ReplyRecord>,
+    /// PROT P was accepted: the data connections run TLS too.
     pub data_protected: bool,
+    /// Why the handshake failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<TlsFailureRecord>,
 }
@@ -123,12 +141,16 @@ impl TlsRecord {
 /// One data connection's handshake under PROT P.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataTlsRecord {
+    /// The handshake completed.
     pub ok: bool,
+    /// The negotiated version.
     pub version: Option<String>,
     /// The control connection's session was resumed (vsftpd require_ssl_reuse asks it).
     pub resumed: bool,
+    /// How long the handshake took.
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
+    /// Why it failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<TlsFailureRecord>,
 }
@@ -136,6 +158,7 @@ pub struct DataTlsRecord {
 /// What STAT says about the connection, where the server says it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ServerView {
+    /// The reply to STAT, when the server answered it.
     pub reply: Option<ReplyRecord>,
     /// The client address the server says it sees.
     #[serde(serialize_with = "serialize_display_opt")]
@@ -149,13 +172,20 @@ pub struct PlaintextCheck {
     /// Why the comparison was not made, when it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// The plaintext session's reply to PASV.
     pub pasv_reply: Option<ReplyRecord>,
+    /// The address that reply advertised, when it could be parsed.
     #[serde(serialize_with = "serialize_display_opt")]
     pub pasv_addr: Option<SocketAddr>,
+    /// The PORT command the plaintext session sent.
     pub port_request: Option<String>,
+    /// The plaintext session's reply to PORT.
     pub port_reply: Option<ReplyRecord>,
+    /// The EPRT command the plaintext session sent.
     pub eprt_request: Option<String>,
+    /// The plaintext session's reply to EPRT.
     pub eprt_reply: Option<ReplyRecord>,
+    /// Why the plaintext session broke off, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// The reply that refused the plaintext login (a server that requires TLS).
