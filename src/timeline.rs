@@ -30,7 +30,12 @@ pub enum Conn {
     /// The Nth control session of the probe, from 1, in the order they were opened.
     Control(u32),
     /// A data connection of `mode` (`epsv`, ... or `sample`); the Nth of that mode, from 1.
-    Data { mode: &'static str, n: u32 },
+    Data {
+        /// The mode (`epsv`, `pasv`, `eprt`, `port`, `plaintext` or `sample`).
+        mode: &'static str,
+        /// The Nth connection of that mode, from 1.
+        n: u32,
+    },
 }
 
 impl fmt::Display for Conn {
@@ -47,14 +52,18 @@ impl fmt::Display for Conn {
 /// Who closed a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Closer {
+    /// The probe hung up.
     Us,
+    /// The server (or something on the way) hung up.
     Peer,
 }
 
 /// How a connection was closed: an orderly FIN, or a reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseHow {
+    /// An orderly close (FIN).
     Fin,
+    /// A reset (RST).
     Rst,
 }
 
@@ -63,62 +72,92 @@ pub enum CloseHow {
 pub enum Event {
     /// A TCP connect began; `purpose` says what the connection is for (`control`, a mode).
     Connect {
+        /// The address dialled.
         to: SocketAddr,
+        /// What the connection is for.
         purpose: &'static str,
     },
+    /// The TCP handshake completed.
     Connected {
+        /// Our end of the new connection.
         local: SocketAddr,
     },
     /// RST in answer to the SYN.
     Refused {
+        /// What the system said.
         os_error: Option<String>,
     },
     /// No answer to the SYN within the step's limit.
     Timeout {
+        /// The step's limit that ran out.
         after: Duration,
     },
+    /// No route to the address (ICMP unreachable).
     Unreachable {
+        /// What the system said.
         os_error: Option<String>,
     },
     /// We listen for the server's connection (active modes).
     Listen {
+        /// The address we listen on.
         on: SocketAddr,
     },
+    /// The server connected to our listener.
     Accepted {
+        /// Where the server's connection came from.
         from: SocketAddr,
     },
+    /// A TLS handshake began.
     TlsStart,
+    /// The TLS handshake completed.
     TlsDone {
+        /// The negotiated version.
         version: String,
+        /// The session was resumed from the control connection's.
         resumed: bool,
     },
+    /// The TLS handshake failed.
     TlsFailed {
+        /// What the TLS library said.
         why: String,
     },
     /// A command as sent, PASS masked.
     Send {
+        /// The command line, without CRLF.
         line: String,
     },
+    /// A reply from the server.
     Reply {
+        /// The reply code.
         code: u16,
+        /// The reply text, lines joined with `
+        /// `.
         text: String,
     },
+    /// The first data bytes arrived.
     DataFirst,
     /// The data ended (the server closed it) after this many bytes.
     DataLast {
+        /// Data bytes read in all.
         bytes: u64,
     },
     /// We stopped reading at the transfer cap.
     DataCut {
+        /// Data bytes read when we stopped.
         bytes: u64,
     },
+    /// A connection closed.
     Close {
+        /// Who closed it.
         by: Closer,
+        /// How it was closed.
         how: CloseHow,
     },
     /// A step waited its full --timeout for `waiting_for`.
     StepTimeout {
+        /// What the step waited for.
         waiting_for: String,
+        /// How long it waited.
         after: Duration,
     },
     /// --deadline struck.
@@ -130,9 +169,11 @@ pub enum Event {
 pub struct Stamped {
     /// From the recorder's start.
     pub at: Duration,
+    /// Which connection.
     pub conn: Conn,
     /// The mode the connection was serving at the time, if any.
     pub mode: Option<&'static str>,
+    /// What happened.
     pub event: Event,
 }
 

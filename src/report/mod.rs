@@ -8,7 +8,7 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod junit;
-pub mod ladder;
+pub(crate) mod ladder;
 pub mod mermaid;
 pub mod metrics;
 pub mod nagios;

@@ -13,12 +13,14 @@ use crate::wire::ms;
 /// One event: when (ms from the probe's start), on which connection, during which mode.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEntry {
+    /// Milliseconds from the probe's start, one decimal.
     pub t_ms: f64,
     /// `control-N` (the Nth control session), `data-MODE[-N]`, or `probe`.
     pub conn: String,
     /// The mode the connection served at the time, when it served one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+    /// What happened, its fields beside `t_ms` in the JSON object.
     #[serde(flatten)]
     pub event: TimelineEvent,
 }
@@ -27,7 +29,9 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CloseBy {
+    /// The probe hung up.
     Us,
+    /// The server (or something on the way) hung up.
     Peer,
 }
 
@@ -35,7 +39,9 @@ pub enum CloseBy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CloseKind {
+    /// An orderly close (FIN).
     Fin,
+    /// A reset (RST).
     Rst,
 }
 
@@ -45,63 +51,98 @@ pub enum CloseKind {
 pub enum TimelineEvent {
     /// A TCP connect began; `for` is `control`, a mode, `plaintext` or `sample`.
     Connect {
+        /// The address dialled.
         to: String,
+        /// What the connection is for.
         #[serde(rename = "for")]
         purpose: String,
     },
+    /// The TCP handshake completed.
     Connected {
+        /// Our end of the new connection.
         local: String,
     },
     /// RST in answer to the SYN.
     Refused {
+        /// What the system said.
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
     /// No answer to the SYN.
     Timeout {
+        /// The step's limit that ran out.
         after_ms: f64,
     },
+    /// No route to the address (ICMP unreachable).
     Unreachable {
+        /// What the system said.
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// We listen for the server's connection (active modes).
     Listen {
+        /// The address we listen on.
         on: String,
     },
+    /// The server connected to our listener.
     Accepted {
+        /// Where the server's connection came from.
         from: String,
     },
+    /// A TLS handshake began.
     TlsStart,
+    /// The TLS handshake completed.
     TlsDone {
+        /// The negotiated version (`TLSv1.3`).
         version: String,
+        /// The session was resumed from the control connection's.
         resumed: bool,
     },
+    /// The TLS handshake failed.
     TlsFailed {
+        /// What the TLS library said.
         why: String,
     },
     /// A command, PASS masked.
     Send {
+        /// The command line as sent.
         line: String,
     },
+    /// A reply from the server.
     Reply {
+        /// The reply code.
         code: u16,
+        /// The reply text, lines joined with `
+        /// `, cut to a length a picture can show.
         text: String,
     },
+    /// The first data bytes arrived.
     DataFirst,
+    /// The data ended: the server closed the data connection.
     DataLast {
+        /// Data bytes read in all.
         bytes: u64,
     },
+    /// We stopped reading at the transfer cap.
     DataCut {
+        /// Data bytes read when we stopped.
         bytes: u64,
     },
+    /// A connection closed.
     Close {
+        /// Who closed it.
         by: CloseBy,
+        /// How it was closed.
         how: CloseKind,
     },
+    /// A step waited its full --timeout.
     StepTimeout {
+        /// What the step waited for.
         waiting_for: String,
+        /// How long it waited.
         after_ms: f64,
     },
+    /// --deadline struck.
     Deadline,
 }
 
