@@ -43,6 +43,7 @@ pub enum Format {
 pub struct RunConfig {
     /// One probe per target.
     pub probes: Vec<ProbeConfig>,
+    /// The output format (--format).
     pub format: Format,
     /// Exit 1 when a finding is at least this severe (--fail-on).
     pub fail_on: Severity,

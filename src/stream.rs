@@ -11,7 +11,9 @@ use tokio::net::TcpStream;
 
 /// Plain TCP, or TLS over it (`T`: the client's or the server's TLS stream).
 pub enum MaybeTls<T> {
+    /// Plain TCP: before AUTH TLS, or with no TLS at all.
     Plain(TcpStream),
+    /// TLS over the TCP stream.
     Tls(Box<T>),
     /// The TCP stream was handed to a TLS handshake that did not finish: nothing is left
     /// to read or write.

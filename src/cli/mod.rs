@@ -16,7 +16,7 @@ mod serve;
 
 pub use crate::run::{Format, RunConfig};
 pub use output::{ColorArg, Terminal, utf8_locale};
-pub use probe::{FailOn, ProbeArgsError};
+pub use probe::ProbeArgsError;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -182,12 +182,20 @@ pub enum Action {
     Mystery {
         /// The seed, and whether the user chose it (else it is printed for --answers).
         seed: u64,
+        /// Whether the user chose the seed (a drawn one is printed, for --answers).
         chosen: bool,
+        /// How many servers to serve (--count).
         count: usize,
+        /// How long each server waits for a data connection before answering 425 (--data-timeout).
         data_timeout: Duration,
     },
     /// `lab --answers`: name the drawn servers.
-    Answers { seed: u64, count: usize },
+    Answers {
+        /// The seed the servers were drawn with.
+        seed: u64,
+        /// How many were drawn (--count).
+        count: usize,
+    },
     /// `lab --fault`.
     Fault {
         /// The fault to serve.

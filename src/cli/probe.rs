@@ -61,14 +61,15 @@ impl TlsArg {
     }
 }
 
+/// --fail-on: the severity from which a finding makes the exit code 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     Error,
     Warn,
 }
 
 impl FailOn {
-    pub fn threshold(self) -> Severity {
+    pub(crate) fn threshold(self) -> Severity {
         match self {
             FailOn::Error => Severity::Error,
             FailOn::Warn => Severity::Warn,
@@ -290,9 +291,12 @@ fn strip_comment(line: &str) -> &str {
 /// Why a probe invocation cannot run; never contains a password.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeArgsError {
+    /// A target that does not parse.
     #[error("target {input:?}: {source}")]
     Target {
+        /// The target as given.
         input: String,
+        /// Why it does not parse.
         source: crate::target::TargetError,
     },
     /// A URL with a password that does not parse: the parser's own message could quote
@@ -300,35 +304,74 @@ pub enum ProbeArgsError {
     #[error(
         "target {input:?} is not a valid URL; in a password write '/' as %2F, ':' as %3A and '@' as %40 (or use --password-env)"
     )]
-    TargetWithPassword { input: String },
+    TargetWithPassword {
+        /// The target as given (the message quotes it whole, never a piece of it).
+        input: String,
+    },
+    /// `ftps://` with a --tls other than implicit.
     #[error("target {input:?}: ftps:// means implicit TLS, which --tls {given} contradicts")]
-    TlsConflict { input: String, given: &'static str },
+    TlsConflict {
+        /// The target as given.
+        input: String,
+        /// The --tls value given.
+        given: &'static str,
+    },
+    /// The --ca-file cannot be used.
     #[error("--ca-file: {0}")]
     CaFile(#[from] TrustError),
+    /// The --password-env variable is not set.
     #[error("--password-env {var}: the variable is not set (or not UTF-8)")]
-    PasswordEnvUnset { var: String },
+    PasswordEnvUnset {
+        /// The variable's name.
+        var: String,
+    },
+    /// A password without a user to go with it.
     #[error("--password-env needs a user: --user NAME, or ftp://NAME@host/")]
     PasswordWithoutUser,
+    /// The netrc file cannot be used.
     #[error("--netrc: {0}")]
     Netrc(#[from] crate::target::NetrcError),
+    /// --netrc without a file to read.
     #[error("--netrc: no netrc file ($NETRC and $HOME are both unset)")]
     NoNetrcPath,
+    /// --user without a password.
     #[error("--user {user}: no password given (use --password-env VAR or --netrc)")]
-    NoPassword { user: String },
+    NoPassword {
+        /// The user given.
+        user: String,
+    },
+    /// An IPv6 --active-addr while PORT is among the modes.
     #[error("--active-addr {addr}: PORT needs an IPv4 address (select --modes without port)")]
-    ActiveAddrNotV4 { addr: IpAddr },
+    ActiveAddrNotV4 {
+        /// The address given.
+        addr: IpAddr,
+    },
+    /// The --targets-file cannot be read.
     #[error("--targets-file {}: {source}", path.display())]
     TargetsFile {
+        /// The file as given.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// A --targets-file line longer than any target.
     #[error("--targets-file {} line {line}: longer than {MAX_TARGET_LINE} bytes", path.display())]
-    TargetsFileLine { path: PathBuf, line: usize },
+    TargetsFileLine {
+        /// The file as given.
+        path: PathBuf,
+        /// The line's number, from 1.
+        line: usize,
+    },
+    /// A --targets-file larger than one run should probe.
     #[error(
         "--targets-file {}: more than {MAX_TARGETS} targets or {MAX_TARGETS_FILE_BYTES} bytes; split the fleet",
         path.display()
     )]
-    TargetsFileTooLarge { path: PathBuf },
+    TargetsFileTooLarge {
+        /// The file as given.
+        path: PathBuf,
+    },
+    /// Nothing to probe.
     #[error("no targets: give TARGET arguments or a --targets-file with at least one")]
     NoTargets,
 }

@@ -14,7 +14,9 @@ pub const DEFAULT_COUNT: usize = 3;
 /// One drawn server: a lab scenario or a fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pick {
+    /// A scenario of the lab (`lab --scenario`).
     Scenario(Scenario),
+    /// A broken or hostile server (`lab --fault`).
     Fault(Fault),
 }
 

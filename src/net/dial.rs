@@ -12,6 +12,7 @@ use crate::timeline::{Event, Tap};
 /// How a dial ended, in the words of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialOutcome {
+    /// The TCP handshake completed.
     Connected,
     /// RST: nothing listens there.
     Refused,
@@ -31,13 +32,18 @@ impl DialOutcome {
     }
 }
 
+/// One dial: where to, how it ended, how long it took, and the stream when it connected.
 #[derive(Debug)]
 pub struct Dial {
+    /// The address dialled.
     pub addr: SocketAddr,
+    /// How the dial ended.
     pub outcome: DialOutcome,
+    /// How long it took.
     pub elapsed: Duration,
     /// What the system said, when it said no (for "unreachable", which covers several).
     pub error: Option<String>,
+    /// The connection, when the dial connected.
     pub stream: Option<TcpStream>,
 }
 
@@ -78,18 +84,25 @@ pub async fn dial(addr: SocketAddr, limit: Duration, tap: &Tap, purpose: &'stati
 /// How waiting for the server's active-mode connection ended.
 #[derive(Debug)]
 pub enum AcceptOutcome {
+    /// The server connected.
     Accepted {
+        /// Where the connection came from.
         from: SocketAddr,
+        /// The data connection.
         stream: TcpStream,
     },
+    /// No connection within the limit.
     Timeout,
     /// The listener itself failed (out of file descriptors, say): not the server's doing.
     Failed(io::Error),
 }
 
+/// One wait for the server's connection: how it ended and how long it took.
 #[derive(Debug)]
 pub struct Accept {
+    /// How the wait ended.
     pub outcome: AcceptOutcome,
+    /// How long it took.
     pub elapsed: Duration,
 }
 

@@ -24,13 +24,17 @@ mod refused;
 /// Which address family a probe asks for (`--address-family 4|6|any`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Family {
+    /// A records only (`--address-family 4`).
     V4,
+    /// AAAA records only (`--address-family 6`).
     V6,
+    /// Both, A first.
     #[default]
     Any,
 }
 
 impl Family {
+    /// Whether an address of this family may be used.
     pub fn allows(self, ip: IpAddr) -> bool {
         match self {
             Family::V4 => ip.is_ipv4(),
@@ -52,7 +56,9 @@ impl Family {
 /// The record type to ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryType {
+    /// IPv4 address records.
     A,
+    /// IPv6 address records.
     Aaaa,
 }
 
@@ -72,7 +78,9 @@ pub enum QueryError {
     Nxdomain,
     /// The name exists but has no record of this type (NOERROR, empty answer).
     NoRecords,
+    /// The resolver failed to answer for the name: its DNS is broken, not absent.
     Servfail,
+    /// The resolver refused the query.
     Refused,
     /// No answer within the resolver's timeout.
     Timeout,
@@ -85,7 +93,9 @@ pub enum QueryError {
 /// A failed query: its outcome and what the resolver said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryFailure {
+    /// How the query failed.
     pub error: QueryError,
+    /// What the resolver said.
     pub detail: String,
 }
 
@@ -93,6 +103,7 @@ type Answer<'a> = Pin<Box<dyn Future<Output = Result<Vec<IpAddr>, QueryFailure>>
 
 /// Something that answers A and AAAA queries.
 pub trait Resolve: Send + Sync {
+    /// Asks for the `qtype` records of `name`.
     fn query<'a>(&'a self, name: &'a str, qtype: QueryType) -> Answer<'a>;
     /// Who is asked, for the report: `system` or the server's address.
     fn server(&self) -> String;

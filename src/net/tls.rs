@@ -42,12 +42,23 @@ pub enum Trust {
     Insecure(Box<Trust>),
 }
 
+/// Why a `--ca-file` cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustError {
+    /// The file could not be read.
     #[error("cannot read CA file {path}: {reason}")]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        /// The file as given.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// The file holds no certificate to trust.
     #[error("CA file {path} holds no PEM certificate")]
-    Empty { path: String },
+    Empty {
+        /// The file as given.
+        path: String,
+    },
 }
 
 impl Trust {
@@ -119,6 +130,7 @@ pub enum TlsFailure {
     /// The server closed the connection mid-handshake (what servers that require session
     /// reuse do to a data connection that did not resume).
     Closed,
+    /// The handshake did not finish within the step's limit.
     Timeout,
     /// Our own setup or the socket failed.
     Other,
@@ -127,10 +139,13 @@ pub enum TlsFailure {
     PlaintextReply,
 }
 
+/// A handshake that failed: why, in the report's terms, and what the TLS library said.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{detail}")]
 pub struct TlsError {
+    /// Why, in the report's terms.
     pub failure: TlsFailure,
+    /// What the TLS library said.
     pub detail: String,
     /// The certificate the server sent, when the handshake got that far: an expired or
     /// misnamed one is worth describing even though it was refused.
@@ -199,6 +214,7 @@ pub struct Handshake {
     pub cipher: String,
     /// An earlier session was resumed (what require_ssl_reuse asks of data connections).
     pub resumed: bool,
+    /// The server certificate, as far as it could be read.
     pub certificate: Option<CertInfo>,
 }
 

@@ -43,7 +43,9 @@ use session::{Session, establish};
 /// Who to log in as.
 #[derive(Debug, Clone)]
 pub struct Credentials {
+    /// The login name.
     pub user: String,
+    /// The password, masked in every output.
     pub password: Password,
 }
 
@@ -60,19 +62,25 @@ impl Credentials {
 /// One probe of one target, validated.
 #[derive(Debug, Clone)]
 pub struct ProbeConfig {
+    /// What to probe.
     pub target: Target,
+    /// Who to log in as.
     pub credentials: Credentials,
+    /// The modes to try (--modes).
     pub modes: Vec<Mode>,
     /// Each step: connect, reply, data connect, accept, each read of a transfer.
     pub step_timeout: Duration,
     /// The whole probe.
     pub deadline: Duration,
+    /// Dial the address a 227 advertises even when it is not the control peer (--follow-advertised).
     pub follow_advertised: bool,
     /// The address put in PORT/EPRT instead of the control connection's local one.
     pub active_addr: Option<IpAddr>,
+    /// One control connection for all modes, in turn (--sequential), instead of one each.
     pub sequential: bool,
     /// Bytes a transfer may move before the probe stops reading.
     pub max_transfer_bytes: u64,
+    /// Whether and how to use TLS (--tls, or ftps://).
     pub tls: TlsMode,
     /// Whom certificates must chain to (--ca-file), or --insecure.
     pub trust: Trust,
@@ -81,6 +89,7 @@ pub struct ProbeConfig {
     pub tls_reuse: bool,
     /// Ask this DNS server instead of the system's resolvers.
     pub dns_server: Option<SocketAddr>,
+    /// Which address family to resolve and use (--address-family).
     pub address_family: Family,
     /// Probe every resolved address (the runner makes one probe per address).
     pub all_addresses: bool,
@@ -101,10 +110,13 @@ pub struct ProbeConfig {
 pub struct Pinned {
     /// `None` when the resolution failed: the probe then reports that failure.
     pub address: Option<IpAddr>,
+    /// The resolution the address came from.
     pub resolution: Resolution,
 }
 
 impl ProbeConfig {
+    /// A probe of `target` with the command line's defaults: anonymous, every mode, TLS if
+    /// offered, 5 s steps within a 30 s deadline.
     pub fn new(target: Target) -> ProbeConfig {
         ProbeConfig {
             target,

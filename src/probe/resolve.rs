@@ -16,6 +16,7 @@ pub struct Resolution {
     pub addrs: Vec<IpAddr>,
     /// The queries, when DNS was asked.
     pub dns: Option<DnsRecord>,
+    /// Why resolution failed, when it did.
     pub error: Option<StepError>,
 }
 

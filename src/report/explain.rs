@@ -102,7 +102,11 @@ pub fn write_explain(
 }
 
 /// Writes one diagram and its notes.
-pub(crate) fn write_ladder(ladder: &Ladder, style: &ExplainStyle, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write_ladder(
+    ladder: &Ladder,
+    style: &ExplainStyle,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let width = usize::from(style.width).max(TIME + 2 * EDGE + 10);
     let g = if style.unicode { &UNICODE } else { &ASCII };
     let xs = positions(ladder.lanes.len(), width);

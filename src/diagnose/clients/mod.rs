@@ -27,27 +27,46 @@ pub use profile::{
 use super::Finding;
 use crate::probe::record::ProbeOutcome;
 
-/// A client profile's stable id (SPEC: "Client matrix").
+/// A client profile's stable id, as `--clients` and the report spell it (docs/clients.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClientId {
+    /// curl 7.74 and later: EPSV, then PASV; ignores the PASV address.
     Curl,
+    /// `curl --disable-epsv`: PASV only.
     CurlDisableEpsv,
+    /// `curl -P -`: active, EPRT then PORT.
     CurlActive,
+    /// `curl --ssl-reqd`: as `curl`, with AUTH TLS required.
     CurlSslReqd,
+    /// lftp 4.x: PASV, fixing a bogus PASV address.
     Lftp,
+    /// lftp with `ftp:passive-mode off`: PORT.
     LftpActive,
+    /// GNU wget 1.x: PASV on IPv4, following the PASV address.
     Wget,
+    /// `wget --no-passive-ftp`: PORT.
     WgetActive,
+    /// Python `ftplib.FTP`: PASV on IPv4, ignoring the PASV address.
     Ftplib,
+    /// Python `ftplib.FTP_TLS`: as `ftplib`, with TLS that never resumes on data connections.
     FtplibTls,
+    /// Node basic-ftp: EPSV, then PASV; refuses a PASV address other than the control host.
     BasicFtp,
+    /// ncftp / ncftpget 3.2: PASV, fixing an RFC 1918 address.
     Ncftp,
+    /// `ncftpget -E`: PORT.
     NcftpActive,
+    /// tnftp (NetBSD ftp): EPSV/EPRT first, falling back to active.
     Tnftp,
+    /// `tnftp -A`: active, EPRT then PORT.
     TnftpActive,
+    /// Apache commons-net `FTPClient`: active (PORT) unless told otherwise.
     CommonsNet,
+    /// FileZilla 3.x: PASV, replacing an unroutable address; falls back to active.
     Filezilla,
+    /// WinSCP: PASV, replacing an unroutable address.
     Winscp,
+    /// Windows ftp.exe: active only.
     WindowsFtp,
 }
 
