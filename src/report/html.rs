@@ -1,6 +1,6 @@
 //! `--format html`: one self-contained page for a ticket or a lab report — the verdict and
 //! a summary, each mode's ladder diagram as inline SVG with notes, the findings with
-//! evidence, fix and reference, the certificate, and the timeline. Several targets make
+//! evidence, fix and reference, the client matrix, the certificate, and the timeline. Several targets make
 //! one page with a summary table on top.
 //!
 //! The page makes no request of any kind: the CSS is inline, the diagrams are inline SVG,
@@ -8,6 +8,7 @@
 //! the browser. Everything that came from the server (or the user) goes through [`esc`],
 //! so a banner of `<script>` is text on the page.
 
+mod clients;
 mod svg;
 
 use std::fmt::Write as _;
@@ -44,7 +45,11 @@ h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spa
 .badge { display: inline-block; min-width: 64px; text-align: center; font-weight: 700;
   font-size: 13px; letter-spacing: .05em; padding: 4px 10px; border-radius: 999px; color: #fff; }
 .b-ok { background: var(--ok); } .b-warn { background: var(--warn); }
-.b-fail, .b-error { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+.b-fail, .b-error, .b-fails { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+.b-works { background: var(--ok); } .b-hangs { background: var(--warn); } .b-depends { background: #1d4ed8; }
+.tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px;
+  padding: 0 4px; margin-left: 4px; white-space: nowrap; }
+table.clients .profile { color: var(--muted); font-size: 12px; }
 svg.ladder text { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 dl.headline { display: grid; grid-template-columns: 60px 1fr; gap: 2px 10px; margin: 8px 0 0;
   font-size: 14px; }
@@ -216,6 +221,7 @@ fn target(page: &mut String, i: usize, r: &Report) {
     modes(page, r);
     diagrams(page, r);
     findings(page, r);
+    clients::clients(page, &r.clients);
     certificate(page, r);
     timeline(page, r);
     page.push_str("</section>\n");
