@@ -45,7 +45,7 @@ pub(super) fn clients(page: &mut String, clients: &[ClientPrediction]) {
         let _ = writeln!(
             page,
             "<tr data-client=\"{id}\"><td><b class=\"mono\">{id}</b>{docs_only}\
-             <div class=\"profile\">{}</div></td><td>{}</td><td class=\"mono\">{}</td>\
+             <div class=\"profile\">{}</div></td><td>{}</td><td class=\"mono step\">{}</td>\
              <td class=\"num\">{}</td><td>{}</td></tr>",
             esc(c.profile),
             badge(word(c.prediction)),
