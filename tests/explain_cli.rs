@@ -217,6 +217,12 @@ async fn server_that_never_connects_back_is_noted_and_clients_are_placed_on_that
         .split_once("▸ Real clients")
         .unwrap_or_else(|| panic!("no client section: {}", r.shown));
     assert!(diagram.contains("listens on port"), "{}", r.shown);
+    // The connection that never came: from the server, crossed out before the client.
+    let row = diagram
+        .lines()
+        .find(|l| l.contains("no connect-back in 500 ms"))
+        .unwrap_or_else(|| panic!("{}", r.shown));
+    assert!(row.contains('✕'), "{row}");
     assert!(
         diagram.contains("The server never connected back") && diagram.contains("RFC 1579"),
         "{}",

@@ -50,6 +50,7 @@ h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spa
 .tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px;
   padding: 0 4px; margin-left: 4px; white-space: nowrap; }
 table.clients .profile { color: var(--muted); font-size: 12px; }
+table.clients th:first-child { width: 30%; } table.clients th:last-child { width: 44%; }
 svg.ladder text { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 dl.headline { display: grid; grid-template-columns: 60px 1fr; gap: 2px 10px; margin: 8px 0 0;
   font-size: 14px; }

@@ -392,6 +392,14 @@ fn ladder(report: &Report, m: &ModeReport) -> Ladder {
                         format!("waited {after_ms} ms for {waiting_for}: gave up"),
                     );
                     if on_data && awaiting_connect_back {
+                        // The connection that never came, drawn from the server and
+                        // stopping short of the client (at the firewall, when one is drawn).
+                        s = step(
+                            l.server,
+                            l.middlebox.unwrap_or(l.client),
+                            Arrow::Dropped,
+                            format!("no connect-back in {after_ms} ms"),
+                        );
                         s.note = Some(notes.add(
                         "The server never connected back. A firewall or NAT in front of the \
                          client does not let the server's connection in; passive mode avoids \

@@ -136,6 +136,11 @@ pub(super) fn ladder_svg(ladder: &Ladder) -> String {
         let (a, b) = (lane_x(step.from, n), lane_x(step.to, n));
         let st = stroke(step.arrow);
         let full = format!("{}{note}", step.label);
+        // The label is cut, never the note's number after it.
+        let shown = |px: f64| {
+            let note_px = note.chars().map(char_px).sum::<f64>();
+            format!("{}{note}", cut(&step.label, px - note_px))
+        };
         if step.arrow == Arrow::Note || step.from == step.to {
             let room = WIDTH - a - 20.0;
             let _ = write!(
@@ -145,7 +150,7 @@ pub(super) fn ladder_svg(ladder: &Ladder) -> String {
                 a + 10.0,
                 y + 4.0,
                 esc(&full),
-                esc(&cut(&full, room))
+                esc(&shown(room))
             );
             continue;
         }
@@ -180,7 +185,7 @@ pub(super) fn ladder_svg(ladder: &Ladder) -> String {
                 st.colour
             },
             esc(&full),
-            esc(&cut(&full, span - 16.0))
+            esc(&shown(span - 16.0))
         );
     }
     svg.push_str("</svg>");
@@ -204,5 +209,31 @@ mod tests {
         let width = |s: &str| s.chars().map(char_px).sum::<f64>();
         assert!(width(&ascii) <= room + WIDE_PX && width(&wide) <= room + WIDE_PX);
         assert_eq!(cut("PASV (1)", room), "PASV (1)");
+    }
+
+    #[test]
+    fn a_long_reply_keeps_its_note_number_in_the_diagram() {
+        let ladder = Ladder {
+            title: "PASV".to_string(),
+            status: crate::report::Status::Ok,
+            lanes: ["client", "server"]
+                .map(|t| crate::report::ladder::Lane {
+                    kind: LaneKind::Client,
+                    title: t.to_string(),
+                    addr: String::new(),
+                })
+                .to_vec(),
+            steps: vec![crate::report::ladder::Step {
+                t_ms: 1.0,
+                from: 1,
+                to: 0,
+                arrow: Arrow::Reply,
+                label: format!("227 {}", "\u{fffd}".repeat(300)),
+                note: Some(2),
+            }],
+            notes: Vec::new(),
+        };
+        let svg = ladder_svg(&ladder);
+        assert!(svg.contains("… (2)</text>"), "{svg}");
     }
 }
