@@ -105,7 +105,12 @@ async fn ftps_scrape_has_the_certificate_expiry_and_sample_ports_the_range_it_sa
         .get(&format!("/probe?module=ftps&target=127.0.0.1:{t}"))
         .await;
     assert_eq!(ftps.status, 200, "{ftps:?}");
-    assert_eq!(value(&ftps.body, "probe_success"), Some(1.0), "{}", ftps.body);
+    assert_eq!(
+        value(&ftps.body, "probe_success"),
+        Some(1.0),
+        "{}",
+        ftps.body
+    );
     // The lab's certificate is made at start for CERT_VALID_DAYS days from then.
     let expiry = value(&ftps.body, "probe_ssl_earliest_cert_expiry")
         .unwrap_or_else(|| panic!("no expiry in {}", ftps.body));
@@ -128,7 +133,10 @@ async fn ftps_scrape_has_the_certificate_expiry_and_sample_ports_the_range_it_sa
         value(&sample.body, name).unwrap_or_else(|| panic!("no {name} in {}", sample.body))
     };
     // partial-range: ten consecutive ports, seven open, the other three refused or filtered.
-    assert_eq!(metric("probe_ftp_passive_ports_sampled"), f64::from(RANGE_LEN));
+    assert_eq!(
+        metric("probe_ftp_passive_ports_sampled"),
+        f64::from(RANGE_LEN)
+    );
     assert_eq!(metric("probe_ftp_passive_ports_reachable"), 7.0);
     assert_eq!(
         metric("probe_ftp_passive_port_highest") - metric("probe_ftp_passive_port_lowest"),
