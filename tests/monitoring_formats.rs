@@ -1,7 +1,8 @@
 //! Black-box: `--format nagios` and `--format junit` against the lab and against every
 //! fault of the fault lab (hostile replies: NUL, ESC, invalid UTF-8, `|`, `<`, quotes,
 //! endless lines). Whatever the server sends, the Nagios output stays one status line
-//! with one `|` plus detail lines, and the JUnit output stays XML a parser accepts.
+//! with one `|` plus detail lines, the JUnit output stays XML a parser accepts, and the
+//! JSON report stays JSON that carries the server's text as strings.
 //! CI also reads the JUnit files with junitparser (.ci/stage-junit.sh).
 
 mod common;
@@ -134,6 +135,46 @@ async fn junit_output_parses_for_every_fault_of_the_fault_lab() {
         }
         // JUnit output keeps the usual exit codes (0/1/2).
         assert!(run.code == 0 || run.code == 1, "{fault}:\n{}", run.shown);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn json_report_stays_valid_json_for_every_fault_of_the_fault_lab() {
+    every_fault("json", |fault, run| {
+        // One JSON document and nothing after it (a raw line break from a reply would
+        // end the string; a raw control byte is invalid JSON).
+        let report: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{fault}: not one JSON document: {e}\n{}", run.shown));
+        assert_eq!(
+            report["schema"], "ftpdoctor.report/v1",
+            "{fault}:\n{}",
+            run.shown
+        );
+        assert!(
+            !run.stdout.chars().any(|c| c.is_control() && c != '\n'),
+            "{fault}: raw control character in the JSON text:\n{}",
+            run.shown
+        );
+        let modes: Vec<&str> = report["modes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["mode"].as_str())
+            .collect();
+        assert!(
+            modes.contains(&"epsv") && modes.contains(&"pasv"),
+            "{fault}: modes {modes:?}\n{}",
+            run.shown
+        );
+        if fault == Fault::NulUtf8 {
+            // The banner's NUL and ESC arrive as characters of a string, not raw bytes.
+            let banner = report["control"]["banner"].to_string();
+            assert!(
+                banner.contains("\\u0000") || banner.contains("\\u{0}"),
+                "{fault}: banner {banner}"
+            );
+        }
     })
     .await;
 }

@@ -36,11 +36,30 @@ impl Exposition {
         }
     }
 
-    /// The format an `Accept` header asks for: OpenMetrics only when it names it.
+    /// The format an `Accept` header asks for: OpenMetrics only when it names it with a
+    /// weight (`q`) above zero and at least that of the text format (`text/plain`,
+    /// `text/*`, `*/*`); Prometheus ranks them by `q` in every scrape.
     pub fn from_accept(accept: Option<&str>) -> Exposition {
-        match accept {
-            Some(a) if a.contains("application/openmetrics-text") => Exposition::OpenMetrics,
-            _ => Exposition::Text,
+        let (mut openmetrics, mut text) = (0.0_f64, 0.0_f64);
+        for range in accept.unwrap_or_default().split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+                .map_or(Some(1.0), |(_, v)| v.trim().parse::<f64>().ok())
+                .filter(|q| (0.0..=1.0).contains(q))
+                .unwrap_or(0.0);
+            match media.as_str() {
+                "application/openmetrics-text" => openmetrics = openmetrics.max(q),
+                "text/plain" | "text/*" | "*/*" => text = text.max(q),
+                _ => {}
+            }
+        }
+        if openmetrics > 0.0 && openmetrics >= text {
+            Exposition::OpenMetrics
+        } else {
+            Exposition::Text
         }
     }
 }

@@ -118,6 +118,26 @@ fn text_format_has_the_prometheus_content_type_and_openmetrics_ends_with_eof() {
         )),
         Exposition::OpenMetrics
     );
+    // What Prometheus 3 sends by default: OpenMetrics weighted above the text format.
+    assert_eq!(
+        Exposition::from_accept(Some(
+            "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+        )),
+        Exposition::OpenMetrics
+    );
+    // Named but refused (q=0), or weighted below the text format: the text format.
+    for accept in [
+        "application/openmetrics-text;q=0, text/plain",
+        "text/plain;version=0.0.4;q=0.9, application/openmetrics-text;q=0.5",
+        "application/openmetrics-text;q=bogus",
+        "text/html",
+    ] {
+        assert_eq!(
+            Exposition::from_accept(Some(accept)),
+            Exposition::Text,
+            "{accept}"
+        );
+    }
     let report = sample::report();
     let text = render(&report, Severity::Error, Exposition::OpenMetrics);
     assert!(text.ends_with("# EOF\n"), "{text}");
