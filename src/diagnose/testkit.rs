@@ -55,6 +55,7 @@ pub(super) fn dial(addr: SocketAddr, why: DialWhy, outcome: DialResult) -> DialR
 pub(super) fn transfer_ok() -> TransferRecord {
     TransferRecord {
         command: "LIST".to_string(),
+        verb: crate::probe::TransferVerb::List,
         outcome: TransferResult::Ok,
         bytes: 120,
         elapsed: Duration::from_millis(2),

@@ -176,11 +176,11 @@ pub(super) fn failure_clause(err: &StepError, m: Option<&ModeOutcome>) -> String
 /// The evidence every control failure carries: stage, kind, the detail, the reply.
 pub(super) fn failure_evidence(err: &StepError) -> String {
     let kind = kind_name(err.kind);
-    // The control connection's own message may already start with the kind's name.
-    let detail = err
-        .detail
-        .strip_prefix(&format!("{kind}: "))
-        .unwrap_or(&err.detail);
+    // The detail of a framing error already names the kind; its cause alone does not.
+    let detail = match &err.frame {
+        Some(frame) => frame.to_string(),
+        None => err.detail.clone(),
+    };
     let mut ev = format!("stage {}, {kind}: {detail}", err.stage);
     if let Some(r) = &err.reply {
         ev.push_str(&format!("; reply {}", quote(r)));
@@ -206,5 +206,42 @@ pub(super) fn capitalise(s: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure_evidence;
+    use crate::probe::{ErrorKind, Stage, StepError};
+    use crate::proto::ReplyError;
+
+    #[test]
+    fn a_reply_line_that_itself_starts_with_bad_reply_keeps_its_words() {
+        let frame = ReplyError::Malformed {
+            line: "bad reply: 500 nope".to_string(),
+        };
+        let err = StepError {
+            frame: Some(frame.clone()),
+            ..StepError::new(
+                Stage::Request,
+                ErrorKind::BadReply,
+                format!("bad reply: {frame}"),
+            )
+        };
+        assert_eq!(
+            failure_evidence(&err),
+            "stage request, bad reply: not an FTP reply line: \"bad reply: 500 nope\""
+        );
+    }
+
+    #[test]
+    fn a_detail_that_starts_with_the_kind_name_is_quoted_whole() {
+        // Only a framing error's detail is built from the kind's words; any other detail
+        // (here a TLS library's message) is the cause itself, whatever it starts with.
+        let err = StepError::new(Stage::Tls, ErrorKind::Tls, "tls: handshake alert 40");
+        assert_eq!(
+            failure_evidence(&err),
+            "stage tls, tls: tls: handshake alert 40"
+        );
     }
 }

@@ -137,6 +137,7 @@ fn unparseable(out: &mut Attempt, detail: String) {
         kind: ErrorKind::BadReply,
         detail,
         reply: out.reply.clone(),
+        frame: None,
     });
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
-use crate::proto::Reply;
+use crate::proto::{Reply, ReplyError};
 use crate::timeline::Stamped;
 use crate::wire::{serialize_display_opt, serialize_ips, wire_enum};
 
@@ -153,6 +153,11 @@ pub struct StepError {
     pub detail: String,
     /// The reply that ended the step, when one did.
     pub reply: Option<ReplyRecord>,
+    /// Why the server's bytes were no reply, when that ended the step: `detail` then
+    /// reads "bad reply: ..." for the report, and the diagnosis, which names the kind
+    /// itself, quotes this instead of taking the words apart.
+    #[serde(skip)]
+    pub frame: Option<ReplyError>,
 }
 
 impl StepError {
@@ -163,6 +168,7 @@ impl StepError {
             kind,
             detail: detail.into(),
             reply: None,
+            frame: None,
         }
     }
 }

@@ -69,7 +69,13 @@ pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
             ErrorKind::Io
         }
     };
-    StepError::new(stage, kind, err.to_string())
+    StepError {
+        frame: match err {
+            ControlError::Reply(frame) => Some(frame.clone()),
+            _ => None,
+        },
+        ..StepError::new(stage, kind, err.to_string())
+    }
 }
 
 /// A reply this step cannot go on from. 421 is the server shedding load, which the
@@ -84,6 +90,7 @@ pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepErr
         },
         detail: format!("expected {expected}, got {}", ReplyRecord::from(reply)),
         reply: Some(ReplyRecord::from(reply)),
+        frame: None,
     }
 }
 

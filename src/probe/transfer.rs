@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::ProbeConfig;
-use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult};
+use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
 use super::session::Session;
 use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
@@ -45,6 +45,10 @@ pub(super) fn transfer_command(config: &ProbeConfig) -> Command {
 pub(super) fn new_record(command: &Command) -> TransferRecord {
     TransferRecord {
         command: command.redacted(),
+        verb: match command {
+            Command::Retr(_) => TransferVerb::Retr,
+            _ => TransferVerb::List,
+        },
         outcome: TransferResult::Timeout,
         bytes: 0,
         elapsed: std::time::Duration::ZERO,
@@ -93,12 +97,12 @@ pub(super) async fn finish(
     rec: &mut TransferRecord,
     started: Instant,
 ) {
-    let verb = rec.command.split(' ').next().unwrap_or("LIST").to_string();
+    let verb = rec.verb.as_str();
     let opening = match opening {
         Some(o) => o,
         None => {
             rec.stalled_at = Some(Stage::TransferStart);
-            match session.conn.read_reply(&verb).await {
+            match session.conn.read_reply(verb).await {
                 Ok(reply) => note_opening(rec, &reply),
                 Err(e) => return stalled(rec, Stage::TransferStart, started, &e),
             }
@@ -114,7 +118,7 @@ pub(super) async fn finish(
     let (data, tls) = secure_data(session, data, config.step_timeout).await;
     rec.tls = tls;
     let Some(mut data) = data else {
-        return refused_handshake(session, &verb, opening, rec, started).await;
+        return refused_handshake(session, verb, opening, rec, started).await;
     };
     rec.stalled_at = Some(Stage::TransferData);
     let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
@@ -136,10 +140,10 @@ pub(super) async fn finish(
         DataEnd::ByPeer => {}
     }
     if rec.truncated && matches!(opening, Opening::Preliminary) {
-        return after_the_cap(session, &verb, rec, started).await;
+        return after_the_cap(session, verb, rec, started).await;
     }
     if let Opening::Preliminary = opening
-        && let Err(e) = completion(session, &verb, rec).await
+        && let Err(e) = completion(session, verb, rec).await
     {
         return stalled(rec, Stage::TransferEnd, started, &e);
     }

@@ -118,6 +118,7 @@ pub(crate) fn report() -> Report {
     });
     eprt.transfer = Some(TransferRecord {
         command: "LIST".to_string(),
+        verb: crate::probe::TransferVerb::List,
         outcome: TransferResult::Ok,
         bytes: 120,
         elapsed: Duration::from_micros(2100),

@@ -138,11 +138,31 @@ wire_enum! {
 /// the record because the diagnosis quotes it when the reply did not come.
 pub const CAPPED_REPLY_WAIT: Duration = Duration::from_secs(1);
 
+/// The command that moves data, kept typed beside its text so that the replies it is
+/// waiting for are named without taking the text apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferVerb {
+    List,
+    Retr,
+}
+
+impl TransferVerb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferVerb::List => "LIST",
+            TransferVerb::Retr => "RETR",
+        }
+    }
+}
+
 /// One LIST or RETR over a data connection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TransferRecord {
     /// `LIST /pub/` or `RETR /pub/readme.txt`.
     pub command: String,
+    /// LIST or RETR, kept typed so no one splits it back out of `command`.
+    #[serde(skip)]
+    pub verb: TransferVerb,
     /// How the transfer ended.
     pub outcome: TransferResult,
     /// Data bytes read, up to the transfer cap.

@@ -749,6 +749,7 @@ fn tls_off_is_not_claimed_when_tls_was_never_reached() {
         kind: crate::probe::ErrorKind::Io,
         detail: "Connection refused (os error 111)".to_string(),
         reply: None,
+        frame: None,
     });
     let text = plain(&report);
     let tls = text
