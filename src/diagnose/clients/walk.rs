@@ -335,6 +335,38 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
                 }
             }
             Event::TransferFailed(why) => (ClientStep::Transfer, why, Reaction::Fail),
+            Event::TlsDeadlock(why) if path == Path::Plain || p.data_tls_at_once => {
+                let how = if path == Path::Plain {
+                    "sends no PROT P, so there is no data handshake to wait for"
+                } else {
+                    "handshakes as soon as the data connection opens"
+                };
+                let done = format!(
+                    "{}{name}: {why}; {} {how}: the transfer works",
+                    prefix(&trail),
+                    p.name
+                );
+                return match stall {
+                    Some((step, wait)) => {
+                        Fate::hangs(step, Some(wait), format!("{done} — after a {wait} s stall"))
+                    }
+                    None => Fate::works(done),
+                };
+            }
+            Event::TlsDeadlock(why) => {
+                return Fate::hangs(
+                    ClientStep::DataTls,
+                    secs(p.reply),
+                    format!(
+                        "{}{name}: {why}, and {} waits for the 150 before its handshake: both \
+                         wait, {} {}",
+                        prefix(&trail),
+                        p.name,
+                        p.name,
+                        wait_words(p, p.reply, "reply")
+                    ),
+                );
+            }
             Event::TransferStalled(why) => {
                 return Fate::hangs(
                     ClientStep::Transfer,
