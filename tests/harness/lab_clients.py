@@ -110,7 +110,7 @@ class LabClients(ClientStage, Stage):
         self.bin = None
 
     def setup(self, opts):
-        self.bin = opts.bin
+        self.bin = opts.bin.resolve()
         listed = subprocess.run([str(opts.bin), "lab", "--list"], capture_output=True,
                                 text=True, check=True).stdout.split("\n\n")[0]
         names = [line.split()[0] for line in listed.splitlines() if line.strip()]

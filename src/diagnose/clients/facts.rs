@@ -238,6 +238,15 @@ impl<'a> Facts<'a> {
         answer
     }
 
+    /// Whether the server's FEAT named this command (`false` also when FEAT failed).
+    pub fn feat_lists(&self, command: &str) -> bool {
+        self.outcome.control.features.iter().any(|f| {
+            f.split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case(command))
+        })
+    }
+
     fn deadlocked(&self, mode: Mode) -> bool {
         self.findings
             .iter()

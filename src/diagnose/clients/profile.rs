@@ -124,6 +124,9 @@ pub enum Reaction {
     /// Goes on as if nothing happened and waits for the server's reply (ncftp sends the
     /// RETR without a data connection): hangs until the server gives up.
     WaitServer,
+    /// `Active` when the server's FEAT does not list PASV, else `WaitServer`: ncftp falls
+    /// back to PORT only while it does not know PASV to be supported (libncftp `hasPASV`).
+    WaitServerOrPort,
 }
 
 /// The failures a client meets on the way to its data, each with its own reaction.
@@ -221,7 +224,9 @@ const CURL: Profile = Profile {
     pasv_address: PasvAddress::Ignore,
     tls: TlsUse::Never,
     tls_resume: true,
-    data_tls_at_once: false,
+    // Observed (curl 7.88.1 against tls-data-deadlock): the passive data connection's
+    // handshake runs as soon as it is connected, before the 150.
+    data_tls_at_once: true,
     connect: Wait::Secs(300),
     passive_tries: 1,
     reply: Wait::Secs(120),
@@ -354,7 +359,8 @@ const NCFTP: Profile = Profile {
     id: ClientId::Ncftp,
     name: "ncftp",
     describes: "ncftp/ncftpget 3.2 default (PASV; fixes an RFC 1918 PASV address, follows others)",
-    modes: &[Mode::Pasv],
+    // PORT only as the fallback of `WaitServerOrPort`.
+    modes: &[Mode::Pasv, Mode::Port],
     pasv_address: PasvAddress::Fix(FixRule::PrivateOnly),
     tls: TlsUse::Never,
     tls_resume: false,
@@ -365,7 +371,7 @@ const NCFTP: Profile = Profile {
     accept: Wait::Secs(135),
     on: Reactions {
         rejected: Reaction::Fail,
-        refused: Reaction::WaitServer,
+        refused: Reaction::WaitServerOrPort,
         dropped: Reaction::Fail,
         login_refused: Reaction::Retry,
     },

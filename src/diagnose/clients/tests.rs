@@ -253,10 +253,10 @@ fn server_waiting_for_the_data_handshake_hangs_clients_that_wait_for_the_150() {
         &o,
         &[
             // RFC 4217's order: the 150, then the handshake; the server wants it reversed.
-            (CurlSslReqd, Hangs, Some(DataTls), Some(120.0)),
             (FtplibTls, Hangs, Some(DataTls), None),
-            // FileZilla handshakes as soon as the data connection opens.
+            // FileZilla and curl handshake as soon as the data connection opens.
             (Filezilla, Works, None, None),
+            (CurlSslReqd, Works, None, None),
             // No PROT P, no data handshake: plaintext clients never meet it.
             (Curl, Works, None, None),
             (Wget, Works, None, None),
@@ -359,9 +359,20 @@ fn refused_passive_port_fails_at_once_unless_the_client_retries_or_falls_back() 
             (Ftplib, Fails, Some(DataConnect), None),
             (BasicFtp, Fails, Some(DataConnect), None),
             (Lftp, Hangs, Some(DataConnect), None),
+            // FEAT lists PASV (vsftpd, Pure-FTPd): ncftp sends RETR anyway and waits.
             (Ncftp, Hangs, Some(DataConnect), None),
             (Tnftp, Works, None, None),
             (Filezilla, Works, None, None),
+        ],
+    );
+    // FEAT without PASV (ProFTPD, pyftpdlib): ncftp falls back to PORT.
+    o.control.features = vec!["EPSV".to_string(), "EPRT".to_string()];
+    check(
+        "refused data, PASV not in FEAT",
+        &o,
+        &[
+            (Ncftp, Works, None, None),
+            (Curl, Fails, Some(DataConnect), None),
         ],
     );
 }

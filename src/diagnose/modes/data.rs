@@ -330,9 +330,9 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
                 format!(
                     "The data connection over {} was open under PROT P, but the server never \
                      answered {verb} with 150/125: it waits for the data connection's TLS \
-                     handshake while the client waits for the 150, so both wait. FileZilla \
-                     handshakes at once and works; curl, lftp and Python's FTP_TLS wait for \
-                     the 150 and hang.",
+                     handshake while the client waits for the 150, so both wait. Clients that \
+                     handshake at once work (FileZilla, curl in passive mode); those that wait \
+                     for the 150, as Python's FTP_TLS, hang.",
                     upper(m.mode)
                 ),
                 evidence.join("; "),
