@@ -216,6 +216,7 @@ fn target(page: &mut String, i: usize, r: &Report) {
     modes(page, r);
     diagrams(page, r);
     findings(page, r);
+    clients(page, r);
     certificate(page, r);
     timeline(page, r);
     page.push_str("</section>\n");
@@ -303,6 +304,42 @@ fn findings(page: &mut String, r: &Report) {
     }
 }
 
+/// What each chosen client would do (`--clients`), as the table's matrix says it.
+fn clients(page: &mut String, r: &Report) {
+    if r.clients.is_empty() {
+        return;
+    }
+    page.push_str(
+        "<h3>Which clients will work</h3><table class=\"clients\"><thead><tr><th>Client</th>\
+         <th>Prediction</th><th>Step</th><th>Wait</th><th>Why</th></tr></thead><tbody>\n",
+    );
+    for c in &r.clients {
+        let wait = match (c.prediction, c.expected_wait_s) {
+            (crate::diagnose::clients::Prediction::Hangs, None) => "for ever".to_string(),
+            (_, Some(s)) => format!("{s} s"),
+            (_, None) => String::new(),
+        };
+        let verified = if c.verified {
+            ""
+        } else {
+            " <span class=\"muted\">(from its documentation)</span>"
+        };
+        let _ = writeln!(
+            page,
+            "<tr data-id=\"{}\"><td><b>{}</b>{verified}<br><span class=\"muted\">{}</span></td>\
+             <td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(c.id.as_str()),
+            esc(c.id.as_str()),
+            esc(c.profile),
+            esc(c.prediction.as_str()),
+            esc(c.step.map_or("", |s| s.as_str())),
+            esc(&wait),
+            esc(&c.reason)
+        );
+    }
+    page.push_str("</tbody></table>\n");
+}
+
 fn certificate(page: &mut String, r: &Report) {
     let Some(tls) = &r.control.tls_details else {
         return;
@@ -374,6 +411,39 @@ mod tests {
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<svg onload"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn the_client_matrix_is_a_table_and_a_hostile_reason_stays_text() {
+        use crate::diagnose::clients::{ClientId, ClientPrediction, ClientStep, Prediction};
+        let mut report = sample::report();
+        report.clients = vec![
+            ClientPrediction {
+                id: ClientId::Wget,
+                profile: "GNU wget 1.x",
+                prediction: Prediction::Hangs,
+                step: Some(ClientStep::DataConnect),
+                expected_wait_s: None,
+                reason: "PASV: follows <b onmouseover=x>10.0.0.5</b>".to_string(),
+                verified: true,
+            },
+            ClientPrediction {
+                id: ClientId::Filezilla,
+                profile: "FileZilla 3.x",
+                prediction: Prediction::Works,
+                step: None,
+                expected_wait_s: None,
+                reason: "PASV: replaced".to_string(),
+                verified: false,
+            },
+        ];
+        let html = page(report);
+        assert!(html.contains("<table class=\"clients\">"), "{html}");
+        assert!(html.contains("<tr data-id=\"wget\">"), "{html}");
+        assert!(html.contains("<td>hangs</td><td>data-connect</td><td class=\"num\">for ever"));
+        assert!(html.contains("&lt;b onmouseover=x&gt;"), "{html}");
+        assert!(!html.contains("<b onmouseover"), "{html}");
+        assert!(html.contains("(from its documentation)"), "{html}");
     }
 
     #[test]
