@@ -45,6 +45,7 @@ fn golden_path(kind: &str, name: &str) -> PathBuf {
 ///   numbers of a six-number PASV/PORT tuple;
 /// - a number in front of ` ms` in text (evidence that quotes a time), and seconds to
 ///   the nanosecond (`within 2.899177219s`, a limit computed from the deadline);
+/// - the measured greeting time of `banner-slow` (`after up to 1.5 s`);
 /// - any other five-digit number in text: the ports of a sampled range, `port 40123`;
 /// - with `unbounded_data` (a server that sends without end or past the probe's cap),
 ///   byte counts, which depend on how far the data got when the probe stopped reading;
@@ -175,6 +176,7 @@ fn normalise_line(line: &str, unbounded_data: bool) -> String {
     let text = tuple_ports(&text);
     let text = quoted_times(&text);
     let text = computed_seconds(&text);
+    let text = greeting_seconds(&text);
     let text = rfc3339_dates(&text);
     let text = five_digit_numbers(&text);
     if unbounded_data {
@@ -182,6 +184,24 @@ fn normalise_line(line: &str, unbounded_data: bool) -> String {
     } else {
         text
     }
+}
+
+/// `greeted late, after up to 1.6 s` → `after up to N s`: a measured greeting time, which
+/// a loaded machine stretches.
+fn greeting_seconds(s: &str) -> String {
+    const AFTER: &str = "after up to ";
+    let Some(at) = s.find(AFTER) else {
+        return s.to_string();
+    };
+    let from = at + AFTER.len();
+    let len = s[from..]
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'.')
+        .count();
+    if len == 0 || !s[from + len..].starts_with(" s") {
+        return s.to_string();
+    }
+    format!("{}N{}", &s[..from], &s[from + len..])
 }
 
 /// `ports seen 22465–22474` → `ports seen NNNNN–NNNNN`.
