@@ -98,6 +98,10 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
                 "198.51.100.20",
             ],
         ),
+        (
+            Scenario::TlsDataDeadlock,
+            &["data-tls-deadlock", "FileZilla", "verdict: fail"],
+        ),
         (Scenario::TlsRequired, &["verdict: ok"]),
         (
             Scenario::PartialRange,

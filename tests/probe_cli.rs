@@ -160,6 +160,18 @@ const EXPECTED: &[Expect] = &[
         code: 0,
     },
     Expect {
+        scenario: Scenario::TlsDataDeadlock,
+        statuses: ["fail", "fail", "fail", "fail"],
+        findings: &[
+            "data-tls-deadlock@eprt",
+            "data-tls-deadlock@epsv",
+            "data-tls-deadlock@pasv",
+            "data-tls-deadlock@port",
+        ],
+        verdict: "fail",
+        code: 1,
+    },
+    Expect {
         scenario: Scenario::AlgRewrite,
         statuses: ["ok", "fail", "fail", "fail"],
         findings: &[
@@ -264,6 +276,7 @@ scenario_tests! {
     data_connections_resume_the_control_session => Scenario::TlsReuseRequired;
     alg_rewriting_only_the_plaintext_227 => Scenario::AlgRewrite;
     server_requiring_tls_is_probed_over_tls => Scenario::TlsRequired;
+    server_waiting_for_the_data_handshake_before_its_150 => Scenario::TlsDataDeadlock;
 }
 
 #[tokio::test(flavor = "multi_thread")]

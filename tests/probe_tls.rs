@@ -522,3 +522,66 @@ async fn session_closed_after_a_reuse_refusal_does_not_break_the_next_mode() {
         run.shown
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_that_waits_for_the_data_handshake_before_its_150_is_a_deadlock_not_a_timeout() {
+    // The lab waits for the data handshake as long as for a slow transfer (60 s), as the
+    // servers in the wild wait: the probe's --timeout for the 150 ends first.
+    let server = start(Scenario::TlsDataDeadlock).await;
+    let (_ca, mut args) = ca_args(&server);
+    args.extend(["--clients", "curl-ssl-reqd,ftplib-tls,filezilla,curl,lftp"].map(String::from));
+    let run = probe(&server.url(), &args).await;
+    let report = run.json();
+    assert_eq!(
+        findings(&report),
+        [
+            "data-tls-deadlock@eprt",
+            "data-tls-deadlock@epsv",
+            "data-tls-deadlock@pasv",
+            "data-tls-deadlock@port",
+        ],
+        "{}",
+        run.shown
+    );
+    let f = finding(&report, "data-tls-deadlock");
+    let said = format!("{} {}", f["summary"], f["evidence"]);
+    assert!(
+        said.contains("FileZilla") && said.contains("PROT P") && said.contains("data connection"),
+        "{}",
+        run.shown
+    );
+    let fate = |id: &str| {
+        let c = report["clients"]
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["id"] == id))
+            .cloned()
+            .unwrap_or(Value::Null);
+        (
+            c["prediction"].as_str().unwrap_or("?").to_string(),
+            c["step"].as_str().unwrap_or("-").to_string(),
+        )
+    };
+    // Those that wait for the 150 wait with the server; FileZilla and curl handshake at
+    // once; the plaintext clients never send PROT P and so never meet it.
+    assert_eq!(
+        fate("curl-ssl-reqd"),
+        ("works".into(), "-".into()),
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        fate("ftplib-tls"),
+        ("hangs".into(), "data-tls".into()),
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        fate("filezilla"),
+        ("works".into(), "-".into()),
+        "{}",
+        run.shown
+    );
+    assert_eq!(fate("curl"), ("works".into(), "-".into()), "{}", run.shown);
+    assert_eq!(fate("lftp"), ("works".into(), "-".into()), "{}", run.shown);
+    assert_eq!(run.code, 1, "{}", run.shown);
+}

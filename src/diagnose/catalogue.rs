@@ -377,9 +377,10 @@ pub(super) fn entry(id: FindingId) -> Entry {
             "Server: under PROT P a server must send its 150/125 before (or regardless of) the \
              data connection's TLS handshake, as vsftpd, ProFTPD and Pure-FTPd do. This one waits \
              for the client's handshake first. Clients that handshake as soon as the data \
-             connection opens work (FileZilla); clients that wait for the 1yz first hang until \
-             their timeout (curl, lftp, Python ftplib FTP_TLS, ftpdoctor). Fix or upgrade the \
-             server; meanwhile use FileZilla, or PROT C (clear data) where that is acceptable.",
+             connection opens work (FileZilla; curl 7.88 in passive mode); clients that wait for \
+             the 1yz first hang until their timeout (Python ftplib FTP_TLS, ftpdoctor). Fix or \
+             upgrade the server; meanwhile use such a client, or PROT C (clear data) where that \
+             is acceptable.",
             "RFC 4217 7 and 9 (data connection protection); RFC 959 5.4 (150 before data)",
         ),
         ServerBehindNat => (

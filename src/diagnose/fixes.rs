@@ -92,7 +92,7 @@ pub(super) fn short(id: FindingId) -> &'static str {
         }
         DataTlsDeadlock => {
             "fix or upgrade the server: it must send 150 before the data TLS handshake; \
-             FileZilla works meanwhile"
+             FileZilla and curl work meanwhile"
         }
         ServerBehindNat => {
             "make passive replies carry the public address (vsftpd pasv_address, ProFTPD \

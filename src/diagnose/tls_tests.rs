@@ -307,3 +307,72 @@ fn failed_data_handshake_is_not_blamed_on_session_reuse() {
         .unwrap_or_else(|| panic!("{found:?}"));
     assert!(f.evidence.contains("reason closed"), "{}", f.evidence);
 }
+
+#[test]
+fn no_150_while_the_data_connection_waits_for_its_handshake_is_a_deadlock_under_prot_p() {
+    let mut o = healthy();
+    over_tls(&mut o);
+    transfer_stalls(
+        &mut o,
+        Mode::Epsv,
+        crate::probe::record::Stage::TransferStart,
+    );
+    transfer_stalls(
+        &mut o,
+        Mode::Port,
+        crate::probe::record::Stage::TransferStart,
+    );
+    let found = super::diagnose(&o);
+    let ids: Vec<_> = found.iter().map(|f| (f.id, f.mode)).collect();
+    assert_eq!(
+        ids,
+        [
+            (DataTlsDeadlock, Some(Mode::Epsv)),
+            (DataTlsDeadlock, Some(Mode::Port))
+        ],
+        "{found:?}"
+    );
+    assert!(
+        found[0].evidence.contains("data connection to"),
+        "{}",
+        found[0].evidence
+    );
+    assert!(
+        found[1].evidence.contains("accepted"),
+        "{}",
+        found[1].evidence
+    );
+    assert!(
+        found[0].summary.contains("FileZilla"),
+        "{}",
+        found[0].summary
+    );
+
+    // Without PROT P there is no handshake to wait for: a plain stall stays a timeout.
+    let mut plain = healthy();
+    transfer_stalls(
+        &mut plain,
+        Mode::Epsv,
+        crate::probe::record::Stage::TransferStart,
+    );
+    let found = super::diagnose(&plain);
+    assert_eq!(
+        found.iter().map(|f| f.id).collect::<Vec<_>>(),
+        [TransferTimeout],
+        "{found:?}"
+    );
+    // Once a 1yz came, a stall is the data's, not the handshake's.
+    let mut later = healthy();
+    over_tls(&mut later);
+    transfer_stalls(
+        &mut later,
+        Mode::Epsv,
+        crate::probe::record::Stage::TransferData,
+    );
+    let found = super::diagnose(&later);
+    assert_eq!(
+        found.iter().map(|f| f.id).collect::<Vec<_>>(),
+        [TransferTimeout],
+        "{found:?}"
+    );
+}

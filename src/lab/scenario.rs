@@ -82,6 +82,13 @@ lab_table! {
             }),
             ..Profile::HEALTHY
         };
+    TlsDataDeadlock "tls-data-deadlock"
+        "FTPS whose 150 comes only after the data TLS handshake: clients that wait for the 150 hang"
+        => Profile {
+            tls: Some(TlsOffer::Explicit),
+            transfer_start: TransferStart::AfterDataTls,
+            ..Profile::HEALTHY
+        };
     TlsRequired "tls-required"
         "FTPS only: a plaintext login is refused with 530 (vsftpd force_anon_logins_ssl)"
         => Profile {
@@ -251,6 +258,10 @@ pub(crate) enum TransferStart {
     Reply150,
     /// `125 Data connection already open. Transfer starting.`, as Pure-FTPd and pyftpdlib.
     Reply125,
+    /// Under PROT P, the 150 only once the data connection's TLS handshake is done (a
+    /// server seen in the wild): a client that waits for the 150 before its handshake, as
+    /// RFC 4217 has it, waits with the server. Without PROT P, as `Reply150`.
+    AfterDataTls,
 }
 
 /// What a data connection's TLS must be under PROT P.

@@ -1,5 +1,5 @@
-"""ftpdoctor's test harness: real FTP servers (and, in a later stage, real clients) against the
-built binary, outside `cargo test` because they need root, downloads and namespaces.
+"""ftpdoctor's test harness: real FTP servers and real FTP clients against the built binary,
+outside `cargo test` because they need root, downloads and namespaces.
 
 Layout:
 - runner.py   the one runner: options, the case loop, error handling, failure artefacts
@@ -10,9 +10,13 @@ Layout:
               configs; nothing depends on the machine's /etc
 - reports.py  Check and the helpers that read a JSON report
 - nat.py      the network-namespace NAT router
-- interop.py, netns.py   the stages: scenarios and environment only
+- clients.py  the real FTP clients (one command line per profile of docs/clients.md), their
+              cap, the check that compares each with its prediction, the matrix
+- interop.py, netns.py, lab_clients.py, netns_clients.py
+              the stages: scenarios and environment only
 - tools/      scripts run as their own processes (banner wait, reply capture, pyftpdlib)
 
-Entry points: tests/interop/run.py, tests/netns/run.py (same options: --bin, --cache, --only,
---scenario, --results, --capture).
+Entry points: tests/interop/run.py, tests/netns/run.py, tests/clients/run.py (the clients
+against the lab), tests/netns/clients.py (the clients through the NAT router); same options:
+--bin, --cache, --only, --scenario, --results, --capture.
 """

@@ -7,12 +7,19 @@
 The router DNATs 203.0.113.1:21 and :50000-50019 to the server and masquerades the server's
 and the second client's outgoing traffic. Every address lives in namespaces named
 `ftpdoctor<pid>-<role>` (state.py), deleted on every exit and by the next run if this one was
-killed; nothing outside them is ever dialled.
+killed; nothing outside them is ever dialled. Each gets /etc/netns/NAME/resolv.conf naming a
+resolver on its own loopback where nothing listens: a name lookup fails at once, inside.
+
+`internet=True` (the clients stage) makes the client side behave like the Internet: `cli` gets
+a default route through the router, the router silently drops what it has no route for and
+every new connection into the server's private network that it did not forward itself, so a
+client dialling an advertised 10.77.0.2 (or any other address) waits as it would out there.
 """
 
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 from . import state
 
@@ -23,6 +30,9 @@ CLIENT_IP = "203.0.113.2"
 NAT_CLIENT_IP = "192.168.50.2"
 PASV_PORTS = (50000, 50019)
 ROLES = ("srv", "rtr", "cli", "nat")
+# `ip netns exec NAME` bind-mounts the files of ETC_NETNS/NAME over /etc.
+ETC_NETNS = Path("/etc/netns")
+RESOLV_CONF = "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
 
 
 class NatLab:
@@ -42,6 +52,9 @@ class NatLab:
         """Raises CalledProcessError or FileNotFoundError where namespaces cannot be made."""
         self.built = True
         for role in ROLES:
+            etc = ETC_NETNS / self.ns[role]
+            etc.mkdir(parents=True, exist_ok=True)
+            (etc / "resolv.conf").write_text(RESOLV_CONF)
             self.sh("ip", "netns", "add", self.ns[role])
             self.sh("ip", "link", "set", "lo", "up", ns=role)
         self._veth("srv", "eth0", f"{SERVER_IP}/24", "rtr", "in0", f"{ROUTER_INSIDE_IP}/24")
@@ -51,11 +64,17 @@ class NatLab:
         self.sh("ip", "route", "add", "default", "via", "192.168.50.1", ns="nat")
         self.sh("sysctl", "-qw", "net.ipv4.ip_forward=1", ns="rtr")
 
+    def internet(self):
+        """Routes for `router(internet=True)`: cli's default route, the router's black hole."""
+        self.sh("ip", "route", "add", "default", "via", PUBLIC_IP, ns="cli")
+        self.sh("ip", "route", "add", "blackhole", "default", ns="rtr")
+
     def teardown(self):
         if not self.built:
             return
         for name in self.ns.values():
             subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=10)
+            shutil.rmtree(ETC_NETNS / name, ignore_errors=True)
         self.built = False
 
     def _veth(self, a, a_if, a_addr, b, b_if, b_addr):
@@ -67,7 +86,7 @@ class NatLab:
             self.sh("ip", "link", "set", ifname, "up", ns=role)
 
     def router(self, drop_passive: bool | str = False, helper=False,
-               drop_active: bool | str = False):
+               drop_active: bool | str = False, internet=False):
         """Loads the router's whole ruleset: DNAT in, masquerade out, and what the scenario
         blocks. Raises CalledProcessError (helper=True: the kernel may lack the FTP helper)."""
         lo, hi = PASV_PORTS
@@ -92,6 +111,11 @@ class NatLab:
             # client; "reject" answers with a RST instead of dropping.
             verdict = "reject with tcp reset" if drop_active == "reject" else "drop"
             drop += f"\n    ip daddr {CLIENT_IP} tcp flags syn ct state new {verdict}"
+        if internet:
+            # The server's network is private: only what the DNAT (or the FTP helper's
+            # expectation) forwards gets in; a client dialling 10.77.0.2 itself is dropped.
+            # (`ct original`: the address the client dialled, before the DNAT.)
+            drop += f"\n    ct state new ct original ip daddr {SERVER_IP} drop"
         rules = f"""flush ruleset
 table ip lab {{{helper_rules}
   chain dnat_in {{

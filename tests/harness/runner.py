@@ -154,6 +154,9 @@ class Stage:
         """Records the servers' raw replies (--capture)."""
         raise Skip(f"the {self.name} stage has no capture")
 
+    def summary(self):
+        """Prints what the stage gathered across its cases (after the last one)."""
+
 
 def parse(stage: Stage, argv) -> Options:
     ap = argparse.ArgumentParser(description=f"the {stage.name} stage (tests/harness)")
@@ -192,6 +195,7 @@ def main(stage: Stage, argv=None) -> int:
             stage.capture(opts)
             return 0
         passed, failed = _run_cases(stage, opts)
+        stage.summary()
     finally:
         stage.teardown()
         state.release()

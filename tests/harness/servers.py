@@ -368,15 +368,17 @@ def _pyftpdlib(cache, work, anon, port, o, certs):
 
 
 def start_lab(binary: Path, scenario: str, listen="127.0.0.1", prefix=(), fault=False,
-              ca_out: Path | None = None) -> Running:
+              ca_out: Path | None = None, extra=()) -> Running:
     """`ftpdoctor lab --scenario NAME` (or `--fault NAME`) on a free port of `listen`, as a
-    Running like the real servers; its first stdout line is its URL."""
+    Running like the real servers; its first stdout line is its URL. `extra`: more options
+    (`--data-timeout 60s`)."""
     work = Path(tempfile.mkdtemp(prefix="ftpdoctor-lab-"))
     host = f"[{listen}]" if ":" in listen else listen
     cmd = [str(binary), "lab", "--fault" if fault else "--scenario", scenario,
            "--listen", f"{host}:0"]
     if ca_out is not None:
         cmd += ["--ca-out", str(ca_out)]
+    cmd += list(extra)
     logfile = work / "server.log"
     with open(logfile, "wb") as err:
         proc = subprocess.Popen([*prefix, *cmd], stdout=subprocess.PIPE, stderr=err,

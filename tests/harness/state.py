@@ -3,9 +3,10 @@ one was killed (SIGKILL, a CI timeout) before its own cleanup ran.
 
 Each run owns STATE_ROOT/<pid>/: a `runner` file with its start time, and one `server-<pgid>`
 file per server process group it started (start time and work folder). Network namespaces are
-named `ftpdoctor<pid>-<role>`. At start, sweep() removes everything of runs whose process is
-gone: it kills their servers' process groups (by id, only when the group leader's start time
-still matches, so a reused pid is never hit), deletes their work folders and namespaces.
+named `ftpdoctor<pid>-<role>`, each with its /etc/netns/<name>/. At start, sweep() removes
+everything of runs whose process is gone: it kills their servers' process groups (by id, only
+when the group leader's start time still matches, so a reused pid is never hit), deletes their
+work folders, namespaces and /etc/netns folders.
 """
 
 import os
@@ -20,6 +21,8 @@ STATE_ROOT = Path(tempfile.gettempdir()) / "ftpdoctor-harness"
 # Recognisable in `ip netns list`; the pid tells whose it is.
 NS_PREFIX = "ftpdoctor"
 NS_PATTERN = re.compile(rf"^{NS_PREFIX}(\d+)-")
+# Each namespace's own resolv.conf lives in /etc/netns/NAME (nat.py).
+ETC_NETNS = Path("/etc/netns")
 
 
 def start_time(pid: int) -> str | None:
@@ -98,11 +101,21 @@ def sweep() -> list[str]:
                 removed += _kill_server(int(record.name.split("-", 1)[1]), record)
             shutil.rmtree(run, ignore_errors=True)
     for ns in _namespaces():
-        m = NS_PATTERN.match(ns)
-        if m and (int(m.group(1)) in dead_pids or start_time(int(m.group(1))) is None):
+        if _dead(ns, dead_pids):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
             removed.append(f"namespace {ns}")
+    if ETC_NETNS.is_dir():
+        for etc in ETC_NETNS.iterdir():
+            if _dead(etc.name, dead_pids):
+                shutil.rmtree(etc, ignore_errors=True)
+                removed.append(f"{etc}")
     return removed
+
+
+def _dead(ns: str, dead_pids: set[int]) -> bool:
+    """A namespace name of ours whose run is gone."""
+    m = NS_PATTERN.match(ns)
+    return bool(m) and (int(m.group(1)) in dead_pids or start_time(int(m.group(1))) is None)
 
 
 def _kill_server(pgid: int, record: Path) -> list[str]:

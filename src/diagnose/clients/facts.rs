@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use super::ClientStep;
 use super::profile::PasvAddress;
 use crate::addr::{AddrClass, classify};
-use crate::diagnose::{Finding, Severity};
+use crate::diagnose::{Finding, FindingId, Severity};
 use crate::probe::record::{
     AcceptResult, DialResult, DialWhy, ErrorKind, Login, Mode, ModeOutcome, ProbeOutcome,
     ReplyRecord, Stage, Tls, TransferResult,
@@ -70,6 +70,9 @@ pub(super) enum Event {
     ForeignSource(SocketAddr),
     TransferFailed(String),
     TransferStalled(String),
+    /// Under PROT P the server waits for the data handshake before its 1yz
+    /// (data-tls-deadlock): what the client meets depends on when it handshakes.
+    TlsDeadlock(String),
     /// The probe's records cannot tell.
     Unknown(String),
 }
@@ -230,6 +233,21 @@ impl<'a> Facts<'a> {
             }
         }
         answer
+    }
+
+    /// Whether the server's FEAT named this command (`false` also when FEAT failed).
+    pub fn feat_lists(&self, command: &str) -> bool {
+        self.outcome.control.features.iter().any(|f| {
+            f.split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case(command))
+        })
+    }
+
+    fn deadlocked(&self, mode: Mode) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.id == FindingId::DataTlsDeadlock && f.mode == Some(mode))
     }
 
     fn mode_record(&self, mode: Mode) -> Option<&'a ModeOutcome> {
@@ -533,6 +551,9 @@ impl<'a> Facts<'a> {
                     t.final_reply.as_ref(),
                     t.error.as_deref().unwrap_or("closed")
                 )
+            )),
+            TransferResult::Timeout if self.deadlocked(m.mode) => Event::TlsDeadlock(format!(
+                "{ctx}the server waits for the data connection's TLS handshake before its 150{cite}"
             )),
             TransferResult::Timeout => Event::TransferStalled(format!(
                 "{ctx}the transfer stalls at {}{cite}",

@@ -124,6 +124,9 @@ pub enum Reaction {
     /// Goes on as if nothing happened and waits for the server's reply (ncftp sends the
     /// RETR without a data connection): hangs until the server gives up.
     WaitServer,
+    /// `Active` when the server's FEAT does not list PASV, else `WaitServer`: ncftp falls
+    /// back to PORT only while it does not know PASV to be supported (libncftp `hasPASV`).
+    WaitServerOrPort,
 }
 
 /// The failures a client meets on the way to its data, each with its own reaction.
@@ -181,6 +184,10 @@ pub struct Profile {
     pub tls: TlsUse,
     /// Data connections resume the control connection's TLS session.
     pub tls_resume: bool,
+    /// Under PROT P, the data connection's handshake starts as soon as it is open, not
+    /// after the 150 (RFC 4217's order): such a client never meets a server that waits
+    /// for the handshake before its 150.
+    pub data_tls_at_once: bool,
     /// Control and data connects.
     pub connect: Wait,
     /// Passive data connects tried (each with the connect timeout) before the client
@@ -217,6 +224,9 @@ const CURL: Profile = Profile {
     pasv_address: PasvAddress::Ignore,
     tls: TlsUse::Never,
     tls_resume: true,
+    // Observed (curl 7.88.1 against tls-data-deadlock): the passive data connection's
+    // handshake runs as soon as it is connected, before the 150.
+    data_tls_at_once: true,
     connect: Wait::Secs(300),
     passive_tries: 1,
     reply: Wait::Secs(120),
@@ -243,6 +253,7 @@ const LFTP: Profile = Profile {
     pasv_address: PasvAddress::Fix(FixRule::Lftp),
     tls: TlsUse::OfferedNamedOnly,
     tls_resume: true,
+    data_tls_at_once: false,
     connect: Wait::Secs(300),
     passive_tries: 1,
     reply: Wait::Secs(300),
@@ -271,6 +282,7 @@ const WGET: Profile = Profile {
     pasv_address: PasvAddress::Follow,
     tls: TlsUse::Never,
     tls_resume: false,
+    data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
     reply: Wait::Secs(900),
@@ -301,6 +313,7 @@ const FTPLIB: Profile = Profile {
     pasv_address: PasvAddress::Ignore,
     tls: TlsUse::Never,
     tls_resume: false,
+    data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
     reply: Wait::Unlimited,
@@ -325,6 +338,7 @@ const BASIC_FTP: Profile = Profile {
     pasv_address: PasvAddress::RefuseOther,
     tls: TlsUse::Never,
     tls_resume: true,
+    data_tls_at_once: false,
     connect: Wait::Secs(30),
     passive_tries: 1,
     reply: Wait::Secs(30),
@@ -345,17 +359,19 @@ const NCFTP: Profile = Profile {
     id: ClientId::Ncftp,
     name: "ncftp",
     describes: "ncftp/ncftpget 3.2 default (PASV; fixes an RFC 1918 PASV address, follows others)",
-    modes: &[Mode::Pasv],
+    // PORT only as the fallback of `WaitServerOrPort`.
+    modes: &[Mode::Pasv, Mode::Port],
     pasv_address: PasvAddress::Fix(FixRule::PrivateOnly),
     tls: TlsUse::Never,
     tls_resume: false,
+    data_tls_at_once: false,
     connect: Wait::Secs(20),
     passive_tries: 3,
     reply: Wait::Secs(135),
     accept: Wait::Secs(135),
     on: Reactions {
         rejected: Reaction::Fail,
-        refused: Reaction::WaitServer,
+        refused: Reaction::WaitServerOrPort,
         dropped: Reaction::Fail,
         login_refused: Reaction::Retry,
     },
@@ -377,6 +393,7 @@ const TNFTP: Profile = Profile {
     pasv_address: PasvAddress::Follow,
     tls: TlsUse::Never,
     tls_resume: false,
+    data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
     reply: Wait::Unlimited,
@@ -401,6 +418,7 @@ const COMMONS_NET: Profile = Profile {
     pasv_address: PasvAddress::Ignore,
     tls: TlsUse::Never,
     tls_resume: false,
+    data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
     reply: Wait::Unlimited,
@@ -425,6 +443,7 @@ const FILEZILLA: Profile = Profile {
     pasv_address: PasvAddress::Fix(FixRule::Unroutable),
     tls: TlsUse::Offered,
     tls_resume: true,
+    data_tls_at_once: true,
     connect: Wait::Secs(20),
     passive_tries: 1,
     reply: Wait::Secs(20),
@@ -449,6 +468,7 @@ const WINSCP: Profile = Profile {
     pasv_address: PasvAddress::Fix(FixRule::Unroutable),
     tls: TlsUse::Never,
     tls_resume: true,
+    data_tls_at_once: false,
     connect: Wait::Secs(15),
     passive_tries: 1,
     reply: Wait::Secs(15),
@@ -473,6 +493,7 @@ const WINDOWS_FTP: Profile = Profile {
     pasv_address: PasvAddress::Follow,
     tls: TlsUse::Never,
     tls_resume: false,
+    data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
     reply: Wait::Unlimited,

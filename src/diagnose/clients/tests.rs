@@ -239,6 +239,33 @@ fn client_that_does_not_resume_tls_fails_where_the_server_requires_reuse() {
 }
 
 #[test]
+fn server_waiting_for_the_data_handshake_hangs_clients_that_wait_for_the_150() {
+    let mut o = healthy();
+    over_tls(&mut o);
+    for m in [Mode::Epsv, Mode::Pasv, Mode::Eprt, Mode::Port] {
+        transfer_stalls(&mut o, m, Stage::TransferStart);
+        if let Some(t) = &mut mode(&mut o, m).transfer {
+            t.tls = None;
+        }
+    }
+    check(
+        "data tls deadlock",
+        &o,
+        &[
+            // RFC 4217's order: the 150, then the handshake; the server wants it reversed.
+            (FtplibTls, Hangs, Some(DataTls), None),
+            // FileZilla and curl handshake as soon as the data connection opens.
+            (Filezilla, Works, None, None),
+            (CurlSslReqd, Works, None, None),
+            // No PROT P, no data handshake: plaintext clients never meet it.
+            (Curl, Works, None, None),
+            (Wget, Works, None, None),
+            (WindowsFtp, Works, None, None),
+        ],
+    );
+}
+
+#[test]
 fn partly_filtered_passive_range_depends_with_the_sampled_share() {
     let mut o = healthy();
     plaintext_server(&mut o);
@@ -332,9 +359,20 @@ fn refused_passive_port_fails_at_once_unless_the_client_retries_or_falls_back() 
             (Ftplib, Fails, Some(DataConnect), None),
             (BasicFtp, Fails, Some(DataConnect), None),
             (Lftp, Hangs, Some(DataConnect), None),
+            // FEAT lists PASV (vsftpd, Pure-FTPd): ncftp sends RETR anyway and waits.
             (Ncftp, Hangs, Some(DataConnect), None),
             (Tnftp, Works, None, None),
             (Filezilla, Works, None, None),
+        ],
+    );
+    // FEAT without PASV (ProFTPD, pyftpdlib): ncftp falls back to PORT.
+    o.control.features = vec!["EPSV".to_string(), "EPRT".to_string()];
+    check(
+        "refused data, PASV not in FEAT",
+        &o,
+        &[
+            (Ncftp, Works, None, None),
+            (Curl, Fails, Some(DataConnect), None),
         ],
     );
 }

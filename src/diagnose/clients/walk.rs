@@ -274,7 +274,7 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
                         return Fate::hangs(ClientStep::DataConnect, Some(wait), reason);
                     }
                     Reaction::Retry => return retrying(p, ClientStep::DataConnect, wait, &reason),
-                    Reaction::WaitServer => {
+                    Reaction::WaitServer | Reaction::WaitServerOrPort => {
                         return wait_server(p, ClientStep::DataConnect, &reason);
                     }
                     Reaction::Next | Reaction::Active => {
@@ -335,6 +335,38 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
                 }
             }
             Event::TransferFailed(why) => (ClientStep::Transfer, why, Reaction::Fail),
+            Event::TlsDeadlock(why) if path == Path::Plain || p.data_tls_at_once => {
+                let how = if path == Path::Plain {
+                    "sends no PROT P, so there is no data handshake to wait for"
+                } else {
+                    "handshakes as soon as the data connection opens"
+                };
+                let done = format!(
+                    "{}{name}: {why}; {} {how}: the transfer works",
+                    prefix(&trail),
+                    p.name
+                );
+                return match stall {
+                    Some((step, wait)) => {
+                        Fate::hangs(step, Some(wait), format!("{done} — after a {wait} s stall"))
+                    }
+                    None => Fate::works(done),
+                };
+            }
+            Event::TlsDeadlock(why) => {
+                return Fate::hangs(
+                    ClientStep::DataTls,
+                    secs(p.reply),
+                    format!(
+                        "{}{name}: {why}, and {} waits for the 150 before its handshake: both \
+                         wait, {} {}",
+                        prefix(&trail),
+                        p.name,
+                        p.name,
+                        wait_words(p, p.reply, "reply")
+                    ),
+                );
+            }
             Event::TransferStalled(why) => {
                 return Fate::hangs(
                     ClientStep::Transfer,
@@ -353,11 +385,24 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
                 );
             }
         };
+        let (reaction, why) = match reaction {
+            Reaction::WaitServerOrPort if facts.feat_lists("PASV") => (Reaction::WaitServer, why),
+            Reaction::WaitServerOrPort => (
+                Reaction::Active,
+                format!(
+                    "{why}; {} falls back to PORT, the server's FEAT not listing PASV",
+                    p.name
+                ),
+            ),
+            other => (other, why),
+        };
         let reason = format!("{}{name}: {why}", prefix(&trail));
         match reaction {
             Reaction::Fail => return end(stall, step, reason),
             Reaction::Retry => return retrying(p, step, 0, &reason),
-            Reaction::WaitServer => return wait_server(p, step, &reason),
+            Reaction::WaitServer | Reaction::WaitServerOrPort => {
+                return wait_server(p, step, &reason);
+            }
             Reaction::Next => i += 1,
             Reaction::Active => match modes.iter().skip(i + 1).position(|m| !m.is_passive()) {
                 Some(k) => i += k + 1,

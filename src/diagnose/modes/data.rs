@@ -12,6 +12,48 @@ use crate::probe::record::{
     AcceptResult, DialResult, DialWhy, ModeOutcome, Stage, StepError, TransferResult,
 };
 
+/// A data connection open under PROT P, no handshake begun on it and no 1yz: the server
+/// waits for the client's handshake, which (as RFC 4217 orders it) waits for the 1yz.
+fn tls_deadlock(cx: Cx, t: &crate::probe::record::TransferRecord) -> bool {
+    let protected = cx
+        .outcome
+        .control
+        .tls_details
+        .as_ref()
+        .is_some_and(|r| r.data_protected);
+    let m = cx.m;
+    let open = if m.mode.is_passive() {
+        connected(m)
+    } else {
+        m.accept
+            .as_ref()
+            .is_some_and(|a| a.outcome == AcceptResult::Accepted)
+    };
+    protected
+        && open
+        && t.stalled_at == Some(Stage::TransferStart)
+        && t.preliminary_reply.is_none()
+        && t.tls.is_none()
+        && t.bytes == 0
+}
+
+/// The data connection as evidence: the address dialled or the connect-back accepted.
+fn data_line(m: &ModeOutcome) -> String {
+    let dialled = m
+        .dials
+        .iter()
+        .find(|d| d.outcome == DialResult::Connected)
+        .map(|d| format!("data connection to {} open", d.addr));
+    let accepted = m
+        .accept
+        .as_ref()
+        .and_then(|a| a.from)
+        .map(|from| format!("data connection from {from} accepted"));
+    dialled
+        .or(accepted)
+        .unwrap_or_else(|| "data connection open".to_string())
+}
+
 /// Whether any real dial (not one policy forbade) connected.
 fn connected(m: &ModeOutcome) -> bool {
     m.dials.iter().any(|d| d.outcome == DialResult::Connected)
@@ -279,6 +321,23 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
         }
         // A timeout the deadline caused is the deadline finding's to report.
         TransferResult::Timeout if m.interrupted.is_some() => None,
+        TransferResult::Timeout if tls_deadlock(cx, t) => {
+            evidence.insert(1, data_line(m));
+            evidence
+                .push("PROT P in force, no TLS handshake started on the data connection".into());
+            Some(cx.finding(
+                FindingId::DataTlsDeadlock,
+                format!(
+                    "The data connection over {} was open under PROT P, but the server never \
+                     answered {verb} with 150/125: it waits for the data connection's TLS \
+                     handshake while the client waits for the 150, so both wait. Clients that \
+                     handshake at once work (FileZilla, curl in passive mode); those that wait \
+                     for the 150, as Python's FTP_TLS, hang.",
+                    upper(m.mode)
+                ),
+                evidence.join("; "),
+            ))
+        }
         TransferResult::Timeout => {
             evidence.insert(
                 0,

@@ -299,10 +299,20 @@ impl Session {
             TransferStart::Reply125 => {
                 Reply::new(125, "Data connection already open. Transfer starting.")
             }
-            TransferStart::Reply150 => Reply::new(150, opening),
+            TransferStart::Reply150 | TransferStart::AfterDataTls => Reply::new(150, opening),
         };
-        self.send(&opening).await?;
-        let mut data = match self.secure_data(data).await {
+        let handshake_first =
+            self.profile().transfer_start == TransferStart::AfterDataTls && self.protect_data;
+        // Before its 1yz the server waits for the handshake as for a slow reader of the
+        // transfer (the servers in the wild wait that long or for ever), after it as for a
+        // data connection.
+        let wait = if handshake_first {
+            self.shared.config.transfer_timeout
+        } else {
+            self.send(&opening).await?;
+            self.shared.config.data_timeout
+        };
+        let mut data = match self.secure_data(data, wait).await {
             Ok(data) => data,
             Err(reply) => {
                 self.send(&reply).await?;
@@ -313,6 +323,9 @@ impl Session {
                 return Ok(!(must_resume && vsftpd_exit));
             }
         };
+        if handshake_first {
+            self.send(&opening).await?;
+        }
         let sent = timeout(self.shared.config.transfer_timeout, async {
             data.write_all(&payload).await?;
             data.shutdown().await

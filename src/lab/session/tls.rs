@@ -121,15 +121,18 @@ impl Session {
         Reply::with_raw_middle(211, "FTP server status:", &lines, "End of status")
     }
 
-    /// The data connection as the transfer uses it: TLS under PROT P. A failed handshake,
-    /// or one that did not resume the control session where that is required, gets the
-    /// reply that ends the transfer instead.
-    pub(super) async fn secure_data(&self, tcp: TcpStream) -> Result<LabStream, Reply> {
+    /// The data connection as the transfer uses it: TLS under PROT P, its handshake awaited
+    /// for `wait`. A failed handshake, or one that did not resume the control session
+    /// where that is required, gets the reply that ends the transfer instead.
+    pub(super) async fn secure_data(
+        &self,
+        tcp: TcpStream,
+        wait: std::time::Duration,
+    ) -> Result<LabStream, Reply> {
         let tls = match (&self.shared.tls, self.protect_data) {
             (Some(tls), true) => tls,
             _ => return Ok(MaybeTls::Plain(tcp)),
         };
-        let wait = self.shared.config.data_timeout;
         let stream = match timeout(wait, tls.acceptor.accept(tcp)).await {
             Ok(Ok(stream)) => stream,
             _ => return Err(Reply::new(522, "SSL connection failed.")),
