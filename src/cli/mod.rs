@@ -140,8 +140,17 @@ struct DemoArgs {
 /// the clock's range that adding it to "now" cannot overflow.
 const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// A duration such as `5s` or `500ms`; zero would time every step out at once.
+/// A duration such as `5s` or `500ms`, or a bare number of seconds (`2`, as curl's
+/// --max-time and most timeouts take it); zero would time every step out at once.
 pub(crate) fn positive_duration(s: &str) -> Result<Duration, String> {
+    let seconds;
+    let s = match !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        true => {
+            seconds = format!("{s}s");
+            seconds.as_str()
+        }
+        false => s,
+    };
     match humantime::parse_duration(s) {
         Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
         Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
@@ -327,6 +336,16 @@ mod tests {
             );
         }
         assert!(Cli::try_parse_from(["ftpdoctor", "demo", "--timeout", "250ms"]).is_ok());
+    }
+
+    #[test]
+    fn bare_number_timeout_is_seconds() {
+        assert_eq!(positive_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(positive_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(positive_duration("0").is_err());
+        assert!(positive_duration("86401").is_err());
+        assert!(positive_duration("").is_err());
+        assert!(Cli::try_parse_from(["ftpdoctor", "probe", "h", "--timeout", "2"]).is_ok());
     }
 
     #[test]

@@ -51,6 +51,21 @@ pub enum Format {
     Mermaid,
 }
 
+impl Format {
+    /// The name --format takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Nagios => "nagios",
+            Format::Junit => "junit",
+            Format::Html => "html",
+            Format::Mermaid => "mermaid",
+        }
+    }
+}
+
 /// --tls: how to use TLS on the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TlsArg {
@@ -247,7 +262,7 @@ fn parse_family(s: &str) -> Result<Family, String> {
 /// The targets of a --targets-file: one per line, blank lines and `#` comments skipped.
 /// A `#` starts a comment only at the start of a line or after white space, so that one
 /// inside a URL (a password, say) is not cut off, and then shown, in an error.
-fn read_targets_file(path: &Path) -> Result<Vec<String>, ProbeArgsError> {
+fn read_targets_file(path: &Path) -> Result<Vec<(usize, String)>, ProbeArgsError> {
     use std::io::Read as _;
     let unreadable = |source| ProbeArgsError::TargetsFile {
         path: path.to_path_buf(),
@@ -284,7 +299,7 @@ fn read_targets_file(path: &Path) -> Result<Vec<String>, ProbeArgsError> {
                 path: path.to_path_buf(),
             });
         }
-        targets.push(line.to_string());
+        targets.push((n + 1, line.to_string()));
     }
     Ok(targets)
 }
@@ -337,6 +352,11 @@ pub struct ProbeRun {
     pub verbose: bool,
     /// Table format: --color.
     pub color: ColorArg,
+    /// Bad lines of a --targets-file, each that target's error (said on stderr; exit 2
+    /// once the other targets have been probed).
+    pub rejected: Vec<ProbeArgsError>,
+    /// Flags that are accepted but may not do what was meant, for stderr.
+    pub warnings: Vec<String>,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -353,8 +373,13 @@ pub enum ProbeArgsError {
         "target {input:?} is not a valid URL; in a password write '/' as %2F, ':' as %3A and '@' as %40 (or use --password-env)"
     )]
     TargetWithPassword { input: String },
-    #[error("target {input:?}: ftps:// means implicit TLS, which --tls {given} contradicts")]
-    TlsConflict { input: String, given: &'static str },
+    /// One bad line of a --targets-file: that target's error; the others still run.
+    #[error("--targets-file {} line {line}: {source}", path.display())]
+    TargetsFileTarget {
+        path: PathBuf,
+        line: usize,
+        source: Box<ProbeArgsError>,
+    },
     #[error("--ca-file: {0}")]
     CaFile(#[from] TrustError),
     #[error("--password-env {var}: the variable is not set (or not UTF-8)")]
@@ -383,10 +408,22 @@ pub enum ProbeArgsError {
     TargetsFileTooLarge { path: PathBuf },
     #[error("no targets: give TARGET arguments or a --targets-file with at least one")]
     NoTargets,
+    /// The reports of every other format already carry their own summary; a counts object
+    /// among them would break the one-report-per-element (per-line) shape readers rely on.
+    #[error(
+        "--summary is for --format table; {format} reports carry each target's verdict and \
+         summary (count them with e.g. jq 'group_by(.verdict)')"
+    )]
+    SummaryNeedsTable { format: &'static str },
 }
 
 impl ProbeArgs {
     pub(super) fn into_run(self) -> Result<ProbeRun, ProbeArgsError> {
+        if self.summary && self.format != Format::Table {
+            return Err(ProbeArgsError::SummaryNeedsTable {
+                format: self.format.as_str(),
+            });
+        }
         let mut modes = self.modes.clone();
         modes.sort();
         modes.dedup();
@@ -410,7 +447,9 @@ impl ProbeArgs {
             }
             None => None,
         };
-        let mut inputs = self.targets.clone();
+        // Arguments first (line 0), then the file's lines with their numbers.
+        let mut inputs: Vec<(usize, String)> =
+            self.targets.iter().map(|t| (0, t.clone())).collect();
         if let Some(path) = &self.targets_file {
             inputs.extend(read_targets_file(path)?);
         }
@@ -419,27 +458,41 @@ impl ProbeArgs {
         }
         let trust = self.trust()?;
         let mut probes = Vec::new();
-        for input in &inputs {
-            let target = Target::parse(input).map_err(|source| match has_password(input) {
-                true => ProbeArgsError::TargetWithPassword {
-                    input: redact(input),
-                },
-                false => ProbeArgsError::Target {
-                    input: input.clone(),
-                    source,
-                },
-            })?;
-            let tls = match (target.scheme, self.tls) {
-                (Scheme::Ftps, None | Some(TlsArg::Implicit)) => TlsMode::Implicit,
-                (Scheme::Ftps, Some(other)) => {
-                    return Err(ProbeArgsError::TlsConflict {
-                        input: target.display_input(),
-                        given: other.mode().as_str(),
+        let mut rejected = Vec::new();
+        let mut overridden = 0;
+        for (line, input) in &inputs {
+            let checked = Target::parse(input)
+                .map_err(|source| target_error(input, source))
+                .and_then(|target| {
+                    let credentials =
+                        self.credentials(&target, env_password.as_ref(), netrc.as_ref())?;
+                    Ok((target, credentials))
+                });
+            let (target, credentials) = match (checked, &self.targets_file) {
+                (Ok(checked), _) => checked,
+                // A typo on one line of a fleet is that target's error, not the fleet's.
+                (Err(source), Some(path)) if *line > 0 => {
+                    rejected.push(ProbeArgsError::TargetsFileTarget {
+                        path: path.clone(),
+                        line: *line,
+                        source: Box::new(source),
                     });
+                    continue;
+                }
+                (Err(err), _) => return Err(err),
+            };
+            // The URL's scheme settles TLS for ftps:// (a fleet mixes both); --tls is for
+            // the ftp:// and bare targets.
+            let tls = match (target.scheme, self.tls) {
+                (Scheme::Ftps, given) => {
+                    overridden += usize::from(matches!(
+                        given,
+                        Some(TlsArg::Off | TlsArg::Explicit)
+                    ));
+                    TlsMode::Implicit
                 }
                 (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
             };
-            let credentials = self.credentials(&target, env_password.as_ref(), netrc.as_ref())?;
             let mut config = ProbeConfig::new(target);
             config.credentials = credentials;
             config.modes = modes.clone();
@@ -457,8 +510,29 @@ impl ProbeArgs {
             config.tls_reuse = !self.no_tls_reuse;
             probes.push(config);
         }
+        if probes.is_empty() && !rejected.is_empty() {
+            return Err(rejected.swap_remove(0));
+        }
+        let mut warnings = Vec::new();
+        if let (true, Some(given)) = (overridden > 0, self.tls) {
+            warnings.push(format!(
+                "--tls {} applies to ftp:// targets; {overridden} ftps:// target(s) use \
+                 implicit TLS, as their scheme says",
+                given.mode().as_str()
+            ));
+        }
+        if self.deadline < self.timeout {
+            warnings.push(format!(
+                "--deadline {} is shorter than --timeout {}: a silent step is cut by the \
+                 deadline before its own timeout, and its finding rests on less waiting",
+                humantime::format_duration(self.deadline),
+                humantime::format_duration(self.timeout)
+            ));
+        }
         Ok(ProbeRun {
             probes,
+            rejected,
+            warnings,
             format: self.format,
             fail_on: self.fail_on,
             transcript: self.transcript,
@@ -533,6 +607,35 @@ impl ProbeArgs {
     }
 }
 
+/// The parser's own reason, whenever it cannot hold a piece of the password: always
+/// without one; with one, when the authority still ends at its last '@' (so host and
+/// port come from after it) or the scheme was the trouble. A '/' in a password ends
+/// the authority early instead, and the rest of the password is read as host and port.
+fn target_error(input: &str, source: crate::target::TargetError) -> ProbeArgsError {
+    use crate::target::TargetError;
+    if !has_password(input) {
+        return ProbeArgsError::Target {
+            input: input.to_string(),
+            source,
+        };
+    }
+    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match source {
+        TargetError::UnsupportedScheme { .. } | TargetError::SchemeWithoutSlashes { .. } => {}
+        _ if authority.contains('@') => {}
+        _ => {
+            return ProbeArgsError::TargetWithPassword {
+                input: redact(input),
+            };
+        }
+    }
+    ProbeArgsError::Target {
+        input: redact(input),
+        source,
+    }
+}
+
 /// Whether the argument carries `user:password@` (judged loosely: it did not parse).
 fn has_password(input: &str) -> bool {
     let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
@@ -573,6 +676,24 @@ mod tests {
     }
 
     #[test]
+    fn url_with_credentials_keeps_the_specific_reason_and_masks_the_password() {
+        for (input, reason) in [
+            ("ftp://alice:s3cret@127.0.0.1:99999/", "port \"99999\" is not a number"),
+            ("sftp://alice:s3cret@127.0.0.1/", "unsupported scheme \"sftp\""),
+            ("ftp:/alice:s3cret@127.0.0.1/", "did you mean ftp://***@127.0.0.1/"),
+        ] {
+            let source = Target::parse(input).unwrap_err();
+            let shown = target_error(input, source).to_string();
+            assert!(shown.contains(reason), "{input} -> {shown}");
+            assert!(!shown.contains("s3cret") && !shown.contains("%2F"), "{shown}");
+        }
+        // A '/' in the password: what follows could be quoted, so only the advice.
+        let input = "ftp://alice:123456/x@127.0.0.1/";
+        let shown = target_error(input, Target::parse(input).unwrap_err()).to_string();
+        assert!(shown.contains("%2F") && !shown.contains("123456"), "{shown}");
+    }
+
+    #[test]
     fn dns_server_takes_port_53_unless_given_and_brackets_for_ipv6() {
         assert_eq!(
             parse_dns_server("192.0.2.53"),
@@ -597,7 +718,13 @@ mod tests {
         .unwrap();
         let targets = read_targets_file(&path);
         let _ = std::fs::remove_file(&path);
-        assert_eq!(targets.unwrap(), ["ftp://a.example/", "b.example:2121"]);
+        assert_eq!(
+            targets.unwrap(),
+            [
+                (3, "ftp://a.example/".to_string()),
+                (4, "b.example:2121".to_string())
+            ]
+        );
     }
 
     #[test]
