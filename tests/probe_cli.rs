@@ -354,18 +354,32 @@ async fn follow_advertised_still_refuses_to_dial_0_0_0_0() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn deadline_cuts_a_hanging_probe_short_and_still_reports() {
+async fn deadline_shorter_than_timeout_keeps_data_connect_timeout() {
     let server = start(Scenario::BlockedData).await;
-    let run = probe_json(&server.url(), &["--timeout", "10s", "--deadline", "1s"]).await;
+    let run = probe_json(&server.url(), &["--timeout", "10s", "--deadline", "2s"]).await;
     let report = run.json();
     assert_eq!(report["deadline_hit"], true, "{}", run.shown);
+    // Each dial went unanswered for most of 2 s before the deadline cut it: that silence
+    // is the firewall's finding, with its fix, not "raise --deadline".
     assert_eq!(
         findings(&report),
         [
-            "deadline-exceeded@epsv",
-            "deadline-exceeded@pasv",
+            "data-connect-timeout@epsv",
+            "data-connect-timeout@pasv",
             "tls-unavailable@-"
         ],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["summary"]["root_cause"]["id"],
+        "data-connect-timeout",
+        "{}",
+        run.shown
+    );
+    assert!(
+        run.stderr
+            .contains("warning: --deadline 2s is shorter than --timeout 10s"),
         "{}",
         run.shown
     );
@@ -496,7 +510,8 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
     let server = start(Scenario::BlockedData).await;
     let run = probe_json(
         &server.url(),
-        &["--sequential", "--timeout", "10s", "--deadline", "1s"],
+        // Short enough that the dial the deadline cuts has not been silent for 1 s.
+        &["--sequential", "--timeout", "10s", "--deadline", "600ms"],
     )
     .await;
     let report = run.json();

@@ -642,15 +642,18 @@ fn has_password(input: &str) -> bool {
     rest.rfind('@').is_some_and(|at| rest[..at].contains(':'))
 }
 
-/// A URL with a password as an error may show it: everything before the last `@` of the
-/// authority masked, the rest kept.
+/// A URL with a password as an error may show it: the user's name kept, everything from
+/// its ':' to the last `@` masked (a password may hold '/', ':' or '@'), the rest kept.
 fn redact(input: &str) -> String {
     let (scheme, rest) = match input.split_once("://") {
         Some((scheme, rest)) => (format!("{scheme}://"), rest),
         None => (String::new(), input),
     };
     match rest.rfind('@') {
-        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or_default();
+            format!("{scheme}{user}:***{}", &rest[at..])
+        }
         None => input.to_string(),
     }
 }
@@ -680,7 +683,7 @@ mod tests {
         for (input, reason) in [
             ("ftp://alice:s3cret@127.0.0.1:99999/", "port \"99999\" is not a number"),
             ("sftp://alice:s3cret@127.0.0.1/", "unsupported scheme \"sftp\""),
-            ("ftp:/alice:s3cret@127.0.0.1/", "did you mean ftp://***@127.0.0.1/"),
+            ("ftp:/alice:s3cret@127.0.0.1/", "did you mean ftp://alice:***@127.0.0.1/"),
         ] {
             let source = Target::parse(input).unwrap_err();
             let shown = target_error(input, source).to_string();

@@ -317,15 +317,19 @@ fn scheme_without_slashes(input: &str) -> Option<TargetError> {
     if input.contains("://") {
         return None;
     }
-    let (scheme, rest) = input.split_once(':')?;
+    let (scheme, after) = input.split_once(':')?;
     let ours = scheme.eq_ignore_ascii_case("ftp") || scheme.eq_ignore_ascii_case("ftps");
-    let rest = rest.trim_start_matches('/');
-    if !ours || rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_digit()) {
+    let rest = after.trim_start_matches('/');
+    let port_like = after == rest && rest.starts_with(|c: char| c.is_ascii_digit());
+    if !ours || rest.is_empty() || port_like {
         return None;
     }
-    // Whatever precedes the last '@' may hold a password: masked, as in display_input.
+    // After the user's name and its ':', up to the last '@', may be a password: masked.
     let rest = match rest.rfind('@') {
-        Some(at) => format!("{PASSWORD_MASK}{}", &rest[at..]),
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{user}:{PASSWORD_MASK}{}", &rest[at..]),
+            None => rest.to_string(),
+        },
         None => rest.to_string(),
     };
     Some(TargetError::SchemeWithoutSlashes {
