@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::output::ColorArg;
 use super::positive_duration;
-use crate::diagnose::Severity;
+use crate::diagnose::{Allow, Severity};
 use crate::diagnose::clients::ClientId;
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
@@ -203,6 +203,58 @@ pub(super) struct ProbeArgs {
     /// Table format: colour the table (auto: on a terminal without NO_COLOR or TERM=dumb)
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
+    /// Accept a known finding: it stays in the report, marked waived, and no longer
+    /// counts for the exit code (ID, or ID@MODE for one mode; comma-separated, repeatable)
+    #[arg(long, value_name = "ID[@MODE]", value_delimiter = ',', value_parser = parse_allow)]
+    allow: Vec<Allow>,
+    /// Read more --allow entries from FILE, one per line (# starts a comment)
+    #[arg(long, value_name = "FILE")]
+    allow_file: Option<PathBuf>,
+}
+
+fn parse_allow(s: &str) -> Result<Allow, String> {
+    s.parse().map_err(|e: crate::diagnose::AllowError| e.to_string())
+}
+
+/// Largest --allow-file read: a few hundred accepted findings with their comments.
+const MAX_ALLOW_FILE_BYTES: u64 = 64 * 1024;
+
+/// The entries of an --allow-file: one per line, blank lines and `#` comments skipped; a
+/// bad line is refused with its number, as a typo would otherwise waive nothing.
+fn read_allow_file(path: &Path) -> Result<Vec<Allow>, ProbeArgsError> {
+    use std::io::Read as _;
+    let unreadable = |source| ProbeArgsError::AllowFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_ALLOW_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_ALLOW_FILE_BYTES {
+        return Err(unreadable(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_ALLOW_FILE_BYTES} bytes"),
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| unreadable(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    let mut allow = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = strip_comment(line).trim();
+        if line.is_empty() {
+            continue;
+        }
+        allow.push(
+            line.parse()
+                .map_err(|source| ProbeArgsError::AllowFileLine {
+                    path: path.to_path_buf(),
+                    line: n + 1,
+                    source,
+                })?,
+        );
+    }
+    Ok(allow)
 }
 
 /// `--clients`: the profiles, in the order given (`all`: every one).
@@ -357,6 +409,8 @@ pub struct ProbeRun {
     pub rejected: Vec<ProbeArgsError>,
     /// Flags that are accepted but may not do what was meant, for stderr.
     pub warnings: Vec<String>,
+    /// Findings accepted with --allow / --allow-file: waived for the exit code.
+    pub allow: Vec<Allow>,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -408,6 +462,17 @@ pub enum ProbeArgsError {
     TargetsFileTooLarge { path: PathBuf },
     #[error("no targets: give TARGET arguments or a --targets-file with at least one")]
     NoTargets,
+    #[error("--allow-file {}: {source}", path.display())]
+    AllowFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--allow-file {} line {line}: {source}", path.display())]
+    AllowFileLine {
+        path: PathBuf,
+        line: usize,
+        source: crate::diagnose::AllowError,
+    },
     /// The reports of every other format already carry their own summary; a counts object
     /// among them would break the one-report-per-element (per-line) shape readers rely on.
     #[error(
@@ -529,10 +594,15 @@ impl ProbeArgs {
                 humantime::format_duration(self.timeout)
             ));
         }
+        let mut allow = self.allow.clone();
+        if let Some(path) = &self.allow_file {
+            allow.extend(read_allow_file(path)?);
+        }
         Ok(ProbeRun {
             probes,
             rejected,
             warnings,
+            allow,
             format: self.format,
             fail_on: self.fail_on,
             transcript: self.transcript,

@@ -97,6 +97,54 @@ pub enum FindingId {
 }
 
 impl FindingId {
+    /// Every id, in catalogue order (a test checks the list against the exhaustive
+    /// match of the catalogue).
+    pub const ALL: [FindingId; 38] = [
+        FindingId::DnsFailure,
+        FindingId::ControlUnreachable,
+        FindingId::BannerTimeout,
+        FindingId::LoginFailed,
+        FindingId::PasvPrivateAddress,
+        FindingId::PasvAddressMismatch,
+        FindingId::PasvUnparseable,
+        FindingId::SubstituteAddressWorks,
+        FindingId::DataConnectTimeout,
+        FindingId::DataConnectRefused,
+        FindingId::EpsvUnsupported,
+        FindingId::PortRejected,
+        FindingId::ActiveConnectTimeout,
+        FindingId::ActiveUnexpectedSource,
+        FindingId::ClientBehindNat,
+        FindingId::TransferFailed,
+        FindingId::TransferTimeout,
+        FindingId::ControlFailed,
+        FindingId::PasvRejected,
+        FindingId::ConnectionLimit,
+        FindingId::DeadlineExceeded,
+        FindingId::TlsUnavailable,
+        FindingId::TlsHandshakeFailed,
+        FindingId::AlgRewrite,
+        FindingId::TlsCertificateExpiring,
+        FindingId::TlsUnverified,
+        FindingId::TlsDataClear,
+        FindingId::DnsServfail,
+        FindingId::DnsTimeout,
+        FindingId::PassivePortsFiltered,
+        FindingId::Ipv6TranslatedPath,
+        FindingId::BannerSlow,
+        FindingId::ActiveUnsupported,
+        FindingId::TransferCapped,
+        FindingId::DnsRefused,
+        FindingId::TlsStarttlsRace,
+        FindingId::DataTlsDeadlock,
+        FindingId::ServerBehindNat,
+    ];
+
+    /// The id named `name`, as `as_str` spells it.
+    pub fn from_name(name: &str) -> Option<FindingId> {
+        FindingId::ALL.into_iter().find(|id| id.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingId::DnsFailure => "dns-failure",
