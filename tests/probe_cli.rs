@@ -659,3 +659,67 @@ async fn active_addr_other_than_what_the_server_sees_is_port_rejected() {
     );
     assert_eq!(run.code, 1, "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allow_waives_a_known_finding_for_the_exit_code_and_says_so() {
+    let server = start(Scenario::PrivatePasv).await;
+    let url = server.url();
+    let run = probe_json(&url, &["--tls", "off", "--allow", "pasv-private-address@pasv"]).await;
+    let report = run.json();
+    assert_eq!(run.code, 0, "{}", run.shown);
+    // Still reported, and still the verdict: only the exit code looks past it.
+    assert_eq!(report["verdict"], "fail", "{}", run.shown);
+    assert!(
+        findings(&report).contains(&"pasv-private-address@pasv".to_string()),
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["waived"][0]["id"], "pasv-private-address", "{}", run.shown);
+    assert_eq!(report["waived"][0]["mode"], "pasv", "{}", run.shown);
+    assert_eq!(
+        report["waived"][0]["allowed_by"],
+        "pasv-private-address@pasv",
+        "{}",
+        run.shown
+    );
+
+    // Another mode's waiver waives nothing here.
+    let run = probe_json(&url, &["--tls", "off", "--allow", "pasv-private-address@eprt"]).await;
+    assert_eq!(run.code, 1, "{}", run.shown);
+    assert!(run.json().get("waived").is_none(), "{}", run.shown);
+
+    // A file of them, with comments; the table says what was waived.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let file = dir.join(format!("allow-{}.txt", std::process::id()));
+    std::fs::write(&file, "# known: the lab's NAT\npasv-private-address  # ticket 12\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let args = [
+        "probe",
+        &url,
+        "--tls",
+        "off",
+        "--timeout",
+        "1s",
+        "--allow-file",
+        &file.display().to_string(),
+    ];
+    let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    assert_eq!(run.code, 0, "{}", run.shown);
+    assert!(
+        run.stdout
+            .contains("allow: pasv-private-address (pasv) waived: not counted for the exit code"),
+        "{}",
+        run.shown
+    );
+
+    // A typo is refused with its line, not silently waiving nothing.
+    std::fs::write(&file, "\npasv-private-adress\n").unwrap_or_else(|e| panic!("{e}"));
+    let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(
+        run.stderr.contains("line 2: \"pasv-private-adress\" is no finding id"),
+        "{}",
+        run.shown
+    );
+}
