@@ -136,7 +136,9 @@ pub async fn run_probes(
         let (i, mut reports) = joined.map_err(io::Error::other)?;
         for report in &mut reports {
             report.waive(&run.allow);
-            failed |= report.worst_counted().is_some_and(|worst| worst >= threshold);
+            failed |= report
+                .worst_counted()
+                .is_some_and(|worst| worst >= threshold);
             fails += usize::from(report.verdict == Verdict::Fail);
         }
         progress.inc(1);

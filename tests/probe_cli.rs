@@ -372,8 +372,7 @@ async fn deadline_shorter_than_timeout_keeps_data_connect_timeout() {
         run.shown
     );
     assert_eq!(
-        report["summary"]["root_cause"]["id"],
-        "data-connect-timeout",
+        report["summary"]["root_cause"]["id"], "data-connect-timeout",
         "{}",
         run.shown
     );
@@ -664,7 +663,11 @@ async fn active_addr_other_than_what_the_server_sees_is_port_rejected() {
 async fn allow_waives_a_known_finding_for_the_exit_code_and_says_so() {
     let server = start(Scenario::PrivatePasv).await;
     let url = server.url();
-    let run = probe_json(&url, &["--tls", "off", "--allow", "pasv-private-address@pasv"]).await;
+    let run = probe_json(
+        &url,
+        &["--tls", "off", "--allow", "pasv-private-address@pasv"],
+    )
+    .await;
     let report = run.json();
     assert_eq!(run.code, 0, "{}", run.shown);
     // Still reported, and still the verdict: only the exit code looks past it.
@@ -674,25 +677,35 @@ async fn allow_waives_a_known_finding_for_the_exit_code_and_says_so() {
         "{}",
         run.shown
     );
-    assert_eq!(report["waived"][0]["id"], "pasv-private-address", "{}", run.shown);
+    assert_eq!(
+        report["waived"][0]["id"], "pasv-private-address",
+        "{}",
+        run.shown
+    );
     assert_eq!(report["waived"][0]["mode"], "pasv", "{}", run.shown);
     assert_eq!(
-        report["waived"][0]["allowed_by"],
-        "pasv-private-address@pasv",
+        report["waived"][0]["allowed_by"], "pasv-private-address@pasv",
         "{}",
         run.shown
     );
 
     // Another mode's waiver waives nothing here.
-    let run = probe_json(&url, &["--tls", "off", "--allow", "pasv-private-address@eprt"]).await;
+    let run = probe_json(
+        &url,
+        &["--tls", "off", "--allow", "pasv-private-address@eprt"],
+    )
+    .await;
     assert_eq!(run.code, 1, "{}", run.shown);
     assert!(run.json().get("waived").is_none(), "{}", run.shown);
 
     // A file of them, with comments; the table says what was waived.
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let file = dir.join(format!("allow-{}.txt", std::process::id()));
-    std::fs::write(&file, "# known: the lab's NAT\npasv-private-address  # ticket 12\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        &file,
+        "# known: the lab's NAT\npasv-private-address  # ticket 12\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let args = [
         "probe",
         &url,
@@ -718,7 +731,8 @@ async fn allow_waives_a_known_finding_for_the_exit_code_and_says_so() {
     let _ = std::fs::remove_file(&file);
     assert_eq!(run.code, 2, "{}", run.shown);
     assert!(
-        run.stderr.contains("line 2: \"pasv-private-adress\" is no finding id"),
+        run.stderr
+            .contains("line 2: \"pasv-private-adress\" is no finding id"),
         "{}",
         run.shown
     );

@@ -68,7 +68,7 @@ enum CliCommand {
     /// Try every data-connection mode against a server and explain what breaks
     // A later --timeout overrides an earlier one, so wrappers can add defaults.
     #[command(after_help = probe::PROBE_EXAMPLES, args_override_self = true)]
-    Probe(probe::ProbeArgs),
+    Probe(Box<probe::ProbeArgs>),
     /// Start every lab scenario on loopback, probe each, and print the reports
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
@@ -219,7 +219,7 @@ impl Cli {
     /// Validates the flags; an error means exit 2.
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
-            CliCommand::Probe(args) => Action::Probe(args.into_run()?),
+            CliCommand::Probe(args) => Action::Probe((*args).into_run()?),
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,

@@ -8,8 +8,8 @@ use clap::{Args, ValueEnum};
 
 use super::output::ColorArg;
 use super::positive_duration;
-use crate::diagnose::{Allow, Severity};
 use crate::diagnose::clients::ClientId;
+use crate::diagnose::{Allow, Severity};
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
 use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
@@ -213,7 +213,8 @@ pub(super) struct ProbeArgs {
 }
 
 fn parse_allow(s: &str) -> Result<Allow, String> {
-    s.parse().map_err(|e: crate::diagnose::AllowError| e.to_string())
+    s.parse()
+        .map_err(|e: crate::diagnose::AllowError| e.to_string())
 }
 
 /// Largest --allow-file read: a few hundred accepted findings with their comments.
@@ -550,10 +551,8 @@ impl ProbeArgs {
             // the ftp:// and bare targets.
             let tls = match (target.scheme, self.tls) {
                 (Scheme::Ftps, given) => {
-                    overridden += usize::from(matches!(
-                        given,
-                        Some(TlsArg::Off | TlsArg::Explicit)
-                    ));
+                    overridden +=
+                        usize::from(matches!(given, Some(TlsArg::Off | TlsArg::Explicit)));
                     TlsMode::Implicit
                 }
                 (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
@@ -751,19 +750,34 @@ mod tests {
     #[test]
     fn url_with_credentials_keeps_the_specific_reason_and_masks_the_password() {
         for (input, reason) in [
-            ("ftp://alice:s3cret@127.0.0.1:99999/", "port \"99999\" is not a number"),
-            ("sftp://alice:s3cret@127.0.0.1/", "unsupported scheme \"sftp\""),
-            ("ftp:/alice:s3cret@127.0.0.1/", "did you mean ftp://alice:***@127.0.0.1/"),
+            (
+                "ftp://alice:s3cret@127.0.0.1:99999/",
+                "port \"99999\" is not a number",
+            ),
+            (
+                "sftp://alice:s3cret@127.0.0.1/",
+                "unsupported scheme \"sftp\"",
+            ),
+            (
+                "ftp:/alice:s3cret@127.0.0.1/",
+                "did you mean ftp://alice:***@127.0.0.1/",
+            ),
         ] {
             let source = Target::parse(input).unwrap_err();
             let shown = target_error(input, source).to_string();
             assert!(shown.contains(reason), "{input} -> {shown}");
-            assert!(!shown.contains("s3cret") && !shown.contains("%2F"), "{shown}");
+            assert!(
+                !shown.contains("s3cret") && !shown.contains("%2F"),
+                "{shown}"
+            );
         }
         // A '/' in the password: what follows could be quoted, so only the advice.
         let input = "ftp://alice:123456/x@127.0.0.1/";
         let shown = target_error(input, Target::parse(input).unwrap_err()).to_string();
-        assert!(shown.contains("%2F") && !shown.contains("123456"), "{shown}");
+        assert!(
+            shown.contains("%2F") && !shown.contains("123456"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -475,7 +475,11 @@ fn docs_describe_every_finding_id() {
     let docs = include_str!("../../docs/findings.md");
     let ids: Vec<FindingId> = std::iter::successors(Some(DnsFailure), |&id| next(id)).collect();
     assert_eq!(ids.len(), 38);
-    assert_eq!(ids, FindingId::ALL, "FindingId::ALL misses or reorders an id");
+    assert_eq!(
+        ids,
+        FindingId::ALL,
+        "FindingId::ALL misses or reorders an id"
+    );
     for id in &ids {
         assert_eq!(FindingId::from_name(id.as_str()), Some(*id));
     }

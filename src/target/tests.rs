@@ -147,7 +147,10 @@ fn scheme_with_one_slash_suggests_the_url_meant() {
         "\"ftp:\" is not followed by \"//\": did you mean ftp://host/pub/?"
     );
     let shown = parse_err("ftp:/u:s3cret@host/").to_string();
-    assert!(shown.contains("ftp://u:***@host/") && !shown.contains("s3cret"), "{shown}");
+    assert!(
+        shown.contains("ftp://u:***@host/") && !shown.contains("s3cret"),
+        "{shown}"
+    );
     // A host named ftp with a port is still that.
     assert_eq!(parse("ftp:2121").port, 2121);
     assert!(matches!(

@@ -52,8 +52,7 @@ pub(super) fn data_connect(cx: Cx) -> Option<Finding> {
     let m = cx.m;
     // A deadline mid-dial leaves the dial in flight unrecorded: the list is incomplete,
     // and a timeout in it could be the cut itself.
-    if !m.mode.is_passive() || (m.interrupted.is_some() && !cut_while_silent(m)) || connected(m)
-    {
+    if !m.mode.is_passive() || (m.interrupted.is_some() && !cut_while_silent(m)) || connected(m) {
         return None;
     }
     let tried: Vec<_> = m
