@@ -8,13 +8,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{Fault, LabConfig, Scenario};
+use crate::run::positive_duration;
 
 mod output;
 mod probe;
 mod serve;
 
+pub use crate::run::{Format, RunConfig};
 pub use output::{ColorArg, Terminal, utf8_locale};
-pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
+pub use probe::{FailOn, Notices, ProbeArgsError};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -136,29 +138,6 @@ struct DemoArgs {
     ascii: bool,
 }
 
-/// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
-/// the clock's range that adding it to "now" cannot overflow.
-const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// A duration such as `5s` or `500ms`, or a bare number of seconds (`2`, as curl's
-/// --max-time and most timeouts take it); zero would time every step out at once.
-pub(crate) fn positive_duration(s: &str) -> Result<Duration, String> {
-    let seconds;
-    let s = match !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        true => {
-            seconds = format!("{s}s");
-            seconds.as_str()
-        }
-        false => s,
-    };
-    match humantime::parse_duration(s) {
-        Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
-        Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
-    }
-}
-
 fn parse_fault(s: &str) -> Result<Fault, String> {
     s.parse()
         .map_err(|e: crate::lab::UnknownFault| e.to_string())
@@ -173,7 +152,14 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 #[derive(Debug)]
 pub enum Action {
     /// `probe`: the targets and how to probe them.
-    Probe(ProbeRun),
+    Probe {
+        /// The run itself.
+        run: RunConfig,
+        /// Bad targets-file lines and warnings, for stderr.
+        notices: Notices,
+        /// `--color`, for the table (the terminal decides `auto`).
+        color: ColorArg,
+    },
     /// `demo`.
     Demo {
         /// `--timeout`: each step of each probe.
@@ -219,13 +205,21 @@ impl Cli {
     /// Validates the flags; an error means exit 2.
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
-            CliCommand::Probe(args) => Action::Probe((*args).into_run()?),
+            CliCommand::Probe(args) => {
+                let color = args.color();
+                let (run, notices) = (*args).into_run()?;
+                Action::Probe {
+                    run,
+                    notices,
+                    color,
+                }
+            }
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
                 color: args.color,
                 ascii: args.ascii,
-                explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
+                explain: args.explain.then(|| !args.ascii && utf8_locale()),
             },
             CliCommand::Lab(args) if args.answers => Action::Answers {
                 seed: args.seed.unwrap_or_default(),

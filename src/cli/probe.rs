@@ -1,4 +1,4 @@
-//! `ftpdoctor probe`: flags, and their validation into one [`ProbeRun`].
+//! `ftpdoctor probe`: flags, and their validation into one [`RunConfig`].
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::output::ColorArg;
+use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
@@ -14,6 +14,7 @@ use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
 use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
 use crate::proto::Password;
+use crate::run::{Format, RunConfig};
 use crate::target::{Netrc, Scheme, Target};
 
 pub(super) const PROBE_EXAMPLES: &str = "\
@@ -35,36 +36,6 @@ reported and not dialled (the control peer with the advertised port is tried ins
 unless --follow-advertised. TLS: --tls auto (the default) tries AUTH TLS and goes on in
 plaintext if refused; ftps:// is implicit TLS on port 990. Exit 0: no finding at or above --fail-on; 1: at least one;
 2: ftpdoctor could not run.";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Jsonl,
-    /// Nagios/Icinga plugin output; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
-    Nagios,
-    /// JUnit XML: one testsuite per target, one testcase per mode
-    Junit,
-    /// One self-contained HTML page: verdict, ladder diagrams (SVG), findings, timeline
-    Html,
-    /// Each mode's ladder diagram as Mermaid sequenceDiagram text, in Markdown
-    Mermaid,
-}
-
-impl Format {
-    /// The name --format takes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Table => "table",
-            Format::Json => "json",
-            Format::Jsonl => "jsonl",
-            Format::Nagios => "nagios",
-            Format::Junit => "junit",
-            Format::Html => "html",
-            Format::Mermaid => "mermaid",
-        }
-    }
-}
 
 /// --tls: how to use TLS on the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -369,49 +340,14 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-/// Whether the locale says UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set, as
-/// setlocale reads them); no locale at all means C, which is ASCII.
-pub fn utf8_locale() -> bool {
-    ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.is_empty())
-        .is_some_and(|value| {
-            let v = value.to_ascii_lowercase();
-            v.contains("utf-8") || v.contains("utf8")
-        })
-}
-
-/// A validated `probe` invocation.
-#[derive(Debug)]
-pub struct ProbeRun {
-    pub probes: Vec<ProbeConfig>,
-    pub format: Format,
-    pub fail_on: FailOn,
-    pub transcript: bool,
-    /// Table format: ladder diagrams and notes after each report.
-    pub explain: bool,
-    /// Diagrams in Unicode box drawing (else ASCII).
-    pub unicode: bool,
-    /// Targets probed at once.
-    pub concurrency: usize,
-    /// Table format: only the summary table.
-    pub summary: bool,
-    /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
-    pub progress: bool,
-    /// The client profiles each report predicts (`--clients`).
-    pub clients: Vec<ClientId>,
-    /// Table format: every finding in full (`-v`).
-    pub verbose: bool,
-    /// Table format: --color.
-    pub color: ColorArg,
-    /// Bad lines of a --targets-file, each that target's error (said on stderr; exit 2
-    /// once the other targets have been probed).
+/// What the command line has to say besides the run itself, on stderr.
+#[derive(Debug, Default)]
+pub struct Notices {
+    /// Bad lines of a --targets-file, each that target's error (the other targets are
+    /// probed; exit 2 afterwards).
     pub rejected: Vec<ProbeArgsError>,
-    /// Flags that are accepted but may not do what was meant, for stderr.
+    /// Flags that are accepted but may not do what was meant.
     pub warnings: Vec<String>,
-    /// Findings accepted with --allow / --allow-file: waived for the exit code.
-    pub allow: Vec<Allow>,
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -484,7 +420,7 @@ pub enum ProbeArgsError {
 }
 
 impl ProbeArgs {
-    pub(super) fn into_run(self) -> Result<ProbeRun, ProbeArgsError> {
+    pub(super) fn into_run(self) -> Result<(RunConfig, Notices), ProbeArgsError> {
         if self.summary && self.format != Format::Table {
             return Err(ProbeArgsError::SummaryNeedsTable {
                 format: self.format.as_str(),
@@ -597,13 +533,11 @@ impl ProbeArgs {
         if let Some(path) = &self.allow_file {
             allow.extend(read_allow_file(path)?);
         }
-        Ok(ProbeRun {
+        let run = RunConfig {
             probes,
-            rejected,
-            warnings,
             allow,
             format: self.format,
-            fail_on: self.fail_on,
+            fail_on: self.fail_on.threshold(),
             transcript: self.transcript,
             explain: self.explain,
             unicode: !self.ascii && utf8_locale(),
@@ -615,8 +549,13 @@ impl ProbeArgs {
                 .clone()
                 .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
             verbose: self.verbose,
-            color: self.color,
-        })
+        };
+        Ok((run, Notices { rejected, warnings }))
+    }
+
+    /// `--color`: the table's, decided with the terminal by `main` (not part of the run).
+    pub(super) fn color(&self) -> ColorArg {
+        self.color
     }
 
     /// The public roots, or --ca-file's; wrapped by --insecure.

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::{Finding, FindingId};
-use crate::probe::Mode;
+use crate::probe::record::Mode;
 
 /// One accepted finding: an id, for every mode or for one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ impl FromStr for Allow {
             Some((name, mode)) => (name, Some(mode)),
             None => (s, None),
         };
-        let id = FindingId::from_name(&name.to_ascii_lowercase())
+        let id = FindingId::from_wire(&name.to_ascii_lowercase())
             .ok_or_else(|| AllowError::UnknownId(name.to_string()))?;
         let mode = match mode {
             None => None,

@@ -8,8 +8,8 @@ use super::words::{
 use std::time::Duration;
 
 use super::{Finding, FindingId, new_finding};
-use crate::probe::{
-    ControlOutcome, DialResult, ErrorKind, Login, NotTried, ProbeOutcome, Stage, StepError,
+use crate::probe::record::{
+    ControlOutcome, DialResult, ErrorKind, Login, ProbeOutcome, SkipReason, Stage, StepError,
     Strategy,
 };
 
@@ -36,7 +36,7 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         let untried: Vec<&str> = outcome
             .modes
             .iter()
-            .filter(|m| m.not_tried == Some(NotTried::Deadline))
+            .filter(|m| m.skip_reason() == Some(SkipReason::Deadline))
             .map(|m| m.mode.as_str())
             .collect();
         if !untried.is_empty() {
@@ -44,12 +44,12 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
                 FindingId::DeadlineExceeded,
                 format!(
                     "The --deadline of {} struck before {} could be tried.",
-                    secs(&outcome.deadline_ms),
+                    secs(&outcome.deadline),
                     untried.join(", ")
                 ),
                 format!(
                     "deadline {} reached after login; not tried: {}",
-                    secs(&outcome.deadline_ms),
+                    secs(&outcome.deadline),
                     untried.join(", ")
                 ),
             ));
@@ -137,13 +137,13 @@ fn not_tried_refused(outcome: &ProbeOutcome) -> usize {
     outcome
         .modes
         .iter()
-        .filter(|m| m.not_tried == Some(NotTried::Refused))
+        .filter(|m| m.skip_reason() == Some(SkipReason::Refused))
         .count()
 }
 
 /// Which DNS failure: a broken or silent resolver is not a name that does not exist.
 fn dns_failure(outcome: &ProbeOutcome, err: &StepError) -> Finding {
-    use crate::net::resolve::QueryOutcome;
+    use crate::probe::record::QueryOutcome;
     let host = &outcome.target.host;
     let why = outcome.target.dns.as_ref().and_then(|d| d.failure());
     let (id, summary) = match why {
@@ -235,7 +235,7 @@ fn banner_timeout(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     let plaintext = c
         .tls_details
         .as_ref()
-        .is_none_or(|t| t.requested != crate::probe::TlsMode::Implicit);
+        .is_none_or(|t| t.requested != crate::probe::record::TlsMode::Implicit);
     if plaintext && outcome.target.port == IMPLICIT_TLS_PORT {
         return super::fixes::for_what_was_seen(f, "implicit-tls");
     }
@@ -253,7 +253,7 @@ fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     };
     let mut evidence = format!(
         "deadline {} reached; {}",
-        secs(&outcome.deadline_ms),
+        secs(&outcome.deadline),
         failure_evidence(err)
     );
     if !c.connects.is_empty() {
@@ -263,7 +263,7 @@ fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
         FindingId::DeadlineExceeded,
         format!(
             "The --deadline of {} struck while {step}, before the control session was set up.",
-            secs(&outcome.deadline_ms)
+            secs(&outcome.deadline)
         ),
         evidence,
     )
@@ -365,7 +365,7 @@ fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
 
 /// A refusal that asks for TLS: 534 (RFC 4217 "policy requires TLS") or words to that
 /// effect (vsftpd: `530 Anonymous sessions must use encryption.`).
-fn wants_tls(r: &crate::probe::ReplyRecord) -> bool {
+fn wants_tls(r: &crate::probe::record::ReplyRecord) -> bool {
     let text = r.text.to_ascii_lowercase();
     r.code == 534 || ["encrypt", "tls", "ssl"].iter().any(|w| text.contains(w))
 }

@@ -14,7 +14,7 @@ use super::words::{
 };
 use super::{Finding, FindingId, new_finding};
 use crate::addr::{AddrClass, classify};
-use crate::probe::{
+use crate::probe::record::{
     DialResult, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, Stage, StepError,
 };
 
@@ -340,7 +340,7 @@ fn unusable_because(class: AddrClass) -> String {
 
 fn deadline(cx: Cx, stage: Stage) -> Finding {
     let m = cx.m;
-    let d = secs(&cx.outcome.deadline_ms);
+    let d = secs(&cx.outcome.deadline);
     let mode = upper(m.mode);
     let doing = match stage {
         // A mode interrupted before its request went out (the runner skips modes the

@@ -6,10 +6,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::addr::{classify, reason};
-use crate::probe::{
+use crate::probe::record::{
     DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ReplyRecord, Stage, StepError,
-    ms,
 };
+use crate::wire::ms;
 
 /// A reply as the server sent it, in quotes. Multi-line replies keep every line (joined
 /// with " | "): a banner or 227 may say the telling part on any of them.

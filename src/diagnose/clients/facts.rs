@@ -7,7 +7,7 @@ use super::ClientStep;
 use super::profile::PasvAddress;
 use crate::addr::{AddrClass, classify};
 use crate::diagnose::{Finding, Severity};
-use crate::probe::{
+use crate::probe::record::{
     AcceptResult, DialResult, DialWhy, ErrorKind, Login, Mode, ModeOutcome, ProbeOutcome,
     ReplyRecord, Stage, Tls, TransferResult,
 };
@@ -223,12 +223,9 @@ impl<'a> Facts<'a> {
             if tls.ok && !tls.resumed && t.outcome == TransferResult::Ok {
                 answer = Some(false);
             }
-            if tls
-                .error
-                .as_ref()
-                .is_some_and(|e| e.reason == "session-reuse")
-                || (tls.ok && !tls.resumed && t.outcome == TransferResult::Failed)
-            {
+            // (A record's failure reason is never "session-reuse": that is the
+            // diagnosis's word for exactly this case.)
+            if tls.ok && !tls.resumed && t.outcome == TransferResult::Failed {
                 return Some(true);
             }
         }
