@@ -7,6 +7,7 @@ use clap::Parser;
 
 use ftpdoctor::cli::{self, Action, Cli};
 use ftpdoctor::lab::{Fault, FaultServer, LAB_PASSWORD, LAB_USER, LabConfig, LabServer};
+use ftpdoctor::report::nagios::State;
 
 /// Exit code when the tool itself could not run: bad arguments, internal error (docs/cli.md).
 const EXIT_CANNOT_RUN: u8 = 2;
@@ -58,7 +59,7 @@ fn wants_nagios(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
 
 /// `FTP UNKNOWN - why` on stdout (where Nagios reads it), exit 3.
 fn nagios_unknown(why: &str) -> ExitCode {
-    let state = ftpdoctor::report::nagios::State::Unknown;
+    let state = State::Unknown;
     let mut out = io::stdout().lock();
     let _ = ftpdoctor::report::nagios::write_unknown(why, &mut out).and_then(|()| out.flush());
     ExitCode::from(state.exit_code())
@@ -68,10 +69,19 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
     match action {
         Action::Probe {
             run: mut probe_run,
+            notices,
             color,
         } => {
             // A fleet's progress bar is for a person watching, never for a log.
             probe_run.progress = io::stderr().is_terminal();
+            for warning in &notices.warnings {
+                eprintln!("ftpdoctor: warning: {warning}");
+            }
+            // Said before the probes start, so a watcher need not wait for a typo.
+            let rejected = notices.rejected;
+            for err in &rejected {
+                eprintln!("ftpdoctor: error: {err}; the other targets are probed");
+            }
             fit_file_limit(&mut probe_run);
             let mut out = io::stdout().lock();
             let style = terminal(&out).table_style(color, !probe_run.unicode, probe_run.verbose);
@@ -82,6 +92,10 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             // be running; waiting for them would delay the exit past --deadline.
             runtime.shutdown_background();
             match finished {
+                Ok(_) if nagios && !rejected.is_empty() => {
+                    Ok(ExitCode::from(State::Unknown.exit_code()))
+                }
+                Ok(_) if !rejected.is_empty() => Ok(ExitCode::from(EXIT_CANNOT_RUN)),
                 Ok(done) if nagios => Ok(ExitCode::from(done.state.exit_code())),
                 Ok(done) if done.failed => Ok(ExitCode::from(EXIT_FINDINGS)),
                 Ok(_) => Ok(ExitCode::SUCCESS),

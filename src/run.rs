@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
 
 use crate::diagnose::clients::{ClientId, predict};
-use crate::diagnose::{Severity, diagnose};
+use crate::diagnose::{Allow, Severity, diagnose};
 use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::html::write_html;
@@ -38,6 +38,21 @@ pub enum Format {
     Mermaid,
 }
 
+impl Format {
+    /// The name --format takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Nagios => "nagios",
+            Format::Junit => "junit",
+            Format::Html => "html",
+            Format::Mermaid => "mermaid",
+        }
+    }
+}
+
 /// One `ftpdoctor probe` run, validated (the command line builds it).
 #[derive(Debug)]
 pub struct RunConfig {
@@ -63,6 +78,8 @@ pub struct RunConfig {
     pub clients: Vec<ClientId>,
     /// Table format: every finding in full (`-v`).
     pub verbose: bool,
+    /// Findings accepted with --allow / --allow-file: waived for the exit code.
+    pub allow: Vec<Allow>,
 }
 
 /// Longest --timeout or --deadline (or a `serve` module's): a day is past any sane
@@ -70,8 +87,17 @@ pub struct RunConfig {
 const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A step timeout or deadline as written, such as `5s` or `500ms` (the flags' and the
-/// exporter's config's); zero would time every step out at once.
+/// exporter's config's), or a bare number of seconds (`2`, as curl's --max-time and most
+/// timeouts take it); zero would time every step out at once.
 pub fn positive_duration(s: &str) -> Result<Duration, String> {
+    let seconds;
+    let s = match !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        true => {
+            seconds = format!("{s}s");
+            seconds.as_str()
+        }
+        false => s,
+    };
     match humantime::parse_duration(s) {
         Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
         Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
@@ -193,9 +219,12 @@ pub async fn run_probes(
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (i, reports) = joined.map_err(io::Error::other)?;
-        for report in &reports {
-            failed |= report.worst().is_some_and(|worst| worst >= threshold);
+        let (i, mut reports) = joined.map_err(io::Error::other)?;
+        for report in &mut reports {
+            report.waive(&run.allow);
+            failed |= report
+                .worst_counted()
+                .is_some_and(|worst| worst >= threshold);
             fails += usize::from(report.verdict == Verdict::Fail);
         }
         progress.inc(1);

@@ -367,18 +367,31 @@ async fn follow_advertised_still_refuses_to_dial_0_0_0_0() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn deadline_cuts_a_hanging_probe_short_and_still_reports() {
+async fn deadline_shorter_than_timeout_keeps_data_connect_timeout() {
     let server = start(Scenario::BlockedData).await;
-    let run = probe_json(&server.url(), &["--timeout", "10s", "--deadline", "1s"]).await;
+    let run = probe_json(&server.url(), &["--timeout", "10s", "--deadline", "2s"]).await;
     let report = run.json();
     assert_eq!(report["deadline_hit"], true, "{}", run.shown);
+    // Each dial went unanswered for most of 2 s before the deadline cut it: that silence
+    // is the firewall's finding, with its fix, not "raise --deadline".
     assert_eq!(
         findings(&report),
         [
-            "deadline-exceeded@epsv",
-            "deadline-exceeded@pasv",
+            "data-connect-timeout@epsv",
+            "data-connect-timeout@pasv",
             "tls-unavailable@-"
         ],
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["summary"]["root_cause"]["id"], "data-connect-timeout",
+        "{}",
+        run.shown
+    );
+    assert!(
+        run.stderr
+            .contains("warning: --deadline 2s is shorter than --timeout 10s"),
         "{}",
         run.shown
     );
@@ -509,7 +522,8 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
     let server = start(Scenario::BlockedData).await;
     let run = probe_json(
         &server.url(),
-        &["--sequential", "--timeout", "10s", "--deadline", "1s"],
+        // Short enough that the dial the deadline cuts has not been silent for 1 s.
+        &["--sequential", "--timeout", "10s", "--deadline", "600ms"],
     )
     .await;
     let report = run.json();
@@ -656,4 +670,83 @@ async fn active_addr_other_than_what_the_server_sees_is_port_rejected() {
         run.shown
     );
     assert_eq!(run.code, 1, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn allow_waives_a_known_finding_for_the_exit_code_and_says_so() {
+    let server = start(Scenario::PrivatePasv).await;
+    let url = server.url();
+    let run = probe_json(
+        &url,
+        &["--tls", "off", "--allow", "pasv-private-address@pasv"],
+    )
+    .await;
+    let report = run.json();
+    assert_eq!(run.code, 0, "{}", run.shown);
+    // Still reported, and still the verdict: only the exit code looks past it.
+    assert_eq!(report["verdict"], "fail", "{}", run.shown);
+    assert!(
+        findings(&report).contains(&"pasv-private-address@pasv".to_string()),
+        "{}",
+        run.shown
+    );
+    assert_eq!(
+        report["waived"][0]["id"], "pasv-private-address",
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["waived"][0]["mode"], "pasv", "{}", run.shown);
+    assert_eq!(
+        report["waived"][0]["allowed_by"], "pasv-private-address@pasv",
+        "{}",
+        run.shown
+    );
+
+    // Another mode's waiver waives nothing here.
+    let run = probe_json(
+        &url,
+        &["--tls", "off", "--allow", "pasv-private-address@eprt"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.shown);
+    assert!(run.json().get("waived").is_none(), "{}", run.shown);
+
+    // A file of them, with comments; the table says what was waived.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let file = dir.join(format!("allow-{}.txt", std::process::id()));
+    std::fs::write(
+        &file,
+        "# known: the lab's NAT\npasv-private-address  # ticket 12\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let args = [
+        "probe",
+        &url,
+        "--tls",
+        "off",
+        "--timeout",
+        "1s",
+        "--allow-file",
+        &file.display().to_string(),
+    ];
+    let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    assert_eq!(run.code, 0, "{}", run.shown);
+    assert!(
+        run.stdout
+            .contains("allow: pasv-private-address (pasv) waived: not counted for the exit code"),
+        "{}",
+        run.shown
+    );
+
+    // A typo is refused with its line, not silently waiving nothing.
+    std::fs::write(&file, "\npasv-private-adress\n").unwrap_or_else(|e| panic!("{e}"));
+    let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(
+        run.stderr
+            .contains("line 2: \"pasv-private-adress\" is no finding id"),
+        "{}",
+        run.shown
+    );
 }

@@ -225,6 +225,27 @@ async fn ipv6_uses_epsv_and_eprt_and_skips_pasv_and_port() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn url_with_credentials_keeps_the_specific_reason_and_masks_the_password() {
+    for (url, reason) in [
+        (
+            "ftp://alice:s3cret@127.0.0.1:99999/",
+            "target \"ftp://alice:***@127.0.0.1:99999/\": port \"99999\" is not a number",
+        ),
+        (
+            "sftp://alice:s3cret@127.0.0.1/",
+            "unsupported scheme \"sftp\"",
+        ),
+        ("ftp:/127.0.0.1/", "did you mean ftp://127.0.0.1/?"),
+    ] {
+        let run = ftpdoctor(vec!["probe".into(), url.into()], Vec::new()).await;
+        assert_eq!(run.code, 2, "{}", run.shown);
+        assert!(run.stderr.contains(reason), "{}", run.shown);
+        assert!(!run.stderr.contains("s3cret"), "{}", run.shown);
+        assert!(!run.stderr.contains("%2F"), "{}", run.shown);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn unparseable_url_never_echoes_its_password() {
     for url in [
         "ftp://alice:se:cr/et@127.0.0.1/",

@@ -341,3 +341,115 @@ async fn a_low_open_file_limit_runs_fewer_targets_at_once_not_false_findings() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ftps_line_in_a_fleet_follows_its_scheme_under_tls_off_or_explicit_auto() {
+    let implicit = start(Scenario::TlsImplicit).await;
+    let healthy = start(Scenario::Healthy).await;
+    assert!(implicit.url().starts_with("ftps://"), "{}", implicit.url());
+    let file = targets_file(
+        "mixed-tls",
+        &format!("{}\n{}\n", healthy.url(), implicit.url()),
+    );
+    let path = file.display().to_string();
+    for tls in ["off", "auto"] {
+        let run = ftpdoctor(
+            args(&[
+                "probe",
+                "--targets-file",
+                &path,
+                "--tls",
+                tls,
+                "--insecure",
+                "--format",
+                "jsonl",
+                "--modes",
+                "epsv,pasv",
+                "--timeout",
+                "2s",
+            ]),
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(run.code, 0, "--tls {tls}: {}", run.shown);
+        let tls_of: Vec<String> = run
+            .stdout
+            .lines()
+            .map(|line| {
+                let report: serde_json::Value =
+                    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+                report["control"]["tls"].as_str().unwrap_or("?").to_string()
+            })
+            .collect();
+        // The healthy lab refuses AUTH TLS: plaintext under auto as under off.
+        let mut sorted = tls_of.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["implicit", "none"], "--tls {tls}: {}", run.shown);
+        // --tls off was overridden for the ftps:// line, and said so; auto needs no word.
+        assert_eq!(
+            run.stderr.contains("ftps:// target(s) use implicit TLS"),
+            tls == "off",
+            "{}",
+            run.shown
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_line_in_targets_file_is_that_targets_error_with_its_line_number() {
+    let healthy = start(Scenario::Healthy).await;
+    let file = targets_file(
+        "bad-lines",
+        &format!(
+            "# fleet\n{}\nftp:/127.0.0.1/\nftp://bob:s3cret@127.0.0.1:99999/\n",
+            healthy.url()
+        ),
+    );
+    let path = file.display().to_string();
+    let run = ftpdoctor(
+        args(&["probe", "--targets-file", &path, "--format", "jsonl"]),
+        Vec::new(),
+    )
+    .await;
+    // The good target is probed and reported; the run still says it could not do all.
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.shown);
+    assert!(run.stdout.contains("\"verdict\":\"ok\""), "{}", run.shown);
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(
+        run.stderr.contains("line 3: target \"ftp:/127.0.0.1/\"")
+            && run.stderr.contains("did you mean ftp://127.0.0.1/?"),
+        "{}",
+        run.shown
+    );
+    assert!(
+        run.stderr
+            .contains("line 4: target \"ftp://bob:***@127.0.0.1:99999/\": port \"99999\""),
+        "{}",
+        run.shown
+    );
+    assert!(!run.stderr.contains("s3cret"), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summary_with_json_is_refused_with_a_reason() {
+    let healthy = start(Scenario::Healthy).await;
+    for format in ["json", "jsonl", "nagios"] {
+        let run = ftpdoctor(
+            args(&["probe", &healthy.url(), "--summary", "--format", format]),
+            Vec::new(),
+        )
+        .await;
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            said.contains("--summary is for --format table"),
+            "{}",
+            run.shown
+        );
+        assert_eq!(
+            run.code,
+            if format == "nagios" { 3 } else { 2 },
+            "{}",
+            run.shown
+        );
+    }
+}

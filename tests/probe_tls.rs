@@ -339,11 +339,19 @@ async fn expired_certificate_fails_verification_and_insecure_says_expired() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn bad_tls_arguments_exit_2() {
+async fn ftps_target_keeps_implicit_tls_under_tls_explicit_and_a_bad_ca_file_exits_2() {
     let server = start(Scenario::TlsImplicit).await;
-    let run = probe_json(&server.url(), &["--tls", "explicit"]).await;
-    assert_eq!(run.code, 2, "{}", run.shown);
-    assert!(run.stderr.contains("implicit"), "{}", run.shown);
+    // The URL's scheme settles it (a fleet may mix ftp:// and ftps://); stderr says so.
+    let run = probe_json(&server.url(), &["--tls", "explicit", "--insecure"]).await;
+    assert_eq!(run.json()["control"]["tls"], "implicit", "{}", run.shown);
+    assert_eq!(run.code, 0, "{}", run.shown);
+    assert!(
+        run.stderr.contains(
+            "--tls explicit applies to ftp:// targets; 1 ftps:// target(s) use implicit TLS"
+        ),
+        "{}",
+        run.shown
+    );
     let run = probe_json(&server.url(), &["--ca-file", "/nonexistent/ca.pem"]).await;
     assert_eq!(run.code, 2, "{}", run.shown);
     assert!(run.stderr.contains("--ca-file"), "{}", run.shown);

@@ -17,7 +17,7 @@ mod targets_file;
 
 pub use crate::run::{Format, RunConfig};
 pub use output::{ColorArg, Terminal, utf8_locale};
-pub use probe::ProbeArgsError;
+pub use probe::{FailOn, Notices, ProbeArgsError};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -71,7 +71,7 @@ enum CliCommand {
     /// Try every data-connection mode against a server and explain what breaks
     // A later --timeout overrides an earlier one, so wrappers can add defaults.
     #[command(after_help = probe::PROBE_EXAMPLES, args_override_self = true)]
-    Probe(probe::ProbeArgs),
+    Probe(Box<probe::ProbeArgs>),
     /// Start every lab scenario on loopback, probe each, and print the reports
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
@@ -156,6 +156,8 @@ pub enum Action {
     Probe {
         /// The run itself.
         run: RunConfig,
+        /// Bad targets-file lines and warnings, for stderr.
+        notices: Notices,
         /// `--color`, for the table (the terminal decides `auto`).
         color: ColorArg,
     },
@@ -212,10 +214,15 @@ impl Cli {
     /// Validates the flags; an error means exit 2.
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
-            CliCommand::Probe(args) => Action::Probe {
-                color: args.color(),
-                run: args.into_run()?,
-            },
+            CliCommand::Probe(args) => {
+                let color = args.color();
+                let (run, notices) = (*args).into_run()?;
+                Action::Probe {
+                    run,
+                    notices,
+                    color,
+                }
+            }
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
@@ -332,6 +339,16 @@ mod tests {
             );
         }
         assert!(Cli::try_parse_from(["ftpdoctor", "demo", "--timeout", "250ms"]).is_ok());
+    }
+
+    #[test]
+    fn bare_number_timeout_is_seconds() {
+        assert_eq!(positive_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(positive_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(positive_duration("0").is_err());
+        assert!(positive_duration("86401").is_err());
+        assert!(positive_duration("").is_err());
+        assert!(Cli::try_parse_from(["ftpdoctor", "probe", "h", "--timeout", "2"]).is_ok());
     }
 
     #[test]

@@ -9,10 +9,10 @@ use clap::{Args, ValueEnum};
 use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use super::targets_file::{
-    MAX_TARGET_LINE, MAX_TARGETS, MAX_TARGETS_FILE_BYTES, read_targets_file,
+    MAX_TARGET_LINE, MAX_TARGETS, MAX_TARGETS_FILE_BYTES, read_targets_file, strip_comment,
 };
-use crate::diagnose::Severity;
 use crate::diagnose::clients::ClientId;
+use crate::diagnose::{Allow, Severity};
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
 use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
@@ -178,6 +178,59 @@ pub(super) struct ProbeArgs {
     /// Table format: colour the table (auto: on a terminal without NO_COLOR or TERM=dumb)
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
+    /// Accept a known finding: it stays in the report, marked waived, and no longer
+    /// counts for the exit code (ID, or ID@MODE for one mode; comma-separated, repeatable)
+    #[arg(long, value_name = "ID[@MODE]", value_delimiter = ',', value_parser = parse_allow)]
+    allow: Vec<Allow>,
+    /// Read more --allow entries from FILE, one per line (# starts a comment)
+    #[arg(long, value_name = "FILE")]
+    allow_file: Option<PathBuf>,
+}
+
+fn parse_allow(s: &str) -> Result<Allow, String> {
+    s.parse()
+        .map_err(|e: crate::diagnose::AllowError| e.to_string())
+}
+
+/// Largest --allow-file read: a few hundred accepted findings with their comments.
+const MAX_ALLOW_FILE_BYTES: u64 = 64 * 1024;
+
+/// The entries of an --allow-file: one per line, blank lines and `#` comments skipped; a
+/// bad line is refused with its number, as a typo would otherwise waive nothing.
+fn read_allow_file(path: &std::path::Path) -> Result<Vec<Allow>, ProbeArgsError> {
+    use std::io::Read as _;
+    let unreadable = |source| ProbeArgsError::AllowFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_ALLOW_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_ALLOW_FILE_BYTES {
+        return Err(unreadable(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_ALLOW_FILE_BYTES} bytes"),
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| unreadable(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    let mut allow = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = strip_comment(line).trim();
+        if line.is_empty() {
+            continue;
+        }
+        allow.push(
+            line.parse()
+                .map_err(|source| ProbeArgsError::AllowFileLine {
+                    path: path.to_path_buf(),
+                    line: n + 1,
+                    source,
+                })?,
+        );
+    }
+    Ok(allow)
 }
 
 /// `--clients`: the profiles, in the order given (`all`: every one).
@@ -223,6 +276,16 @@ fn parse_family(s: &str) -> Result<Family, String> {
     }
 }
 
+/// What the command line has to say besides the run itself, on stderr.
+#[derive(Debug, Default)]
+pub struct Notices {
+    /// Bad lines of a --targets-file, each that target's error (the other targets are
+    /// probed; exit 2 afterwards).
+    pub rejected: Vec<ProbeArgsError>,
+    /// Flags that are accepted but may not do what was meant.
+    pub warnings: Vec<String>,
+}
+
 /// Why a probe invocation cannot run; never contains a password.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeArgsError {
@@ -243,13 +306,15 @@ pub enum ProbeArgsError {
         /// The target as given (the message quotes it whole, never a piece of it).
         input: String,
     },
-    /// `ftps://` with a --tls other than implicit.
-    #[error("target {input:?}: ftps:// means implicit TLS, which --tls {given} contradicts")]
-    TlsConflict {
-        /// The target as given.
-        input: String,
-        /// The --tls value given.
-        given: &'static str,
+    /// One bad line of a --targets-file: that target's error; the others still run.
+    #[error("--targets-file {} line {line}: {source}", path.display())]
+    TargetsFileTarget {
+        /// The file as given.
+        path: PathBuf,
+        /// The line's number, from 1.
+        line: usize,
+        /// What is wrong with the target on that line.
+        source: Box<ProbeArgsError>,
     },
     /// The --ca-file cannot be used.
     #[error("--ca-file: {0}")]
@@ -309,6 +374,24 @@ pub enum ProbeArgsError {
     /// Nothing to probe.
     #[error("no targets: give TARGET arguments or a --targets-file with at least one")]
     NoTargets,
+    #[error("--allow-file {}: {source}", path.display())]
+    AllowFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--allow-file {} line {line}: {source}", path.display())]
+    AllowFileLine {
+        path: PathBuf,
+        line: usize,
+        source: crate::diagnose::AllowError,
+    },
+    /// The reports of every other format already carry their own summary; a counts object
+    /// among them would break the one-report-per-element (per-line) shape readers rely on.
+    #[error(
+        "--summary is for --format table; {format} reports carry each target's verdict and \
+         summary (count them with e.g. jq 'group_by(.verdict)')"
+    )]
+    SummaryNeedsTable { format: &'static str },
 }
 
 /// What every target's probe shares: the modes, the trust, where passwords come from.
@@ -320,7 +403,12 @@ struct Shared {
 }
 
 impl ProbeArgs {
-    pub(super) fn into_run(self) -> Result<RunConfig, ProbeArgsError> {
+    pub(super) fn into_run(self) -> Result<(RunConfig, Notices), ProbeArgsError> {
+        if self.summary && self.format != Format::Table {
+            return Err(ProbeArgsError::SummaryNeedsTable {
+                format: self.format.as_str(),
+            });
+        }
         let mut modes = self.modes.clone();
         modes.sort();
         modes.dedup();
@@ -344,7 +432,9 @@ impl ProbeArgs {
             }
             None => None,
         };
-        let mut inputs = self.targets.clone();
+        // Arguments first (line 0), then the file's lines with their numbers.
+        let mut inputs: Vec<(usize, String)> =
+            self.targets.iter().map(|t| (0, t.clone())).collect();
         if let Some(path) = &self.targets_file {
             inputs.extend(read_targets_file(path)?);
         }
@@ -357,12 +447,52 @@ impl ProbeArgs {
             env_password,
             netrc,
         };
-        let probes = inputs
+        let mut probes = Vec::new();
+        let mut rejected = Vec::new();
+        for (line, input) in &inputs {
+            match (self.probe_config(input, &shared), &self.targets_file) {
+                (Ok(config), _) => probes.push(config),
+                // A typo on one line of a fleet is that target's error, not the fleet's.
+                (Err(source), Some(path)) if *line > 0 => {
+                    rejected.push(ProbeArgsError::TargetsFileTarget {
+                        path: path.clone(),
+                        line: *line,
+                        source: Box::new(source),
+                    });
+                }
+                (Err(err), _) => return Err(err),
+            }
+        }
+        if probes.is_empty() && !rejected.is_empty() {
+            return Err(rejected.swap_remove(0));
+        }
+        let mut warnings = Vec::new();
+        let overridden = probes
             .iter()
-            .map(|input| self.probe_config(input, &shared))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(RunConfig {
+            .filter(|p| p.target.scheme == Scheme::Ftps)
+            .count();
+        if let (true, Some(given @ (TlsArg::Off | TlsArg::Explicit))) = (overridden > 0, self.tls) {
+            warnings.push(format!(
+                "--tls {} applies to ftp:// targets; {overridden} ftps:// target(s) use \
+                 implicit TLS, as their scheme says",
+                given.mode().as_str()
+            ));
+        }
+        if self.deadline < self.timeout {
+            warnings.push(format!(
+                "--deadline {} is shorter than --timeout {}: a silent step is cut by the \
+                 deadline before its own timeout, and its finding rests on less waiting",
+                humantime::format_duration(self.deadline),
+                humantime::format_duration(self.timeout)
+            ));
+        }
+        let mut allow = self.allow.clone();
+        if let Some(path) = &self.allow_file {
+            allow.extend(read_allow_file(path)?);
+        }
+        let run = RunConfig {
             probes,
+            allow,
             format: self.format,
             fail_on: self.fail_on.threshold(),
             transcript: self.transcript,
@@ -376,21 +506,14 @@ impl ProbeArgs {
                 .clone()
                 .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
             verbose: self.verbose,
-        })
+        };
+        Ok((run, Notices { rejected, warnings }))
     }
 
     /// One target's probe: its URL parsed, its TLS and credentials, the shared flags.
     fn probe_config(&self, input: &str, shared: &Shared) -> Result<ProbeConfig, ProbeArgsError> {
-        let target = Target::parse(input).map_err(|source| match has_password(input) {
-            true => ProbeArgsError::TargetWithPassword {
-                input: redact(input),
-            },
-            false => ProbeArgsError::Target {
-                input: input.to_string(),
-                source,
-            },
-        })?;
-        let tls = self.tls_for(&target)?;
+        let target = Target::parse(input).map_err(|source| target_error(input, source))?;
+        let tls = self.tls_for(&target);
         let credentials =
             self.credentials(&target, shared.env_password.as_ref(), shared.netrc.as_ref())?;
         let mut config = ProbeConfig::new(target);
@@ -411,19 +534,13 @@ impl ProbeArgs {
         Ok(config)
     }
 
-    /// --tls for this target: an ftps:// URL is implicit FTPS, and says so against a
-    /// --tls that asks otherwise; ftp:// takes --tls, auto by default.
-    fn tls_for(&self, target: &Target) -> Result<TlsMode, ProbeArgsError> {
-        Ok(match (target.scheme, self.tls) {
-            (Scheme::Ftps, None | Some(TlsArg::Implicit)) => TlsMode::Implicit,
-            (Scheme::Ftps, Some(other)) => {
-                return Err(ProbeArgsError::TlsConflict {
-                    input: target.display_input(),
-                    given: other.mode().as_str(),
-                });
-            }
+    /// --tls for this target: the URL's scheme settles it for ftps:// (implicit FTPS; a
+    /// fleet may mix both), and --tls is for ftp:// and bare targets, auto by default.
+    fn tls_for(&self, target: &Target) -> TlsMode {
+        match (target.scheme, self.tls) {
+            (Scheme::Ftps, _) => TlsMode::Implicit,
             (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
-        })
+        }
     }
 
     /// `--color`: the table's, decided with the terminal by `main` (not part of the run).
@@ -488,21 +605,53 @@ impl ProbeArgs {
     }
 }
 
+/// The parser's own reason, whenever it cannot hold a piece of the password: always
+/// without one; with one, when the authority still ends at its last '@' (so host and
+/// port come from after it) or the scheme was the trouble. A '/' in a password ends
+/// the authority early instead, and the rest of the password is read as host and port.
+fn target_error(input: &str, source: crate::target::TargetError) -> ProbeArgsError {
+    use crate::target::TargetError;
+    if !has_password(input) {
+        return ProbeArgsError::Target {
+            input: input.to_string(),
+            source,
+        };
+    }
+    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    match source {
+        TargetError::UnsupportedScheme { .. } | TargetError::SchemeWithoutSlashes { .. } => {}
+        _ if authority.contains('@') => {}
+        _ => {
+            return ProbeArgsError::TargetWithPassword {
+                input: redact(input),
+            };
+        }
+    }
+    ProbeArgsError::Target {
+        input: redact(input),
+        source,
+    }
+}
+
 /// Whether the argument carries `user:password@` (judged loosely: it did not parse).
 fn has_password(input: &str) -> bool {
     let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
     rest.rfind('@').is_some_and(|at| rest[..at].contains(':'))
 }
 
-/// A URL with a password as an error may show it: everything before the last `@` of the
-/// authority masked, the rest kept.
+/// A URL with a password as an error may show it: the user's name kept, everything from
+/// its ':' to the last `@` masked (a password may hold '/', ':' or '@'), the rest kept.
 fn redact(input: &str) -> String {
     let (scheme, rest) = match input.split_once("://") {
         Some((scheme, rest)) => (format!("{scheme}://"), rest),
         None => (String::new(), input),
     };
     match rest.rfind('@') {
-        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        Some(at) => {
+            let user = rest[..at].split(':').next().unwrap_or_default();
+            format!("{scheme}{user}:***{}", &rest[at..])
+        }
         None => input.to_string(),
     }
 }
@@ -525,6 +674,39 @@ mod tests {
             }
         }
         assert!(!has_password("ftp://127.0.0.1:99999/"));
+    }
+
+    #[test]
+    fn url_with_credentials_keeps_the_specific_reason_and_masks_the_password() {
+        for (input, reason) in [
+            (
+                "ftp://alice:s3cret@127.0.0.1:99999/",
+                "port \"99999\" is not a number",
+            ),
+            (
+                "sftp://alice:s3cret@127.0.0.1/",
+                "unsupported scheme \"sftp\"",
+            ),
+            (
+                "ftp:/alice:s3cret@127.0.0.1/",
+                "did you mean ftp://alice:***@127.0.0.1/",
+            ),
+        ] {
+            let source = Target::parse(input).unwrap_err();
+            let shown = target_error(input, source).to_string();
+            assert!(shown.contains(reason), "{input} -> {shown}");
+            assert!(
+                !shown.contains("s3cret") && !shown.contains("%2F"),
+                "{shown}"
+            );
+        }
+        // A '/' in the password: what follows could be quoted, so only the advice.
+        let input = "ftp://alice:123456/x@127.0.0.1/";
+        let shown = target_error(input, Target::parse(input).unwrap_err()).to_string();
+        assert!(
+            shown.contains("%2F") && !shown.contains("123456"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub(super) const MAX_TARGETS_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// The targets of a --targets-file: one per line, blank lines and `#` comments skipped.
 /// A `#` starts a comment only at the start of a line or after white space, so that one
 /// inside a URL (a password, say) is not cut off, and then shown, in an error.
-pub(super) fn read_targets_file(path: &Path) -> Result<Vec<String>, ProbeArgsError> {
+pub(super) fn read_targets_file(path: &Path) -> Result<Vec<(usize, String)>, ProbeArgsError> {
     use std::io::Read as _;
     let unreadable = |source| ProbeArgsError::TargetsFile {
         path: path.to_path_buf(),
@@ -56,13 +56,13 @@ pub(super) fn read_targets_file(path: &Path) -> Result<Vec<String>, ProbeArgsErr
                 path: path.to_path_buf(),
             });
         }
-        targets.push(line.to_string());
+        targets.push((n + 1, line.to_string()));
     }
     Ok(targets)
 }
 
 /// The line up to a `#` that starts it or follows white space.
-fn strip_comment(line: &str) -> &str {
+pub(super) fn strip_comment(line: &str) -> &str {
     let mut prev_space = true;
     for (i, c) in line.char_indices() {
         if c == '#' && prev_space {
@@ -87,7 +87,13 @@ mod tests {
         .unwrap();
         let targets = read_targets_file(&path);
         let _ = std::fs::remove_file(&path);
-        assert_eq!(targets.unwrap(), ["ftp://a.example/", "b.example:2121"]);
+        assert_eq!(
+            targets.unwrap(),
+            [
+                (3, "ftp://a.example/".to_string()),
+                (4, "b.example:2121".to_string())
+            ]
+        );
     }
 
     #[test]

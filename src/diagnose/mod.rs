@@ -10,11 +10,13 @@
 //! - `cause`: findings grouped by cause, root causes first.
 //! - `headline`: the answer at a glance — modes that work, root cause, the one fix.
 //! - `words`: how replies, addresses and dials are quoted in evidence.
+//! - [`allow`]: `--allow ID[@MODE]`, findings accepted for the exit code.
 //! - [`clients`]: which clients will work — each client profile's predicted fate from the
 //!   same records and findings (docs/clients.md).
 //!
 //! docs/findings.md describes every id; a test keeps the two in step.
 
+pub mod allow;
 mod catalogue;
 mod cause;
 pub mod clients;
@@ -28,6 +30,7 @@ mod paths;
 mod tls;
 mod words;
 
+pub use allow::{Allow, AllowError};
 pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
 pub use headline::{FindingRef, Summary, summarize};

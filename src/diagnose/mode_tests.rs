@@ -261,8 +261,51 @@ pub(super) fn cases() -> Vec<Case> {
                 let m = mode(o, Mode::Port);
                 m.transfer = None;
                 m.interrupted = Some(Stage::Accept);
+                if let Some(a) = &mut m.accept {
+                    a.elapsed = std::time::Duration::from_millis(300);
+                }
             },
             &[(DeadlineExceeded, E, PORT)],
+        ),
+        case(
+            "deadline shorter than timeout cut a silent wait for the connect-back",
+            |o| {
+                o.deadline_hit = true;
+                accept_times_out(o, Mode::Port);
+                let m = mode(o, Mode::Port);
+                m.transfer = None;
+                m.interrupted = Some(Stage::Accept);
+            },
+            &[(ActiveConnectTimeout, E, PORT)],
+        ),
+        case(
+            "deadline shorter than timeout cut a silent dial",
+            |o| {
+                o.deadline_hit = true;
+                passive_dial_fails(o, Mode::Pasv, DialResult::Timeout);
+                let m = mode(o, Mode::Pasv);
+                m.transfer = None;
+                m.interrupted = Some(Stage::DataConnect);
+                if let Some(d) = m.dials.last_mut() {
+                    d.elapsed = std::time::Duration::from_millis(1980);
+                    d.error = Some("cut short by --deadline".to_string());
+                }
+            },
+            &[(DataConnectTimeout, E, PASV)],
+        ),
+        case(
+            "deadline cut a dial after a moment of silence",
+            |o| {
+                o.deadline_hit = true;
+                passive_dial_fails(o, Mode::Pasv, DialResult::Timeout);
+                let m = mode(o, Mode::Pasv);
+                m.transfer = None;
+                m.interrupted = Some(Stage::DataConnect);
+                if let Some(d) = m.dials.last_mut() {
+                    d.elapsed = std::time::Duration::from_millis(200);
+                }
+            },
+            &[(DeadlineExceeded, E, PASV)],
         ),
         case(
             "deadline while dialling the substitute",
@@ -289,7 +332,8 @@ pub(super) fn cases() -> Vec<Case> {
                 }
                 m.interrupted = Some(Stage::DataConnect);
             },
-            &[(PasvPrivateAddress, E, PASV), (DeadlineExceeded, E, PASV)],
+            // The advertised dial waited its whole timeout: that silence is the finding.
+            &[(PasvPrivateAddress, E, PASV), (DataConnectTimeout, E, PASV)],
         ),
     ]
 }

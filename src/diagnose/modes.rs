@@ -4,6 +4,8 @@
 
 mod data;
 
+pub(super) use data::cut_while_silent;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::words::{
@@ -58,7 +60,9 @@ pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> 
     out.extend(data::accept(cx));
     out.extend(data::transfer(cx));
     out.extend(super::tls::middlebox(outcome, m));
-    if let Some(stage) = m.interrupted {
+    if let Some(stage) = m.interrupted
+        && !data::cut_while_silent(m)
+    {
         out.push(deadline(cx, stage));
     }
     out

@@ -479,6 +479,14 @@ fn docs_describe_every_finding_id() {
     let docs = include_str!("../../docs/findings.md");
     let ids: Vec<FindingId> = std::iter::successors(Some(DnsFailure), |&id| next(id)).collect();
     assert_eq!(ids.len(), 38);
+    assert_eq!(
+        ids,
+        FindingId::ALL,
+        "FindingId::ALL misses or reorders an id"
+    );
+    for id in &ids {
+        assert_eq!(FindingId::from_wire(id.as_str()), Some(*id));
+    }
     for id in ids {
         assert!(
             docs.contains(&format!("\n## {id}\n")),

@@ -46,12 +46,12 @@ impl State {
         }
     }
 
-    /// The state a report's verdict stands for.
+    /// The state a report's verdict stands for, less the findings `--allow` waived.
     pub fn of(report: &Report) -> State {
-        match report.verdict {
-            Verdict::Ok => State::Ok,
-            Verdict::Warn => State::Warning,
-            Verdict::Fail => State::Critical,
+        match report.worst_counted() {
+            Some(Severity::Error) => State::Critical,
+            Some(Severity::Warn) => State::Warning,
+            Some(Severity::Info) | None => State::Ok,
         }
     }
 

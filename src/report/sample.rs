@@ -179,6 +179,7 @@ pub(crate) fn report() -> Report {
             .collect(),
         summary,
         findings,
+        waived: Vec::new(),
         verdict: Verdict::Fail,
         strategy: Strategy::Concurrent,
         fallback_reply: None,

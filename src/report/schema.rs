@@ -9,8 +9,8 @@ use serde::Serialize;
 
 pub use super::timeline::{TimelineEntry, TimelineEvent};
 use crate::diagnose::clients::ClientPrediction;
+use crate::diagnose::{Allow, by_cause, summarize};
 pub use crate::diagnose::{Finding, FindingId, Severity, Summary};
-use crate::diagnose::{by_cause, summarize};
 pub use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, CertRecord, ConnectRecord, ControlOutcome,
     DataTlsRecord, DialRecord, DialResult, DialWhy, DnsRecord, ErrorKind, Login, Mode, ModeOutcome,
@@ -75,6 +75,10 @@ pub struct Report {
     pub modes: Vec<ModeReport>,
     /// Root causes first, each followed by the findings it explains, then by severity.
     pub findings: Vec<Finding>,
+    /// Findings `--allow` accepted: still in `findings` and in the verdict, not counted
+    /// for the exit code (absent when none were).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<Waived>,
     /// The worst finding's severity, as the verdict.
     pub verdict: Verdict,
     /// The answer at a glance: modes that work, the root cause, the one fix.
@@ -134,6 +138,7 @@ impl Report {
             modes,
             verdict: verdict(&findings),
             findings,
+            waived: Vec::new(),
             summary,
             strategy: outcome.strategy,
             fallback_reply: outcome.fallback_reply,
@@ -149,10 +154,54 @@ impl Report {
         }
     }
 
-    /// The most severe finding, if any: what `--fail-on` compares against.
+    /// The most severe finding, if any.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+
+    /// The most severe finding `--allow` did not waive: what `--fail-on` compares against.
+    pub fn worst_counted(&self) -> Option<Severity> {
+        self.findings
+            .iter()
+            .filter(|f| !self.is_waived(f))
+            .map(|f| f.severity)
+            .max()
+    }
+
+    /// Whether `--allow` waived `finding`.
+    pub fn is_waived(&self, finding: &Finding) -> bool {
+        self.waived
+            .iter()
+            .any(|w| w.id == finding.id && w.mode == finding.mode)
+    }
+
+    /// Marks every finding an entry of `allow` covers as waived, once each.
+    pub fn waive(&mut self, allow: &[Allow]) {
+        for f in &self.findings {
+            let Some(by) = allow.iter().find(|a| a.covers(f)) else {
+                continue;
+            };
+            if !self.is_waived(f) {
+                self.waived.push(Waived {
+                    id: f.id,
+                    mode: f.mode,
+                    severity: f.severity,
+                    allowed_by: by.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// A finding `--allow` accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waived {
+    pub id: FindingId,
+    /// The mode of the finding (`null`: the control connection).
+    pub mode: Option<Mode>,
+    pub severity: Severity,
+    /// The `--allow` entry that covers it, as `ID` or `ID@MODE`.
+    pub allowed_by: String,
 }
 
 fn mode_status(mode: &ModeOutcome, findings: &[Finding]) -> Status {

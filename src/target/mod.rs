@@ -150,6 +150,15 @@ pub enum TargetError {
         /// Where.
         part: Part,
     },
+    /// `ftp:/host/` or `ftp:host`: the scheme without its `//`, which would otherwise read
+    /// as host `ftp` with a port that is not one.
+    #[error("\"{scheme}:\" is not followed by \"//\": did you mean {suggestion}?")]
+    SchemeWithoutSlashes {
+        /// `ftp` or `ftps`, as given.
+        scheme: String,
+        /// The input with `//` after the scheme, any user and password masked.
+        suggestion: String,
+    },
     /// `?` or `#`, which FTP URLs do not have.
     #[error(
         "{found:?} starts a URL query or fragment, which FTP URLs do not have; if it is part \
@@ -184,6 +193,9 @@ impl Target {
     /// Parses `ftp://[user[:pass]@]host[:port][/path]`, `ftps://…`, `host[:port][/path]`
     /// (taken as `ftp://`), or a bare IPv6 address without port (`::1`).
     pub fn parse(input: &str) -> Result<Target, TargetError> {
+        if let Some(err) = scheme_without_slashes(input) {
+            return Err(err);
+        }
         let (scheme, rest) = split_scheme(input)?;
         if let Some(found) = rest.chars().find(|&c| c == '?' || c == '#') {
             return Err(TargetError::QueryOrFragment { found });
@@ -289,6 +301,33 @@ fn split_scheme(input: &str) -> Result<(Option<Scheme>, &str), TargetError> {
         // it is parsed as a bare target, whose errors do not quote it.
         _ => Ok((None, input)),
     }
+}
+
+/// `ftp:/host/`, `ftps:host`: our scheme and a ':' without the `//`. `ftp:21` stays a
+/// host named `ftp` with a port.
+fn scheme_without_slashes(input: &str) -> Option<TargetError> {
+    if input.contains("://") {
+        return None;
+    }
+    let (scheme, after) = input.split_once(':')?;
+    let ours = scheme.eq_ignore_ascii_case("ftp") || scheme.eq_ignore_ascii_case("ftps");
+    let rest = after.trim_start_matches('/');
+    let port_like = after == rest && rest.starts_with(|c: char| c.is_ascii_digit());
+    if !ours || rest.is_empty() || port_like {
+        return None;
+    }
+    // After the user's name and its ':', up to the last '@', may be a password: masked.
+    let rest = match rest.rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => format!("{user}:{PASSWORD_MASK}{}", &rest[at..]),
+            None => rest.to_string(),
+        },
+        None => rest.to_string(),
+    };
+    Some(TargetError::SchemeWithoutSlashes {
+        scheme: scheme.to_string(),
+        suggestion: format!("{}://{rest}", scheme.to_ascii_lowercase()),
+    })
 }
 
 /// RFC 3986: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.

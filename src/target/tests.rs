@@ -136,6 +136,27 @@ refuses! {
     ipv4_octet_out_of_range: "256.1.1.1" => TargetError::BadHost { .. },
     space_in_host: "ftp://my host/" => TargetError::BadHost { .. },
     percent_encoded_host: "ftp://h%41/" => TargetError::BadHost { .. },
+    scheme_with_one_slash: "ftp:/h/" => TargetError::SchemeWithoutSlashes { .. },
+    scheme_with_no_slash: "FTPS:h" => TargetError::SchemeWithoutSlashes { .. },
+}
+
+#[test]
+fn scheme_with_one_slash_suggests_the_url_meant() {
+    assert_eq!(
+        parse_err("ftp:/host/pub/").to_string(),
+        "\"ftp:\" is not followed by \"//\": did you mean ftp://host/pub/?"
+    );
+    let shown = parse_err("ftp:/u:s3cret@host/").to_string();
+    assert!(
+        shown.contains("ftp://u:***@host/") && !shown.contains("s3cret"),
+        "{shown}"
+    );
+    // A host named ftp with a port is still that.
+    assert_eq!(parse("ftp:2121").port, 2121);
+    assert!(matches!(
+        parse_err("ftp:/127.0.0.1/"),
+        TargetError::SchemeWithoutSlashes { .. }
+    ));
 }
 
 /// Errors that arise after the password was read must not quote it, in `Display` or in
@@ -159,6 +180,8 @@ fn errors_never_show_the_password() {
         "ftp://u:s3cret#x@host/",
         "u:s3cret@h://x",
         "gopher://u:s3cret@host/",
+        "ftp:/u:s3cret@host/",
+        "ftp:u:s3cret/x@host/",
     ];
     for input in cases {
         let err = parse_err(input);

@@ -262,7 +262,10 @@ impl<'a> Facts<'a> {
         if let Some(why) = &m.skipped {
             return Event::Unknown(format!("the probe skipped {} ({why})", request_name(mode)));
         }
-        if let Some(stage) = m.interrupted {
+        // A deadline that cut a long silent wait leaves the silence to go by.
+        if let Some(stage) = m.interrupted
+            && !crate::diagnose::modes::cut_while_silent(m)
+        {
             return Event::Unknown(format!(
                 "the probe's deadline struck during {} at {stage}",
                 request_name(mode)

@@ -3,6 +3,8 @@
 //! the story (no data connection → no transfer-failed) or when the deadline, not the
 //! network, cut the step short.
 
+use std::time::Duration;
+
 use super::Cx;
 use crate::diagnose::words::{
     dial_line, millis, quote, request_verb, sock_with_class, transfer_verb, upper,
@@ -54,6 +56,35 @@ fn data_line(m: &ModeOutcome) -> String {
         .unwrap_or_else(|| "data connection open".to_string())
 }
 
+/// How long a dial or a wait for a connection must have gone unanswered before the
+/// deadline cut it for the silence itself to be evidence of a drop: one initial
+/// retransmission timeout (RFC 6298, 1 s), after which a SYN that a host answers (even
+/// with a RST) has had its answer on any path.
+const SILENCE_THAT_IS_EVIDENCE: Duration = Duration::from_secs(1);
+
+/// Whether --deadline cut this mode while it had waited in silence long enough for the
+/// silence to tell (a dial, or the wait for the server's connection): its finding is then
+/// the one the network earned, not deadline-exceeded.
+pub(in crate::diagnose) fn cut_while_silent(m: &ModeOutcome) -> bool {
+    match m.interrupted {
+        Some(Stage::DataConnect) => m.dials.last().is_some_and(|d| {
+            d.outcome == DialResult::Timeout && d.elapsed >= SILENCE_THAT_IS_EVIDENCE
+        }),
+        Some(Stage::Accept) => m.accept.as_ref().is_some_and(|a| {
+            a.outcome == AcceptResult::Timeout && a.elapsed >= SILENCE_THAT_IS_EVIDENCE
+        }),
+        _ => false,
+    }
+}
+
+/// ", until --deadline cut it", for a finding that rests on a wait the deadline ended.
+fn cut_note(m: &ModeOutcome) -> &'static str {
+    match m.interrupted.is_some() {
+        true => " (until --deadline cut the wait)",
+        false => "",
+    }
+}
+
 /// Whether any real dial (not one policy forbade) connected.
 fn connected(m: &ModeOutcome) -> bool {
     m.dials.iter().any(|d| d.outcome == DialResult::Connected)
@@ -63,7 +94,7 @@ pub(super) fn data_connect(cx: Cx) -> Option<Finding> {
     let m = cx.m;
     // A deadline mid-dial leaves the dial in flight unrecorded: the list is incomplete,
     // and a timeout in it could be the cut itself.
-    if !m.mode.is_passive() || m.interrupted.is_some() || connected(m) {
+    if !m.mode.is_passive() || (m.interrupted.is_some() && !cut_while_silent(m)) || connected(m) {
         return None;
     }
     let tried: Vec<_> = m
@@ -80,9 +111,10 @@ pub(super) fn data_connect(cx: Cx) -> Option<Finding> {
         DialResult::Timeout => (
             FindingId::DataConnectTimeout,
             format!(
-                "Dialling the passive data port {} timed out: a firewall drops the server's \
-                 passive port range{also}.",
-                last.addr
+                "Dialling the passive data port {} timed out{}: a firewall drops the \
+                 server's passive port range{also}.",
+                last.addr,
+                cut_note(m)
             ),
         ),
         DialResult::Refused => (
@@ -193,7 +225,9 @@ pub(super) fn accept(cx: Cx) -> Option<Finding> {
     match a.outcome {
         // The record starts as Timeout before the wait, and a control error cuts the
         // wait short: only an uninterrupted, error-free wait really timed out.
-        AcceptResult::Timeout if m.interrupted.is_none() && m.error.is_none() => {
+        AcceptResult::Timeout
+            if (m.interrupted.is_none() || cut_while_silent(m)) && m.error.is_none() =>
+        {
             let final_reply = m.transfer.as_ref().and_then(|t| t.final_reply.as_ref());
             let mut evidence = format!(
                 "{}; listened on {} for {} and no connection came",
@@ -208,9 +242,10 @@ pub(super) fn accept(cx: Cx) -> Option<Finding> {
                 .map(|r| format!(" (it answered {} instead)", r.code))
                 .unwrap_or_default();
             let summary = format!(
-                "The server accepted {} but never connected back to {}{instead}.",
+                "The server accepted {} but never connected back to {}{instead}{}.",
                 request_verb(m),
-                a.listen
+                a.listen,
+                cut_note(m)
             );
             Some(cx.finding(FindingId::ActiveConnectTimeout, summary, evidence))
         }

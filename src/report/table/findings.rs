@@ -42,7 +42,11 @@ pub(super) fn findings(report: &Report, style: &TableStyle) -> Vec<String> {
             _ => format!("{}{} ", " ".repeat((depth - 1) * NEST), style.glyphs.nested),
         };
         let word = f.severity.as_str().to_uppercase();
-        let first = format!("{lead}{word} {}: ", finding_name(f.id, f.mode));
+        let waived = match report.is_waived(f) {
+            true => ", waived",
+            false => "",
+        };
+        let first = format!("{lead}{word} {}{waived}: ", finding_name(f.id, f.mode));
         let mut head = wrap(&style.prose(&f.summary), width, &first, &format!("{pad}  "));
         // The severity word is painted after wrapping so escapes never count as width.
         if style.color
@@ -121,6 +125,17 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
             &" ".repeat(9),
         ));
     };
+    if !report.waived.is_empty() {
+        let list: Vec<String> = report
+            .waived
+            .iter()
+            .map(|w| finding_name(w.id, w.mode))
+            .collect();
+        add(
+            "allow:",
+            &format!("{} waived: not counted for the exit code", list.join(", ")),
+        );
+    }
     if report.verdict != Verdict::Ok {
         add("modes:", &summary.modes_sentence());
     }

@@ -504,6 +504,7 @@ fn a_fix_printed_above_is_referred_to_not_repeated() {
     ]);
     let report = Report {
         findings,
+        waived: Vec::new(),
         summary,
         ..sample::report()
     };
@@ -561,6 +562,7 @@ fn without_verbose_symptoms_show_evidence_and_lone_infos_their_short_fix() {
     ]);
     let report = Report {
         findings,
+        waived: Vec::new(),
         summary,
         ..sample::report()
     };
