@@ -81,9 +81,13 @@ enum CliCommand {
 }
 
 #[derive(Debug, Args)]
+// With none of these, clap's error names them all, not only --scenario.
+#[command(group(clap::ArgGroup::new("serves")
+    .required(true)
+    .args(["scenario", "fault", "mystery", "answers", "list"])))]
 struct LabArgs {
     /// Scenario to serve (see --list)
-    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present_any = ["list", "fault", "mystery", "answers"])]
+    #[arg(long, value_name = "NAME", value_parser = parse_scenario)]
     scenario: Option<Scenario>,
     /// Serve a broken or hostile server instead (see --list); passive modes only,
     /// loopback only
@@ -105,6 +109,9 @@ struct LabArgs {
     /// localhost's addresses answer
     #[arg(long)]
     also_ipv6: bool,
+    /// Log each session's commands (PASS masked), replies and data connections to stderr
+    #[arg(short, long, requires = "scenario")]
+    verbose: bool,
     /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
     #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
     mystery: bool,
@@ -238,6 +245,7 @@ impl Cli {
                     config.listen = args.listen;
                     config.data_timeout = args.data_timeout;
                     config.also_ipv6 = args.also_ipv6;
+                    config.verbose = args.verbose;
                     Action::Lab {
                         config,
                         ca_out: args.ca_out,
