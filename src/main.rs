@@ -120,10 +120,18 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             color,
             ascii,
             explain,
+            scenarios,
+            format,
         } => {
             let mut out = io::stdout().lock();
-            let style = terminal(&out).table_style(color, ascii, false);
-            let demo = ftpdoctor::demo::run(step_timeout, style, explain, &mut out);
+            let options = ftpdoctor::demo::DemoOptions {
+                step: step_timeout,
+                scenarios,
+                format,
+                style: terminal(&out).table_style(color, ascii, false),
+                explain,
+            };
+            let demo = ftpdoctor::demo::run(&options, &mut out);
             let written = runtime()?.block_on(demo);
             match written.and_then(|()| out.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {

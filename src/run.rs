@@ -235,3 +235,30 @@ impl<W: Write> Printer<'_, W> {
         }
     }
 }
+
+/// Writes `reports` in `format`, as `probe` would for a run of them: the table's reports
+/// one after another, every other format as one document (or one line each, jsonl).
+pub fn write_reports(
+    format: Format,
+    reports: &[Report],
+    style: &TableStyle,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => {
+            for (i, report) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write_table(report, style, out)?;
+            }
+            Ok(())
+        }
+        Format::Json => write_json(reports, out),
+        Format::Jsonl => reports.iter().try_for_each(|r| write_jsonl(r, out)),
+        Format::Nagios => write_nagios(reports, out),
+        Format::Junit => write_junit(reports, out),
+        Format::Mermaid => write_mermaid(reports, out),
+        Format::Html => write_html(reports, out),
+    }
+}

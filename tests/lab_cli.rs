@@ -54,7 +54,11 @@ impl LabProcess {
         let mut child = ftpdoctor()
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(if logged { Stdio::piped() } else { Stdio::null() })
+            .stderr(if logged {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap_or_else(|e| panic!("spawning ftpdoctor: {e}"));
         let stderr = child.stderr.take().map(|mut pipe| {
@@ -160,8 +164,14 @@ async fn lab_verbose_logs_each_sessions_commands_and_data_connections_with_pass_
     let lab = LabProcess::spawn_logged(&["lab", "--scenario", "healthy", "-v"]);
     let addr = lab.addr();
     let (mut ftp, _banner) = RawFtp::connect(addr).await;
-    assert_eq!(ftp.cmd("USER student").await, ["331 Please specify the password."]);
-    assert_eq!(ftp.cmd("PASS lab-password").await, ["230 Login successful."]);
+    assert_eq!(
+        ftp.cmd("USER student").await,
+        ["331 Please specify the password."]
+    );
+    assert_eq!(
+        ftp.cmd("PASS lab-password").await,
+        ["230 Login successful."]
+    );
     let data = dial(SocketAddr::new(
         addr.ip(),
         epsv_port(&ftp.cmd("EPSV").await[0]),
@@ -200,7 +210,10 @@ async fn lab_verbose_logs_each_sessions_commands_and_data_connections_with_pass_
         );
     }
     assert!(session.iter().all(|l| !l.contains("lab-password")), "{log}");
-    assert!(!log.contains('\u{1b}'), "an escape reached the terminal:\n{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "an escape reached the terminal:\n{log}"
+    );
 }
 
 #[test]

@@ -56,6 +56,8 @@ const DEMO_EXAMPLES: &str = "\
 Examples:
   ftpdoctor demo
   ftpdoctor demo --timeout 500ms
+  ftpdoctor demo --scenario tls-required,multiline-banner
+  ftpdoctor demo --scenario blocked-data --format html > demo.html
 
 Starts every lab scenario on 127.0.0.1, probes each one as `ftpdoctor probe` would
 (EPSV, PASV, EPRT and PORT, each with a real LIST) and prints each report: the mode table,
@@ -141,6 +143,13 @@ struct DemoArgs {
     /// Draw with ASCII only (the default when the locale is not UTF-8)
     #[arg(long)]
     ascii: bool,
+    /// Only these scenarios, in this order (see `lab --list`)
+    #[arg(long, value_name = "NAME", num_args = 1.., value_delimiter = ',', value_parser = parse_scenario)]
+    scenario: Vec<Scenario>,
+    /// Output format: the table has a section per scenario; the others are one document
+    /// of every report, as `probe` writes for several targets
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    format: Format,
 }
 
 /// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
@@ -182,6 +191,10 @@ pub enum Action {
         ascii: bool,
         /// Diagrams too: `Some(unicode)`.
         explain: Option<bool>,
+        /// --scenario, or every one.
+        scenarios: Vec<Scenario>,
+        /// --format.
+        format: Format,
     },
     /// `lab --list`.
     ListScenarios,
@@ -224,6 +237,11 @@ impl Cli {
                 color: args.color,
                 ascii: args.ascii,
                 explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
+                scenarios: match args.scenario.is_empty() {
+                    true => Scenario::ALL.to_vec(),
+                    false => args.scenario,
+                },
+                format: args.format,
             },
             CliCommand::Lab(args) if args.answers => Action::Answers {
                 seed: args.seed.unwrap_or_default(),

@@ -69,7 +69,9 @@ impl Session {
         if let Some(dead) = &self.shared.dead_port {
             self.data = DataPlan::Unanswered;
             let port = dead.addr().port();
-            self.log(&format!("data: advertising port {port}, which never answers here"));
+            self.log(&format!(
+                "data: advertising port {port}, which never answers here"
+            ));
             return Ok(port);
         }
         if let Some(range) = &self.shared.port_range {
@@ -81,7 +83,9 @@ impl Session {
                 }
                 Some(Passive::Dead(port)) => {
                     self.data = DataPlan::Unanswered;
-                    self.log(&format!("data: advertising port {port}, which never answers here"));
+                    self.log(&format!(
+                        "data: advertising port {port}, which never answers here"
+                    ));
                     Ok(port)
                 }
                 None => Err(Reply::new(425, "Can't open passive connection.")),
