@@ -2,7 +2,7 @@
 //! the TCP connect, banner and login, the deadline, the connection limit and our NAT.
 
 use super::words::{
-    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, quote, secs,
+    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, quote,
     sock_with_class,
 };
 use std::time::Duration;
@@ -43,13 +43,13 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
             out.push(finding(
                 FindingId::DeadlineExceeded,
                 format!(
-                    "The --deadline of {} struck before {} could be tried.",
-                    secs(&outcome.deadline_ms),
+                    "{} before {} could be tried.",
+                    super::words::cut_short_by(outcome),
                     untried.join(", ")
                 ),
                 format!(
-                    "deadline {} reached after login; not tried: {}",
-                    secs(&outcome.deadline_ms),
+                    "{} after login; not tried: {}",
+                    super::words::cut_short_evidence(outcome),
                     untried.join(", ")
                 ),
             ));
@@ -252,8 +252,8 @@ fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
         (Some(_), Some(_)) => "logging in",
     };
     let mut evidence = format!(
-        "deadline {} reached; {}",
-        secs(&outcome.deadline_ms),
+        "{}; {}",
+        super::words::cut_short_evidence(outcome),
         failure_evidence(err)
     );
     if !c.connects.is_empty() {
@@ -262,8 +262,8 @@ fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     finding(
         FindingId::DeadlineExceeded,
         format!(
-            "The --deadline of {} struck while {step}, before the control session was set up.",
-            secs(&outcome.deadline_ms)
+            "{} while {step}, before the control session was set up.",
+            super::words::cut_short_by(outcome)
         ),
         evidence,
     )

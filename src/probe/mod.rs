@@ -16,6 +16,7 @@ mod sample;
 mod session;
 mod tls;
 mod transfer;
+mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -27,6 +28,7 @@ pub use outcome::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
 pub use transfer::CAPPED_REPLY_WAIT;
+pub use watch::{Interrupt, Interrupter, Watch};
 
 use crate::net::resolve::Family;
 use crate::net::timeline::Event;
@@ -90,6 +92,10 @@ pub struct ProbeConfig {
     /// When the whole probe must end (set by [`probe`]): a greeting is awaited until
     /// then, not only --timeout, to learn how late it comes. `None`: --timeout only.
     pub deadline_at: Option<Instant>,
+    /// Where the caller follows the probe under way (the status line on a terminal).
+    pub watch: Option<Watch>,
+    /// Ends the probe early, as its deadline would, when the user interrupts.
+    pub interrupt: Interrupt,
 }
 
 /// One address of an already resolved target.
@@ -122,6 +128,8 @@ impl ProbeConfig {
             pinned: None,
             timeline: Recorder::new(),
             deadline_at: None,
+            watch: None,
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -196,6 +204,9 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         deadline_at: Some(started + config.deadline),
         ..config.clone()
     };
+    if let Some(watch) = &config.watch {
+        watch.started(&config.timeline);
+    }
     let target = &config.target;
     let mut out = ProbeOutcome {
         target: TargetInfo {
@@ -224,6 +235,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         fallback_error: None,
         plaintext_check: None,
         deadline_hit: false,
+        interrupted: false,
         deadline_ms: config.deadline,
         transcript: Vec::new(),
         timeline: Vec::new(),
@@ -234,13 +246,15 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     };
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);
-    out.deadline_hit = tokio::select! {
+    (out.deadline_hit, out.interrupted) = tokio::select! {
         _ = async {
             run(config, &mut out, &mut sessions).await;
             plaintext::check(config, &mut out, &mut sessions.plaintext).await;
             sample::run(config, &mut out, &mut sessions).await;
-        } => false,
-        _ = sleep_until(deadline) => true,
+        } => (false, false),
+        _ = sleep_until(deadline) => (true, false),
+        // Cut short as by the deadline; the report says by whom.
+        _ = config.interrupt.wait() => (true, true),
     };
     if out.deadline_hit {
         config.timeline.probe().record(Event::Deadline);

@@ -441,8 +441,11 @@ pub struct ProbeOutcome {
     /// The plaintext session compared with the TLS one, when the control went TLS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plaintext_check: Option<PlaintextCheck>,
-    /// Set when --deadline cut the probe short.
+    /// Set when --deadline cut the probe short, or the user did (`interrupted`).
     pub deadline_hit: bool,
+    /// The user interrupted the probe (Ctrl-C): it ended then, as at its deadline.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     #[serde(serialize_with = "serialize_ms")]
     pub deadline_ms: Duration,
     #[serde(skip)]

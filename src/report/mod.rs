@@ -14,6 +14,7 @@ pub mod nagios;
 mod sample;
 pub mod table;
 pub mod timeline;
+pub mod waiting;
 
 use serde::Serialize;
 
@@ -91,6 +92,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plaintext_check: Option<PlaintextCheck>,
     pub deadline_hit: bool,
+    /// The user interrupted the probe (Ctrl-C); absent otherwise. `deadline_hit` is
+    /// then set too: the probe ended as at its deadline, with what it had seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     pub deadline_ms: f64,
     pub elapsed_ms: f64,
     /// Only with --transcript.
@@ -138,6 +143,7 @@ impl Report {
             fallback_reply: outcome.fallback_reply,
             plaintext_check: outcome.plaintext_check,
             deadline_hit: outcome.deadline_hit,
+            interrupted: outcome.interrupted,
             deadline_ms: ms(&outcome.deadline_ms),
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),

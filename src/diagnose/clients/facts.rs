@@ -249,7 +249,7 @@ impl<'a> Facts<'a> {
         }
         if let Some(stage) = m.interrupted {
             return Event::Unknown(format!(
-                "the probe's deadline struck during {} at {stage}",
+                "the probe was cut short during {} at {stage}",
                 request_name(mode)
             ));
         }
