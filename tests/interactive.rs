@@ -147,6 +147,12 @@ fn ctrl_c_mid_probe_prints_the_partial_report_and_exits_130() {
         "{shown}"
     );
     assert!(!stdout.contains("--deadline of"), "{shown}");
+    // The fix for what was seen: the step it waited on, not a longer --deadline.
+    assert!(
+        stdout.contains("when it was interrupted: look there first"),
+        "{shown}"
+    );
+    assert!(!stdout.contains("raise --deadline"), "{shown}");
 }
 
 #[test]

@@ -369,5 +369,6 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
     if let Some(t) = &m.transfer {
         evidence.push(format!("\"{}\": {} bytes so far", t.command, t.bytes));
     }
-    cx.finding(FindingId::DeadlineExceeded, summary, evidence.join("; "))
+    let f = cx.finding(FindingId::DeadlineExceeded, summary, evidence.join("; "));
+    super::control::interrupted_fix(cx.outcome, f)
 }
