@@ -1,25 +1,35 @@
 //! ftpdoctor: diagnose FTP data connections through firewalls and NAT.
 //!
 //! # Layout
-//! - [`cli`]: command-line flags, validated into configuration ([`cli::ProbeRun`], ...).
+//! - [`cli`]: command-line flags, validated into each layer's configuration
+//!   ([`run::RunConfig`], [`probe::ProbeConfig`], [`lab::LabConfig`]).
 //! - [`target`]: probe targets (`ftp://user@host:port/path`, `host:port`) and netrc credentials.
 //! - [`proto`]: the FTP protocol without I/O — reply parser, commands, 227/229/PORT/EPRT.
 //! - [`addr`]: classify IP addresses from the IANA special-purpose registries.
-//! - [`net`]: the client's sockets — control connection, data dials and accepts.
-//! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; outcomes as data.
-//! - [`diagnose`]: outcomes → findings (id, severity, evidence, fix, reference); pure.
-//! - [`report`]: the v1 report (statuses, verdict) and its printers: table, json, jsonl,
-//!   nagios, junit, metrics (Prometheus).
-//! - [`run`]: `probe` end to end — probe, diagnose, print.
+//! - [`wire`]: how enum names and values are spelt in the report (one table per enum).
+//! - [`stream`]: a TCP stream that may turn TLS mid-way, for the client and the lab alike.
+//! - [`timeline`]: every connection's events, as the network layer records them.
+//! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS.
+//! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; it hands over
+//!   plain records ([`probe::record`]) and keeps its working state to itself.
+//! - [`diagnose`]: records → findings (id, severity, evidence, fix, reference); pure.
+//! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
+//!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,
+//!   mermaid, metrics (Prometheus).
+//! - [`run`]: `probe` end to end — probe, diagnose, print — from its own [`run::RunConfig`].
 //! - [`serve`]: `serve`, the Prometheus multi-target exporter (a top layer, like `run`).
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
 //!
-//! Dependencies point one way: `proto` and `addr` need only std; `net` and `lab` use
-//! `proto`; `probe` uses `net`, `proto`, `addr` and `target`; `diagnose` reads only
-//! `probe`'s outcome types; `report` sees outcomes and findings; `run` and `demo` tie
-//! them together. The lab never uses the probe.
+//! Dependencies point one way, and `tests/layers.rs` fails on any import that does not:
+//! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else
+//! in the crate; `net` uses `proto` (and records into `timeline`); `probe` uses `net`,
+//! `proto`, `addr` and `target`; `diagnose` reads only `probe::record` and `addr` (and
+//! `proto`'s parsers for the reply texts they quote), never `net`; `report` sees
+//! `diagnose` and `probe::record`; the lab uses `proto`, never `probe` or `net`; `run`,
+//! `serve` and `demo` tie them together from their own configuration, and only `cli`
+//! knows the flags.
 
 pub mod addr;
 pub mod cli;
@@ -32,4 +42,7 @@ pub mod proto;
 pub mod report;
 pub mod run;
 pub mod serve;
+pub mod stream;
 pub mod target;
+pub mod timeline;
+pub mod wire;

@@ -68,13 +68,15 @@ fn nagios_unknown(why: &str) -> ExitCode {
 
 fn run(action: Action) -> anyhow::Result<ExitCode> {
     match action {
-        Action::Probe(mut probe_run) => {
+        Action::Probe {
+            run: mut probe_run,
+            color,
+        } => {
             // A fleet's progress bar is for a person watching, never for a log.
             probe_run.progress = io::stderr().is_terminal();
             fit_file_limit(&mut probe_run);
             let mut out = io::stdout().lock();
-            let style =
-                terminal(&out).table_style(probe_run.color, !probe_run.unicode, probe_run.verbose);
+            let style = terminal(&out).table_style(color, !probe_run.unicode, probe_run.verbose);
             let runtime = runtime()?;
             let nagios = probe_run.format == cli::Format::Nagios;
             let (interrupter, interrupt) = ftpdoctor::probe::Interrupt::channel();
@@ -165,7 +167,7 @@ const FD_RESERVE: u64 = 64;
 /// Raises the soft limit on open files (up to the hard limit) to what --concurrency
 /// needs, or runs fewer targets at once if it cannot: running out would show up as
 /// failures of the servers (refused, unreachable) that are really ours.
-fn fit_file_limit(run: &mut cli::ProbeRun) {
+fn fit_file_limit(run: &mut ftpdoctor::run::RunConfig) {
     let per_target = match run.probes.iter().any(|p| p.all_addresses) {
         true => FDS_PER_PROBE * ftpdoctor::run::MAX_ADDRESSES as u64,
         false => FDS_PER_PROBE,

@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinSet;
 
-use crate::cli::{Format, ProbeRun};
 use crate::diagnose::clients::{ClientId, predict};
-use crate::diagnose::diagnose;
+use crate::diagnose::{Severity, diagnose};
 use crate::probe::{Interrupt, Pinned, ProbeConfig, Watch, probe, resolve_target};
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::html::write_html;
@@ -20,6 +19,66 @@ use crate::report::mermaid::write_mermaid;
 use crate::report::nagios::{State, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
+
+/// Which printer writes the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: a header, the mode table, findings, the verdict.
+    Table,
+    /// Schema v1 as one document (an array for several targets).
+    Json,
+    /// Schema v1, one compact line per target, as each finishes.
+    Jsonl,
+    /// Nagios/Icinga plugin output; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    Nagios,
+    /// JUnit XML: one testsuite per target, one testcase per mode
+    Junit,
+    /// One self-contained HTML page: verdict, ladder diagrams (SVG), findings, timeline
+    Html,
+    /// Each mode's ladder diagram as Mermaid sequenceDiagram text, in Markdown
+    Mermaid,
+}
+
+/// One `ftpdoctor probe` run, validated (the command line builds it).
+#[derive(Debug)]
+pub struct RunConfig {
+    /// One probe per target.
+    pub probes: Vec<ProbeConfig>,
+    pub format: Format,
+    /// Exit 1 when a finding is at least this severe (--fail-on).
+    pub fail_on: Severity,
+    /// Include each control conversation (--transcript).
+    pub transcript: bool,
+    /// Table format: ladder diagrams and notes after each report.
+    pub explain: bool,
+    /// Diagrams in Unicode box drawing (else ASCII).
+    pub unicode: bool,
+    /// Targets probed at once.
+    pub concurrency: usize,
+    /// Table format: only the summary table.
+    pub summary: bool,
+    /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
+    pub progress: bool,
+    /// The client profiles each report predicts (`--clients`).
+    pub clients: Vec<ClientId>,
+    /// Table format: every finding in full (`-v`).
+    pub verbose: bool,
+}
+
+/// Longest --timeout or --deadline (or a `serve` module's): a day is past any sane
+/// probe, and far enough below the clock's range that adding it to "now" cannot overflow.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A step timeout or deadline as written, such as `5s` or `500ms` (the flags' and the
+/// exporter's config's); zero would time every step out at once.
+pub fn positive_duration(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
+        Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
+    }
+}
 
 /// Probes, diagnoses and reports one target, predicting the default client profiles.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
@@ -146,12 +205,12 @@ async fn draw_status(watch: Watch, status: StatusLine, drawn: std::sync::Arc<Ato
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
 pub async fn run_probes(
-    run: ProbeRun,
+    run: RunConfig,
     style: TableStyle,
     live: Live,
     out: &mut impl Write,
 ) -> io::Result<Finished> {
-    let threshold = run.fail_on.threshold();
+    let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
     let mut probes = run.probes;

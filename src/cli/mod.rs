@@ -8,13 +8,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{Fault, LabConfig, Scenario};
+use crate::run::positive_duration;
 
 mod output;
 mod probe;
 mod serve;
 
+pub use crate::run::{Format, RunConfig};
 pub use output::{ColorArg, Terminal, utf8_locale};
-pub use probe::{FailOn, Format, ProbeArgsError, ProbeRun};
+pub use probe::{FailOn, ProbeArgsError};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -152,20 +154,6 @@ struct DemoArgs {
     format: Format,
 }
 
-/// Longest --timeout or --deadline: a day is past any sane probe, and far enough below
-/// the clock's range that adding it to "now" cannot overflow.
-const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// A duration such as `5s` or `500ms`; zero would time every step out at once.
-pub(crate) fn positive_duration(s: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(s) {
-        Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
-        Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
-    }
-}
-
 fn parse_fault(s: &str) -> Result<Fault, String> {
     s.parse()
         .map_err(|e: crate::lab::UnknownFault| e.to_string())
@@ -180,7 +168,12 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 #[derive(Debug)]
 pub enum Action {
     /// `probe`: the targets and how to probe them.
-    Probe(ProbeRun),
+    Probe {
+        /// The run itself.
+        run: RunConfig,
+        /// `--color`, for the table (the terminal decides `auto`).
+        color: ColorArg,
+    },
     /// `demo`.
     Demo {
         /// `--timeout`: each step of each probe.
@@ -230,13 +223,16 @@ impl Cli {
     /// Validates the flags; an error means exit 2.
     pub fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
-            CliCommand::Probe(args) => Action::Probe(args.into_run()?),
+            CliCommand::Probe(args) => Action::Probe {
+                color: args.color(),
+                run: args.into_run()?,
+            },
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
                 color: args.color,
                 ascii: args.ascii,
-                explain: args.explain.then(|| !args.ascii && probe::utf8_locale()),
+                explain: args.explain.then(|| !args.ascii && utf8_locale()),
                 scenarios: match args.scenario.is_empty() {
                     true => Scenario::ALL.to_vec(),
                     false => args.scenario,

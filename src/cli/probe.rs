@@ -1,4 +1,4 @@
-//! `ftpdoctor probe`: flags, and their validation into one [`ProbeRun`].
+//! `ftpdoctor probe`: flags, and their validation into one [`RunConfig`].
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::output::ColorArg;
+use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use crate::diagnose::Severity;
 use crate::diagnose::clients::ClientId;
@@ -14,6 +14,7 @@ use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
 use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
 use crate::proto::Password;
+use crate::run::{Format, RunConfig};
 use crate::target::{Netrc, Scheme, Target};
 
 pub(super) const PROBE_EXAMPLES: &str = "\
@@ -35,21 +36,6 @@ reported and not dialled (the control peer with the advertised port is tried ins
 unless --follow-advertised. TLS: --tls auto (the default) tries AUTH TLS and goes on in
 plaintext if refused; ftps:// is implicit TLS on port 990. Exit 0: no finding at or above --fail-on; 1: at least one;
 2: ftpdoctor could not run.";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Jsonl,
-    /// Nagios/Icinga plugin output; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
-    Nagios,
-    /// JUnit XML: one testsuite per target, one testcase per mode
-    Junit,
-    /// One self-contained HTML page: verdict, ladder diagrams (SVG), findings, timeline
-    Html,
-    /// Each mode's ladder diagram as Mermaid sequenceDiagram text, in Markdown
-    Mermaid,
-}
 
 /// --tls: how to use TLS on the control connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -301,44 +287,6 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-/// Whether the locale says UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set, as
-/// setlocale reads them); no locale at all means C, which is ASCII.
-pub fn utf8_locale() -> bool {
-    ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.is_empty())
-        .is_some_and(|value| {
-            let v = value.to_ascii_lowercase();
-            v.contains("utf-8") || v.contains("utf8")
-        })
-}
-
-/// A validated `probe` invocation.
-#[derive(Debug)]
-pub struct ProbeRun {
-    pub probes: Vec<ProbeConfig>,
-    pub format: Format,
-    pub fail_on: FailOn,
-    pub transcript: bool,
-    /// Table format: ladder diagrams and notes after each report.
-    pub explain: bool,
-    /// Diagrams in Unicode box drawing (else ASCII).
-    pub unicode: bool,
-    /// Targets probed at once.
-    pub concurrency: usize,
-    /// Table format: only the summary table.
-    pub summary: bool,
-    /// Show a progress bar on stderr (set by the caller when stderr is a terminal).
-    pub progress: bool,
-    /// The client profiles each report predicts (`--clients`).
-    pub clients: Vec<ClientId>,
-    /// Table format: every finding in full (`-v`).
-    pub verbose: bool,
-    /// Table format: --color.
-    pub color: ColorArg,
-}
-
 /// Why a probe invocation cannot run; never contains a password.
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeArgsError {
@@ -386,7 +334,7 @@ pub enum ProbeArgsError {
 }
 
 impl ProbeArgs {
-    pub(super) fn into_run(self) -> Result<ProbeRun, ProbeArgsError> {
+    pub(super) fn into_run(self) -> Result<RunConfig, ProbeArgsError> {
         let mut modes = self.modes.clone();
         modes.sort();
         modes.dedup();
@@ -457,10 +405,10 @@ impl ProbeArgs {
             config.tls_reuse = !self.no_tls_reuse;
             probes.push(config);
         }
-        Ok(ProbeRun {
+        Ok(RunConfig {
             probes,
             format: self.format,
-            fail_on: self.fail_on,
+            fail_on: self.fail_on.threshold(),
             transcript: self.transcript,
             explain: self.explain,
             unicode: !self.ascii && utf8_locale(),
@@ -472,8 +420,12 @@ impl ProbeArgs {
                 .clone()
                 .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
             verbose: self.verbose,
-            color: self.color,
         })
+    }
+
+    /// `--color`: the table's, decided with the terminal by `main` (not part of the run).
+    pub(super) fn color(&self) -> ColorArg {
+        self.color
     }
 
     /// The public roots, or --ca-file's; wrapped by --insecure.

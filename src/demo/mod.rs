@@ -10,13 +10,13 @@ mod lesson;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::cli::Format;
 use crate::lab::{LabConfig, LabServer, Scenario};
 use crate::net::Trust;
 use crate::probe::{ProbeConfig, TlsMode};
 use crate::report::Report;
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::table::{TableStyle, write_table};
+use crate::run::Format;
 use crate::run::{probe_and_report, write_reports};
 use crate::target::Target;
 

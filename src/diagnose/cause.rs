@@ -6,7 +6,7 @@
 //! Pure: findings in, the same findings in a new order out, each with its cause's index.
 
 use super::{Finding, FindingId, Severity};
-use crate::probe::Mode;
+use crate::probe::record::Mode;
 
 /// Findings in reading order, each symptom right after its cause (and its cause's other
 /// symptoms), with the index of the finding that explains it.

@@ -8,8 +8,8 @@ use super::words::{
 use std::time::Duration;
 
 use super::{Finding, FindingId, new_finding};
-use crate::probe::{
-    ControlOutcome, DialResult, ErrorKind, Login, NotTried, ProbeOutcome, Stage, StepError,
+use crate::probe::record::{
+    ControlOutcome, DialResult, ErrorKind, Login, ProbeOutcome, SkipReason, Stage, StepError,
     Strategy,
 };
 
@@ -36,7 +36,7 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         let untried: Vec<&str> = outcome
             .modes
             .iter()
-            .filter(|m| m.not_tried == Some(NotTried::Deadline))
+            .filter(|m| m.skip_reason() == Some(SkipReason::Deadline))
             .map(|m| m.mode.as_str())
             .collect();
         if !untried.is_empty() {
@@ -148,13 +148,13 @@ fn not_tried_refused(outcome: &ProbeOutcome) -> usize {
     outcome
         .modes
         .iter()
-        .filter(|m| m.not_tried == Some(NotTried::Refused))
+        .filter(|m| m.skip_reason() == Some(SkipReason::Refused))
         .count()
 }
 
 /// Which DNS failure: a broken or silent resolver is not a name that does not exist.
 fn dns_failure(outcome: &ProbeOutcome, err: &StepError) -> Finding {
-    use crate::net::resolve::QueryOutcome;
+    use crate::probe::record::QueryOutcome;
     let host = &outcome.target.host;
     let why = outcome.target.dns.as_ref().and_then(|d| d.failure());
     let (id, summary) = match why {
@@ -246,7 +246,7 @@ fn banner_timeout(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     let plaintext = c
         .tls_details
         .as_ref()
-        .is_none_or(|t| t.requested != crate::probe::TlsMode::Implicit);
+        .is_none_or(|t| t.requested != crate::probe::record::TlsMode::Implicit);
     if plaintext && outcome.target.port == IMPLICIT_TLS_PORT {
         return super::fixes::for_what_was_seen(f, "implicit-tls");
     }
@@ -377,7 +377,7 @@ fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
 
 /// A refusal that asks for TLS: 534 (RFC 4217 "policy requires TLS") or words to that
 /// effect (vsftpd: `530 Anonymous sessions must use encryption.`).
-fn wants_tls(r: &crate::probe::ReplyRecord) -> bool {
+fn wants_tls(r: &crate::probe::record::ReplyRecord) -> bool {
     let text = r.text.to_ascii_lowercase();
     r.code == 534 || ["encrypt", "tls", "ssl"].iter().any(|w| text.contains(w))
 }

@@ -3,12 +3,12 @@
 
 use super::testkit::*;
 use super::{FindingId, diagnose};
-use crate::probe::Mode;
+use crate::probe::record::Mode;
 
 use FindingId::*;
 
 /// The netns lab: the client behind the masquerade, the server's public side in TEST-NET.
-fn behind_masquerade() -> crate::probe::ProbeOutcome {
+fn behind_masquerade() -> crate::probe::record::ProbeOutcome {
     healthy_between("192.168.50.2:40000", "203.0.113.1:21")
 }
 
@@ -137,7 +137,7 @@ fn port_500_illegal_port_command_stays_port_rejected() {
 }
 
 /// The first finding of `id` (several modes may yield one each).
-fn only_first(o: &crate::probe::ProbeOutcome, id: FindingId) -> super::Finding {
+fn only_first(o: &crate::probe::record::ProbeOutcome, id: FindingId) -> super::Finding {
     diagnose(o)
         .into_iter()
         .find(|f| f.id == id)

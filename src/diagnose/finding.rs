@@ -1,149 +1,84 @@
 //! A finding: what is wrong (or worth knowing), the evidence, and the setting that fixes it.
 
-use std::fmt;
-
 use serde::Serialize;
 
-use crate::probe::Mode;
+use crate::probe::record::Mode;
+use crate::wire::wire_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warn,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warn => "warn",
-            Severity::Error => "error",
-        }
+wire_enum! {
+    /// How severe a finding is; ordered, so that the worst is the maximum.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Severity {
+        Info = "info",
+        Warn = "warn",
+        Error = "error",
     }
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The stable finding ids: the catalogue in docs/findings.md, which a test keeps in step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FindingId {
-    DnsFailure,
-    ControlUnreachable,
-    BannerTimeout,
-    LoginFailed,
-    PasvPrivateAddress,
-    PasvAddressMismatch,
-    PasvUnparseable,
-    SubstituteAddressWorks,
-    DataConnectTimeout,
-    DataConnectRefused,
-    EpsvUnsupported,
-    PortRejected,
-    ActiveConnectTimeout,
-    ActiveUnexpectedSource,
-    ClientBehindNat,
-    TransferFailed,
-    TransferTimeout,
-    /// The control connection broke outside a transfer: closed, timed out, or an
-    /// unexpected or unframable reply (banner 421, PASV never answered, ...).
-    ControlFailed,
-    /// PASV answered 4xx/5xx (EPSV has its own warning: epsv-unsupported).
-    PasvRejected,
-    /// The server refused extra control connections; modes ran on one connection.
-    ConnectionLimit,
-    /// --deadline struck before the probe finished.
-    DeadlineExceeded,
-    TlsUnavailable,
-    TlsHandshakeFailed,
-    AlgRewrite,
-    /// The server certificate expires within 14 days, or has expired.
-    TlsCertificateExpiring,
-    /// --insecure: the certificate was not checked.
-    TlsUnverified,
-    /// PROT P refused: the data connections are not encrypted.
-    TlsDataClear,
-    /// The resolver answered SERVFAIL or REFUSED: the name's DNS is broken, not absent.
-    DnsServfail,
-    /// No DNS answer within --timeout.
-    DnsTimeout,
-    /// --sample-ports: part of the passive port range cannot be reached.
-    PassivePortsFiltered,
-    /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
-    Ipv6TranslatedPath,
-    // Found against real servers behind a real NAT router.
-    /// The greeting came, but late: a reverse-DNS lookup of the client, usually.
-    BannerSlow,
-    /// PORT/EPRT answered "not implemented": the server has no active mode.
-    ActiveUnsupported,
-    /// The probe stopped reading a transfer at its byte cap.
-    TransferCapped,
-    /// The resolver's port answered ICMP unreachable (refused) at once.
-    DnsRefused,
-    /// After 234 the server read our TLS ClientHello as a command and answered in plaintext.
-    TlsStarttlsRace,
-    /// The server waits for the data connection's TLS handshake before its 1yz, while the
-    /// client waits for the 1yz before handshaking.
-    DataTlsDeadlock,
-    /// The server's greeting names its own address, a local-scope one the client does not
-    /// reach it at: the server sits behind a NAT.
-    ServerBehindNat,
-}
-
-impl FindingId {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FindingId::DnsFailure => "dns-failure",
-            FindingId::ControlUnreachable => "control-unreachable",
-            FindingId::BannerTimeout => "banner-timeout",
-            FindingId::LoginFailed => "login-failed",
-            FindingId::PasvPrivateAddress => "pasv-private-address",
-            FindingId::PasvAddressMismatch => "pasv-address-mismatch",
-            FindingId::PasvUnparseable => "pasv-unparseable",
-            FindingId::SubstituteAddressWorks => "substitute-address-works",
-            FindingId::DataConnectTimeout => "data-connect-timeout",
-            FindingId::DataConnectRefused => "data-connect-refused",
-            FindingId::EpsvUnsupported => "epsv-unsupported",
-            FindingId::PortRejected => "port-rejected",
-            FindingId::ActiveConnectTimeout => "active-connect-timeout",
-            FindingId::ActiveUnexpectedSource => "active-unexpected-source",
-            FindingId::ClientBehindNat => "client-behind-nat",
-            FindingId::TransferFailed => "transfer-failed",
-            FindingId::TransferTimeout => "transfer-timeout",
-            FindingId::ControlFailed => "control-failed",
-            FindingId::PasvRejected => "pasv-rejected",
-            FindingId::ConnectionLimit => "connection-limit",
-            FindingId::DeadlineExceeded => "deadline-exceeded",
-            FindingId::TlsUnavailable => "tls-unavailable",
-            FindingId::TlsHandshakeFailed => "tls-handshake-failed",
-            FindingId::AlgRewrite => "alg-rewrite",
-            FindingId::TlsCertificateExpiring => "tls-certificate-expiring",
-            FindingId::TlsUnverified => "tls-unverified",
-            FindingId::TlsDataClear => "tls-data-clear",
-            FindingId::DnsServfail => "dns-servfail",
-            FindingId::DnsTimeout => "dns-timeout",
-            FindingId::PassivePortsFiltered => "passive-ports-filtered",
-            FindingId::Ipv6TranslatedPath => "ipv6-translated-path",
-            FindingId::BannerSlow => "banner-slow",
-            FindingId::ActiveUnsupported => "active-unsupported",
-            FindingId::TransferCapped => "transfer-capped",
-            FindingId::DnsRefused => "dns-refused",
-            FindingId::TlsStarttlsRace => "tls-starttls-race",
-            FindingId::DataTlsDeadlock => "data-tls-deadlock",
-            FindingId::ServerBehindNat => "server-behind-nat",
-        }
-    }
-}
-
-impl fmt::Display for FindingId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+wire_enum! {
+    /// The stable finding ids: the catalogue in docs/findings.md, which a test keeps in step.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum FindingId {
+        DnsFailure = "dns-failure",
+        ControlUnreachable = "control-unreachable",
+        BannerTimeout = "banner-timeout",
+        LoginFailed = "login-failed",
+        PasvPrivateAddress = "pasv-private-address",
+        PasvAddressMismatch = "pasv-address-mismatch",
+        PasvUnparseable = "pasv-unparseable",
+        SubstituteAddressWorks = "substitute-address-works",
+        DataConnectTimeout = "data-connect-timeout",
+        DataConnectRefused = "data-connect-refused",
+        EpsvUnsupported = "epsv-unsupported",
+        PortRejected = "port-rejected",
+        ActiveConnectTimeout = "active-connect-timeout",
+        ActiveUnexpectedSource = "active-unexpected-source",
+        ClientBehindNat = "client-behind-nat",
+        TransferFailed = "transfer-failed",
+        TransferTimeout = "transfer-timeout",
+        /// The control connection broke outside a transfer: closed, timed out, or an
+        /// unexpected or unframable reply (banner 421, PASV never answered, ...).
+        ControlFailed = "control-failed",
+        /// PASV answered 4xx/5xx (EPSV has its own warning: epsv-unsupported).
+        PasvRejected = "pasv-rejected",
+        /// The server refused extra control connections; modes ran on one connection.
+        ConnectionLimit = "connection-limit",
+        /// --deadline struck before the probe finished.
+        DeadlineExceeded = "deadline-exceeded",
+        TlsUnavailable = "tls-unavailable",
+        TlsHandshakeFailed = "tls-handshake-failed",
+        AlgRewrite = "alg-rewrite",
+        /// The server certificate expires within 14 days, or has expired.
+        TlsCertificateExpiring = "tls-certificate-expiring",
+        /// --insecure: the certificate was not checked.
+        TlsUnverified = "tls-unverified",
+        /// PROT P refused: the data connections are not encrypted.
+        TlsDataClear = "tls-data-clear",
+        /// The resolver answered SERVFAIL or REFUSED: the name's DNS is broken, not absent.
+        DnsServfail = "dns-servfail",
+        /// No DNS answer within --timeout.
+        DnsTimeout = "dns-timeout",
+        /// --sample-ports: part of the passive port range cannot be reached.
+        PassivePortsFiltered = "passive-ports-filtered",
+        /// The control connection runs over an IPv4-mapped or NAT64 address: IPv4 underneath.
+        Ipv6TranslatedPath = "ipv6-translated-path",
+        // Found against real servers behind a real NAT router.
+        /// The greeting came, but late: a reverse-DNS lookup of the client, usually.
+        BannerSlow = "banner-slow",
+        /// PORT/EPRT answered "not implemented": the server has no active mode.
+        ActiveUnsupported = "active-unsupported",
+        /// The probe stopped reading a transfer at its byte cap.
+        TransferCapped = "transfer-capped",
+        /// The resolver's port answered ICMP unreachable (refused) at once.
+        DnsRefused = "dns-refused",
+        /// After 234 the server read our TLS ClientHello as a command and answered in plaintext.
+        TlsStarttlsRace = "tls-starttls-race",
+        /// The server waits for the data connection's TLS handshake before its 1yz, while the
+        /// client waits for the 1yz before handshaking.
+        DataTlsDeadlock = "data-tls-deadlock",
+        /// The server's greeting names its own address, a local-scope one the client does not
+        /// reach it at: the server sits behind a NAT.
+        ServerBehindNat = "server-behind-nat",
     }
 }
 

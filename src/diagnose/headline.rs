@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::cause::ByCause;
 use super::{Finding, FindingId, Severity, fixes};
-use crate::probe::{DialResult, Mode, ModeOutcome, ProbeOutcome};
+use crate::probe::record::{DialResult, Mode, ModeOutcome, ProbeOutcome};
 
 /// A finding named by id and mode, as `summary.root_cause` points at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

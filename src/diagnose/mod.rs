@@ -32,7 +32,7 @@ pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
 pub use headline::{FindingRef, Summary, summarize};
 
-use crate::probe::{Mode, ProbeOutcome};
+use crate::probe::record::{Mode, ProbeOutcome};
 
 /// Every finding the outcome supports, control-connection findings first, then by mode
 /// in [`Mode::ALL`] order (whatever order the outcome lists its modes in).

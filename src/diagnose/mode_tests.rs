@@ -3,7 +3,7 @@
 
 use super::diagnose;
 use super::testkit::*;
-use crate::probe::{
+use crate::probe::record::{
     AcceptRecord, AcceptResult, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, Stage,
     TransferResult,
 };

@@ -12,7 +12,7 @@ use super::words::{
 };
 use super::{Finding, FindingId, new_finding};
 use crate::addr::{AddrClass, classify};
-use crate::probe::{
+use crate::probe::record::{
     DialResult, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, Stage, StepError,
 };
 

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::words::{ip_with_class, quote, sock_with_class};
 use super::{Finding, FindingId, new_finding};
 use crate::addr::{AddrClass, classify};
-use crate::probe::{ControlOutcome, Mode, ProbeOutcome};
+use crate::probe::record::{ControlOutcome, Mode, ProbeOutcome};
 use crate::proto::stat::{greeting_names_server, refusal_names_client};
 
 /// client-behind-nat, from the strongest evidence there is: what the server says it

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use super::{Finding, FindingId, new_finding};
 use crate::addr::{AddrClass, classify, embedded_v4};
-use crate::probe::{DialResult, Mode, ProbeOutcome};
+use crate::probe::record::{DialResult, Mode, ProbeOutcome};
 
 /// The sampled range, attached to the mode whose request sampled it: a mode that
 /// worked once may fail on the next port.
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn sampled_range_finding_goes_to_the_sampling_mode_only() {
-        use crate::probe::{SampleOutcome, SamplePort};
+        use crate::probe::record::{SampleOutcome, SamplePort};
         let mut outcome = healthy_between("127.0.0.1:40000", "127.0.0.1:21");
         outcome.sample = Some(sample_with(&[
             (50001, DialResult::Connected),

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use super::{Finding, FindingId, Severity, diagnose};
 use crate::addr::classify;
-use crate::probe::{
+use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, ConnectRecord, ControlOutcome, DialRecord, DialResult,
-    DialWhy, ErrorKind, Login, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, Stage, StepError,
-    Strategy, TargetInfo, TransferRecord, TransferResult,
+    DialWhy, ErrorKind, Login, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, SkipReason, Stage,
+    StepError, Strategy, TargetInfo, TransferRecord, TransferResult,
 };
 
 pub(super) fn sa(s: &str) -> SocketAddr {
@@ -147,7 +147,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         plaintext_check: None,
         deadline_hit: false,
         interrupted: false,
-        deadline_ms: Duration::from_secs(30),
+        deadline: Duration::from_secs(30),
         transcript: Vec::new(),
         timeline: Vec::new(),
         timeline_dropped: 0,
@@ -218,7 +218,11 @@ pub(super) fn session_failed(o: &mut ProbeOutcome, error: StepError) {
     o.control.error = Some(error);
     o.control.features.clear();
     for m in &mut o.modes {
-        *m = ModeOutcome::skipped(m.mode, "the control session was not set up");
+        *m = ModeOutcome::skipped(
+            m.mode,
+            SkipReason::NoSession,
+            "the control session was not set up",
+        );
     }
 }
 

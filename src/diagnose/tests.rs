@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::testkit::*;
 use super::{FindingId, diagnose};
-use crate::probe::{
-    ConnectRecord, DialResult, ErrorKind, Login, Mode, ModeOutcome, NotTried, Stage, Strategy,
+use crate::probe::record::{
+    ConnectRecord, DialResult, ErrorKind, Login, Mode, ModeOutcome, SkipReason, Stage, Strategy,
 };
 
 use FindingId::*;
@@ -30,7 +30,11 @@ fn cases() -> Vec<Case> {
             "modes not selected",
             |o| {
                 for m in &mut o.modes {
-                    *m = ModeOutcome::skipped(m.mode, "not selected (--modes)");
+                    *m = ModeOutcome::skipped(
+                        m.mode,
+                        SkipReason::NotSelected,
+                        "not selected (--modes)",
+                    );
                 }
             },
             &[],
@@ -174,9 +178,9 @@ fn cases() -> Vec<Case> {
             "reconnect refused: a mode not tried",
             |o| {
                 o.fallback_reply = reply(421, "Too many connections (1) from this IP");
-                *mode(o, Mode::Port) = ModeOutcome::not_tried(
+                *mode(o, Mode::Port) = ModeOutcome::skipped(
                     Mode::Port,
-                    NotTried::Refused,
+                    SkipReason::Refused,
                     "the server refused another connection (421 Too many connections (1) from this IP)",
                 );
             },
@@ -187,9 +191,9 @@ fn cases() -> Vec<Case> {
             |o| {
                 o.deadline_hit = true;
                 for m in [Mode::Eprt, Mode::Port] {
-                    *mode(o, m) = ModeOutcome::not_tried(
+                    *mode(o, m) = ModeOutcome::skipped(
                         m,
-                        NotTried::Deadline,
+                        SkipReason::Deadline,
                         "the deadline struck before this mode was tried",
                     );
                 }

@@ -5,9 +5,9 @@
 use super::modes::Cx;
 use super::words::{ip_with_class, quote};
 use super::{Finding, FindingId, Severity, new_finding};
-use crate::probe::{
+use crate::probe::record::{
     ControlOutcome, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, StepError, Tls,
-    TlsMode, TransferRecord,
+    TlsFailureReason, TlsMode, TransferRecord,
 };
 
 /// Days before expiry from which the certificate is worth a warning (docs/findings.md, tls-certificate-expiring).
@@ -20,7 +20,7 @@ fn control_finding(id: FindingId, summary: String, evidence: String) -> Finding 
 /// After 234 the server answered our ClientHello with a plaintext reply (kept as the
 /// step's reply): it reads the socket in plaintext a moment after its 234.
 pub(super) fn starttls_race(err: &StepError) -> Option<Finding> {
-    if err.stage != crate::probe::Stage::Tls || err.kind != ErrorKind::Tls {
+    if err.stage != crate::probe::record::Stage::Tls || err.kind != ErrorKind::Tls {
         return None;
     }
     let reply = err.reply.as_ref()?;
@@ -48,7 +48,7 @@ pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Findin
         return Some(f);
     }
     if err.kind == ErrorKind::Tls {
-        let reason = rec.error.as_ref().map_or("other", |e| e.reason);
+        let reason = rec.error.as_ref().map_or("other", |e| e.reason.as_str());
         return Some(super::fixes::for_what_was_seen(
             control_finding(
                 FindingId::TlsHandshakeFailed,
@@ -128,7 +128,7 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     let failed_at_tls = c
         .error
         .as_ref()
-        .is_some_and(|e| e.stage == crate::probe::Stage::Tls);
+        .is_some_and(|e| e.stage == crate::probe::record::Stage::Tls);
     let refused = rec.auth_reply.as_ref().is_some_and(|r| r.code != AUTH_OK);
     let unanswered = rec.auth_reply.is_none() && rec.auth_error.is_some();
     // --tls auto went on in plaintext after a broken handshake: the handshake is still
@@ -138,7 +138,7 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         && c.tls == Tls::None
         && let Some(failure) = &rec.error
     {
-        out.push(if failure.reason == "plaintext-reply" {
+        out.push(if failure.reason == TlsFailureReason::PlaintextReply {
             race(format!(
                 "{}; then ftpdoctor went on in plaintext (--tls auto)",
                 failure.detail
@@ -159,7 +159,7 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
                         requested(rec.requested)
                     ),
                 ),
-                failure.reason,
+                failure.reason.as_str(),
             )
         });
     }
@@ -211,7 +211,7 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
             },
         ));
     }
-    if c.login == crate::probe::Login::Ok
+    if c.login == crate::probe::record::Login::Ok
         && !rec.data_protected
         && let Some(reply) = &rec.prot_reply
     {
@@ -270,7 +270,7 @@ pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
         || (refusal.is_some() && tls.ok && !tls.resumed);
     let reason = match (&tls.error, reuse) {
         (_, true) => "session-reuse",
-        (Some(e), false) => e.reason,
+        (Some(e), false) => e.reason.as_str(),
         (None, false) => "refused",
     };
     let mut evidence = vec![format!("stage data, reason {reason}")];

@@ -4,15 +4,15 @@ use std::time::{Duration, SystemTime};
 
 use super::FindingId::*;
 use super::testkit::*;
-use crate::probe::{
+use crate::probe::record::{
     CertRecord, DataTlsRecord, Mode, PlaintextCheck, ProbeOutcome, ServerView, StepError, Tls,
-    TlsFailureRecord, TlsMode, TlsRecord, TransferResult,
+    TlsFailureReason, TlsFailureRecord, TlsMode, TlsRecord, TransferResult,
 };
 
 /// A healthy probe whose control connection went TLS by AUTH TLS, PROT P accepted.
 fn over_tls(o: &mut ProbeOutcome) {
     o.control.tls = Tls::Explicit;
-    let mut rec = TlsRecord::new(TlsMode::Auto, true);
+    let mut rec = TlsRecord::new(TlsMode::Auto);
     rec.auth_reply = reply(234, "Proceed with negotiation.");
     rec.version = Some("TLSv1.3".to_string());
     rec.cipher = Some("TLS13_AES_256_GCM_SHA384".to_string());
@@ -38,7 +38,7 @@ fn cert(days_left: i64) -> CertRecord {
 fn tls_rec(o: &mut ProbeOutcome) -> &mut TlsRecord {
     o.control
         .tls_details
-        .get_or_insert_with(|| TlsRecord::new(TlsMode::Auto, true))
+        .get_or_insert_with(|| TlsRecord::new(TlsMode::Auto))
 }
 
 fn data_tls(
@@ -57,7 +57,7 @@ fn data_tls(
             resumed,
             elapsed: Duration::from_millis(2),
             error: (!ok).then(|| TlsFailureRecord {
-                reason: "closed",
+                reason: TlsFailureReason::Closed,
                 detail: "the server closed the connection".to_string(),
             }),
         });
@@ -102,8 +102,8 @@ pub(super) fn cases() -> Vec<Case> {
                 rec.requested = TlsMode::Explicit;
                 rec.auth_reply = reply(500, "AUTH not understood");
                 let mut e = err(
-                    crate::probe::Stage::Tls,
-                    crate::probe::ErrorKind::UnexpectedReply,
+                    crate::probe::record::Stage::Tls,
+                    crate::probe::record::ErrorKind::UnexpectedReply,
                     "expected 234 to AUTH TLS, got 500",
                 );
                 e.reply = reply(500, "AUTH not understood");
@@ -117,14 +117,14 @@ pub(super) fn cases() -> Vec<Case> {
                 let rec = tls_rec(o);
                 rec.auth_reply = reply(234, "Proceed with negotiation.");
                 rec.error = Some(TlsFailureRecord {
-                    reason: "certificate",
+                    reason: TlsFailureReason::Certificate,
                     detail: "invalid peer certificate: UnknownIssuer".to_string(),
                 });
                 session_failed(
                     o,
                     StepError::new(
-                        crate::probe::Stage::Tls,
-                        crate::probe::ErrorKind::Tls,
+                        crate::probe::record::Stage::Tls,
+                        crate::probe::record::ErrorKind::Tls,
                         "invalid peer certificate: UnknownIssuer",
                     ),
                 );
@@ -215,8 +215,8 @@ pub(super) fn cases() -> Vec<Case> {
                 session_failed(
                     o,
                     err(
-                        crate::probe::Stage::Tls,
-                        crate::probe::ErrorKind::Timeout,
+                        crate::probe::record::Stage::Tls,
+                        crate::probe::record::ErrorKind::Timeout,
                         "no reply within 5s (waiting for the reply to PBSZ)",
                     ),
                 );
@@ -235,7 +235,7 @@ pub(super) fn cases() -> Vec<Case> {
             "ALG rewrites the plaintext 227",
             |o| {
                 over_tls(o);
-                pasv_advertises(o, "10.77.0.2", crate::probe::DialResult::Connected);
+                pasv_advertises(o, "10.77.0.2", crate::probe::record::DialResult::Connected);
                 plaintext_pasv(o, "127.0.0.1:50010");
             },
             &[

@@ -6,10 +6,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use crate::addr::{classify, reason};
-use crate::probe::{
+use crate::probe::record::{
     DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord,
-    Stage, StepError, ms,
+    Stage, StepError,
 };
+use crate::wire::ms;
 
 /// A reply as the server sent it, in quotes. Multi-line replies keep every line (joined
 /// with " | "): a banner or 227 may say the telling part on any of them.
@@ -54,7 +55,7 @@ pub(super) fn secs(d: &Duration) -> String {
 pub(super) fn cut_short_by(outcome: &ProbeOutcome) -> String {
     match outcome.interrupted {
         true => "The probe was interrupted (Ctrl-C)".to_string(),
-        false => format!("The --deadline of {} struck", secs(&outcome.deadline_ms)),
+        false => format!("The --deadline of {} struck", secs(&outcome.deadline)),
     }
 }
 
@@ -62,7 +63,7 @@ pub(super) fn cut_short_by(outcome: &ProbeOutcome) -> String {
 pub(super) fn cut_short_evidence(outcome: &ProbeOutcome) -> String {
     match outcome.interrupted {
         true => "interrupted (Ctrl-C)".to_string(),
-        false => format!("deadline {} reached", secs(&outcome.deadline_ms)),
+        false => format!("deadline {} reached", secs(&outcome.deadline)),
     }
 }
 

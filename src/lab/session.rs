@@ -18,8 +18,8 @@ use tls::LabStream;
 use super::fs::{Node, resolve};
 use super::scenario::{Active, Anonymous, Banner, Epsv, LoginOver, Profile};
 use super::{LAB_PASSWORD, LAB_USER, Shared, TlsOffer};
-use crate::net::MaybeTls;
 use crate::proto::{Command, CommandError, CommandFramer, Framed, Reply};
+use crate::stream::MaybeTls;
 
 #[derive(Debug, PartialEq, Eq)]
 enum Login {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::timeout;
 
-use super::timeline::{CloseHow, Closer, Event, Tap};
 use crate::proto::{Command, CommandError, Reply, ReplyError, ReplyParser};
+use crate::timeline::{CloseHow, Closer, Event, Tap};
 
 /// Transcript kept per control connection. Each reply is bounded (64 KiB), but a session
 /// that sends many commands (--sample-ports 256) against a server with huge replies would

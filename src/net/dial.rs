@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
-use super::timeline::{Event, Tap};
+use crate::timeline::{Event, Tap};
 
 /// How a dial ended, in the words of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,15 +22,6 @@ pub enum DialOutcome {
 }
 
 impl DialOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DialOutcome::Connected => "connected",
-            DialOutcome::Refused => "refused",
-            DialOutcome::Timeout => "timeout",
-            DialOutcome::Unreachable => "unreachable",
-        }
-    }
-
     fn from_error(err: &io::Error) -> DialOutcome {
         match err.kind() {
             io::ErrorKind::ConnectionRefused => DialOutcome::Refused,

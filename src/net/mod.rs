@@ -8,11 +8,9 @@ pub mod resolve;
 
 pub use control::{ControlConn, ControlError, Speaker, TranscriptLine};
 pub use dial::{Accept, AcceptOutcome, Dial, DialOutcome, accept, dial};
-pub mod stream;
-pub mod timeline;
 pub mod tls;
 
-pub use stream::MaybeTls;
-pub use timeline::{Recorder, Tap};
+pub use crate::stream::MaybeTls;
+pub use crate::timeline::{Recorder, Tap};
 pub use tls::escaped as tls_escaped;
 pub use tls::{CertInfo, Handshake, TlsClient, TlsError, TlsFailure, Trust, TrustError, Watched};

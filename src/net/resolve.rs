@@ -1,13 +1,14 @@
-//! Name resolution behind a small trait: A and AAAA asked separately, each timed, each
-//! failure kept apart (NXDOMAIN, no records, SERVFAIL, REFUSED, timeout), so that the
-//! diagnosis can say which one happened. [`HickoryResolver`] asks the system's resolvers
-//! (/etc/resolv.conf) or one given server (`--dns-server`).
+//! Name resolution behind a small trait: A and AAAA asked separately, each failure kept
+//! apart (NXDOMAIN, no records, SERVFAIL, REFUSED, timeout), so that the diagnosis can
+//! say which one happened. [`HickoryResolver`] asks the system's resolvers
+//! (/etc/resolv.conf) or one given server (`--dns-server`). The probe times the queries
+//! and records them.
 
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hickory_resolver::config::{
     ConnectionConfig, NameServerConfig, ProtocolConfig, ResolveHosts, ResolverConfig,
@@ -17,7 +18,6 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::{Resolver, TokioResolver};
-use serde::Serialize;
 
 mod refused;
 
@@ -49,10 +49,10 @@ impl Family {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The record type to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryType {
     A,
-    #[serde(rename = "AAAA")]
     Aaaa,
 }
 
@@ -65,51 +65,27 @@ impl fmt::Display for QueryType {
     }
 }
 
-/// How one query ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum QueryOutcome {
-    Ok,
+/// Why a query gave no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryError {
     /// NXDOMAIN: the name does not exist at all.
     Nxdomain,
     /// The name exists but has no record of this type (NOERROR, empty answer).
     NoRecords,
     Servfail,
     Refused,
-    /// No answer within the step timeout.
+    /// No answer within the resolver's timeout.
     Timeout,
     /// The resolver's port answered ICMP port unreachable: nothing listens there.
     Unreachable,
     /// Anything else: the resolver could not be asked, a malformed answer, ...
-    Error,
-}
-
-/// One A or AAAA query, as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QueryRecord {
-    #[serde(rename = "type")]
-    pub qtype: QueryType,
-    pub outcome: QueryOutcome,
-    #[serde(serialize_with = "serialize_ips")]
-    pub addresses: Vec<IpAddr>,
-    #[serde(rename = "ms", serialize_with = "serialize_ms")]
-    pub elapsed: Duration,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-fn serialize_ips<S: serde::Serializer>(ips: &[IpAddr], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(ips.iter().map(ToString::to_string))
-}
-
-fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((d.as_secs_f64() * 10_000.0).round() / 10.0)
+    Other,
 }
 
 /// A failed query: its outcome and what the resolver said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryFailure {
-    pub outcome: QueryOutcome,
+    pub error: QueryError,
     pub detail: String,
 }
 
@@ -187,7 +163,7 @@ impl Resolve for HickoryResolver {
                 answer = self.inner.lookup(name, rtype) => answer.map_err(failure)?,
                 why = refused::everywhere(&self.udp_servers, name, qtype) => {
                     return Err(QueryFailure {
-                        outcome: QueryOutcome::Unreachable,
+                        error: QueryError::Unreachable,
                         detail: why,
                     });
                 }
@@ -229,103 +205,22 @@ fn system_udp_servers() -> Vec<SocketAddr> {
 }
 
 fn failure(err: NetError) -> QueryFailure {
-    let outcome = match &err {
+    let error = match &err {
         NetError::Dns(DnsError::NoRecordsFound(nr))
             if nr.response_code == ResponseCode::NXDomain =>
         {
-            QueryOutcome::Nxdomain
+            QueryError::Nxdomain
         }
-        NetError::Dns(DnsError::NoRecordsFound(_)) => QueryOutcome::NoRecords,
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => QueryOutcome::Servfail,
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => QueryOutcome::Refused,
-        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => QueryOutcome::Nxdomain,
-        NetError::Timeout => QueryOutcome::Timeout,
-        _ => QueryOutcome::Error,
+        NetError::Dns(DnsError::NoRecordsFound(_)) => QueryError::NoRecords,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::ServFail)) => QueryError::Servfail,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::Refused)) => QueryError::Refused,
+        NetError::Dns(DnsError::ResponseCode(ResponseCode::NXDomain)) => QueryError::Nxdomain,
+        NetError::Timeout => QueryError::Timeout,
+        _ => QueryError::Other,
     };
     QueryFailure {
-        outcome,
+        error,
         detail: err.to_string(),
-    }
-}
-
-/// What resolving one name gave: every query, and the addresses in order (A first).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DnsRecord {
-    /// `system`, or the `--dns-server` asked.
-    pub server: String,
-    pub queries: Vec<QueryRecord>,
-}
-
-impl DnsRecord {
-    pub fn addresses(&self) -> Vec<IpAddr> {
-        let mut all: Vec<IpAddr> = Vec::new();
-        for ip in self.queries.iter().flat_map(|q| &q.addresses) {
-            if !all.contains(ip) {
-                all.push(*ip);
-            }
-        }
-        all
-    }
-
-    /// Why no address came back, judged over all queries: a timeout or a server
-    /// failure says more than the NXDOMAIN another query may have got.
-    pub fn failure(&self) -> Option<QueryOutcome> {
-        if !self.addresses().is_empty() {
-            return None;
-        }
-        let has = |o: QueryOutcome| self.queries.iter().any(|q| q.outcome == o);
-        [
-            QueryOutcome::Unreachable,
-            QueryOutcome::Timeout,
-            QueryOutcome::Servfail,
-            QueryOutcome::Refused,
-            QueryOutcome::Error,
-            QueryOutcome::Nxdomain,
-        ]
-        .into_iter()
-        .find(|&o| has(o))
-        .or(Some(QueryOutcome::NoRecords))
-    }
-}
-
-/// Asks for `name`'s addresses of `family`, the queries at once, each within `limit`.
-pub async fn resolve(
-    resolver: &dyn Resolve,
-    name: &str,
-    family: Family,
-    limit: Duration,
-) -> DnsRecord {
-    let one = |qtype: QueryType| async move {
-        let started = Instant::now();
-        let answer = tokio::time::timeout(limit, resolver.query(name, qtype)).await;
-        let (outcome, addresses, error) = match answer {
-            Ok(Ok(ips)) if ips.is_empty() => (QueryOutcome::NoRecords, ips, None),
-            Ok(Ok(ips)) => (QueryOutcome::Ok, ips, None),
-            Ok(Err(f)) => (f.outcome, Vec::new(), Some(f.detail)),
-            Err(_) => (
-                QueryOutcome::Timeout,
-                Vec::new(),
-                Some(format!("no answer within {limit:?}")),
-            ),
-        };
-        QueryRecord {
-            qtype,
-            outcome,
-            addresses,
-            elapsed: started.elapsed(),
-            error,
-        }
-    };
-    let queries = match family.queries() {
-        [q] => vec![one(*q).await],
-        _ => {
-            let (a, aaaa) = tokio::join!(one(QueryType::A), one(QueryType::Aaaa));
-            vec![a, aaaa]
-        }
-    };
-    DnsRecord {
-        server: resolver.server(),
-        queries,
     }
 }
 
@@ -342,31 +237,6 @@ pub fn localhost(name: &str) -> Option<[IpAddr; 2]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(outcomes: &[QueryOutcome]) -> DnsRecord {
-        DnsRecord {
-            server: "test".to_string(),
-            queries: outcomes
-                .iter()
-                .map(|&outcome| QueryRecord {
-                    qtype: QueryType::A,
-                    outcome,
-                    addresses: Vec::new(),
-                    elapsed: Duration::ZERO,
-                    error: None,
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn a_timeout_on_one_query_outranks_nxdomain_on_the_other() {
-        use QueryOutcome::*;
-        assert_eq!(record(&[Nxdomain, Timeout]).failure(), Some(Timeout));
-        assert_eq!(record(&[Nxdomain, Nxdomain]).failure(), Some(Nxdomain));
-        assert_eq!(record(&[NoRecords, Servfail]).failure(), Some(Servfail));
-        assert_eq!(record(&[NoRecords, NoRecords]).failure(), Some(NoRecords));
-    }
 
     #[test]
     fn localhost_and_its_subdomains_need_no_dns() {

@@ -127,19 +127,6 @@ pub enum TlsFailure {
     PlaintextReply,
 }
 
-impl TlsFailure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TlsFailure::Certificate => "certificate",
-            TlsFailure::Protocol => "protocol",
-            TlsFailure::Closed => "closed",
-            TlsFailure::Timeout => "timeout",
-            TlsFailure::Other => "other",
-            TlsFailure::PlaintextReply => "plaintext-reply",
-        }
-    }
-}
-
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{detail}")]
 pub struct TlsError {

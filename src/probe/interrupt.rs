@@ -1,14 +1,15 @@
 //! What the report says when the deadline strikes mid-probe: where each unfinished step
 //! stood, and which modes were never reached.
 
-use super::outcome::{
-    ControlOutcome, ErrorKind, Login, ModeOutcome, NotTried, ProbeOutcome, Stage, StepError, Tls,
-    TlsMode, TransferResult,
+use super::attempt::Working;
+use super::record::{
+    ControlOutcome, ErrorKind, Login, ModeOutcome, SkipReason, Stage, StepError, Tls, TlsMode,
+    TransferResult,
 };
 
 /// Records where each unfinished step stood when the deadline struck. A mode it struck
 /// before it was tried is `skipped` (docs/report-schema.md: the session never got that far).
-pub(super) fn mark_interrupted(out: &mut ProbeOutcome) {
+pub(super) fn mark_interrupted(out: &mut Working) {
     let interrupted = out.interrupted;
     let by = match interrupted {
         true => "the probe was interrupted (Ctrl-C)",
@@ -37,11 +38,11 @@ pub(super) fn mark_interrupted(out: &mut ProbeOutcome) {
             // Finished, or failed before its request (a refused reconnect): as recorded.
             None if m.request.is_some() || m.error.is_some() => {}
             None | Some(Stage::Login) => {
-                *m = ModeOutcome::not_tried(
+                m.replace(ModeOutcome::skipped(
                     m.mode,
-                    NotTried::Deadline,
+                    SkipReason::Deadline,
                     &format!("{by} before this mode was tried"),
-                );
+                ));
             }
             Some(stage) => {
                 // The transfer knows better than the mode how far it got.
@@ -80,10 +81,10 @@ fn tls_handshake_pending(control: &ControlOutcome) -> bool {
         })
 }
 
-pub(super) fn skip_all(out: &mut ProbeOutcome, why: &str) {
+pub(super) fn skip_all(out: &mut Working, why: &str) {
     for m in &mut out.modes {
         if m.skipped.is_none() {
-            *m = ModeOutcome::skipped(m.mode, why);
+            m.replace(ModeOutcome::skipped(m.mode, SkipReason::NoSession, why));
         }
     }
 }

@@ -7,10 +7,12 @@
 //! reuses the connection that logged in; a server that refuses the extra connections
 //! gets the remaining modes in turn on that one.
 
+mod attempt;
+mod from_net;
 mod interrupt;
 mod mode;
-mod outcome;
 mod plaintext;
+pub mod record;
 mod resolve;
 mod sample;
 mod session;
@@ -23,18 +25,21 @@ use std::time::{Duration, Instant};
 
 use tokio::time::sleep_until;
 
+/// What a [`ProbeConfig`] is built from, so that whoever builds one (the command line,
+/// the exporter's config) needs no layer below the probe.
+pub use crate::net::{Trust, resolve::Family};
+pub use crate::proto::Password;
+use attempt::{Attempt, Working};
 use interrupt::{mark_interrupted, skip_all};
-pub use outcome::*;
+pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
-pub use sample::{MAX_SAMPLE_PORTS, SampleOutcome, SamplePort};
-pub use transfer::CAPPED_REPLY_WAIT;
+pub use sample::MAX_SAMPLE_PORTS;
 pub use watch::{Interrupt, Interrupter, Watch};
 
-use crate::net::resolve::Family;
-use crate::net::timeline::Event;
-use crate::net::{Recorder, Trust};
-use crate::proto::{Command, Password};
+use crate::net::Recorder;
+use crate::proto::Command;
 use crate::target::Target;
+use crate::timeline::Event;
 use session::{Session, establish};
 
 /// Who to log in as.
@@ -76,7 +81,6 @@ pub struct ProbeConfig {
     /// Data connections resume the control connection's TLS session (default), as
     /// servers with vsftpd's require_ssl_reuse demand; off to see if one does.
     pub tls_reuse: bool,
-    // Names and addresses, and the passive port range.
     /// Ask this DNS server instead of the system's resolvers.
     pub dns_server: Option<SocketAddr>,
     pub address_family: Family,
@@ -208,7 +212,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         watch.started(&config.timeline);
     }
     let target = &config.target;
-    let mut out = ProbeOutcome {
+    let record = ProbeOutcome {
         target: TargetInfo {
             input: target.display_input(),
             host: target.host_string(),
@@ -223,7 +227,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
             .iter()
             .map(|&m| match config.modes.contains(&m) {
                 true => ModeOutcome::new(m),
-                false => ModeOutcome::skipped(m, "not selected (--modes)"),
+                false => ModeOutcome::skipped(m, SkipReason::NotSelected, "not selected (--modes)"),
             })
             .collect(),
         strategy: if config.sequential {
@@ -236,7 +240,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         plaintext_check: None,
         deadline_hit: false,
         interrupted: false,
-        deadline_ms: config.deadline,
+        deadline: config.deadline,
         transcript: Vec::new(),
         timeline: Vec::new(),
         timeline_dropped: 0,
@@ -244,6 +248,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         sample: None,
         reuse_check: None,
     };
+    let mut out = Working::new(record);
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);
     (out.deadline_hit, out.interrupted) = tokio::select! {
@@ -268,7 +273,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     out.timeline = config.timeline.events();
     out.timeline_dropped = config.timeline.dropped();
     out.elapsed = started.elapsed();
-    out
+    out.into_record()
 }
 
 async fn quit(slot: &mut Option<Session>, wait: Duration) {
@@ -287,15 +292,17 @@ async fn quit(slot: &mut Option<Session>, wait: Duration) {
 /// probe does too, and the diagnosis reports the TLS failure. Not after a certificate
 /// that did not verify: that is the one failure an attacker in the path would cause.
 fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &StepError) -> bool {
-    let certificate = crate::net::TlsFailure::Certificate.as_str();
     config.tls == TlsMode::Auto
         && err.stage == Stage::Tls
         && control.tls_details.as_ref().is_some_and(|t| {
-            t.auth_error.is_some() || t.error.as_ref().is_some_and(|e| e.reason != certificate)
+            t.auth_error.is_some()
+                || t.error
+                    .as_ref()
+                    .is_some_and(|e| e.reason != TlsFailureReason::Certificate)
         })
 }
 
-async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessions) {
+async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
     let resolution = match &config.pinned {
         Some(pinned) => {
             out.target.address = pinned.address;
@@ -371,10 +378,11 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
     if main.peer.ip().to_canonical().is_ipv6() {
         for m in &mut out.modes {
             if m.mode.is_ipv4_only() && m.skipped.is_none() {
-                *m = ModeOutcome::skipped(
+                m.replace(ModeOutcome::skipped(
                     m.mode,
+                    SkipReason::Ipv4Only,
                     "carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6",
-                );
+                ));
             }
         }
     }
@@ -414,7 +422,8 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
         out.fallback_reply = err.reply.clone();
         out.fallback_error = Some(err.clone());
         for &i in &fallback {
-            out.modes[i] = ModeOutcome::new(out.modes[i].mode);
+            let mode = out.modes[i].mode;
+            out.modes[i].replace(ModeOutcome::new(mode));
         }
         run_in_turn(config, out, sessions, first, &fallback).await;
     }
@@ -425,7 +434,7 @@ async fn run(config: &ProbeConfig, out: &mut ProbeOutcome, sessions: &mut Sessio
 async fn mode_on_own_session(
     config: &ProbeConfig,
     peer: Option<SocketAddr>,
-    out: &mut ModeOutcome,
+    out: &mut Attempt,
     slot: &mut Option<Session>,
 ) -> Option<StepError> {
     if out.skipped.is_some() {
@@ -459,7 +468,7 @@ async fn mode_on_own_session(
 /// when a mode left it out of step.
 async fn run_in_turn(
     config: &ProbeConfig,
-    out: &mut ProbeOutcome,
+    out: &mut Working,
     sessions: &mut Sessions,
     home: usize,
     which: &[usize],
@@ -473,22 +482,24 @@ async fn run_in_turn(
             out.modes[i].in_progress = Some(Stage::Login);
             let result = reconnect(config, peer, sessions, home).await;
             if let Err(err) = result {
-                out.modes[i] = match (&err.kind, &err.reply) {
+                let mode = out.modes[i].mode;
+                let record = match (&err.kind, &err.reply) {
                     // The previous mode's abandoned session may still hold the server's
                     // only slot for us: this mode was not tried, it did not fail.
                     (ErrorKind::Refused, Some(reply)) => {
                         out.fallback_reply.get_or_insert_with(|| reply.clone());
-                        ModeOutcome::not_tried(
-                            out.modes[i].mode,
-                            NotTried::Refused,
+                        ModeOutcome::skipped(
+                            mode,
+                            SkipReason::Refused,
                             format!("the server refused another connection ({reply})"),
                         )
                     }
                     _ => ModeOutcome {
                         error: Some(err),
-                        ..ModeOutcome::new(out.modes[i].mode)
+                        ..ModeOutcome::new(mode)
                     },
                 };
+                out.modes[i].replace(record);
                 let failed = sessions.slots[home].take();
                 sessions.retire(failed);
                 continue;
@@ -526,7 +537,7 @@ async fn reconnect(
 
 /// The config for every session after the first: TLS once the first had TLS, so that no
 /// session falls back to plaintext (and sends the password in clear) on its own.
-fn same_as_first(config: &ProbeConfig, out: &ProbeOutcome) -> ProbeConfig {
+fn same_as_first(config: &ProbeConfig, out: &Working) -> ProbeConfig {
     ProbeConfig {
         tls: match (config.tls, out.control.tls) {
             (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,

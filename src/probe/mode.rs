@@ -8,21 +8,23 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
 use super::ProbeConfig;
-use super::outcome::{
+use super::attempt::Attempt;
+use super::from_net::dial_result;
+use super::record::{
     AcceptRecord, AcceptResult, Advertised, DialRecord, DialResult, DialWhy, ErrorKind, Mode,
-    ModeOutcome, ReplyRecord, Stage, StepError,
+    ReplyRecord, Stage, StepError,
 };
 use super::session::{Session, step_error};
 use super::transfer::{Opening, finish, new_record, note_opening, transfer_command};
 use crate::addr::{AddrClass, classify};
-use crate::net::timeline::Event;
 use crate::net::{AcceptOutcome, DialOutcome, accept, dial};
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg};
+use crate::timeline::Event;
 
 /// Runs `mode` on `session`, filling in `out` as each step begins and ends, so that a
 /// deadline striking at any await leaves a truthful partial record.
-pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
     let started = Instant::now();
     out.started = Some(started);
     if let Some(tap) = session.conn.tap_mut() {
@@ -45,7 +47,7 @@ pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &
 async fn request(
     session: &mut Session,
     cmd: Command,
-    out: &mut ModeOutcome,
+    out: &mut Attempt,
 ) -> Option<crate::proto::Reply> {
     out.in_progress = Some(Stage::Request);
     out.request = Some(cmd.redacted());
@@ -68,7 +70,7 @@ async fn request(
     }
 }
 
-async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
     let peer = session.peer.ip();
     let cmd = match out.mode {
         Mode::Epsv => Command::Epsv(EpsvArg::None),
@@ -111,7 +113,7 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutc
         let tap = config.timeline.data(out.mode.as_str());
         let dialled = dial(addr, config.step_timeout, &tap, out.mode.as_str()).await;
         if let Some(rec) = out.dials.last_mut() {
-            rec.outcome = DialResult::from(dialled.outcome);
+            rec.outcome = dial_result(dialled.outcome);
             rec.elapsed = dialled.elapsed;
             rec.error = dialled.error;
         }
@@ -129,7 +131,7 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutc
     transfer_passive(session, config, out, data).await;
 }
 
-fn unparseable(out: &mut ModeOutcome, detail: String) {
+fn unparseable(out: &mut Attempt, detail: String) {
     out.error = Some(StepError {
         stage: Stage::Request,
         kind: ErrorKind::BadReply,
@@ -146,7 +148,7 @@ fn pasv_targets(
     advertised: SocketAddr,
     peer: IpAddr,
     config: &ProbeConfig,
-    out: &mut ModeOutcome,
+    out: &mut Attempt,
 ) -> Vec<(SocketAddr, DialWhy)> {
     let substitute = (
         SocketAddr::new(peer, advertised.port()),
@@ -196,22 +198,24 @@ fn never_dial(ip: IpAddr, peer: IpAddr) -> Option<String> {
 async fn transfer_passive(
     session: &mut Session,
     config: &ProbeConfig,
-    out: &mut ModeOutcome,
+    out: &mut Attempt,
     data: TcpStream,
 ) {
     let cmd = transfer_command(config);
     let started = Instant::now();
-    let rec = out.transfer.insert(new_record(&cmd));
+    // Through `record` rather than the deref: the transfer stays borrowed while the
+    // working fields beside it change.
+    let rec = out.record.transfer.insert(new_record(&cmd));
     out.in_progress = Some(Stage::TransferStart);
     if let Err(err) = session.conn.send(&cmd).await {
-        out.error = Some(step_error(Stage::TransferStart, &err));
+        out.record.error = Some(step_error(Stage::TransferStart, &err));
         return;
     }
     finish(session, config, data, None, rec, started).await;
     out.in_progress = rec.stalled_at;
 }
 
-async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+async fn active(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
     let local_ip = session.local.ip();
     let listener = match TcpListener::bind(SocketAddr::new(local_ip, 0)).await {
         Ok(l) => l,
@@ -332,7 +336,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
         }
         return;
     };
-    let rec = out.transfer.insert(rec);
+    let rec = out.record.transfer.insert(rec);
     out.in_progress = Some(Stage::TransferStart);
     finish(session, config, data, opening, rec, started).await;
     out.in_progress = rec.stalled_at;
@@ -343,7 +347,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutco
 /// reached our listener is that connect-back hanging: kept as an accept that timed out
 /// during the request, for the diagnosis to name.
 async fn silent_connect_back(
-    out: &mut ModeOutcome,
+    out: &mut Attempt,
     listener: &TcpListener,
     listen: SocketAddr,
     since: Instant,
@@ -367,7 +371,7 @@ async fn silent_connect_back(
     }
 }
 
-fn listen_failed(out: &mut ModeOutcome, detail: String) {
+fn listen_failed(out: &mut Attempt, detail: String) {
     out.error = Some(StepError::new(
         Stage::Accept,
         ErrorKind::Io,

@@ -7,7 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use tokio::net::TcpListener;
 
-use super::outcome::{Mode, PlaintextCheck, ProbeOutcome, ReplyRecord, Tls, TlsMode};
+use super::attempt::Working;
+use super::record::{Mode, PlaintextCheck, ReplyRecord, Tls, TlsMode};
 use super::session::{Session, establish};
 use super::{ControlOutcome, ProbeConfig};
 use crate::proto::Command;
@@ -19,11 +20,7 @@ fn is_anonymous(user: &str) -> bool {
 }
 
 /// Runs the comparison when it can tell something, recording why not otherwise.
-pub(super) async fn check(
-    config: &ProbeConfig,
-    out: &mut ProbeOutcome,
-    slot: &mut Option<Session>,
-) {
+pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Option<Session>) {
     if out.control.tls == Tls::None || config.tls == TlsMode::Implicit {
         return;
     }

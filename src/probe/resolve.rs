@@ -2,10 +2,11 @@
 //! name through the resolver (A and AAAA), filtered by `--address-family`.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
 
 use super::ProbeConfig;
-use super::outcome::{ErrorKind, Stage, StepError};
-use crate::net::resolve::{self, DnsRecord, HickoryResolver, QueryOutcome, Resolve};
+use super::record::{DnsRecord, ErrorKind, QueryOutcome, QueryRecord, QueryType, Stage, StepError};
+use crate::net::resolve::{self, Family, HickoryResolver, QueryError, Resolve};
 use crate::target::Host;
 
 /// What resolution gave, kept for the report even when it failed.
@@ -76,7 +77,7 @@ pub async fn resolve_with(config: &ProbeConfig, resolver: &dyn Resolve) -> Resol
     if resolve::localhost(name).is_some() {
         return local(config);
     }
-    let dns = resolve::resolve(resolver, name, config.address_family, config.step_timeout).await;
+    let dns = ask(resolver, name, config.address_family, config.step_timeout).await;
     let addrs = dns.addresses();
     let error = dns.failure().map(|why| {
         let kind = match why {
@@ -106,6 +107,61 @@ pub async fn resolve_with(config: &ProbeConfig, resolver: &dyn Resolve) -> Resol
         addrs,
         dns: Some(dns),
         error,
+    }
+}
+
+/// Asks for `name`'s addresses of `family`, the queries at once, each within `limit`.
+async fn ask(resolver: &dyn Resolve, name: &str, family: Family, limit: Duration) -> DnsRecord {
+    let one = |qtype: resolve::QueryType| async move {
+        let started = Instant::now();
+        let answer = tokio::time::timeout(limit, resolver.query(name, qtype)).await;
+        let (outcome, addresses, error) = match answer {
+            Ok(Ok(ips)) if ips.is_empty() => (QueryOutcome::NoRecords, ips, None),
+            Ok(Ok(ips)) => (QueryOutcome::Ok, ips, None),
+            Ok(Err(f)) => (outcome_of(f.error), Vec::new(), Some(f.detail)),
+            Err(_) => (
+                QueryOutcome::Timeout,
+                Vec::new(),
+                Some(format!("no answer within {limit:?}")),
+            ),
+        };
+        QueryRecord {
+            qtype: record_type(qtype),
+            outcome,
+            addresses,
+            elapsed: started.elapsed(),
+            error,
+        }
+    };
+    let queries = match family.queries() {
+        [q] => vec![one(*q).await],
+        _ => {
+            let (a, aaaa) = tokio::join!(one(resolve::QueryType::A), one(resolve::QueryType::Aaaa));
+            vec![a, aaaa]
+        }
+    };
+    DnsRecord {
+        server: resolver.server(),
+        queries,
+    }
+}
+
+fn record_type(qtype: resolve::QueryType) -> QueryType {
+    match qtype {
+        resolve::QueryType::A => QueryType::A,
+        resolve::QueryType::Aaaa => QueryType::Aaaa,
+    }
+}
+
+fn outcome_of(error: QueryError) -> QueryOutcome {
+    match error {
+        QueryError::Nxdomain => QueryOutcome::Nxdomain,
+        QueryError::NoRecords => QueryOutcome::NoRecords,
+        QueryError::Servfail => QueryOutcome::Servfail,
+        QueryError::Refused => QueryOutcome::Refused,
+        QueryError::Timeout => QueryOutcome::Timeout,
+        QueryError::Unreachable => QueryOutcome::Unreachable,
+        QueryError::Other => QueryOutcome::Error,
     }
 }
 

@@ -4,9 +4,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::ProbeConfig;
-use super::outcome::{
-    ConnectRecord, ControlOutcome, DialResult, ErrorKind, Login, ReplyRecord, ServerView, Stage,
-    StepError, TlsMode, TranscriptEntry,
+use super::from_net::dial_result;
+use super::record::{
+    ConnectRecord, ControlOutcome, ErrorKind, Login, ReplyRecord, ServerView, Stage, StepError,
+    TlsMode, TranscriptEntry,
 };
 use super::tls::{ControlStream, protect_data, secure_control};
 use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, Tap, TlsClient, dial};
@@ -103,7 +104,7 @@ pub(super) async fn establish(
     let dialled = dial(addr, config.step_timeout, &tap, label).await;
     rec.connects.push(ConnectRecord {
         addr,
-        outcome: DialResult::from(dialled.outcome),
+        outcome: dial_result(dialled.outcome),
         elapsed: dialled.elapsed,
         error: dialled.error.clone(),
     });
@@ -115,7 +116,7 @@ pub(super) async fn establish(
                 _ => ErrorKind::Io,
             };
             let why = dialled.error.map(|e| format!(" ({e})")).unwrap_or_default();
-            let detail = format!("connect to {addr}: {}{why}", outcome.as_str());
+            let detail = format!("connect to {addr}: {}{why}", dial_result(outcome));
             return Err(StepError::new(Stage::Connect, kind, detail));
         }
     };

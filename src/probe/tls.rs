@@ -7,14 +7,15 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
 use super::ProbeConfig;
-use super::outcome::{
-    CertRecord, ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls,
-    TlsFailureRecord, TlsMode, TlsRecord,
+use super::from_net::{cert_record, note_handshake, tls_failure};
+use super::record::{
+    ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
+    TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
-use crate::net::timeline::Event;
-use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError, Trust};
+use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError};
 use crate::proto::Command;
+use crate::timeline::Event;
 
 type ClientTls = tokio_rustls::client::TlsStream<crate::net::Watched>;
 
@@ -64,8 +65,7 @@ pub(super) async fn secure_control(
     if config.tls == TlsMode::Off {
         return Ok(());
     }
-    let verified = !matches!(config.trust, Trust::Insecure(_));
-    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls, verified));
+    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls));
     if config.tls != TlsMode::Implicit {
         let reply = match session
             .conn
@@ -93,11 +93,11 @@ pub(super) async fn secure_control(
     let result = handshake_control(session, &client, config.step_timeout).await;
     let tls_rec = rec
         .tls_details
-        .get_or_insert_with(|| TlsRecord::new(config.tls, verified));
+        .get_or_insert_with(|| TlsRecord::new(config.tls));
     tls_rec.verify_error = client.verification_complaint();
     match result {
         Ok(handshake) => {
-            tls_rec.note_handshake(&handshake);
+            note_handshake(tls_rec, &handshake, &config.trust);
             rec.tls = match config.tls {
                 TlsMode::Implicit => Tls::Implicit,
                 _ => Tls::Explicit,
@@ -106,8 +106,8 @@ pub(super) async fn secure_control(
             Ok(())
         }
         Err(err) => {
-            tls_rec.error = Some(TlsFailureRecord::new(err.failure, err.detail.clone()));
-            tls_rec.certificate = err.certificate.as_deref().map(CertRecord::from);
+            tls_rec.error = Some(tls_failure(err.failure, err.detail.clone()));
+            tls_rec.certificate = err.certificate.as_deref().map(cert_record);
             session.conn.mark_out_of_step("the TLS handshake failed");
             Err(tls_step_error(&err))
         }
@@ -227,7 +227,7 @@ pub(super) async fn secure_data(
                 version: None,
                 resumed: false,
                 elapsed: started.elapsed(),
-                error: Some(TlsFailureRecord::new(err.failure, err.detail)),
+                error: Some(tls_failure(err.failure, err.detail)),
             }),
         ),
     }

@@ -8,12 +8,12 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::ProbeConfig;
-use super::outcome::{ReplyRecord, Stage, TransferRecord, TransferResult};
+use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult};
 use super::session::Session;
 use super::tls::secure_data;
-use crate::net::timeline::{CloseHow, Closer, Event};
 use crate::net::{ControlError, Tap};
 use crate::proto::{Command, Reply};
+use crate::timeline::{CloseHow, Closer, Event};
 
 /// Default for [`ProbeConfig::max_transfer_bytes`]: enough to prove the data
 /// path (and to read any listing); beyond it a probe of `/big.iso` would become four
@@ -259,11 +259,6 @@ async fn refused_handshake(
     rec.elapsed = started.elapsed();
 }
 
-/// How long the final reply may take once we hung up at the size limit. A server answers
-/// a hang-up at once (426, or 226 if it was done writing); a whole --timeout more per mode
-/// would be spent on a server that never does, for nothing the report needs.
-pub const CAPPED_REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
-
 /// We hung up at the size limit: the server answers that with 426 (or 226 if it was done
 /// writing). Reading it keeps the session in step; the transfer counts as ok either way,
 /// and the diagnosis says it was capped (transfer-capped) and whether the reply came.
@@ -275,7 +270,7 @@ async fn after_the_cap(
 ) {
     rec.outcome = TransferResult::Ok;
     rec.stalled_at = None;
-    let wait = CAPPED_REPLY_WAIT.min(session.conn.step_timeout());
+    let wait = super::record::CAPPED_REPLY_WAIT.min(session.conn.step_timeout());
     match session.conn.read_reply_within(wait, verb).await {
         Ok(reply) if !reply.is_positive_preliminary() => {
             rec.final_reply = Some(ReplyRecord::from(&reply));

@@ -8,7 +8,7 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 use crate::net::Recorder;
-use crate::net::timeline::Stamped;
+use crate::timeline::Stamped;
 
 /// Where a probe puts its event log as it starts, for the caller to read while it runs.
 #[derive(Debug, Clone, Default)]

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 
 use super::{ModeReport, Report, Status};
 use crate::diagnose::{Finding, Severity};
-use crate::probe::Mode;
+use crate::probe::record::Mode;
 
 /// Writes `reports` as one `<testsuites>` document.
 ///
@@ -129,7 +129,12 @@ impl<'a> Case<'a> {
         if mode.status == Status::Skipped {
             // A skipped mode fails nothing of its own; a finding about it (the deadline
             // struck first) still shows in system-out.
-            case.skipped = Some(m.skipped.clone().unwrap_or_default());
+            case.skipped = Some(
+                m.skipped
+                    .as_ref()
+                    .map(|s| s.text.clone())
+                    .unwrap_or_default(),
+            );
             case.notes.extend(case.failures.take().unwrap_or_default());
         }
         case

@@ -9,7 +9,7 @@ use super::timeline::{CloseBy, CloseKind, TimelineEntry, TimelineEvent};
 use super::{ModeReport, Report, Status};
 use crate::addr::AddrClass;
 use crate::diagnose::FindingId;
-use crate::probe::{DialResult, ModeOutcome};
+use crate::probe::record::{DialResult, ModeOutcome};
 
 /// What stands on a lane.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -521,7 +521,7 @@ fn substitute_note(mode: &ModeOutcome, l: &Lanes) -> Option<String> {
     let _ = l.server_ip?;
     mode.dials
         .iter()
-        .any(|d| d.why == crate::probe::DialWhy::ControlPeerSubstitute)
+        .any(|d| d.why == crate::probe::record::DialWhy::ControlPeerSubstitute)
         .then(|| {
             "The client dialled the server's own address with the advertised port: what \
              curl (--ftp-skip-pasv-ip, the default since 7.74) and FileZilla do."

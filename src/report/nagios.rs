@@ -216,7 +216,7 @@ fn label(name: &str) -> String {
 fn mode_line(mode: &super::ModeReport) -> String {
     let m = &mode.outcome;
     match (&m.skipped, mode.status) {
-        (Some(why), _) => format!("{}: skipped ({})", m.mode, plain(why)),
+        (Some(why), _) => format!("{}: skipped ({})", m.mode, plain(&why.text)),
         (None, status) => format!(
             "{}: {} in {:.1} ms",
             m.mode,

@@ -9,10 +9,10 @@ use super::timeline::{CloseBy, CloseKind, TimelineEntry, TimelineEvent};
 use super::{ModeReport, Report, SCHEMA, Status, Verdict};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::{
+use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, ConnectRecord, ControlOutcome, DialRecord, DialResult,
-    DialWhy, Login, Mode, ModeOutcome, ReplyRecord, Strategy, TargetInfo, TranscriptEntry,
-    TransferRecord, TransferResult,
+    DialWhy, Login, Mode, ModeOutcome, ReplyRecord, SkipReason, Strategy, TargetInfo,
+    TranscriptEntry, TransferRecord, TransferResult,
 };
 
 fn v4(a: u8, b: u8, c: u8, d: u8, port: u16) -> SocketAddr {
@@ -299,6 +299,7 @@ pub(crate) fn wide_report() -> Report {
             Mode::Pasv => {
                 *o = ModeOutcome::skipped(
                     Mode::Pasv,
+                    SkipReason::Ipv4Only,
                     "carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6",
                 );
                 m.status = Status::Skipped;
@@ -320,7 +321,7 @@ pub(crate) fn wide_report() -> Report {
                 o.request = None;
                 o.reply = None;
                 o.accept = None;
-                o.interrupted = Some(crate::probe::Stage::Request);
+                o.interrupted = Some(crate::probe::record::Stage::Request);
             }
         }
     }

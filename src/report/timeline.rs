@@ -7,8 +7,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::net::timeline::{CloseHow, Closer, Event, Stamped};
-use crate::probe::ms;
+use crate::timeline::{CloseHow, Closer, Event, Stamped};
+use crate::wire::ms;
 
 /// One event: when (ms from the probe's start), on which connection, during which mode.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -311,7 +311,7 @@ pub fn write_timeline(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::timeline::{Recorder, Tap};
+    use crate::timeline::{Recorder, Tap};
 
     #[test]
     fn json_shape_is_flat_with_the_event_name_as_a_tag() {

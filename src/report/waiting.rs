@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::net::timeline::{Conn, Event, Stamped};
+use crate::timeline::{Conn, Event, Stamped};
 
 /// The modes in the order the table shows them.
 const MODES: [&str; 4] = ["epsv", "pasv", "eprt", "port"];
@@ -116,7 +116,7 @@ pub fn clear(previous: usize, escapes: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::timeline::{Conn, Event, Stamped};
+    use crate::timeline::{Conn, Event, Stamped};
 
     fn at(ms: u64, conn: Conn, mode: Option<&'static str>, event: Event) -> Stamped {
         Stamped {

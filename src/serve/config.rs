@@ -19,10 +19,9 @@ use serde_saphyr::Spanned;
 
 use super::allow::{Allow, Entry};
 use crate::diagnose::Severity;
-use crate::net::Trust;
-use crate::net::resolve::Family;
-use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
-use crate::proto::Password;
+use crate::probe::{
+    Credentials, Family, MAX_SAMPLE_PORTS, Mode, Password, ProbeConfig, TlsMode, Trust,
+};
 use crate::target::{Scheme, Target};
 
 /// Largest config file read: a few hundred modules fit in far less, and anything
@@ -440,7 +439,7 @@ macro_rules! from_text {
 }
 
 from_text!(ModeName, Mode, |s| s.parse());
-from_text!(Positive, Duration, |s| crate::cli::positive_duration(s)
+from_text!(Positive, Duration, |s| crate::run::positive_duration(s)
     .map_err(|e| format!("{s:?}: {e}")));
 from_text!(TlsName, TlsMode, |s| match s {
     "auto" => Ok(TlsMode::Auto),

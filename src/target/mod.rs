@@ -13,6 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub use netrc::{MAX_NETRC_BYTES, Netrc, NetrcError};
 
 use crate::proto::Password;
+use crate::wire::wire_enum;
 
 /// What `display_input` shows in place of a password.
 const PASSWORD_MASK: &str = "***";
@@ -21,12 +22,15 @@ const PASSWORD_MASK: &str = "***";
 /// rather than after a resolver round trip.
 const MAX_HOST_NAME_LEN: usize = 253;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    Ftp,
-    /// Implicit TLS: the TLS handshake comes first, before any FTP reply (as curl's
-    /// `ftps://`); explicit `AUTH TLS` on port 21 is `Ftp`.
-    Ftps,
+wire_enum! {
+    /// The URL scheme.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Scheme {
+        Ftp = "ftp",
+        /// Implicit TLS: the TLS handshake comes first, before any FTP reply (as curl's
+        /// `ftps://`); explicit `AUTH TLS` on port 21 is `Ftp`.
+        Ftps = "ftps",
+    }
 }
 
 impl Scheme {
@@ -36,19 +40,6 @@ impl Scheme {
             Scheme::Ftp => 21,
             Scheme::Ftps => 990,
         }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Ftp => "ftp",
-            Scheme::Ftps => "ftps",
-        }
-    }
-}
-
-impl fmt::Display for Scheme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

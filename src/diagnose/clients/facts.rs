@@ -7,7 +7,7 @@ use super::ClientStep;
 use super::profile::PasvAddress;
 use crate::addr::{AddrClass, classify};
 use crate::diagnose::{Finding, Severity};
-use crate::probe::{
+use crate::probe::record::{
     AcceptResult, DialResult, DialWhy, ErrorKind, Login, Mode, ModeOutcome, ProbeOutcome,
     ReplyRecord, Stage, Tls, TransferResult,
 };
@@ -223,12 +223,9 @@ impl<'a> Facts<'a> {
             if tls.ok && !tls.resumed && t.outcome == TransferResult::Ok {
                 answer = Some(false);
             }
-            if tls
-                .error
-                .as_ref()
-                .is_some_and(|e| e.reason == "session-reuse")
-                || (tls.ok && !tls.resumed && t.outcome == TransferResult::Failed)
-            {
+            // (A record's failure reason is never "session-reuse": that is the
+            // diagnosis's word for exactly this case.)
+            if tls.ok && !tls.resumed && t.outcome == TransferResult::Failed {
                 return Some(true);
             }
         }
@@ -248,10 +245,11 @@ impl<'a> Facts<'a> {
             return Event::Unknown(format!("the probe skipped {} ({why})", request_name(mode)));
         }
         if let Some(stage) = m.interrupted {
-            return Event::Unknown(format!(
-                "the probe was cut short during {} at {stage}",
-                request_name(mode)
-            ));
+            let by = match self.outcome.interrupted {
+                true => "the probe was interrupted (Ctrl-C)",
+                false => "the probe's deadline struck",
+            };
+            return Event::Unknown(format!("{by} during {} at {stage}", request_name(mode)));
         }
         let cite = self.cite(Some(mode));
         if path == Path::Plain

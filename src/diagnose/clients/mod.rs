@@ -25,7 +25,7 @@ pub use profile::{
 };
 
 use super::Finding;
-use crate::probe::ProbeOutcome;
+use crate::probe::record::ProbeOutcome;
 
 /// A client profile's stable id (SPEC: "Client matrix").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::ClientId;
 use crate::addr::{AddrClass, classify};
-use crate::probe::Mode;
+use crate::probe::record::Mode;
 
 /// How long a client waits at a step before it gives up on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::Prediction::{self, *};
 use super::{ClientPrediction, predict};
 use crate::diagnose::diagnose;
 use crate::diagnose::testkit::*;
-use crate::probe::{
+use crate::probe::record::{
     DataTlsRecord, DialResult, ErrorKind, Mode, PlaintextCheck, ProbeOutcome, ReuseCheck,
     SampleOutcome, SamplePort, Stage, Tls, TlsMode, TlsRecord,
 };
@@ -43,7 +43,7 @@ fn check(name: &str, o: &ProbeOutcome, expect: &[Expect]) {
 /// A healthy probe whose control went TLS (AUTH TLS, PROT P), every data handshake resumed.
 fn over_tls(o: &mut ProbeOutcome) {
     o.control.tls = Tls::Explicit;
-    let mut rec = TlsRecord::new(TlsMode::Auto, true);
+    let mut rec = TlsRecord::new(TlsMode::Auto);
     rec.auth_reply = reply(234, "Proceed with negotiation.");
     rec.prot_reply = reply(200, "PROT now Private.");
     rec.data_protected = true;
@@ -67,7 +67,7 @@ fn over_tls(o: &mut ProbeOutcome) {
 }
 
 fn plaintext_server(o: &mut ProbeOutcome) {
-    let mut rec = TlsRecord::new(TlsMode::Auto, true);
+    let mut rec = TlsRecord::new(TlsMode::Auto);
     rec.auth_reply = reply(500, "AUTH not understood");
     o.control.tls_details = Some(rec);
 }
@@ -424,7 +424,7 @@ fn server_that_refuses_plaintext_logins_fails_plaintext_clients() {
 fn refused_control_port_fails_and_a_dropped_one_hangs() {
     let mut o = healthy();
     not_connected(&mut o);
-    o.control.connects = vec![crate::probe::ConnectRecord {
+    o.control.connects = vec![crate::probe::record::ConnectRecord {
         addr: sa("127.0.0.1:2121"),
         outcome: DialResult::Refused,
         elapsed: Duration::from_millis(1),

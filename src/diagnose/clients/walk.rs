@@ -4,7 +4,7 @@
 use super::facts::{Control, Event, Facts, Path, TlsOffer, request_name};
 use super::profile::{ActiveSource, Profile, Reaction, TlsUse, Wait};
 use super::{ClientStep, Prediction};
-use crate::probe::Mode;
+use crate::probe::record::Mode;
 
 /// A walk's end: the prediction with its step, wait and reason.
 pub(super) struct Fate {

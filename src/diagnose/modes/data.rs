@@ -8,7 +8,7 @@ use crate::diagnose::words::{
     dial_line, millis, quote, request_verb, sock_with_class, transfer_verb, upper,
 };
 use crate::diagnose::{Finding, FindingId};
-use crate::probe::{
+use crate::probe::record::{
     AcceptResult, DialResult, DialWhy, ModeOutcome, Stage, StepError, TransferResult,
 };
 
@@ -205,12 +205,12 @@ pub(super) fn accept(cx: Cx) -> Option<Finding> {
 /// The probe stopped reading at its cap: say how much it read and whether the server
 /// answered the hang-up (426, or 226 if it had finished) — an ok that hides a missing
 /// final reply would hide a server that never ends its transfers.
-fn capped(cx: Cx, t: &crate::probe::TransferRecord, verb: &str) -> Finding {
+fn capped(cx: Cx, t: &crate::probe::record::TransferRecord, verb: &str) -> Finding {
     let after = match &t.final_reply {
         Some(r) => format!("the server answered the hang-up with {}", quote(r)),
         None => format!(
             "no final reply came within {} of hanging up (the session was not reused)",
-            millis(&crate::probe::CAPPED_REPLY_WAIT)
+            millis(&crate::probe::record::CAPPED_REPLY_WAIT)
         ),
     };
     cx.finding(

@@ -11,8 +11,8 @@ use tokio::time::timeout;
 use super::{Login, Session};
 use crate::lab::TlsOffer;
 use crate::lab::scenario::DataTls;
-use crate::net::MaybeTls;
 use crate::proto::Reply;
+use crate::stream::MaybeTls;
 
 pub(super) type LabStream = MaybeTls<tokio_rustls::server::TlsStream<TcpStream>>;
 

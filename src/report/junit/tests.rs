@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::report::sample;
+use crate::report::{SkipReason, Skipped};
 
 fn render(reports: &[Report]) -> String {
     let mut out = Vec::new();
@@ -99,7 +100,10 @@ fn hostile_text_is_escaped_and_characters_xml_cannot_carry_are_shown_escaped() {
     }
     for mode in &mut report.modes {
         if mode.outcome.skipped.is_some() {
-            mode.outcome.skipped = Some(hostile.to_string());
+            mode.outcome.skipped = Some(Skipped {
+                reason: SkipReason::NotSelected,
+                text: hostile.to_string(),
+            });
         }
     }
     let xml = render(&[report]);
@@ -131,7 +135,10 @@ fn unreachable_server_fails_the_control_case_though_every_mode_is_skipped() {
         None,
     )];
     for mode in &mut report.modes {
-        mode.outcome.skipped = Some("the session never got that far".to_string());
+        mode.outcome.skipped = Some(Skipped {
+            reason: SkipReason::NoSession,
+            text: "the session never got that far".to_string(),
+        });
         mode.status = Status::Skipped;
     }
     let xml = render(&[report]);

@@ -1,5 +1,6 @@
 use super::*;
 use crate::report::sample;
+use crate::report::{SkipReason, Skipped};
 
 fn render(reports: &[Report]) -> String {
     let mut out = Vec::new();
@@ -131,7 +132,10 @@ fn hostile_server_text_cannot_add_a_line_or_perfdata() {
         .iter_mut()
         .find(|m| m.outcome.skipped.is_some())
     {
-        mode.outcome.skipped = Some(hostile.to_string());
+        mode.outcome.skipped = Some(Skipped {
+            reason: SkipReason::NotSelected,
+            text: hostile.to_string(),
+        });
     }
     let text = render(&[report.clone(), report.clone()]);
     let lines: Vec<&str> = text.lines().collect();

@@ -3,10 +3,11 @@
 //! few lines tall at 100 columns; what a cell leaves out is in the evidence of the
 //! findings about it and in the JSON report.
 
-use crate::probe::{
+use crate::probe::record::{
     AcceptResult, DialRecord, DialResult, DialWhy, ErrorKind, ModeOutcome, ReplyRecord, Stage,
-    StepError, TransferResult, ms,
+    StepError, TransferResult,
 };
+use crate::wire::ms;
 
 use super::text::{bytes, clean, human_ms, truncate, truncate_words};
 
@@ -78,7 +79,7 @@ pub(super) fn advertised_cell(o: &ModeOutcome) -> String {
 
 pub(super) fn data_cell(o: &ModeOutcome) -> String {
     if let Some(why) = &o.skipped {
-        return format!("skipped: {}", clean(why));
+        return format!("skipped: {}", clean(&why.text));
     }
     if o.mode.is_passive() {
         if o.dials.is_empty() {

@@ -13,7 +13,7 @@ use super::super::{Report, Status, Verdict};
 use super::TableStyle;
 use super::text::{CYAN, GREEN, RED, YELLOW, paint, plural, wrap};
 use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::Mode;
+use crate::probe::record::{Mode, SkipReason};
 
 /// The labels of a finding's detail lines, padded so their texts line up.
 const DETAIL_LABEL: usize = 11;
@@ -175,7 +175,11 @@ fn verdict_line(report: &Report, color: bool) -> String {
     let untried: Vec<&str> = report
         .modes
         .iter()
-        .filter(|m| m.outcome.not_tried.is_some())
+        .filter(|m| {
+            m.outcome
+                .skip_reason()
+                .is_some_and(SkipReason::tells_about_server)
+        })
         .map(|m| m.outcome.mode.as_str())
         .collect();
     match report.verdict {

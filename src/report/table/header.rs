@@ -6,7 +6,7 @@
 use super::cells::{reply_text, step_error};
 use super::text::{clean, comma_list, human_ms, wrap};
 use super::{TableStyle, join_host_port, tls};
-use crate::probe::{ControlOutcome, Login, Strategy, TargetInfo};
+use crate::probe::record::{ControlOutcome, Login, Strategy, TargetInfo};
 use crate::report::Report;
 
 /// Width of the header's labels ("features  "), so the values line up.

@@ -120,7 +120,9 @@ impl Default for TableStyle {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ftpdoctor::probe::{ControlOutcome, Mode, ModeOutcome, ProbeOutcome, Strategy, TargetInfo};
+/// use ftpdoctor::report::{
+///     ControlOutcome, Mode, ModeOutcome, ProbeOutcome, SkipReason, Strategy, TargetInfo,
+/// };
 /// use ftpdoctor::report::Report;
 /// use ftpdoctor::report::table::{TableStyle, write_table};
 ///
@@ -135,14 +137,14 @@ impl Default for TableStyle {
 ///         address: None,
 ///     },
 ///     control: ControlOutcome::new("anonymous"),
-///     modes: vec![ModeOutcome::skipped(Mode::Epsv, "not selected (--modes)")],
+///     modes: vec![ModeOutcome::skipped(Mode::Epsv, SkipReason::NotSelected, "not selected (--modes)")],
 ///     strategy: Strategy::Concurrent,
 ///     fallback_reply: None,
 ///     fallback_error: None,
 ///     plaintext_check: None,
 ///     deadline_hit: false,
 ///     interrupted: false,
-///     deadline_ms: Duration::from_secs(30),
+///     deadline: Duration::from_secs(30),
 ///     transcript: Vec::new(),
 ///     timeline: Vec::new(),
 ///     timeline_dropped: 0,

@@ -12,8 +12,9 @@ use super::TableStyle;
 use super::cells::{advertised_cell, data_cell, request_cell, transfer_cell};
 use super::layout::{COMPACT, Layout, PADDING, WIDE, floors};
 use super::text::truncate_words;
-use crate::probe::{ModeOutcome, ms};
+use crate::probe::record::ModeOutcome;
 use crate::report::{ModeReport, Report, Status};
+use crate::wire::ms;
 
 /// Narrowest width that gets all seven columns.
 const WIDE_FROM: u16 = 100;
@@ -118,7 +119,7 @@ pub(crate) fn mode_cells(mode: &ModeReport) -> [String; 7] {
 fn wide_cells(mode: &ModeReport) -> Vec<String> {
     let o = &mode.outcome;
     match &o.skipped {
-        Some(why) => skipped_cells(o, why, WIDE.headers.len()),
+        Some(why) => skipped_cells(o, &why.text, WIDE.headers.len()),
         None => mode_cells(mode).to_vec(),
     }
 }
@@ -126,7 +127,7 @@ fn wide_cells(mode: &ModeReport) -> Vec<String> {
 fn compact_cells(mode: &ModeReport) -> Vec<String> {
     let o = &mode.outcome;
     if let Some(why) = &o.skipped {
-        return skipped_cells(o, why, COMPACT.headers.len());
+        return skipped_cells(o, &why.text, COMPACT.headers.len());
     }
     // The data cell names the advertised address already; its class is what is missing.
     let data = match &o.advertised {

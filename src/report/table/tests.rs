@@ -9,7 +9,7 @@ use super::text::{clean, comma_list, truncate, truncate_words, wrap};
 use super::{TableStyle, write_table};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
-use crate::probe::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
+use crate::probe::record::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
 use crate::report::timeline::TimelineEvent;
 use crate::report::{Report, Status, Verdict, sample};
 
@@ -765,7 +765,7 @@ fn tls_off_is_not_claimed_when_tls_was_never_reached() {
 #[test]
 fn cert_line_keeps_not_verified_visible_at_80_columns() {
     let mut report = sample::report();
-    let mut tls = crate::probe::TlsRecord::new(crate::probe::TlsMode::Explicit, false);
+    let mut tls = crate::probe::TlsRecord::new(crate::probe::TlsMode::Explicit);
     tls.certificate = Some(crate::probe::CertRecord {
         subject: format!("CN={}", "long-name.".repeat(12)),
         issuer: "CN=Some Very Long Intermediate Certificate Authority Name G2".to_string(),

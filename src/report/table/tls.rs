@@ -1,7 +1,7 @@
 //! The header's TLS lines: how the control connection is protected, the data
 //! connections' protection, and the certificate.
 
-use crate::probe::{ControlOutcome, Stage, Tls, TlsRecord};
+use crate::probe::record::{ControlOutcome, Stage, Tls, TlsRecord};
 
 use super::cells::reply_text;
 use super::text::clean;

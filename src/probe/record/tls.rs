@@ -5,48 +5,36 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime};
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
-use super::{ReplyRecord, serialize_display_opt, serialize_ms};
-use crate::net::{CertInfo, Handshake, TlsFailure};
+use super::ReplyRecord;
+use crate::wire::{serialize_display_opt, serialize_ms, serialize_time, wire_enum};
 
-/// What the user asked for (--tls, or ftps://).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TlsMode {
-    /// Try AUTH TLS; go on in plaintext if the server refuses.
-    Auto,
-    /// AUTH TLS, and a refusal is an error.
-    Explicit,
-    /// TLS from the first byte (ftps://, port 990).
-    Implicit,
-    Off,
-}
-
-impl TlsMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TlsMode::Auto => "auto",
-            TlsMode::Explicit => "explicit",
-            TlsMode::Implicit => "implicit",
-            TlsMode::Off => "off",
-        }
+wire_enum! {
+    /// What the user asked for (--tls, or ftps://).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TlsMode {
+        /// Try AUTH TLS; go on in plaintext if the server refuses.
+        Auto = "auto",
+        /// AUTH TLS, and a refusal is an error.
+        Explicit = "explicit",
+        /// TLS from the first byte (ftps://, port 990).
+        Implicit = "implicit",
+        Off = "off",
     }
 }
 
-/// How the control connection ended up (the report's `control.tls`, docs/report-schema.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tls {
-    None,
-    Explicit,
-    Implicit,
+wire_enum! {
+    /// How the control connection ended up (the report's `control.tls`, docs/report-schema.md).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Tls {
+        None = "none",
+        Explicit = "explicit",
+        Implicit = "implicit",
+    }
 }
 
-fn serialize_time<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&humantime::format_rfc3339_seconds(*t))
-}
-
+/// The server certificate, as the report describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertRecord {
     pub subject: String,
@@ -60,35 +48,30 @@ pub struct CertRecord {
     pub names: Vec<String>,
 }
 
-impl From<&CertInfo> for CertRecord {
-    fn from(c: &CertInfo) -> CertRecord {
-        CertRecord {
-            subject: c.subject.clone(),
-            issuer: c.issuer.clone(),
-            not_before: c.not_before,
-            not_after: c.not_after,
-            days_left: c.days_left,
-            names: c.names.clone(),
-        }
+wire_enum! {
+    /// Why a handshake failed, in the report's terms.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TlsFailureReason {
+        /// The certificate did not verify (unknown issuer, wrong name, expired, ...).
+        Certificate = "certificate",
+        /// The two sides did not agree: an alert, no common version or cipher, garbage.
+        Protocol = "protocol",
+        /// The server closed the connection mid-handshake.
+        Closed = "closed",
+        Timeout = "timeout",
+        /// Our own setup or the socket failed.
+        Other = "other",
+        /// The server answered the ClientHello with a plaintext FTP reply: it read it as
+        /// a command (a server that switches to TLS a moment after its 234).
+        PlaintextReply = "plaintext-reply",
     }
 }
 
 /// A handshake that failed, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TlsFailureRecord {
-    /// certificate, protocol, closed, timeout, other; `session-reuse` when the server
-    /// said (425/522) that it wanted the control session resumed.
-    pub reason: &'static str,
+    pub reason: TlsFailureReason,
     pub detail: String,
-}
-
-impl TlsFailureRecord {
-    pub fn new(failure: TlsFailure, detail: impl Into<String>) -> TlsFailureRecord {
-        TlsFailureRecord {
-            reason: failure.as_str(),
-            detail: detail.into(),
-        }
-    }
 }
 
 /// The control connection's TLS, as far as it got.
@@ -107,9 +90,6 @@ pub struct TlsRecord {
     /// The certificate was checked and passed: false with --insecure, and false until a
     /// handshake happened (a server without TLS has no verified certificate).
     pub verified: bool,
-    /// Whether a handshake's certificate gets checked (not --insecure).
-    #[serde(skip)]
-    pub checks_certificate: bool,
     /// With --insecure: why verification would have refused the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_error: Option<String>,
@@ -121,9 +101,9 @@ pub struct TlsRecord {
 }
 
 impl TlsRecord {
-    /// A record for a session that asks for `requested`; `checks_certificate` is false
-    /// with --insecure.
-    pub fn new(requested: TlsMode, checks_certificate: bool) -> TlsRecord {
+    /// Nothing negotiated yet, nothing verified (a server without TLS has no verified
+    /// certificate).
+    pub fn new(requested: TlsMode) -> TlsRecord {
         TlsRecord {
             requested,
             auth_reply: None,
@@ -132,35 +112,11 @@ impl TlsRecord {
             cipher: None,
             certificate: None,
             verified: false,
-            checks_certificate,
             verify_error: None,
             prot_reply: None,
             data_protected: false,
             error: None,
         }
-    }
-
-    pub fn note_handshake(&mut self, h: &Handshake) {
-        self.version = Some(h.version.clone());
-        self.cipher = Some(h.cipher.clone());
-        self.certificate = h.certificate.as_ref().map(CertRecord::from);
-        // A completed handshake passed the check, if there was one.
-        self.verified = self.checks_certificate;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tls_details_verified_is_false_when_no_handshake_happened() {
-        // AUTH TLS refused: "tls": "none" must not come with "verified": true.
-        let refused = TlsRecord::new(TlsMode::Auto, true);
-        assert!(!refused.verified);
-        let json = serde_json::to_value(&refused).unwrap_or_default();
-        assert_eq!(json["verified"], false);
-        assert!(json.get("checks_certificate").is_none());
     }
 }
 
@@ -208,6 +164,7 @@ pub struct PlaintextCheck {
 }
 
 impl PlaintextCheck {
+    /// A comparison that was not made, and why.
     pub fn skipped(why: impl Into<String>) -> PlaintextCheck {
         PlaintextCheck {
             skipped: Some(why.into()),
@@ -229,4 +186,18 @@ pub struct ReuseCheck {
     /// What went wrong, in words, when no reply says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_details_verified_is_false_when_no_handshake_happened() {
+        // AUTH TLS refused: "tls": "none" must not come with "verified": true.
+        let refused = TlsRecord::new(TlsMode::Auto);
+        assert!(!refused.verified);
+        let json = serde_json::to_value(&refused).unwrap_or_default();
+        assert_eq!(json["verified"], false);
+    }
 }

@@ -7,56 +7,36 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::DataTlsRecord;
-use super::{ReplyRecord, Stage, serialize_display, serialize_display_opt, serialize_ms};
+use super::{ReplyRecord, Stage};
 use crate::addr::AddrClass;
-use crate::net::DialOutcome;
+use crate::wire::{serialize_display, serialize_display_opt, serialize_ms, wire_enum};
 
-/// Why a data dial was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DialWhy {
-    /// The address the 227 advertised (it is the control peer, or --follow-advertised).
-    Advertised,
-    /// The control peer with the advertised port, in place of an address we may not dial.
-    ControlPeerSubstitute,
-    /// The control peer with the 229's port.
-    Epsv,
-}
-
-/// How a dial ended; `SkippedPolicy` means the safety rules forbade dialling at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DialResult {
-    Connected,
-    Refused,
-    Timeout,
-    Unreachable,
-    SkippedPolicy,
-}
-
-impl From<DialOutcome> for DialResult {
-    fn from(outcome: DialOutcome) -> DialResult {
-        match outcome {
-            DialOutcome::Connected => DialResult::Connected,
-            DialOutcome::Refused => DialResult::Refused,
-            DialOutcome::Timeout => DialResult::Timeout,
-            DialOutcome::Unreachable => DialResult::Unreachable,
-        }
+wire_enum! {
+    /// Why a data dial was made.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DialWhy {
+        /// The address the 227 advertised (it is the control peer, or --follow-advertised).
+        Advertised = "advertised",
+        /// The control peer with the advertised port, in place of an address we may not dial.
+        ControlPeerSubstitute = "control-peer-substitute",
+        /// The control peer with the 229's port.
+        Epsv = "epsv",
     }
 }
 
-impl DialResult {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DialResult::Connected => "connected",
-            DialResult::Refused => "refused",
-            DialResult::Timeout => "timeout",
-            DialResult::Unreachable => "unreachable",
-            DialResult::SkippedPolicy => "skipped-policy",
-        }
+wire_enum! {
+    /// How a dial ended; `SkippedPolicy` means the safety rules forbade dialling at all.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DialResult {
+        Connected = "connected",
+        Refused = "refused",
+        Timeout = "timeout",
+        Unreachable = "unreachable",
+        SkippedPolicy = "skipped-policy",
     }
 }
 
+/// One dial of a passive data port.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DialRecord {
     #[serde(serialize_with = "serialize_display")]
@@ -82,6 +62,7 @@ pub struct ConnectRecord {
     pub error: Option<String>,
 }
 
+/// What a 227 advertised, and what kind of address it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Advertised {
     #[serde(serialize_with = "serialize_display")]
@@ -91,15 +72,18 @@ pub struct Advertised {
     pub class: AddrClass,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AcceptResult {
-    Accepted,
-    Timeout,
-    /// Our own listener failed: not the server's doing.
-    Failed,
+wire_enum! {
+    /// How waiting for the server's data connection ended (active modes).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum AcceptResult {
+        Accepted = "accepted",
+        Timeout = "timeout",
+        /// Our own listener failed: not the server's doing.
+        Failed = "failed",
+    }
 }
 
+/// The wait for the server's data connection (active modes).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AcceptRecord {
     /// Where we listened, and what PORT/EPRT told the server.
@@ -114,14 +98,23 @@ pub struct AcceptRecord {
     pub during_request: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TransferResult {
-    Ok,
-    Failed,
-    Timeout,
+wire_enum! {
+    /// How a transfer ended.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TransferResult {
+        Ok = "ok",
+        Failed = "failed",
+        Timeout = "timeout",
+    }
 }
 
+/// How long the final reply may take once we hung up at the size limit. A server answers
+/// a hang-up at once (426, or 226 if it was done writing); a whole --timeout more per mode
+/// would be spent on a server that never does, for nothing the report needs. Here beside
+/// the record because the diagnosis quotes it when the reply did not come.
+pub const CAPPED_REPLY_WAIT: Duration = Duration::from_secs(1);
+
+/// One LIST or RETR over a data connection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TransferRecord {
     /// `LIST /pub/` or `RETR /pub/readme.txt`.

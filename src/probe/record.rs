@@ -1,42 +1,41 @@
-//! What a probe saw, as data. The runner fills these in step by step (so a deadline that
-//! strikes half-way leaves a truthful partial record); `diagnose` reads them; the JSON
-//! report serializes them as they are, in the shape of schema v1.
+//! What a probe saw, as plain records: no working state, nothing that needs the network.
+//! The runner builds them step by step (so a deadline that strikes half-way leaves a
+//! truthful partial record), `diagnose` reads them, and the report (`crate::report`)
+//! carries them in schema v1 (docs/report-schema.md): the field names, renames and
+//! omissions below are the schema's.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
 use crate::proto::Reply;
+use crate::timeline::Stamped;
+use crate::wire::{serialize_display_opt, serialize_ips, wire_enum};
 
 mod data;
+mod dns;
+mod sample;
 mod tls;
 pub use data::*;
+pub use dns::*;
+pub use sample::*;
 pub use tls::*;
 
-/// A data-connection mode, in the order a client would try them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Epsv,
-    Pasv,
-    Eprt,
-    Port,
+wire_enum! {
+    /// A data-connection mode, in the order a client would try them.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Mode {
+        Epsv = "epsv",
+        Pasv = "pasv",
+        Eprt = "eprt",
+        Port = "port",
+    }
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Epsv, Mode::Pasv, Mode::Eprt, Mode::Port];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Epsv => "epsv",
-            Mode::Pasv => "pasv",
-            Mode::Eprt => "eprt",
-            Mode::Port => "port",
-        }
-    }
-
+    /// EPSV and PASV: the client dials the server.
     pub fn is_passive(self) -> bool {
         matches!(self, Mode::Epsv | Mode::Pasv)
     }
@@ -44,12 +43,6 @@ impl Mode {
     /// PASV and PORT carry IPv4 addresses only (RFC 959); EPSV/EPRT exist for IPv6.
     pub fn is_ipv4_only(self) -> bool {
         matches!(self, Mode::Pasv | Mode::Port)
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -61,39 +54,6 @@ impl std::str::FromStr for Mode {
             .into_iter()
             .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| format!("unknown mode {s:?} (expected epsv, pasv, eprt or port)"))
-    }
-}
-
-/// Milliseconds with one decimal, as the report shows times.
-pub fn ms(d: &Duration) -> f64 {
-    (d.as_secs_f64() * 10_000.0).round() / 10.0
-}
-
-fn serialize_ms_opt<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-    match d {
-        Some(d) => s.serialize_f64(ms(d)),
-        None => s.serialize_none(),
-    }
-}
-
-pub(super) fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(ms(d))
-}
-
-pub(super) fn serialize_display<T: fmt::Display, S: Serializer>(
-    v: &T,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.collect_str(v)
-}
-
-fn serialize_display_opt<T: fmt::Display, S: Serializer>(
-    v: &Option<T>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => s.collect_str(v),
-        None => s.serialize_none(),
     }
 }
 
@@ -123,77 +83,53 @@ impl fmt::Display for ReplyRecord {
     }
 }
 
-/// The step of a probe, for errors, timeouts and a deadline that struck mid-way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    Resolve,
-    Connect,
-    Banner,
-    /// AUTH TLS and the handshake (or the handshake at once, for implicit FTPS).
-    Tls,
-    Login,
-    Features,
-    /// Waiting for the reply to PASV/EPSV/PORT/EPRT.
-    Request,
-    /// Dialling the passive data port.
-    DataConnect,
-    /// Waiting for the server to connect back (active modes).
-    Accept,
-    /// Sending LIST/RETR and waiting for its 1yz.
-    TransferStart,
-    /// The data connection's TLS handshake (PROT P).
-    DataTls,
-    /// Reading the data connection.
-    TransferData,
-    /// Waiting for the 226 after the data.
-    TransferEnd,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Resolve => "resolve",
-            Stage::Connect => "connect",
-            Stage::Banner => "banner",
-            Stage::Tls => "tls",
-            Stage::Login => "login",
-            Stage::Features => "features",
-            Stage::Request => "request",
-            Stage::DataConnect => "data-connect",
-            Stage::Accept => "accept",
-            Stage::TransferStart => "transfer-start",
-            Stage::DataTls => "data-tls",
-            Stage::TransferData => "transfer-data",
-            Stage::TransferEnd => "transfer-end",
-        }
+wire_enum! {
+    /// The step of a probe, for errors, timeouts and a deadline that struck mid-way.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Stage {
+        Resolve = "resolve",
+        Connect = "connect",
+        Banner = "banner",
+        /// AUTH TLS and the handshake (or the handshake at once, for implicit FTPS).
+        Tls = "tls",
+        Login = "login",
+        Features = "features",
+        /// Waiting for the reply to PASV/EPSV/PORT/EPRT.
+        Request = "request",
+        /// Dialling the passive data port.
+        DataConnect = "data-connect",
+        /// Waiting for the server to connect back (active modes).
+        Accept = "accept",
+        /// Sending LIST/RETR and waiting for its 1yz.
+        TransferStart = "transfer-start",
+        /// The data connection's TLS handshake (PROT P).
+        DataTls = "data-tls",
+        /// Reading the data connection.
+        TransferData = "transfer-data",
+        /// Waiting for the 226 after the data.
+        TransferEnd = "transfer-end",
     }
 }
 
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+wire_enum! {
+    /// How a step failed when it failed on the control connection rather than with a reply.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum ErrorKind {
+        /// No answer within --timeout.
+        Timeout = "timeout",
+        /// The server closed the control connection.
+        Closed = "closed",
+        /// The server answered with a code this step cannot go on from.
+        UnexpectedReply = "unexpected-reply",
+        /// The reply could not be framed (line too long, too many lines, not a reply).
+        BadReply = "bad-reply",
+        /// A socket error, or the connection was already out of step.
+        Io = "io",
+        /// The server refused this extra connection (421): the runner fell back to one.
+        Refused = "refused",
+        /// The TLS handshake failed.
+        Tls = "tls",
     }
-}
-
-/// How a step failed when it failed on the control connection rather than with a reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorKind {
-    /// No answer within --timeout.
-    Timeout,
-    /// The server closed the control connection.
-    Closed,
-    /// The server answered with a code this step cannot go on from.
-    UnexpectedReply,
-    /// The reply could not be framed (line too long, too many lines, not a reply).
-    BadReply,
-    /// A socket error, or the connection was already out of step.
-    Io,
-    /// The server refused this extra connection (421): the runner fell back to one.
-    Refused,
-    /// The TLS handshake failed.
-    Tls,
 }
 
 /// A step that went wrong, with the stage and what happened in words.
@@ -218,14 +154,48 @@ impl StepError {
     }
 }
 
-/// Why a selected mode was skipped without being tried, when it says something about the
-/// server (the diagnosis reports these; "not selected" or "IPv4 only" it does not).
+/// Why a mode was not attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotTried {
-    /// The deadline struck first.
+pub enum SkipReason {
+    /// Left out of --modes.
+    NotSelected,
+    /// PASV and PORT on an IPv6 control connection: they carry IPv4 addresses only.
+    Ipv4Only,
+    /// No control session to run it on: the name did not resolve, or the session was
+    /// not set up (the control connection's error says why).
+    NoSession,
+    /// The deadline struck before this mode was tried.
     Deadline,
-    /// The server refused the connection it would have run on.
+    /// The server refused the connection this mode would have run on.
     Refused,
+}
+
+impl SkipReason {
+    /// Whether the skip says something about the server, so that the diagnosis reports
+    /// it: a deadline or a refusal does; "not selected" or "IPv4 only" does not.
+    pub fn tells_about_server(self) -> bool {
+        matches!(self, SkipReason::Deadline | SkipReason::Refused)
+    }
+}
+
+/// A mode that was not attempted: why, and the sentence the report shows (the report's
+/// `skipped` field is that sentence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub reason: SkipReason,
+    pub text: String,
+}
+
+impl Serialize for Skipped {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// One mode's attempt.
@@ -234,7 +204,7 @@ pub struct ModeOutcome {
     pub mode: Mode,
     /// Why the mode was not attempted; `None` when it was.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub skipped: Option<String>,
+    pub skipped: Option<Skipped>,
     /// The command as sent: `PASV`, `EPSV`, `PORT 127,0,0,1,4,1`, `EPRT |1|127.0.0.1|1025|`.
     pub request: Option<String>,
     pub reply: Option<ReplyRecord>,
@@ -250,30 +220,20 @@ pub struct ModeOutcome {
     /// Set when the deadline struck while this mode was at that stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<Stage>,
-    #[serde(rename = "elapsed_ms", serialize_with = "serialize_ms")]
+    #[serde(rename = "elapsed_ms", serialize_with = "crate::wire::serialize_ms")]
     pub elapsed: Duration,
-    /// The step under way; what `interrupted` becomes if the deadline strikes.
-    #[serde(skip)]
-    pub in_progress: Option<Stage>,
-    /// When the mode began, so that an interrupted one still reports its time.
-    #[serde(skip)]
-    pub started: Option<Instant>,
-    /// When the step under way began (a dial the deadline cuts short reports its time).
-    #[serde(skip)]
-    pub step_started: Option<Instant>,
-    #[serde(skip)]
-    pub not_tried: Option<NotTried>,
     /// How long the 220 took on this mode's own control connection, when it had one
     /// (the concurrent modes each open theirs).
     #[serde(
         rename = "greeting_ms",
         skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_ms_opt"
+        serialize_with = "crate::wire::serialize_ms_opt"
     )]
     pub greeting: Option<Duration>,
 }
 
 impl ModeOutcome {
+    /// A mode about to be tried: nothing recorded yet.
     pub fn new(mode: Mode) -> ModeOutcome {
         ModeOutcome {
             mode,
@@ -287,36 +247,35 @@ impl ModeOutcome {
             error: None,
             interrupted: None,
             elapsed: Duration::ZERO,
-            in_progress: None,
-            started: None,
-            step_started: None,
-            not_tried: None,
             greeting: None,
         }
     }
 
-    pub fn skipped(mode: Mode, why: impl Into<String>) -> ModeOutcome {
+    /// A mode that was not attempted, with the sentence the report shows.
+    pub fn skipped(mode: Mode, reason: SkipReason, text: impl Into<String>) -> ModeOutcome {
         ModeOutcome {
-            skipped: Some(why.into()),
+            skipped: Some(Skipped {
+                reason,
+                text: text.into(),
+            }),
             ..ModeOutcome::new(mode)
         }
     }
 
-    /// Skipped for a reason the diagnosis reports.
-    pub fn not_tried(mode: Mode, reason: NotTried, why: impl Into<String>) -> ModeOutcome {
-        ModeOutcome {
-            not_tried: Some(reason),
-            ..ModeOutcome::skipped(mode, why)
-        }
+    /// Why the mode was skipped, if it was.
+    pub fn skip_reason(&self) -> Option<SkipReason> {
+        self.skipped.as_ref().map(|s| s.reason)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Login {
-    Ok,
-    Failed,
-    NotAttempted,
+wire_enum! {
+    /// How the login went.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Login {
+        Ok = "ok",
+        Failed = "failed",
+        NotAttempted = "not-attempted",
+    }
 }
 
 /// The first control connection: connect, banner, login, FEAT.
@@ -352,12 +311,13 @@ pub struct ControlOutcome {
     #[serde(
         rename = "greeting_ms",
         skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_ms_opt"
+        serialize_with = "crate::wire::serialize_ms_opt"
     )]
     pub greeting: Option<Duration>,
 }
 
 impl ControlOutcome {
+    /// Nothing happened yet; `user` is the login name to be used.
     pub fn new(user: &str) -> ControlOutcome {
         ControlOutcome {
             peer: None,
@@ -378,6 +338,7 @@ impl ControlOutcome {
     }
 }
 
+/// The target as given and as resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TargetInfo {
     /// As given, with any password masked.
@@ -389,7 +350,7 @@ pub struct TargetInfo {
     pub path: String,
     /// The A/AAAA queries, when DNS was asked (not for literals or `localhost`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns: Option<crate::net::resolve::DnsRecord>,
+    pub dns: Option<DnsRecord>,
     /// With --all-addresses: the one resolved address this report probed.
     #[serde(
         skip_serializing_if = "Option::is_none",
@@ -398,20 +359,17 @@ pub struct TargetInfo {
     pub address: Option<IpAddr>,
 }
 
-fn serialize_ips<S: Serializer>(ips: &[IpAddr], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(ips.iter().map(|ip| ip.to_string()))
-}
-
-/// How the modes shared control connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Strategy {
-    /// One control connection per mode, all at once.
-    Concurrent,
-    /// One control connection, modes in turn (--sequential).
-    Sequential,
-    /// The server refused extra connections (421), so the rest ran on one.
-    SequentialFallback,
+wire_enum! {
+    /// How the modes shared control connections.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Strategy {
+        /// One control connection per mode, all at once.
+        Concurrent = "concurrent",
+        /// One control connection, modes in turn (--sequential).
+        Sequential = "sequential",
+        /// The server refused extra connections (421), so the rest ran on one.
+        SequentialFallback = "sequential-fallback",
+    }
 }
 
 /// One line of the control-channel conversation, PASS masked.
@@ -424,45 +382,38 @@ pub struct TranscriptEntry {
     pub line: String,
 }
 
-/// Everything one probe of one target saw.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Everything one probe of one target saw. The report (`crate::report::Report`) lays
+/// it out as schema v1; this record is not serialized itself.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProbeOutcome {
     pub target: TargetInfo,
     pub control: ControlOutcome,
     pub modes: Vec<ModeOutcome>,
     pub strategy: Strategy,
     /// The reply that refused an extra control connection, when the runner fell back.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fallback_reply: Option<ReplyRecord>,
     /// Why an extra control connection could not be used, when the runner fell back:
     /// a refusal, or something else (a TLS failure) that is not a connection limit.
-    #[serde(skip)]
     pub fallback_error: Option<StepError>,
     /// The plaintext session compared with the TLS one, when the control went TLS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plaintext_check: Option<PlaintextCheck>,
     /// Set when --deadline cut the probe short, or the user did (`interrupted`).
     pub deadline_hit: bool,
     /// The user interrupted the probe (Ctrl-C): it ended then, as at its deadline.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
-    #[serde(serialize_with = "serialize_ms")]
-    pub deadline_ms: Duration,
-    #[serde(skip)]
+    /// The --deadline the probe ran under.
+    pub deadline: Duration,
+    /// Every control session's conversation, PASS masked.
     pub transcript: Vec<TranscriptEntry>,
     /// Every event on every connection, in time order.
-    #[serde(skip)]
-    pub timeline: Vec<crate::net::timeline::Stamped>,
+    pub timeline: Vec<Stamped>,
     /// Events past the timeline's cap, not kept.
-    #[serde(skip)]
     pub timeline_dropped: u64,
-    #[serde(skip)]
+    /// The whole probe.
     pub elapsed: Duration,
     /// --sample-ports: the passive port range as sampled.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sample: Option<super::SampleOutcome>,
+    pub sample: Option<SampleOutcome>,
     /// FTPS: one more data connection without resuming the TLS session, to learn whether
     /// the server requires reuse (what clients that never resume meet).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reuse_check: Option<ReuseCheck>,
 }

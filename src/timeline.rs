@@ -3,7 +3,9 @@
 //! records [`Event`]s as they happen. Times are monotonic, from the recorder's start.
 //!
 //! The events are the report's raw material for the timeline and for every picture of
-//! it (ladder diagrams, SVG, Mermaid); nothing here renders them.
+//! it (ladder diagrams, SVG, Mermaid); nothing here renders them. Depends on nothing
+//! else in the crate: `net` records into it, the probe's records carry what it kept,
+//! and the report reads that.
 
 use std::fmt;
 use std::net::SocketAddr;

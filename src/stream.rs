@@ -1,5 +1,6 @@
 //! A byte stream that starts as plain TCP and may become TLS mid-way (AUTH TLS, RFC 4217),
-//! for the client here and for the lab's server side alike.
+//! for the probe's client side (`net`) and the lab's server side alike. It knows nothing
+//! of FTP or of either side, so both layers may use it.
 
 use std::io;
 use std::pin::Pin;
@@ -8,6 +9,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+/// Plain TCP, or TLS over it (`T`: the client's or the server's TLS stream).
 pub enum MaybeTls<T> {
     Plain(TcpStream),
     Tls(Box<T>),
@@ -17,6 +19,7 @@ pub enum MaybeTls<T> {
 }
 
 impl<T> MaybeTls<T> {
+    /// Whether the stream has become TLS.
     pub fn is_tls(&self) -> bool {
         matches!(self, MaybeTls::Tls(_))
     }
