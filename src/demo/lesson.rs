@@ -16,7 +16,10 @@ use crate::run::probe_and_report;
 /// A scenario's lesson, once seen.
 pub(super) enum Lesson {
     /// The same server probed as the naive client would: its report.
-    Probe { intro: &'static str, report: Report },
+    Probe {
+        intro: &'static str,
+        report: Box<Report>,
+    },
     /// What a client that reads one line per reply meets.
     NaiveBanner(Result<NaiveExchange, String>),
 }
@@ -39,7 +42,7 @@ pub(super) async fn learn(scenario: Scenario, config: &ProbeConfig) -> Option<Le
             Some(Lesson::Probe {
                 intro: "a client whose data connections do not resume the TLS session\n   \
                         (probe --no-tls-reuse) meets:",
-                report: probe_and_report(&config, false).await,
+                report: Box::new(probe_and_report(&config, false).await),
             })
         }
         Scenario::TlsRequired => {
@@ -47,7 +50,7 @@ pub(super) async fn learn(scenario: Scenario, config: &ProbeConfig) -> Option<Le
             config.tls = TlsMode::Off;
             Some(Lesson::Probe {
                 intro: "a client that logs in in plaintext (probe --tls off) meets:",
-                report: probe_and_report(&config, false).await,
+                report: Box::new(probe_and_report(&config, false).await),
             })
         }
         Scenario::MultilineBanner => {

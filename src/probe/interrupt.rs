@@ -41,7 +41,7 @@ pub(super) fn mark_interrupted(out: &mut Working) {
                 m.replace(ModeOutcome::skipped(
                     m.mode,
                     SkipReason::Deadline,
-                    &format!("{by} before this mode was tried"),
+                    format!("{by} before this mode was tried"),
                 ));
             }
             Some(stage) => {
