@@ -5,7 +5,7 @@ mod common;
 
 use common::cli::{Run, ftpdoctor};
 use common::start;
-use ftpdoctor::lab::{Fault, FaultServer, Scenario};
+use ftpdoctor::lab::{Fault, FaultServer, LabConfig, LabServer, Scenario};
 
 async fn run(args: &[&str], env: Vec<(&'static str, String)>) -> Run {
     ftpdoctor(args.iter().map(ToString::to_string).collect(), env).await
@@ -182,4 +182,100 @@ async fn demo_explain_draws_every_scenario() {
             "{scenario}: no notes:\n{section}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_that_never_connects_back_is_noted_and_clients_are_placed_on_that_step() {
+    // The lab's own connect-back gives up (425) long after our timeout: we are the ones
+    // who wait in vain, as behind a real client firewall.
+    let config = LabConfig::new(Scenario::ActiveBlocked);
+    let server = LabServer::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("starting active-blocked: {e}"));
+    let url = server.url();
+    let args = [
+        "probe",
+        &url,
+        "--tls",
+        "off",
+        "--timeout",
+        "500ms",
+        "--modes",
+        "port",
+        "--clients",
+        "windows-ftp,lftp-active",
+        "--explain",
+    ];
+    let r = run(&args, utf8()).await;
+    assert_eq!(r.code, 1, "{}", r.shown);
+    let after = r
+        .stdout
+        .split("▸ PORT fail")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", r.shown));
+    let (diagram, clients) = after
+        .split_once("▸ Real clients")
+        .unwrap_or_else(|| panic!("no client section: {}", r.shown));
+    assert!(diagram.contains("listens on port"), "{}", r.shown);
+    // The connection that never came: from the server, crossed out before the client.
+    let row = diagram
+        .lines()
+        .find(|l| l.contains("no connect-back in 500 ms"))
+        .unwrap_or_else(|| panic!("{}", r.shown));
+    assert!(row.contains('✕'), "{row}");
+    assert!(
+        diagram.contains("The server never connected back") && diagram.contains("RFC 1579"),
+        "{}",
+        r.shown
+    );
+    let flat = clients.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "hangs at waiting for the server to connect back in active mode (RFC 959 3.2): \
+             windows-ftp* (no end), lftp-active (no end)"
+        ),
+        "{}",
+        r.shown
+    );
+    assert!(flat.contains("* predicted from the client's documentation only"));
+    assert_eq!(lines_fit(&r.stdout, 100), Ok(()), "{}", r.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn html_page_carries_the_client_matrix() {
+    let server = start(Scenario::PrivatePasv).await;
+    let url = server.url();
+    let args = [
+        "probe",
+        &url,
+        "--tls",
+        "off",
+        "--timeout",
+        "1s",
+        "--clients",
+        "curl,wget",
+        "--format",
+        "html",
+    ];
+    let r = run(&args, utf8()).await;
+    let page = &r.stdout;
+    assert_eq!(
+        page.matches("<table class=\"clients\">").count(),
+        1,
+        "{}",
+        r.shown
+    );
+    let row = |id: &str| {
+        page.split(&format!("<tr data-client=\"{id}\">"))
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .unwrap_or_else(|| panic!("no row for {id}: {}", r.shown))
+            .to_string()
+    };
+    // curl ignores the private PASV address; wget follows it and waits.
+    assert!(row("curl").contains("badge b-works"), "{}", row("curl"));
+    let wget = row("wget");
+    assert!(wget.contains("badge b-hangs"), "{wget}");
+    assert!(wget.contains(">data-connect<"), "{wget}");
+    assert!(wget.contains("10.0.0.5"), "{wget}");
 }

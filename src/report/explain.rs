@@ -1,10 +1,13 @@
 //! `--explain`: each mode's ladder diagram in the terminal, time down the left, and the
-//! numbered notes for a learner under it. Fits the width (100 columns by default); Unicode
-//! box drawing, or plain ASCII; colour only when asked for.
+//! numbered notes for a learner under it, then the client matrix grouped by the step where
+//! each client would stop. Fits the width (100 columns by default); Unicode box drawing, or
+//! plain ASCII; colour only when asked for.
 //!
 //! Server text is cleaned (control characters shown escaped) and anything that might not
 //! take exactly one column (wide or combining characters) becomes `?`, so that no reply
 //! can bend the grid; the JSON report and `--transcript` keep it as it came.
+
+mod clients;
 
 use std::io::{self, Write};
 
@@ -98,7 +101,7 @@ pub fn write_explain(
         writeln!(out)?;
         write_ladder(&ladder, style, out)?;
     }
-    Ok(())
+    clients::write_clients(&report.clients, style, out)
 }
 
 /// Writes one diagram and its notes.

@@ -1,6 +1,6 @@
 //! `--format html`: one self-contained page for a ticket or a lab report — the verdict and
 //! a summary, each mode's ladder diagram as inline SVG with notes, the findings with
-//! evidence, fix and reference, the certificate, and the timeline. Several targets make
+//! evidence, fix and reference, the client matrix, the certificate, and the timeline. Several targets make
 //! one page with a summary table on top.
 //!
 //! The page makes no request of any kind: the CSS is inline, the diagrams are inline SVG,
@@ -8,6 +8,7 @@
 //! the browser. Everything that came from the server (or the user) goes through [`esc`],
 //! so a banner of `<script>` is text on the page.
 
+mod clients;
 mod svg;
 
 use std::fmt::Write as _;
@@ -44,19 +45,27 @@ h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spa
 .badge { display: inline-block; min-width: 64px; text-align: center; font-weight: 700;
   font-size: 13px; letter-spacing: .05em; padding: 4px 10px; border-radius: 999px; color: #fff; }
 .b-ok { background: var(--ok); } .b-warn { background: var(--warn); }
-.b-fail, .b-error { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+.b-fail, .b-error, .b-fails { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+.b-works { background: var(--ok); } .b-hangs { background: var(--warn); } .b-depends { background: #1d4ed8; }
+.tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px;
+  padding: 0 4px; margin-left: 4px; white-space: nowrap; }
+table.clients .profile { color: var(--muted); font-size: 12px; }
+table.clients th:first-child { width: 30%; } table.clients th:last-child { width: 44%; }
 svg.ladder text { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 dl.headline { display: grid; grid-template-columns: 60px 1fr; gap: 2px 10px; margin: 8px 0 0;
   font-size: 14px; }
 dl.headline dt { color: var(--muted); } dl.headline dd { margin: 0; }
 dl.facts { display: grid; grid-template-columns: 110px 1fr; gap: 4px 12px; margin: 0; }
-dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; word-break: break-word; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; vertical-align: top; padding: 7px 8px; border-bottom: 1px solid var(--line); }
 th { color: var(--muted); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td pre, .mono { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-td pre { margin: 0; white-space: pre-wrap; word-break: break-word; }
+td pre { margin: 0; white-space: pre-wrap; overflow-wrap: break-word; }
+tr.skipped td { color: var(--muted); }
+td.step, span.id { white-space: nowrap; }
+td.cause { font-size: 13px; } td.cause .ids { color: var(--muted); margin-top: 2px; }
 figure.ladder { margin: 0 0 22px; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px;
   break-inside: avoid; }
 figure.ladder figcaption { font-weight: 600; margin: 0 0 6px; }
@@ -70,15 +79,25 @@ ol.notes { margin: 8px 0 0; padding-left: 22px; font-size: 14px; color: #374151;
 .finding dl { display: grid; grid-template-columns: 90px 1fr; gap: 2px 10px; margin: 0; font-size: 14px; }
 .finding dt { color: var(--muted); } .finding dd { margin: 0; word-break: break-word; }
 details summary { cursor: pointer; color: var(--muted); }
-table.timeline td { padding: 3px 8px; font-size: 13px; }
+table.timeline td { padding: 3px 8px; font-size: 13px; overflow-wrap: anywhere; }
 .muted { color: var(--muted); }
 footer { color: var(--muted); font-size: 13px; text-align: center; }
+@media (max-width: 760px), print {
+  td pre, .mono { font-size: 11px; }
+  td pre, td.cause, dl.facts dd { overflow-wrap: anywhere; }
+  th, td { padding: 5px 4px; }
+  td.step, span.id { white-space: normal; }
+  .badge { min-width: 0; padding: 2px 7px; font-size: 11px; }
+}
 @media print {
   body { background: #fff; font-size: 12px; }
   main { max-width: none; padding: 0; }
   section.target, section.overview { border: none; padding: 0; break-before: page; }
   section.overview + section.target, header.page + section.target { break-before: auto; }
-  details > :not(summary) { display: block; }
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary { list-style: none; }
+  a { color: inherit; text-decoration: none; }
+  .badge { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 }
 "#;
 
@@ -99,6 +118,27 @@ pub fn esc(text: &str) -> String {
         }
     }
     out
+}
+
+/// The most of one header value (banner, features) the page shows: a reply of many
+/// kilobytes from a hostile server would push everything else off the page. The JSON
+/// report keeps it whole.
+const FIELD_CHARS: usize = 400;
+/// The most of one finding's evidence: it quotes replies, which may be as long.
+const EVIDENCE_CHARS: usize = 1500;
+
+/// [`esc`] of at most `max` characters, saying how many were left out.
+fn esc_cut(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return esc(text);
+    }
+    let head: String = text.chars().take(max).collect();
+    format!(
+        "{}… <span class=\"muted\">({} more characters; the JSON report has them all)</span>",
+        esc(&head),
+        n - max
+    )
 }
 
 /// Writes one page for all `reports`.
@@ -158,7 +198,7 @@ fn badge(word: &str) -> String {
 fn overview(page: &mut String, reports: &[Report]) {
     page.push_str(
         "<section class=\"overview\"><h2>Summary</h2><table><thead><tr><th>Target</th>\
-         <th>Verdict</th><th>EPSV</th><th>PASV</th><th>EPRT</th><th>PORT</th><th>Findings</th>\
+         <th>Verdict</th><th>EPSV</th><th>PASV</th><th>EPRT</th><th>PORT</th><th>Cause</th>\
          </tr></thead><tbody>\n",
     );
     for (i, r) in reports.iter().enumerate() {
@@ -171,14 +211,44 @@ fn overview(page: &mut String, reports: &[Report]) {
         for m in &r.modes {
             let _ = write!(page, "<td>{}</td>", badge(m.status.as_str()));
         }
-        let ids: Vec<String> = r.findings.iter().map(|f| f.id.to_string()).collect();
         let _ = writeln!(
             page,
-            "<td class=\"mono\">{}</td></tr>",
-            esc(&ids.join(", "))
+            "<td class=\"cause\">{}<div class=\"ids mono\">{}</div></td></tr>",
+            esc(r.summary.cause.as_deref().unwrap_or("")),
+            finding_ids(r)
         );
     }
     page.push_str("</tbody></table></section>\n");
+}
+
+/// Each finding id once, with the modes it concerns: `data-connect-refused (epsv, pasv)`.
+fn finding_ids(r: &Report) -> String {
+    let mut ids: Vec<(String, Vec<String>)> = Vec::new();
+    for f in &r.findings {
+        let id = f.id.to_string();
+        let at = match ids.iter().position(|(known, _)| *known == id) {
+            Some(at) => at,
+            None => {
+                ids.push((id, Vec::new()));
+                ids.len() - 1
+            }
+        };
+        if let (Some(m), Some((_, modes))) = (f.mode, ids.get_mut(at)) {
+            modes.push(m.to_string());
+        }
+    }
+    let shown: Vec<String> = ids
+        .iter()
+        .map(|(id, modes)| match modes.is_empty() {
+            true => format!("<span class=\"id\">{}</span>", esc(id)),
+            false => format!(
+                "<span class=\"id\">{}</span> ({})",
+                esc(id),
+                esc(&modes.join(", "))
+            ),
+        })
+        .collect();
+    shown.join(", ")
 }
 
 fn target(page: &mut String, i: usize, r: &Report) {
@@ -210,12 +280,18 @@ fn target(page: &mut String, i: usize, r: &Report) {
         if label == "cert" {
             continue;
         }
-        let _ = write!(page, "<dt>{}</dt><dd>{}</dd>", esc(&label), esc(&value));
+        let _ = write!(
+            page,
+            "<dt>{}</dt><dd>{}</dd>",
+            esc(&label),
+            esc_cut(&value, FIELD_CHARS)
+        );
     }
     page.push_str("</dl>\n");
     modes(page, r);
     diagrams(page, r);
     findings(page, r);
+    clients::clients(page, &r.clients);
     certificate(page, r);
     timeline(page, r);
     page.push_str("</section>\n");
@@ -228,21 +304,34 @@ fn modes(page: &mut String, r: &Report) {
          </tr></thead><tbody>\n",
     );
     for m in &r.modes {
-        let c = mode_cells(m);
+        let c = mode_cells(m).map(|cell| glue(&cell));
+        let skipped = m.status == super::Status::Skipped;
         let _ = writeln!(
             page,
-            "<tr><td><b>{}</b></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><pre>{}</pre></td>\
+            "<tr{}><td><b>{}</b></td><td><pre>{}</pre></td><td><pre>{}</pre></td><td><pre>{}</pre></td>\
              <td><pre>{}</pre></td><td class=\"num\">{}</td><td>{}</td></tr>",
+            if skipped { " class=\"skipped\"" } else { "" },
             esc(&c[0]),
             esc(&c[1]),
             esc(&c[2]),
             esc(&c[3]),
             esc(&c[4]),
-            esc(&c[5]),
+            if skipped {
+                "—".to_string()
+            } else {
+                esc(&c[5])
+            },
             badge(m.status.as_str())
         );
     }
     page.push_str("</tbody></table>\n");
+}
+
+/// Keeps `LIST → 226`, `0.2 ms` and `63 B` whole when a narrow column wraps its cell.
+fn glue(cell: &str) -> String {
+    cell.replace(" → ", "\u{a0}→\u{a0}")
+        .replace(" ms", "\u{a0}ms")
+        .replace(" B", "\u{a0}B")
 }
 
 fn diagrams(page: &mut String, r: &Report) {
@@ -296,7 +385,7 @@ fn findings(page: &mut String, r: &Report) {
             esc(&f.id.to_string()),
             esc(&mode),
             esc(&f.summary),
-            esc(&f.evidence),
+            esc_cut(&f.evidence, EVIDENCE_CHARS),
             esc(&f.fix).replace('\n', "<br>"),
             esc(&f.reference)
         );
@@ -374,6 +463,37 @@ mod tests {
         assert!(!html.contains("<img"), "{html}");
         assert!(!html.contains("<svg onload"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    }
+
+    #[test]
+    fn a_banner_of_many_kilobytes_is_cut_on_the_page_and_says_so() {
+        let mut report = sample::report();
+        report.control.banner = Some(format!("{}<b>", "x".repeat(16_000)));
+        let html = page(report);
+        assert!(!html.contains(&"x".repeat(FIELD_CHARS + 1)), "not cut");
+        assert!(html.contains(&format!("{}…", "x".repeat(FIELD_CHARS))));
+        assert!(html.contains("(15603 more characters; the JSON report has them all)"));
+    }
+
+    #[test]
+    fn summary_table_names_each_finding_once_with_its_modes() {
+        let mut one = sample::report();
+        let mut again = one.findings[0].clone();
+        again.mode = Some(crate::probe::Mode::Pasv);
+        one.findings[0].mode = Some(crate::probe::Mode::Epsv);
+        one.findings.push(again);
+        let id = one.findings[0].id.to_string();
+        let mut out = Vec::new();
+        assert!(write_html(&[one.clone(), one], &mut out).is_ok());
+        let html = String::from_utf8(out).unwrap_or_default();
+        let overview = html.split("</section>").next().unwrap_or_default();
+        assert_eq!(
+            overview
+                .matches(&format!("<span class=\"id\">{id}</span> (epsv, pasv)"))
+                .count(),
+            2,
+            "{overview}"
+        );
     }
 
     #[test]

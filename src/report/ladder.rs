@@ -199,6 +199,9 @@ fn ladder(report: &Report, m: &ModeReport) -> Ladder {
     let mut notes = Notes::default();
     let mut steps = Vec::new();
     let mut not_dialled_shown = false;
+    // Active modes: we listen, and until the server's connection comes, a step timeout on
+    // the data connection is the server never connecting back.
+    let mut awaiting_connect_back = false;
     for (i, e) in events.iter().enumerate() {
         let on_data = e.conn.starts_with("data-");
         let step = |from: usize, to: usize, arrow: Arrow, label: String| Step {
@@ -295,6 +298,7 @@ fn ladder(report: &Report, m: &ModeReport) -> Ladder {
                     ),
                 ),
                 TimelineEvent::Listen { on } => {
+                    awaiting_connect_back = true;
                     let port = on.rsplit(':').next().unwrap_or_default();
                     step(
                         l.client,
@@ -304,6 +308,7 @@ fn ladder(report: &Report, m: &ModeReport) -> Ladder {
                     )
                 }
                 TimelineEvent::Accepted { from } => {
+                    awaiting_connect_back = false;
                     let mut s = step(
                         l.server,
                         l.client,
@@ -386,7 +391,15 @@ fn ladder(report: &Report, m: &ModeReport) -> Ladder {
                         Arrow::Note,
                         format!("waited {after_ms} ms for {waiting_for}: gave up"),
                     );
-                    if waiting_for.contains("data connection") {
+                    if on_data && awaiting_connect_back {
+                        // The connection that never came, drawn from the server and
+                        // stopping short of the client (at the firewall, when one is drawn).
+                        s = step(
+                            l.server,
+                            l.middlebox.unwrap_or(l.client),
+                            Arrow::Dropped,
+                            format!("no connect-back in {after_ms} ms"),
+                        );
                         s.note = Some(notes.add(
                         "The server never connected back. A firewall or NAT in front of the \
                          client does not let the server's connection in; passive mode avoids \

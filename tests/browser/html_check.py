@@ -3,12 +3,13 @@ through Selenium's WebDriver client).
 
 For lab scenarios, faults of the fault lab and a hostile server of our own, it writes the
 page with `ftpdoctor probe --format html`, opens it from a file:// URL and checks:
-  - the DOM: the verdict text, one ladder diagram per attempted mode, the findings (each
-    compared with the same probe's JSON report);
+  - the DOM: the verdict text, one ladder diagram per attempted mode, the findings and the
+    client matrix (each compared with the same probe's JSON report);
   - no console errors;
   - no request beyond the page itself (the DevTools network log and the Resource Timing
     entries), and no script ran (a hostile banner's <script>/<img onerror> set nothing);
-and saves a full-page screenshot of each under target/browser/.
+  - in print: the timeline (folded on screen) is shown, nothing is wider than the paper;
+and saves a full-page screenshot and a printed PDF of each under target/browser/.
 
 Usage: html_check.py --bin target/debug/ftpdoctor
 Prints one line per case and `browser: N passed, M failed` last; exit 1 on a failure.
@@ -17,6 +18,7 @@ Prints one line per case and `browser: N passed, M failed` last; exit 1 on a fai
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import pathlib
@@ -177,6 +179,21 @@ def check_page(driver: webdriver.Chrome, name: str, html: str, reports: list[dic
         expected = sorted(f["id"] for f in report["findings"])
         if shown != expected:
             problems.append(f"{sel}: findings {shown}, report has {expected}")
+        rows = js(f"return [...document.querySelectorAll('{sel} table.clients tr[data-client]')]"
+                  ".map(r => [r.dataset.client, r.querySelector('.badge').textContent])")
+        predicted = [[c["id"], c["prediction"].upper()] for c in report.get("clients", [])]
+        if rows != predicted:
+            problems.append(f"{sel}: client rows {rows}, report predicts {predicted}")
+    # A label that runs out of its diagram (a long reply cut too late) breaks the picture.
+    spill = js("""return [...document.querySelectorAll('figure.ladder svg')].flatMap(svg => {
+        const w = svg.viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text')].filter(t => {
+            const b = t.getBBox();
+            return b.x < -1 || b.x + b.width > w + 1;
+        }).map(t => t.textContent.slice(0, 40));
+    })""")
+    if spill:
+        problems.append(f"diagram labels run past the diagram's edge: {spill[:3]}")
     if len(reports) > 1 and not js("return !!document.querySelector('section.overview table')"):
         problems.append("several targets but no summary table")
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
@@ -193,10 +210,35 @@ def check_page(driver: webdriver.Chrome, name: str, html: str, reports: list[dic
         problems.append("a script from the server ran")
     if js("return document.scripts.length") != 0:
         problems.append("the page has a <script> element")
+    problems += check_print(driver, name)
     height = js("return document.documentElement.scrollHeight")
     driver.set_window_size(1100, min(max(height, 600), 12000))
     driver.save_screenshot(str(OUT / f"{name}.png"))
     driver.set_window_size(1100, 900)
+    return problems
+
+
+def check_print(driver: webdriver.Chrome, name: str) -> list[str]:
+    """The page as printed: the folded timeline opens, nothing runs off the paper."""
+    problems = []
+    js = driver.execute_script
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        hidden = js("return [...document.querySelectorAll('table.timeline')]"
+                    ".filter(t => t.getBoundingClientRect().height === 0).length")
+        if hidden:
+            problems.append(f"print: {hidden} timeline table(s) not shown")
+        # A4 at 96 dpi less the default margins is about 720 px wide.
+        driver.set_window_size(760, 900)
+        wide = js("return document.documentElement.scrollWidth - "
+                  "document.documentElement.clientWidth")
+        if wide > 0:
+            problems.append(f"print: the page is {wide} px wider than the paper")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        driver.set_window_size(1100, 900)
+    pdf = driver.print_page()
+    (OUT / f"{name}.pdf").write_bytes(base64.b64decode(pdf))
     return problems
 
 
@@ -220,18 +262,15 @@ def main() -> int:
         for scenario in ["healthy", "private-pasv", "blocked-data", "refused-data",
                          "active-blocked", "port-rejected"]:
             cases.append((scenario, [start("scenario", scenario)], ["--tls", "off"]))
-        tls_url = start("scenario", "tls")
-        ca = OUT / "lab-ca.pem"
-        # The lab prints its CA with --ca-out; without it, --insecure shows the cert anyway.
-        cases.append(("tls", [tls_url], ["--insecure"]))
+        # --insecure: the certificate is shown all the same (the lab's own CA signed it).
+        cases.append(("tls", [start("scenario", "tls")], ["--insecure"]))
         for fault in ["nul-utf8", "rst-after-227", "pasv-hostname", "huge-replies"]:
             cases.append((f"fault-{fault}", [start("fault", fault)],
                           ["--tls", "off", "--modes", "epsv,pasv"]))
         hostile_url = f"ftp://127.0.0.1:{hostile.port}/"
         cases.append(("hostile-markup", [hostile_url], ["--tls", "off", "--modes", "epsv"]))
         cases.append(("several-targets", [cases[0][1][0], cases[1][1][0], cases[3][1][0]],
-                      ["--tls", "off"]))
-        del ca
+                      ["--tls", "off", "--clients", "all"]))
         for name, urls, extra in cases:
             try:
                 html = probe(bin_, urls, extra, "html")

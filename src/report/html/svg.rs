@@ -12,8 +12,11 @@ const LEFT: f64 = 84.0;
 const RIGHT: f64 = 70.0;
 const HEAD: f64 = 58.0;
 const ROW: f64 = 30.0;
-/// Rough width of one character of the 12 px label font, for cutting labels to fit.
+/// Rough width of one ASCII character of the 12 px label font, for cutting labels to fit.
 const CHAR_PX: f64 = 6.6;
+/// Rough width of any other character: wide scripts and the replacement character take
+/// about twice an ASCII letter, and a label must never run past its arrow.
+const WIDE_PX: f64 = 12.5;
 
 fn lane_x(i: usize, n: usize) -> f64 {
     if n <= 1 {
@@ -22,12 +25,24 @@ fn lane_x(i: usize, n: usize) -> f64 {
     LEFT + 60.0 + (WIDTH - LEFT - RIGHT - 120.0) * i as f64 / (n - 1) as f64
 }
 
+fn char_px(c: char) -> f64 {
+    if c.is_ascii() { CHAR_PX } else { WIDE_PX }
+}
+
+/// As much of `text` as fits in `px`, with `…` when something was cut.
 fn cut(text: &str, px: f64) -> String {
-    let max = (px / CHAR_PX).max(4.0) as usize;
-    if text.chars().count() <= max {
+    let room = px.max(4.0 * CHAR_PX);
+    if text.chars().map(char_px).sum::<f64>() <= room {
         return text.to_string();
     }
-    let mut s: String = text.chars().take(max - 1).collect();
+    let mut used = WIDE_PX;
+    let mut s: String = text
+        .chars()
+        .take_while(|&c| {
+            used += char_px(c);
+            used <= room
+        })
+        .collect();
     s.push('…');
     s
 }
@@ -121,6 +136,11 @@ pub(super) fn ladder_svg(ladder: &Ladder) -> String {
         let (a, b) = (lane_x(step.from, n), lane_x(step.to, n));
         let st = stroke(step.arrow);
         let full = format!("{}{note}", step.label);
+        // The label is cut, never the note's number after it.
+        let shown = |px: f64| {
+            let note_px = note.chars().map(char_px).sum::<f64>();
+            format!("{}{note}", cut(&step.label, px - note_px))
+        };
         if step.arrow == Arrow::Note || step.from == step.to {
             let room = WIDTH - a - 20.0;
             let _ = write!(
@@ -130,7 +150,7 @@ pub(super) fn ladder_svg(ladder: &Ladder) -> String {
                 a + 10.0,
                 y + 4.0,
                 esc(&full),
-                esc(&cut(&full, room))
+                esc(&shown(room))
             );
             continue;
         }
@@ -165,9 +185,55 @@ pub(super) fn ladder_svg(ladder: &Ladder) -> String {
                 st.colour
             },
             esc(&full),
-            esc(&cut(&full, span - 16.0))
+            esc(&shown(span - 16.0))
         );
     }
     svg.push_str("</svg>");
     svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_are_cut_sooner_than_ascii() {
+        let room = 100.0;
+        let ascii = cut(&"x".repeat(100), room);
+        let wide = cut(&"\u{fffd}".repeat(100), room);
+        assert!(ascii.ends_with('…') && wide.ends_with('…'));
+        assert!(
+            wide.chars().count() < ascii.chars().count() / 2 + 2,
+            "{wide}"
+        );
+        let width = |s: &str| s.chars().map(char_px).sum::<f64>();
+        assert!(width(&ascii) <= room + WIDE_PX && width(&wide) <= room + WIDE_PX);
+        assert_eq!(cut("PASV (1)", room), "PASV (1)");
+    }
+
+    #[test]
+    fn a_long_reply_keeps_its_note_number_in_the_diagram() {
+        let ladder = Ladder {
+            title: "PASV".to_string(),
+            status: crate::report::Status::Ok,
+            lanes: ["client", "server"]
+                .map(|t| crate::report::ladder::Lane {
+                    kind: LaneKind::Client,
+                    title: t.to_string(),
+                    addr: String::new(),
+                })
+                .to_vec(),
+            steps: vec![crate::report::ladder::Step {
+                t_ms: 1.0,
+                from: 1,
+                to: 0,
+                arrow: Arrow::Reply,
+                label: format!("227 {}", "\u{fffd}".repeat(300)),
+                note: Some(2),
+            }],
+            notes: Vec::new(),
+        };
+        let svg = ladder_svg(&ladder);
+        assert!(svg.contains("… (2)</text>"), "{svg}");
+    }
 }
