@@ -43,8 +43,9 @@ fn golden_path(kind: &str, name: &str) -> PathBuf {
 /// - the port of any `IPv4:port` or `[IPv6]:port` in text (peer, local, dials, accepts);
 /// - the port in `(|||port|)` and `|1|addr|port|` (EPSV and EPRT), and the last two
 ///   numbers of a six-number PASV/PORT tuple;
-/// - a number in front of ` ms` in text (evidence that quotes a time), and seconds to
-///   the nanosecond (`within 2.899177219s`, a limit computed from the deadline);
+/// - a number in front of ` ms`, or a fraction in front of ` s`, in text (evidence that
+///   quotes a time), and seconds to the nanosecond (`within 2.899177219s`, a limit
+///   computed from the deadline);
 /// - any other five-digit number in text: the ports of a sampled range, `port 40123`;
 /// - with `unbounded_data` (a server that sends without end or past the probe's cap),
 ///   byte counts, which depend on how far the data got when the probe stopped reading;
@@ -327,15 +328,23 @@ fn quoted_times(s: &str) -> String {
     let mut out = String::new();
     let mut i = 0;
     while i < t.len() {
-        // number, or number "." number, followed by " ms"
+        // number, or number "." number, followed by " ms"; or number "." number
+        // followed by " s" (a late greeting's time, to the tenth of a second)
         let (len, next) = if is_number(t[i]) && t.get(i + 1) == Some(&".") {
             (3, t.get(i + 3))
         } else {
             (1, t.get(i + 1))
         };
         let fraction_ok = len == 1 || t.get(i + 2).is_some_and(|f| is_number(f));
-        let ms_follows = next.is_some_and(|n| n.starts_with(" ms"));
-        if is_number(t[i]) && fraction_ok && ms_follows {
+        let unit_follows = next.is_some_and(|n| {
+            let unit = |u: &str| {
+                n.strip_prefix(u)
+                    .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+            };
+            // Whole seconds are fixed figures (a client's own timeout), not measured.
+            unit(" ms") || (len == 3 && unit(" s"))
+        });
+        if is_number(t[i]) && fraction_ok && unit_follows {
             out.push('N');
             i += len;
         } else {
@@ -576,7 +585,7 @@ fn normaliser_replaces_ports_times_and_dates_and_nothing_else() {
   "request": "EPRT |1|127.0.0.1|4242|",
   "v6": "EPRT |2|::1|4242|",
   "pasv": "Entering Passive Mode (127,0,0,1,156,64).",
-  "evidence": "timed out after 1000.7 ms, then 3 ms",
+  "evidence": "timed out after 1000.7 ms, then 3 ms; 220 after 1.5 s; 3 servers; 120 s",
   "garbled": "(ftp,example,com,1,2) and 10.0.0.5 and code 227",
   "expires": "at 2027-01-01T00:00:00Z",
   "negative": "(127,0,0,-1,138,163) and (|||33557!)",
@@ -595,7 +604,7 @@ fn normaliser_replaces_ports_times_and_dates_and_nothing_else() {
   "request": "EPRT |1|127.0.0.1|PORT|",
   "v6": "EPRT |2|::1|PORT|",
   "pasv": "Entering Passive Mode (127,0,0,1,P,P).",
-  "evidence": "timed out after N ms, then N ms",
+  "evidence": "timed out after N ms, then N ms; 220 after N s; 3 servers; 120 s",
   "garbled": "(ftp,example,com,1,2) and 10.0.0.5 and code 227",
   "expires": "at DATE",
   "negative": "(127,0,0,-1,P,P) and (|||PORT!)",

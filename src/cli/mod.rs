@@ -13,6 +13,7 @@ use crate::run::positive_duration;
 mod output;
 mod probe;
 mod serve;
+mod targets_file;
 
 pub use crate::run::{Format, RunConfig};
 pub use output::{ColorArg, Terminal, utf8_locale};

@@ -1,13 +1,16 @@
 //! `ftpdoctor probe`: flags, and their validation into one [`RunConfig`].
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
+use super::targets_file::{
+    MAX_TARGET_LINE, MAX_TARGETS, MAX_TARGETS_FILE_BYTES, read_targets_file,
+};
 use crate::diagnose::Severity;
 use crate::diagnose::clients::ClientId;
 use crate::net::resolve::Family;
@@ -201,17 +204,6 @@ fn parse_clients(s: &str) -> Result<ClientList, String> {
 /// data connections, so 1024 targets already need several thousand file descriptors.
 pub const MAX_CONCURRENCY: u16 = 1024;
 
-/// Longest line read from --targets-file: a URL longer than this is no target.
-const MAX_TARGET_LINE: usize = 4096;
-
-/// Most targets a --targets-file may list: each becomes a probe configuration up front,
-/// and a fleet larger than this is better split into several runs.
-const MAX_TARGETS: usize = 10_000;
-
-/// Largest --targets-file read: MAX_TARGETS lines of a few hundred bytes, with comments.
-/// Anything bigger (or `/dev/zero`) is refused before it is read into memory.
-const MAX_TARGETS_FILE_BYTES: u64 = 4 * 1024 * 1024;
-
 /// `IP` (port 53) or `IP:PORT`, `[v6]:PORT`.
 fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
     if let Ok(ip) = s.parse::<IpAddr>() {
@@ -228,63 +220,6 @@ fn parse_family(s: &str) -> Result<Family, String> {
         "any" => Ok(Family::Any),
         _ => Err("expected 4, 6 or any".to_string()),
     }
-}
-
-/// The targets of a --targets-file: one per line, blank lines and `#` comments skipped.
-/// A `#` starts a comment only at the start of a line or after white space, so that one
-/// inside a URL (a password, say) is not cut off, and then shown, in an error.
-fn read_targets_file(path: &Path) -> Result<Vec<String>, ProbeArgsError> {
-    use std::io::Read as _;
-    let unreadable = |source| ProbeArgsError::TargetsFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| {
-            file.take(MAX_TARGETS_FILE_BYTES + 1)
-                .read_to_end(&mut bytes)
-        })
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_TARGETS_FILE_BYTES {
-        return Err(ProbeArgsError::TargetsFileTooLarge {
-            path: path.to_path_buf(),
-        });
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| unreadable(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-    let mut targets = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = strip_comment(line).trim();
-        if line.is_empty() {
-            continue;
-        }
-        if line.len() > MAX_TARGET_LINE {
-            return Err(ProbeArgsError::TargetsFileLine {
-                path: path.to_path_buf(),
-                line: n + 1,
-            });
-        }
-        if targets.len() == MAX_TARGETS {
-            return Err(ProbeArgsError::TargetsFileTooLarge {
-                path: path.to_path_buf(),
-            });
-        }
-        targets.push(line.to_string());
-    }
-    Ok(targets)
-}
-
-/// The line up to a `#` that starts it or follows white space.
-fn strip_comment(line: &str) -> &str {
-    let mut prev_space = true;
-    for (i, c) in line.char_indices() {
-        if c == '#' && prev_space {
-            return &line[..i];
-        }
-        prev_space = c.is_whitespace();
-    }
-    line
 }
 
 /// Why a probe invocation cannot run; never contains a password.
@@ -333,6 +268,14 @@ pub enum ProbeArgsError {
     NoTargets,
 }
 
+/// What every target's probe shares: the modes, the trust, where passwords come from.
+struct Shared {
+    modes: Vec<Mode>,
+    trust: Trust,
+    env_password: Option<Password>,
+    netrc: Option<Netrc>,
+}
+
 impl ProbeArgs {
     pub(super) fn into_run(self) -> Result<RunConfig, ProbeArgsError> {
         let mut modes = self.modes.clone();
@@ -365,46 +308,16 @@ impl ProbeArgs {
         if inputs.is_empty() {
             return Err(ProbeArgsError::NoTargets);
         }
-        let trust = self.trust()?;
-        let mut probes = Vec::new();
-        for input in &inputs {
-            let target = Target::parse(input).map_err(|source| match has_password(input) {
-                true => ProbeArgsError::TargetWithPassword {
-                    input: redact(input),
-                },
-                false => ProbeArgsError::Target {
-                    input: input.clone(),
-                    source,
-                },
-            })?;
-            let tls = match (target.scheme, self.tls) {
-                (Scheme::Ftps, None | Some(TlsArg::Implicit)) => TlsMode::Implicit,
-                (Scheme::Ftps, Some(other)) => {
-                    return Err(ProbeArgsError::TlsConflict {
-                        input: target.display_input(),
-                        given: other.mode().as_str(),
-                    });
-                }
-                (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
-            };
-            let credentials = self.credentials(&target, env_password.as_ref(), netrc.as_ref())?;
-            let mut config = ProbeConfig::new(target);
-            config.credentials = credentials;
-            config.modes = modes.clone();
-            config.step_timeout = self.timeout;
-            config.deadline = self.deadline;
-            config.follow_advertised = self.follow_advertised;
-            config.active_addr = self.active_addr;
-            config.sequential = self.sequential;
-            config.dns_server = self.dns_server;
-            config.address_family = self.address_family;
-            config.all_addresses = self.all_addresses;
-            config.sample_ports = self.sample_ports.unwrap_or(0);
-            config.tls = tls;
-            config.trust = trust.clone();
-            config.tls_reuse = !self.no_tls_reuse;
-            probes.push(config);
-        }
+        let shared = Shared {
+            modes,
+            trust: self.trust()?,
+            env_password,
+            netrc,
+        };
+        let probes = inputs
+            .iter()
+            .map(|input| self.probe_config(input, &shared))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(RunConfig {
             probes,
             format: self.format,
@@ -420,6 +333,53 @@ impl ProbeArgs {
                 .clone()
                 .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
             verbose: self.verbose,
+        })
+    }
+
+    /// One target's probe: its URL parsed, its TLS and credentials, the shared flags.
+    fn probe_config(&self, input: &str, shared: &Shared) -> Result<ProbeConfig, ProbeArgsError> {
+        let target = Target::parse(input).map_err(|source| match has_password(input) {
+            true => ProbeArgsError::TargetWithPassword {
+                input: redact(input),
+            },
+            false => ProbeArgsError::Target {
+                input: input.to_string(),
+                source,
+            },
+        })?;
+        let tls = self.tls_for(&target)?;
+        let credentials =
+            self.credentials(&target, shared.env_password.as_ref(), shared.netrc.as_ref())?;
+        let mut config = ProbeConfig::new(target);
+        config.credentials = credentials;
+        config.modes = shared.modes.clone();
+        config.step_timeout = self.timeout;
+        config.deadline = self.deadline;
+        config.follow_advertised = self.follow_advertised;
+        config.active_addr = self.active_addr;
+        config.sequential = self.sequential;
+        config.dns_server = self.dns_server;
+        config.address_family = self.address_family;
+        config.all_addresses = self.all_addresses;
+        config.sample_ports = self.sample_ports.unwrap_or(0);
+        config.tls = tls;
+        config.trust = shared.trust.clone();
+        config.tls_reuse = !self.no_tls_reuse;
+        Ok(config)
+    }
+
+    /// --tls for this target: an ftps:// URL is implicit FTPS, and says so against a
+    /// --tls that asks otherwise; ftp:// takes --tls, auto by default.
+    fn tls_for(&self, target: &Target) -> Result<TlsMode, ProbeArgsError> {
+        Ok(match (target.scheme, self.tls) {
+            (Scheme::Ftps, None | Some(TlsArg::Implicit)) => TlsMode::Implicit,
+            (Scheme::Ftps, Some(other)) => {
+                return Err(ProbeArgsError::TlsConflict {
+                    input: target.display_input(),
+                    given: other.mode().as_str(),
+                });
+            }
+            (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
         })
     }
 
@@ -537,37 +497,5 @@ mod tests {
         );
         assert!(parse_dns_server("dns.example").is_err());
         assert!(parse_family("5").is_err());
-    }
-
-    #[test]
-    fn targets_file_skips_blank_lines_and_comments_even_after_a_target() {
-        let path = std::env::temp_dir().join(format!("ftpdoctor-targets-{}", std::process::id()));
-        std::fs::write(
-            &path,
-            "# fleet\n\n  ftp://a.example/  # primary\nb.example:2121\n#x\n",
-        )
-        .unwrap();
-        let targets = read_targets_file(&path);
-        let _ = std::fs::remove_file(&path);
-        assert_eq!(targets.unwrap(), ["ftp://a.example/", "b.example:2121"]);
-    }
-
-    #[test]
-    fn hash_inside_a_url_is_no_comment_so_a_password_is_not_cut_and_shown() {
-        assert_eq!(
-            strip_comment("ftp://alice:s3cr#etpw@127.0.0.1:1/ # note"),
-            "ftp://alice:s3cr#etpw@127.0.0.1:1/ "
-        );
-        assert_eq!(strip_comment("#all of it"), "");
-        assert_eq!(strip_comment("host\t#tab"), "host\t");
-    }
-
-    #[test]
-    fn endless_targets_file_is_refused_without_reading_it_all() {
-        let refused = read_targets_file(Path::new("/dev/zero"));
-        assert!(
-            matches!(refused, Err(ProbeArgsError::TargetsFileTooLarge { .. })),
-            "{refused:?}"
-        );
     }
 }

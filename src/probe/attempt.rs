@@ -8,7 +8,7 @@
 use std::ops::{Deref, DerefMut};
 use std::time::Instant;
 
-use super::record::{ModeOutcome, ProbeOutcome, Stage};
+use super::record::{Mode, ModeOutcome, ProbeOutcome, Stage};
 
 /// One mode's record while the runner works on it.
 #[derive(Debug)]
@@ -56,21 +56,25 @@ impl DerefMut for Attempt {
     }
 }
 
-/// The whole probe's record while it runs: the modes as [`Attempt`]s (the record's own
-/// `modes` stays empty until [`Working::into_record`]).
+/// How many modes a probe has: one per [`Mode`], each with its own control session slot.
+pub(super) const MODES: usize = Mode::ALL.len();
+
+/// The whole probe's record while it runs: the modes as [`Attempt`]s, one per [`Mode`]
+/// in [`Mode::ALL`]'s order (the record's own `modes` stays empty until
+/// [`Working::into_record`]).
 #[derive(Debug)]
 pub(super) struct Working {
     record: ProbeOutcome,
-    pub(super) modes: Vec<Attempt>,
+    pub(super) modes: [Attempt; MODES],
 }
 
 impl Working {
-    pub(super) fn new(mut record: ProbeOutcome) -> Working {
-        let modes = std::mem::take(&mut record.modes)
-            .into_iter()
-            .map(Attempt::new)
-            .collect();
-        Working { record, modes }
+    /// `record` without its modes, and the modes.
+    pub(super) fn new(record: ProbeOutcome, modes: [ModeOutcome; MODES]) -> Working {
+        Working {
+            record,
+            modes: modes.map(Attempt::new),
+        }
     }
 
     pub(super) fn into_record(self) -> ProbeOutcome {

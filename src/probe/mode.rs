@@ -12,7 +12,7 @@ use super::attempt::Attempt;
 use super::from_net::dial_result;
 use super::record::{
     AcceptRecord, AcceptResult, Advertised, DialRecord, DialResult, DialWhy, ErrorKind, Mode,
-    ReplyRecord, Stage, StepError,
+    ReplyRecord, Stage, StepError, TransferRecord,
 };
 use super::session::{Session, step_error};
 use super::transfer::{Opening, finish, new_record, note_opening, transfer_command};
@@ -20,7 +20,7 @@ use crate::addr::{AddrClass, classify};
 use crate::net::{AcceptOutcome, DialOutcome, accept, dial};
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg};
-use crate::timeline::Event;
+use crate::timeline::{Event, Tap};
 
 /// Runs `mode` on `session`, filling in `out` as each step begins and ends, so that a
 /// deadline striking at any await leaves a truthful partial record.
@@ -216,6 +216,77 @@ async fn transfer_passive(
 }
 
 async fn active(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
+    let Some((listening, cmd)) = listen(session, config, out).await else {
+        return;
+    };
+    let request_started = Instant::now();
+    if request(session, cmd, out).await.is_none() {
+        silent_connect_back(out, &listening.listener, listening.tell, request_started).await;
+        return;
+    }
+    let told_at = Instant::now();
+    let queued = connected_during_request(&listening).await;
+    out.accept = Some(match &queued {
+        Some((_, accepted)) => accepted.clone(),
+        None => awaited_accept(listening.tell),
+    });
+
+    let cmd = transfer_command(config);
+    let started = Instant::now();
+    let mut rec = new_record(&cmd);
+    out.in_progress = Some(Stage::TransferStart);
+    if let Err(err) = session.conn.send(&cmd).await {
+        out.error = Some(step_error(Stage::TransferStart, &err));
+        return;
+    }
+    let (data, opening) = match queued {
+        Some((stream, _)) => (Some(stream), None),
+        None => {
+            match wait_for_connection(session, config, out, &listening, &mut rec, told_at).await {
+                (Waited::RefusedFirst, _) => {
+                    rec.elapsed = started.elapsed();
+                    out.accept = None;
+                    out.transfer = Some(rec);
+                    return;
+                }
+                (Waited::Connected(stream), opening) => (Some(stream), opening),
+                (Waited::NoConnection, opening) => (None, opening),
+            }
+        }
+    };
+    let Some(data) = data else {
+        // Whatever the server says about LIST now (425, late) would come out of turn.
+        if matches!(opening, None | Some(Opening::Preliminary)) {
+            session
+                .conn
+                .mark_out_of_step("gave up waiting for the server to connect");
+        }
+        if matches!(opening, Some(Opening::Refused)) {
+            out.transfer = Some(rec);
+        }
+        return;
+    };
+    let rec = out.record.transfer.insert(rec);
+    out.in_progress = Some(Stage::TransferStart);
+    finish(session, config, data, opening, rec, started).await;
+    out.in_progress = rec.stalled_at;
+}
+
+/// Where the server is to connect back: a listener on the control connection's local
+/// address, and the address told.
+struct Listening {
+    listener: TcpListener,
+    tell: SocketAddr,
+    tap: Tap,
+}
+
+/// Listens for the server's data connection and builds the PORT or EPRT that tells it
+/// where; `None` (recorded as the mode's error) when that cannot be done.
+async fn listen(
+    session: &mut Session,
+    config: &ProbeConfig,
+    out: &mut Attempt,
+) -> Option<(Listening, Command)> {
     let local_ip = session.local.ip();
     let listener = match TcpListener::bind(SocketAddr::new(local_ip, 0)).await {
         Ok(l) => l,
@@ -240,106 +311,110 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) 
         }
         _ => Command::Eprt(tell),
     };
-    let request_started = Instant::now();
-    if request(session, cmd, out).await.is_none() {
-        silent_connect_back(out, &listener, tell, request_started).await;
-        return;
-    }
-    let accept_started = Instant::now();
-    let mut rec_accept = AcceptRecord {
+    Some((
+        Listening {
+            listener,
+            tell,
+            tap,
+        },
+        cmd,
+    ))
+}
+
+/// An accept not yet seen: what the record says until the server connects.
+fn awaited_accept(tell: SocketAddr) -> AcceptRecord {
+    AcceptRecord {
         listen: tell,
         from: None,
         outcome: AcceptResult::Timeout,
         elapsed: std::time::Duration::ZERO,
         during_request: false,
-    };
-    // pyftpdlib connects during PORT itself: such a connection is already queued.
-    let mut data = match timeout(std::time::Duration::ZERO, listener.accept()).await {
+    }
+}
+
+/// pyftpdlib connects during PORT itself: such a connection is already queued.
+async fn connected_during_request(listening: &Listening) -> Option<(TcpStream, AcceptRecord)> {
+    match timeout(std::time::Duration::ZERO, listening.listener.accept()).await {
         Ok(Ok((stream, from))) => {
-            tap.record(Event::Accepted { from });
-            rec_accept.from = Some(from);
-            rec_accept.outcome = AcceptResult::Accepted;
-            rec_accept.during_request = true;
-            Some(stream)
+            listening.tap.record(Event::Accepted { from });
+            let accepted = AcceptRecord {
+                from: Some(from),
+                outcome: AcceptResult::Accepted,
+                during_request: true,
+                ..awaited_accept(listening.tell)
+            };
+            Some((stream, accepted))
         }
         _ => None,
-    };
-    out.accept = Some(rec_accept.clone());
+    }
+}
 
-    let cmd = transfer_command(config);
-    let started = Instant::now();
-    let mut rec = new_record(&cmd);
-    out.in_progress = Some(Stage::TransferStart);
-    if let Err(err) = session.conn.send(&cmd).await {
-        out.error = Some(step_error(Stage::TransferStart, &err));
-        return;
-    }
+/// How the wait for the server's data connection ended.
+enum Waited {
+    Connected(TcpStream),
+    /// It did not connect (timed out, failed); the accept record says which.
+    NoConnection,
+    /// A refusal other than 425 came before any connect attempt (vsftpd answers a
+    /// missing file's RETR with 550 without connecting back): there was nothing to
+    /// accept, and the transfer's reply tells the story.
+    RefusedFirst,
+}
+
+/// The transfer command is sent and no connection came during the request: races the
+/// accept against the reply (most servers connect first and send 150 after, some send
+/// 150 first), records the accept, and says how the server opened the transfer.
+async fn wait_for_connection(
+    session: &mut Session,
+    config: &ProbeConfig,
+    out: &mut Attempt,
+    listening: &Listening,
+    rec: &mut TransferRecord,
+    told_at: Instant,
+) -> (Waited, Option<Opening>) {
+    out.in_progress = Some(Stage::Accept);
+    // The reply's limit is longer so that silence shows up as the accept timing out,
+    // which is the real story.
+    let verb = transfer_command(config).verb().to_string();
+    let reply_limit = config.step_timeout * 2;
+    let mut accepted = None;
     let mut opening = None;
-    if data.is_none() {
-        out.in_progress = Some(Stage::Accept);
-        // Most servers connect first and send 150 after; some send 150 first. Race
-        // the accept against the reply; the reply's limit is longer so that silence
-        // shows up as the accept timing out, which is the real story.
-        let verb = cmd.verb().to_string();
-        let reply_limit = config.step_timeout * 2;
-        let mut accepted = None;
-        tokio::select! {
-            // A connection that is already there wins over a reply that is already there.
-            biased;
-            got = accept(&listener, config.step_timeout, &tap) => accepted = Some(got),
-            reply = session.conn.read_reply_within(reply_limit, &verb) => match reply {
-                Ok(reply) => opening = Some(note_opening(&mut rec, &reply)),
-                Err(err) => {
-                    out.error = Some(step_error(Stage::TransferStart, &err));
-                }
-            },
-        }
-        // A 1yz, or a 2yz from a server that sends no 1yz: the connection may still come.
-        if accepted.is_none() && matches!(opening, Some(Opening::Preliminary | Opening::Complete)) {
-            let left = config.step_timeout.saturating_sub(accept_started.elapsed());
-            accepted = Some(accept(&listener, left, &tap).await);
-        }
-        rec_accept.elapsed = accept_started.elapsed();
-        // A refusal other than 425 came before any connect attempt (vsftpd answers a
-        // missing file's RETR with 550 without connecting back): there was nothing to
-        // accept, and the transfer's reply tells the story.
-        let refused_first = matches!(opening, Some(Opening::Refused))
-            && rec.final_reply.as_ref().is_some_and(|r| r.code != 425);
-        if accepted.is_none() && refused_first {
-            rec.elapsed = started.elapsed();
-            out.accept = None;
-            out.transfer = Some(rec);
-            return;
-        }
-        if let Some(got) = accepted {
-            match got.outcome {
-                AcceptOutcome::Accepted { from, stream } => {
-                    rec_accept.from = Some(from);
-                    rec_accept.outcome = AcceptResult::Accepted;
-                    data = Some(stream);
-                }
-                AcceptOutcome::Timeout => rec_accept.outcome = AcceptResult::Timeout,
-                AcceptOutcome::Failed(_) => rec_accept.outcome = AcceptResult::Failed,
+    tokio::select! {
+        // A connection that is already there wins over a reply that is already there.
+        biased;
+        got = accept(&listening.listener, config.step_timeout, &listening.tap) => accepted = Some(got),
+        reply = session.conn.read_reply_within(reply_limit, &verb) => match reply {
+            Ok(reply) => opening = Some(note_opening(rec, &reply)),
+            Err(err) => {
+                out.error = Some(step_error(Stage::TransferStart, &err));
             }
-        }
-        out.accept = Some(rec_accept);
+        },
     }
-    let Some(data) = data else {
-        // Whatever the server says about LIST now (425, late) would come out of turn.
-        if matches!(opening, None | Some(Opening::Preliminary)) {
-            session
-                .conn
-                .mark_out_of_step("gave up waiting for the server to connect");
+    // A 1yz, or a 2yz from a server that sends no 1yz: the connection may still come.
+    if accepted.is_none() && matches!(opening, Some(Opening::Preliminary | Opening::Complete)) {
+        let left = config.step_timeout.saturating_sub(told_at.elapsed());
+        accepted = Some(accept(&listening.listener, left, &listening.tap).await);
+    }
+    let mut rec_accept = awaited_accept(listening.tell);
+    rec_accept.elapsed = told_at.elapsed();
+    let refused_first = matches!(opening, Some(Opening::Refused))
+        && rec.final_reply.as_ref().is_some_and(|r| r.code != 425);
+    if accepted.is_none() && refused_first {
+        return (Waited::RefusedFirst, opening);
+    }
+    let mut waited = Waited::NoConnection;
+    if let Some(got) = accepted {
+        match got.outcome {
+            AcceptOutcome::Accepted { from, stream } => {
+                rec_accept.from = Some(from);
+                rec_accept.outcome = AcceptResult::Accepted;
+                waited = Waited::Connected(stream);
+            }
+            AcceptOutcome::Timeout => rec_accept.outcome = AcceptResult::Timeout,
+            AcceptOutcome::Failed(_) => rec_accept.outcome = AcceptResult::Failed,
         }
-        if matches!(opening, Some(Opening::Refused)) {
-            out.transfer = Some(rec);
-        }
-        return;
-    };
-    let rec = out.record.transfer.insert(rec);
-    out.in_progress = Some(Stage::TransferStart);
-    finish(session, config, data, opening, rec, started).await;
-    out.in_progress = rec.stalled_at;
+    }
+    out.accept = Some(rec_accept);
+    (waited, opening)
 }
 
 /// pyftpdlib connects back while it answers PORT/EPRT, and says nothing until that
@@ -371,12 +446,14 @@ async fn silent_connect_back(
     }
 }
 
-fn listen_failed(out: &mut Attempt, detail: String) {
+/// Records that no listener could be set up; `None` for the caller to return.
+fn listen_failed<T>(out: &mut Attempt, detail: String) -> Option<T> {
     out.error = Some(StepError::new(
         Stage::Accept,
         ErrorKind::Io,
         format!("could not listen for the server's connection: {detail}"),
     ));
+    None
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use super::attempt::Working;
 use super::record::{Mode, PlaintextCheck, ReplyRecord, Tls, TlsMode};
-use super::session::{Session, establish};
+use super::session::{Role, Session, establish};
 use super::{ControlOutcome, ProbeConfig};
 use crate::proto::Command;
 use crate::proto::passive::parse_227;
@@ -48,7 +48,7 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
         ..config.clone()
     };
     let mut scratch = ControlOutcome::new(&config.credentials.user);
-    if let Err(err) = establish(peer, &plain, "plaintext", &mut scratch, false, slot).await {
+    if let Err(err) = establish(peer, &plain, Role::Extra("plaintext"), &mut scratch, slot).await {
         record.login_refused = scratch.login_reply.clone();
         record.skipped = Some(match &scratch.login_reply {
             Some(reply) => format!("the server refused a plaintext login ({reply})"),

@@ -9,14 +9,15 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use super::ProbeConfig;
 use super::attempt::Working;
 use super::from_net::dial_result;
 use super::record::{
     ControlOutcome, ErrorKind, Login, Mode, ReplyRecord, SampleOutcome, SamplePort, Stage,
     StepError,
 };
-use super::session::{Session, establish, step_error};
-use super::{ProbeConfig, Sessions};
+use super::runner::{Sessions, same_as_first};
+use super::session::{Role, Session, establish, step_error};
 use crate::net::dial;
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg};
@@ -36,7 +37,7 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
     };
     let request = verb(config, out, peer);
     // As the modes' sessions: never plaintext after a first session with TLS.
-    let later = super::same_as_first(config, out);
+    let later = same_as_first(config, out);
     let sample = out
         .sample
         .insert(SampleOutcome::new(request, config.sample_ports));
@@ -49,15 +50,8 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         Some(i) => sessions.slots[i].as_mut(),
         None => {
             let mut scratch = ControlOutcome::new(&config.credentials.user);
-            let result = establish(
-                peer,
-                &later,
-                "sample",
-                &mut scratch,
-                false,
-                &mut sessions.sample,
-            )
-            .await;
+            let role = Role::Extra("sample");
+            let result = establish(peer, &later, role, &mut scratch, &mut sessions.sample).await;
             if let Err(err) = result {
                 sample.error = Some(err);
                 return;

@@ -87,19 +87,38 @@ pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepErr
     }
 }
 
+/// Which session [`establish`] opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// The probe's first session (labelled `control`): it alone asks FEAT and STAT, what
+    /// the report says of the server.
+    First,
+    /// Any later one, labelled for the timeline: a mode's own, a replacement, the
+    /// plaintext comparison, the port sample. It logs in and no more.
+    Extra(&'static str),
+}
+
+impl Role {
+    fn label(self) -> &'static str {
+        match self {
+            Role::First => "control",
+            Role::Extra(label) => label,
+        }
+    }
+}
+
 /// Connects to `addr`, reads the banner, starts TLS as --tls asks and logs in, recording
-/// each step in `rec`. `with_features` also asks FEAT and STAT (the first session does;
-/// extra ones need not). The
-/// session goes into `slot` as soon as it is connected, so that its transcript outlives
-/// a failed login or a deadline.
+/// each step in `rec`; the first session also asks FEAT and STAT. The session goes into
+/// `slot` as soon as it is connected, so that its transcript outlives a failed login or
+/// a deadline.
 pub(super) async fn establish(
     addr: SocketAddr,
     config: &ProbeConfig,
-    label: &'static str,
+    role: Role,
     rec: &mut ControlOutcome,
-    with_features: bool,
     slot: &mut Option<Session>,
 ) -> Result<(), StepError> {
+    let label = role.label();
     let tap = config.timeline.control();
     let dialled = dial(addr, config.step_timeout, &tap, label).await;
     rec.connects.push(ConnectRecord {
@@ -145,7 +164,7 @@ pub(super) async fn establish(
     }
     login(session, config, rec).await?;
     protect_data(session, config, rec).await?;
-    if with_features {
+    if role == Role::First {
         if let Err(err) = features(session, rec).await {
             // Strict FTP-inspecting firewalls drop commands they do not know; the session
             // may be out of step now, which the runner sees and replaces it.

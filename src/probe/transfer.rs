@@ -10,7 +10,7 @@ use tokio::time::timeout;
 use super::ProbeConfig;
 use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult};
 use super::session::Session;
-use super::tls::secure_data;
+use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
 use crate::proto::{Command, Reply};
 use crate::timeline::{CloseHow, Closer, Event};
@@ -118,21 +118,67 @@ pub(super) async fn finish(
     };
     rec.stalled_at = Some(Stage::TransferData);
     let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
-    let mut closed_by_peer = false;
+    let end = read_data(config, &mut data, rec, &tap).await;
+    drop(data);
+    match end {
+        DataEnd::Stalled => {
+            // The server still owes a 226: the session is out of step.
+            session
+                .conn
+                .mark_out_of_step("abandoned a stalled transfer");
+            rec.elapsed = started.elapsed();
+            return;
+        }
+        DataEnd::ByUs => tap.record(Event::Close {
+            by: Closer::Us,
+            how: CloseHow::Fin,
+        }),
+        DataEnd::ByPeer => {}
+    }
+    if rec.truncated && matches!(opening, Opening::Preliminary) {
+        return after_the_cap(session, &verb, rec, started).await;
+    }
+    if let Opening::Preliminary = opening
+        && let Err(e) = completion(session, &verb, rec).await
+    {
+        return stalled(rec, Stage::TransferEnd, started, &e);
+    }
+    if rec.outcome != TransferResult::Failed {
+        rec.outcome = TransferResult::Ok;
+    }
+    rec.stalled_at = None;
+    rec.elapsed = started.elapsed();
+}
+
+/// Who ended the data connection.
+enum DataEnd {
+    /// The server closed it (or reset it): the data has ended.
+    ByPeer,
+    /// We stopped reading: the cap, or an error that was not the server's close.
+    ByUs,
+    /// No data for --timeout: we gave up (and closed it).
+    Stalled,
+}
+
+/// Reads the data until it ends, the cap or a stall, counting bytes into `rec`.
+async fn read_data(
+    config: &ProbeConfig,
+    data: &mut DataStream,
+    rec: &mut TransferRecord,
+    tap: &Tap,
+) -> DataEnd {
     let mut chunk = vec![0u8; DATA_CHUNK];
     loop {
         match timeout(config.step_timeout, data.read(&mut chunk)).await {
             Ok(Ok(0)) => {
-                closed_by_peer = true;
-                data_ended(&tap, rec.bytes, CloseHow::Fin);
-                break;
+                data_ended(tap, rec.bytes, CloseHow::Fin);
+                return DataEnd::ByPeer;
             }
             // A TLS data connection closed without close_notify: the data has ended,
             // and the completion reply says whether all of it came.
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof && data.is_tls() => {
-                closed_by_peer = true;
-                data_ended(&tap, rec.bytes, CloseHow::Fin);
-                break;
+                data_ended(tap, rec.bytes, CloseHow::Fin);
+                return DataEnd::ByPeer;
             }
             Ok(Ok(n)) => {
                 if rec.bytes == 0 {
@@ -142,7 +188,7 @@ pub(super) async fn finish(
                 if rec.bytes >= config.max_transfer_bytes {
                     rec.truncated = true;
                     tap.record(Event::DataCut { bytes: rec.bytes });
-                    break;
+                    return DataEnd::ByUs;
                 }
             }
             Ok(Err(e)) => {
@@ -150,10 +196,10 @@ pub(super) async fn finish(
                 rec.outcome = TransferResult::Failed;
                 rec.error = Some(format!("data connection: {e}"));
                 if e.kind() == std::io::ErrorKind::ConnectionReset {
-                    closed_by_peer = true;
-                    data_ended(&tap, rec.bytes, CloseHow::Rst);
+                    data_ended(tap, rec.bytes, CloseHow::Rst);
+                    return DataEnd::ByPeer;
                 }
-                break;
+                return DataEnd::ByUs;
             }
             Err(_) => {
                 tap.record(Event::StepTimeout {
@@ -164,55 +210,38 @@ pub(super) async fn finish(
                     by: Closer::Us,
                     how: CloseHow::Fin,
                 });
-                // The server still owes a 226: the session is out of step.
-                session
-                    .conn
-                    .mark_out_of_step("abandoned a stalled transfer");
                 rec.outcome = TransferResult::Timeout;
                 rec.stalled_at = Some(Stage::TransferData);
                 rec.error = Some(format!(
                     "no data for {:?} after {} bytes",
                     config.step_timeout, rec.bytes
                 ));
-                rec.elapsed = started.elapsed();
-                return;
+                return DataEnd::Stalled;
             }
         }
     }
-    drop(data);
-    if !closed_by_peer {
-        tap.record(Event::Close {
-            by: Closer::Us,
-            how: CloseHow::Fin,
-        });
-    }
-    if rec.truncated && matches!(opening, Opening::Preliminary) {
-        return after_the_cap(session, &verb, rec, started).await;
-    }
-    if let Opening::Preliminary = opening {
-        rec.stalled_at = Some(Stage::TransferEnd);
-        match session.conn.read_reply(&verb).await {
-            Ok(reply) => {
-                if !reply.is_positive_completion() {
-                    rec.outcome = TransferResult::Failed;
-                    // vsftpd ends the session after refusing a data connection's TLS
-                    // (522, session reuse required): the next mode gets a fresh one.
-                    if rec.tls.is_some() {
-                        session
-                            .conn
-                            .mark_out_of_step("the server refused the data connection's TLS");
-                    }
-                }
-                rec.final_reply = Some(ReplyRecord::from(&reply));
-            }
-            Err(e) => return stalled(rec, Stage::TransferEnd, started, &e),
+}
+
+/// After a 1yz and the data: the completion reply, into `rec`.
+async fn completion(
+    session: &mut Session,
+    verb: &str,
+    rec: &mut TransferRecord,
+) -> Result<(), ControlError> {
+    rec.stalled_at = Some(Stage::TransferEnd);
+    let reply = session.conn.read_reply(verb).await?;
+    if !reply.is_positive_completion() {
+        rec.outcome = TransferResult::Failed;
+        // vsftpd ends the session after refusing a data connection's TLS (522, session
+        // reuse required): the next mode gets a fresh one.
+        if rec.tls.is_some() {
+            session
+                .conn
+                .mark_out_of_step("the server refused the data connection's TLS");
         }
     }
-    if rec.outcome != TransferResult::Failed {
-        rec.outcome = TransferResult::Ok;
-    }
-    rec.stalled_at = None;
-    rec.elapsed = started.elapsed();
+    rec.final_reply = Some(ReplyRecord::from(&reply));
+    Ok(())
 }
 
 /// The server ended the data: the last byte (if any came), then its close.

@@ -1,0 +1,384 @@
+//! The runner's course through one probe: the first session (each address in turn,
+//! plaintext when --tls auto allows), then the modes, all at once on a session each or
+//! in turn on one, and every session's QUIT at the end.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::ProbeConfig;
+use super::attempt::{Attempt, MODES, Working};
+use super::interrupt::skip_all;
+use super::mode;
+use super::record::{
+    ControlOutcome, ErrorKind, ModeOutcome, SkipReason, Stage, StepError, Strategy, Tls,
+    TlsFailureReason, TlsMode, TranscriptEntry,
+};
+use super::resolve::{self, Resolution, resolve_target};
+use super::session::{Role, Session, establish};
+use crate::proto::Command;
+
+/// How long a session waits for the 221 to its QUIT. Politeness, not diagnosis: a server
+/// that does not answer costs at most this (all sessions say goodbye at once).
+const QUIT_WAIT: Duration = Duration::from_secs(1);
+
+/// The wait before one more try when a reconnect (after a mode left its session out of
+/// step) is refused with 421: servers count a closed session until its process exits.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(250);
+
+/// The control connection each mode runs on, owned outside the deadline's reach so
+/// that their transcripts survive it.
+#[derive(Default)]
+pub(super) struct Sessions {
+    /// The first session while it is being set up; it then moves to its mode's slot.
+    pub(super) main: Option<Session>,
+    /// Each mode's session, in [`Mode::ALL`]'s order.
+    pub(super) slots: [Option<Session>; MODES],
+    /// The plaintext session compared with a TLS one.
+    pub(super) plaintext: Option<Session>,
+    /// Transcripts of sessions that were replaced.
+    pub(super) retired: Vec<TranscriptEntry>,
+    /// --sample-ports' own session, when no mode's session was left usable.
+    pub(super) sample: Option<Session>,
+}
+
+impl Sessions {
+    pub(super) fn retire(&mut self, session: Option<Session>) {
+        if let Some(session) = session {
+            self.retired.extend(session.transcript());
+        }
+    }
+
+    /// QUIT on every session still in step, all at once, so that the server logs a clean
+    /// end rather than a dropped connection.
+    pub(super) async fn quit_all(&mut self, step_timeout: Duration) {
+        let wait = step_timeout.min(QUIT_WAIT);
+        let [s0, s1, s2, s3] = &mut self.slots;
+        tokio::join!(
+            quit(&mut self.main, wait),
+            quit(s0, wait),
+            quit(s1, wait),
+            quit(s2, wait),
+            quit(s3, wait),
+            quit(&mut self.plaintext, wait),
+            quit(&mut self.sample, wait),
+        );
+    }
+
+    pub(super) fn into_transcript(self) -> Vec<TranscriptEntry> {
+        let mut all = self.retired;
+        for session in self
+            .main
+            .into_iter()
+            .chain(self.slots.into_iter().flatten())
+            .chain(self.sample)
+            .chain(self.plaintext)
+        {
+            all.extend(session.transcript());
+        }
+        all
+    }
+}
+
+async fn quit(slot: &mut Option<Session>, wait: Duration) {
+    if let Some(session) = slot.as_mut().filter(|s| s.usable()) {
+        if session.conn.send(&Command::Quit).await.is_ok() {
+            // The 221 goes into the transcript; its absence changes nothing.
+            let _ = session.conn.read_reply_within(wait, "QUIT").await;
+        }
+        session.conn.mark_out_of_step("the session ended with QUIT");
+    }
+}
+
+/// --tls auto, and AUTH TLS went unanswered (a firewall that drops verbs it does not
+/// know), or the server said 234 and then failed the handshake (no usable certificate,
+/// a late switch to TLS): a client that falls back to plaintext would get on, so the
+/// probe does too, and the diagnosis reports the TLS failure. Not after a certificate
+/// that did not verify: that is the one failure an attacker in the path would cause.
+fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &StepError) -> bool {
+    config.tls == TlsMode::Auto
+        && err.stage == Stage::Tls
+        && control.tls_details.as_ref().is_some_and(|t| {
+            t.auth_error.is_some()
+                || t.error
+                    .as_ref()
+                    .is_some_and(|e| e.reason != TlsFailureReason::Certificate)
+        })
+}
+
+pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
+    let Some(addrs) = where_to_connect(config, out).await else {
+        return skip_all(out, "the name did not resolve");
+    };
+    let Some(main) = first_session(config, out, sessions, &addrs).await else {
+        return skip_all(out, "the control session was not set up");
+    };
+    let same_as_first = same_as_first(config, out);
+    let config = &same_as_first;
+    // An IPv4-mapped peer is IPv4 on the wire: PASV and PORT work there.
+    if main.peer.ip().to_canonical().is_ipv6() {
+        skip_ipv4_only(out);
+    }
+    let selected: Vec<usize> = (0..MODES)
+        .filter(|&i| out.modes[i].skipped.is_none())
+        .collect();
+    let Some(&first) = selected.first() else {
+        return;
+    };
+    if main.usable() {
+        sessions.slots[first] = Some(main);
+    } else {
+        // FEAT left it out of step: the first mode opens a session of its own.
+        sessions.retire(Some(main));
+    }
+    if config.sequential || selected.len() == 1 {
+        return run_in_turn(config, out, sessions, first, &selected).await;
+    }
+    run_concurrently(config, out, sessions, first).await;
+}
+
+/// The control connection's addresses: the pinned one (--all-addresses), else the
+/// name resolved; `None` when it did not resolve (the control's error says why).
+async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec<SocketAddr>> {
+    let resolution = match &config.pinned {
+        Some(pinned) => {
+            out.target.address = pinned.address;
+            Resolution {
+                addrs: pinned.address.into_iter().collect(),
+                ..pinned.resolution.clone()
+            }
+        }
+        None => resolve_target(config).await,
+    };
+    out.target.dns = resolution.dns;
+    if let Some(err) = resolution.error {
+        out.control.error = Some(err);
+        return None;
+    }
+    out.target.resolved = match &config.pinned {
+        Some(pinned) => pinned.resolution.addrs.clone(),
+        None => resolution.addrs.clone(),
+    };
+    Some(resolve::control_addrs(
+        &resolution.addrs,
+        config.target.port,
+    ))
+}
+
+/// The first session, logged in: each address in turn until one connects (past the TCP
+/// connect another address would meet the same server), once more in plaintext when
+/// --tls auto allows it. `None` when none was set up (the control's error says why).
+async fn first_session(
+    config: &ProbeConfig,
+    out: &mut Working,
+    sessions: &mut Sessions,
+    addrs: &[SocketAddr],
+) -> Option<Session> {
+    for &addr in addrs {
+        let result = establish(
+            addr,
+            config,
+            Role::First,
+            &mut out.control,
+            &mut sessions.main,
+        )
+        .await;
+        match result {
+            Ok(()) => {
+                out.control.error = None;
+                break;
+            }
+            Err(err) if retry_in_plaintext(config, &out.control, &err) => {
+                let failed = sessions.main.take();
+                sessions.retire(failed);
+                let plain = ProbeConfig {
+                    tls: TlsMode::Off,
+                    ..config.clone()
+                };
+                let main = &mut sessions.main;
+                out.control.error = establish(addr, &plain, Role::First, &mut out.control, main)
+                    .await
+                    .err();
+                if out.control.error.is_some() {
+                    let failed = sessions.main.take();
+                    sessions.retire(failed);
+                }
+                break;
+            }
+            Err(err) => {
+                let connected = err.stage != Stage::Connect;
+                out.control.error = Some(err);
+                let failed = sessions.main.take();
+                sessions.retire(failed);
+                if connected {
+                    break;
+                }
+            }
+        }
+    }
+    sessions.main.take()
+}
+
+/// An IPv6 control connection: PASV and PORT cannot name an address on it.
+fn skip_ipv4_only(out: &mut Working) {
+    for m in &mut out.modes {
+        if m.mode.is_ipv4_only() && m.skipped.is_none() {
+            m.replace(ModeOutcome::skipped(
+                m.mode,
+                SkipReason::Ipv4Only,
+                "carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6",
+            ));
+        }
+    }
+}
+
+/// Every selected mode at once, each on its own session (`first` on the one that logged
+/// in); the modes whose extra session the server refused then run in turn on `first`'s.
+async fn run_concurrently(
+    config: &ProbeConfig,
+    out: &mut Working,
+    sessions: &mut Sessions,
+    first: usize,
+) {
+    let peer = out.control.peer;
+    let refused = {
+        let [m0, m1, m2, m3] = &mut out.modes;
+        let [s0, s1, s2, s3] = &mut sessions.slots;
+        let (r0, r1, r2, r3) = tokio::join!(
+            mode_on_own_session(config, peer, m0, s0),
+            mode_on_own_session(config, peer, m1, s1),
+            mode_on_own_session(config, peer, m2, s2),
+            mode_on_own_session(config, peer, m3, s3),
+        );
+        [r0, r1, r2, r3]
+    };
+    let fallback: Vec<usize> = (0..MODES).filter(|&i| refused[i].is_some()).collect();
+    if let Some(err) = refused.into_iter().flatten().next() {
+        out.strategy = Strategy::SequentialFallback;
+        out.fallback_reply = err.reply.clone();
+        out.fallback_error = Some(err.clone());
+        for &i in &fallback {
+            let mode = out.modes[i].mode;
+            out.modes[i].replace(ModeOutcome::new(mode));
+        }
+        run_in_turn(config, out, sessions, first, &fallback).await;
+    }
+}
+
+/// Runs one mode on the session in its slot, opening one if the slot is empty. Returns
+/// the error when the server would not give this mode a session of its own.
+async fn mode_on_own_session(
+    config: &ProbeConfig,
+    peer: Option<SocketAddr>,
+    out: &mut Attempt,
+    slot: &mut Option<Session>,
+) -> Option<StepError> {
+    if out.skipped.is_some() {
+        return None;
+    }
+    if slot.is_none() {
+        let peer = peer?;
+        let mut scratch = ControlOutcome::new(&config.credentials.user);
+        out.in_progress = Some(Stage::Login);
+        let label = out.mode.as_str();
+        let result = establish(peer, config, Role::Extra(label), &mut scratch, slot).await;
+        out.greeting = scratch.greeting;
+        if let Err(err) = result {
+            out.in_progress = None;
+            // A session that was refused (421 greeting) is no session: whoever looks at
+            // this slot next must open a new one.
+            if let Some(refused) = slot.as_mut() {
+                refused
+                    .conn
+                    .mark_out_of_step("the server refused this session");
+            }
+            return Some(err);
+        }
+    }
+    let session = slot.as_mut()?;
+    mode::run_mode(session, config, out).await;
+    None
+}
+
+/// Runs `which` modes one after another on the session in slot `home`, replacing it
+/// when a mode left it out of step.
+async fn run_in_turn(
+    config: &ProbeConfig,
+    out: &mut Working,
+    sessions: &mut Sessions,
+    home: usize,
+    which: &[usize],
+) {
+    for &i in which {
+        let usable = sessions.slots[home].as_ref().is_some_and(Session::usable);
+        if !usable {
+            let old = sessions.slots[home].take();
+            sessions.retire(old);
+            let Some(peer) = out.control.peer else { return };
+            out.modes[i].in_progress = Some(Stage::Login);
+            let result = reconnect(config, peer, sessions, home).await;
+            if let Err(err) = result {
+                let mode = out.modes[i].mode;
+                let record = match (&err.kind, &err.reply) {
+                    // The previous mode's abandoned session may still hold the server's
+                    // only slot for us: this mode was not tried, it did not fail.
+                    (ErrorKind::Refused, Some(reply)) => {
+                        out.fallback_reply.get_or_insert_with(|| reply.clone());
+                        ModeOutcome::skipped(
+                            mode,
+                            SkipReason::Refused,
+                            format!("the server refused another connection ({reply})"),
+                        )
+                    }
+                    _ => ModeOutcome {
+                        error: Some(err),
+                        ..ModeOutcome::new(mode)
+                    },
+                };
+                out.modes[i].replace(record);
+                let failed = sessions.slots[home].take();
+                sessions.retire(failed);
+                continue;
+            }
+        }
+        if let Some(session) = sessions.slots[home].as_mut() {
+            mode::run_mode(session, config, &mut out.modes[i]).await;
+        }
+    }
+}
+
+/// A fresh session in slot `home`. A 421 gets one more try after [`RECONNECT_PAUSE`]:
+/// the server may not have let go of the session just dropped.
+async fn reconnect(
+    config: &ProbeConfig,
+    peer: SocketAddr,
+    sessions: &mut Sessions,
+    home: usize,
+) -> Result<(), StepError> {
+    let mut scratch = ControlOutcome::new(&config.credentials.user);
+    let mut tries_left = 2;
+    loop {
+        tries_left -= 1;
+        let slot = &mut sessions.slots[home];
+        match establish(peer, config, Role::Extra("control"), &mut scratch, slot).await {
+            Err(err) if err.kind == ErrorKind::Refused && tries_left > 0 => {
+                let refused = sessions.slots[home].take();
+                sessions.retire(refused);
+                tokio::time::sleep(RECONNECT_PAUSE).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// The config for every session after the first: TLS once the first had TLS, so that no
+/// session falls back to plaintext (and sends the password in clear) on its own.
+pub(super) fn same_as_first(config: &ProbeConfig, out: &Working) -> ProbeConfig {
+    ProbeConfig {
+        tls: match (config.tls, out.control.tls) {
+            (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
+            (_, Tls::Explicit) => TlsMode::Explicit,
+            (_, Tls::None) => TlsMode::Off,
+        },
+        ..config.clone()
+    }
+}
