@@ -13,6 +13,8 @@ use ftpdoctor::report::nagios::State;
 const EXIT_CANNOT_RUN: u8 = 2;
 /// Exit code when a finding is at or above --fail-on.
 const EXIT_FINDINGS: u8 = 1;
+/// Exit code after Ctrl-C (128 + SIGINT, as a shell reports a process it interrupted).
+const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let nagios = wants_nagios(std::env::args_os().skip(1));
@@ -87,11 +89,20 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             let style = terminal(&out).table_style(color, !probe_run.unicode, probe_run.verbose);
             let runtime = runtime()?;
             let nagios = probe_run.format == cli::Format::Nagios;
-            let finished = runtime.block_on(ftpdoctor::run::run_probes(probe_run, style, &mut out));
+            let (interrupter, interrupt) = ftpdoctor::probe::Interrupt::channel();
+            let live = ftpdoctor::run::Live {
+                interrupt,
+                status: status_line(),
+            };
+            let finished = runtime.block_on(async {
+                catch_interrupt(interrupter)?;
+                ftpdoctor::run::run_probes(probe_run, style, live, &mut out).await
+            });
             // The resolver's background tasks (a query that outlived its timeout) may still
             // be running; waiting for them would delay the exit past --deadline.
             runtime.shutdown_background();
             match finished {
+                Ok(done) if done.interrupted => Ok(ExitCode::from(EXIT_INTERRUPTED)),
                 Ok(_) if nagios && !rejected.is_empty() => {
                     Ok(ExitCode::from(State::Unknown.exit_code()))
                 }
@@ -136,10 +147,18 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             color,
             ascii,
             explain,
+            scenarios,
+            format,
         } => {
             let mut out = io::stdout().lock();
-            let style = terminal(&out).table_style(color, ascii, false);
-            let demo = ftpdoctor::demo::run(step_timeout, style, explain, &mut out);
+            let options = ftpdoctor::demo::DemoOptions {
+                step: step_timeout,
+                scenarios,
+                format,
+                style: terminal(&out).table_style(color, ascii, false),
+                explain,
+            };
+            let demo = ftpdoctor::demo::run(&options, &mut out);
             let written = runtime()?.block_on(demo);
             match written.and_then(|()| out.flush()) {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -182,6 +201,37 @@ fn fit_file_limit(run: &mut ftpdoctor::run::RunConfig) {
             run.concurrency = fit;
         }
     }
+}
+
+/// Ctrl-C ends the probes under way with what they saw (a partial report); a second
+/// one, for a user who will not wait for it, ends the process at once.
+fn catch_interrupt(interrupter: ftpdoctor::probe::Interrupter) -> io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigint = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        sigint.recv().await;
+        interrupter.interrupt();
+        sigint.recv().await;
+        std::process::exit(i32::from(EXIT_INTERRUPTED));
+    });
+    Ok(())
+}
+
+/// The single probe's status line: on stderr when it is a terminal, plain (a carriage
+/// return, no escapes) under TERM=dumb or NO_COLOR.
+fn status_line() -> Option<ftpdoctor::run::StatusLine> {
+    let stderr = console::Term::stderr();
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let plain = std::env::var("TERM").is_ok_and(|t| t == "dumb")
+        || std::env::var("NO_COLOR").is_ok_and(|v| !v.is_empty());
+    Some(ftpdoctor::run::StatusLine {
+        width: stderr
+            .size_checked()
+            .map_or(80, |(_rows, cols)| usize::from(cols)),
+        escapes: !plain,
+    })
 }
 
 /// What the table needs to know of stdout and the environment (cli::Terminal decides).

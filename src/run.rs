@@ -2,6 +2,7 @@
 //! --concurrency), diagnose, print the reports and, for several, a summary.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -9,7 +10,7 @@ use tokio::task::JoinSet;
 
 use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::{Allow, Severity, diagnose};
-use crate::probe::{Pinned, ProbeConfig, probe, resolve_target};
+use crate::probe::{Interrupt, Pinned, ProbeConfig, Watch, probe, resolve_target};
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
@@ -187,6 +188,44 @@ pub struct Finished {
     pub failed: bool,
     /// The worst plugin state of the reports (`--format nagios` exits with its code).
     pub state: State,
+    /// The user interrupted the run (Ctrl-C): the reports are partial (exit 130).
+    pub interrupted: bool,
+}
+
+/// What a person running the probes can see and do while they run.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    /// Set by Ctrl-C: probes under way end with what they saw, no more begin.
+    pub interrupt: Interrupt,
+    /// A single probe's status line on stderr (a terminal only).
+    pub status: Option<StatusLine>,
+}
+
+/// How to draw the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusLine {
+    /// The terminal's width.
+    pub width: usize,
+    /// `ESC[K` to clear the line; off under TERM=dumb or NO_COLOR (a carriage return only).
+    pub escapes: bool,
+}
+
+/// How often the status line is redrawn: often enough to see a wait grow.
+const STATUS_EVERY: Duration = Duration::from_millis(250);
+
+/// Draws `watch`'s status line on stderr until aborted; the caller clears it.
+async fn draw_status(watch: Watch, status: StatusLine, drawn: std::sync::Arc<AtomicUsize>) {
+    loop {
+        tokio::time::sleep(STATUS_EVERY).await;
+        let Some((now, events)) = watch.events() else {
+            continue;
+        };
+        let line = crate::report::waiting::status_line(&events, now, status.width);
+        let previous = drawn.swap(line.chars().count(), Ordering::Relaxed);
+        let frame = crate::report::waiting::frame(&line, previous, status.escapes);
+        let mut err = io::stderr().lock();
+        let _ = err.write_all(frame.as_bytes()).and_then(|()| err.flush());
+    }
 }
 
 /// Runs every probe of `run` and prints the reports to `out`; says whether any report
@@ -195,19 +234,38 @@ pub struct Finished {
 pub async fn run_probes(
     run: RunConfig,
     style: TableStyle,
+    live: Live,
     out: &mut impl Write,
 ) -> io::Result<Finished> {
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
+    let mut probes = run.probes;
+    for config in &mut probes {
+        config.interrupt = live.interrupt.clone();
+    }
+    // One probe's steps fit on one line; a fleet has its progress bar instead.
+    let drawn = std::sync::Arc::new(AtomicUsize::new(0));
+    let status = match (live.status, probes.as_mut_slice()) {
+        // --all-addresses probes each address at once: no one line for them all.
+        (Some(status), [only]) if !only.all_addresses => {
+            let watch = Watch::new();
+            only.watch = Some(watch.clone());
+            Some((
+                tokio::spawn(draw_status(watch, status, drawn.clone())),
+                status,
+            ))
+        }
+        _ => None,
+    };
     let mut failed = false;
-    let mut pending = run.probes.into_iter().enumerate();
+    let mut pending = probes.into_iter().enumerate();
     let mut running = JoinSet::new();
     let mut done: Vec<Option<Vec<Report>>> = Vec::new();
     let mut out = Printer { out, closed: false };
     let mut fails = 0;
     loop {
-        while running.len() < run.concurrency.max(1) {
+        while running.len() < run.concurrency.max(1) && !live.interrupt.is_set() {
             let Some((i, config)) = pending.next() else {
                 break;
             };
@@ -244,6 +302,16 @@ pub async fn run_probes(
         }
     }
     progress.finish_and_clear();
+    if let Some((task, status)) = status {
+        task.abort();
+        let _ = task.await;
+        let drawn = drawn.load(Ordering::Relaxed);
+        if drawn > 0 {
+            let clear = crate::report::waiting::clear(drawn, status.escapes);
+            let mut err = io::stderr().lock();
+            let _ = err.write_all(clear.as_bytes()).and_then(|()| err.flush());
+        }
+    }
     let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
     let state = State::worst(&reports);
     match run.format {
@@ -284,7 +352,11 @@ pub async fn run_probes(
         }
     }
     out.print(|w| w.flush())?;
-    Ok(Finished { failed, state })
+    Ok(Finished {
+        failed,
+        state,
+        interrupted: live.interrupt.is_set(),
+    })
 }
 
 /// A bar on stderr for a person watching a fleet; hidden otherwise (pipes, CI logs).
@@ -322,5 +394,32 @@ impl<W: Write> Printer<'_, W> {
             }
             other => other,
         }
+    }
+}
+
+/// Writes `reports` in `format`, as `probe` would for a run of them: the table's reports
+/// one after another, every other format as one document (or one line each, jsonl).
+pub fn write_reports(
+    format: Format,
+    reports: &[Report],
+    style: &TableStyle,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Table => {
+            for (i, report) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write_table(report, style, out)?;
+            }
+            Ok(())
+        }
+        Format::Json => write_json(reports, out),
+        Format::Jsonl => reports.iter().try_for_each(|r| write_jsonl(r, out)),
+        Format::Nagios => write_nagios(reports, out),
+        Format::Junit => write_junit(reports, out),
+        Format::Mermaid => write_mermaid(reports, out),
+        Format::Html => write_html(reports, out),
     }
 }

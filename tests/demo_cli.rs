@@ -72,7 +72,12 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
         ),
         (
             Scenario::MultilineBanner,
-            &["Welcome to Pure-FTPd", "verdict: ok"],
+            &[
+                "Welcome to Pure-FTPd",
+                "verdict: ok",
+                "-- the lesson: a client that reads one line per reply",
+                "\"220-You are user number 1 of 50 allowed.\"\n   as the answer to USER",
+            ],
         ),
         (
             Scenario::Tls,
@@ -88,7 +93,15 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
             Scenario::TlsImplicit,
             &["tls       implicit", "verdict: ok"],
         ),
-        (Scenario::TlsReuseRequired, &["verdict: ok"]),
+        (
+            Scenario::TlsReuseRequired,
+            &[
+                "verdict: ok",
+                "(probe --no-tls-reuse) meets:",
+                "522 SSL connection failed: session reuse required",
+                "verdict: fail",
+            ],
+        ),
         (
             Scenario::AlgRewrite,
             &[
@@ -102,7 +115,15 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
             Scenario::TlsDataDeadlock,
             &["data-tls-deadlock", "FileZilla", "verdict: fail"],
         ),
-        (Scenario::TlsRequired, &["verdict: ok"]),
+        (
+            Scenario::TlsRequired,
+            &[
+                "verdict: ok",
+                "a client that logs in in plaintext (probe --tls off) meets:",
+                "530 Anonymous sessions must use encryption.",
+                "login-failed",
+            ],
+        ),
         (
             Scenario::PartialRange,
             &[
@@ -126,5 +147,87 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
         for line in text.lines() {
             assert!(line.chars().count() <= 100, "{scenario}: too wide: {line}");
         }
+    }
+}
+
+/// Runs `ftpdoctor demo ARGS` piped and returns stdout, asserting exit 0.
+fn demo(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+        .arg("demo")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("running ftpdoctor demo: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "demo {args:?}: {}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn demo_scenario_shows_only_the_named_scenarios_in_the_order_given() {
+    let stdout = demo(&[
+        "--scenario",
+        "no-epsv,healthy",
+        "--scenario",
+        "blocked-data",
+    ]);
+    let headings: Vec<&str> = stdout.lines().filter(|l| l.starts_with("== ")).collect();
+    assert_eq!(
+        headings,
+        ["== no-epsv", "== healthy", "== blocked-data"],
+        "{stdout}"
+    );
+    assert!(section(&stdout, Scenario::NoEpsv).contains("epsv-unsupported"));
+}
+
+#[test]
+fn demo_unknown_scenario_is_exit_2_naming_it() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
+        .args(["demo", "--scenario", "no-such-thing"])
+        .output()
+        .unwrap_or_else(|e| panic!("running ftpdoctor demo: {e}"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-thing"));
+}
+
+#[test]
+fn demo_speaks_every_probe_format_with_one_report_per_scenario() {
+    let scenarios = "healthy,refused-data";
+    let json = demo(&["--scenario", scenarios, "--format", "json"]);
+    let parsed: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let reports = parsed
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {json}"));
+    assert_eq!(reports.len(), 2, "{json}");
+    assert!(json.contains("data-connect-refused"), "{json}");
+    let jsonl = demo(&["--scenario", scenarios, "--format", "jsonl"]);
+    assert_eq!(jsonl.lines().count(), 2, "{jsonl}");
+    for line in jsonl.lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    let nagios = demo(&["--scenario", scenarios, "--format", "nagios"]);
+    assert!(nagios.starts_with("FTP CRITICAL"), "{nagios}");
+    let junit = demo(&["--scenario", scenarios, "--format", "junit"]);
+    let doc = roxmltree::Document::parse(&junit).unwrap_or_else(|e| panic!("{e}: {junit}"));
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .count(),
+        2,
+        "{junit}"
+    );
+    let html = demo(&["--scenario", scenarios, "--format", "html"]);
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("data-connect-refused"));
+    let mermaid = demo(&["--scenario", scenarios, "--format", "mermaid"]);
+    assert!(mermaid.contains("sequenceDiagram"), "{mermaid}");
+    // The machine formats carry no headings or lessons of the table's.
+    for text in [&json, &jsonl, &nagios, &junit, &html, &mermaid] {
+        assert!(!text.contains("== healthy") && !text.contains("-- the lesson"));
     }
 }

@@ -36,16 +36,40 @@ fn run(args: &[&str]) -> (Output, String) {
 struct LabProcess {
     child: Child,
     url: String,
+    /// Everything it wrote on stderr, once it has exited (with `spawn_logged`).
+    stderr: Option<mpsc::Receiver<String>>,
 }
 
 impl LabProcess {
     fn spawn(args: &[&str]) -> LabProcess {
+        LabProcess::start(args, false)
+    }
+
+    /// Also collects stderr, for [`LabProcess::stderr_after_exit`].
+    fn spawn_logged(args: &[&str]) -> LabProcess {
+        LabProcess::start(args, true)
+    }
+
+    fn start(args: &[&str], logged: bool) -> LabProcess {
         let mut child = ftpdoctor()
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if logged {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap_or_else(|e| panic!("spawning ftpdoctor: {e}"));
+        let stderr = child.stderr.take().map(|mut pipe| {
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text);
+                let _ = tx.send(text);
+            });
+            rx
+        });
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         // Read the first line on a thread so a silent child fails the test, not hangs it.
         let (tx, rx) = mpsc::channel();
@@ -60,7 +84,18 @@ impl LabProcess {
         LabProcess {
             child,
             url: url.trim_end().to_string(),
+            stderr,
         }
+    }
+
+    /// SIGTERM, then what the lab wrote on stderr.
+    fn stderr_after_exit(mut self) -> String {
+        let stderr = self.stderr.take();
+        let status = self.terminate();
+        assert!(status.success(), "exit after SIGTERM: {status}");
+        stderr
+            .and_then(|rx| rx.recv_timeout(STEP).ok())
+            .unwrap_or_else(|| panic!("no stderr from the lab"))
     }
 
     fn addr(&self) -> SocketAddr {
@@ -122,6 +157,73 @@ async fn lab_binary_prints_its_url_first_and_serves_a_file() {
     assert_eq!(ftp.cmd("QUIT").await, ["221 Goodbye."]);
     let status = lab.terminate();
     assert!(status.success(), "exit after SIGTERM: {status}");
+}
+
+#[tokio::test]
+async fn lab_verbose_logs_each_sessions_commands_and_data_connections_with_pass_masked() {
+    let lab = LabProcess::spawn_logged(&["lab", "--scenario", "healthy", "-v"]);
+    let addr = lab.addr();
+    let (mut ftp, _banner) = RawFtp::connect(addr).await;
+    assert_eq!(
+        ftp.cmd("USER student").await,
+        ["331 Please specify the password."]
+    );
+    assert_eq!(
+        ftp.cmd("PASS lab-password").await,
+        ["230 Login successful."]
+    );
+    let data = dial(SocketAddr::new(
+        addr.ip(),
+        epsv_port(&ftp.cmd("EPSV").await[0]),
+    ))
+    .await;
+    let data_local = data.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    ftp.send("RETR /pub/readme.txt").await;
+    assert!(ftp.reply().await[0].starts_with("150 "));
+    assert_eq!(read_all(data, 1 << 20).await, README_TEXT.as_bytes());
+    assert_eq!(ftp.reply().await, ["226 Transfer complete."]);
+    // A hostile client's escape sequence must reach the log escaped.
+    ftp.cmd("SITE \u{1b}[2J").await;
+    assert_eq!(ftp.cmd("QUIT").await, ["221 Goodbye."]);
+    let log = lab.stderr_after_exit();
+    let peer = ftp.local_addr();
+    let session: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("lab #1 {peer}: ")))
+        .collect();
+    for expected in [
+        "connected",
+        "> USER student",
+        "> PASS ****",
+        "< 230 Login successful.",
+        "> EPSV",
+        "> RETR /pub/readme.txt",
+        &format!("data: accepted {data_local} -> "),
+        &format!("data: {} bytes sent, closed", README_TEXT.len()),
+        "< 226 Transfer complete.",
+        "> QUIT",
+        "closed",
+    ] {
+        assert!(
+            session.iter().any(|l| l.starts_with(expected)),
+            "no {expected:?} in the log:\n{log}"
+        );
+    }
+    assert!(session.iter().all(|l| !l.contains("lab-password")), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "an escape reached the terminal:\n{log}"
+    );
+}
+
+#[test]
+fn lab_without_arguments_names_scenario_fault_and_mystery() {
+    let (output, shown) = run(&["lab"]);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for flag in ["--scenario", "--fault", "--mystery", "--list"] {
+        assert!(stderr.contains(flag), "{flag} not named:\n{shown}");
+    }
 }
 
 #[test]

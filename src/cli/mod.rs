@@ -59,6 +59,8 @@ const DEMO_EXAMPLES: &str = "\
 Examples:
   ftpdoctor demo
   ftpdoctor demo --timeout 500ms
+  ftpdoctor demo --scenario tls-required,multiline-banner
+  ftpdoctor demo --scenario blocked-data --format html > demo.html
 
 Starts every lab scenario on 127.0.0.1, probes each one as `ftpdoctor probe` would
 (EPSV, PASV, EPRT and PORT, each with a real LIST) and prints each report: the mode table,
@@ -84,9 +86,13 @@ enum CliCommand {
 }
 
 #[derive(Debug, Args)]
+// With none of these, clap's error names them all, not only --scenario.
+#[command(group(clap::ArgGroup::new("serves")
+    .required(true)
+    .args(["scenario", "fault", "mystery", "answers", "list"])))]
 struct LabArgs {
     /// Scenario to serve (see --list)
-    #[arg(long, value_name = "NAME", value_parser = parse_scenario, required_unless_present_any = ["list", "fault", "mystery", "answers"])]
+    #[arg(long, value_name = "NAME", value_parser = parse_scenario)]
     scenario: Option<Scenario>,
     /// Serve a broken or hostile server instead (see --list); passive modes only,
     /// loopback only
@@ -108,6 +114,9 @@ struct LabArgs {
     /// localhost's addresses answer
     #[arg(long)]
     also_ipv6: bool,
+    /// Log each session's commands (PASS masked), replies and data connections to stderr
+    #[arg(short, long, requires = "scenario")]
+    verbose: bool,
     /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
     #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
     mystery: bool,
@@ -137,6 +146,13 @@ struct DemoArgs {
     /// Draw with ASCII only (the default when the locale is not UTF-8)
     #[arg(long)]
     ascii: bool,
+    /// Only these scenarios, in this order (see `lab --list`)
+    #[arg(long, value_name = "NAME", num_args = 1.., value_delimiter = ',', value_parser = parse_scenario)]
+    scenario: Vec<Scenario>,
+    /// Output format: the table has a section per scenario; the others are one document
+    /// of every report, as `probe` writes for several targets
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    format: Format,
 }
 
 fn parse_fault(s: &str) -> Result<Fault, String> {
@@ -171,6 +187,10 @@ pub enum Action {
         ascii: bool,
         /// Diagrams too: `Some(unicode)`.
         explain: Option<bool>,
+        /// --scenario, or every one.
+        scenarios: Vec<Scenario>,
+        /// --format.
+        format: Format,
     },
     /// `lab --list`.
     ListScenarios,
@@ -229,6 +249,11 @@ impl Cli {
                 color: args.color,
                 ascii: args.ascii,
                 explain: args.explain.then(|| !args.ascii && utf8_locale()),
+                scenarios: match args.scenario.is_empty() {
+                    true => Scenario::ALL.to_vec(),
+                    false => args.scenario,
+                },
+                format: args.format,
             },
             CliCommand::Lab(args) if args.answers => Action::Answers {
                 seed: args.seed.unwrap_or_default(),
@@ -250,6 +275,7 @@ impl Cli {
                     config.listen = args.listen;
                     config.data_timeout = args.data_timeout;
                     config.also_ipv6 = args.also_ipv6;
+                    config.verbose = args.verbose;
                     Action::Lab {
                         config,
                         ca_out: args.ca_out,

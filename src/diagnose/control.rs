@@ -2,7 +2,7 @@
 //! the TCP connect, banner and login, the deadline, the connection limit and our NAT.
 
 use super::words::{
-    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, quote, secs,
+    attempt_line, capitalise, dial_outcome, failure_clause, failure_evidence, quote,
     sock_with_class,
 };
 use std::time::Duration;
@@ -40,22 +40,33 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
             .map(|m| m.mode.as_str())
             .collect();
         if !untried.is_empty() {
-            out.push(finding(
-                FindingId::DeadlineExceeded,
-                format!(
-                    "The --deadline of {} struck before {} could be tried.",
-                    secs(&outcome.deadline),
-                    untried.join(", ")
-                ),
-                format!(
-                    "deadline {} reached after login; not tried: {}",
-                    secs(&outcome.deadline),
-                    untried.join(", ")
+            out.push(interrupted_fix(
+                outcome,
+                finding(
+                    FindingId::DeadlineExceeded,
+                    format!(
+                        "{} before {} could be tried.",
+                        super::words::cut_short_by(outcome),
+                        untried.join(", ")
+                    ),
+                    format!(
+                        "{} after login; not tried: {}",
+                        super::words::cut_short_evidence(outcome),
+                        untried.join(", ")
+                    ),
                 ),
             ));
         }
     }
     out
+}
+
+/// `f`, a deadline-exceeded finding, with the fix for an interrupted probe when it was.
+pub(super) fn interrupted_fix(outcome: &ProbeOutcome, f: Finding) -> Finding {
+    match outcome.interrupted {
+        true => super::fixes::for_what_was_seen(f, "interrupted"),
+        false => f,
+    }
 }
 
 /// A greeting later than this is worth a warning: a healthy server greets within
@@ -252,21 +263,22 @@ fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
         (Some(_), Some(_)) => "logging in",
     };
     let mut evidence = format!(
-        "deadline {} reached; {}",
-        secs(&outcome.deadline),
+        "{}; {}",
+        super::words::cut_short_evidence(outcome),
         failure_evidence(err)
     );
     if !c.connects.is_empty() {
         evidence.push_str(&format!("; connects: {}", connect_lines(c)));
     }
-    finding(
+    let f = finding(
         FindingId::DeadlineExceeded,
         format!(
-            "The --deadline of {} struck while {step}, before the control session was set up.",
-            secs(&outcome.deadline)
+            "{} while {step}, before the control session was set up.",
+            super::words::cut_short_by(outcome)
         ),
         evidence,
-    )
+    );
+    interrupted_fix(outcome, f)
 }
 
 fn connect_lines(c: &ControlOutcome) -> String {

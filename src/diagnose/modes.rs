@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::words::{
     capitalise, dial_line, failure_clause, failure_evidence, ip_with_class, quote, request_verb,
-    secs, sock_with_class, transfer_verb, upper,
+    sock_with_class, transfer_verb, upper,
 };
 use super::{Finding, FindingId, new_finding};
 use crate::addr::{AddrClass, classify};
@@ -340,7 +340,6 @@ fn unusable_because(class: AddrClass) -> String {
 
 fn deadline(cx: Cx, stage: Stage) -> Finding {
     let m = cx.m;
-    let d = secs(&cx.outcome.deadline);
     let mode = upper(m.mode);
     let doing = match stage {
         // A mode interrupted before its request went out (the runner skips modes the
@@ -355,11 +354,15 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
         Stage::TransferEnd => Some("waiting for the 226 after the data".to_string()),
         other => Some(format!("at the {other} step")),
     };
+    let by = super::words::cut_short_by(cx.outcome);
     let summary = match doing {
-        Some(doing) => format!("The --deadline of {d} struck while {mode} was {doing}."),
-        None => format!("The --deadline of {d} struck before {mode} was tried."),
+        Some(doing) => format!("{by} while {mode} was {doing}."),
+        None => format!("{by} before {mode} was tried."),
     };
-    let mut evidence = vec![format!("deadline {d} reached at stage {stage}")];
+    let mut evidence = vec![format!(
+        "{} at stage {stage}",
+        super::words::cut_short_evidence(cx.outcome)
+    )];
     if m.request.is_some() {
         evidence.push(cx.exchange());
     }
@@ -370,5 +373,6 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
     if let Some(t) = &m.transfer {
         evidence.push(format!("\"{}\": {} bytes so far", t.command, t.bytes));
     }
-    cx.finding(FindingId::DeadlineExceeded, summary, evidence.join("; "))
+    let f = cx.finding(FindingId::DeadlineExceeded, summary, evidence.join("; "));
+    super::control::interrupted_fix(cx.outcome, f)
 }

@@ -147,6 +147,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         fallback_error: None,
         plaintext_check: None,
         deadline_hit: false,
+        interrupted: false,
         deadline: Duration::from_secs(30),
         transcript: Vec::new(),
         timeline: Vec::new(),

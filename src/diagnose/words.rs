@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::addr::{classify, reason};
 use crate::probe::record::{
-    DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ReplyRecord, Stage, StepError,
+    DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord,
+    Stage, StepError,
 };
 use crate::wire::ms;
 
@@ -47,6 +48,22 @@ pub(super) fn secs(d: &Duration) -> String {
         format!("{}s", d.as_secs())
     } else {
         format!("{}s", d.as_secs_f64())
+    }
+}
+
+/// What cut the probe short, as a sentence's subject: the user, or --deadline.
+pub(super) fn cut_short_by(outcome: &ProbeOutcome) -> String {
+    match outcome.interrupted {
+        true => "The probe was interrupted (Ctrl-C)".to_string(),
+        false => format!("The --deadline of {} struck", secs(&outcome.deadline)),
+    }
+}
+
+/// The same, as evidence: `interrupted (Ctrl-C)` or `deadline 30 s reached`.
+pub(super) fn cut_short_evidence(outcome: &ProbeOutcome) -> String {
+    match outcome.interrupted {
+        true => "interrupted (Ctrl-C)".to_string(),
+        false => format!("deadline {} reached", secs(&outcome.deadline)),
     }
 }
 

@@ -87,6 +87,9 @@ pub struct LabConfig {
     /// one server answers on both of `localhost`'s addresses. Dead data ports and the
     /// partial range exist on the IPv4 address only.
     pub also_ipv6: bool,
+    /// Log each session's commands (PASS masked), replies and data connections to
+    /// stderr (`lab -v`), so that an instructor sees what a student's client sent.
+    pub verbose: bool,
 }
 
 /// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
@@ -117,6 +120,7 @@ impl LabConfig {
             reuse_refusal: (522, "SSL connection failed: session reuse required"),
             also_ipv6: false,
             tls_first_session_only: false,
+            verbose: false,
         }
     }
 }

@@ -9,6 +9,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 mod data;
+mod log;
 mod tls;
 
 use data::{ActiveVerb, DataPlan, Transfer};
@@ -80,11 +81,15 @@ pub(super) async fn run(stream: TcpStream, shared: Arc<Shared>) {
         .shared
         .sessions_begun
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    session.log("connected");
     if session.profile().tls == Some(TlsOffer::Implicit) && !session.start_tls().await {
         return;
     }
     // An I/O error ends the session; the client has gone or stopped reading.
-    let _ = session.serve().await;
+    match session.serve().await {
+        Ok(()) => session.log("closed"),
+        Err(e) => session.log(&format!("closed: {e}")),
+    }
 }
 
 /// How many bytes one read of the control connection takes: a few command lines.
@@ -112,11 +117,18 @@ impl Session {
                         .await?;
                     continue;
                 }
-                Some(Framed::Line(text)) => Command::parse(&text),
+                Some(Framed::Line(text)) => {
+                    let cmd = Command::parse(&text);
+                    self.log_command(&cmd, &text);
+                    cmd
+                }
             };
             let keep_going = match cmd {
                 // Like a strict FTP-inspecting firewall that drops verbs it does not know.
-                Ok(cmd) if self.shared.config.unanswered.contains(&cmd.verb()) => true,
+                Ok(cmd) if self.shared.config.unanswered.contains(&cmd.verb()) => {
+                    self.log("(not answered, as this lab is set up)");
+                    true
+                }
                 Ok(cmd) => self.handle(cmd).await?,
                 Err(CommandError::Empty) => {
                     self.send(&Reply::new(500, "Empty command.")).await?;
@@ -172,6 +184,7 @@ impl Session {
     }
 
     pub(super) async fn send(&mut self, reply: &Reply) -> io::Result<()> {
+        self.log_reply(reply);
         let wire = reply.to_string();
         // A TLS stream may hold the record back until flushed.
         let write = async {

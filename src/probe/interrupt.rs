@@ -10,6 +10,11 @@ use super::record::{
 /// Records where each unfinished step stood when the deadline struck. A mode it struck
 /// before it was tried is `skipped` (docs/report-schema.md: the session never got that far).
 pub(super) fn mark_interrupted(out: &mut Working) {
+    let interrupted = out.interrupted;
+    let by = match interrupted {
+        true => "the probe was interrupted (Ctrl-C)",
+        false => "the deadline struck",
+    };
     if out.control.login != Login::Ok {
         // Replaces any earlier address's error: that one is still in `connects`.
         let stage = match (out.control.peer, &out.control.banner) {
@@ -21,12 +26,9 @@ pub(super) fn mark_interrupted(out: &mut Working) {
             (Some(_), None) => Stage::Banner,
             (Some(_), Some(_)) => Stage::Login,
         };
-        out.control.error = Some(StepError::new(
-            stage,
-            ErrorKind::Timeout,
-            "the deadline struck before the session was set up",
-        ));
-        return skip_all(out, "the deadline struck before the session was set up");
+        let why = format!("{by} before the session was set up");
+        out.control.error = Some(StepError::new(stage, ErrorKind::Timeout, &why));
+        return skip_all(out, &why);
     }
     for m in &mut out.modes {
         if m.skipped.is_some() {
@@ -39,7 +41,7 @@ pub(super) fn mark_interrupted(out: &mut Working) {
                 m.replace(ModeOutcome::skipped(
                     m.mode,
                     SkipReason::Deadline,
-                    "the deadline struck before this mode was tried",
+                    format!("{by} before this mode was tried"),
                 ));
             }
             Some(stage) => {
@@ -58,6 +60,9 @@ pub(super) fn mark_interrupted(out: &mut Working) {
                     && stage == Stage::DataConnect
                 {
                     dial.elapsed = stage_started.elapsed();
+                    if interrupted {
+                        dial.error = Some("cut short by Ctrl-C".to_string());
+                    }
                 }
             }
         }

@@ -19,6 +19,7 @@ mod sample;
 mod session;
 mod tls;
 mod transfer;
+mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -34,6 +35,7 @@ use interrupt::mark_interrupted;
 pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::MAX_SAMPLE_PORTS;
+pub use watch::{Interrupt, Interrupter, Watch};
 
 use crate::net::Recorder;
 use crate::target::Target;
@@ -103,6 +105,10 @@ pub struct ProbeConfig {
     /// When the whole probe must end (set by [`probe`]): a greeting is awaited until
     /// then, not only --timeout, to learn how late it comes. `None`: --timeout only.
     pub deadline_at: Option<Instant>,
+    /// Where the caller follows the probe under way (the status line on a terminal).
+    pub watch: Option<Watch>,
+    /// Ends the probe early, as its deadline would, when the user interrupts.
+    pub interrupt: Interrupt,
 }
 
 /// One address of an already resolved target.
@@ -138,6 +144,8 @@ impl ProbeConfig {
             pinned: None,
             timeline: Recorder::new(),
             deadline_at: None,
+            watch: None,
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -151,6 +159,9 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         deadline_at: Some(started + config.deadline),
         ..config.clone()
     };
+    if let Some(watch) = &config.watch {
+        watch.started(&config.timeline);
+    }
     let target = &config.target;
     let record = ProbeOutcome {
         target: TargetInfo {
@@ -173,6 +184,7 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         fallback_error: None,
         plaintext_check: None,
         deadline_hit: false,
+        interrupted: false,
         deadline: config.deadline,
         transcript: Vec::new(),
         timeline: Vec::new(),
@@ -188,13 +200,15 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     let mut out = Working::new(record, modes);
     let mut sessions = Sessions::default();
     let deadline = tokio::time::Instant::from_std(started + config.deadline);
-    out.deadline_hit = tokio::select! {
+    (out.deadline_hit, out.interrupted) = tokio::select! {
         _ = async {
             run(config, &mut out, &mut sessions).await;
             plaintext::check(config, &mut out, &mut sessions.plaintext).await;
             sample::run(config, &mut out, &mut sessions).await;
-        } => false,
-        _ = sleep_until(deadline) => true,
+        } => (false, false),
+        _ = sleep_until(deadline) => (true, false),
+        // Cut short as by the deadline; the report says by whom.
+        _ = config.interrupt.wait() => (true, true),
     };
     if out.deadline_hit {
         config.timeline.probe().record(Event::Deadline);

@@ -442,8 +442,10 @@ pub struct ProbeOutcome {
     pub fallback_error: Option<StepError>,
     /// The plaintext session compared with the TLS one, when the control went TLS.
     pub plaintext_check: Option<PlaintextCheck>,
-    /// Set when --deadline cut the probe short.
+    /// Set when --deadline cut the probe short, or the user did (`interrupted`).
     pub deadline_hit: bool,
+    /// The user interrupted the probe (Ctrl-C): it ended then, as at its deadline.
+    pub interrupted: bool,
     /// The --deadline the probe ran under.
     pub deadline: Duration,
     /// Every control session's conversation, PASS masked.

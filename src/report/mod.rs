@@ -17,5 +17,6 @@ mod sample;
 pub mod schema;
 pub mod table;
 pub mod timeline;
+pub mod waiting;
 
 pub use schema::*;

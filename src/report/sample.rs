@@ -185,6 +185,7 @@ pub(crate) fn report() -> Report {
         fallback_reply: None,
         plaintext_check: None,
         deadline_hit: false,
+        interrupted: false,
         deadline_ms: 30000.0,
         elapsed_ms: 41.0,
         transcript: None,

@@ -93,6 +93,10 @@ pub struct Report {
     pub plaintext_check: Option<PlaintextCheck>,
     /// --deadline struck before the probe finished.
     pub deadline_hit: bool,
+    /// The user interrupted the probe (Ctrl-C); absent otherwise. `deadline_hit` is
+    /// then set too: the probe ended as at its deadline, with what it had seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     /// The --deadline that applied, in ms.
     pub deadline_ms: f64,
     /// How long the whole probe took, in ms.
@@ -144,6 +148,7 @@ impl Report {
             fallback_reply: outcome.fallback_reply,
             plaintext_check: outcome.plaintext_check,
             deadline_hit: outcome.deadline_hit,
+            interrupted: outcome.interrupted,
             deadline_ms: ms(&outcome.deadline),
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),

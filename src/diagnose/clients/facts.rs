@@ -266,10 +266,11 @@ impl<'a> Facts<'a> {
         if let Some(stage) = m.interrupted
             && !crate::diagnose::modes::cut_while_silent(m)
         {
-            return Event::Unknown(format!(
-                "the probe's deadline struck during {} at {stage}",
-                request_name(mode)
-            ));
+            let by = match self.outcome.interrupted {
+                true => "the probe was interrupted (Ctrl-C)",
+                false => "the probe's deadline struck",
+            };
+            return Event::Unknown(format!("{by} during {} at {stage}", request_name(mode)));
         }
         let cite = self.cite(Some(mode));
         if path == Path::Plain

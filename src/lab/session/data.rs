@@ -68,16 +68,24 @@ impl Session {
     async fn open_passive(&mut self) -> Result<u16, Reply> {
         if let Some(dead) = &self.shared.dead_port {
             self.data = DataPlan::Unanswered;
-            return Ok(dead.addr().port());
+            let port = dead.addr().port();
+            self.log(&format!(
+                "data: advertising port {port}, which never answers here"
+            ));
+            return Ok(port);
         }
         if let Some(range) = &self.shared.port_range {
             return match range.next() {
                 Some(Passive::Listening(listener, port)) => {
                     self.data = DataPlan::Passive(listener, None);
+                    self.log(&format!("data: listening on port {port}"));
                     Ok(port)
                 }
                 Some(Passive::Dead(port)) => {
                     self.data = DataPlan::Unanswered;
+                    self.log(&format!(
+                        "data: advertising port {port}, which never answers here"
+                    ));
                     Ok(port)
                 }
                 None => Err(Reply::new(425, "Can't open passive connection.")),
@@ -90,6 +98,7 @@ impl Session {
             .local_addr()
             .map_err(|_| Reply::new(425, "Can't open passive connection."))?
             .port();
+        self.log(&format!("data: listening on port {port}"));
         let decoy = match self.shared.config.pasv_address {
             Some(ip) if ip.is_loopback() && IpAddr::V4(ip) != self.local.ip() => {
                 // Same port on another address: free unless someone else holds it.
@@ -332,6 +341,11 @@ impl Session {
         })
         .await;
         drop(data);
+        self.log(&match &sent {
+            Ok(Ok(())) => format!("data: {} bytes sent, closed", payload.len()),
+            Ok(Err(e)) => format!("data: sending failed: {e}"),
+            Err(_) => "data: the client stopped reading".to_string(),
+        });
         let closing = match sent {
             Ok(Ok(())) => Reply::new(226, done),
             _ => Reply::new(426, "Failure writing network stream."),
@@ -343,6 +357,7 @@ impl Session {
     /// The data connection for a transfer, or `None` after the 425 that says why not.
     async fn connect_data(&mut self, plan: DataPlan) -> io::Result<Option<TcpStream>> {
         let wait = self.shared.config.data_timeout;
+        let outgoing = matches!(plan, DataPlan::Active(_) | DataPlan::Connected(_));
         let stream = match plan {
             DataPlan::None => {
                 self.send(&Reply::new(425, "Use PORT or PASV first."))
@@ -378,9 +393,20 @@ impl Session {
                 None
             }
         };
-        if stream.is_none() {
-            self.send(&Reply::new(425, "Failed to establish connection."))
-                .await?;
+        match &stream {
+            Some(s) => self.log(&match (s.peer_addr(), s.local_addr()) {
+                (Ok(peer), Ok(local)) if outgoing => format!("data: connected {local} -> {peer}"),
+                (Ok(peer), Ok(local)) => format!("data: accepted {peer} -> {local}"),
+                _ => "data: connection made".to_string(),
+            }),
+            None => {
+                self.log(&format!(
+                    "data: no connection within {}",
+                    humantime::format_duration(wait)
+                ));
+                self.send(&Reply::new(425, "Failed to establish connection."))
+                    .await?;
+            }
         }
         Ok(stream)
     }

@@ -32,9 +32,13 @@ impl Session {
         match timeout(wait, tls.acceptor.accept(tcp)).await {
             Ok(Ok(stream)) => {
                 self.stream = MaybeTls::Tls(Box::new(stream));
+                self.log("control TLS handshake done");
                 true
             }
-            _ => false,
+            _ => {
+                self.log("control TLS handshake failed");
+                false
+            }
         }
     }
 
@@ -135,9 +139,16 @@ impl Session {
         };
         let stream = match timeout(wait, tls.acceptor.accept(tcp)).await {
             Ok(Ok(stream)) => stream,
-            _ => return Err(Reply::new(522, "SSL connection failed.")),
+            _ => {
+                self.log("data: TLS handshake failed");
+                return Err(Reply::new(522, "SSL connection failed."));
+            }
         };
         let resumed = stream.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
+        self.log(match resumed {
+            true => "data: TLS handshake done, resuming the control session",
+            false => "data: TLS handshake done, a new session (no reuse)",
+        });
         if self.profile().data_tls == DataTls::MustResume && !resumed {
             // vsftpd's words by default (it then ends the session, vsf_cmdio_write_exit);
             // ProFTPD's 425 with `reuse_refusal`.

@@ -49,7 +49,15 @@ fn fields(report: &Report, width: usize) -> Vec<(&'static str, String)> {
     if let Some(sample) = &report.sample {
         lines.push(("ports", clean(&sample.summary).into_owned()));
     }
-    if report.deadline_hit {
+    if report.interrupted {
+        lines.push((
+            "stopped",
+            format!(
+                "interrupted (Ctrl-C) after {}: unfinished steps are marked in the table",
+                human_ms(report.elapsed_ms)
+            ),
+        ));
+    } else if report.deadline_hit {
         lines.push((
             "deadline",
             format!(

@@ -143,6 +143,7 @@ impl Default for TableStyle {
 ///     fallback_error: None,
 ///     plaintext_check: None,
 ///     deadline_hit: false,
+///     interrupted: false,
 ///     deadline: Duration::from_secs(30),
 ///     transcript: Vec::new(),
 ///     timeline: Vec::new(),
