@@ -17,7 +17,7 @@ mod targets_file;
 
 pub use crate::run::{Format, RunConfig};
 pub use output::{ColorArg, Terminal, utf8_locale};
-pub use probe::{FailOn, Notices, ProbeArgsError};
+pub use probe::{Notices, ProbeArgsError};
 
 const EXAMPLES: &str = "\
 Examples:

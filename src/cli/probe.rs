@@ -374,15 +374,22 @@ pub enum ProbeArgsError {
     /// Nothing to probe.
     #[error("no targets: give TARGET arguments or a --targets-file with at least one")]
     NoTargets,
+    /// The --allow-file cannot be read.
     #[error("--allow-file {}: {source}", path.display())]
     AllowFile {
+        /// The file as given.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// A line of the --allow-file that names no finding (a typo would waive nothing).
     #[error("--allow-file {} line {line}: {source}", path.display())]
     AllowFileLine {
+        /// The file as given.
         path: PathBuf,
+        /// The line's number, from 1.
         line: usize,
+        /// What is wrong with the entry.
         source: crate::diagnose::AllowError,
     },
     /// The reports of every other format already carry their own summary; a counts object
@@ -391,7 +398,10 @@ pub enum ProbeArgsError {
         "--summary is for --format table; {format} reports carry each target's verdict and \
          summary (count them with e.g. jq 'group_by(.verdict)')"
     )]
-    SummaryNeedsTable { format: &'static str },
+    SummaryNeedsTable {
+        /// The format given with --summary.
+        format: &'static str,
+    },
 }
 
 /// What every target's probe shares: the modes, the trust, where passwords come from.

@@ -31,7 +31,9 @@ pub struct DemoOptions {
     pub step: Duration,
     /// The scenarios to show, in this order (`--scenario`; every one by default).
     pub scenarios: Vec<Scenario>,
+    /// How each scenario's report is written (`--format`).
     pub format: Format,
+    /// Width, colour and glyphs of the table format.
     pub style: TableStyle,
     /// Table format: each scenario's ladder diagrams too, `Some(unicode)`.
     pub explain: Option<bool>,

@@ -10,6 +10,7 @@ use crate::probe::record::Mode;
 /// One accepted finding: an id, for every mode or for one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Allow {
+    /// The finding accepted.
     pub id: FindingId,
     /// `None`: the id in any mode, and on the control connection.
     pub mode: Option<Mode>,
@@ -25,8 +26,10 @@ impl Allow {
 /// Why an --allow entry was refused: a typo would otherwise waive nothing, silently.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AllowError {
+    /// The entry's id is not in the catalogue.
     #[error("{0:?} is no finding id (docs/findings.md lists them, e.g. pasv-private-address)")]
     UnknownId(String),
+    /// The entry's `@MODE` names no mode.
     #[error("{0:?} after '@' is no mode (epsv, pasv, eprt or port)")]
     UnknownMode(String),
 }

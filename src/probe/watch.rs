@@ -17,6 +17,7 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// A watch on no probe yet; the probe it is handed to registers itself.
     pub fn new() -> Watch {
         Watch::default()
     }
@@ -48,6 +49,8 @@ pub struct Interrupt {
 pub struct Interrupter(watch::Sender<bool>);
 
 impl Interrupter {
+    /// Ends every probe holding the matching [`Interrupt`] (a closed channel means they
+    /// have all finished, which is what was wanted).
     pub fn interrupt(&self) {
         let _ = self.0.send(true);
     }
@@ -60,6 +63,7 @@ impl Interrupt {
         (Interrupter(tx), Interrupt { flag: Some(rx) })
     }
 
+    /// Whether the user has interrupted the run.
     pub fn is_set(&self) -> bool {
         self.flag.as_ref().is_some_and(|rx| *rx.borrow())
     }

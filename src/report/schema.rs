@@ -201,9 +201,11 @@ impl Report {
 /// A finding `--allow` accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Waived {
+    /// The finding's id.
     pub id: FindingId,
     /// The mode of the finding (`null`: the control connection).
     pub mode: Option<Mode>,
+    /// The finding's severity, which no longer counts for the exit code.
     pub severity: Severity,
     /// The `--allow` entry that covers it, as `ID` or `ID@MODE`.
     pub allowed_by: String,

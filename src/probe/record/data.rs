@@ -142,11 +142,14 @@ pub const CAPPED_REPLY_WAIT: Duration = Duration::from_secs(1);
 /// waiting for are named without taking the text apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransferVerb {
+    /// A directory listing.
     List,
+    /// A file's contents.
     Retr,
 }
 
 impl TransferVerb {
+    /// The command's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             TransferVerb::List => "LIST",
