@@ -77,11 +77,13 @@ pub(in crate::diagnose) fn cut_while_silent(m: &ModeOutcome) -> bool {
     }
 }
 
-/// ", until --deadline cut it", for a finding that rests on a wait the deadline ended.
-fn cut_note(m: &ModeOutcome) -> &'static str {
-    match m.interrupted.is_some() {
-        true => " (until --deadline cut the wait)",
-        false => "",
+/// What ended the wait a finding rests on, when something other than the wait's own
+/// timeout did: --deadline, or the user's Ctrl-C (the silence counts as evidence either way).
+fn cut_note(cx: Cx) -> &'static str {
+    match (cx.m.interrupted.is_some(), cx.outcome.interrupted) {
+        (false, _) => "",
+        (true, true) => " (until Ctrl-C cut the wait)",
+        (true, false) => " (until --deadline cut the wait)",
     }
 }
 
@@ -114,7 +116,7 @@ pub(super) fn data_connect(cx: Cx) -> Option<Finding> {
                 "Dialling the passive data port {} timed out{}: a firewall drops the \
                  server's passive port range{also}.",
                 last.addr,
-                cut_note(m)
+                cut_note(cx)
             ),
         ),
         DialResult::Refused => (
@@ -245,7 +247,7 @@ pub(super) fn accept(cx: Cx) -> Option<Finding> {
                 "The server accepted {} but never connected back to {}{instead}{}.",
                 request_verb(m),
                 a.listen,
-                cut_note(m)
+                cut_note(cx)
             );
             Some(cx.finding(FindingId::ActiveConnectTimeout, summary, evidence))
         }
