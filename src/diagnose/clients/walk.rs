@@ -141,7 +141,7 @@ pub(super) fn walk(p: &Profile, facts: &Facts) -> Fate {
         match facts.plaintext_login() {
             Ok(None) => {}
             Ok(Some(reply)) => {
-                return login_refused(p, &format!("refuses a plaintext login: {reply}"));
+                return login_refused(p, &format!("refused in plaintext: {reply}"));
             }
             Err(why) => return Fate::depends(ClientStep::Login, format!("plaintext: {why}")),
         }
