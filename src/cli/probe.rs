@@ -547,10 +547,7 @@ impl ProbeArgs {
     /// --tls for this target: the URL's scheme settles it for ftps:// (implicit FTPS; a
     /// fleet may mix both), and --tls is for ftp:// and bare targets, auto by default.
     fn tls_for(&self, target: &Target) -> TlsMode {
-        match (target.scheme, self.tls) {
-            (Scheme::Ftps, _) => TlsMode::Implicit,
-            (Scheme::Ftp, given) => given.map_or(TlsMode::Auto, TlsArg::mode),
-        }
+        crate::probe::tls_for(target.scheme, self.tls.map(TlsArg::mode))
     }
 
     /// `--color`: the table's, decided with the terminal by `main` (not part of the run).

@@ -38,7 +38,7 @@ pub use sample::MAX_SAMPLE_PORTS;
 pub use watch::{Interrupt, Interrupter, Watch};
 
 use crate::net::Recorder;
-use crate::target::Target;
+use crate::target::{Scheme, Target};
 use crate::timeline::Event;
 use runner::{Sessions, run};
 
@@ -118,6 +118,16 @@ pub struct Pinned {
     pub address: Option<IpAddr>,
     /// The resolution the address came from.
     pub resolution: Resolution,
+}
+
+/// The TLS a target gets: `ftps://` is implicit TLS whatever was chosen for the run (a
+/// fleet may mix schemes); `ftp://` takes the chosen mode, or `auto`.
+pub fn tls_for(scheme: Scheme, chosen: Option<TlsMode>) -> TlsMode {
+    match (scheme, chosen) {
+        (Scheme::Ftps, _) => TlsMode::Implicit,
+        (Scheme::Ftp, Some(tls)) => tls,
+        (Scheme::Ftp, None) => TlsMode::Auto,
+    }
 }
 
 impl ProbeConfig {

@@ -22,7 +22,7 @@ use crate::diagnose::Severity;
 use crate::probe::{
     Credentials, Family, MAX_SAMPLE_PORTS, Mode, Password, ProbeConfig, TlsMode, Trust,
 };
-use crate::target::{Scheme, Target};
+use crate::target::Target;
 
 /// Largest config file read: a few hundred modules fit in far less, and anything
 /// bigger (or `/dev/zero`) is refused before it is read into memory.
@@ -80,11 +80,7 @@ impl Module {
     /// The probe of `target` with this module's options, ending within `deadline`.
     pub fn probe_config(&self, target: Target, deadline: Duration) -> ProbeConfig {
         let o = &self.options;
-        let tls = match (target.scheme, o.tls) {
-            (Scheme::Ftps, _) => TlsMode::Implicit,
-            (Scheme::Ftp, Some(tls)) => tls,
-            (Scheme::Ftp, None) => TlsMode::Auto,
-        };
+        let tls = crate::probe::tls_for(target.scheme, o.tls);
         let mut config = ProbeConfig::new(target);
         config.credentials = o.credentials.clone();
         config.modes = o.modes.clone();
