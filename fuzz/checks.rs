@@ -1,5 +1,5 @@
 //! What the fuzz targets check, shared with the corpus replay test
-//! (`tests/fuzz_corpus.rs`) so that stable `cargo test` runs the same checks on the
+//! (`tests/it/fuzz_corpus.rs`) so that stable `cargo test` runs the same checks on the
 //! committed corpus. Each function panics when a property fails; the fuzzer reports a
 //! panic as a crash.
 

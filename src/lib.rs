@@ -22,7 +22,7 @@
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
 //!
-//! Dependencies point one way, and `tests/layers.rs` fails on any import that does not:
+//! Dependencies point one way, and `tests/it/layers.rs` fails on any import that does not:
 //! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else
 //! in the crate; `net` uses `proto` (and records into `timeline`); `probe` uses `net`,
 //! `proto`, `addr` and `target`; `diagnose` reads only `probe::record` and `addr` (and

@@ -29,6 +29,9 @@ FTP helper (nf_conntrack_ftp) cannot open the ports under TLS, so forward the ra
 Client: try active mode instead — curl -P - (--ftp-port -), lftp set ftp:passive-mode off, \
 FileZilla Transfer mode \"Active\".";
 
+mod inspect;
+mod path;
+
 pub(super) fn entry(id: FindingId) -> Entry {
     use FindingId::*;
     use Severity::*;
@@ -393,6 +396,33 @@ pub(super) fn entry(id: FindingId) -> Entry {
              pasv_min_port/pasv_max_port, ProFTPD PassivePorts, Pure-FTPd -p).",
             "RFC 2663 (NAT terminology); RFC 1918; RFC 959 4.1.2 (PASV)",
         ),
+        // Each topic file answers for its own ids; a test checks that none is left empty.
+        EgressAddressVaries
+        | DataSourceRejected
+        | LbNoAffinity
+        | ModeIntermittent
+        | ProxyRefused
+        | ProxyBlocksDataPort
+        | ProxyNoBind
+        | PathNotFound
+        | PlaintextLoginRefused
+        | MtuBlackhole
+        | ControlIdleTimeout
+        | UploadRefused
+        | UploadStalled => path::entry(id).unwrap_or((Error, "", "")),
+        ConfigPassiveDisabled
+        | ConfigNoPassiveRange
+        | ConfigNoPublicAddress
+        | ConfigPromiscuous
+        | ConfigReverseDns
+        | ConfigUnknownSetting
+        | FirewallPassiveRangeClosed
+        | FirewallHelperMissing
+        | DeployYamlBase60
+        | DeployRangeRemapped
+        | DeployRangeMismatch
+        | DeployPassivePortsUnpublished
+        | ProbeContradictsConfig => inspect::entry(id).unwrap_or((Error, "", "")),
     };
     Entry {
         severity,

@@ -102,6 +102,60 @@ wire_enum! {
         /// The server's greeting names its own address, a local-scope one the client does not
         /// reach it at: the server sits behind a NAT.
         ServerBehindNat = "server-behind-nat",
+        // The data connection's true path: who made it, and what it carries.
+        /// The server saw this client from more than one address (a NAT pool, several egress IPs).
+        EgressAddressVaries = "egress-address-varies",
+        /// A data connection was made, and the server rejected or ignored it for its source address.
+        DataSourceRejected = "data-source-rejected",
+        /// Control and data connections land on different servers behind one address.
+        LbNoAffinity = "lb-no-affinity",
+        /// A mode works in some rounds of --repeat only.
+        ModeIntermittent = "mode-intermittent",
+        /// The proxy refused the control connection.
+        ProxyRefused = "proxy-refused",
+        /// The proxy allows the control port but not the data port.
+        ProxyBlocksDataPort = "proxy-blocks-data-port",
+        /// A SOCKS proxy without BIND: no active mode through it.
+        ProxyNoBind = "proxy-no-bind",
+        /// The URL's path does not exist (550) while the data connections worked.
+        PathNotFound = "path-not-found",
+        /// The server refuses a plaintext login (TLS required): clients without FTPS fail.
+        PlaintextLoginRefused = "plaintext-login-refused",
+        /// Full-size packets vanish on the path, and a lowered MSS passes.
+        MtuBlackhole = "mtu-blackhole",
+        /// The path (or the server) forgets an idle control connection.
+        ControlIdleTimeout = "control-idle-timeout",
+        /// The login may not write: not a network fault.
+        UploadRefused = "upload-refused",
+        /// An upload stalled or never got its 226.
+        UploadStalled = "upload-stalled",
+        // Found by `inspect` in the server's own files.
+        /// The server config turns passive mode off.
+        ConfigPassiveDisabled = "config-passive-disabled",
+        /// The server config sets no fixed passive port range.
+        ConfigNoPassiveRange = "config-no-passive-range",
+        /// Behind NAT with only private addresses, and no public address configured.
+        ConfigNoPublicAddress = "config-no-public-address",
+        /// The config disables the data connection's source check (RFC 2577).
+        ConfigPromiscuous = "config-promiscuous",
+        /// The config has reverse lookups on: a slow greeting when DNS is slow.
+        ConfigReverseDns = "config-reverse-dns",
+        /// A setting the server does not know: it will not start.
+        ConfigUnknownSetting = "config-unknown-setting",
+        /// The firewall ruleset does not accept all of the configured passive range.
+        FirewallPassiveRangeClosed = "firewall-passive-range-closed",
+        /// The ruleset relies on `ct state related` for FTP data, but no FTP helper is assigned.
+        FirewallHelperMissing = "firewall-helper-missing",
+        /// An unquoted `NN:NN` port mapping in compose YAML, read by YAML 1.1 as a base-60 number.
+        DeployYamlBase60 = "deploy-yaml-base60",
+        /// The passive range is published to different host ports.
+        DeployRangeRemapped = "deploy-range-remapped",
+        /// The published, firewall or Service range differs from the server's configured range.
+        DeployRangeMismatch = "deploy-range-mismatch",
+        /// A Service or container publishes 21 but not the passive range.
+        DeployPassivePortsUnpublished = "deploy-passive-ports-unpublished",
+        /// `inspect --with`: the outside probe saw what this config cannot produce.
+        ProbeContradictsConfig = "probe-contradicts-config",
     }
 }
 

@@ -98,6 +98,55 @@ pub(super) fn short(id: FindingId) -> &'static str {
             "make passive replies carry the public address (vsftpd pasv_address, ProFTPD \
              MasqueradeAddress) and forward the passive range"
         }
+        EgressAddressVaries | DataSourceRejected => {
+            "pin the FTP server's destination to one egress IP on the NAT or gateway"
+        }
+        LbNoAffinity => {
+            "give each backend its own passive range, forwarded to it, or balance by source \
+             hash on every port"
+        }
+        ModeIntermittent => "read what the failing rounds saw and fix that",
+        ProxyRefused => "allow this destination and port in the proxy, or probe without it",
+        ProxyBlocksDataPort => {
+            "allow the passive port range in the proxy (tinyproxy ConnectPort, squid SSL_ports)"
+        }
+        ProxyNoBind => "use passive mode, or a SOCKS5 proxy with BIND (dante-server)",
+        PathNotFound => "check the path in the URL (relative to the login directory)",
+        PlaintextLoginRefused => {
+            "use FTPS (curl --ssl-reqd; lftp set ftp:ssl-force yes and, for anonymous, \
+             ftp:ssl-allow-anonymous yes)"
+        }
+        MtuBlackhole | UploadStalled => {
+            "let ICMP fragmentation-needed through, or clamp the MSS on the router \
+             (tcp option maxseg size set rt mtu)"
+        }
+        ControlIdleTimeout => {
+            "raise the idle timeout of the balancer, NAT or firewall on the path, or use a \
+             client that keeps the control connection alive"
+        }
+        UploadRefused => "nothing: the login may not write (grant write access to test uploads)",
+        ConfigPassiveDisabled => "turn passive mode on (vsftpd pasv_enable=YES)",
+        ConfigNoPassiveRange => {
+            "set a fixed passive range (vsftpd pasv_min_port/pasv_max_port, ProFTPD \
+             PassivePorts, Pure-FTPd -p) and open it"
+        }
+        ConfigNoPublicAddress => {
+            "set the public address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P)"
+        }
+        ConfigPromiscuous => "turn the source check back on (vsftpd pasv_promiscuous=NO)",
+        ConfigReverseDns => "turn off reverse lookups (ProFTPD UseReverseDNS off, Pure-FTPd -H)",
+        ConfigUnknownSetting => "fix the misspelt setting: the server will not start with it",
+        FirewallPassiveRangeClosed => "accept the whole passive range in the firewall",
+        FirewallHelperMissing => {
+            "assign the FTP conntrack helper explicitly (ct helper set), or open the passive range"
+        }
+        DeployYamlBase60 => "quote every port mapping in the compose file (\"21:21\")",
+        DeployRangeRemapped => "publish the passive range to the same host port numbers",
+        DeployRangeMismatch => "make the published range equal the server's passive range",
+        DeployPassivePortsUnpublished => "publish the passive port range, not only port 21",
+        ProbeContradictsConfig => {
+            "check what rewrites the 227 (a NAT helper, a proxy) or which server really answers"
+        }
     }
 }
 

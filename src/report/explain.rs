@@ -302,6 +302,7 @@ fn status_word(status: Status) -> &'static str {
         Status::Ok => "ok",
         Status::Warn => "warn",
         Status::Fail => "fail",
+        Status::Refused => "refused",
         Status::Skipped => "skipped",
     }
 }
@@ -311,6 +312,7 @@ fn status_colour(status: Status) -> &'static str {
         Status::Ok => "32",
         Status::Warn => "33",
         Status::Fail => "31",
+        Status::Refused => "35",
         Status::Skipped => "2",
     }
 }

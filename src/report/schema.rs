@@ -34,6 +34,10 @@ wire_enum! {
         Warn = "warn",
         /// It failed: an error-level finding concerns it.
         Fail = "fail",
+        /// The server does not offer it (502/504, "not implemented"): no data connection was
+        /// made, and none of its findings is an error. Precedence: skipped > fail > refused >
+        /// warn > ok.
+        Refused = "refused",
         /// It was not attempted (`skipped` says why).
         Skipped = "skipped",
     }

@@ -159,6 +159,7 @@ fn status_color(status: Status) -> Option<Color> {
         Status::Ok => Some(Color::Green),
         Status::Warn => Some(Color::Yellow),
         Status::Fail => Some(Color::Red),
+        Status::Refused => Some(Color::Magenta),
         Status::Skipped => None,
     }
 }

@@ -5,7 +5,7 @@
 //! JSON report stays JSON that carries the server's text as strings.
 //! CI also reads the JUnit files with junitparser (.ci/stage-junit.sh).
 
-mod common;
+use crate::common;
 
 use common::cli::{Run, ftpdoctor};
 use ftpdoctor::lab::{Fault, FaultServer, Scenario};

@@ -2,7 +2,7 @@
 //! --insecure, none), --tls explicit and off, session reuse, expiring certificates, and
 //! credentials kept out of plaintext.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

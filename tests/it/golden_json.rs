@@ -8,7 +8,7 @@
 //! To record them anew after a deliberate schema change, run
 //! `FTPDOCTOR_BLESS=1 cargo test --test golden_json` and review the diff.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;

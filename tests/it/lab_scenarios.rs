@@ -2,7 +2,7 @@
 //! Advertised non-loopback addresses (10.0.0.5, 198.51.100.7, 0.0.0.0) are asserted as
 //! text and never dialled: data connections always go to the control peer.
 
-mod common;
+use crate::common;
 
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -1,6 +1,6 @@
 //! The probe as a library, against the lab: what needs settings the CLI does not offer.
 
-mod common;
+use crate::common;
 
 use common::start;
 use ftpdoctor::lab::Scenario;

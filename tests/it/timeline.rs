@@ -1,7 +1,7 @@
 //! Black-box: the report's `timeline` against the lab — what each connection did, in
 //! time order, as the JSON report and `--transcript` show it.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! Black-box: the pictures of what happened — `--explain` ladder diagrams in the terminal,
 //! `--format mermaid` and `--format html` — against the lab and the fault lab.
 
-mod common;
+use crate::common;
 
 use common::cli::{Run, ftpdoctor};
 use common::start;

@@ -2,7 +2,7 @@
 //! elsewhere: the process figures against /proc/PID, the certificate expiry against the
 //! lab certificate's lifetime, the sampled passive range against the partial-range lab.
 
-mod common;
+use crate::common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

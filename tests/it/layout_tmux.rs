@@ -8,7 +8,7 @@
 //! of blanks and of border strokes one). `FTPDOCTOR_BLESS=1` rewrites the golden files.
 //! Without tmux the tmux cases say SKIPPED and why; .ci/run installs tmux so CI runs them.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

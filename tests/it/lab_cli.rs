@@ -1,6 +1,6 @@
 //! Black-box: the built binary's `lab` subcommand.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;

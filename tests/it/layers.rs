@@ -49,10 +49,11 @@ const LAYERS: &[(&str, &[&str])] = &[
         "report",
         &["diagnose", "probe::record", "addr", "wire", "timeline"],
     ),
-    ("lab", &["proto", "stream", "wire"]),
+    ("lab", &["proto", "stream"]),
     ("run", &["probe", "diagnose", "report", "target", "wire"]),
     (
         "demo",
+        // net: demo still builds its own TLS trust (net::Trust) instead of a ProbeOptions.
         &["run", "lab", "probe", "report", "target", "net", "wire"],
     ),
     (
@@ -63,6 +64,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("cli", ANY),
     ("main", ANY),
 ];
+
+/// Layers that stay pure: no async runtime, so they are tested with values, not sockets.
+const NO_TOKIO: &[&str] = &["proto", "addr", "wire", "timeline", "diagnose", "report"];
 
 fn layer_of(module: &str) -> Option<&'static str> {
     LAYERS
@@ -294,11 +298,16 @@ fn check(sources: &Sources) -> Vec<String> {
         }
         let Some(from) = layer_of(module) else {
             problems.push(format!(
-                "module `{module}` has no layer: declare it in tests/layers.rs LAYERS \
+                "module `{module}` has no layer: declare it in tests/it/layers.rs LAYERS \
                  (and in src/lib.rs's Layout) with the modules it may use"
             ));
             continue;
         };
+        if NO_TOKIO.contains(&from) && kept.iter().any(|line| mentions_tokio(line)) {
+            problems.push(format!(
+                "`{module}` uses tokio: layer `{from}` has no I/O and no async runtime"
+            ));
+        }
         for path in paths(&kept) {
             let Some(target) = resolve(&path, module) else {
                 continue;
@@ -315,6 +324,12 @@ fn check(sources: &Sources) -> Vec<String> {
         }
     }
     problems
+}
+
+/// `tokio` as a path in code (not inside a comment).
+fn mentions_tokio(line: &str) -> bool {
+    let code = line.split("//").next().unwrap_or_default();
+    code.contains("tokio::") || code.trim_start().starts_with("use tokio")
 }
 
 fn read_sources(root: &Path) -> Sources {
@@ -389,8 +404,20 @@ fn an_undeclared_module_must_declare_its_layer() {
     let problems = check(&sources(&[("metrics", "use crate::report::Report;\n")]));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
-        problems[0].contains("declare it in tests/layers.rs"),
+        problems[0].contains("declare it in tests/it/layers.rs"),
         "{problems:?}"
+    );
+}
+
+#[test]
+fn report_using_tokio_is_refused() {
+    let problems = check(&sources(&[(
+        "report::html",
+        "use tokio::io::AsyncWriteExt; // a renderer writes to io::Write\n",
+    )]));
+    assert_eq!(
+        problems,
+        ["`report::html` uses tokio: layer `report` has no I/O and no async runtime"]
     );
 }
 

@@ -2,7 +2,7 @@
 //! scenarios on 127.0.0.1. Status codes, the exposition, the allowlist (checked with a
 //! listener that must see no connection), the probe limit, reloads, bad configs.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! `--clients`: the client matrix, end to end against the lab (the real clients are run
 //! against the same scenarios by .ci/stage-clients.sh).
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

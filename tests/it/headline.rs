@@ -2,7 +2,7 @@
 //! root cause first, groups its symptoms under it, and ends (table) or carries (JSON
 //! `summary`) the modes that work, the cause and the one fix.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

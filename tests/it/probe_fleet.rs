@@ -1,7 +1,7 @@
 //! Black-box: fleets of targets (--targets-file, several TARGETs, --concurrency, the
 //! summary table, jsonl streaming) and the passive port range (--sample-ports).
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 

@@ -1,7 +1,7 @@
 //! Black-box: the control connection as `ftpdoctor probe` sees it — unreachable and
 //! silent servers, logins and where credentials come from, names, IPv6, bad arguments.
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 //! through the same checks the fuzz targets run, on stable, so CI checks every input the
 //! fuzzers ever found interesting without needing nightly or libFuzzer.
 
-#[path = "../fuzz/checks.rs"]
+#[path = "../../fuzz/checks.rs"]
 mod checks;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! never panic, dial nothing but the control peer, and say in its report at which stage
 //! and how the server misbehaved.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

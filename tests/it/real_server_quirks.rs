@@ -1,7 +1,7 @@
 //! Black-box: behaviour first seen on real servers (tests/interop, tests/netns) where
 //! ftpdoctor was wrong, pinned here against the embedded lab on 127.0.0.1:0.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

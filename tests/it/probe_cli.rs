@@ -1,7 +1,7 @@
 //! Black-box: `ftpdoctor probe --format json` against every lab scenario, and the
 //! safety rules (advertised addresses, passwords, deadline) seen from outside.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! failure its own finding, address families, one report per resolved address, and the
 //! IPv6 paths (::1, IPv4-mapped). No test asks the system resolver about a made-up name.
 
-mod common;
+use crate::common;
 
 use std::net::IpAddr;
 

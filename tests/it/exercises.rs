@@ -3,7 +3,7 @@
 //! `--format json` added), and check the observations the workbook expects. The mystery
 //! exercise's answer is checked against `lab --answers`.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use common::cli::ftpdoctor;
 
-const DOC: &str = include_str!("../docs/exercises.md");
+const DOC: &str = include_str!("../../docs/exercises.md");
 
 #[derive(Debug, Default)]
 struct Exercise {

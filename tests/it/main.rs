@@ -1,0 +1,32 @@
+//! Every black-box and integration test in one binary: cargo links each file in tests/ as a
+//! binary of its own, and linking the whole crate 27 times cost more than running the tests.
+//! One module per topic; shared helpers live in `common`.
+
+mod common;
+mod demo_cli;
+mod docs_contract;
+mod exercises;
+mod explain_cli;
+mod fuzz_corpus;
+mod golden_json;
+mod headline;
+mod hostile_servers;
+mod interactive;
+mod lab_cli;
+mod lab_scenarios;
+mod layers;
+mod layout_tmux;
+mod monitoring_formats;
+mod net_control;
+mod probe_cli;
+mod probe_clients;
+mod probe_control;
+mod probe_dns;
+mod probe_fleet;
+mod probe_lib;
+mod probe_tls;
+mod proto_properties;
+mod real_server_quirks;
+mod serve;
+mod serve_metrics;
+mod timeline;
