@@ -8,8 +8,8 @@
 //! gets the remaining modes in turn on that one.
 
 mod attempt;
+mod budget;
 mod from_net;
-mod interrupt;
 mod mode;
 mod plaintext;
 pub mod record;
@@ -24,14 +24,14 @@ mod watch;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use tokio::time::sleep_until;
+use tokio::time::{sleep, sleep_until};
 
 /// What a [`ProbeConfig`] is built from, so that whoever builds one (the command line,
 /// the exporter's config) needs no layer below the probe.
 pub use crate::net::{Trust, resolve::Family};
 pub use crate::proto::Password;
 use attempt::Working;
-use interrupt::mark_interrupted;
+use budget::{Budget, struck};
 pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::MAX_SAMPLE_PORTS;
@@ -39,8 +39,12 @@ pub use watch::{Interrupt, Interrupter, Watch};
 
 use crate::net::Recorder;
 use crate::target::{Scheme, Target};
-use crate::timeline::Event;
 use runner::{Sessions, run};
+
+/// How long past the deadline (or the user's Ctrl-C) the probe may run before the
+/// backstop drops whatever is still under way. Every wait is handed the probe's
+/// [`Budget`] and ends by itself at the deadline; this only catches one that does not.
+const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
 
 /// Who to log in as.
 #[derive(Debug, Clone)]
@@ -172,8 +176,55 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
     if let Some(watch) = &config.watch {
         watch.started(&config.timeline);
     }
+    let record = empty_record(config);
+    let modes = Mode::ALL.map(|m| match config.modes.contains(&m) {
+        true => ModeOutcome::new(m),
+        false => ModeOutcome::skipped(m, SkipReason::NotSelected, "not selected (--modes)"),
+    });
+    let mut out = Working::new(record, modes);
+    let mut sessions = Sessions::default();
+    let budget = Budget::new(
+        config.step_timeout,
+        started + config.deadline,
+        config.interrupt.clone(),
+        config.timeline.probe(),
+    );
+    let backstop = tokio::time::Instant::from_std(started + config.deadline + BACKSTOP_GRACE);
+    let finished = tokio::select! {
+        _ = async {
+            run(config, &budget, &mut out, &mut sessions).await;
+            plaintext::check(config, &budget, &mut out, &mut sessions.plaintext).await;
+            sample::run(config, &budget, &mut out, &mut sessions).await;
+        } => true,
+        _ = sleep_until(backstop) => false,
+        _ = async {
+            config.interrupt.wait().await;
+            sleep(BACKSTOP_GRACE).await;
+        } => false,
+    };
+    if !finished {
+        let by = budget.note_backstop();
+        out.skip_unstarted(&format!("{} before this mode was tried", struck(by)));
+    }
+    let cut = budget.was_cut();
+    out.deadline_hit = cut.is_some();
+    out.interrupted = cut == Some(CutBy::Interrupt);
+    if cut.is_none() {
+        // Past the deadline the probe ends at once; the connections close without QUIT.
+        sessions.quit_all(config.step_timeout).await;
+    }
+    out.transcript = sessions.into_transcript();
+    // After the sessions are dropped, so that our closes are in it.
+    out.timeline = config.timeline.events();
+    out.timeline_dropped = config.timeline.dropped();
+    out.elapsed = started.elapsed();
+    out.into_record()
+}
+
+/// The record of a probe of `config` before anything happened.
+fn empty_record(config: &ProbeConfig) -> ProbeOutcome {
     let target = &config.target;
-    let record = ProbeOutcome {
+    ProbeOutcome {
         target: TargetInfo {
             input: target.display_input(),
             host: target.host_string(),
@@ -202,35 +253,5 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         elapsed: Duration::ZERO,
         sample: None,
         reuse_check: None,
-    };
-    let modes = Mode::ALL.map(|m| match config.modes.contains(&m) {
-        true => ModeOutcome::new(m),
-        false => ModeOutcome::skipped(m, SkipReason::NotSelected, "not selected (--modes)"),
-    });
-    let mut out = Working::new(record, modes);
-    let mut sessions = Sessions::default();
-    let deadline = tokio::time::Instant::from_std(started + config.deadline);
-    (out.deadline_hit, out.interrupted) = tokio::select! {
-        _ = async {
-            run(config, &mut out, &mut sessions).await;
-            plaintext::check(config, &mut out, &mut sessions.plaintext).await;
-            sample::run(config, &mut out, &mut sessions).await;
-        } => (false, false),
-        _ = sleep_until(deadline) => (true, false),
-        // Cut short as by the deadline; the report says by whom.
-        _ = config.interrupt.wait() => (true, true),
-    };
-    if out.deadline_hit {
-        config.timeline.probe().record(Event::Deadline);
-        mark_interrupted(&mut out);
-    } else {
-        // Past the deadline the probe ends at once; the connections close without QUIT.
-        sessions.quit_all(config.step_timeout).await;
     }
-    out.transcript = sessions.into_transcript();
-    // After the sessions are dropped, so that our closes are in it.
-    out.timeline = config.timeline.events();
-    out.timeline_dropped = config.timeline.dropped();
-    out.elapsed = started.elapsed();
-    out.into_record()
 }

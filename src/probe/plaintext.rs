@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use tokio::net::TcpListener;
 
 use super::attempt::Working;
+use super::budget::Budget;
 use super::record::{Mode, PlaintextCheck, ReplyRecord, Tls, TlsMode};
 use super::session::{Role, Session, establish};
 use super::{ControlOutcome, ProbeConfig};
@@ -20,8 +21,14 @@ fn is_anonymous(user: &str) -> bool {
 }
 
 /// Runs the comparison when it can tell something, recording why not otherwise.
-pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Option<Session>) {
-    if out.control.tls == Tls::None || config.tls == TlsMode::Implicit {
+pub(super) async fn check(
+    config: &ProbeConfig,
+    budget: &Budget,
+    out: &mut Working,
+    slot: &mut Option<Session>,
+) {
+    let nothing_to_learn = out.control.tls == Tls::None || config.tls == TlsMode::Implicit;
+    if nothing_to_learn || budget.ended_by().is_some() {
         return;
     }
     let Some(peer) = out.control.peer else { return };
@@ -48,7 +55,8 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
         ..config.clone()
     };
     let mut scratch = ControlOutcome::new(&config.credentials.user);
-    if let Err(err) = establish(peer, &plain, Role::Extra("plaintext"), &mut scratch, slot).await {
+    let role = Role::Extra("plaintext");
+    if let Err(err) = establish(peer, &plain, budget, role, &mut scratch, slot).await {
         record.login_refused = scratch.login_reply.clone();
         record.skipped = Some(match &scratch.login_reply {
             Some(reply) => format!("the server refused a plaintext login ({reply})"),
@@ -58,7 +66,7 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
     }
     let Some(session) = slot.as_mut() else { return };
     if pasv {
-        match session.conn.command(&Command::Pasv).await {
+        match session.command(&Command::Pasv).await {
             Ok(reply) => {
                 record.pasv_addr = parse_227(&reply)
                     .ok()
@@ -108,7 +116,7 @@ async fn active_check(
         _ => (&mut record.eprt_request, &mut record.eprt_reply),
     };
     *request = Some(cmd.redacted());
-    match session.conn.command(&cmd).await {
+    match session.command(&cmd).await {
         Ok(r) => *reply = Some(ReplyRecord::from(&r)),
         Err(err) => record.error = Some(format!("{}: {err}", cmd.verb())),
     }

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::ProbeConfig;
-use super::attempt::{Attempt, MODES, Working};
-use super::interrupt::skip_all;
+use super::attempt::{MODES, Working};
+use super::budget::{Budget, struck};
 use super::mode;
 use super::record::{
     ControlOutcome, ErrorKind, ModeOutcome, SkipReason, Stage, StepError, Strategy, Tls,
@@ -97,6 +97,7 @@ async fn quit(slot: &mut Option<Session>, wait: Duration) {
 fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &StepError) -> bool {
     config.tls == TlsMode::Auto
         && err.stage == Stage::Tls
+        && err.cut.is_none()
         && control.tls_details.as_ref().is_some_and(|t| {
             t.auth_error.is_some()
                 || t.error
@@ -105,12 +106,21 @@ fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &Step
         })
 }
 
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    let Some(addrs) = where_to_connect(config, out).await else {
-        return skip_all(out, "the name did not resolve");
+pub(super) async fn run(
+    config: &ProbeConfig,
+    budget: &Budget,
+    out: &mut Working,
+    sessions: &mut Sessions,
+) {
+    let Some(addrs) = where_to_connect(config, budget, out).await else {
+        return out.skip_all(SkipReason::NoSession, "the name did not resolve");
     };
-    let Some(main) = first_session(config, out, sessions, &addrs).await else {
-        return skip_all(out, "the control session was not set up");
+    let Some(main) = first_session(config, budget, out, sessions, &addrs).await else {
+        let why = match out.control.error.as_ref().and_then(|e| e.cut) {
+            Some(cut) => format!("{} before the session was set up", struck(cut.by)),
+            None => "the control session was not set up".to_string(),
+        };
+        return out.skip_all(SkipReason::NoSession, &why);
     };
     let same_as_first = same_as_first(config, out);
     let config = &same_as_first;
@@ -131,14 +141,18 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         sessions.retire(Some(main));
     }
     if config.sequential || selected.len() == 1 {
-        return run_in_turn(config, out, sessions, first, &selected).await;
+        return run_in_turn(config, budget, out, sessions, first, &selected).await;
     }
-    run_concurrently(config, out, sessions, first).await;
+    run_concurrently(config, budget, out, sessions, first).await;
 }
 
 /// The control connection's addresses: the pinned one (--all-addresses), else the
 /// name resolved; `None` when it did not resolve (the control's error says why).
-async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec<SocketAddr>> {
+async fn where_to_connect(
+    config: &ProbeConfig,
+    budget: &Budget,
+    out: &mut Working,
+) -> Option<Vec<SocketAddr>> {
     let resolution = match &config.pinned {
         Some(pinned) => {
             out.target.address = pinned.address;
@@ -147,7 +161,14 @@ async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec
                 ..pinned.resolution.clone()
             }
         }
-        None => resolve_target(config).await,
+        None => match budget.run(resolve_target(config)).await {
+            Ok(resolution) => resolution,
+            Err(cut) => {
+                let why = format!("the name was not resolved when {} cut it", cut.by.words());
+                out.control.error = Some(StepError::cut(Stage::Resolve, cut, why));
+                return None;
+            }
+        },
     };
     out.target.dns = resolution.dns;
     if let Some(err) = resolution.error {
@@ -169,19 +190,14 @@ async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec
 /// --tls auto allows it. `None` when none was set up (the control's error says why).
 async fn first_session(
     config: &ProbeConfig,
+    budget: &Budget,
     out: &mut Working,
     sessions: &mut Sessions,
     addrs: &[SocketAddr],
 ) -> Option<Session> {
     for &addr in addrs {
-        let result = establish(
-            addr,
-            config,
-            Role::First,
-            &mut out.control,
-            &mut sessions.main,
-        )
-        .await;
+        let main = &mut sessions.main;
+        let result = establish(addr, config, budget, Role::First, &mut out.control, main).await;
         match result {
             Ok(()) => {
                 out.control.error = None;
@@ -195,7 +211,8 @@ async fn first_session(
                     ..config.clone()
                 };
                 let main = &mut sessions.main;
-                out.control.error = establish(addr, &plain, Role::First, &mut out.control, main)
+                let first = Role::First;
+                out.control.error = establish(addr, &plain, budget, first, &mut out.control, main)
                     .await
                     .err();
                 if out.control.error.is_some() {
@@ -205,7 +222,8 @@ async fn first_session(
                 break;
             }
             Err(err) => {
-                let connected = err.stage != Stage::Connect;
+                // Past a cut, no other address gets its turn.
+                let connected = err.stage != Stage::Connect || err.cut.is_some();
                 out.control.error = Some(err);
                 let failed = sessions.main.take();
                 sessions.retire(failed);
@@ -222,11 +240,11 @@ async fn first_session(
 fn skip_ipv4_only(out: &mut Working) {
     for m in &mut out.modes {
         if m.mode.is_ipv4_only() && m.skipped.is_none() {
-            m.replace(ModeOutcome::skipped(
+            *m = ModeOutcome::skipped(
                 m.mode,
                 SkipReason::Ipv4Only,
                 "carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6",
-            ));
+            );
         }
     }
 }
@@ -235,6 +253,7 @@ fn skip_ipv4_only(out: &mut Working) {
 /// in); the modes whose extra session the server refused then run in turn on `first`'s.
 async fn run_concurrently(
     config: &ProbeConfig,
+    budget: &Budget,
     out: &mut Working,
     sessions: &mut Sessions,
     first: usize,
@@ -244,10 +263,10 @@ async fn run_concurrently(
         let [m0, m1, m2, m3] = &mut out.modes;
         let [s0, s1, s2, s3] = &mut sessions.slots;
         let (r0, r1, r2, r3) = tokio::join!(
-            mode_on_own_session(config, peer, m0, s0),
-            mode_on_own_session(config, peer, m1, s1),
-            mode_on_own_session(config, peer, m2, s2),
-            mode_on_own_session(config, peer, m3, s3),
+            mode_on_own_session(config, budget, peer, m0, s0),
+            mode_on_own_session(config, budget, peer, m1, s1),
+            mode_on_own_session(config, budget, peer, m2, s2),
+            mode_on_own_session(config, budget, peer, m3, s3),
         );
         [r0, r1, r2, r3]
     };
@@ -258,9 +277,9 @@ async fn run_concurrently(
         out.fallback_error = Some(err.clone());
         for &i in &fallback {
             let mode = out.modes[i].mode;
-            out.modes[i].replace(ModeOutcome::new(mode));
+            out.modes[i] = ModeOutcome::new(mode);
         }
-        run_in_turn(config, out, sessions, first, &fallback).await;
+        run_in_turn(config, budget, out, sessions, first, &fallback).await;
     }
 }
 
@@ -268,22 +287,32 @@ async fn run_concurrently(
 /// the error when the server would not give this mode a session of its own.
 async fn mode_on_own_session(
     config: &ProbeConfig,
+    budget: &Budget,
     peer: Option<SocketAddr>,
-    out: &mut Attempt,
+    out: &mut ModeOutcome,
     slot: &mut Option<Session>,
 ) -> Option<StepError> {
     if out.skipped.is_some() {
         return None;
     }
+    if let Some(by) = budget.ended_by() {
+        let why = format!("{} before this mode was tried", struck(by));
+        *out = ModeOutcome::skipped(out.mode, SkipReason::Deadline, why);
+        return None;
+    }
     if slot.is_none() {
         let peer = peer?;
         let mut scratch = ControlOutcome::new(&config.credentials.user);
-        out.in_progress = Some(Stage::Login);
-        let label = out.mode.as_str();
-        let result = establish(peer, config, Role::Extra(label), &mut scratch, slot).await;
+        let role = Role::Extra(out.mode.as_str());
+        let result = establish(peer, config, budget, role, &mut scratch, slot).await;
         out.greeting = scratch.greeting;
         if let Err(err) = result {
-            out.in_progress = None;
+            if let Some(cut) = err.cut {
+                // Cut while opening its session: the mode was not tried.
+                let why = format!("{} before this mode was tried", struck(cut.by));
+                *out = ModeOutcome::skipped(out.mode, SkipReason::Deadline, why);
+                return None;
+            }
             // A session that was refused (421 greeting) is no session: whoever looks at
             // this slot next must open a new one.
             if let Some(refused) = slot.as_mut() {
@@ -303,25 +332,35 @@ async fn mode_on_own_session(
 /// when a mode left it out of step.
 async fn run_in_turn(
     config: &ProbeConfig,
+    budget: &Budget,
     out: &mut Working,
     sessions: &mut Sessions,
     home: usize,
     which: &[usize],
 ) {
     for &i in which {
+        if let Some(by) = budget.ended_by() {
+            let why = format!("{} before this mode was tried", struck(by));
+            out.modes[i] = ModeOutcome::skipped(out.modes[i].mode, SkipReason::Deadline, why);
+            continue;
+        }
         let usable = sessions.slots[home].as_ref().is_some_and(Session::usable);
         if !usable {
             let old = sessions.slots[home].take();
             sessions.retire(old);
             let Some(peer) = out.control.peer else { return };
-            out.modes[i].in_progress = Some(Stage::Login);
-            let result = reconnect(config, peer, sessions, home).await;
+            let result = reconnect(config, budget, peer, sessions, home).await;
             if let Err(err) = result {
                 let mode = out.modes[i].mode;
-                let record = match (&err.kind, &err.reply) {
+                let record = match (&err.kind, &err.reply, err.cut) {
+                    (_, _, Some(cut)) => ModeOutcome::skipped(
+                        mode,
+                        SkipReason::Deadline,
+                        format!("{} before this mode was tried", struck(cut.by)),
+                    ),
                     // The previous mode's abandoned session may still hold the server's
                     // only slot for us: this mode was not tried, it did not fail.
-                    (ErrorKind::Refused, Some(reply)) => {
+                    (ErrorKind::Refused, Some(reply), None) => {
                         out.fallback_reply.get_or_insert_with(|| reply.clone());
                         ModeOutcome::skipped(
                             mode,
@@ -334,7 +373,7 @@ async fn run_in_turn(
                         ..ModeOutcome::new(mode)
                     },
                 };
-                out.modes[i].replace(record);
+                out.modes[i] = record;
                 let failed = sessions.slots[home].take();
                 sessions.retire(failed);
                 continue;
@@ -350,6 +389,7 @@ async fn run_in_turn(
 /// the server may not have let go of the session just dropped.
 async fn reconnect(
     config: &ProbeConfig,
+    budget: &Budget,
     peer: SocketAddr,
     sessions: &mut Sessions,
     home: usize,
@@ -359,7 +399,8 @@ async fn reconnect(
     loop {
         tries_left -= 1;
         let slot = &mut sessions.slots[home];
-        match establish(peer, config, Role::Extra("control"), &mut scratch, slot).await {
+        let role = Role::Extra("control");
+        match establish(peer, config, budget, role, &mut scratch, slot).await {
             Err(err) if err.kind == ErrorKind::Refused && tries_left > 0 => {
                 let refused = sessions.slots[home].take();
                 sessions.retire(refused);

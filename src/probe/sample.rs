@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use super::ProbeConfig;
 use super::attempt::Working;
+use super::budget::Budget;
 use super::from_net::dial_result;
 use super::record::{
     ControlOutcome, ErrorKind, Login, Mode, ReplyRecord, SampleOutcome, SamplePort, Stage,
@@ -27,8 +28,13 @@ use crate::proto::{Command, EpsvArg};
 pub const MAX_SAMPLE_PORTS: u16 = 256;
 
 /// Samples the passive range when asked to and a session could be set up.
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    if config.sample_ports == 0 {
+pub(super) async fn run(
+    config: &ProbeConfig,
+    budget: &Budget,
+    out: &mut Working,
+    sessions: &mut Sessions,
+) {
+    if config.sample_ports == 0 || budget.ended_by().is_some() {
         return;
     }
     // No session was set up (no connect, refused login): nothing to sample on.
@@ -51,7 +57,8 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         None => {
             let mut scratch = ControlOutcome::new(&config.credentials.user);
             let role = Role::Extra("sample");
-            let result = establish(peer, &later, role, &mut scratch, &mut sessions.sample).await;
+            let slot = &mut sessions.sample;
+            let result = establish(peer, &later, budget, role, &mut scratch, slot).await;
             if let Err(err) = result {
                 sample.error = Some(err);
                 return;
@@ -67,7 +74,7 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
             "EPSV" => Command::Epsv(EpsvArg::None),
             _ => Command::Pasv,
         };
-        let reply = match session.conn.command(&cmd).await {
+        let reply = match session.command(&cmd).await {
             Ok(reply) => reply,
             Err(err) => {
                 sample.error = Some(step_error(Stage::Request, &err));
@@ -94,16 +101,12 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
                 return;
             }
         };
-        let addr = SocketAddr::new(peer.ip(), port);
-        let started = Instant::now();
-        let tap = config.timeline.data("sample");
-        let dialled = dial(addr, config.step_timeout, &tap, "sample").await;
-        sample.push(SamplePort {
-            port,
-            addr,
-            outcome: dial_result(dialled.outcome),
-            elapsed: started.elapsed(),
-        });
+        // A cut dial ends the sample: the ports so far are what it found.
+        let Some(dialled) = dial_port(config, budget, SocketAddr::new(peer.ip(), port)).await
+        else {
+            return;
+        };
+        sample.push(dialled);
         // Dropping the stream closes the data connection; the next request replaces
         // the server's listener.
     }
@@ -120,4 +123,20 @@ fn verb(config: &ProbeConfig, out: &Working, peer: SocketAddr) -> &'static str {
         true => "PASV",
         false => "EPSV",
     }
+}
+
+/// Dials one sampled port; `None` when the deadline or the user cut the dial.
+async fn dial_port(config: &ProbeConfig, budget: &Budget, addr: SocketAddr) -> Option<SamplePort> {
+    let started = Instant::now();
+    let tap = config.timeline.data("sample");
+    let dialled = budget
+        .run(dial(addr, budget.step, &tap, "sample"))
+        .await
+        .ok()?;
+    Some(SamplePort {
+        port: addr.port(),
+        addr,
+        outcome: dial_result(dialled.outcome),
+        elapsed: started.elapsed(),
+    })
 }

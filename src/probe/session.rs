@@ -4,19 +4,16 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use super::ProbeConfig;
+use super::budget::Budget;
 use super::from_net::dial_result;
 use super::record::{
-    ConnectRecord, ControlOutcome, ErrorKind, Login, ReplyRecord, ServerView, Stage, StepError,
-    TlsMode, TranscriptEntry,
+    ConnectRecord, ControlOutcome, Cut, DialResult, ErrorKind, Login, ReplyRecord, ServerView,
+    Stage, StepError, TlsMode, TranscriptEntry,
 };
 use super::tls::{ControlStream, protect_data, secure_control};
 use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, Tap, TlsClient, dial};
 use crate::proto::stat::client_address;
 use crate::proto::{Command, Reply, TransferType};
-
-/// How long before the deadline the wait for a late greeting gives up, so that the
-/// probe itself reports the greeting missing (banner-timeout) rather than the deadline.
-const BANNER_DEADLINE_MARGIN: Duration = Duration::from_millis(100);
 
 /// Banner replies: 220 ready; 120 "ready in nnn minutes" comes before the 220 (RFC 959
 /// 5.4), so at most this many 120s are waited through.
@@ -34,11 +31,87 @@ pub(super) struct Session {
     pub data_tls: Option<TlsClient>,
     /// The timeline tap of the data connection open now, if one is.
     pub data_tap: Option<Tap>,
+    /// What each wait on this session may spend.
+    pub budget: Budget,
+}
+
+/// Why a wait on the control connection brought no reply.
+#[derive(Debug)]
+pub(super) enum Fail {
+    /// The connection failed or the step's own timeout struck.
+    Control(ControlError),
+    /// The deadline or the user cut the wait for `waiting_for`.
+    Cut {
+        /// Who, and after how long.
+        cut: Cut,
+        /// What the wait was for (a command's verb, the banner).
+        waiting_for: String,
+    },
+}
+
+impl std::fmt::Display for Fail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fail::Control(err) => err.fmt(f),
+            Fail::Cut { cut, waiting_for } => write!(
+                f,
+                "no reply in {:?} (waiting for the reply to {waiting_for}) when {} cut the wait",
+                cut.after,
+                cut.by.words()
+            ),
+        }
+    }
 }
 
 impl Session {
     pub fn usable(&self) -> bool {
         self.conn.is_usable()
+    }
+
+    /// Sends a command and reads its reply, within the budget.
+    pub async fn command(&mut self, cmd: &Command) -> Result<Reply, Fail> {
+        self.send(cmd).await?;
+        self.read_reply(cmd.verb()).await
+    }
+
+    /// Sends a command without reading its reply (a transfer's 1yz comes later).
+    pub async fn send(&mut self, cmd: &Command) -> Result<(), Fail> {
+        let budget = self.budget.clone();
+        match budget.run(self.conn.send(cmd)).await {
+            Ok(sent) => sent.map_err(Fail::Control),
+            Err(cut) => Err(self.cut(cut, &format!("sending {}", cmd.verb()))),
+        }
+    }
+
+    /// The next reply, within the step timeout and the budget.
+    pub async fn read_reply(&mut self, waiting_for: &str) -> Result<Reply, Fail> {
+        self.read_reply_within(self.budget.step, waiting_for).await
+    }
+
+    /// As [`Session::read_reply`], with a step limit of the caller's choosing.
+    pub async fn read_reply_within(
+        &mut self,
+        limit: Duration,
+        waiting_for: &str,
+    ) -> Result<Reply, Fail> {
+        let budget = self.budget.clone();
+        match budget
+            .run(self.conn.read_reply_within(limit, waiting_for))
+            .await
+        {
+            Ok(reply) => reply.map_err(Fail::Control),
+            Err(cut) => Err(self.cut(cut, waiting_for)),
+        }
+    }
+
+    /// A wait the budget cut: whatever the server says next would answer it.
+    fn cut(&mut self, cut: Cut, waiting_for: &str) -> Fail {
+        self.conn
+            .mark_out_of_step(format!("{} cut the wait for {waiting_for}", cut.by.words()));
+        Fail::Cut {
+            cut,
+            waiting_for: waiting_for.to_string(),
+        }
     }
 
     pub fn transcript(&self) -> Vec<TranscriptEntry> {
@@ -58,8 +131,16 @@ impl Session {
     }
 }
 
+/// Turns a failed wait at `stage` into the report's terms.
+pub(super) fn step_error(stage: Stage, fail: &Fail) -> StepError {
+    match fail {
+        Fail::Control(err) => control_error(stage, err),
+        Fail::Cut { cut, .. } => StepError::cut(stage, *cut, fail.to_string()),
+    }
+}
+
 /// Turns a control-connection error at `stage` into the report's terms.
-pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
+pub(super) fn control_error(stage: Stage, err: &ControlError) -> StepError {
     let kind = match err {
         ControlError::Timeout { .. } | ControlError::SendTimeout { .. } => ErrorKind::Timeout,
         ControlError::Closed { .. } => ErrorKind::Closed,
@@ -91,6 +172,7 @@ pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepErr
         detail: format!("expected {expected}, got {}", ReplyRecord::from(reply)),
         reply: Some(ReplyRecord::from(reply)),
         frame: None,
+        cut: None,
     }
 }
 
@@ -121,31 +203,14 @@ impl Role {
 pub(super) async fn establish(
     addr: SocketAddr,
     config: &ProbeConfig,
+    budget: &Budget,
     role: Role,
     rec: &mut ControlOutcome,
     slot: &mut Option<Session>,
 ) -> Result<(), StepError> {
     let label = role.label();
     let tap = config.timeline.control();
-    let dialled = dial(addr, config.step_timeout, &tap, label).await;
-    rec.connects.push(ConnectRecord {
-        addr,
-        outcome: dial_result(dialled.outcome),
-        elapsed: dialled.elapsed,
-        error: dialled.error.clone(),
-    });
-    let stream = match (dialled.outcome, dialled.stream) {
-        (DialOutcome::Connected, Some(stream)) => stream,
-        (outcome, _) => {
-            let kind = match outcome {
-                DialOutcome::Timeout => ErrorKind::Timeout,
-                _ => ErrorKind::Io,
-            };
-            let why = dialled.error.map(|e| format!(" ({e})")).unwrap_or_default();
-            let detail = format!("connect to {addr}: {}{why}", dial_result(outcome));
-            return Err(StepError::new(Stage::Connect, kind, detail));
-        }
-    };
+    let stream = connect(addr, budget, &tap, label, rec).await?;
     // Commands are small writes; none should wait on a delayed ACK.
     let _ = stream.set_nodelay(true);
     let local = stream
@@ -161,11 +226,12 @@ pub(super) async fn establish(
         tls: None,
         data_tls: None,
         data_tap: None,
+        budget: budget.clone(),
     });
     if config.tls == TlsMode::Implicit {
         secure_control(session, config, rec).await?;
     }
-    banner(session, rec, banner_limit(config)).await?;
+    banner(session, rec).await?;
     if matches!(config.tls, TlsMode::Auto | TlsMode::Explicit) {
         secure_control(session, config, rec).await?;
     }
@@ -184,7 +250,6 @@ pub(super) async fn establish(
     if config.target.path_is_file() && session.usable() {
         // RETR in ASCII mode would convert line ends and change the byte count.
         let reply = session
-            .conn
             .command(&Command::Type(TransferType::Binary))
             .await
             .map_err(|e| step_error(Stage::Login, &e))?;
@@ -195,28 +260,60 @@ pub(super) async fn establish(
     Ok(())
 }
 
-/// How long to wait for the greeting: until shortly before the deadline, so that a server
-/// that greets late (a reverse-DNS lookup timing out) is seen greeting, and when.
-fn banner_limit(config: &ProbeConfig) -> Duration {
-    match config.deadline_at {
-        Some(at) => at
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(BANNER_DEADLINE_MARGIN)
-            .max(config.step_timeout),
-        None => config.step_timeout,
+/// The control connection's TCP connect, recorded in `rec.connects`.
+async fn connect(
+    addr: SocketAddr,
+    budget: &Budget,
+    tap: &Tap,
+    label: &'static str,
+    rec: &mut ControlOutcome,
+) -> Result<tokio::net::TcpStream, StepError> {
+    let dialled = match budget.run(dial(addr, budget.step, tap, label)).await {
+        Ok(dialled) => dialled,
+        Err(cut) => {
+            rec.connects.push(ConnectRecord {
+                addr,
+                outcome: DialResult::Timeout,
+                elapsed: cut.after,
+                error: None,
+                cut: Some(cut),
+            });
+            let detail = format!(
+                "connect to {addr}: no answer when {} cut it",
+                cut.by.words()
+            );
+            return Err(StepError::cut(Stage::Connect, cut, detail));
+        }
+    };
+    rec.connects.push(ConnectRecord {
+        addr,
+        outcome: dial_result(dialled.outcome),
+        elapsed: dialled.elapsed,
+        error: dialled.error.clone(),
+        cut: None,
+    });
+    match (dialled.outcome, dialled.stream) {
+        (DialOutcome::Connected, Some(stream)) => Ok(stream),
+        (outcome, _) => {
+            let kind = match outcome {
+                DialOutcome::Timeout => ErrorKind::Timeout,
+                _ => ErrorKind::Io,
+            };
+            let why = dialled.error.map(|e| format!(" ({e})")).unwrap_or_default();
+            let detail = format!("connect to {addr}: {}{why}", dial_result(outcome));
+            Err(StepError::new(Stage::Connect, kind, detail))
+        }
     }
 }
 
-async fn banner(
-    session: &mut Session,
-    rec: &mut ControlOutcome,
-    limit: Duration,
-) -> Result<(), StepError> {
+/// The greeting, awaited until shortly before the deadline rather than --timeout: a
+/// server that greets late (a reverse-DNS lookup timing out) is seen greeting, and when.
+async fn banner(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), StepError> {
     let connected = Instant::now();
+    let limit = session.budget.greeting_limit();
     for _ in 0..=MAX_BANNER_DELAYS {
         let left = limit.saturating_sub(connected.elapsed());
         let reply = session
-            .conn
             .read_reply_within(left, "the banner")
             .await
             .map_err(|e| step_error(Stage::Banner, &e))?;
@@ -249,7 +346,6 @@ async fn login(
         unexpected(Stage::Login, reply, expected)
     };
     let reply = session
-        .conn
         .command(&Command::User(creds.user.clone()))
         .await
         .map_err(|e| step_error(Stage::Login, &e))?;
@@ -258,7 +354,6 @@ async fn login(
         230 => {}
         331 => {
             let reply = session
-                .conn
                 .command(&Command::Pass(creds.password.clone()))
                 .await
                 .map_err(|e| step_error(Stage::Login, &e))?;
@@ -274,7 +369,6 @@ async fn login(
 
 async fn features(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), StepError> {
     let reply = session
-        .conn
         .command(&Command::Feat)
         .await
         .map_err(|e| step_error(Stage::Features, &e))?;
@@ -297,7 +391,7 @@ async fn features(session: &mut Session, rec: &mut ControlOutcome) -> Result<(),
 /// (or a firewall that drops it) costs nothing but this record, and a session left out
 /// of step is replaced by the runner as after FEAT.
 async fn server_view(session: &mut Session, rec: &mut ControlOutcome) {
-    if let Ok(reply) = session.conn.command(&Command::Stat).await {
+    if let Ok(reply) = session.command(&Command::Stat).await {
         rec.server_view = Some(ServerView {
             client: client_address(&reply),
             reply: Some(ReplyRecord::from(&reply)),

@@ -8,6 +8,7 @@ use tokio::net::TcpStream;
 
 use super::ProbeConfig;
 use super::from_net::{cert_record, note_handshake, tls_failure};
+use super::record::Cut;
 use super::record::{
     ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
     TlsRecord,
@@ -67,11 +68,7 @@ pub(super) async fn secure_control(
     }
     let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls));
     if config.tls != TlsMode::Implicit {
-        let reply = match session
-            .conn
-            .command(&Command::Auth("TLS".to_string()))
-            .await
-        {
+        let reply = match session.command(&Command::Auth("TLS".to_string())).await {
             Ok(reply) => reply,
             Err(e) => {
                 // Strict FTP-inspecting firewalls drop verbs they do not know: the runner
@@ -90,7 +87,20 @@ pub(super) async fn secure_control(
         }
     }
     let client = new_client(config, true)?;
-    let result = handshake_control(session, &client, config.step_timeout).await;
+    let result = match handshake_control(session, &client).await {
+        Ok(result) => result,
+        Err(cut) => {
+            session
+                .conn
+                .mark_out_of_step("the TLS handshake was cut short");
+            let detail = format!(
+                "the TLS handshake had not finished after {:?} when {} cut it",
+                cut.after,
+                cut.by.words()
+            );
+            return Err(StepError::cut(Stage::Tls, cut, detail));
+        }
+    };
     let tls_rec = rec
         .tls_details
         .get_or_insert_with(|| TlsRecord::new(config.tls));
@@ -114,7 +124,18 @@ pub(super) async fn secure_control(
     }
 }
 
+/// The control connection's handshake, within the budget: `Err` when it was cut.
 async fn handshake_control(
+    session: &mut Session,
+    client: &TlsClient,
+) -> Result<Result<crate::net::Handshake, TlsError>, Cut> {
+    let budget = session.budget.clone();
+    budget
+        .run(handshake_control_within(session, client, budget.step))
+        .await
+}
+
+async fn handshake_control_within(
     session: &mut Session,
     client: &TlsClient,
     limit: Duration,
@@ -171,12 +192,10 @@ pub(super) async fn protect_data(
         return Ok(());
     };
     session
-        .conn
         .command(&Command::Pbsz(0))
         .await
         .map_err(|e| step_error(Stage::Tls, &e))?;
     let reply = session
-        .conn
         .command(&Command::Prot('P'))
         .await
         .map_err(|e| step_error(Stage::Tls, &e))?;
@@ -195,21 +214,22 @@ pub(super) async fn protect_data(
 }
 
 /// The data connection's handshake when the session asked for PROT P; the plain stream
-/// otherwise. `None` (with the record saying why) when the handshake failed.
+/// otherwise. `None` (with the record saying why) when the handshake failed; `Err` when
+/// the deadline or the user cut it.
 pub(super) async fn secure_data(
     session: &Session,
     tcp: TcpStream,
     limit: Duration,
-) -> (Option<DataStream>, Option<DataTlsRecord>) {
+) -> Result<(Option<DataStream>, Option<DataTlsRecord>), Cut> {
     let Some(client) = &session.data_tls else {
-        return (Some(MaybeTls::Plain(tcp)), None);
+        return Ok((Some(MaybeTls::Plain(tcp)), None));
     };
     let started = Instant::now();
     let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
     tap.record(Event::TlsStart);
-    let result = client.handshake(tcp, limit).await;
+    let result = session.budget.run(client.handshake(tcp, limit)).await?;
     tap.record(handshake_event(&result));
-    match result {
+    Ok(match result {
         Ok((tls, handshake)) => (
             Some(MaybeTls::Tls(Box::new(tls))),
             Some(DataTlsRecord {
@@ -230,5 +250,5 @@ pub(super) async fn secure_data(
                 error: Some(tls_failure(err.failure, err.detail)),
             }),
         ),
-    }
+    })
 }
