@@ -187,6 +187,7 @@ impl Ruleset {
         for chain in chains {
             match self.run(chain, pkt, 0, steps) {
                 Out::Accept => continue,
+                Out::Drop(loc) if loc.line.is_none() => return Fate::Drop(None),
                 Out::Drop(loc) => return Fate::Drop(Some(loc)),
                 Out::Unknown(why) => return Fate::Unknown(why),
                 Out::Fall | Out::Return if chain.policy_drop => return Fate::Drop(None),
@@ -270,7 +271,16 @@ impl Ruleset {
             };
             return settle(out, &maybe);
         }
-        settle(Out::Fall, &maybe)
+        // The end of the chain: a base chain's policy decides; a regular chain returns.
+        let end = match (chain.hook.is_some(), chain.policy_drop) {
+            (true, true) => Out::Drop(Loc::file(&chain.name)),
+            (true, false) => Out::Accept,
+            (false, _) => match maybe.first() {
+                Some((_, why)) => Out::Unknown(why.clone()),
+                None => Out::Fall,
+            },
+        };
+        settle(end, &maybe)
     }
 }
 

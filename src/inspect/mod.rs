@@ -12,6 +12,8 @@ pub mod directives;
 pub mod discover;
 pub mod docker_inspect;
 pub mod firewall;
+#[cfg(test)]
+mod firewall_tests;
 pub mod iptables;
 pub mod k8s;
 pub mod load;
