@@ -146,7 +146,7 @@ fn run(argv: &[&str]) -> Result<String, String> {
 }
 
 /// The host's addresses: local IPv4 from /proc/net/fib_trie, IPv6 from /proc/net/if_inet6.
-fn addresses() -> Vec<IpAddr> {
+pub fn addresses() -> Vec<IpAddr> {
     let mut out: Vec<IpAddr> = Vec::new();
     if let Ok(trie) = std::fs::read_to_string("/proc/net/fib_trie") {
         out.extend(fib_trie_locals(&trie).into_iter().map(IpAddr::V4));

@@ -45,7 +45,13 @@ pub struct Server {
 impl InspectReport {
     /// The report of `scene`.
     pub fn new(scene: Scene) -> InspectReport {
-        let findings = rules::findings(&scene);
+        let (findings, notes) = rules::findings(&scene);
+        let mut scene = scene;
+        for (path, note) in notes {
+            if let Some(source) = scene.sources.iter_mut().find(|s| s.path == path) {
+                source.notes.push(note);
+            }
+        }
         let cfg = scene.servers.first().or_else(|| {
             scene
                 .deploys

@@ -54,8 +54,9 @@ pub fn found(
 
 /// Every finding the scene supports: configs, then firewalls, then deployments, then the
 /// outside probe.
-pub fn findings(scene: &Scene) -> Vec<Found> {
+pub fn findings(scene: &Scene) -> (Vec<Found>, Vec<(String, String)>) {
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     let env_configs = scene.deploys.iter().filter(|d| d.env_seen).map(|d| &d.env);
     for cfg in scene.servers.iter().chain(env_configs) {
         config(cfg, &mut out);
@@ -63,14 +64,14 @@ pub fn findings(scene: &Scene) -> Vec<Found> {
     no_public_address(scene, &mut out);
     if let Some(range) = server_range(scene) {
         for rs in &scene.rulesets {
-            firewall(scene, rs, &range, &mut out);
+            firewall(scene, rs, &range, &mut out, &mut notes);
         }
     }
     for d in &scene.deploys {
         deploy(scene, d, &mut out);
     }
     super::reconcile::findings(scene, &mut out);
-    out
+    (out, notes)
 }
 
 /// The configured passive range: a server config's, else a container environment's.
@@ -266,14 +267,34 @@ pub fn list(ranges: &[PortRange]) -> String {
     v.join(", ")
 }
 
-fn firewall(scene: &Scene, rs: &Ruleset, range: &At<PortRange>, out: &mut Vec<Found>) {
+/// The ruleset against the passive range: closed pieces, pieces open only through a helper
+/// that is not there, and (as notes on the source) pieces it cannot judge.
+fn firewall(
+    scene: &Scene,
+    rs: &Ruleset,
+    range: &At<PortRange>,
+    out: &mut Vec<Found>,
+    notes: &mut Vec<(String, String)>,
+) {
     let mut steps = 0u64;
     let helper = rs.helpers.iter().find(|h| h.counts).is_some() || scene.helper_auto == Some(true);
-    let (mut closed, mut via_helper) = (Vec::new(), Vec::new());
+    let (mut closed, mut via_helper, mut open) = (Vec::new(), Vec::new(), false);
     let mut drop_at: Option<Loc> = None;
     for piece in pieces(rs, range.value) {
-        let new = rs.fate(piece.lo, "new", &mut steps);
-        let Fate::Drop(at) = new else { continue };
+        let at = match rs.fate(piece.lo, "new", &mut steps) {
+            Fate::Drop(at) => at,
+            Fate::Accept => {
+                open = true;
+                continue;
+            }
+            Fate::Unknown(why) => {
+                notes.push((
+                    rs.file.clone(),
+                    format!("passive ports {piece}: cannot tell whether they are accepted: {why}"),
+                ));
+                continue;
+            }
+        };
         match rs.fate(piece.lo, "related", &mut steps) {
             Fate::Accept if helper => {}
             Fate::Accept => via_helper.push(piece),
@@ -283,7 +304,17 @@ fn firewall(scene: &Scene, rs: &Ruleset, range: &At<PortRange>, out: &mut Vec<Fo
             }
         }
     }
+    // A ruleset that accepts part of the range itself does not rely on a helper for the
+    // rest: the rest is closed.
+    if open {
+        closed.append(&mut via_helper);
+        closed.sort();
+    }
     let fw = rs.kind;
+    let path = match rs.dnat(range.value.lo) {
+        Some((at, to, _)) => format!(" on the forward path (DNAT to {to} at {at})"),
+        None => String::new(),
+    };
     if !closed.is_empty() {
         let by = drop_at.map_or("the chain's policy (drop)".to_string(), |l| {
             format!("the rule at {l}")
@@ -332,7 +363,7 @@ fn firewall(scene: &Scene, rs: &Ruleset, range: &At<PortRange>, out: &mut Vec<Fo
         } else {
             "-t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp"
         };
-        out.push(found(FindingId::FirewallHelperMissing, format!("{fw}: passive ports {} are accepted only as ct state related, with no FTP helper", list(&via_helper)), format!("{related} accepts related connections, but no FTP conntrack helper is assigned{ignored}, and the kernel (nf_conntrack_helper off; gone since 6.0) does not assign one by itself"), format!("Add {fix}, or accept {} explicitly", range.value), related));
+        out.push(found(FindingId::FirewallHelperMissing, format!("{fw}: passive ports {} are accepted only as ct state related, with no FTP helper", list(&via_helper)), format!("{related} accepts related connections{path}, but no FTP conntrack helper is assigned{ignored}, and the kernel (nf_conntrack_helper off; gone since 6.0) does not assign one by itself"), format!("Add {fix}, or accept {} explicitly", range.value), related));
     }
 }
 

@@ -76,8 +76,8 @@ pub fn write_table(
             .map(|f| format!(" ({})", clean(f)))
             .unwrap_or_default()
     )?;
-    writeln!(out)?;
     for f in &report.findings {
+        writeln!(out)?;
         let (word, code) = match f.severity {
             Severity::Error => ("ERROR", RED),
             Severity::Warn => ("WARN", YELLOW),
