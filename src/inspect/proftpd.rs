@@ -45,7 +45,7 @@ pub fn parse(file: &str, text: &str, files: &dyn Files) -> ServerConfig {
         reverse_dns_set: false,
     };
     walk.text(file, text);
-    if !walk.reverse_dns_set {
+    if !walk.reverse_dns_set && walk.cfg.reverse_dns.is_none() {
         walk.cfg.reverse_dns = Some(At::new(
             "UseReverseDNS is not set (ProFTPD's default is on)".into(),
             Loc::file(file),

@@ -21,6 +21,7 @@ pub fn findings(scene: &Scene, out: &mut Vec<Found>) {
     let configured = public_address(scene);
     let range = server_range(scene);
     for m in &seen.modes {
+        timeouts(scene, file, &m.mode, &m.dials, out);
         let Some(adv) = &m.advertised else { continue };
         let ip: Option<IpAddr> = adv.ip.as_deref().and_then(|i| i.parse().ok());
         match (&configured, ip) {
@@ -41,7 +42,6 @@ pub fn findings(scene: &Scene, out: &mut Vec<Found>) {
         {
             out.push(found(FindingId::ProbeContradictsConfig, format!("the probe was given passive port {port}, outside the configured range {}", r.value), format!("{file}: {} advertised port {port}; {} sets {}", m.mode, r.loc, r.value), format!("Check that the probed server reads this config ({}), and that nothing rewrites the port", r.loc), loc.clone()));
         }
-        timeouts(scene, file, &m.mode, &m.dials, out);
     }
 }
 
