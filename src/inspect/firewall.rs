@@ -201,17 +201,6 @@ impl Ruleset {
         // Outcomes of rules that may or may not have matched: the answer holds only if
         // the rest of the chain agrees with each.
         let mut maybe: Vec<(bool, String)> = Vec::new();
-        let settle = |out: Out, maybe: &[(bool, String)]| -> Out {
-            let accepted = match &out {
-                Out::Accept => true,
-                Out::Drop(_) => false,
-                _ => return out,
-            };
-            match maybe.iter().find(|(acc, _)| *acc != accepted) {
-                Some((_, why)) => Out::Unknown(why.clone()),
-                None => out,
-            }
-        };
         for rule in &chain.rules {
             *steps += 1;
             if *steps > MAX_EVAL_STEPS {
@@ -219,21 +208,9 @@ impl Ruleset {
                     "the ruleset is too large to evaluate (over {MAX_EVAL_STEPS} rule visits)"
                 ));
             }
-            let mut unknown = None;
-            let mut matched = true;
-            for cond in &rule.conds {
-                match holds(cond, pkt) {
-                    Some(true) => {}
-                    Some(false) => {
-                        matched = false;
-                        break;
-                    }
-                    None => unknown = Some(cond),
-                }
-            }
-            if !matched {
+            let Some(unknown) = matches(rule, pkt) else {
                 continue;
-            }
+            };
             if let Some(Cond::Unknown(what)) = unknown {
                 let why = format!(
                     "{} matches on {what}, which inspect does not model",
@@ -282,6 +259,33 @@ impl Ruleset {
         };
         settle(end, &maybe)
     }
+}
+
+/// `Out::Accept` or `Out::Drop` unless a rule that may have matched disagrees.
+fn settle(out: Out, maybe: &[(bool, String)]) -> Out {
+    let accepted = match &out {
+        Out::Accept => true,
+        Out::Drop(_) => false,
+        _ => return out,
+    };
+    match maybe.iter().find(|(acc, _)| *acc != accepted) {
+        Some((_, why)) => Out::Unknown(why.clone()),
+        None => out,
+    }
+}
+
+/// Whether every condition of `rule` holds for `pkt`: `None` if one does not, else the
+/// condition it cannot judge (if any).
+fn matches<'r>(rule: &'r Rule, pkt: Packet) -> Option<Option<&'r Cond>> {
+    let mut unknown = None;
+    for cond in &rule.conds {
+        match holds(cond, pkt) {
+            Some(true) => {}
+            Some(false) => return None,
+            None => unknown = Some(cond),
+        }
+    }
+    Some(unknown)
 }
 
 /// Whether `cond` holds for `pkt`; `None`: cannot tell.

@@ -276,34 +276,8 @@ fn firewall(
     out: &mut Vec<Found>,
     notes: &mut Vec<(String, String)>,
 ) {
-    let mut steps = 0u64;
-    let helper = rs.helpers.iter().find(|h| h.counts).is_some() || scene.helper_auto == Some(true);
-    let (mut closed, mut via_helper, mut open) = (Vec::new(), Vec::new(), false);
-    let mut drop_at: Option<Loc> = None;
-    for piece in pieces(rs, range.value) {
-        let at = match rs.fate(piece.lo, "new", &mut steps) {
-            Fate::Drop(at) => at,
-            Fate::Accept => {
-                open = true;
-                continue;
-            }
-            Fate::Unknown(why) => {
-                notes.push((
-                    rs.file.clone(),
-                    format!("passive ports {piece}: cannot tell whether they are accepted: {why}"),
-                ));
-                continue;
-            }
-        };
-        match rs.fate(piece.lo, "related", &mut steps) {
-            Fate::Accept if helper => {}
-            Fate::Accept => via_helper.push(piece),
-            _ => {
-                closed.push(piece);
-                drop_at = drop_at.or(at);
-            }
-        }
-    }
+    let helper = rs.helpers.iter().any(|h| h.counts) || scene.helper_auto == Some(true);
+    let (mut closed, mut via_helper, open, drop_at) = judge(rs, range, helper, notes);
     // A ruleset that accepts part of the range itself does not rely on a helper for the
     // rest: the rest is closed.
     if open {
@@ -431,4 +405,42 @@ fn deploy(scene: &Scene, d: &Deploy, out: &mut Vec<Found>) {
         }
         (None, false) => {}
     }
+}
+
+/// The range's pieces by their fate: (closed, open only through the missing helper,
+/// whether some piece is accepted as new, the first dropping rule).
+fn judge(
+    rs: &Ruleset,
+    range: &At<PortRange>,
+    helper: bool,
+    notes: &mut Vec<(String, String)>,
+) -> (Vec<PortRange>, Vec<PortRange>, bool, Option<Loc>) {
+    let mut steps = 0u64;
+    let (mut closed, mut via_helper, mut open) = (Vec::new(), Vec::new(), false);
+    let mut drop_at: Option<Loc> = None;
+    for piece in pieces(rs, range.value) {
+        let at = match rs.fate(piece.lo, "new", &mut steps) {
+            Fate::Drop(at) => at,
+            Fate::Accept => {
+                open = true;
+                continue;
+            }
+            Fate::Unknown(why) => {
+                notes.push((
+                    rs.file.clone(),
+                    format!("passive ports {piece}: cannot tell whether they are accepted: {why}"),
+                ));
+                continue;
+            }
+        };
+        match rs.fate(piece.lo, "related", &mut steps) {
+            Fate::Accept if helper => {}
+            Fate::Accept => via_helper.push(piece),
+            _ => {
+                closed.push(piece);
+                drop_at = drop_at.or(at);
+            }
+        }
+    }
+    (closed, via_helper, open, drop_at)
 }

@@ -24,6 +24,16 @@ pub fn write_table(
             word.to_string()
         }
     };
+    write_head(report, width, &paint, out)?;
+    write_findings(report, width, &paint, out)
+}
+
+fn write_head(
+    report: &InspectReport,
+    width: usize,
+    paint: &dyn Fn(&str, &str) -> String,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let host = &report.host;
     if !host.addresses.is_empty() || host.kernel.is_some() {
         let addrs: Vec<String> = host.addresses.iter().map(|a| a.to_string()).collect();
@@ -76,6 +86,15 @@ pub fn write_table(
             .map(|f| format!(" ({})", clean(f)))
             .unwrap_or_default()
     )?;
+    Ok(())
+}
+
+fn write_findings(
+    report: &InspectReport,
+    width: usize,
+    paint: &dyn Fn(&str, &str) -> String,
+    out: &mut impl Write,
+) -> io::Result<()> {
     for f in &report.findings {
         writeln!(out)?;
         let (word, code) = match f.severity {

@@ -3,60 +3,30 @@
 //! panic), and `--with` against a probe report.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::common::bin::Ftpdoctor;
+use crate::common::cli::Run;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    shown: String,
-    elapsed: Duration,
+/// The finding ids of a JSON run.
+fn ids(run: &Run) -> Vec<String> {
+    let report = run.json();
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["id"].as_str().map(String::from))
+        .collect()
 }
 
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.shown))
-    }
-
-    fn ids(&self) -> Vec<String> {
-        let report = self.json();
-        report["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f["id"].as_str().map(String::from))
-            .collect()
-    }
+/// `ftpdoctor inspect ARGS` from the repository's top directory (cargo runs tests there).
+fn inspect(args: &[&str]) -> Run {
+    Ftpdoctor::new(&["inspect"]).args(args).run()
 }
 
-fn inspect(args: &[&str]) -> Out {
-    let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .arg("inspect")
-        .args(args)
-        .current_dir(ROOT)
-        .env_remove("COLUMNS")
-        .output()
-        .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        shown: format!(
-            "inspect {args:?}\n{}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            out.status
-        ),
-        stdout,
-        elapsed: started.elapsed(),
-    }
-}
-
-fn json(args: &[&str]) -> Out {
+fn json(args: &[&str]) -> Run {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     inspect(&all)
@@ -253,7 +223,7 @@ fn good_configs_give_no_findings_and_exit_0() {
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = json(&args);
-        assert_eq!(out.ids(), Vec::<String>::new(), "{}", out.shown);
+        assert_eq!(ids(&out), Vec::<String>::new(), "{}", out.shown);
         assert_eq!(out.code, 0, "{}", out.shown);
         assert_eq!(out.json()["verdict"], "ok");
     }
@@ -339,7 +309,7 @@ fn bad_inputs_are_each_a_clear_error_within_seconds() {
     }
     let out = json(&["--config", &p(&latin1)]);
     assert!(
-        out.ids().contains(&"config-unknown-setting".to_string()),
+        ids(&out).contains(&"config-unknown-setting".to_string()),
         "{}",
         out.shown
     );
