@@ -60,13 +60,20 @@ pub fn host(scene: &mut Scene) {
             load::config(scene, path);
         }
     }
-    for (pid, args) in processes()
-        .into_iter()
-        .filter(|(_, a)| a.first().is_some_and(|a0| a0.ends_with("pure-ftpd")))
-    {
-        let cfg = pureftpd::parse_args(&format!("/proc/{pid}/cmdline"), &args[1..]);
-        scene.sources.push(Source::ok("pure-ftpd", &cfg.file));
-        scene.servers.push(cfg);
+    for (pid, args) in processes() {
+        let argv0 = args.first().map_or("", String::as_str);
+        let file = format!("/proc/{pid}/cmdline");
+        if argv0.starts_with("pure-ftpd (") {
+            // pure-ftpd sets its process title over its arguments ("pure-ftpd (SERVER)").
+            let why = format!(
+                "pure-ftpd rewrote its command line to {argv0:?}, so its flags cannot be read back: give them with --config FILE (a file holding the command line), or keep them in /etc/pure-ftpd/conf"
+            );
+            scene.sources.push(Source::failed("pure-ftpd", &file, why));
+        } else if argv0.ends_with("pure-ftpd") {
+            let cfg = pureftpd::parse_args(&file, &args[1..]);
+            scene.sources.push(Source::ok("pure-ftpd", &cfg.file));
+            scene.servers.push(cfg);
+        }
     }
     if scene.servers.is_empty() {
         scene.sources.push(Source::failed(

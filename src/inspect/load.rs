@@ -236,6 +236,27 @@ fn push_config(scene: &mut Scene, cfg: ServerConfig, note: Option<String>) {
     scene.servers.push(cfg);
 }
 
+/// Whether text reads as ProFTPD's (`Directive args`, `<Section>`) rather than vsftpd's
+/// (`name=value`): most setting lines decide.
+fn proftpd_like(text: &str) -> bool {
+    let settings = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let (mut directive, mut assignment) = (0usize, 0usize);
+    for line in settings {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if line.starts_with('<')
+            || (!first.contains('=') && first.starts_with(|c: char| c.is_ascii_uppercase()))
+        {
+            directive += 1;
+        } else if first.contains('=') {
+            assignment += 1;
+        }
+    }
+    directive > assignment
+}
+
 /// vsftpd, proftpd or pure-ftpd, from the file's name, else its text.
 fn kind_of(path: &str, text: &str) -> &'static str {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -246,9 +267,7 @@ fn kind_of(path: &str, text: &str) -> &'static str {
         "proftpd"
     } else if name.contains("vsftpd") {
         "vsftpd"
-    } else if text.lines().any(|l| {
-        l.trim_start().starts_with('<') || l.to_ascii_lowercase().starts_with("servername")
-    }) {
+    } else if proftpd_like(text) {
         "proftpd"
     } else {
         "vsftpd"

@@ -144,7 +144,8 @@ impl Walk<'_> {
                     self.cfg.passive = Some(At::new(false, limit));
                 }
             }
-            _ if !known(name, PROFTPD) => {
+            // Inside <IfModule> a directive may come from a module inspect does not list.
+            _ if !known(name, PROFTPD) && !self.in_section("ifmodule") => {
                 if let Some(suggestion) = did_you_mean(name, PROFTPD) {
                     self.cfg.unknown.push(Unknown {
                         name: name.to_string(),

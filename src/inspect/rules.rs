@@ -435,7 +435,8 @@ fn judge(
         };
         match rs.fate(piece.lo, "related", &mut steps) {
             Fate::Accept if helper => {}
-            Fate::Accept => via_helper.push(piece),
+            // Accepted as related by a `ct state related` rule: that rule relies on a helper.
+            Fate::Accept if related_rule(rs).is_some() => via_helper.push(piece),
             _ => {
                 closed.push(piece);
                 drop_at = drop_at.or(at);
