@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `ftpdoctor inspect` against real parts (tests/inspect/stage.py): real nftables and iptables
+# `ftpdoctor inspect` against real parts (tests/inspect/run.py): real nftables and iptables
 # rulesets loaded in network namespaces of its own and read back with `nft -j list ruleset`
 # and `iptables-save`, Debian's vsftpd/ProFTPD/Pure-FTPd configs (target/interop-cache), a
 # real vsftpd for discovery, and an outside probe through a NAT router for `--with`.
@@ -18,4 +18,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
         -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 fi
 echo "nft $(nft --version | awk '{print $2}'), $(iptables --version)"
-python3 tests/inspect/stage.py --bin "$bin"
+python3 tests/inspect/run.py --bin "$bin"

@@ -12,7 +12,7 @@
   back with `inspect --with`: the server's own firewall accepts the range, so the timeout
   contradicts it.
 
-usage: tests/inspect/stage.py --bin BIN     exit 0 all passed, 1 a failure, 3 cannot run here
+usage: tests/inspect/run.py --bin BIN     exit 0 all passed, 1 a failure, 3 cannot run here
 """
 
 import argparse
@@ -92,7 +92,9 @@ def rulesets(t, lab, binary, work):
         path = dump(lab, "srv", work, f"nft-{name}.json", "nft", "-j", "list", "ruleset")
         _, report = inspect(lab, binary, "srv", "--config", str(conf), "--ruleset", str(path))
         got = ids(report) & FIREWALL_IDS
-        t.check(f"nft {name}: {sorted(want) or 'no firewall finding'}", got == want, f"{got} {report}")
+        t.check(
+            f"nft {name}: {sorted(want) or 'no firewall finding'}", got == want, f"{got} {report}"
+        )
         if name == "mark":
             notes = " ".join(" ".join(s.get("notes", [])) for s in report["sources"])
             t.check("nft mark: the range is unknown, said in a note", "cannot tell" in notes, notes)
@@ -103,78 +105,127 @@ def rulesets(t, lab, binary, work):
         path = dump(lab, "srv", work, f"ipt-{name}.rules", "iptables-save")
         _, report = inspect(lab, binary, "srv", "--config", str(conf), "--ruleset", str(path))
         got = ids(report) & FIREWALL_IDS
-        t.check(f"iptables-save {name}: {sorted(want) or 'no firewall finding'}", got == want, f"{got} {report}")
+        t.check(
+            f"iptables-save {name}: {sorted(want) or 'no firewall finding'}",
+            got == want,
+            f"{got} {report}",
+        )
         if name == "range-closed":
             nft = dump(lab, "srv", work, "ipt-as-nft.json", "nft", "-j", "list", "ruleset")
             _, report = inspect(lab, binary, "srv", "--config", str(conf), "--ruleset", str(nft))
             notes = " ".join(" ".join(s.get("notes", [])) for s in report["sources"])
-            t.check("iptables-nft rules in nft -j are opaque xt statements, said", "iptables-save" in notes, notes or report)
+            t.check(
+                "iptables-nft rules in nft -j are opaque xt statements, said",
+                "iptables-save" in notes,
+                notes or report,
+            )
     lab.sh("nft", "flush", "ruleset", ns="srv")
 
 
 def router(t, lab, binary, work):
     lab.sh("nft", "-f", str(FIX / "nft" / "router-dnat.nft"), ns="rtr")
     path = dump(lab, "rtr", work, "router.json", "nft", "-j", "list", "ruleset")
-    _, report = inspect(lab, binary, "rtr", "--config", str(FIX / "vsftpd" / "good.conf"), "--ruleset", str(path))
+    _, report = inspect(
+        lab, binary, "rtr", "--config", str(FIX / "vsftpd" / "good.conf"), "--ruleset", str(path)
+    )
     f = [f for f in report["findings"] if f["id"] in FIREWALL_IDS]
-    t.check("router DNAT: the range is DNATed, then only related passes forward",
-            len(f) == 1 and "forward path" in f[0]["evidence"], report)
+    t.check(
+        "router DNAT: the range is DNATed, then only related passes forward",
+        len(f) == 1 and "forward path" in f[0]["evidence"],
+        report,
+    )
     lab.router(drop_passive=True)
     path = dump(lab, "rtr", work, "router-lab.json", "nft", "-j", "list", "ruleset")
     cfg = work / "range.conf"
     cfg.write_text(f"pasv_min_port={LO}\npasv_max_port={HI}\npasv_address={PUBLIC_IP}\n")
     _, report = inspect(lab, binary, "rtr", "--config", str(cfg), "--ruleset", str(path))
-    t.check("router dropping the forwarded range: firewall-passive-range-closed",
-            "firewall-passive-range-closed" in ids(report), report)
+    t.check(
+        "router dropping the forwarded range: firewall-passive-range-closed",
+        "firewall-passive-range-closed" in ids(report),
+        report,
+    )
 
 
 def debian_configs(t, binary, cache):
     root = cache / "root"
     vs = root / "vsftpd" / "etc" / "vsftpd.conf"
     _, r = inspect(None, binary, None, "--config", str(vs))
-    t.check("Debian's vsftpd.conf: read, every setting known, no passive range",
-            r["sources"][0]["read"] and "config-unknown-setting" not in ids(r)
-            and "config-no-passive-range" in ids(r), r)
+    t.check(
+        "Debian's vsftpd.conf: read, every setting known, no passive range",
+        r["sources"][0]["read"]
+        and "config-unknown-setting" not in ids(r)
+        and "config-no-passive-range" in ids(r),
+        r,
+    )
     # Debian's proftpd.conf is a template its postinst copies to /etc/proftpd.
     pro = next(root.glob("proftpd-core/usr/share/proftpd/templates/proftpd.conf"), None)
     if pro:
         _, r = inspect(None, binary, None, "--config", str(pro))
-        t.check("Debian's proftpd.conf: read, no likely typo", r["sources"][0]["read"]
-                and "config-unknown-setting" not in ids(r), r)
+        t.check(
+            "Debian's proftpd.conf: read, no likely typo",
+            r["sources"][0]["read"] and "config-unknown-setting" not in ids(r),
+            r,
+        )
         for extra in sorted(pro.parent.glob("*.conf")):
             _, r = inspect(None, binary, None, "--config", str(extra))
-            t.check(f"Debian's proftpd {extra.name}: read as ProFTPD, no likely typo",
-                    r["sources"][0]["kind"] == "proftpd" and "config-unknown-setting" not in ids(r), r)
-    for example in sorted((root / "vsftpd" / "usr/share/doc/vsftpd/examples").glob("*/vsftpd.conf")):
+            t.check(
+                f"Debian's proftpd {extra.name}: read as ProFTPD, no likely typo",
+                r["sources"][0]["kind"] == "proftpd" and "config-unknown-setting" not in ids(r),
+                r,
+            )
+    for example in sorted(
+        (root / "vsftpd" / "usr/share/doc/vsftpd/examples").glob("*/vsftpd.conf")
+    ):
         _, r = inspect(None, binary, None, "--config", str(example))
-        t.check(f"vsftpd's example {example.parent.name}: every setting known",
-                "config-unknown-setting" not in ids(r) and not r["sources"][0]["error"], r)
+        t.check(
+            f"vsftpd's example {example.parent.name}: every setting known",
+            "config-unknown-setting" not in ids(r) and not r["sources"][0]["error"],
+            r,
+        )
     conf = next(root.glob("pure-ftpd*/etc/pure-ftpd/conf"), None)
     if conf:
         _, r = inspect(None, binary, None, "--config", str(conf))
-        t.check("Debian's /etc/pure-ftpd/conf: read as a conf dir", r["sources"][0]["kind"] == "pure-ftpd"
-                and r["sources"][0]["read"], r)
+        t.check(
+            "Debian's /etc/pure-ftpd/conf: read as a conf dir",
+            r["sources"][0]["kind"] == "pure-ftpd" and r["sources"][0]["read"],
+            r,
+        )
 
 
 def real_servers(t, lab, binary, work, cache):
-    opts = dict(listen=SERVER_IP, port=21, pasv_ports=PASV_PORTS, pasv_address=PUBLIC_IP,
-                prefix=lab.prefix("srv"))
+    opts = dict(
+        listen=SERVER_IP,
+        port=21,
+        pasv_ports=PASV_PORTS,
+        pasv_address=PUBLIC_IP,
+        prefix=lab.prefix("srv"),
+    )
     for name in ("vsftpd", "proftpd"):
         s = servers.start(name, cache, servers.Options(**opts))
         try:
             conf = s.workdir / f"{name}.conf"
             _, r = inspect(lab, binary, "srv", "--config", str(conf))
-            t.check(f"{name}'s running config: range {LO}-{HI}, address {PUBLIC_IP}",
-                    r["server"]["range"] == [LO, HI] and r["server"]["public_address"] == PUBLIC_IP
-                    and "config-unknown-setting" not in ids(r), r)
+            t.check(
+                f"{name}'s running config: range {LO}-{HI}, address {PUBLIC_IP}",
+                r["server"]["range"] == [LO, HI]
+                and r["server"]["public_address"] == PUBLIC_IP
+                and "config-unknown-setting" not in ids(r),
+                r,
+            )
             if name == "vsftpd":
                 _, r = inspect(lab, binary, "srv")
                 listeners = r["host"]["listeners"]
-                t.check("discovery in the server namespace: vsftpd listens on 21",
-                        any(x["port"] == 21 and x["process"] == "vsftpd" for x in listeners), r["host"])
-                t.check("discovery: the host's addresses and the firewall read",
-                        SERVER_IP in r["host"]["addresses"]
-                        and any(s["kind"] == "nftables" and s["read"] for s in r["sources"]), r)
+                t.check(
+                    "discovery in the server namespace: vsftpd listens on 21",
+                    any(x["port"] == 21 and x["process"] == "vsftpd" for x in listeners),
+                    r["host"],
+                )
+                t.check(
+                    "discovery: the host's addresses and the firewall read",
+                    SERVER_IP in r["host"]["addresses"]
+                    and any(s["kind"] == "nftables" and s["read"] for s in r["sources"]),
+                    r,
+                )
         finally:
             s.stop()
 
@@ -182,15 +233,30 @@ def real_servers(t, lab, binary, work, cache):
 def pureftpd_discovery(t, lab, binary, cache):
     """A running pure-ftpd is configured by its command line, but it writes its process title
     over it ("pure-ftpd (SERVER)"): discovery finds it and says why its flags cannot be read."""
-    s = servers.start("pureftpd", cache, servers.Options(
-        listen=SERVER_IP, port=21, pasv_ports=PASV_PORTS, pasv_address=PUBLIC_IP, prefix=lab.prefix("srv")))
+    s = servers.start(
+        "pureftpd",
+        cache,
+        servers.Options(
+            listen=SERVER_IP,
+            port=21,
+            pasv_ports=PASV_PORTS,
+            pasv_address=PUBLIC_IP,
+            prefix=lab.prefix("srv"),
+        ),
+    )
     try:
         _, r = inspect(lab, binary, "srv")
         found = [x for x in r["sources"] if x["kind"] == "pure-ftpd" and "/proc/" in x["path"]]
-        t.check("discovery: a running pure-ftpd found, its rewritten command line said",
-                any(not x["read"] and "rewrote its command line" in (x["error"] or "") for x in found), r)
-        t.check("discovery: pure-ftpd listens on 21",
-                any(x["port"] == 21 and x["process"] == "pure-ftpd" for x in r["host"]["listeners"]), r)
+        t.check(
+            "discovery: a running pure-ftpd found, its rewritten command line said",
+            any(not x["read"] and "rewrote its command line" in (x["error"] or "") for x in found),
+            r,
+        )
+        t.check(
+            "discovery: pure-ftpd listens on 21",
+            any(x["port"] == 21 and x["process"] == "pure-ftpd" for x in r["host"]["listeners"]),
+            r,
+        )
     finally:
         s.stop()
 
@@ -208,21 +274,60 @@ def with_probe(t, lab, binary, work, cache):
 }}
 """
     lab.sh("nft", "-f", "-", ns="srv", input=own)
-    s = servers.start("vsftpd", cache, servers.Options(
-        listen=SERVER_IP, port=21, pasv_ports=PASV_PORTS, pasv_address=PUBLIC_IP, prefix=lab.prefix("srv")))
+    s = servers.start(
+        "vsftpd",
+        cache,
+        servers.Options(
+            listen=SERVER_IP,
+            port=21,
+            pasv_ports=PASV_PORTS,
+            pasv_address=PUBLIC_IP,
+            prefix=lab.prefix("srv"),
+        ),
+    )
     try:
         report = work / "outside.json"
-        got = lab.sh(str(binary), "probe", f"ftp://{PUBLIC_IP}/", "--tls", "off", "--modes", "pasv,epsv",
-                     "--timeout", "2s", "--format", "json", ns="cli", check=False, timeout=60)
+        got = lab.sh(
+            str(binary),
+            "probe",
+            f"ftp://{PUBLIC_IP}/",
+            "--tls",
+            "off",
+            "--modes",
+            "pasv,epsv",
+            "--timeout",
+            "2s",
+            "--format",
+            "json",
+            ns="cli",
+            check=False,
+            timeout=60,
+        )
         report.write_text(got.stdout)
         dumped = dump(lab, "srv", work, "srv.json", "nft", "-j", "list", "ruleset")
         conf = s.workdir / "vsftpd.conf"
-        _, r = inspect(lab, binary, "srv", "--config", str(conf), "--ruleset", str(dumped), "--with", str(report))
+        _, r = inspect(
+            lab,
+            binary,
+            "srv",
+            "--config",
+            str(conf),
+            "--ruleset",
+            str(dumped),
+            "--with",
+            str(report),
+        )
         ev = [f["evidence"] for f in r["findings"] if f["id"] == "probe-contradicts-config"]
-        t.check("--with: a data timeout to a port the server's firewall accepts contradicts it",
-                any("timed out" in e for e in ev), r)
-        t.check("--with: the 227's address agrees with pasv_address (no address contradiction)",
-                not any("227" in f["summary"] for f in r["findings"]), r)
+        t.check(
+            "--with: a data timeout to a port the server's firewall accepts contradicts it",
+            any("timed out" in e for e in ev),
+            r,
+        )
+        t.check(
+            "--with: the 227's address agrees with pasv_address (no address contradiction)",
+            not any("227" in f["summary"] for f in r["findings"]),
+            r,
+        )
     finally:
         s.stop()
         lab.sh("nft", "flush", "ruleset", ns="srv")
@@ -250,17 +355,24 @@ def main():
             return 3
         ensure_nft()
         servers.ensure_installed(cache)
-        steps = [lambda: rulesets(t, lab, binary, work), lambda: router(t, lab, binary, work),
-                 lambda: debian_configs(t, binary, cache),
-                 lambda: real_servers(t, lab, binary, work, cache),
-                 lambda: pureftpd_discovery(t, lab, binary, cache),
-                 lambda: with_probe(t, lab, binary, work, cache)]
+        steps = [
+            lambda: rulesets(t, lab, binary, work),
+            lambda: router(t, lab, binary, work),
+            lambda: debian_configs(t, binary, cache),
+            lambda: real_servers(t, lab, binary, work, cache),
+            lambda: pureftpd_discovery(t, lab, binary, cache),
+            lambda: with_probe(t, lab, binary, work, cache),
+        ]
         for step in steps:
             try:
                 step()
             except (subprocess.CalledProcessError, RuntimeError, KeyError, OSError) as e:
                 detail = getattr(e, "stderr", "") or str(e)
-                t.check(f"step {step.__code__.co_names[0] if step.__code__.co_names else '?'}", False, detail)
+                t.check(
+                    f"step {step.__code__.co_names[0] if step.__code__.co_names else '?'}",
+                    False,
+                    detail,
+                )
     finally:
         lab.teardown()
         shutil.rmtree(work, ignore_errors=True)
