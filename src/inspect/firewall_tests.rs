@@ -151,3 +151,32 @@ fn ruleset_of_100000_rules_is_answered_quickly() {
     }
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
 }
+
+#[test]
+fn iptables_dnat_to_another_port_is_followed_to_forward() {
+    let text = "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -m tcp --dport 2121 -j DNAT --to-destination 10.0.0.2:21\nCOMMIT\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n-A FORWARD -p tcp -m tcp --dport 21 -j ACCEPT\nCOMMIT\n";
+    let rs = iptables::parse("r", text).expect("rules");
+    assert_eq!(
+        rs.dnat(2121).map(|(_, a, p)| (a, p)),
+        Some(("10.0.0.2".to_string(), 21))
+    );
+    assert!(accepted(&fate(&rs, 2121, "new")), "forwarded as 21");
+    assert!(
+        !accepted(&fate(&rs, 2122, "new")),
+        "no DNAT: the input policy"
+    );
+}
+
+#[test]
+fn nft_jump_into_a_chain_with_an_unknown_rule_is_unknown() {
+    let text = r#"{"nftables":[
+      {"chain":{"family":"inet","table":"f","name":"in","type":"filter","hook":"input","prio":0,"policy":"drop"}},
+      {"chain":{"family":"inet","table":"f","name":"sub"}},
+      {"rule":{"family":"inet","table":"f","chain":"in","expr":[{"jump":{"target":"sub"}}]}},
+      {"rule":{"family":"inet","table":"f","chain":"sub","expr":[{"match":{"op":"==","left":{"meta":{"key":"mark"}},"right":1}},{"accept":null}]}},
+      {"rule":{"family":"inet","table":"f","chain":"sub","expr":[{"xt":{"type":"match","name":"recent"}},{"accept":null}]}}
+    ]}"#;
+    let rs = nft::parse("j", text).expect("json");
+    assert!(matches!(fate(&rs, 30000, "new"), Fate::Unknown(_)));
+    assert_eq!(rs.opaque.len(), 1, "the xt statement is counted");
+}

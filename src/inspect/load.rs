@@ -273,3 +273,41 @@ fn kind_of(path: &str, text: &str) -> &'static str {
         "vsftpd"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_named_otherwise_is_told_by_its_lines() {
+        assert_eq!(
+            kind_of(
+                "/x/modules.conf",
+                "# c\nModulePath /usr/lib/proftpd\nLoadModule mod_tls.c\n"
+            ),
+            "proftpd"
+        );
+        assert_eq!(
+            kind_of("/x/ftp.conf", "listen=YES\npasv_enable=NO\n"),
+            "vsftpd"
+        );
+        assert_eq!(
+            kind_of("/x/args", "/usr/sbin/pure-ftpd -p 1:2"),
+            "pure-ftpd"
+        );
+        assert_eq!(kind_of("/etc/proftpd/proftpd.conf", ""), "proftpd");
+    }
+
+    #[test]
+    fn ruleset_kind_nft_json_iptables_text_and_nft_text() {
+        let mut scene = Scene::default();
+        ruleset(&mut scene, "a", "{\"nftables\": []}");
+        ruleset(&mut scene, "b", "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n");
+        ruleset(&mut scene, "c", "table inet filter {\n}\n");
+        let kinds: Vec<(&str, bool)> = scene.sources.iter().map(|s| (s.kind, s.read)).collect();
+        assert_eq!(
+            kinds,
+            vec![("nftables", true), ("iptables", true), ("nftables", false)]
+        );
+    }
+}

@@ -249,6 +249,14 @@ mod tests {
     }
 
     #[test]
+    fn proftpd_directives_inside_ifmodule_are_not_called_typos() {
+        let text = "<IfModule mod_snmp.c>\n  SNMPEngine on\n</IfModule>\nSNMPEngine on\n";
+        let cfg = parse("/p", text, &Mem(BTreeMap::new()));
+        let lines: Vec<Option<usize>> = cfg.unknown.iter().map(|u| u.loc.line).collect();
+        assert_eq!(lines, vec![Some(4)]);
+    }
+
+    #[test]
     fn proftpd_limit_pasv_denyall_turns_passive_off() {
         let cfg = parse(
             "/p",

@@ -384,3 +384,30 @@ fn with_report_contradicting_the_config_is_a_finding() {
     let source = &wrong.json()["sources"][1];
     assert_eq!(source["read"], false, "{}", wrong.shown);
 }
+
+#[test]
+fn ruleset_dash_reads_stdin() {
+    let rules = std::fs::File::open(fx("nft/range-closed.json")).unwrap_or_else(|e| panic!("{e}"));
+    let good = fx("vsftpd/good.conf");
+    let output = Ftpdoctor::new(&[
+        "inspect",
+        "--config",
+        &good,
+        "--ruleset",
+        "-",
+        "--format",
+        "json",
+    ])
+    .command()
+    .stdin(rules)
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec!["firewall-passive-range-closed"], "{report}");
+}

@@ -13,11 +13,6 @@ use serde::de::IgnoredAny;
 use super::firewall::{Action, Chain, Cond, HelperUse, Hook, Rule, Ruleset};
 use super::model::{Loc, PortRange};
 
-#[derive(Deserialize)]
-struct Top {
-    nftables: Vec<Object>,
-}
-
 /// One object of the ruleset; only one of these is present in each.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -199,56 +194,18 @@ struct ElemWrap {
 /// Why a ruleset could not be read.
 pub type ReadError = String;
 
-/// Parses `nft -j list ruleset` output read from `file`.
+mod stream;
+
+/// Parses `nft -j list ruleset` output read from `file`. The objects are read one at a
+/// time and turned into the evaluator's model at once (nft lists a table's chains and sets
+/// before its rules), so a 100,000-rule ruleset never sits in memory twice.
 pub fn parse(file: &str, text: &str) -> Result<Ruleset, ReadError> {
-    let top: Top = serde_json::from_str(text)
+    let mut builder = stream::Builder::new(file);
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde::de::DeserializeSeed::deserialize(stream::TopSeed(&mut builder), &mut de)
+        .and_then(|()| de.end())
         .map_err(|e| format!("not nft JSON (nft -j list ruleset): {e}"))?;
-    let mut sets: HashMap<String, Option<Vec<PortRange>>> = HashMap::new();
-    let mut helpers: HashMap<String, String> = HashMap::new();
-    for obj in &top.nftables {
-        if let Some(s) = &obj.set {
-            let timed = s.timeout.is_some() || s.flags.is_some() && s.elem.is_empty();
-            let ports = (!timed).then(|| ports_of(&s.elem)).flatten();
-            sets.insert(format!("{} {} {}", s.family, s.table, s.name), ports);
-        }
-        if let Some(h) = &obj.ct_helper {
-            helpers.insert(
-                format!("{} {} {}", h.family, h.table, h.name),
-                h.kind.clone(),
-            );
-        }
-    }
-    let mut ruleset = Ruleset {
-        kind: "nftables",
-        file: file.to_string(),
-        ..Ruleset::default()
-    };
-    for obj in &top.nftables {
-        if let Some(c) = &obj.chain {
-            ruleset.chains.push(chain(c));
-        }
-    }
-    for (n, obj) in top.nftables.iter().enumerate() {
-        let Some(r) = &obj.rule else { continue };
-        let loc = Loc::at(file, n + 1);
-        let name = format!("{} {} {}", r.family, r.table, r.chain);
-        let prio = ruleset
-            .chains
-            .iter()
-            .find(|c| c.name == name)
-            .map_or(0, |c| c.priority);
-        let ctx = Ctx {
-            family: &r.family,
-            table: &r.table,
-            sets: &sets,
-            helpers: &helpers,
-        };
-        let rule = rule(&ctx, &r.expr, loc.clone(), prio, &mut ruleset);
-        if let Some(chain) = ruleset.chains.iter_mut().find(|c| c.name == name) {
-            chain.rules.push(rule);
-        }
-    }
-    Ok(ruleset)
+    Ok(builder.finish())
 }
 
 struct Ctx<'a> {
