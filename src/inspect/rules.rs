@@ -69,6 +69,7 @@ pub fn findings(scene: &Scene) -> (Vec<Found>, Vec<(String, String)>) {
     }
     for d in &scene.deploys {
         deploy(scene, d, &mut out);
+        notes.extend(deploy_notes(d));
     }
     super::reconcile::findings(scene, &mut out);
     (out, notes)
@@ -444,4 +445,29 @@ fn judge(
         }
     }
     (closed, via_helper, open, drop_at)
+}
+
+/// Published ranges past this many ports start as many docker-proxy processes (unless the
+/// daemon runs with `"userland-proxy": false`).
+const PROXY_PORTS_NOTE: u32 = 1000;
+
+/// What a manifest does that is worth knowing but is no finding.
+fn deploy_notes(d: &Deploy) -> Vec<(String, String)> {
+    let mut notes = Vec::new();
+    let file = d.env.file.clone();
+    for p in d
+        .published
+        .iter()
+        .filter(|p| d.kind == "compose" && p.container.len() > PROXY_PORTS_NOTE)
+    {
+        notes.push((file.clone(), format!("{}: {} publishes {} ports: Docker starts one docker-proxy process per port unless the daemon has \"userland-proxy\": false; a range of about 100 ports is plenty", p.loc, d.name, p.container.len())));
+    }
+    if let Some(a) = d
+        .session_affinity
+        .as_ref()
+        .filter(|a| a.value != "ClientIP")
+    {
+        notes.push((file, format!("{}: sessionAffinity {}: with more than one pod, a passive data connection may reach another pod than the control connection; use sessionAffinity: ClientIP", a.loc, a.value)));
+    }
+    notes
 }
