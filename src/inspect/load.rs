@@ -56,8 +56,9 @@ pub fn load(inputs: &Inputs) -> Scene {
     scene.helper_auto = helper_auto;
     if inputs.discover() {
         discover::host(&mut scene);
-    } else if inputs.public_addr.is_some() {
-        // --public-addr is compared with the host's own addresses: read them (only them).
+    } else if inputs.public_addr.is_some() || inputs.with.is_some() {
+        // The address clients use (--public-addr, or the probe's control peer with --with)
+        // is compared with the host's own: read them (only them).
         scene.host.addresses = discover::addresses();
     }
     for path in &inputs.configs {

@@ -20,6 +20,7 @@ pub fn findings(scene: &Scene, out: &mut Vec<Found>) {
     let loc = Loc::file(file);
     let configured = public_address(scene);
     let range = server_range(scene);
+    peer(scene, file, seen, out);
     for m in &seen.modes {
         timeouts(scene, file, &m.mode, &m.dials, out);
         let Some(adv) = &m.advertised else { continue };
@@ -65,5 +66,25 @@ fn timeouts(
                 return;
             }
         }
+    }
+}
+
+/// The address the client reached against the configured passive address: a 227 that
+/// names another address than the one clients come to sends them elsewhere.
+fn peer(scene: &Scene, file: &str, seen: &super::probe_report::Seen, out: &mut Vec<Found>) {
+    let (Some(cfg), Some(peer)) = (public_address(scene), seen.peer_ip()) else {
+        return;
+    };
+    let (Ok(configured), Ok(used)) = (cfg.value.parse::<IpAddr>(), peer.parse::<IpAddr>()) else {
+        return;
+    };
+    if configured != used && !scene.host.addresses.contains(&used) {
+        out.push(found(
+            FindingId::ProbeContradictsConfig,
+            format!("clients reach the server at {used}, but the 227 is set to carry {configured}"),
+            format!("{file}: the probe's control connection went to {used}; {} sets {configured}", cfg.loc),
+            format!("Set the passive address at {} to {used}, the address clients use (or check which server answers {used})", cfg.loc),
+            Loc::file(file),
+        ));
     }
 }

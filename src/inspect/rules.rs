@@ -216,6 +216,7 @@ fn no_public_address(scene: &Scene, out: &mut Vec<Found>) {
         ))
     } else if let Some(public) = scene
         .public_addr
+        .or_else(|| scene.seen.as_ref()?.1.peer_ip()?.parse().ok())
         .filter(|p| !host.is_empty() && !host.contains(p))
     {
         Some(format!(

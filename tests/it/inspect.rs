@@ -411,3 +411,42 @@ fn ruleset_dash_reads_stdin() {
         .collect();
     assert_eq!(ids, vec!["firewall-passive-range-closed"], "{report}");
 }
+
+#[test]
+fn with_report_the_address_clients_use_against_the_config() {
+    let report = fx("reports/probe.json");
+    let out = json(&[
+        "--config",
+        &fx("vsftpd/wrong-address.conf"),
+        "--with",
+        &report,
+    ]);
+    let summaries: Vec<String> = out.json()["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["id"] == "probe-contradicts-config")
+        .filter_map(|f| f["summary"].as_str().map(String::from))
+        .collect();
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("clients reach the server at 203.0.113.10")),
+        "{}",
+        out.shown
+    );
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("227 carried 10.77.0.2")),
+        "{}",
+        out.shown
+    );
+    // No passive address at all: the address clients use is not this host's, so NAT is in front.
+    let out = json(&["--config", &fx("vsftpd/behind-nat.conf"), "--with", &report]);
+    assert!(
+        ids(&out).contains(&"config-no-public-address".to_string()),
+        "{}",
+        out.shown
+    );
+}
