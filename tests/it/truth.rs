@@ -1,0 +1,124 @@
+//! Black-box: what the report says is true and agrees with itself across formats (issue
+//! 20): a mode the server does not offer is `refused`, not working; client predictions
+//! follow each client's own profile; one statement per fact, in every format.
+
+use crate::common;
+
+use common::cli::{ftpdoctor, mode, probe_json, statuses};
+use common::exporter::{Exporter, temp_dir, value};
+use common::start;
+use ftpdoctor::lab::Scenario;
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(ToString::to_string).collect()
+}
+
+/// `probe URL --timeout 1s` in a format, `extra` appended.
+async fn probe_as(url: &str, format: &str, extra: &[&str]) -> common::cli::Run {
+    let mut list = vec!["probe", url, "--format", format, "--timeout", "1s"];
+    list.extend_from_slice(extra);
+    ftpdoctor(args(&list), vec![("COLUMNS", "100".to_string())]).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn active_mode_answered_502_is_refused_not_working_in_every_format() {
+    let server = start(Scenario::NoActive).await;
+    let run = probe_json(&server.url(), &["--tls", "off"]).await;
+    let report = run.json();
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=refused", "port=refused"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["summary"]["refused"][0], "eprt", "{}", run.shown);
+    let headline = report["summary"]["headline"].as_str().unwrap_or_default();
+    assert!(
+        headline.starts_with("EPSV and PASV work; EPRT and PORT are not offered (502)"),
+        "{}",
+        run.shown
+    );
+    assert!(!headline.contains("work with a warning"), "{headline}");
+
+    let table = probe_as(&server.url(), "table", &["--tls", "off"]).await;
+    assert!(
+        table
+            .stdout
+            .contains("modes: EPSV and PASV work; EPRT and PORT are not offered (502)"),
+        "{}",
+        table.shown
+    );
+    assert!(table.stdout.contains("┆ refused │"), "{}", table.shown);
+
+    let nagios = probe_as(&server.url(), "nagios", &["--tls", "off"]).await;
+    assert!(
+        nagios
+            .stdout
+            .contains("\neprt: refused, not offered by the server (502 Command not implemented.)"),
+        "{}",
+        nagios.shown
+    );
+    let junit = probe_as(&server.url(), "junit", &["--tls", "off"]).await;
+    assert!(
+        junit
+            .stdout
+            .contains("<skipped message=\"refused: the server does not offer PORT: 502"),
+        "{}",
+        junit.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn epsv_answered_502_is_refused_and_its_metric_says_it_did_not_work() {
+    let server = start(Scenario::NoEpsv).await;
+    let run = probe_json(&server.url(), &["--tls", "off"]).await;
+    let report = run.json();
+    assert_eq!(mode(&report, "epsv")["status"], "refused", "{}", run.shown);
+    assert!(
+        report["summary"]["headline"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("PASV, EPRT and PORT work; EPSV is not offered (502)"),
+        "{}",
+        run.shown
+    );
+    let port = server.addr().port();
+    let config = format!(
+        "modules:\n  lab:\n    timeout: 1s\n    deadline: 5s\n    tls: off\n    targets: [\"127.0.0.1:{port}\"]\n"
+    );
+    let exporter = Exporter::start(&temp_dir("refused"), &config, &[]);
+    let scrape = exporter
+        .get(&format!("/probe?target=127.0.0.1:{port}&module=lab"))
+        .await;
+    let body = &scrape.body;
+    assert_eq!(
+        value(body, "probe_ftp_mode_success{mode=\"epsv\"}"),
+        Some(0.0),
+        "{body}"
+    );
+    assert_eq!(
+        value(
+            body,
+            "probe_ftp_mode_status{mode=\"epsv\",status=\"refused\"}"
+        ),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        value(body, "probe_ftp_mode_success{mode=\"pasv\"}"),
+        Some(1.0),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vsftpd_illegal_port_500_is_an_address_refusal_that_fails_not_refused() {
+    let server = start(Scenario::PortRejected).await;
+    let run = probe_json(&server.url(), &["--tls", "off"]).await;
+    assert_eq!(
+        statuses(&run.json()),
+        ["epsv=ok", "pasv=ok", "eprt=fail", "port=fail"],
+        "{}",
+        run.shown
+    );
+}
