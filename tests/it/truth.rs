@@ -122,3 +122,54 @@ async fn vsftpd_illegal_port_500_is_an_address_refusal_that_fails_not_refused() 
         run.shown
     );
 }
+
+/// The `clients` entry for `id`.
+fn client(report: &serde_json::Value, id: &str) -> serde_json::Value {
+    report["clients"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["id"] == id).cloned())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_tls_reuse_reveals_the_server_and_does_not_make_resuming_or_plain_clients_fail() {
+    let server = start(Scenario::TlsReuseRequired).await;
+    let ca = common::ca_file(&server).unwrap_or_default();
+    let ca = ca.to_string_lossy().into_owned();
+    let run = probe_json(
+        &server.url(),
+        &["--no-tls-reuse", "--ca-file", &ca, "--clients", "all"],
+    )
+    .await;
+    let report = run.json();
+    // The probe's own data connections did not resume: they fail.
+    assert_eq!(mode(&report, "epsv")["status"], "fail", "{}", run.shown);
+    // curl on ftp:// never starts TLS: its plaintext transfer gets its 226.
+    assert_eq!(client(&report, "curl")["prediction"], "works", "{}", run.shown);
+    // curl --ssl-reqd resumes the session, as the server requires.
+    assert_eq!(
+        client(&report, "curl-ssl-reqd")["prediction"],
+        "works",
+        "{}",
+        run.shown
+    );
+    // Python's FTP_TLS does not resume: the server refuses it.
+    assert_eq!(
+        client(&report, "ftplib-tls")["prediction"],
+        "fails",
+        "{}",
+        run.shown
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn certificate_failure_is_not_a_tls_step_for_clients_that_never_use_tls() {
+    let server = start(Scenario::Tls).await;
+    // No --ca-file: the lab's private CA is not trusted.
+    let run = probe_json(&server.url(), &["--clients", "curl,wget,windows-ftp"]).await;
+    let report = run.json();
+    for id in ["curl", "wget", "windows-ftp"] {
+        let c = client(&report, id);
+        assert_ne!(c["step"], "tls", "{id}: {}", run.shown);
+    }
+}

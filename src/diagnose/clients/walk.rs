@@ -131,6 +131,22 @@ pub(super) fn walk(p: &Profile, facts: &Facts) -> Fate {
             );
         }
         Control::LoginRefused(reply) => return login_refused(p, &reply),
+        Control::Unknown(ClientStep::Tls, _) if !wants_tls(p, facts) => {
+            // The probe's TLS failure is not this client's: it never sends AUTH TLS.
+            let anonymous = match p.tls {
+                TlsUse::OfferedNamedOnly => " for an anonymous login",
+                _ => "",
+            };
+            return Fate::depends(
+                ClientStep::Login,
+                format!(
+                    "{} sends no AUTH TLS{anonymous}, so the probe's TLS failure{} is not its; \
+                     the plaintext session it holds was not seen (--tls off shows it)",
+                    p.name,
+                    facts.cite(None)
+                ),
+            );
+        }
         Control::Unknown(step, why) => return Fate::depends(step, why),
     }
     let path = match tls_path(p, facts) {
@@ -179,6 +195,15 @@ fn login_refused(p: &Profile, reply: &str) -> Fate {
     }
 }
 
+/// Whether the client sends AUTH TLS on this login (its profile, not the probe's --tls).
+fn wants_tls(p: &Profile, facts: &Facts) -> bool {
+    match p.tls {
+        TlsUse::Never => false,
+        TlsUse::OfferedNamedOnly => !facts.anonymous(),
+        TlsUse::Offered | TlsUse::Required => true,
+    }
+}
+
 /// Whether the client talks TLS to this server, or how it ends before the data.
 fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
     let offer = facts.tls_offer();
@@ -186,12 +211,7 @@ fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
         // This target is ftps://; a client that needs ftp:// on it waits for a greeting.
         return Ok(Path::Tls);
     }
-    let wants = match p.tls {
-        TlsUse::Never => false,
-        TlsUse::OfferedNamedOnly => !facts.anonymous(),
-        TlsUse::Offered | TlsUse::Required => true,
-    };
-    if !wants {
+    if !wants_tls(p, facts) {
         return Ok(Path::Plain);
     }
     let required = p.tls == TlsUse::Required;
@@ -243,7 +263,7 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
     let mut i = 0;
     while let Some(&mode) = modes.get(i) {
         let name = request_name(mode);
-        let (step, why, reaction) = match facts.event(mode, p.pasv_address, path) {
+        let (step, why, reaction) = match facts.event(mode, p.pasv_address, path, p.tls_resume) {
             Event::Works(note) => {
                 let how = note
                     .map(|n| format!("{name}: {n}, "))
