@@ -435,7 +435,8 @@ fn ladder(report: &Report, m: &ModeReport) -> Ladder {
                         notes.add(
                             "ftpdoctor does not dial an advertised address other than the \
                          server's own (curl CVE-2020-8284): it dials the server's address \
-                         with the advertised port instead, as curl and FileZilla do."
+                         with the advertised port instead, as curl does (FileZilla does it \
+                         only when the server's own address is routable)."
                                 .to_string(),
                         ),
                     ),
@@ -537,7 +538,8 @@ fn substitute_note(mode: &ModeOutcome, l: &Lanes) -> Option<String> {
         .any(|d| d.why == crate::probe::record::DialWhy::ControlPeerSubstitute)
         .then(|| {
             "The client dialled the server's own address with the advertised port: what \
-             curl (--ftp-skip-pasv-ip, the default since 7.74) and FileZilla do."
+             curl (--ftp-skip-pasv-ip, the default since 7.74) does, and FileZilla when the \
+             server's own address is routable."
                 .to_string()
         })
 }

@@ -145,7 +145,12 @@ async fn no_tls_reuse_reveals_the_server_and_does_not_make_resuming_or_plain_cli
     // The probe's own data connections did not resume: they fail.
     assert_eq!(mode(&report, "epsv")["status"], "fail", "{}", run.shown);
     // curl on ftp:// never starts TLS: its plaintext transfer gets its 226.
-    assert_eq!(client(&report, "curl")["prediction"], "works", "{}", run.shown);
+    assert_eq!(
+        client(&report, "curl")["prediction"],
+        "works",
+        "{}",
+        run.shown
+    );
     // curl --ssl-reqd resumes the session, as the server requires.
     assert_eq!(
         client(&report, "curl-ssl-reqd")["prediction"],
@@ -172,4 +177,46 @@ async fn certificate_failure_is_not_a_tls_step_for_clients_that_never_use_tls() 
         let c = client(&report, id);
         assert_ne!(c["step"], "tls", "{id}: {}", run.shown);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filezilla_is_said_to_substitute_only_when_the_server_address_is_routable_everywhere() {
+    let server = start(Scenario::PrivatePasv).await;
+    let rule = "when the server's own address is routable";
+    let run = probe_json(&server.url(), &["--tls", "off", "--clients", "filezilla"]).await;
+    let report = run.json();
+    let fz = client(&report, "filezilla");
+    let reason = fz["reason"].as_str().unwrap_or_default();
+    // The lab is reached at 127.0.0.1: FileZilla keeps 10.0.0.5, and says why.
+    assert!(
+        reason.contains("follows the PASV address 10.0.0.5")
+            && reason.contains("only when the server's own address is routable")
+            && reason.contains("127.0.0.1 is loopback"),
+        "{}",
+        run.shown
+    );
+    for f in report["findings"].as_array().into_iter().flatten() {
+        for field in ["summary", "fix"] {
+            let text = f[field].as_str().unwrap_or_default();
+            if text.replace("FileZilla Server", "").contains("FileZilla") {
+                assert!(text.contains(rule), "{}: {text}", f["id"]);
+            }
+        }
+    }
+    let explain = probe_as(&server.url(), "table", &["--tls", "off", "--explain"]).await;
+    assert!(
+        explain
+            .stdout
+            .contains("(FileZilla does it only when the server's own address is")
+            || explain
+                .stdout
+                .contains("FileZilla when the server's own address is routable"),
+        "{}",
+        explain.shown
+    );
+    assert!(
+        !explain.stdout.contains("as curl and FileZilla do"),
+        "{}",
+        explain.shown
+    );
 }

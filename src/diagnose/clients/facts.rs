@@ -404,8 +404,14 @@ impl<'a> Facts<'a> {
                         }
                     }
                 };
+                let rule = match policy {
+                    PasvAddress::Fix(rule) => {
+                        format!("; {}", rule.why(adv.ip, peer.ip(), !follow))
+                    }
+                    _ => String::new(),
+                };
                 if follow {
-                    return self.follow(m, adv.ip, adv.class, cite).map(Some);
+                    return self.follow(m, adv.ip, adv.class, &rule, cite).map(Some);
                 }
                 let verb = if policy == PasvAddress::Ignore {
                     "ignores"
@@ -413,7 +419,7 @@ impl<'a> Facts<'a> {
                     "replaces"
                 };
                 let note = format!(
-                    "{verb} the PASV address {} ({}) and dials the control peer",
+                    "{verb} the PASV address {} ({}{rule}) and dials the control peer",
                     adv.ip, adv.class
                 );
                 (
@@ -451,9 +457,10 @@ impl<'a> Facts<'a> {
         m: &ModeOutcome,
         ip: IpAddr,
         class: AddrClass,
+        rule: &str,
         cite: &str,
     ) -> Result<String, Event> {
-        let note = format!("follows the PASV address {ip} ({class}){cite}");
+        let note = format!("follows the PASV address {ip} ({class}{rule}){cite}");
         let dialled = m
             .dials
             .iter()
