@@ -228,6 +228,9 @@ fn notes(outcome: &ProbeOutcome) -> Vec<String> {
             ports.join(", ")
         ));
     }
+    if let Some(note) = rerun_for_certificate(outcome) {
+        notes.push(note);
+    }
     let resumed = outcome
         .modes
         .iter()
@@ -241,6 +244,25 @@ fn notes(outcome: &ProbeOutcome) -> Vec<String> {
         );
     }
     notes
+}
+
+/// A named login stopped at a certificate the check refused: the password was not sent,
+/// and the flag that lets the probe go on.
+fn rerun_for_certificate(outcome: &ProbeOutcome) -> Option<String> {
+    let c = &outcome.control;
+    let rec = c.tls_details.as_ref()?;
+    let certificate =
+        rec.error.as_ref()?.reason == crate::probe::record::TlsFailureReason::Certificate;
+    let anonymous = c.user.eq_ignore_ascii_case("anonymous") || c.user.eq_ignore_ascii_case("ftp");
+    (certificate && !anonymous && c.login != crate::probe::record::Login::Ok).then(|| {
+        let input = &outcome.target.input;
+        format!(
+            "the password of {} was not sent over an unverified session; rerun with the \
+             server's CA or without the check: ftpdoctor probe {input} --ca-file FILE (or \
+             --insecure), with your other options",
+            c.user
+        )
+    })
 }
 
 /// The short diagnosis: `by_cause` is the report's findings grouped by cause.

@@ -412,7 +412,14 @@ fn certificate(page: &mut String, r: &Report) {
         if tls.verified {
             "yes".to_string()
         } else {
-            esc(tls.verify_error.as_deref().unwrap_or("no (--insecure)"))
+            match (
+                &tls.verify_error,
+                tls.error.is_some() || tls.went_on_unverified,
+            ) {
+                (Some(why), true) => format!("REJECTED: {}", esc(why)),
+                (Some(why), false) => format!("no (--insecure), would fail: {}", esc(why)),
+                (None, _) => "no (--insecure)".to_string(),
+            }
         },
         esc(tls.version.as_deref().unwrap_or("")),
         esc(tls.cipher.as_deref().unwrap_or(""))

@@ -220,3 +220,106 @@ async fn filezilla_is_said_to_substitute_only_when_the_server_address_is_routabl
         explain.shown
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn untrusted_certificate_anonymous_goes_on_with_the_modes_and_says_rejected() {
+    let server = start(Scenario::Tls).await;
+    // No --ca-file and no --insecure: the lab's private CA is not trusted.
+    let run = probe_json(&server.url(), &[]).await;
+    let report = run.json();
+    assert_eq!(
+        statuses(&report),
+        ["epsv=ok", "pasv=ok", "eprt=ok", "port=ok"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["control"]["tls"], "explicit", "{}", run.shown);
+    assert_eq!(
+        report["control"]["tls_details"]["went_on_unverified"], true,
+        "{}",
+        run.shown
+    );
+    let cert = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["id"] == "tls-handshake-failed")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(cert["severity"], "error", "{}", run.shown);
+    assert_eq!(report["verdict"], "fail", "{}", run.shown);
+    let table = probe_as(&server.url(), "table", &[]).await;
+    assert!(
+        table
+            .stdout
+            .contains("cert      REJECTED: invalid peer certificate"),
+        "{}",
+        table.shown
+    );
+    assert!(!table.stdout.contains("--insecure)"), "{}", table.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn untrusted_certificate_with_a_password_stops_before_pass_and_says_how_to_rerun() {
+    let server = start(Scenario::Tls).await;
+    let run = ftpdoctor(
+        args(&[
+            "probe",
+            &server.url(),
+            "--timeout",
+            "1s",
+            "--user",
+            "student",
+            "--password-env",
+            "LAB_PW",
+        ]),
+        vec![
+            ("LAB_PW", "lab-password".to_string()),
+            ("COLUMNS", "100".to_string()),
+        ],
+    )
+    .await;
+    let out = &run.stdout;
+    assert!(out.contains("login     not attempted"), "{}", run.shown);
+    assert!(out.contains("cert      REJECTED: "), "{}", run.shown);
+    assert!(!out.contains("(--insecure),"), "{}", run.shown);
+    let verdict = out.split("\nverdict:").nth(1).unwrap_or_default();
+    let flat = verdict.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("--ca-file FILE (or --insecure)") && flat.contains("was not sent"),
+        "{}",
+        run.shown
+    );
+    // No fallback to plaintext after the failed handshake: no USER was ever sent.
+    let json = ftpdoctor(
+        args(&[
+            "probe",
+            &server.url(),
+            "--timeout",
+            "1s",
+            "--format",
+            "json",
+            "--transcript",
+            "--user",
+            "student",
+            "--password-env",
+            "LAB_PW",
+        ]),
+        vec![("LAB_PW", "lab-password".to_string())],
+    )
+    .await;
+    let report = json.json();
+    let sent: Vec<String> = report["timeline"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["event"] == "send")
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        !sent
+            .iter()
+            .any(|s| s.contains("USER") || s.contains("PASS")),
+        "{sent:?}"
+    );
+}

@@ -41,6 +41,9 @@ pub(super) enum TlsOffer {
     NotAsked,
     /// TLS from the first byte (ftps://): the probe never spoke plaintext.
     Implicit,
+    /// The handshake worked, but the certificate check refused the certificate (an
+    /// anonymous probe went on unchecked): the reason.
+    Untrusted(String),
 }
 
 /// Which conversation the client holds: the probe's records of the TLS session apply to a
@@ -178,6 +181,10 @@ impl<'a> Facts<'a> {
         let Some(details) = &c.tls_details else {
             return TlsOffer::NotAsked;
         };
+        if details.went_on_unverified {
+            let why = details.verify_error.as_deref().unwrap_or("refused");
+            return TlsOffer::Untrusted(why.to_string());
+        }
         if c.tls == Tls::Explicit {
             return TlsOffer::Offered;
         }

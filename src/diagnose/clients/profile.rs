@@ -106,13 +106,13 @@ impl FixRule {
                 format!("it replaces only an unroutable PASV address, and {adv} is not on its list")
             }
             (FixRule::Lftp, true) => {
-                format!("ftp:fix-pasv-address replaces a {adv} address from a {ctl} control peer")
+                format!("ftp:fix-pasv-address replaces it: {adv}, where the control peer is {ctl}")
             }
             (FixRule::Lftp, false) => format!(
                 "ftp:fix-pasv-address keeps an address of the control peer's kind ({adv} and {ctl})"
             ),
             (FixRule::PrivateOnly, true) => {
-                format!("it replaces an RFC 1918 address from a {ctl} control peer")
+                format!("it replaces an RFC 1918 address where the control peer is {ctl}")
             }
             (FixRule::PrivateOnly, false) => format!(
                 "it replaces only an RFC 1918 address from a control peer that is not one \

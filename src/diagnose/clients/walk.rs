@@ -3,7 +3,7 @@
 
 use super::facts::{Control, Event, Facts, Path, TlsOffer, request_name};
 use super::profile::{ActiveSource, Profile, Reaction, TlsUse, Wait};
-use super::{ClientStep, Prediction};
+use super::{ClientId, ClientStep, Prediction};
 use crate::probe::record::Mode;
 
 /// A walk's end: the prediction with its step, wait and reason.
@@ -195,6 +195,26 @@ fn login_refused(p: &Profile, reply: &str) -> Fate {
     }
 }
 
+/// A TLS client meets a certificate that the check refuses: what its defaults do with it.
+fn untrusted(p: &Profile, why: &str) -> Result<Path, Fate> {
+    match p.id {
+        // Python's FTP_TLS() uses ssl._create_stdlib_context(): no certificate check.
+        ClientId::FtplibTls => Ok(Path::Tls),
+        // FileZilla shows the certificate and asks whether to trust it.
+        ClientId::Filezilla => Err(Fate::depends(
+            ClientStep::Tls,
+            format!("the certificate is not trusted ({why}): FileZilla asks the user to accept it"),
+        )),
+        _ => Err(Fate::fails(
+            ClientStep::Tls,
+            format!(
+                "the certificate is not trusted ({why}), and {} checks it (tls-handshake-failed)",
+                p.name
+            ),
+        )),
+    }
+}
+
 /// Whether the client sends AUTH TLS on this login (its profile, not the probe's --tls).
 fn wants_tls(p: &Profile, facts: &Facts) -> bool {
     match p.tls {
@@ -207,6 +227,11 @@ fn wants_tls(p: &Profile, facts: &Facts) -> bool {
 /// Whether the client talks TLS to this server, or how it ends before the data.
 fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
     let offer = facts.tls_offer();
+    if let TlsOffer::Untrusted(why) = &offer
+        && (wants_tls(p, facts) || facts.outcome.control.tls == crate::probe::record::Tls::Implicit)
+    {
+        return untrusted(p, why);
+    }
     if offer == TlsOffer::Implicit {
         // This target is ftps://; a client that needs ftp:// on it waits for a greeting.
         return Ok(Path::Tls);
@@ -230,7 +255,7 @@ fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
             ClientStep::Tls,
             "the probe did not try TLS (--tls off)".to_string(),
         )),
-        TlsOffer::NotAsked => Ok(Path::Plain),
+        TlsOffer::NotAsked | TlsOffer::Untrusted(_) => Ok(Path::Plain),
     }
 }
 
