@@ -50,10 +50,9 @@ fn server_name(run: &Run<'_>) -> String {
 }
 
 /// This control connection's TLS client (its own session cache), unless --tls off.
-<<<<<<< HEAD
-fn new_client(config: &ProbeConfig, resume: bool) -> Result<TlsClient, StepError> {
-    let trust = handshake_trust(&config.trust, is_anonymous(&config.credentials.user));
-    TlsClient::new(&trust, &server_name(config), resume).map_err(|e| tls_step_error(&e))
+fn new_client(run: &Run<'_>, resume: bool) -> Result<TlsClient, StepError> {
+    let trust = handshake_trust(&run.options.trust, is_anonymous(&run.credentials.user));
+    TlsClient::new(&trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
 }
 
 /// The user names servers treat as anonymous FTP (RFC 1635).
@@ -72,10 +71,6 @@ pub(super) fn handshake_trust(trust: &Trust, anonymous: bool) -> Trust {
         _ if anonymous => Trust::Insecure(Box::new(trust.clone())),
         _ => trust.clone(),
     }
-=======
-fn new_client(run: &Run<'_>, resume: bool) -> Result<TlsClient, StepError> {
-    TlsClient::new(&run.options.trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
->>>>>>> main
 }
 
 /// Makes the control connection TLS as --tls asks: the handshake at once (implicit), or
@@ -121,18 +116,13 @@ pub(super) async fn secure_control(
     tls_rec.verify_error = client.verification_complaint();
     match result {
         Ok(handshake) => {
-<<<<<<< HEAD
-            note_handshake(tls_rec, &handshake, &config.trust);
-            if !matches!(config.trust, Trust::Insecure(_)) && tls_rec.verify_error.is_some() {
+            note_handshake(tls_rec, &handshake, &run.options.trust);
+            if !matches!(run.options.trust, Trust::Insecure(_)) && tls_rec.verify_error.is_some() {
                 // An anonymous login went on past a certificate the check refused.
                 tls_rec.verified = false;
                 tls_rec.went_on_unverified = true;
             }
-            rec.tls = match config.tls {
-=======
-            note_handshake(tls_rec, &handshake, &run.options.trust);
             rec.tls = match run.tls {
->>>>>>> main
                 TlsMode::Implicit => Tls::Implicit,
                 _ => Tls::Explicit,
             };
