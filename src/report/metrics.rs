@@ -199,7 +199,13 @@ pub fn write_metrics(
 }
 
 const VERDICTS: [Verdict; 3] = [Verdict::Ok, Verdict::Warn, Verdict::Fail];
-const STATUSES: [Status; 4] = [Status::Ok, Status::Warn, Status::Fail, Status::Skipped];
+const STATUSES: [Status; 5] = [
+    Status::Ok,
+    Status::Warn,
+    Status::Fail,
+    Status::Refused,
+    Status::Skipped,
+];
 
 fn verdict_metrics(r: &mut Registry, report: &Report) {
     let verdict = family(
@@ -223,7 +229,7 @@ fn mode_metrics(r: &mut Registry, report: &Report) {
     let success = family(
         r,
         "probe_ftp_mode_success",
-        "Whether the mode's data connection and transfer worked (ok or warn); absent when skipped",
+        "Whether the mode's data connection and transfer worked (ok or warn; 0 for fail and for refused, a mode the server does not offer); absent when skipped",
     );
     let duration = family(
         r,

@@ -31,3 +31,4 @@ mod real_server_quirks;
 mod serve;
 mod serve_metrics;
 mod timeline;
+mod truth;
