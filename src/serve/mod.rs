@@ -52,19 +52,21 @@ pub struct ServeOptions {
 /// Why `serve` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// The modules file is bad.
-    #[error("{0}")]
+    /// The modules file is bad. Transparent: its own text is the whole message, which
+    /// anyhow's `{:#}` would otherwise print twice (once as this error, once as its source).
+    #[error(transparent)]
     Config(#[from] ConfigError),
     /// The web config is bad.
     #[error("{0}")]
     WebConfig(String),
     /// The listening socket.
-    #[error("listening on {addr}: {source}")]
+    /// Not a `source`: the message already says it, and a source would be printed again.
+    #[error("listening on {addr}: {error}")]
     Listen {
         /// The address asked for.
         addr: SocketAddr,
         /// What the system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A signal handler could not be installed.
     #[error("installing the SIGHUP handler: {0}")]

@@ -29,4 +29,5 @@ mod proto_properties;
 mod real_server_quirks;
 mod serve;
 mod serve_metrics;
+mod serve_start;
 mod timeline;
