@@ -17,6 +17,7 @@ mod lab_scenarios;
 mod layers;
 mod layout_tmux;
 mod monitoring_formats;
+mod nagios_thresholds;
 mod net_control;
 mod probe_cli;
 mod probe_clients;
