@@ -13,7 +13,9 @@ use crate::wire::ms;
 /// One event: when (ms from the probe's start), on which connection, during which mode.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineEntry {
-    /// Milliseconds from the probe's start, one decimal.
+    /// Milliseconds from the probe's start, as measured (nanoseconds kept, so that phase
+    /// durations keep sub-millisecond precision); JSON and every printer show one decimal.
+    #[serde(serialize_with = "crate::wire::serialize_tenth_ms")]
     pub t_ms: f64,
     /// `control-N` (the Nth control session), `data-MODE[-N]`, or `probe`.
     pub conn: String,
@@ -227,7 +229,7 @@ impl TimelineEvent {
 impl From<&Stamped> for TimelineEntry {
     fn from(s: &Stamped) -> TimelineEntry {
         TimelineEntry {
-            t_ms: ms(&s.at),
+            t_ms: s.at.as_secs_f64() * 1000.0,
             conn: s.conn.to_string(),
             mode: s.mode.map(str::to_string),
             event: TimelineEvent::from(&s.event),

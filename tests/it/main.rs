@@ -29,6 +29,7 @@ mod probe_tls;
 mod proto_properties;
 mod real_server_quirks;
 mod serve;
+mod serve_exposition;
 mod serve_metrics;
 mod serve_start;
 mod timeline;

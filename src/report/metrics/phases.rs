@@ -45,8 +45,9 @@ impl Conn {
         };
         let (phase, scope, start) = self.open.remove(i);
         if SCOPES.contains(&scope.as_str()) {
-            // The timeline has 0.1 ms steps: no more digits than that.
-            let seconds = ((t - start).max(0.0) * 10.0).round() / 10_000.0;
+            // The timeline keeps nanoseconds: a loopback phase of 40 µs is not 0. Rounded to
+            // the microsecond, past which the clock reads and scheduling are noise.
+            let seconds = ((t - start).max(0.0) * 1000.0).round() / 1_000_000.0;
             done.entry((scope, phase)).or_insert(seconds);
         }
     }
