@@ -85,11 +85,6 @@ pub fn serialize_ms<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_f64(ms(d))
 }
 
-/// Milliseconds held unrounded, written with one decimal as [`ms`] writes a duration.
-pub fn serialize_tenth_ms<S: Serializer>(t_ms: &f64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((t_ms * 10.0).round() / 10.0)
-}
-
 /// An optional duration as [`ms`], or `null`.
 pub fn serialize_ms_opt<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
     match d {
