@@ -155,14 +155,22 @@ struct DemoArgs {
     format: Format,
 }
 
+/// A fault by name (or old name); a scenario's name says which flag it belongs to.
 fn parse_fault(s: &str) -> Result<Fault, String> {
     s.parse()
-        .map_err(|e: crate::lab::UnknownFault| e.to_string())
+        .map_err(|e: crate::lab::UnknownFault| match s.parse::<Scenario>() {
+            Ok(_) => format!("that is a scenario: `lab --scenario {s}`"),
+            Err(_) => e.to_string(),
+        })
 }
 
+/// A scenario by name; a fault's name says which flag it belongs to.
 fn parse_scenario(s: &str) -> Result<Scenario, String> {
     s.parse()
-        .map_err(|e: crate::lab::UnknownScenario| e.to_string())
+        .map_err(|e: crate::lab::UnknownScenario| match s.parse::<Fault>() {
+            Ok(_) => format!("that is a fault: `lab --fault {s}`"),
+            Err(_) => e.to_string(),
+        })
 }
 
 /// What the user asked for, validated.

@@ -13,6 +13,7 @@ mod headline;
 mod hostile_servers;
 mod interactive;
 mod lab_cli;
+mod lab_names;
 mod lab_scenarios;
 mod layers;
 mod layout_tmux;
