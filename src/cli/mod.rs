@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::lab::{Fault, LabConfig, Scenario};
 use crate::run::positive_duration;
 
+mod docs;
 mod output;
 mod probe;
 mod serve;
@@ -83,7 +84,32 @@ enum CliCommand {
     /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
     #[command(after_help = serve::SERVE_EXAMPLES)]
     Serve(serve::ServeArgs),
+    /// Print a shell completion script on stdout
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: docs::Shell,
+    },
+    /// Print a manual page (roff) on stdout: ftpdoctor's, or one subcommand's
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// The subcommand whose page to print (its flags are on its own page)
+        #[arg(value_parser = docs::PAGES)]
+        subcommand: Option<String>,
+    },
 }
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  ftpdoctor completions bash > /etc/bash_completion.d/ftpdoctor
+  ftpdoctor completions zsh > \"${fpath[1]}/_ftpdoctor\"
+  ftpdoctor completions fish > ~/.config/fish/completions/ftpdoctor.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  ftpdoctor man | man -l -
+  ftpdoctor man probe > ftpdoctor-probe.1";
 
 #[derive(Debug, Args)]
 // With none of these, clap's error names them all, not only --scenario.
@@ -236,6 +262,8 @@ pub enum Action {
     },
     /// `serve`: the Prometheus exporter.
     Serve(crate::serve::ServeOptions),
+    /// `completions`, `man`: text to print on stdout, and nothing else to do.
+    Print(Vec<u8>),
 }
 
 impl Cli {
@@ -252,6 +280,10 @@ impl Cli {
                 }
             }
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
+            CliCommand::Completions { shell } => Action::Print(docs::completions(shell)),
+            CliCommand::Man { subcommand } => {
+                Action::Print(docs::man_page(subcommand.as_deref()).map_err(ProbeArgsError::Docs)?)
+            }
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
                 color: args.color,

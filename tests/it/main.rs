@@ -3,6 +3,7 @@
 //! One module per topic; shared helpers live in `common`.
 
 mod common;
+mod completions_man;
 mod demo_cli;
 mod docs_contract;
 mod exercises;
