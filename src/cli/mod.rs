@@ -262,6 +262,8 @@ pub enum Action {
     },
     /// `serve`: the Prometheus exporter.
     Serve(crate::serve::ServeOptions),
+    /// `serve --check-config FILE`.
+    CheckConfig(PathBuf),
     /// `completions`, `man`: text to print on stdout, and nothing else to do.
     Print(Vec<u8>),
 }
@@ -279,7 +281,10 @@ impl Cli {
                     color,
                 }
             }
-            CliCommand::Serve(args) => Action::Serve(args.into_options()),
+            CliCommand::Serve(args) => match args.into_serve() {
+                serve::Serve::Run(options) => Action::Serve(options),
+                serve::Serve::Check(path) => Action::CheckConfig(path),
+            },
             CliCommand::Completions { shell } => Action::Print(docs::completions(shell)),
             CliCommand::Man { subcommand } => {
                 Action::Print(docs::man_page(subcommand.as_deref()).map_err(ProbeArgsError::Docs)?)
