@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use tokio::net::TcpStream;
 
-use super::ProbeConfig;
+use super::context::Run;
 use super::from_net::dial_result;
 use super::record::{
     Advertised, Cut, DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ReplyRecord,
@@ -24,15 +24,15 @@ use active::active;
 
 /// Runs `mode` on `session`, filling in `out` as each step ends; a wait the deadline or
 /// the user cuts records itself (and the mode's `interrupted` stage).
-pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+pub(super) async fn run_mode(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
     let started = Instant::now();
     if let Some(tap) = session.conn.tap_mut() {
         tap.set_mode(Some(out.mode.as_str()));
     }
     if out.mode.is_passive() {
-        passive(session, config, out).await;
+        passive(session, run, out).await;
     } else {
-        active(session, config, out).await;
+        active(session, run, out).await;
     }
     session.data_tap = None;
     if let Some(tap) = session.conn.tap_mut() {
@@ -92,7 +92,7 @@ async fn request(
     }
 }
 
-async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
+async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
     let peer = session.peer.ip();
     let cmd = match out.mode {
         Mode::Epsv => Command::Epsv(EpsvArg::None),
@@ -115,14 +115,14 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutc
                     port: addr.port(),
                     class: classify(ip),
                 });
-                pasv_targets(SocketAddr::new(ip, addr.port()), peer, config, out)
+                pasv_targets(SocketAddr::new(ip, addr.port()), peer, run, out)
             }
             Err(err) => return unparseable(out, err.to_string()),
         }
     };
     let mut data = None;
     for (addr, why) in targets {
-        let tap = config.timeline.data(out.mode.as_str());
+        let tap = run.timeline.data(out.mode.as_str());
         let budget = &session.budget;
         let dialled = match budget
             .run(dial(addr, budget.step, &tap, out.mode.as_str()))
@@ -160,7 +160,7 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutc
     let Some(data) = data else {
         return;
     };
-    transfer_passive(session, config, out, data).await;
+    transfer_passive(session, run, out, data).await;
 }
 
 fn unparseable(out: &mut ModeOutcome, detail: String) {
@@ -177,7 +177,7 @@ fn unparseable(out: &mut ModeOutcome, detail: String) {
 fn pasv_targets(
     advertised: SocketAddr,
     peer: IpAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut ModeOutcome,
 ) -> Vec<(SocketAddr, DialWhy)> {
     let substitute = (
@@ -188,7 +188,7 @@ fn pasv_targets(
     if advertised.ip() == peer.to_canonical() {
         return vec![(advertised, DialWhy::Advertised)];
     }
-    let refusal = if !config.follow_advertised {
+    let refusal = if !run.options.follow_advertised {
         Some("not the control peer (--follow-advertised dials it)".to_string())
     } else {
         never_dial(advertised.ip(), peer)
@@ -228,18 +228,18 @@ fn never_dial(ip: IpAddr, peer: IpAddr) -> Option<String> {
 
 async fn transfer_passive(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut ModeOutcome,
     data: TcpStream,
 ) {
-    let cmd = transfer_command(config);
+    let cmd = transfer_command(run);
     let started = Instant::now();
     let rec = out.transfer.insert(new_record(&cmd));
     if let Err(err) = session.send(&cmd).await {
         out.error = Some(step_error(Stage::TransferStart, &err));
         return note_error_cut(out);
     }
-    finish(session, config, data, None, rec, started).await;
+    finish(session, run, data, None, rec, started).await;
     note_transfer_cut(out);
 }
 

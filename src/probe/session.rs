@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::ProbeConfig;
 use super::budget::Budget;
+use super::context::Run;
 use super::from_net::dial_result;
 use super::record::{
     ConnectRecord, ControlOutcome, Cut, DialResult, ErrorKind, Login, ReplyRecord, ServerView,
@@ -68,7 +68,7 @@ impl Session {
         self.conn.is_usable()
     }
 
-    /// Sends a command and reads its reply, within the budget.
+    /// Sends a command and reads its reply, within the run.budget.
     pub async fn command(&mut self, cmd: &Command) -> Result<Reply, Fail> {
         self.send(cmd).await?;
         self.read_reply(cmd.verb()).await
@@ -202,15 +202,14 @@ impl Role {
 /// a deadline.
 pub(super) async fn establish(
     addr: SocketAddr,
-    config: &ProbeConfig,
-    budget: &Budget,
+    run: &Run<'_>,
     role: Role,
     rec: &mut ControlOutcome,
     slot: &mut Option<Session>,
 ) -> Result<(), StepError> {
     let label = role.label();
-    let tap = config.timeline.control();
-    let stream = connect(addr, budget, &tap, label, rec).await?;
+    let tap = run.timeline.control();
+    let stream = connect(addr, &run.budget, &tap, label, rec).await?;
     // Commands are small writes; none should wait on a delayed ACK.
     let _ = stream.set_nodelay(true);
     let local = stream
@@ -219,24 +218,24 @@ pub(super) async fn establish(
     rec.peer = Some(addr);
     rec.local = Some(local);
     let session = slot.insert(Session {
-        conn: ControlConn::new(MaybeTls::Plain(stream), config.step_timeout).with_tap(tap),
+        conn: ControlConn::new(MaybeTls::Plain(stream), run.step()).with_tap(tap),
         peer: addr,
         local,
         label: label.to_string(),
         tls: None,
         data_tls: None,
         data_tap: None,
-        budget: budget.clone(),
+        budget: run.budget.clone(),
     });
-    if config.tls == TlsMode::Implicit {
-        secure_control(session, config, rec).await?;
+    if run.tls == TlsMode::Implicit {
+        secure_control(session, run, rec).await?;
     }
     banner(session, rec).await?;
-    if matches!(config.tls, TlsMode::Auto | TlsMode::Explicit) {
-        secure_control(session, config, rec).await?;
+    if matches!(run.tls, TlsMode::Auto | TlsMode::Explicit) {
+        secure_control(session, run, rec).await?;
     }
-    login(session, config, rec).await?;
-    protect_data(session, config, rec).await?;
+    login(session, run, rec).await?;
+    protect_data(session, run, rec).await?;
     if role == Role::First {
         if let Err(err) = features(session, rec).await {
             // Strict FTP-inspecting firewalls drop commands they do not know; the session
@@ -247,7 +246,7 @@ pub(super) async fn establish(
         }
     }
     // After a FEAT that broke the session the runner opens a fresh one, which sends it.
-    if config.target.path_is_file() && session.usable() {
+    if run.target.path_is_file() && session.usable() {
         // RETR in ASCII mode would convert line ends and change the byte count.
         let reply = session
             .command(&Command::Type(TransferType::Binary))
@@ -336,10 +335,10 @@ async fn banner(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), S
 
 async fn login(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     rec: &mut ControlOutcome,
 ) -> Result<(), StepError> {
-    let creds = &config.credentials;
+    let creds = &run.credentials;
     let failed = |rec: &mut ControlOutcome, reply: &Reply, expected: &str| {
         rec.login = Login::Failed;
         rec.login_reply = Some(ReplyRecord::from(reply));

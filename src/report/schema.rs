@@ -7,9 +7,8 @@
 
 use serde::Serialize;
 
-pub use super::timeline::{TimelineEntry, TimelineEvent};
 use crate::diagnose::clients::ClientPrediction;
-use crate::diagnose::{Allow, by_cause, summarize};
+use crate::diagnose::{Allow, by_cause, refusal, summarize};
 pub use crate::diagnose::{Finding, FindingId, Severity, Summary};
 pub use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, CertRecord, ConnectRecord, ControlOutcome,
@@ -19,6 +18,7 @@ pub use crate::probe::record::{
     TlsFailureReason, TlsFailureRecord, TlsMode, TlsRecord, TranscriptEntry, TransferRecord,
     TransferResult,
 };
+pub use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped};
 use crate::wire::{ms, wire_enum};
 
 /// The schema name every report carries.
@@ -115,7 +115,7 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientPrediction>,
     /// Every event of the probe, in time order.
-    pub timeline: Vec<TimelineEntry>,
+    pub timeline: Vec<Stamped>,
     /// Events past the timeline's cap, not kept (absent when none were dropped).
     #[serde(skip_serializing_if = "is_zero")]
     pub timeline_dropped: u64,
@@ -158,7 +158,7 @@ impl Report {
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
             clients: Vec::new(),
-            timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
+            timeline: outcome.timeline,
             timeline_dropped: outcome.timeline_dropped,
         }
     }
@@ -215,6 +215,8 @@ pub struct Waived {
     pub allowed_by: String,
 }
 
+/// skipped > fail > refused > warn > ok: a mode the server does not offer (see
+/// [`crate::diagnose::refusal`]) is `refused` unless an error finding concerns it.
 fn mode_status(mode: &ModeOutcome, findings: &[Finding]) -> Status {
     if mode.skipped.is_some() {
         return Status::Skipped;
@@ -226,6 +228,7 @@ fn mode_status(mode: &ModeOutcome, findings: &[Finding]) -> Status {
         .max();
     match worst {
         Some(Severity::Error) => Status::Fail,
+        _ if refusal(mode).is_some() => Status::Refused,
         Some(Severity::Warn) => Status::Warn,
         _ => Status::Ok,
     }

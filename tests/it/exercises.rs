@@ -5,11 +5,9 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use serde_json::Value;
 
+use common::bin::LabProcess;
 use common::cli::ftpdoctor;
 
 const DOC: &str = include_str!("../../docs/exercises.md");
@@ -57,7 +55,8 @@ fn exercises() -> Vec<Exercise> {
         if in_code {
             if line.starts_with("ftpdoctor lab ") {
                 ex.lab = Some(words(line));
-            } else if line.starts_with("ftpdoctor probe ") {
+            } else if line.starts_with("ftpdoctor probe ") || line.starts_with("ftpdoctor inspect ")
+            {
                 ex.probes.push(words(line));
             }
             continue;
@@ -135,37 +134,24 @@ fn check(report: &Value, text: &str) -> Result<(), String> {
 }
 
 /// A lab started as the workbook says, killed when dropped.
-struct Lab {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_lab(line: &[String]) -> Lab {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .args(&line[1..])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{line:?}: {e}"));
-    let mut url = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut url);
-    }
-    let url = url.trim().to_string();
-    assert!(url.starts_with("ftp"), "{line:?} printed {url:?}");
-    Lab { child, url }
+fn start_lab(line: &[String]) -> LabProcess {
+    let lab = LabProcess::spawn(&line[1..]);
+    assert!(lab.url.starts_with("ftp"), "{line:?} printed {:?}", lab.url);
+    lab
 }
 
 async fn run_exercise(ex: Exercise) -> Result<(), String> {
-    let lab_line = ex.lab.as_ref().ok_or("no `ftpdoctor lab` line")?;
-    let lab = start_lab(lab_line);
+    // `inspect` exercises read files in the repository and need no lab.
+    let files_only = ex
+        .probes
+        .iter()
+        .all(|p| p.get(1).is_some_and(|w| w == "inspect"));
+    let lab = match (&ex.lab, files_only && !ex.probes.is_empty()) {
+        (Some(line), _) => Some(start_lab(line)),
+        (None, true) => None,
+        (None, false) => return Err("no `ftpdoctor lab` line".to_string()),
+    };
+    let url = lab.as_ref().map(|l| l.url.clone()).unwrap_or_default();
     if ex.probes.is_empty() {
         return Err("no `ftpdoctor probe` line".to_string());
     }
@@ -173,13 +159,7 @@ async fn run_exercise(ex: Exercise) -> Result<(), String> {
     for probe in &ex.probes {
         let mut args: Vec<String> = probe[1..]
             .iter()
-            .map(|w| {
-                if w == "$URL" {
-                    lab.url.clone()
-                } else {
-                    w.clone()
-                }
-            })
+            .map(|w| if w == "$URL" { url.clone() } else { w.clone() })
             .collect();
         args.extend(["--format".to_string(), "json".to_string()]);
         let run = ftpdoctor(args, Vec::new()).await;
@@ -276,25 +256,9 @@ async fn mystery_prints_only_the_urls_of_servers_that_answer() {
     ]
     .map(String::from)
     .to_vec();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .args(&line[1..])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{line:?}: {e}"));
-    let mut urls = Vec::new();
-    if let Some(out) = child.stdout.take() {
-        let mut out = BufReader::new(out);
-        for _ in 0..4 {
-            let mut url = String::new();
-            let _ = out.read_line(&mut url);
-            urls.push(url.trim().to_string());
-        }
-    }
-    let lab = Lab {
-        child,
-        url: String::new(),
-    };
+    let lab = LabProcess::spawn(&line[1..]);
+    let mut urls = vec![lab.url.clone()];
+    urls.extend((1..4).map(|_| lab.next_line()));
     for url in &urls {
         let addr = url
             .split("://")

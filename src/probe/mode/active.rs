@@ -7,7 +7,7 @@ use std::time::Instant;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
-use super::super::ProbeConfig;
+use super::super::context::Run;
 use super::super::record::{
     AcceptRecord, AcceptResult, Cut, ErrorKind, Mode, ModeOutcome, Stage, StepError, TransferRecord,
 };
@@ -18,8 +18,8 @@ use crate::net::{AcceptOutcome, accept};
 use crate::proto::Command;
 use crate::timeline::{Event, Tap};
 
-pub(super) async fn active(session: &mut Session, config: &ProbeConfig, out: &mut ModeOutcome) {
-    let Some((listening, cmd)) = listen(session, config, out).await else {
+pub(super) async fn active(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
+    let Some((listening, cmd)) = listen(session, run, out).await else {
         return;
     };
     let request_started = Instant::now();
@@ -34,7 +34,7 @@ pub(super) async fn active(session: &mut Session, config: &ProbeConfig, out: &mu
         None => awaited_accept(listening.tell),
     });
 
-    let cmd = transfer_command(config);
+    let cmd = transfer_command(run);
     let started = Instant::now();
     let mut rec = new_record(&cmd);
     if let Err(err) = session.send(&cmd).await {
@@ -43,18 +43,16 @@ pub(super) async fn active(session: &mut Session, config: &ProbeConfig, out: &mu
     }
     let (data, opening) = match queued {
         Some((stream, _)) => (Some(stream), None),
-        None => {
-            match wait_for_connection(session, config, out, &listening, &mut rec, told_at).await {
-                (Waited::RefusedFirst, _) => {
-                    rec.elapsed = started.elapsed();
-                    out.accept = None;
-                    out.transfer = Some(rec);
-                    return;
-                }
-                (Waited::Connected(stream), opening) => (Some(stream), opening),
-                (Waited::NoConnection, opening) => (None, opening),
+        None => match wait_for_connection(session, run, out, &listening, &mut rec, told_at).await {
+            (Waited::RefusedFirst, _) => {
+                rec.elapsed = started.elapsed();
+                out.accept = None;
+                out.transfer = Some(rec);
+                return;
             }
-        }
+            (Waited::Connected(stream), opening) => (Some(stream), opening),
+            (Waited::NoConnection, opening) => (None, opening),
+        },
     };
     let Some(data) = data else {
         // Whatever the server says about LIST now (425, late) would come out of turn.
@@ -69,7 +67,7 @@ pub(super) async fn active(session: &mut Session, config: &ProbeConfig, out: &mu
         return;
     };
     let rec = out.transfer.insert(rec);
-    finish(session, config, data, opening, rec, started).await;
+    finish(session, run, data, opening, rec, started).await;
     note_transfer_cut(out);
 }
 
@@ -85,7 +83,7 @@ struct Listening {
 /// where; `None` (recorded as the mode's error) when that cannot be done.
 async fn listen(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut ModeOutcome,
 ) -> Option<(Listening, Command)> {
     let local_ip = session.local.ip();
@@ -97,12 +95,12 @@ async fn listen(
         Ok(a) => a,
         Err(err) => return listen_failed(out, err.to_string()),
     };
-    let tap = config.timeline.data(out.mode.as_str());
+    let tap = run.timeline.data(out.mode.as_str());
     tap.record(Event::Listen { on: listen });
     session.data_tap = Some(tap.clone());
     // Over an IPv4-mapped path the server sees IPv4: tell it the IPv4 address.
     let tell = SocketAddr::new(
-        config.active_addr.unwrap_or(local_ip.to_canonical()),
+        run.options.active_addr.unwrap_or(local_ip.to_canonical()),
         listen.port(),
     );
     let cmd = match (out.mode, tell) {
@@ -167,7 +165,7 @@ enum Waited {
 /// 150 first), records the accept, and says how the server opened the transfer.
 async fn wait_for_connection(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut ModeOutcome,
     listening: &Listening,
     rec: &mut TransferRecord,
@@ -175,8 +173,8 @@ async fn wait_for_connection(
 ) -> (Waited, Option<Opening>) {
     // The reply's limit is longer so that silence shows up as the accept timing out,
     // which is the real story.
-    let verb = transfer_command(config).verb().to_string();
-    let reply_limit = config.step_timeout * 2;
+    let verb = transfer_command(run).verb().to_string();
+    let reply_limit = run.step() * 2;
     let budget = session.budget.clone();
     let mut accepted = None;
     let mut opening = None;
@@ -185,7 +183,7 @@ async fn wait_for_connection(
             tokio::select! {
                 // A connection that is already there wins over a reply that is already there.
                 biased;
-                got = accept(&listening.listener, config.step_timeout, &listening.tap) => Ok(got),
+                got = accept(&listening.listener, run.step(), &listening.tap) => Ok(got),
                 reply = session.conn.read_reply_within(reply_limit, &verb) => Err(reply),
             }
         })
@@ -200,7 +198,7 @@ async fn wait_for_connection(
     }
     // A 1yz, or a 2yz from a server that sends no 1yz: the connection may still come.
     if accepted.is_none() && matches!(opening, Some(Opening::Preliminary | Opening::Complete)) {
-        let left = config.step_timeout.saturating_sub(told_at.elapsed());
+        let left = run.step().saturating_sub(told_at.elapsed());
         match budget
             .run(accept(&listening.listener, left, &listening.tap))
             .await
