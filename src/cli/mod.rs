@@ -288,7 +288,6 @@ impl Cli {
                     color,
                 }
             }
-            CliCommand::Serve(args) => Action::Serve(args.into_options()),
             CliCommand::Inspect(args) => Action::Inspect(args.into_options()),
             CliCommand::Serve(args) => match args.into_serve() {
                 serve::Serve::Run(options) => Action::Serve(options),
