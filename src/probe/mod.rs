@@ -12,6 +12,9 @@ mod budget;
 mod config;
 mod context;
 mod from_net;
+mod login;
+#[cfg(test)]
+mod login_tests;
 mod mode;
 mod plaintext;
 pub mod record;

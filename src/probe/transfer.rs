@@ -116,7 +116,10 @@ pub(super) async fn finish(
     // Under PROT P the data connection has a handshake of its own, once the server has
     // said (1yz) that it is ready for it.
     rec.stalled_at = Some(Stage::DataTls);
-    let (data, tls) = match secure_data(session, data, run.step()).await {
+    let client = session.data_tls.as_ref();
+    let tap = session.data_tap.clone();
+    let secured = secure_data(client, tap, &session.budget, data, run.step()).await;
+    let (data, tls) = match secured {
         Ok(secured) => secured,
         Err(cut) => return cut_short(session, rec, cut, started),
     };
