@@ -138,6 +138,7 @@ fn unparseable(out: &mut Attempt, detail: String) {
         detail,
         reply: out.reply.clone(),
         frame: None,
+        cause: None,
     });
 }
 
@@ -312,6 +313,7 @@ async fn listen(
         }
         _ => Command::Eprt(tell),
     };
+    out.sent = Some(tell);
     Some((
         Listening {
             listener,

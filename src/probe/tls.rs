@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
 use super::ProbeConfig;
-use super::from_net::{cert_record, note_handshake, tls_failure};
+use super::from_net::{cause, cert_record, note_handshake, tls_failure, tls_reason};
 use super::record::{
-    ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
+    Cause, ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
     TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
@@ -40,6 +40,7 @@ fn tls_step_error(err: &TlsError) -> StepError {
     });
     StepError {
         reply,
+        cause: Some(Box::new(Cause::Tls(tls_reason(err.failure)))),
         ..StepError::new(Stage::Tls, ErrorKind::Tls, err.detail.clone())
     }
 }
@@ -77,6 +78,7 @@ pub(super) async fn secure_control(
                 // Strict FTP-inspecting firewalls drop verbs they do not know: the runner
                 // may try again in plaintext (--tls auto).
                 tls_rec.auth_error = Some(e.to_string());
+                tls_rec.auth_cause = Some(cause(&e));
                 return Err(step_error(Stage::Tls, &e));
             }
         };

@@ -126,6 +126,7 @@ pub(crate) fn report() -> Report {
         final_reply: reply(226, "Directory send OK."),
         stalled_at: None,
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
     });

@@ -183,6 +183,9 @@ pub struct TransferRecord {
     /// What went wrong, in words, when no reply says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What went wrong, typed, beside `error`'s words.
+    #[serde(skip)]
+    pub cause: Option<super::Cause>,
     /// The probe stopped reading at its size limit: the data path works, and the rest
     /// of the file is not the probe's business.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

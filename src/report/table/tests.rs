@@ -750,6 +750,7 @@ fn tls_off_is_not_claimed_when_tls_was_never_reached() {
         detail: "Connection refused (os error 111)".to_string(),
         reply: None,
         frame: None,
+        cause: None,
     });
     let text = plain(&report);
     let tls = text
