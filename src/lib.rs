@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`cli`]: command-line flags, validated into each layer's configuration
-//!   ([`run::RunConfig`], [`probe::ProbeConfig`], [`lab::LabConfig`]).
+//!   ([`run::RunConfig`], [`probe::ProbeOptions`], [`lab::LabConfig`]).
 //! - [`target`]: probe targets (`ftp://user@host:port/path`, `host:port`) and netrc credentials.
 //! - [`proto`]: the FTP protocol without I/O — reply parser, commands, 227/229/PORT/EPRT.
 //! - [`addr`]: classify IP addresses from the IANA special-purpose registries.
@@ -11,7 +11,10 @@
 //! - [`timeline`]: every connection's events, as the network layer records them.
 //! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS.
 //! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; it hands over
-//!   plain records ([`probe::record`]) and keeps its working state to itself.
+//!   plain records ([`probe::record`]) and keeps its working state to itself. What was
+//!   asked is a [`probe::ProbeOptions`] (cli, serve and demo each build one); a
+//!   [`probe::ProbeConfig`] adds the target and the login, and each run makes its own
+//!   state (event log, deadline instant) from it.
 //! - [`diagnose`]: records → findings (id, severity, evidence, fix, reference); pure.
 //! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
 //!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,

@@ -51,11 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("lab", &["proto", "stream"]),
     ("run", &["probe", "diagnose", "report", "target", "wire"]),
-    (
-        "demo",
-        // net: demo still builds its own TLS trust (net::Trust) instead of a ProbeOptions.
-        &["run", "lab", "probe", "report", "target", "net", "wire"],
-    ),
+    ("demo", &["run", "lab", "probe", "report", "target", "wire"]),
     (
         "serve",
         &["run", "probe", "diagnose", "report", "target", "wire"],
