@@ -68,13 +68,13 @@ fn shaft(arrow: Arrow, unicode: bool) -> char {
     match (arrow, unicode) {
         (Arrow::Command, true) => '─',
         (Arrow::Reply, true) => '╌',
-        (Arrow::Connect | Arrow::Dropped | Arrow::Reset, true) => '━',
+        (Arrow::Connect | Arrow::Dropped | Arrow::Refused, true) => '━',
         (Arrow::Tls, true) => '≈',
         (Arrow::Data, true) => '═',
         (Arrow::Close | Arrow::NotDialled, true) => '┈',
         (Arrow::Command, false) => '-',
         (Arrow::Reply | Arrow::Close | Arrow::NotDialled, false) => '.',
-        (Arrow::Connect | Arrow::Dropped | Arrow::Reset, false) => '=',
+        (Arrow::Connect | Arrow::Dropped | Arrow::Refused, false) => '=',
         (Arrow::Tls, false) => '~',
         (Arrow::Data, false) => '#',
         (Arrow::Note, _) => ' ',
@@ -174,7 +174,7 @@ pub(crate) fn write_ladder(
             put(&mut row, lo + 2, &format!(" {label}{note} "));
         }
         let text = line(&row);
-        let red = matches!(step.arrow, Arrow::Dropped | Arrow::Reset);
+        let red = matches!(step.arrow, Arrow::Dropped | Arrow::Refused);
         writeln!(out, "{}", paint(&text, "31", style.color && red))?;
     }
     writeln!(out, "{}", line(&empty))?;

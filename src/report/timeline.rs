@@ -16,7 +16,7 @@ pub fn describe(event: &Event) -> String {
     match event {
         Event::Connect { to, .. } => format!("connect → {to}"),
         Event::Connected { local } => format!("connected (local {local})"),
-        Event::Refused { .. } => "refused (RST)".to_string(),
+        Event::Refused { .. } => "refused (RST or ICMP port-unreachable)".to_string(),
         Event::Timeout { after } => {
             format!("no answer to the connect after {} ms", ms(after))
         }

@@ -30,7 +30,8 @@ wire_enum! {
     pub enum DialResult {
         /// The TCP handshake completed.
         Connected = "connected",
-        /// RST in answer to the SYN: nothing listens, or a firewall rejects.
+        /// The connect was refused: a RST (nothing listens) or an ICMP port-unreachable
+        /// (a firewall's reject), which the system reports alike.
         Refused = "refused",
         /// No answer to the SYN within --timeout: a firewall drops.
         Timeout = "timeout",

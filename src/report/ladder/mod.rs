@@ -48,8 +48,8 @@ pub enum Arrow {
     Connect,
     /// A TCP connect nobody answered: it stops short, crossed out.
     Dropped,
-    /// A reset in answer to a connect.
-    Reset,
+    /// A connect refused: a RST, or an ICMP port-unreachable (a firewall's `reject`).
+    Refused,
     /// A TLS handshake (both ways).
     Tls,
     /// Data on the data connection.
@@ -393,8 +393,8 @@ impl Draw<'_> {
         let s = self.arrow(
             self.l.server,
             self.l.client,
-            Arrow::Reset,
-            "RST".to_string(),
+            Arrow::Refused,
+            "refused (RST or ICMP)".to_string(),
         );
         self.with_note(s, Note::Refused)
     }
