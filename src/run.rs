@@ -349,7 +349,7 @@ pub async fn run_probes(
                             let style = ExplainStyle {
                                 unicode: run.unicode,
                                 color: style.color,
-                                ..ExplainStyle::default()
+                                width: style.width,
                             };
                             write_explain(report, &style, w)?;
                         }
