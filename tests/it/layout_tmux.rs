@@ -260,7 +260,15 @@ async fn explain_ladders_at_80_columns_put_the_words_above_the_arrows() {
         in_tmux(
             80,
             &[("LANG", "C.UTF-8")],
-            &["probe", &url, "--tls", "off", "--modes", "pasv", "--explain"],
+            &[
+                "probe",
+                &url,
+                "--tls",
+                "off",
+                "--modes",
+                "pasv",
+                "--explain",
+            ],
         )
     })
     .await

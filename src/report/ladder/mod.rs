@@ -12,8 +12,8 @@ use self::notes::Note;
 use super::{ModeReport, Report, Status};
 use crate::addr::AddrClass;
 use crate::diagnose::FindingId;
-use crate::probe::record::{DialResult, DialWhy, ModeOutcome};
-use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped};
+use crate::probe::record::{DialWhy, ModeOutcome};
+use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped, SubstituteWhy};
 use crate::wire::ms;
 
 /// What stands on a lane.
@@ -265,6 +265,12 @@ impl Draw<'_> {
                     .map(|e| format!(": {e}"))
                     .unwrap_or_default()
             )),
+            Event::Substitute {
+                advertised, why, ..
+            } => match self.substitute(*advertised, *why) {
+                Some(step) => step,
+                None => return,
+            },
             Event::Listen { on } => self.listen(*on),
             Event::Accepted { from } => self.accepted(*from),
             Event::TlsDone { version, resumed } => self.tls_done(version, *resumed, on_data),
@@ -293,11 +299,10 @@ impl Draw<'_> {
             Event::Deadline => self.note("--deadline struck".to_string()),
             Event::Connected { .. } | Event::TlsStart | Event::DataFirst => return,
         };
-        let t_ms = ms(&e.at);
-        self.steps.push(Step { t_ms, ..step });
-        if let Event::Reply { code: 227, .. } = e.event {
-            self.not_dialled(t_ms);
-        }
+        self.steps.push(Step {
+            t_ms: ms(&e.at),
+            ..step
+        });
     }
 
     /// An arrow between two lanes, at a time [`Draw::event`] fills in.
@@ -464,31 +469,19 @@ impl Draw<'_> {
         self.note(format!("waited {after_ms} ms for {waiting_for}: gave up"))
     }
 
-    /// The advertised address the policy did not dial, right after the 227.
-    fn not_dialled(&mut self, t_ms: f64) {
-        let Some(adv) = self.l.advertised else {
-            return;
-        };
-        let Some(d) = self
-            .mode
-            .dials
-            .iter()
-            .find(|d| d.outcome == DialResult::SkippedPolicy)
-        else {
-            return;
-        };
+    /// The advertised address the probe did not dial (none when it dialled it under
+    /// --follow-advertised and it failed: that connect is drawn already).
+    fn substitute(&mut self, advertised: SocketAddr, why: SubstituteWhy) -> Option<Step> {
+        if why == SubstituteWhy::AdvertisedFailed {
+            return None;
+        }
         self.not_dialled_shown = true;
-        let s = Step {
-            t_ms,
-            ..self.arrow(
-                self.l.client,
-                adv,
-                Arrow::NotDialled,
-                format!("not dialled: {}", d.addr),
-            )
+        let label = format!("not dialled: {advertised} ({why})");
+        let s = match self.l.advertised {
+            Some(lane) => self.arrow(self.l.client, lane, Arrow::NotDialled, label),
+            None => self.note(label),
         };
-        let s = self.with_note(s, Note::NotDialled);
-        self.steps.push(s);
+        Some(self.with_note(s, Note::NotDialled))
     }
 }
 

@@ -46,6 +46,8 @@ fn default_style_is_plain_and_100_wide() {
             width: 100,
             verbose: false,
             glyphs: super::Glyphs::UNICODE,
+            timeline: super::TimelineView::Time,
+            conversation: false,
         }
     );
 }
