@@ -227,7 +227,15 @@ async fn private_pasv_address_not_dialled_is_a_substitute_event_with_its_reason(
 #[tokio::test(flavor = "multi_thread")]
 async fn double_v_prints_the_conversation_as_curl_does_and_says_why_an_address_was_skipped() {
     let server = start(Scenario::PrivatePasv).await;
-    let args = ["probe", &server.url(), "--tls", "off", "--modes", "pasv", "-vv"];
+    let args = [
+        "probe",
+        &server.url(),
+        "--tls",
+        "off",
+        "--modes",
+        "pasv",
+        "-vv",
+    ];
     let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
     assert_eq!(run.code, 1, "{}", run.shown);
     let tail = run
@@ -237,14 +245,25 @@ async fn double_v_prints_the_conversation_as_curl_does_and_says_why_an_address_w
         .unwrap_or_else(|| panic!("no conversation:\n{}", run.shown));
     assert!(tail.contains("* session control-1 control"), "{tail}");
     assert!(tail.contains("> PASS ****"), "{tail}");
-    assert!(tail.contains("< 227 Entering Passive Mode (10,0,0,5,"), "{tail}");
+    assert!(
+        tail.contains("< 227 Entering Passive Mode (10,0,0,5,"),
+        "{tail}"
+    );
     assert!(
         tail.contains("* Skip 10.0.0.5 for data connection (advertised-differs"),
         "{tail}"
     );
     assert!(tail.contains("connect to 127.0.0.1:"), "{tail}");
     // -v alone keeps its meaning: findings in full, no conversation.
-    let args = ["probe", &server.url(), "--tls", "off", "--modes", "pasv", "-v"];
+    let args = [
+        "probe",
+        &server.url(),
+        "--tls",
+        "off",
+        "--modes",
+        "pasv",
+        "-v",
+    ];
     let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
     assert!(!run.stdout.contains("conversation (-vv"), "{}", run.shown);
     assert!(run.stdout.contains("reference:"), "{}", run.shown);
