@@ -165,6 +165,20 @@ fn request_refused(cx: Cx, reply: &ReplyRecord) -> Option<Finding> {
     })
 }
 
+/// The reply by which the server said that it does not offer this mode at all (502/504
+/// or "not implemented", see [`not_implemented`]), when no data connection was made. A
+/// mode so answered, with no error finding about it, has the status `refused`: it did
+/// not work, and nothing is broken on the path either.
+pub fn refusal(m: &ModeOutcome) -> Option<&ReplyRecord> {
+    let connected = m.dials.iter().any(|d| d.outcome == DialResult::Connected)
+        || m.accept.is_some()
+        || m.transfer.is_some();
+    if m.skipped.is_some() || m.error.is_some() || connected {
+        return None;
+    }
+    m.reply.as_ref().filter(|r| not_implemented(r))
+}
+
 /// A verb the server does not implement, as opposed to an address it refuses: 502 (RFC
 /// 959 "command not implemented"), 504 ("not implemented for that parameter"), or words
 /// to that effect with a 500 (`500 'EPRT': command not understood`). A reply that names

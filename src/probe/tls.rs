@@ -13,7 +13,7 @@ use super::record::{
     TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
-use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError};
+use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError, Trust};
 use crate::proto::Command;
 use crate::timeline::Event;
 
@@ -52,7 +52,26 @@ fn server_name(run: &Run<'_>) -> String {
 
 /// This control connection's TLS client (its own session cache), unless --tls off.
 fn new_client(run: &Run<'_>, resume: bool) -> Result<TlsClient, StepError> {
-    TlsClient::new(&run.options.trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
+    let trust = handshake_trust(&run.options.trust, is_anonymous(&run.credentials.user));
+    TlsClient::new(&trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
+}
+
+/// The user names servers treat as anonymous FTP (RFC 1635).
+fn is_anonymous(user: &str) -> bool {
+    user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+}
+
+/// Whom the handshakes trust. An anonymous login has no secret to protect: the
+/// certificate check is made and recorded but not enforced, so the data modes are still
+/// probed and an untrusted certificate is reported as an error. A named login keeps the
+/// check: its password is never sent over a session whose certificate failed it. Never a
+/// fallback to plaintext either way.
+pub(super) fn handshake_trust(trust: &Trust, anonymous: bool) -> Trust {
+    match trust {
+        Trust::Insecure(_) => trust.clone(),
+        _ if anonymous => Trust::Insecure(Box::new(trust.clone())),
+        _ => trust.clone(),
+    }
 }
 
 /// Makes the control connection TLS as --tls asks: the handshake at once (implicit), or
@@ -100,6 +119,11 @@ pub(super) async fn secure_control(
     match result {
         Ok(handshake) => {
             note_handshake(tls_rec, &handshake, &run.options.trust);
+            if !matches!(run.options.trust, Trust::Insecure(_)) && tls_rec.verify_error.is_some() {
+                // An anonymous login went on past a certificate the check refused.
+                tls_rec.verified = false;
+                tls_rec.went_on_unverified = true;
+            }
             rec.tls = match run.tls {
                 TlsMode::Implicit => Tls::Implicit,
                 _ => Tls::Explicit,

@@ -49,6 +49,8 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         works: vec![Mode::Eprt],
         warns: vec![Mode::Epsv],
         fails: vec![Mode::Pasv, Mode::Port],
+        refused: Vec::new(),
+        refused_codes: Vec::new(),
         skipped: Vec::new(),
         root_cause: None,
         cause: None,

@@ -112,6 +112,11 @@ pub struct TlsRecord {
     /// With --insecure: why verification would have refused the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_error: Option<String>,
+    /// Without --insecure, an anonymous login went on past a certificate the check refused
+    /// (`verify_error` says why): no secret was at stake, and the data modes were probed.
+    /// Absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub went_on_unverified: bool,
     /// The reply to PROT P: data connections are private only after a 2yz.
     pub prot_reply: Option<ReplyRecord>,
     /// PROT P was accepted: the data connections run TLS too.
@@ -135,6 +140,7 @@ impl TlsRecord {
             certificate: None,
             verified: false,
             verify_error: None,
+            went_on_unverified: false,
             prot_reply: None,
             data_protected: false,
             error: None,

@@ -113,11 +113,12 @@ impl Note {
                 .to_string(),
             Note::NotDialled => "ftpdoctor does not dial an advertised address other than the \
                 server's own (curl CVE-2020-8284): it dials the server's address with the \
-                advertised port instead, as curl and FileZilla do."
+                advertised port instead, as curl does (FileZilla does it only when the \
+                server's own address is routable)."
                 .to_string(),
             Note::Substitute => "The client dialled the server's own address with the \
-                advertised port: what curl (--ftp-skip-pasv-ip, the default since 7.74) and \
-                FileZilla do."
+                advertised port: what curl (--ftp-skip-pasv-ip, the default since 7.74) does, \
+                and FileZilla when the server's own address is routable."
                 .to_string(),
         }
     }
