@@ -3,15 +3,16 @@
 //! order, and numbered notes for a learner. Drawn from the report's timeline; the
 //! terminal (`explain`), SVG (`html`) and Mermaid (`mermaid`) printers each draw it.
 
+mod lanes;
 mod notes;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use self::lanes::{Lanes, lanes};
 use self::notes::Note;
 use super::{ModeReport, Report, Status};
 use crate::addr::AddrClass;
-use crate::diagnose::FindingId;
 use crate::probe::record::{DialWhy, ModeOutcome};
 use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped, SubstituteWhy};
 use crate::wire::ms;
@@ -95,85 +96,6 @@ pub fn ladders(report: &Report) -> Vec<Ladder> {
         .filter(|m| m.status != Status::Skipped)
         .map(|m| ladder(report, m))
         .collect()
-}
-
-/// Lane indexes of one diagram.
-struct Lanes {
-    client: usize,
-    middlebox: Option<usize>,
-    server: usize,
-    advertised: Option<usize>,
-    server_ip: Option<IpAddr>,
-    advertised_ip: Option<IpAddr>,
-}
-
-fn lanes(report: &Report, m: &ModeReport) -> (Vec<Lane>, Lanes) {
-    let mode = &m.outcome;
-    let mut out = vec![Lane {
-        kind: LaneKind::Client,
-        title: "client".to_string(),
-        addr: report
-            .control
-            .local
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
-    }];
-    let middlebox = middlebox_title(report, mode).map(|title| {
-        out.push(Lane {
-            kind: LaneKind::Middlebox,
-            title: title.to_string(),
-            addr: String::new(),
-        });
-        out.len() - 1
-    });
-    let server_ip = report.control.peer.map(|p| p.ip());
-    out.push(Lane {
-        kind: LaneKind::Server,
-        title: "server".to_string(),
-        addr: server_ip.map(|ip| ip.to_string()).unwrap_or_default(),
-    });
-    let server = out.len() - 1;
-    let advertised_ip = mode
-        .advertised
-        .as_ref()
-        .map(|a| a.ip)
-        .filter(|ip| Some(*ip) != server_ip.map(|s| s.to_canonical()));
-    let advertised = advertised_ip.map(|ip| {
-        out.push(Lane {
-            kind: LaneKind::Advertised,
-            title: "advertised".to_string(),
-            addr: ip.to_string(),
-        });
-        out.len() - 1
-    });
-    let idx = Lanes {
-        client: 0,
-        middlebox,
-        server,
-        advertised,
-        server_ip,
-        advertised_ip,
-    };
-    (out, idx)
-}
-
-/// The NAT or firewall a finding of this mode (or the session) points at.
-fn middlebox_title(report: &Report, mode: &ModeOutcome) -> Option<&'static str> {
-    let concerns = |id: FindingId| {
-        report
-            .findings
-            .iter()
-            .any(|f| f.id == id && (f.mode.is_none() || f.mode == Some(mode.mode)))
-    };
-    if concerns(FindingId::AlgRewrite) {
-        Some("NAT (FTP ALG)")
-    } else if concerns(FindingId::PasvPrivateAddress) || concerns(FindingId::ClientBehindNat) {
-        Some("NAT")
-    } else if concerns(FindingId::DataConnectTimeout) || concerns(FindingId::ActiveConnectTimeout) {
-        Some("firewall")
-    } else {
-        None
-    }
 }
 
 /// Collects notes, numbering each text once.
