@@ -24,6 +24,8 @@
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
+//! - [`inspect`]: `inspect`, the server's side — its config, firewall ruleset and container
+//!   manifests parsed with their line numbers, checked together and against a probe's report.
 //!
 //! Dependencies point one way, and `tests/it/layers.rs` fails on any import that does not:
 //! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else
@@ -40,6 +42,7 @@ pub mod addr;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
+pub mod inspect;
 pub mod lab;
 pub mod net;
 pub mod probe;

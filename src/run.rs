@@ -16,7 +16,7 @@ use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
 use crate::report::junit::write_junit;
 use crate::report::mermaid::write_mermaid;
-use crate::report::nagios::{State, write_nagios};
+use crate::report::nagios::{State, Thresholds, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
 use crate::report::{Report, Verdict};
 
@@ -81,6 +81,8 @@ pub struct RunConfig {
     pub verbose: bool,
     /// Findings accepted with --allow / --allow-file: waived for the exit code.
     pub allow: Vec<Allow>,
+    /// `--format nagios`: -w/-c on the probe's total time.
+    pub thresholds: crate::report::nagios::Thresholds,
 }
 
 /// Longest --timeout or --deadline (or a `serve` module's): a day is past any sane
@@ -329,11 +331,11 @@ pub async fn run_probes(
         }
     }
     let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
-    let state = State::worst(&reports);
+    let state = State::worst_within(&reports, &run.thresholds);
     match run.format {
         Format::Jsonl => {}
         Format::Json => out.print(|w| write_json(&reports, w))?,
-        Format::Nagios => out.print(|w| write_nagios(&reports, w))?,
+        Format::Nagios => out.print(|w| write_nagios(&reports, &run.thresholds, w))?,
         Format::Junit => out.print(|w| write_junit(&reports, w))?,
         Format::Mermaid => out.print(|w| write_mermaid(&reports, w))?,
         Format::Html => out.print(|w| write_html(&reports, w))?,
@@ -433,7 +435,7 @@ pub fn write_reports(
         }
         Format::Json => write_json(reports, out),
         Format::Jsonl => reports.iter().try_for_each(|r| write_jsonl(r, out)),
-        Format::Nagios => write_nagios(reports, out),
+        Format::Nagios => write_nagios(reports, &Thresholds::default(), out),
         Format::Junit => write_junit(reports, out),
         Format::Mermaid => write_mermaid(reports, out),
         Format::Html => write_html(reports, out),

@@ -122,6 +122,12 @@ pub(super) struct ProbeArgs {
     /// Exit 1 when a finding is at least this severe
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
+    /// --format nagios: WARNING when the probe takes longer than SECONDS (as check_ftp -w)
+    #[arg(short = 'w', long = "warning", value_name = "SECONDS", value_parser = threshold_seconds)]
+    warning: Option<f64>,
+    /// --format nagios: CRITICAL when the probe takes longer than SECONDS (as check_ftp -c)
+    #[arg(short = 'c', long = "critical", value_name = "SECONDS", value_parser = threshold_seconds)]
+    critical: Option<f64>,
     /// Print the control-channel conversation (PASS is always masked)
     #[arg(long)]
     transcript: bool,
@@ -404,6 +410,25 @@ pub enum ProbeArgsError {
         /// The format given with --summary.
         format: &'static str,
     },
+    /// A man page could not be written (`ftpdoctor man`).
+    #[error("writing the man page: {0}")]
+    Docs(std::io::Error),
+    /// -w/-c are Nagios thresholds: another format has no state for them to set.
+    #[error(
+        "-w/--warning and -c/--critical are thresholds for --format nagios; this run writes --format {format}"
+    )]
+    ThresholdsNeedNagios {
+        /// The format given with them.
+        format: &'static str,
+    },
+}
+
+/// A Nagios threshold in plain seconds, as check_ftp and check_tcp take them (`5`, `0.5`).
+fn threshold_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err("expected a number of seconds, such as 5 or 0.5".to_string()),
+    }
 }
 
 /// What every target's probe shares: the options, where passwords come from.
@@ -417,6 +442,11 @@ impl ProbeArgs {
     pub(super) fn into_run(self) -> Result<(RunConfig, Notices), ProbeArgsError> {
         if self.summary && self.format != Format::Table {
             return Err(ProbeArgsError::SummaryNeedsTable {
+                format: self.format.as_str(),
+            });
+        }
+        if (self.warning.is_some() || self.critical.is_some()) && self.format != Format::Nagios {
+            return Err(ProbeArgsError::ThresholdsNeedNagios {
                 format: self.format.as_str(),
             });
         }
@@ -516,6 +546,10 @@ impl ProbeArgs {
                 .clone()
                 .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
             verbose: self.verbose,
+            thresholds: crate::report::nagios::Thresholds {
+                warning: self.warning,
+                critical: self.critical,
+            },
         };
         Ok((run, Notices { rejected, warnings }))
     }
