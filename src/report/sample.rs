@@ -51,6 +51,7 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         fails: vec![Mode::Pasv, Mode::Port],
         refused: Vec::new(),
         refused_codes: Vec::new(),
+        ports_note_idle: false,
         skipped: Vec::new(),
         root_cause: None,
         cause: None,
