@@ -43,6 +43,10 @@ pub struct Summary {
     pub fix: Option<String>,
     /// Where the result could differ on another run, and the flag that settles it.
     pub notes: Vec<String>,
+    /// Whether the first note, the passive ports tried, can stay out of the table: every
+    /// passive mode worked, so the range did not matter (JSON keeps the note).
+    #[serde(skip)]
+    pub ports_note_idle: bool,
     /// Parallel to the report's `findings`: the index of the finding that explains each
     /// one (`null` for a root cause).
     pub explained_by: Vec<Option<usize>>,
@@ -265,6 +269,24 @@ fn rerun_for_certificate(outcome: &ProbeOutcome) -> Option<String> {
     })
 }
 
+/// The passive-ports note leads the notes, and every passive mode tried worked with no
+/// warning: a healthy probe need not list its ports.
+fn ports_note_idle(outcome: &ProbeOutcome, findings: &[Finding]) -> bool {
+    let leads = notes(outcome)
+        .first()
+        .is_some_and(|n| n.starts_with("passive port"));
+    let passive_fine = outcome
+        .modes
+        .iter()
+        .filter(|m| m.mode.is_passive() && m.skipped.is_none())
+        .all(|m| {
+            !findings
+                .iter()
+                .any(|f| f.mode == Some(m.mode) && f.severity >= Severity::Warn)
+        });
+    leads && passive_fine
+}
+
 /// The short diagnosis: `by_cause` is the report's findings grouped by cause.
 pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
     let findings = &by_cause.findings;
@@ -307,6 +329,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         }),
         cause,
         fix,
+        ports_note_idle: ports_note_idle(outcome, findings),
         notes: notes(outcome),
         explained_by: by_cause.explained_by.clone(),
         headline,

@@ -6,7 +6,7 @@ mod data;
 
 pub(super) use data::cut_told;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use super::words::{
     capitalise, dial_line, failure_clause, failure_evidence, ip_with_class, quote, request_verb,
@@ -208,7 +208,7 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
     let verb = request_verb(cx.m);
     let control = &cx.outcome.control;
     let mut evidence = cx.exchange();
-    let sent = cx.m.request.as_deref().and_then(sent_address);
+    let sent = cx.m.sent.map(|a| a.ip());
     if let Some(ip) = sent {
         evidence.push_str(&format!("; address sent {}", ip_with_class(ip)));
     }
@@ -245,29 +245,6 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
         format!("The server rejected {verb} with {code}{why}."),
         evidence,
     )
-}
-
-/// The IP inside `PORT h1,h2,h3,h4,p1,p2` or `EPRT |1|ip|port|`, as we sent it.
-pub(super) fn sent_address(request: &str) -> Option<IpAddr> {
-    let (verb, arg) = request.split_once(' ')?;
-    match verb {
-        "PORT" => {
-            let octets: Vec<u8> = arg
-                .split(',')
-                .take(4)
-                .map(|n| n.trim().parse().ok())
-                .collect::<Option<_>>()?;
-            let [a, b, c, d] = octets[..] else {
-                return None;
-            };
-            Some(IpAddr::V4(Ipv4Addr::new(a, b, c, d)))
-        }
-        "EPRT" => {
-            let delim = arg.chars().next()?;
-            arg.split(delim).nth(2)?.parse().ok()
-        }
-        _ => None,
-    }
 }
 
 /// The 227's address against the control peer (PASV only: 229 carries no address).

@@ -222,6 +222,7 @@ impl LoginMachine {
                 // runner may try again in plaintext (--tls auto).
                 if let Some(tls) = self.rec.tls_details.as_mut() {
                     tls.auth_error = Some(err.detail.clone());
+                    tls.auth_cause = err.cause.as_deref().cloned();
                 }
                 self.fail(err)
             }

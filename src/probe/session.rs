@@ -153,6 +153,7 @@ pub(super) fn control_error(stage: Stage, err: &ControlError) -> StepError {
             ControlError::Reply(frame) => Some(frame.clone()),
             _ => None,
         },
+        cause: Some(Box::new(super::from_net::cause(err))),
         ..StepError::new(stage, kind, err.to_string())
     }
 }

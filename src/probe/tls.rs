@@ -9,9 +9,9 @@ use tokio::net::TcpStream;
 
 use super::budget::Budget;
 use super::context::Run;
-use super::from_net::{cert_record, note_handshake, tls_failure};
+use super::from_net::{cert_record, note_handshake, tls_failure, tls_reason};
 use super::record::Cut;
-use super::record::{DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, TlsRecord};
+use super::record::{Cause, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, TlsRecord};
 use crate::net::{ControlConn, Handshake, MaybeTls, Tap, TlsClient, TlsError, Trust};
 use crate::timeline::Event;
 
@@ -35,6 +35,7 @@ fn tls_step_error(err: &TlsError) -> StepError {
     });
     StepError {
         reply,
+        cause: Some(Box::new(Cause::Tls(tls_reason(err.failure)))),
         ..StepError::new(Stage::Tls, ErrorKind::Tls, err.detail.clone())
     }
 }

@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::context::Run;
-use super::record::{Cut, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
+use super::record::{Cause, Cut, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
 use super::session::{Fail, Session};
 use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
@@ -56,6 +56,7 @@ pub(super) fn new_record(command: &Command) -> TransferRecord {
         final_reply: None,
         stalled_at: Some(Stage::TransferStart),
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
         cut: None,
@@ -218,6 +219,8 @@ async fn read_data(
                 // Reset mid-transfer: the completion reply (426, usually) says why.
                 rec.outcome = TransferResult::Failed;
                 rec.error = Some(format!("data connection: {e}"));
+                rec.cause = Some(Cause::Io(e.kind()));
+                rec.cause = Some(Cause::Io(e.kind()));
                 if e.kind() == std::io::ErrorKind::ConnectionReset {
                     data_ended(tap, rec.bytes, CloseHow::Rst);
                     return DataEnd::ByPeer;
@@ -240,6 +243,14 @@ async fn read_data(
                     run.step(),
                     rec.bytes
                 ));
+                rec.cause = Some(Cause::DataStalled {
+                    after: run.step(),
+                    bytes: rec.bytes,
+                });
+                rec.cause = Some(Cause::DataStalled {
+                    after: run.step(),
+                    bytes: rec.bytes,
+                });
                 return DataEnd::Stalled;
             }
         }
@@ -300,6 +311,16 @@ async fn refused_handshake(
     rec.error = Some(format!(
         "TLS handshake on the data connection failed: {why}"
     ));
+    rec.cause = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.error.as_ref())
+        .map(|e| Cause::Tls(e.reason));
+    rec.cause = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.error.as_ref())
+        .map(|e| Cause::Tls(e.reason));
     if let Opening::Preliminary = opening
         && let Ok(reply) = session.read_reply(verb).await
     {
@@ -342,8 +363,9 @@ fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, fail: &Fail
         Fail::Control(ControlError::Timeout { .. }) | Fail::Cut { .. } => TransferResult::Timeout,
         Fail::Control(_) => TransferResult::Failed,
     };
-    if let Fail::Cut { cut, .. } = fail {
-        rec.cut = Some(*cut);
+    match fail {
+        Fail::Cut { cut, .. } => rec.cut = Some(*cut),
+        Fail::Control(err) => rec.cause = Some(super::from_net::cause(err)),
     }
     rec.stalled_at = Some(stage);
     rec.error = Some(fail.to_string());

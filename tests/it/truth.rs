@@ -323,3 +323,22 @@ async fn untrusted_certificate_with_a_password_stops_before_pass_and_says_how_to
         "{sent:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passive_ports_note_only_when_a_passive_mode_failed() {
+    let healthy = start(Scenario::Healthy).await;
+    let run = probe_as(&healthy.url(), "table", &["--tls", "off"]).await;
+    assert!(!run.stdout.contains("passive ports tried"), "{}", run.shown);
+    let json = probe_json(&healthy.url(), &["--tls", "off"]).await;
+    // JSON keeps the note for machines.
+    assert!(
+        json.json()["summary"]["notes"][0]
+            .as_str()
+            .is_some_and(|n| n.starts_with("passive ports tried")),
+        "{}",
+        json.shown
+    );
+    let refused = start(Scenario::PrivatePasv).await;
+    let run = probe_as(&refused.url(), "table", &["--tls", "off"]).await;
+    assert!(run.stdout.contains("passive ports tried"), "{}", run.shown);
+}

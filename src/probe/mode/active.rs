@@ -110,6 +110,7 @@ async fn listen(
         }
         _ => Command::Eprt(tell),
     };
+    out.sent = Some(tell);
     Some((
         Listening {
             listener,

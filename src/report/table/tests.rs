@@ -46,6 +46,8 @@ fn default_style_is_plain_and_100_wide() {
             width: 100,
             verbose: false,
             glyphs: super::Glyphs::UNICODE,
+            timeline: super::TimelineView::Time,
+            conversation: false,
         }
     );
 }
@@ -753,6 +755,7 @@ fn tls_off_is_not_claimed_when_tls_was_never_reached() {
         reply: None,
         frame: None,
         cut: None,
+        cause: None,
     });
     let text = plain(&report);
     let tls = text
