@@ -208,12 +208,14 @@ def run_client(profile: str, fetch: Fetch, cap: float, prefix: list[str] = ()) -
 
 
 def run_all(profiles: list[str], fetch: Fetch, cap: float, prefix: list[str] = (),
-            predictions: dict[str, dict] | None = None) -> dict[str, Observed]:
-    """Every profile against the same target at once, those predicted to hang started first:
-    a hanging client costs no CPU, only the cap's wall time, which they then spend together."""
+            predictions: dict[str, dict] | None = None,
+            at_once: int | None = None) -> dict[str, Observed]:
+    """Every profile against the same target, `at_once` at a time (default: all at once),
+    those predicted to hang started first: a hanging client costs no CPU, only the cap's wall
+    time, which they then spend together."""
     hang_first = sorted(profiles, key=lambda p: (predictions or {}).get(p, {}).get(
         "prediction") != "hangs")
-    with ThreadPoolExecutor(len(profiles) or 1) as pool:
+    with ThreadPoolExecutor(at_once or len(profiles) or 1) as pool:
         runs = list(pool.map(lambda p: run_client(p, fetch, cap, prefix), hang_first))
     return {p: next(o for o in runs if o.profile == p) for p in profiles}
 
@@ -292,6 +294,11 @@ class ClientStage:
         # by setup().
         self.work = None
 
+    def at_once(self, target: str) -> int:
+        """How many clients of one case run at once against `target`: all of them, unless
+        the stage knows the server admits fewer sessions."""
+        return len(self.profiles)
+
     def make_work(self):
         self.work = Path(tempfile.mkdtemp(prefix=f"ftpdoctor-{self.name}-"))
 
@@ -321,7 +328,7 @@ class ClientStage:
         fetch = Fetch(host, port, PATH.lstrip("/"), str(ca) if ca else None, CACHE,
                       case / "home", case)
         row.observed = run_all(self.profiles, fetch, self.cap, self.case_prefix(ctx, client),
-                               row.predictions)
+                               row.predictions, self.at_once(ctx.target))
         findings = sorted(f["id"] for f in p.report["findings"])
         for profile in row.mismatches():
             c.that(False, f"{row.describe(profile)}; findings {findings}")
