@@ -279,6 +279,13 @@ def print_matrix(rows: list[Row], profiles: list[str]) -> None:
     agree = checked - sum(len(r.mismatches()) for r in rows)
     print(f"matrix: {len(rows)} targets x {len(profiles)} clients, {checked} run,"
           f" {agree} agree with the prediction", flush=True)
+    # How close a client that finished came to the cap: the margin that running the clients
+    # at once leaves on this machine.
+    done = [(o.seconds, r.name, o.profile) for r in rows for o in r.observed.values()
+            if o.outcome in ("works", "fails")]
+    if done:
+        took, name, profile = max(done)
+        print(f"slowest client that finished: {profile} on {name} in {took:.1f} s", flush=True)
 
 
 class ClientStage:
