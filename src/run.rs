@@ -18,6 +18,7 @@ use crate::report::junit::write_junit;
 use crate::report::mermaid::write_mermaid;
 use crate::report::nagios::{State, Thresholds, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
+use crate::report::timeline::TimelineView;
 use crate::report::{Report, Verdict};
 
 /// Which printer writes the reports.
@@ -65,6 +66,10 @@ pub struct RunConfig {
     pub fail_on: Severity,
     /// Include each control conversation (--transcript).
     pub transcript: bool,
+    /// How the table prints the timeline under --transcript (`--transcript=grouped`).
+    pub timeline_view: TimelineView,
+    /// Table format: the conversation as curl -v shows it (`-vv`).
+    pub conversation: bool,
     /// Table format: ladder diagrams and notes after each report.
     pub explain: bool,
     /// Diagrams in Unicode box drawing (else ASCII).
@@ -252,6 +257,11 @@ pub async fn run_probes(
     live: Live,
     out: &mut impl Write,
 ) -> io::Result<Finished> {
+    let style = TableStyle {
+        timeline: run.timeline_view,
+        conversation: run.conversation,
+        ..style
+    };
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
@@ -351,7 +361,7 @@ pub async fn run_probes(
                             let style = ExplainStyle {
                                 unicode: run.unicode,
                                 color: style.color,
-                                ..ExplainStyle::default()
+                                width: style.width,
                             };
                             write_explain(report, &style, w)?;
                         }

@@ -97,6 +97,9 @@ pub struct TlsRecord {
     /// plaintext on a new connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_error: Option<String>,
+    /// Why AUTH TLS got no reply, typed, beside `auth_error`'s words.
+    #[serde(skip)]
+    pub auth_cause: Option<super::Cause>,
     /// The negotiated version (`TLSv1.3`), once the handshake completed.
     pub version: Option<String>,
     /// The negotiated cipher suite.
@@ -131,6 +134,7 @@ impl TlsRecord {
             requested,
             auth_reply: None,
             auth_error: None,
+            auth_cause: None,
             version: None,
             cipher: None,
             certificate: None,
