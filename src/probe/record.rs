@@ -256,6 +256,21 @@ pub struct ModeOutcome {
         serialize_with = "crate::wire::serialize_ms_opt"
     )]
     pub greeting: Option<Duration>,
+    /// The session this mode ran on, as the server described it: its greeting and what
+    /// STAT said. Compared across the modes' sessions, it shows a client leaving from
+    /// several addresses (a NAT pool) or sessions landing on different servers.
+    #[serde(rename = "session", skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
+}
+
+/// One control session as the server described it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionView {
+    /// The 220 greeting, lines joined with `\n`.
+    pub banner: Option<String>,
+    /// What STAT said, when the server answered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_view: Option<ServerView>,
 }
 
 impl ModeOutcome {
@@ -274,6 +289,7 @@ impl ModeOutcome {
             interrupted: None,
             elapsed: Duration::ZERO,
             greeting: None,
+            session: None,
         }
     }
 

@@ -9,12 +9,13 @@ use super::ProbeConfig;
 use super::attempt::{Attempt, MODES, Working};
 use super::interrupt::skip_all;
 use super::mode;
+use super::record::SessionView;
 use super::record::{
     ControlOutcome, ErrorKind, ModeOutcome, SkipReason, Stage, StepError, Strategy, Tls,
     TlsFailureReason, TlsMode, TranscriptEntry,
 };
 use super::resolve::{self, Resolution, resolve_target};
-use super::session::{Role, Session, establish};
+use super::session::{self, Role, Session, establish};
 use crate::proto::Command;
 
 /// How long a session waits for the 221 to its QUIT. Politeness, not diagnosis: a server
@@ -240,14 +241,23 @@ async fn run_concurrently(
     first: usize,
 ) {
     let peer = out.control.peer;
+    // The first session's view is the first mode's; the others ask STAT on their own
+    // sessions, when the server answered it on the first (one that does not, or a
+    // firewall that drops it, is not asked again).
+    let first_view = SessionView {
+        banner: out.control.banner.clone(),
+        server_view: out.control.server_view.clone(),
+    };
+    out.modes[first].session = Some(first_view);
+    let stat = out.control.server_view.is_some();
     let refused = {
         let [m0, m1, m2, m3] = &mut out.modes;
         let [s0, s1, s2, s3] = &mut sessions.slots;
         let (r0, r1, r2, r3) = tokio::join!(
-            mode_on_own_session(config, peer, m0, s0),
-            mode_on_own_session(config, peer, m1, s1),
-            mode_on_own_session(config, peer, m2, s2),
-            mode_on_own_session(config, peer, m3, s3),
+            mode_on_own_session(config, peer, stat, m0, s0),
+            mode_on_own_session(config, peer, stat, m1, s1),
+            mode_on_own_session(config, peer, stat, m2, s2),
+            mode_on_own_session(config, peer, stat, m3, s3),
         );
         [r0, r1, r2, r3]
     };
@@ -269,6 +279,7 @@ async fn run_concurrently(
 async fn mode_on_own_session(
     config: &ProbeConfig,
     peer: Option<SocketAddr>,
+    stat: bool,
     out: &mut Attempt,
     slot: &mut Option<Session>,
 ) -> Option<StepError> {
@@ -293,6 +304,14 @@ async fn mode_on_own_session(
             }
             return Some(err);
         }
+        let server_view = match slot.as_mut().filter(|s| stat && s.usable()) {
+            Some(session) => session::stat(session).await,
+            None => None,
+        };
+        out.session = Some(SessionView {
+            banner: scratch.banner.clone(),
+            server_view,
+        });
     }
     let session = slot.as_mut()?;
     mode::run_mode(session, config, out).await;

@@ -297,10 +297,16 @@ async fn features(session: &mut Session, rec: &mut ControlOutcome) -> Result<(),
 /// (or a firewall that drops it) costs nothing but this record, and a session left out
 /// of step is replaced by the runner as after FEAT.
 async fn server_view(session: &mut Session, rec: &mut ControlOutcome) {
-    if let Ok(reply) = session.conn.command(&Command::Stat).await {
-        rec.server_view = Some(ServerView {
-            client: client_address(&reply),
-            reply: Some(ReplyRecord::from(&reply)),
-        });
-    }
+    rec.server_view = stat(session).await;
+}
+
+/// STAT on a session, as [`server_view`] records it; `None` when it went unanswered.
+/// Asked on every mode's own session too: one client seen from several addresses (a
+/// NAT pool) shows only when the sessions are compared.
+pub(super) async fn stat(session: &mut Session) -> Option<ServerView> {
+    let reply = session.conn.command(&Command::Stat).await.ok()?;
+    Some(ServerView {
+        client: client_address(&reply),
+        reply: Some(ReplyRecord::from(&reply)),
+    })
 }

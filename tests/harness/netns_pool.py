@@ -21,8 +21,8 @@ PROFILES = ["curl", "lftp", "ftplib"]
 # A client still running after this long is "hanging": above lftp's second try in the same
 # session, far below every client's own default timeout.
 CAP_S = 10.0
-# Rounds of --repeat in the pool: enough for both egress addresses to meet each mode.
-REPEAT = 3
+# Servers that name the client's address in STAT or in a PORT/EPRT refusal.
+NAMES_CLIENT = {"vsftpd", "proftpd", "pureftpd"}
 # What each server does with a passive data connection from the other address, as measured
 # here: vsftpd `425 Security: Bad IP connecting.`, pyftpdlib `425 Rejected data connection
 # from foreign address ...`, ProFTPD 1.3.8 `425 Unable to build data connection: Permission
@@ -32,19 +32,23 @@ REJECTS = {"vsftpd": "425", "pyftpdlib": "425", "pureftpd": "silence", "proftpd"
 
 def pool_probe(c, ctx):
     """The NAT pool: the server sees this client from two addresses."""
-    p = ctx.probe(extra=["--sequential", "--modes", "epsv,pasv"], client="nat")
+    # Concurrent (the default): each session's STAT, or its PORT/EPRT refusal, names the
+    # address it came from. pyftpdlib names neither (its STAT shows its own address).
+    p = ctx.probe(client="nat")
     r = p.report
-    found = ids(r)
-    reject = REJECTS[ctx.target]
-    if reject is None:
-        # ProFTPD accepts a data connection from anywhere: the pool changes nothing.
-        c.that(status(r)["epsv"] == "ok" and status(r)["pasv"] == "ok",
-               f"ProFTPD accepts the other address: {status(r)}")
-    else:
-        c.that(p.code == 1, f"exit {p.code}")
-        c.that("data-source-rejected" in found, f"data-source-rejected: {found}")
     seen = stat_addresses(r)
-    c.note = f"findings {','.join(found) or '-'}; STAT saw {','.join(seen) or '-'}"
+    if ctx.target in NAMES_CLIENT:
+        c.that("egress-address-varies" in ids(r), f"egress-address-varies: {ids(r)}")
+    # One session (--sequential): the data connections leave from the other address than
+    # the control connection, and the server says so in its 425. Pure-FTPd says nothing.
+    q = ctx.probe(extra=["--sequential", "--modes", "epsv,pasv"], client="nat")
+    found = ids(q.report)
+    c.that(q.code == 1, f"exit {q.code}")
+    if REJECTS[ctx.target] == "425":
+        c.that("data-source-rejected" in found, f"data-source-rejected: {found}")
+        c.that("egress-address-varies" in ids(q.report, "error"), f"as an error: {found}")
+    c.note = (f"concurrent {','.join(ids(r, 'warn')) or '-'}; sequential "
+              f"{','.join(found) or '-'}; STAT saw {','.join(seen) or '-'}")
 
 
 def stat_addresses(r) -> list[str]:
