@@ -50,6 +50,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     for mode in Mode::ALL {
         for m in outcome.modes.iter().filter(|m| m.mode == mode) {
             findings.extend(modes::findings(outcome, m));
+            findings.extend(source::second_connection(outcome, m));
         }
         findings.extend(paths::sampled_range(outcome, mode));
     }

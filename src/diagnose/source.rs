@@ -97,7 +97,8 @@ fn sightings(outcome: &ProbeOutcome) -> Vec<Sighting> {
                 place: format!("{} refusal", upper(m.mode)),
             });
         }
-        if let Some(ip) = rejection(m).and_then(|(r, _)| first_address(&r.text)) {
+        for ip in attempts(m).filter_map(|a| rejection(a).and_then(|(r, _)| first_address(&r.text)))
+        {
             out.push(Sighting {
                 ip,
                 place: format!("425 to the transfer over {}", upper(m.mode)),
@@ -115,6 +116,11 @@ fn active_refusal_names(m: &ModeOutcome) -> Option<IpAddr> {
     let reply = m.reply.as_ref().filter(|r| (400..600).contains(&r.code))?;
     let sent = sent_address(m.request.as_deref()?)?;
     refusal_names_client(&reply.text, sent)
+}
+
+/// A mode's own attempt and its second data connection, if it made one.
+fn attempts(m: &ModeOutcome) -> impl Iterator<Item = &ModeOutcome> {
+    std::iter::once(m).chain(m.second_connection.as_deref())
 }
 
 /// The mode's transfer reply, when it is a known rejection of the data connection's source.
@@ -203,7 +209,7 @@ pub(super) fn egress_address_varies(outcome: &ProbeOutcome) -> Option<Finding> {
     let rejected: Vec<&ModeOutcome> = outcome
         .modes
         .iter()
-        .filter(|m| rejection(m).is_some() || silent_rejection(outcome, m))
+        .filter(|m| attempts(m).any(|a| rejection(a).is_some() || silent_rejection(outcome, a)))
         .collect();
     if addrs.len() < 2 && rejected.is_empty() {
         return None;
@@ -250,24 +256,10 @@ pub(super) fn lb_no_affinity(outcome: &ProbeOutcome) -> Option<Finding> {
         .modes
         .iter()
         .filter(|m| m.mode.is_passive() && m.skipped.is_none())
+        .flat_map(attempts)
         .collect();
-    let refused: Vec<&ModeOutcome> = passive
-        .iter()
-        .copied()
-        .filter(|m| {
-            m.dials.iter().any(|d| d.outcome == DialResult::Refused)
-                && !m.dials.iter().any(|d| d.outcome == DialResult::Connected)
-        })
-        .collect();
-    let worked: Vec<&ModeOutcome> = passive
-        .iter()
-        .copied()
-        .filter(|m| {
-            m.transfer
-                .as_ref()
-                .is_some_and(|t| t.outcome == TransferResult::Ok)
-        })
-        .collect();
+    let refused: Vec<&ModeOutcome> = passive.iter().copied().filter(|m| was_refused(m)).collect();
+    let worked: Vec<&ModeOutcome> = passive.iter().copied().filter(|m| transferred(m)).collect();
     if refused.is_empty() || worked.is_empty() {
         return None;
     }
@@ -279,19 +271,63 @@ pub(super) fn lb_no_affinity(outcome: &ProbeOutcome) -> Option<Finding> {
                 .any(|w| w.dials.iter().any(|x| x.addr.port() == d.addr.port()))
         })
     });
-    if greetings.len() < 2 && !same_port {
+    // In one session, a data connection worked and the next was refused, in two modes:
+    // connections handed to servers in turn. A range open only in part refuses a block
+    // of ports, so at most one mode meets the edge of the block.
+    let alternating = outcome
+        .modes
+        .iter()
+        .filter(|m| {
+            m.mode.is_passive()
+                && transferred(m)
+                && m.second_connection.as_deref().is_some_and(was_refused)
+        })
+        .count()
+        >= 2;
+    if greetings.len() < 2 && !same_port && !alternating {
         return None;
     }
-    let modes = |ms: &[&ModeOutcome]| {
+    Some(lb_finding(
+        &refused,
+        &worked,
+        &greetings,
+        same_port,
+        alternating,
+    ))
+}
+
+fn was_refused(m: &ModeOutcome) -> bool {
+    m.dials.iter().any(|d| d.outcome == DialResult::Refused)
+        && !m.dials.iter().any(|d| d.outcome == DialResult::Connected)
+}
+
+fn transferred(m: &ModeOutcome) -> bool {
+    m.transfer
+        .as_ref()
+        .is_some_and(|t| t.outcome == TransferResult::Ok)
+}
+
+fn lb_finding(
+    refused: &[&ModeOutcome],
+    worked: &[&ModeOutcome],
+    greetings: &BTreeSet<&str>,
+    same_port: bool,
+    alternating: bool,
+) -> Finding {
+    let ports = |ms: &[&ModeOutcome]| {
         ms.iter()
-            .map(|m| upper(m.mode))
+            .flat_map(|m| {
+                m.dials
+                    .iter()
+                    .map(move |d| format!("{} port {}", upper(m.mode), d.addr.port()))
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
     let mut evidence = vec![format!(
-        "data connection refused on {}, worked on {}",
-        modes(&refused),
-        modes(&worked)
+        "data connections refused: {}; worked: {}",
+        ports(refused),
+        ports(worked)
     )];
     if greetings.len() > 1 {
         let quoted: Vec<String> = greetings
@@ -306,7 +342,14 @@ pub(super) fn lb_no_affinity(outcome: &ProbeOutcome) -> Option<Finding> {
     if same_port {
         evidence.push("the same passive port was refused once and worked once".into());
     }
-    Some(new_finding(
+    if alternating {
+        evidence.push(
+            "in the same session a data connection worked and the next one was refused, in \
+             both passive modes"
+                .into(),
+        );
+    }
+    new_finding(
         FindingId::LbNoAffinity,
         None,
         "Control and data connections land on different servers behind one address: a load \
@@ -314,7 +357,32 @@ pub(super) fn lb_no_affinity(outcome: &ProbeOutcome) -> Option<Finding> {
          reaches a server that never opened that passive port."
             .to_string(),
         evidence.join("; "),
-    ))
+    )
+}
+
+/// Findings of a passive mode's second data connection that its first did not have: a
+/// single-session client's next transfer meets them, so they count for the mode.
+pub(super) fn second_connection(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> {
+    let Some(second) = m.second_connection.as_deref() else {
+        return Vec::new();
+    };
+    let first: BTreeSet<FindingId> = super::modes::findings(outcome, m)
+        .iter()
+        .map(|f| f.id)
+        .collect();
+    super::modes::findings(outcome, second)
+        .into_iter()
+        .filter(|f| !first.contains(&f.id))
+        .map(|mut f| {
+            f.summary = format!(
+                "The second data connection in the same session failed where the first worked, \
+                 so the first was luck: {}",
+                f.summary
+            );
+            f.evidence = format!("second data connection: {}", f.evidence);
+            f
+        })
+        .collect()
 }
 
 /// The distinct greetings of every session (the first and each mode's own).

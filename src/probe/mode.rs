@@ -12,7 +12,7 @@ use super::attempt::Attempt;
 use super::from_net::dial_result;
 use super::record::{
     AcceptRecord, AcceptResult, Advertised, DialRecord, DialResult, DialWhy, ErrorKind, Mode,
-    ReplyRecord, Stage, StepError, TransferRecord,
+    ModeOutcome, ReplyRecord, Stage, StepError, TransferRecord, TransferResult,
 };
 use super::session::{Session, step_error};
 use super::transfer::{Opening, finish, new_record, note_opening, transfer_command};
@@ -32,6 +32,7 @@ pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &
     }
     if out.mode.is_passive() {
         passive(session, config, out).await;
+        second_connection(session, config, out).await;
     } else {
         active(session, config, out).await;
     }
@@ -41,6 +42,31 @@ pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &
     }
     out.in_progress = None;
     out.elapsed = started.elapsed();
+}
+
+/// Room the deadline must leave for the second data connection: its request, dial and
+/// transfer each get --timeout, so it is tried only when all three fit.
+const SECOND_CONNECTION_STEPS: u32 = 3;
+
+/// A passive mode that worked makes one more data connection in the same session: the
+/// first may have been luck (a NAT pool's addresses, or a load balancer's backends, lined
+/// up for it). Skipped when the deadline leaves no room for it.
+async fn second_connection(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
+    let worked = out
+        .transfer
+        .as_ref()
+        .is_some_and(|t| t.outcome == TransferResult::Ok)
+        && out.error.is_none();
+    let room = config.deadline_at.is_none_or(|at| {
+        at.saturating_duration_since(Instant::now()) > config.step_timeout * SECOND_CONNECTION_STEPS
+    });
+    if !worked || !room || !session.usable() {
+        return;
+    }
+    out.in_progress = None;
+    let mut again = Attempt::new(ModeOutcome::new(out.mode));
+    passive(session, config, &mut again).await;
+    out.second_connection = Some(Box::new(again.into_record()));
 }
 
 /// Sends the mode's request and returns its reply if it was a 2yz.

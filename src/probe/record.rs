@@ -261,6 +261,11 @@ pub struct ModeOutcome {
     /// several addresses (a NAT pool) or sessions landing on different servers.
     #[serde(rename = "session", skip_serializing_if = "Option::is_none")]
     pub session: Option<SessionView>,
+    /// Passive modes that worked: one more data connection in the same session, as a
+    /// single-session client makes for its next transfer. The first one can be luck (a
+    /// NAT pool's addresses or a load balancer's backends lined up); this one settles it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_connection: Option<Box<ModeOutcome>>,
 }
 
 /// One control session as the server described it.
@@ -290,6 +295,7 @@ impl ModeOutcome {
             elapsed: Duration::ZERO,
             greeting: None,
             session: None,
+            second_connection: None,
         }
     }
 
