@@ -374,10 +374,13 @@ pub(super) fn second_connection(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<
         .into_iter()
         .filter(|f| !first.contains(&f.id))
         .map(|mut f| {
+            let mut rest = f.summary.chars();
+            let first_char = rest.next().map(|c| c.to_lowercase().collect::<String>());
             f.summary = format!(
                 "The second data connection in the same session failed where the first worked, \
-                 so the first was luck: {}",
-                f.summary
+                 so the first was luck: {}{}",
+                first_char.unwrap_or_default(),
+                rest.as_str()
             );
             f.evidence = format!("second data connection: {}", f.evidence);
             f

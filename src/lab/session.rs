@@ -164,7 +164,7 @@ impl Session {
                 ],
             ),
             Banner::Lab => match self.backend() {
-                Some(name) => Reply::new(220, &format!("ftpdoctor lab backend {name} ready.")),
+                Some(name) => Reply::new(220, format!("ftpdoctor lab backend {name} ready.")),
                 None => Reply::new(220, "ftpdoctor lab FTP server ready."),
             },
         }
@@ -172,10 +172,13 @@ impl Session {
 
     /// lb-split: the backend this control connection reached (`A` or `B`, in turn).
     fn backend(&self) -> Option<char> {
-        self.shared
-            .balancer
-            .as_ref()
-            .map(|_| if self.index % 2 == 0 { 'A' } else { 'B' })
+        self.shared.balancer.as_ref().map(|_| {
+            if self.index.is_multiple_of(2) {
+                'A'
+            } else {
+                'B'
+            }
+        })
     }
 
     /// The next command line (or the news that one was too long), `None` when the

@@ -123,7 +123,9 @@ impl Session {
     /// the other backend (one that refuses it); `None` when it reaches this one.
     fn other_backends_turn(&self) -> Option<u16> {
         let lb = self.shared.balancer.as_ref()?;
-        let turn = lb.data_turns.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let turn = lb
+            .data_turns
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         (turn % 2 != self.index % 2).then(|| lb.refused.addr().port())
     }
 
