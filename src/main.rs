@@ -138,6 +138,7 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::Inspect(options) => Ok(ExitCode::from(cli::run_inspect(&options)?)),
         Action::Serve(options) => {
             runtime()?.block_on(serve(options))?;
             Ok(ExitCode::SUCCESS)
@@ -182,7 +183,7 @@ const FD_RESERVE: u64 = 64;
 /// needs, or runs fewer targets at once if it cannot: running out would show up as
 /// failures of the servers (refused, unreachable) that are really ours.
 fn fit_file_limit(run: &mut ftpdoctor::run::RunConfig) {
-    let per_target = match run.probes.iter().any(|p| p.all_addresses) {
+    let per_target = match run.probes.iter().any(|p| p.options().all_addresses) {
         true => FDS_PER_PROBE * ftpdoctor::run::MAX_ADDRESSES as u64,
         false => FDS_PER_PROBE,
     };

@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 
 use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::{Allow, Severity, diagnose};
-use crate::probe::{Interrupt, Pinned, ProbeConfig, Watch, probe, resolve_target};
+use crate::probe::{Hooks, Interrupt, Pinned, ProbeConfig, Watch, probe_with, resolve_target};
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
@@ -109,7 +109,13 @@ pub fn positive_duration(s: &str) -> Result<Duration, String> {
 
 /// Probes, diagnoses and reports one target, predicting the default client profiles.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
-    probe_and_report_for(config, with_transcript, &ClientId::DEFAULT).await
+    probe_and_report_for(
+        config,
+        with_transcript,
+        &ClientId::DEFAULT,
+        Hooks::default(),
+    )
+    .await
 }
 
 /// Probes, diagnoses and reports one target, predicting the fate of each of `clients`.
@@ -117,8 +123,9 @@ pub async fn probe_and_report_for(
     config: &ProbeConfig,
     with_transcript: bool,
     clients: &[ClientId],
+    hooks: Hooks,
 ) -> Report {
-    let outcome = probe(config).await;
+    let outcome = probe_with(config, hooks).await;
     let findings = diagnose(&outcome);
     let predictions = predict(&outcome, &findings, clients);
     let mut report = Report::new(outcome, findings, with_transcript);
@@ -137,19 +144,22 @@ pub async fn probe_target(
     config: ProbeConfig,
     with_transcript: bool,
     clients: &[ClientId],
+    hooks: Hooks,
 ) -> Vec<Report> {
-    if !config.all_addresses {
-        return vec![probe_and_report_for(&config, with_transcript, clients).await];
+    if !config.options().all_addresses {
+        return vec![probe_and_report_for(&config, with_transcript, clients, hooks).await];
     }
     // The deadline covers the whole target: the shared resolution too.
-    let started = Instant::now();
-    let Ok(resolution) = tokio::time::timeout(config.deadline, resolve_target(&config)).await
+    let ends_by = Instant::now() + config.options().deadline;
+    let Ok(resolution) =
+        tokio::time::timeout(config.options().deadline, resolve_target(&config)).await
     else {
         // The deadline struck during DNS: one report says so (dns-timeout).
-        let mut late = config.clone();
-        late.all_addresses = false;
-        late.deadline = Duration::ZERO;
-        return vec![probe_and_report_for(&late, with_transcript, clients).await];
+        let late = Hooks {
+            ends_by: Some(Instant::now()),
+            ..hooks
+        };
+        return vec![probe_and_report_for(&config, with_transcript, clients, late).await];
     };
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
@@ -161,18 +171,21 @@ pub async fn probe_target(
             .map(Some)
             .collect(),
     };
-    let left = config.deadline.saturating_sub(started.elapsed());
+    let config = std::sync::Arc::new(config);
     let mut running = JoinSet::new();
     for (i, address) in addresses.into_iter().enumerate() {
-        let mut one = config.clone();
-        one.deadline = left;
-        one.pinned = Some(Pinned {
-            address,
-            resolution: resolution.clone(),
-        });
+        let one = Hooks {
+            pinned: Some(Pinned {
+                address,
+                resolution: resolution.clone(),
+            }),
+            ends_by: Some(ends_by),
+            ..hooks.clone()
+        };
         let clients = clients.to_vec();
+        let config = config.clone();
         running.spawn(async move {
-            let report = probe_and_report_for(&one, with_transcript, &clients).await;
+            let report = probe_and_report_for(&config, with_transcript, &clients, one).await;
             (i, report)
         });
     }
@@ -240,17 +253,18 @@ pub async fn run_probes(
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
-    let mut probes = run.probes;
-    for config in &mut probes {
-        config.interrupt = live.interrupt.clone();
-    }
+    let probes = run.probes;
+    let mut hooks = Hooks {
+        interrupt: live.interrupt.clone(),
+        ..Hooks::default()
+    };
     // One probe's steps fit on one line; a fleet has its progress bar instead.
     let drawn = std::sync::Arc::new(AtomicUsize::new(0));
-    let status = match (live.status, probes.as_mut_slice()) {
+    let status = match (live.status, probes.as_slice()) {
         // --all-addresses probes each address at once: no one line for them all.
-        (Some(status), [only]) if !only.all_addresses => {
+        (Some(status), [only]) if !only.options().all_addresses => {
             let watch = Watch::new();
-            only.watch = Some(watch.clone());
+            hooks.watch = Some(watch.clone());
             Some((
                 tokio::spawn(draw_status(watch, status, drawn.clone())),
                 status,
@@ -272,7 +286,9 @@ pub async fn run_probes(
             done.push(None);
             let transcript = run.transcript;
             let clients = run.clients.clone();
-            running.spawn(async move { (i, probe_target(config, transcript, &clients).await) });
+            let hooks = hooks.clone();
+            running
+                .spawn(async move { (i, probe_target(config, transcript, &clients, hooks).await) });
         }
         let Some(joined) = running.join_next().await else {
             break;

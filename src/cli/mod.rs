@@ -10,12 +10,14 @@ use clap::{Args, Parser, Subcommand};
 use crate::lab::{Fault, LabConfig, Scenario};
 use crate::run::positive_duration;
 
+mod inspect;
 mod output;
 mod probe;
 mod serve;
 mod targets_file;
 
 pub use crate::run::{Format, RunConfig};
+pub use inspect::{FailOn, InspectFormat, InspectOptions, run_inspect};
 pub use output::{ColorArg, Terminal, utf8_locale};
 pub use probe::{Notices, ProbeArgsError};
 
@@ -83,6 +85,9 @@ enum CliCommand {
     /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
     #[command(after_help = serve::SERVE_EXAMPLES)]
     Serve(serve::ServeArgs),
+    /// Read the server's config, firewall and container files; say which line breaks FTP
+    #[command(after_help = inspect::INSPECT_EXAMPLES)]
+    Inspect(inspect::InspectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +233,8 @@ pub enum Action {
     },
     /// `serve`: the Prometheus exporter.
     Serve(crate::serve::ServeOptions),
+    /// `inspect`: the server's own files, checked.
+    Inspect(InspectOptions),
 }
 
 impl Cli {
@@ -244,6 +251,7 @@ impl Cli {
                 }
             }
             CliCommand::Serve(args) => Action::Serve(args.into_options()),
+            CliCommand::Inspect(args) => Action::Inspect(args.into_options()),
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
                 color: args.color,

@@ -15,7 +15,9 @@ use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
-use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
+use crate::probe::{
+    Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
+};
 use crate::proto::Password;
 use crate::run::{Format, RunConfig};
 use crate::target::{Netrc, Scheme, Target};
@@ -404,10 +406,9 @@ pub enum ProbeArgsError {
     },
 }
 
-/// What every target's probe shares: the modes, the trust, where passwords come from.
+/// What every target's probe shares: the options, where passwords come from.
 struct Shared {
-    modes: Vec<Mode>,
-    trust: Trust,
+    options: ProbeOptions,
     env_password: Option<Password>,
     netrc: Option<Netrc>,
 }
@@ -452,8 +453,7 @@ impl ProbeArgs {
             return Err(ProbeArgsError::NoTargets);
         }
         let shared = Shared {
-            modes,
-            trust: self.trust()?,
+            options: self.options(modes)?,
             env_password,
             netrc,
         };
@@ -479,7 +479,7 @@ impl ProbeArgs {
         let mut warnings = Vec::new();
         let overridden = probes
             .iter()
-            .filter(|p| p.target.scheme == Scheme::Ftps)
+            .filter(|p| p.target().scheme == Scheme::Ftps)
             .count();
         if let (true, Some(given @ (TlsArg::Off | TlsArg::Explicit))) = (overridden > 0, self.tls) {
             warnings.push(format!(
@@ -520,34 +520,36 @@ impl ProbeArgs {
         Ok((run, Notices { rejected, warnings }))
     }
 
-    /// One target's probe: its URL parsed, its TLS and credentials, the shared flags.
-    fn probe_config(&self, input: &str, shared: &Shared) -> Result<ProbeConfig, ProbeArgsError> {
-        let target = Target::parse(input).map_err(|source| target_error(input, source))?;
-        let tls = self.tls_for(&target);
-        let credentials =
-            self.credentials(&target, shared.env_password.as_ref(), shared.netrc.as_ref())?;
-        let mut config = ProbeConfig::new(target);
-        config.credentials = credentials;
-        config.modes = shared.modes.clone();
-        config.step_timeout = self.timeout;
-        config.deadline = self.deadline;
-        config.follow_advertised = self.follow_advertised;
-        config.active_addr = self.active_addr;
-        config.sequential = self.sequential;
-        config.dns_server = self.dns_server;
-        config.address_family = self.address_family;
-        config.all_addresses = self.all_addresses;
-        config.sample_ports = self.sample_ports.unwrap_or(0);
-        config.tls = tls;
-        config.trust = shared.trust.clone();
-        config.tls_reuse = !self.no_tls_reuse;
-        Ok(config)
+    /// What every target's probe is asked to do.
+    fn options(&self, modes: Vec<Mode>) -> Result<ProbeOptions, ProbeArgsError> {
+        Ok(ProbeOptions {
+            modes,
+            step_timeout: self.timeout,
+            deadline: self.deadline,
+            tls: self.tls.map(TlsArg::mode),
+            trust: self.trust()?,
+            tls_reuse: !self.no_tls_reuse,
+            follow_advertised: self.follow_advertised,
+            active_addr: self.active_addr,
+            sequential: self.sequential,
+            dns_server: self.dns_server,
+            address_family: self.address_family,
+            all_addresses: self.all_addresses,
+            sample_ports: self.sample_ports.unwrap_or(0),
+            ..ProbeOptions::default()
+        })
     }
 
-    /// --tls for this target: the URL's scheme settles it for ftps:// (implicit FTPS; a
-    /// fleet may mix both), and --tls is for ftp:// and bare targets, auto by default.
-    fn tls_for(&self, target: &Target) -> TlsMode {
-        crate::probe::tls_for(target.scheme, self.tls.map(TlsArg::mode))
+    /// One target's probe: its URL parsed, its credentials, the shared options.
+    fn probe_config(&self, input: &str, shared: &Shared) -> Result<ProbeConfig, ProbeArgsError> {
+        let target = Target::parse(input).map_err(|source| target_error(input, source))?;
+        let credentials =
+            self.credentials(&target, shared.env_password.as_ref(), shared.netrc.as_ref())?;
+        Ok(ProbeConfig::new(
+            target,
+            credentials,
+            shared.options.clone(),
+        ))
     }
 
     /// `--color`: the table's, decided with the terminal by `main` (not part of the run).
@@ -568,7 +570,7 @@ impl ProbeArgs {
     }
 
     /// The URL's own user and password first, then --user with --password-env, then the
-    /// netrc entry for the host, else anonymous.
+    /// netrc entry for the host, else anonymous ([`Credentials::resolve`]).
     fn credentials(
         &self,
         target: &Target,
@@ -576,39 +578,17 @@ impl ProbeArgs {
         netrc: Option<&Netrc>,
     ) -> Result<Credentials, ProbeArgsError> {
         let user = target.user.clone().or_else(|| self.user.clone());
-        if user.is_none() && env_password.is_some() {
-            return Err(ProbeArgsError::PasswordWithoutUser);
-        }
-        if let (Some(user), Some(password)) = (&user, &target.password) {
-            return Ok(Credentials {
-                user: user.clone(),
-                password: password.clone(),
-            });
-        }
-        if let (Some(user), Some(password)) = (&user, env_password) {
-            return Ok(Credentials {
-                user: user.clone(),
-                password: password.clone(),
-            });
-        }
-        if let Some((login, password)) =
-            netrc.and_then(|n| n.lookup(&target.host_string(), user.as_deref()))
+        let password = target.password.clone().or_else(|| env_password.cloned());
+        if password.is_none()
+            && let Some((user, password)) =
+                netrc.and_then(|n| n.lookup(&target.host_string(), user.as_deref()))
         {
-            return Ok(Credentials {
-                user: login,
-                password,
-            });
+            return Ok(Credentials { user, password });
         }
-        match user {
-            None => Ok(Credentials::anonymous()),
-            Some(user) if user.eq_ignore_ascii_case("anonymous") || user == "ftp" => {
-                Ok(Credentials {
-                    user,
-                    ..Credentials::anonymous()
-                })
-            }
-            Some(user) => Err(ProbeArgsError::NoPassword { user }),
-        }
+        Credentials::resolve(user, password).map_err(|e| match e {
+            CredentialsError::PasswordWithoutUser => ProbeArgsError::PasswordWithoutUser,
+            CredentialsError::NoPassword { user } => ProbeArgsError::NoPassword { user },
+        })
     }
 }
 
@@ -714,6 +694,66 @@ mod tests {
             shown.contains("%2F") && !shown.contains("123456"),
             "{shown}"
         );
+    }
+
+    /// The probe options of `ftpdoctor probe ARGS 127.0.0.1`.
+    fn cli_options(args: &[&str]) -> ProbeOptions {
+        use clap::Parser as _;
+        let argv = ["ftpdoctor", "probe"]
+            .iter()
+            .chain(args)
+            .chain(&["127.0.0.1"]);
+        let cli = crate::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{e}"));
+        match cli.into_action() {
+            Ok(crate::cli::Action::Probe { run, .. }) => run.probes[0].options().clone(),
+            Ok(_) => panic!("not a probe"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn flags_and_serve_module_keys_ask_for_the_same_probe() {
+        let flags = cli_options(&[
+            "--modes=pasv,epsv",
+            "--timeout=2s",
+            "--deadline=9s",
+            "--tls=explicit",
+            "--insecure",
+            "--no-tls-reuse",
+            "--follow-advertised",
+            "--active-addr=192.0.2.1",
+            "--sequential",
+            "--dns-server=192.0.2.53",
+            "--address-family=4",
+            "--sample-ports=8",
+        ]);
+        let yaml = "modules:\n  m:\n    modes: [pasv, epsv]\n    timeout: 2s\n    deadline: 9s\n    \
+                    tls: explicit\n    insecure: true\n    tls_reuse: false\n    \
+                    follow_advertised: true\n    active_addr: 192.0.2.1\n    sequential: true\n    \
+                    dns_server: 192.0.2.53:53\n    address_family: 4\n    sample_ports: 8\n    \
+                    targets: any\n";
+        let config = crate::serve::config::Config::parse(yaml, std::path::Path::new("m.yml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.modules["m"].options(), &flags);
+        assert_eq!(
+            flags,
+            ProbeOptions {
+                modes: vec![Mode::Epsv, Mode::Pasv],
+                step_timeout: Duration::from_secs(2),
+                deadline: Duration::from_secs(9),
+                tls: Some(TlsMode::Explicit),
+                trust: Trust::Insecure(Box::new(Trust::WebPki)),
+                tls_reuse: false,
+                follow_advertised: true,
+                active_addr: Some([192, 0, 2, 1].into()),
+                sequential: true,
+                dns_server: Some(([192, 0, 2, 53], 53).into()),
+                address_family: Family::V4,
+                sample_ports: 8,
+                ..ProbeOptions::default()
+            }
+        );
+        assert_eq!(cli_options(&[]), ProbeOptions::default());
     }
 
     #[test]

@@ -63,6 +63,13 @@ pub fn short_fix(f: &Finding) -> &'static str {
     fixes::short_for(f)
 }
 
+/// The catalogue's severity, fix and reference for `id`, for the layers that build
+/// findings of their own from files rather than from a probe (`inspect`).
+pub fn catalogue_entry(id: FindingId) -> (Severity, &'static str, &'static str) {
+    let entry = catalogue::entry(id);
+    (entry.severity, entry.fix, entry.reference)
+}
+
 /// A finding whose severity, fix and reference come from the catalogue, so that only
 /// what was observed (summary, evidence) varies between occurrences.
 fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: String) -> Finding {

@@ -7,8 +7,8 @@ use std::time::Instant;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
-use super::ProbeConfig;
 use super::attempt::Attempt;
+use super::context::Run;
 use super::from_net::dial_result;
 use super::record::{
     AcceptRecord, AcceptResult, Advertised, DialRecord, DialResult, DialWhy, ErrorKind, Mode,
@@ -24,17 +24,17 @@ use crate::timeline::{Event, Tap};
 
 /// Runs `mode` on `session`, filling in `out` as each step begins and ends, so that a
 /// deadline striking at any await leaves a truthful partial record.
-pub(super) async fn run_mode(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
+pub(super) async fn run_mode(session: &mut Session, run: &Run<'_>, out: &mut Attempt) {
     let started = Instant::now();
     out.started = Some(started);
     if let Some(tap) = session.conn.tap_mut() {
         tap.set_mode(Some(out.mode.as_str()));
     }
     if out.mode.is_passive() {
-        passive(session, config, out).await;
-        second_connection(session, config, out).await;
+        passive(session, run, out).await;
+        second_connection(session, run, out).await;
     } else {
-        active(session, config, out).await;
+        active(session, run, out).await;
     }
     session.data_tap = None;
     if let Some(tap) = session.conn.tap_mut() {
@@ -51,21 +51,20 @@ const SECOND_CONNECTION_STEPS: u32 = 3;
 /// A passive mode that worked makes one more data connection in the same session: the
 /// first may have been luck (a NAT pool's addresses, or a load balancer's backends, lined
 /// up for it). Skipped when the deadline leaves no room for it.
-async fn second_connection(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
+async fn second_connection(session: &mut Session, run: &Run<'_>, out: &mut Attempt) {
     let worked = out
         .transfer
         .as_ref()
         .is_some_and(|t| t.outcome == TransferResult::Ok)
         && out.error.is_none();
-    let room = config.deadline_at.is_none_or(|at| {
-        at.saturating_duration_since(Instant::now()) > config.step_timeout * SECOND_CONNECTION_STEPS
-    });
+    let room = run.deadline_at.saturating_duration_since(Instant::now())
+        > run.step() * SECOND_CONNECTION_STEPS;
     if !worked || !room || !session.usable() {
         return;
     }
     out.in_progress = None;
     let mut again = Attempt::new(ModeOutcome::new(out.mode));
-    passive(session, config, &mut again).await;
+    passive(session, run, &mut again).await;
     out.second_connection = Some(Box::new(again.into_record()));
 }
 
@@ -96,7 +95,7 @@ async fn request(
     }
 }
 
-async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
+async fn passive(session: &mut Session, run: &Run<'_>, out: &mut Attempt) {
     let peer = session.peer.ip();
     let cmd = match out.mode {
         Mode::Epsv => Command::Epsv(EpsvArg::None),
@@ -119,7 +118,7 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut Attempt)
                     port: addr.port(),
                     class: classify(ip),
                 });
-                pasv_targets(SocketAddr::new(ip, addr.port()), peer, config, out)
+                pasv_targets(SocketAddr::new(ip, addr.port()), peer, run, out)
             }
             Err(err) => return unparseable(out, err.to_string()),
         }
@@ -136,8 +135,8 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut Attempt)
             error: Some("cut short by --deadline".to_string()),
         });
         out.step_started = Some(Instant::now());
-        let tap = config.timeline.data(out.mode.as_str());
-        let dialled = dial(addr, config.step_timeout, &tap, out.mode.as_str()).await;
+        let tap = run.timeline.data(out.mode.as_str());
+        let dialled = dial(addr, run.step(), &tap, out.mode.as_str()).await;
         if let Some(rec) = out.dials.last_mut() {
             rec.outcome = dial_result(dialled.outcome);
             rec.elapsed = dialled.elapsed;
@@ -154,7 +153,7 @@ async fn passive(session: &mut Session, config: &ProbeConfig, out: &mut Attempt)
     let Some(data) = data else {
         return;
     };
-    transfer_passive(session, config, out, data).await;
+    transfer_passive(session, run, out, data).await;
 }
 
 fn unparseable(out: &mut Attempt, detail: String) {
@@ -174,7 +173,7 @@ fn unparseable(out: &mut Attempt, detail: String) {
 fn pasv_targets(
     advertised: SocketAddr,
     peer: IpAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Attempt,
 ) -> Vec<(SocketAddr, DialWhy)> {
     let substitute = (
@@ -185,7 +184,7 @@ fn pasv_targets(
     if advertised.ip() == peer.to_canonical() {
         return vec![(advertised, DialWhy::Advertised)];
     }
-    let refusal = if !config.follow_advertised {
+    let refusal = if !run.options.follow_advertised {
         Some("not the control peer (--follow-advertised dials it)".to_string())
     } else {
         never_dial(advertised.ip(), peer)
@@ -224,11 +223,11 @@ fn never_dial(ip: IpAddr, peer: IpAddr) -> Option<String> {
 
 async fn transfer_passive(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Attempt,
     data: TcpStream,
 ) {
-    let cmd = transfer_command(config);
+    let cmd = transfer_command(run);
     let started = Instant::now();
     // Through `record` rather than the deref: the transfer stays borrowed while the
     // working fields beside it change.
@@ -238,12 +237,12 @@ async fn transfer_passive(
         out.record.error = Some(step_error(Stage::TransferStart, &err));
         return;
     }
-    finish(session, config, data, None, rec, started).await;
+    finish(session, run, data, None, rec, started).await;
     out.in_progress = rec.stalled_at;
 }
 
-async fn active(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) {
-    let Some((listening, cmd)) = listen(session, config, out).await else {
+async fn active(session: &mut Session, run: &Run<'_>, out: &mut Attempt) {
+    let Some((listening, cmd)) = listen(session, run, out).await else {
         return;
     };
     let request_started = Instant::now();
@@ -258,7 +257,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) 
         None => awaited_accept(listening.tell),
     });
 
-    let cmd = transfer_command(config);
+    let cmd = transfer_command(run);
     let started = Instant::now();
     let mut rec = new_record(&cmd);
     out.in_progress = Some(Stage::TransferStart);
@@ -268,18 +267,16 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) 
     }
     let (data, opening) = match queued {
         Some((stream, _)) => (Some(stream), None),
-        None => {
-            match wait_for_connection(session, config, out, &listening, &mut rec, told_at).await {
-                (Waited::RefusedFirst, _) => {
-                    rec.elapsed = started.elapsed();
-                    out.accept = None;
-                    out.transfer = Some(rec);
-                    return;
-                }
-                (Waited::Connected(stream), opening) => (Some(stream), opening),
-                (Waited::NoConnection, opening) => (None, opening),
+        None => match wait_for_connection(session, run, out, &listening, &mut rec, told_at).await {
+            (Waited::RefusedFirst, _) => {
+                rec.elapsed = started.elapsed();
+                out.accept = None;
+                out.transfer = Some(rec);
+                return;
             }
-        }
+            (Waited::Connected(stream), opening) => (Some(stream), opening),
+            (Waited::NoConnection, opening) => (None, opening),
+        },
     };
     let Some(data) = data else {
         // Whatever the server says about LIST now (425, late) would come out of turn.
@@ -295,7 +292,7 @@ async fn active(session: &mut Session, config: &ProbeConfig, out: &mut Attempt) 
     };
     let rec = out.record.transfer.insert(rec);
     out.in_progress = Some(Stage::TransferStart);
-    finish(session, config, data, opening, rec, started).await;
+    finish(session, run, data, opening, rec, started).await;
     out.in_progress = rec.stalled_at;
 }
 
@@ -311,7 +308,7 @@ struct Listening {
 /// where; `None` (recorded as the mode's error) when that cannot be done.
 async fn listen(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Attempt,
 ) -> Option<(Listening, Command)> {
     let local_ip = session.local.ip();
@@ -323,12 +320,12 @@ async fn listen(
         Ok(a) => a,
         Err(err) => return listen_failed(out, err.to_string()),
     };
-    let tap = config.timeline.data(out.mode.as_str());
+    let tap = run.timeline.data(out.mode.as_str());
     tap.record(Event::Listen { on: listen });
     session.data_tap = Some(tap.clone());
     // Over an IPv4-mapped path the server sees IPv4: tell it the IPv4 address.
     let tell = SocketAddr::new(
-        config.active_addr.unwrap_or(local_ip.to_canonical()),
+        run.options.active_addr.unwrap_or(local_ip.to_canonical()),
         listen.port(),
     );
     let cmd = match (out.mode, tell) {
@@ -392,7 +389,7 @@ enum Waited {
 /// 150 first), records the accept, and says how the server opened the transfer.
 async fn wait_for_connection(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Attempt,
     listening: &Listening,
     rec: &mut TransferRecord,
@@ -401,14 +398,14 @@ async fn wait_for_connection(
     out.in_progress = Some(Stage::Accept);
     // The reply's limit is longer so that silence shows up as the accept timing out,
     // which is the real story.
-    let verb = transfer_command(config).verb().to_string();
-    let reply_limit = config.step_timeout * 2;
+    let verb = transfer_command(run).verb().to_string();
+    let reply_limit = run.step() * 2;
     let mut accepted = None;
     let mut opening = None;
     tokio::select! {
         // A connection that is already there wins over a reply that is already there.
         biased;
-        got = accept(&listening.listener, config.step_timeout, &listening.tap) => accepted = Some(got),
+        got = accept(&listening.listener, run.step(), &listening.tap) => accepted = Some(got),
         reply = session.conn.read_reply_within(reply_limit, &verb) => match reply {
             Ok(reply) => opening = Some(note_opening(rec, &reply)),
             Err(err) => {
@@ -418,7 +415,7 @@ async fn wait_for_connection(
     }
     // A 1yz, or a 2yz from a server that sends no 1yz: the connection may still come.
     if accepted.is_none() && matches!(opening, Some(Opening::Preliminary | Opening::Complete)) {
-        let left = config.step_timeout.saturating_sub(told_at.elapsed());
+        let left = run.step().saturating_sub(told_at.elapsed());
         accepted = Some(accept(&listening.listener, left, &listening.tap).await);
     }
     let mut rec_accept = awaited_accept(listening.tell);

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::ProbeConfig;
 use super::attempt::{Attempt, MODES, Working};
+use super::context::Run;
 use super::interrupt::skip_all;
 use super::mode;
 use super::record::SessionView;
@@ -14,7 +14,7 @@ use super::record::{
     ControlOutcome, ErrorKind, ModeOutcome, SkipReason, Stage, StepError, Strategy, Tls,
     TlsFailureReason, TlsMode, TranscriptEntry,
 };
-use super::resolve::{self, Resolution, resolve_target};
+use super::resolve::{self, Resolution, resolve_host};
 use super::session::{self, Role, Session, establish};
 use crate::proto::Command;
 
@@ -95,8 +95,8 @@ async fn quit(slot: &mut Option<Session>, wait: Duration) {
 /// a late switch to TLS): a client that falls back to plaintext would get on, so the
 /// probe does too, and the diagnosis reports the TLS failure. Not after a certificate
 /// that did not verify: that is the one failure an attacker in the path would cause.
-fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &StepError) -> bool {
-    config.tls == TlsMode::Auto
+fn retry_in_plaintext(run: &Run<'_>, control: &ControlOutcome, err: &StepError) -> bool {
+    run.tls == TlsMode::Auto
         && err.stage == Stage::Tls
         && control.tls_details.as_ref().is_some_and(|t| {
             t.auth_error.is_some()
@@ -106,15 +106,15 @@ fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &Step
         })
 }
 
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    let Some(addrs) = where_to_connect(config, out).await else {
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    let Some(addrs) = where_to_connect(run, out).await else {
         return skip_all(out, "the name did not resolve");
     };
-    let Some(main) = first_session(config, out, sessions, &addrs).await else {
+    let Some(main) = first_session(run, out, sessions, &addrs).await else {
         return skip_all(out, "the control session was not set up");
     };
-    let same_as_first = same_as_first(config, out);
-    let config = &same_as_first;
+    let same_as_first = same_as_first(run, out);
+    let run = &same_as_first;
     // An IPv4-mapped peer is IPv4 on the wire: PASV and PORT work there.
     if main.peer.ip().to_canonical().is_ipv6() {
         skip_ipv4_only(out);
@@ -131,16 +131,16 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         // FEAT left it out of step: the first mode opens a session of its own.
         sessions.retire(Some(main));
     }
-    if config.sequential || selected.len() == 1 {
-        return run_in_turn(config, out, sessions, first, &selected).await;
+    if run.options.sequential || selected.len() == 1 {
+        return run_in_turn(run, out, sessions, first, &selected).await;
     }
-    run_concurrently(config, out, sessions, first).await;
+    run_concurrently(run, out, sessions, first).await;
 }
 
 /// The control connection's addresses: the pinned one (--all-addresses), else the
 /// name resolved; `None` when it did not resolve (the control's error says why).
-async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec<SocketAddr>> {
-    let resolution = match &config.pinned {
+async fn where_to_connect(run: &Run<'_>, out: &mut Working) -> Option<Vec<SocketAddr>> {
+    let resolution = match &run.pinned {
         Some(pinned) => {
             out.target.address = pinned.address;
             Resolution {
@@ -148,53 +148,40 @@ async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec
                 ..pinned.resolution.clone()
             }
         }
-        None => resolve_target(config).await,
+        None => resolve_host(run.target, run.options).await,
     };
     out.target.dns = resolution.dns;
     if let Some(err) = resolution.error {
         out.control.error = Some(err);
         return None;
     }
-    out.target.resolved = match &config.pinned {
+    out.target.resolved = match &run.pinned {
         Some(pinned) => pinned.resolution.addrs.clone(),
         None => resolution.addrs.clone(),
     };
-    Some(resolve::control_addrs(
-        &resolution.addrs,
-        config.target.port,
-    ))
+    Some(resolve::control_addrs(&resolution.addrs, run.target.port))
 }
 
 /// The first session, logged in: each address in turn until one connects (past the TCP
 /// connect another address would meet the same server), once more in plaintext when
 /// --tls auto allows it. `None` when none was set up (the control's error says why).
 async fn first_session(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Working,
     sessions: &mut Sessions,
     addrs: &[SocketAddr],
 ) -> Option<Session> {
     for &addr in addrs {
-        let result = establish(
-            addr,
-            config,
-            Role::First,
-            &mut out.control,
-            &mut sessions.main,
-        )
-        .await;
+        let result = establish(addr, run, Role::First, &mut out.control, &mut sessions.main).await;
         match result {
             Ok(()) => {
                 out.control.error = None;
                 break;
             }
-            Err(err) if retry_in_plaintext(config, &out.control, &err) => {
+            Err(err) if retry_in_plaintext(run, &out.control, &err) => {
                 let failed = sessions.main.take();
                 sessions.retire(failed);
-                let plain = ProbeConfig {
-                    tls: TlsMode::Off,
-                    ..config.clone()
-                };
+                let plain = run.with_tls(TlsMode::Off);
                 let main = &mut sessions.main;
                 out.control.error = establish(addr, &plain, Role::First, &mut out.control, main)
                     .await
@@ -234,12 +221,7 @@ fn skip_ipv4_only(out: &mut Working) {
 
 /// Every selected mode at once, each on its own session (`first` on the one that logged
 /// in); the modes whose extra session the server refused then run in turn on `first`'s.
-async fn run_concurrently(
-    config: &ProbeConfig,
-    out: &mut Working,
-    sessions: &mut Sessions,
-    first: usize,
-) {
+async fn run_concurrently(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions, first: usize) {
     let peer = out.control.peer;
     // The first session's view is the first mode's; the others ask STAT on their own
     // sessions, when the server answered it on the first (one that does not, or a
@@ -254,10 +236,10 @@ async fn run_concurrently(
         let [m0, m1, m2, m3] = &mut out.modes;
         let [s0, s1, s2, s3] = &mut sessions.slots;
         let (r0, r1, r2, r3) = tokio::join!(
-            mode_on_own_session(config, peer, stat, m0, s0),
-            mode_on_own_session(config, peer, stat, m1, s1),
-            mode_on_own_session(config, peer, stat, m2, s2),
-            mode_on_own_session(config, peer, stat, m3, s3),
+            mode_on_own_session(run, peer, stat, m0, s0),
+            mode_on_own_session(run, peer, stat, m1, s1),
+            mode_on_own_session(run, peer, stat, m2, s2),
+            mode_on_own_session(run, peer, stat, m3, s3),
         );
         [r0, r1, r2, r3]
     };
@@ -270,14 +252,14 @@ async fn run_concurrently(
             let mode = out.modes[i].mode;
             out.modes[i].replace(ModeOutcome::new(mode));
         }
-        run_in_turn(config, out, sessions, first, &fallback).await;
+        run_in_turn(run, out, sessions, first, &fallback).await;
     }
 }
 
 /// Runs one mode on the session in its slot, opening one if the slot is empty. Returns
 /// the error when the server would not give this mode a session of its own.
 async fn mode_on_own_session(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     peer: Option<SocketAddr>,
     stat: bool,
     out: &mut Attempt,
@@ -288,10 +270,10 @@ async fn mode_on_own_session(
     }
     if slot.is_none() {
         let peer = peer?;
-        let mut scratch = ControlOutcome::new(&config.credentials.user);
+        let mut scratch = ControlOutcome::new(&run.credentials.user);
         out.in_progress = Some(Stage::Login);
         let label = out.mode.as_str();
-        let result = establish(peer, config, Role::Extra(label), &mut scratch, slot).await;
+        let result = establish(peer, run, Role::Extra(label), &mut scratch, slot).await;
         out.greeting = scratch.greeting;
         if let Err(err) = result {
             out.in_progress = None;
@@ -314,14 +296,14 @@ async fn mode_on_own_session(
         });
     }
     let session = slot.as_mut()?;
-    mode::run_mode(session, config, out).await;
+    mode::run_mode(session, run, out).await;
     None
 }
 
 /// Runs `which` modes one after another on the session in slot `home`, replacing it
 /// when a mode left it out of step.
 async fn run_in_turn(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Working,
     sessions: &mut Sessions,
     home: usize,
@@ -334,7 +316,7 @@ async fn run_in_turn(
             sessions.retire(old);
             let Some(peer) = out.control.peer else { return };
             out.modes[i].in_progress = Some(Stage::Login);
-            let result = reconnect(config, peer, sessions, home).await;
+            let result = reconnect(run, peer, sessions, home).await;
             if let Err(err) = result {
                 let mode = out.modes[i].mode;
                 let record = match (&err.kind, &err.reply) {
@@ -360,7 +342,7 @@ async fn run_in_turn(
             }
         }
         if let Some(session) = sessions.slots[home].as_mut() {
-            mode::run_mode(session, config, &mut out.modes[i]).await;
+            mode::run_mode(session, run, &mut out.modes[i]).await;
         }
     }
 }
@@ -368,17 +350,17 @@ async fn run_in_turn(
 /// A fresh session in slot `home`. A 421 gets one more try after [`RECONNECT_PAUSE`]:
 /// the server may not have let go of the session just dropped.
 async fn reconnect(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     peer: SocketAddr,
     sessions: &mut Sessions,
     home: usize,
 ) -> Result<(), StepError> {
-    let mut scratch = ControlOutcome::new(&config.credentials.user);
+    let mut scratch = ControlOutcome::new(&run.credentials.user);
     let mut tries_left = 2;
     loop {
         tries_left -= 1;
         let slot = &mut sessions.slots[home];
-        match establish(peer, config, Role::Extra("control"), &mut scratch, slot).await {
+        match establish(peer, run, Role::Extra("control"), &mut scratch, slot).await {
             Err(err) if err.kind == ErrorKind::Refused && tries_left > 0 => {
                 let refused = sessions.slots[home].take();
                 sessions.retire(refused);
@@ -389,15 +371,12 @@ async fn reconnect(
     }
 }
 
-/// The config for every session after the first: TLS once the first had TLS, so that no
+/// The run for every session after the first: TLS once the first had TLS, so that no
 /// session falls back to plaintext (and sends the password in clear) on its own.
-pub(super) fn same_as_first(config: &ProbeConfig, out: &Working) -> ProbeConfig {
-    ProbeConfig {
-        tls: match (config.tls, out.control.tls) {
-            (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
-            (_, Tls::Explicit) => TlsMode::Explicit,
-            (_, Tls::None) => TlsMode::Off,
-        },
-        ..config.clone()
-    }
+pub(super) fn same_as_first<'a>(run: &Run<'a>, out: &Working) -> Run<'a> {
+    run.with_tls(match (run.tls, out.control.tls) {
+        (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
+        (_, Tls::Explicit) => TlsMode::Explicit,
+        (_, Tls::None) => TlsMode::Off,
+    })
 }

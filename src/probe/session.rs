@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::ProbeConfig;
+use super::context::Run;
 use super::from_net::dial_result;
 use super::record::{
     ConnectRecord, ControlOutcome, ErrorKind, Login, ReplyRecord, ServerView, Stage, StepError,
@@ -120,14 +120,14 @@ impl Role {
 /// a deadline.
 pub(super) async fn establish(
     addr: SocketAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     role: Role,
     rec: &mut ControlOutcome,
     slot: &mut Option<Session>,
 ) -> Result<(), StepError> {
     let label = role.label();
-    let tap = config.timeline.control();
-    let dialled = dial(addr, config.step_timeout, &tap, label).await;
+    let tap = run.timeline.control();
+    let dialled = dial(addr, run.step(), &tap, label).await;
     rec.connects.push(ConnectRecord {
         addr,
         outcome: dial_result(dialled.outcome),
@@ -154,7 +154,7 @@ pub(super) async fn establish(
     rec.peer = Some(addr);
     rec.local = Some(local);
     let session = slot.insert(Session {
-        conn: ControlConn::new(MaybeTls::Plain(stream), config.step_timeout).with_tap(tap),
+        conn: ControlConn::new(MaybeTls::Plain(stream), run.step()).with_tap(tap),
         peer: addr,
         local,
         label: label.to_string(),
@@ -162,15 +162,15 @@ pub(super) async fn establish(
         data_tls: None,
         data_tap: None,
     });
-    if config.tls == TlsMode::Implicit {
-        secure_control(session, config, rec).await?;
+    if run.tls == TlsMode::Implicit {
+        secure_control(session, run, rec).await?;
     }
-    banner(session, rec, banner_limit(config)).await?;
-    if matches!(config.tls, TlsMode::Auto | TlsMode::Explicit) {
-        secure_control(session, config, rec).await?;
+    banner(session, rec, banner_limit(run)).await?;
+    if matches!(run.tls, TlsMode::Auto | TlsMode::Explicit) {
+        secure_control(session, run, rec).await?;
     }
-    login(session, config, rec).await?;
-    protect_data(session, config, rec).await?;
+    login(session, run, rec).await?;
+    protect_data(session, run, rec).await?;
     if role == Role::First {
         if let Err(err) = features(session, rec).await {
             // Strict FTP-inspecting firewalls drop commands they do not know; the session
@@ -181,7 +181,7 @@ pub(super) async fn establish(
         }
     }
     // After a FEAT that broke the session the runner opens a fresh one, which sends it.
-    if config.target.path_is_file() && session.usable() {
+    if run.target.path_is_file() && session.usable() {
         // RETR in ASCII mode would convert line ends and change the byte count.
         let reply = session
             .conn
@@ -197,14 +197,11 @@ pub(super) async fn establish(
 
 /// How long to wait for the greeting: until shortly before the deadline, so that a server
 /// that greets late (a reverse-DNS lookup timing out) is seen greeting, and when.
-fn banner_limit(config: &ProbeConfig) -> Duration {
-    match config.deadline_at {
-        Some(at) => at
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(BANNER_DEADLINE_MARGIN)
-            .max(config.step_timeout),
-        None => config.step_timeout,
-    }
+fn banner_limit(run: &Run<'_>) -> Duration {
+    run.deadline_at
+        .saturating_duration_since(Instant::now())
+        .saturating_sub(BANNER_DEADLINE_MARGIN)
+        .max(run.step())
 }
 
 async fn banner(
@@ -239,10 +236,10 @@ async fn banner(
 
 async fn login(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     rec: &mut ControlOutcome,
 ) -> Result<(), StepError> {
-    let creds = &config.credentials;
+    let creds = &run.credentials;
     let failed = |rec: &mut ControlOutcome, reply: &Reply, expected: &str| {
         rec.login = Login::Failed;
         rec.login_reply = Some(ReplyRecord::from(reply));

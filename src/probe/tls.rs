@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
-use super::ProbeConfig;
+use super::context::Run;
 use super::from_net::{cert_record, note_handshake, tls_failure};
 use super::record::{
     ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
@@ -45,13 +45,13 @@ fn tls_step_error(err: &TlsError) -> StepError {
 }
 
 /// The name certificates are checked against: the target's host name, or its address.
-fn server_name(config: &ProbeConfig) -> String {
-    config.target.host_string()
+fn server_name(run: &Run<'_>) -> String {
+    run.target.host_string()
 }
 
 /// This control connection's TLS client (its own session cache), unless --tls off.
-fn new_client(config: &ProbeConfig, resume: bool) -> Result<TlsClient, StepError> {
-    TlsClient::new(&config.trust, &server_name(config), resume).map_err(|e| tls_step_error(&e))
+fn new_client(run: &Run<'_>, resume: bool) -> Result<TlsClient, StepError> {
+    TlsClient::new(&run.options.trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
 }
 
 /// Makes the control connection TLS as --tls asks: the handshake at once (implicit), or
@@ -59,14 +59,14 @@ fn new_client(config: &ProbeConfig, resume: bool) -> Result<TlsClient, StepError
 /// Call right after connecting for implicit TLS, after the banner otherwise.
 pub(super) async fn secure_control(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     rec: &mut ControlOutcome,
 ) -> Result<(), StepError> {
-    if config.tls == TlsMode::Off {
+    if run.tls == TlsMode::Off {
         return Ok(());
     }
-    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls));
-    if config.tls != TlsMode::Implicit {
+    let tls_rec = rec.tls_details.insert(TlsRecord::new(run.tls));
+    if run.tls != TlsMode::Implicit {
         let reply = match session
             .conn
             .command(&Command::Auth("TLS".to_string()))
@@ -82,23 +82,23 @@ pub(super) async fn secure_control(
         };
         tls_rec.auth_reply = Some(ReplyRecord::from(&reply));
         if reply.code != AUTH_OK {
-            if config.tls == TlsMode::Explicit {
+            if run.tls == TlsMode::Explicit {
                 return Err(unexpected(Stage::Tls, &reply, "234 to AUTH TLS"));
             }
             // --tls auto: the diagnosis reports tls-unavailable; plaintext goes on.
             return Ok(());
         }
     }
-    let client = new_client(config, true)?;
-    let result = handshake_control(session, &client, config.step_timeout).await;
+    let client = new_client(run, true)?;
+    let result = handshake_control(session, &client, run.step()).await;
     let tls_rec = rec
         .tls_details
-        .get_or_insert_with(|| TlsRecord::new(config.tls));
+        .get_or_insert_with(|| TlsRecord::new(run.tls));
     tls_rec.verify_error = client.verification_complaint();
     match result {
         Ok(handshake) => {
-            note_handshake(tls_rec, &handshake, &config.trust);
-            rec.tls = match config.tls {
+            note_handshake(tls_rec, &handshake, &run.options.trust);
+            rec.tls = match run.tls {
                 TlsMode::Implicit => Tls::Implicit,
                 _ => Tls::Explicit,
             };
@@ -164,7 +164,7 @@ fn handshake_event<T>(result: &Result<(T, Handshake), TlsError>) -> Event {
 /// 2yz to PROT P. A server that refuses keeps them in clear, which the report shows.
 pub(super) async fn protect_data(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     rec: &mut ControlOutcome,
 ) -> Result<(), StepError> {
     let Some(client) = session.tls.clone() else {
@@ -185,11 +185,11 @@ pub(super) async fn protect_data(
         tls_rec.prot_reply = Some(ReplyRecord::from(&reply));
         tls_rec.data_protected = protected;
     }
-    session.data_tls = match (protected, config.tls_reuse) {
+    session.data_tls = match (protected, run.options.tls_reuse) {
         (false, _) => None,
         (true, true) => Some(client),
         // Like a client without session reuse: each data connection starts afresh.
-        (true, false) => Some(new_client(config, false)?),
+        (true, false) => Some(new_client(run, false)?),
     };
     Ok(())
 }

@@ -7,7 +7,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::ProbeConfig;
+use super::context::Run;
 use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
 use super::session::Session;
 use super::tls::{DataStream, secure_data};
@@ -15,7 +15,7 @@ use crate::net::{ControlError, Tap};
 use crate::proto::{Command, Reply};
 use crate::timeline::{CloseHow, Closer, Event};
 
-/// Default for [`ProbeConfig::max_transfer_bytes`]: enough to prove the data
+/// Default for [`super::ProbeOptions::max_transfer_bytes`]: enough to prove the data
 /// path (and to read any listing); beyond it a probe of `/big.iso` would become four
 /// parallel downloads that only the deadline ends.
 pub const MAX_TRANSFER_BYTES: u64 = 4 * 1024 * 1024;
@@ -27,13 +27,13 @@ const DATA_CHUNK: usize = 16 * 1024;
 /// The command that moves data: RETR when the target path names a file, else LIST.
 /// The URL's path is relative to the login directory (RFC 1738 3.2.2), as curl reads it:
 /// `ftp://host/pub/` lists `pub`, and `ftp://host/%2Fetc/` the absolute `/etc`.
-pub(super) fn transfer_command(config: &ProbeConfig) -> Command {
-    let path = config
+pub(super) fn transfer_command(run: &Run<'_>) -> Command {
+    let path = run
         .target
         .path
         .strip_prefix('/')
-        .unwrap_or(&config.target.path);
-    if config.target.path_is_file() {
+        .unwrap_or(&run.target.path);
+    if run.target.path_is_file() {
         Command::Retr(path.to_string())
     } else if path.is_empty() {
         Command::List(None)
@@ -91,7 +91,7 @@ pub(super) fn note_opening(rec: &mut TransferRecord, reply: &Reply) -> Opening {
 /// reply. Every outcome lands in `rec`; nothing here fails the probe.
 pub(super) async fn finish(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     data: TcpStream,
     opening: Option<Opening>,
     rec: &mut TransferRecord,
@@ -115,14 +115,14 @@ pub(super) async fn finish(
     // Under PROT P the data connection has a handshake of its own, once the server has
     // said (1yz) that it is ready for it.
     rec.stalled_at = Some(Stage::DataTls);
-    let (data, tls) = secure_data(session, data, config.step_timeout).await;
+    let (data, tls) = secure_data(session, data, run.step()).await;
     rec.tls = tls;
     let Some(mut data) = data else {
         return refused_handshake(session, verb, opening, rec, started).await;
     };
     rec.stalled_at = Some(Stage::TransferData);
     let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
-    let end = read_data(config, &mut data, rec, &tap).await;
+    let end = read_data(run, &mut data, rec, &tap).await;
     drop(data);
     match end {
         DataEnd::Stalled => {
@@ -166,14 +166,14 @@ enum DataEnd {
 
 /// Reads the data until it ends, the cap or a stall, counting bytes into `rec`.
 async fn read_data(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     data: &mut DataStream,
     rec: &mut TransferRecord,
     tap: &Tap,
 ) -> DataEnd {
     let mut chunk = vec![0u8; DATA_CHUNK];
     loop {
-        match timeout(config.step_timeout, data.read(&mut chunk)).await {
+        match timeout(run.step(), data.read(&mut chunk)).await {
             Ok(Ok(0)) => {
                 data_ended(tap, rec.bytes, CloseHow::Fin);
                 return DataEnd::ByPeer;
@@ -189,7 +189,7 @@ async fn read_data(
                     tap.record(Event::DataFirst);
                 }
                 rec.bytes += n as u64;
-                if rec.bytes >= config.max_transfer_bytes {
+                if rec.bytes >= run.options.max_transfer_bytes {
                     rec.truncated = true;
                     tap.record(Event::DataCut { bytes: rec.bytes });
                     return DataEnd::ByUs;
@@ -208,7 +208,7 @@ async fn read_data(
             Err(_) => {
                 tap.record(Event::StepTimeout {
                     waiting_for: "data".to_string(),
-                    after: config.step_timeout,
+                    after: run.step(),
                 });
                 tap.record(Event::Close {
                     by: Closer::Us,
@@ -218,7 +218,8 @@ async fn read_data(
                 rec.stalled_at = Some(Stage::TransferData);
                 rec.error = Some(format!(
                     "no data for {:?} after {} bytes",
-                    config.step_timeout, rec.bytes
+                    run.step(),
+                    rec.bytes
                 ));
                 return DataEnd::Stalled;
             }

@@ -51,15 +51,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("lab", &["proto", "stream"]),
     ("run", &["probe", "diagnose", "report", "target", "wire"]),
-    (
-        "demo",
-        // net: demo still builds its own TLS trust (net::Trust) instead of a ProbeOptions.
-        &["run", "lab", "probe", "report", "target", "net", "wire"],
-    ),
+    ("demo", &["run", "lab", "probe", "report", "target", "wire"]),
     (
         "serve",
         &["run", "probe", "diagnose", "report", "target", "wire"],
     ),
+    // The server's side: files, not sockets. The catalogue from diagnose, address classes,
+    // and the table printer's text helpers; never the probe or the network.
+    ("inspect", &["diagnose", "addr", "report", "wire"]),
     // The command line builds every layer's configuration; main only calls it.
     ("cli", ANY),
     ("main", ANY),

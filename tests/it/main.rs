@@ -11,6 +11,7 @@ mod fuzz_corpus;
 mod golden_json;
 mod headline;
 mod hostile_servers;
+mod inspect;
 mod interactive;
 mod lab_cli;
 mod lab_scenarios;

@@ -20,7 +20,7 @@ pub(crate) use modes::mode_cells;
 mod layout;
 mod modes;
 mod summary;
-mod text;
+pub(crate) mod text;
 mod tls;
 
 pub use summary::write_summary;
