@@ -243,148 +243,157 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
     let mut i = 0;
     while let Some(&mode) = modes.get(i) {
         let name = request_name(mode);
-        let (step, why, reaction) = match facts.event(mode, p.pasv_address, path) {
-            Event::Works(note) => {
-                let how = note
-                    .map(|n| format!("{name}: {n}, "))
-                    .unwrap_or_else(|| format!("{name}: "));
-                let done = format!("{}{how}the transfer works", prefix(&trail));
-                return match stall {
-                    Some((step, wait)) => {
-                        Fate::hangs(step, Some(wait), format!("{done} — after a {wait} s stall"))
-                    }
-                    None => Fate::works(done),
-                };
-            }
-            Event::Rejected(why) => (ClientStep::Request, why, p.on.rejected),
-            Event::Refused(why) => (ClientStep::DataConnect, why, p.on.refused),
-            Event::Dropped(why) => {
-                let wait = passive_wait(p);
-                let tries = match p.passive_tries {
-                    n if n > 1 => format!(" ({n} tries: {wait} s)"),
-                    _ => String::new(),
-                };
-                let reason = format!(
-                    "{}{name}: {why}: hangs {}{tries}",
-                    prefix(&trail),
-                    connect_words(p)
-                );
-                match p.on.dropped {
-                    Reaction::Fail => {
-                        return Fate::hangs(ClientStep::DataConnect, Some(wait), reason);
-                    }
-                    Reaction::Retry => return retrying(p, ClientStep::DataConnect, wait, &reason),
-                    Reaction::WaitServer | Reaction::WaitServerOrPort => {
-                        return wait_server(p, ClientStep::DataConnect, &reason);
-                    }
-                    Reaction::Next | Reaction::Active => {
-                        let (step, total) = stall.unwrap_or((ClientStep::DataConnect, 0));
-                        stall = Some((step, total + wait));
-                        (ClientStep::DataConnect, why, p.on.dropped)
+        let (step, why, reaction) =
+            match facts.event(mode, p.pasv_address, path, p.retries_data_in_session) {
+                Event::Works(note) => {
+                    let how = note
+                        .map(|n| format!("{name}: {n}, "))
+                        .unwrap_or_else(|| format!("{name}: "));
+                    let done = format!("{}{how}the transfer works", prefix(&trail));
+                    return match stall {
+                        Some((step, wait)) => Fate::hangs(
+                            step,
+                            Some(wait),
+                            format!("{done} — after a {wait} s stall"),
+                        ),
+                        None => Fate::works(done),
+                    };
+                }
+                Event::Rejected(why) => (ClientStep::Request, why, p.on.rejected),
+                Event::Refused(why) => (ClientStep::DataConnect, why, p.on.refused),
+                Event::Dropped(why) => {
+                    let wait = passive_wait(p);
+                    let tries = match p.passive_tries {
+                        n if n > 1 => format!(" ({n} tries: {wait} s)"),
+                        _ => String::new(),
+                    };
+                    let reason = format!(
+                        "{}{name}: {why}: hangs {}{tries}",
+                        prefix(&trail),
+                        connect_words(p)
+                    );
+                    match p.on.dropped {
+                        Reaction::Fail => {
+                            return Fate::hangs(ClientStep::DataConnect, Some(wait), reason);
+                        }
+                        Reaction::Retry => {
+                            return retrying(p, ClientStep::DataConnect, wait, &reason);
+                        }
+                        Reaction::WaitServer | Reaction::WaitServerOrPort => {
+                            return wait_server(p, ClientStep::DataConnect, &reason);
+                        }
+                        Reaction::Next | Reaction::Active => {
+                            let (step, total) = stall.unwrap_or((ClientStep::DataConnect, 0));
+                            stall = Some((step, total + wait));
+                            (ClientStep::DataConnect, why, p.on.dropped)
+                        }
                     }
                 }
-            }
-            Event::NoReply(why) => {
-                return Fate::hangs(
-                    ClientStep::Request,
-                    secs(p.reply),
-                    format!(
+                Event::NoReply(why) => {
+                    return Fate::hangs(
+                        ClientStep::Request,
+                        secs(p.reply),
+                        format!(
+                            "{}{name}: {why}: waits {}",
+                            prefix(&trail),
+                            wait_words(p, p.reply, "reply")
+                        ),
+                    );
+                }
+                Event::AcceptNever(why) => {
+                    let reason = format!(
                         "{}{name}: {why}: waits {}",
                         prefix(&trail),
-                        wait_words(p, p.reply, "reply")
-                    ),
-                );
-            }
-            Event::AcceptNever(why) => {
-                let reason = format!(
-                    "{}{name}: {why}: waits {}",
-                    prefix(&trail),
-                    wait_words(p, p.accept, "accept")
-                );
-                return match (secs(p.accept), p.on.dropped) {
-                    (Some(each), Reaction::Retry) => retrying(p, ClientStep::Accept, each, &reason),
-                    (wait, _) => Fate::hangs(ClientStep::Accept, wait, reason),
-                };
-            }
-            Event::ForeignSource(from) => {
-                let why = format!("the server connects back from {from}, not the control peer");
-                match p.active_source {
-                    ActiveSource::Fail => (
-                        ClientStep::Accept,
-                        format!("{why}, which {} refuses", p.name),
-                        Reaction::Fail,
-                    ),
-                    ActiveSource::Wait => {
-                        return Fate::hangs(
+                        wait_words(p, p.accept, "accept")
+                    );
+                    return match (secs(p.accept), p.on.dropped) {
+                        (Some(each), Reaction::Retry) => {
+                            retrying(p, ClientStep::Accept, each, &reason)
+                        }
+                        (wait, _) => Fate::hangs(ClientStep::Accept, wait, reason),
+                    };
+                }
+                Event::ForeignSource(from) => {
+                    let why = format!("the server connects back from {from}, not the control peer");
+                    match p.active_source {
+                        ActiveSource::Fail => (
                             ClientStep::Accept,
-                            secs(p.accept),
-                            format!(
-                                "{}{name}: {why}, which {} refuses and waits for another {}",
-                                prefix(&trail),
-                                p.name,
-                                wait_words(p, p.accept, "accept")
-                            ),
-                        );
-                    }
-                    ActiveSource::Accept => {
-                        return Fate::works(format!(
-                            "{}{name}: {why}; the transfer works",
-                            prefix(&trail)
-                        ));
+                            format!("{why}, which {} refuses", p.name),
+                            Reaction::Fail,
+                        ),
+                        ActiveSource::Wait => {
+                            return Fate::hangs(
+                                ClientStep::Accept,
+                                secs(p.accept),
+                                format!(
+                                    "{}{name}: {why}, which {} refuses and waits for another {}",
+                                    prefix(&trail),
+                                    p.name,
+                                    wait_words(p, p.accept, "accept")
+                                ),
+                            );
+                        }
+                        ActiveSource::Accept => {
+                            return Fate::works(format!(
+                                "{}{name}: {why}; the transfer works",
+                                prefix(&trail)
+                            ));
+                        }
                     }
                 }
-            }
-            Event::TransferFailed(why) => (ClientStep::Transfer, why, Reaction::Fail),
-            Event::TlsDeadlock(why) if path == Path::Plain || p.data_tls_at_once => {
-                let how = if path == Path::Plain {
-                    "sends no PROT P, so there is no data handshake to wait for"
-                } else {
-                    "handshakes as soon as the data connection opens"
-                };
-                let done = format!(
-                    "{}{name}: {why}; {} {how}: the transfer works",
-                    prefix(&trail),
-                    p.name
-                );
-                return match stall {
-                    Some((step, wait)) => {
-                        Fate::hangs(step, Some(wait), format!("{done} — after a {wait} s stall"))
-                    }
-                    None => Fate::works(done),
-                };
-            }
-            Event::TlsDeadlock(why) => {
-                return Fate::hangs(
-                    ClientStep::DataTls,
-                    secs(p.reply),
-                    format!(
-                        "{}{name}: {why}, and {} waits for the 150 before its handshake: both \
+                Event::TransferFailed(why) => (ClientStep::Transfer, why, Reaction::Fail),
+                Event::TlsDeadlock(why) if path == Path::Plain || p.data_tls_at_once => {
+                    let how = if path == Path::Plain {
+                        "sends no PROT P, so there is no data handshake to wait for"
+                    } else {
+                        "handshakes as soon as the data connection opens"
+                    };
+                    let done = format!(
+                        "{}{name}: {why}; {} {how}: the transfer works",
+                        prefix(&trail),
+                        p.name
+                    );
+                    return match stall {
+                        Some((step, wait)) => Fate::hangs(
+                            step,
+                            Some(wait),
+                            format!("{done} — after a {wait} s stall"),
+                        ),
+                        None => Fate::works(done),
+                    };
+                }
+                Event::TlsDeadlock(why) => {
+                    return Fate::hangs(
+                        ClientStep::DataTls,
+                        secs(p.reply),
+                        format!(
+                            "{}{name}: {why}, and {} waits for the 150 before its handshake: both \
                          wait, {} {}",
-                        prefix(&trail),
-                        p.name,
-                        p.name,
-                        wait_words(p, p.reply, "reply")
-                    ),
-                );
-            }
-            Event::TransferStalled(why) => {
-                return Fate::hangs(
-                    ClientStep::Transfer,
-                    secs(p.reply),
-                    format!(
-                        "{}{name}: {why}: waits {}",
-                        prefix(&trail),
-                        wait_words(p, p.reply, "reply")
-                    ),
-                );
-            }
-            Event::Unknown(why) => {
-                return Fate::depends(
-                    ClientStep::Request,
-                    format!("{}{name}: {why}", prefix(&trail)),
-                );
-            }
-        };
+                            prefix(&trail),
+                            p.name,
+                            p.name,
+                            wait_words(p, p.reply, "reply")
+                        ),
+                    );
+                }
+                Event::TransferStalled(why) => {
+                    return Fate::hangs(
+                        ClientStep::Transfer,
+                        secs(p.reply),
+                        format!(
+                            "{}{name}: {why}: waits {}",
+                            prefix(&trail),
+                            wait_words(p, p.reply, "reply")
+                        ),
+                    );
+                }
+                Event::Unknown(why) => {
+                    return Fate::depends(
+                        ClientStep::Request,
+                        format!("{}{name}: {why}", prefix(&trail)),
+                    );
+                }
+            };
         let (reaction, why) = match reaction {
             Reaction::WaitServerOrPort if facts.feat_lists("PASV") => (Reaction::WaitServer, why),
             Reaction::WaitServerOrPort => (
