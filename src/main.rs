@@ -126,6 +126,27 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_mystery(seed, chosen, count, data_timeout))?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::CheckConfig(path) => {
+            let config = ftpdoctor::serve::config::Config::load(&path)?;
+            let names: Vec<&str> = config.modules.keys().map(String::as_str).collect();
+            let count = match names.len() {
+                1 => "1 module".to_string(),
+                n => format!("{n} modules"),
+            };
+            print_stdout(&format!(
+                "{}: good ({count}: {})\n",
+                path.display(),
+                names.join(", ")
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Print(text) => {
+            let mut out = io::stdout().lock();
+            match out.write_all(&text).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e).context("writing stdout"),
+                _ => Ok(ExitCode::SUCCESS),
+            }
+        }
         Action::ListScenarios => {
             print_stdout(&cli::scenario_list())?;
             Ok(ExitCode::SUCCESS)

@@ -16,8 +16,9 @@ use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
 use crate::report::junit::write_junit;
 use crate::report::mermaid::write_mermaid;
-use crate::report::nagios::{State, write_nagios};
+use crate::report::nagios::{State, Thresholds, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
+use crate::report::timeline::TimelineView;
 use crate::report::{Report, Verdict};
 
 /// Which printer writes the reports.
@@ -65,6 +66,10 @@ pub struct RunConfig {
     pub fail_on: Severity,
     /// Include each control conversation (--transcript).
     pub transcript: bool,
+    /// How the table prints the timeline under --transcript (`--transcript=grouped`).
+    pub timeline_view: TimelineView,
+    /// Table format: the conversation as curl -v shows it (`-vv`).
+    pub conversation: bool,
     /// Table format: ladder diagrams and notes after each report.
     pub explain: bool,
     /// Diagrams in Unicode box drawing (else ASCII).
@@ -81,6 +86,8 @@ pub struct RunConfig {
     pub verbose: bool,
     /// Findings accepted with --allow / --allow-file: waived for the exit code.
     pub allow: Vec<Allow>,
+    /// `--format nagios`: -w/-c on the probe's total time.
+    pub thresholds: crate::report::nagios::Thresholds,
 }
 
 /// Longest --timeout or --deadline (or a `serve` module's): a day is past any sane
@@ -250,6 +257,11 @@ pub async fn run_probes(
     live: Live,
     out: &mut impl Write,
 ) -> io::Result<Finished> {
+    let style = TableStyle {
+        timeline: run.timeline_view,
+        conversation: run.conversation,
+        ..style
+    };
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
@@ -329,11 +341,11 @@ pub async fn run_probes(
         }
     }
     let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
-    let state = State::worst(&reports);
+    let state = State::worst_within(&reports, &run.thresholds);
     match run.format {
         Format::Jsonl => {}
         Format::Json => out.print(|w| write_json(&reports, w))?,
-        Format::Nagios => out.print(|w| write_nagios(&reports, w))?,
+        Format::Nagios => out.print(|w| write_nagios(&reports, &run.thresholds, w))?,
         Format::Junit => out.print(|w| write_junit(&reports, w))?,
         Format::Mermaid => out.print(|w| write_mermaid(&reports, w))?,
         Format::Html => out.print(|w| write_html(&reports, w))?,
@@ -349,7 +361,7 @@ pub async fn run_probes(
                             let style = ExplainStyle {
                                 unicode: run.unicode,
                                 color: style.color,
-                                ..ExplainStyle::default()
+                                width: style.width,
                             };
                             write_explain(report, &style, w)?;
                         }
@@ -433,7 +445,7 @@ pub fn write_reports(
         }
         Format::Json => write_json(reports, out),
         Format::Jsonl => reports.iter().try_for_each(|r| write_jsonl(r, out)),
-        Format::Nagios => write_nagios(reports, out),
+        Format::Nagios => write_nagios(reports, &Thresholds::default(), out),
         Format::Junit => write_junit(reports, out),
         Format::Mermaid => write_mermaid(reports, out),
         Format::Html => write_html(reports, out),

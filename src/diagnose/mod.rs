@@ -37,6 +37,7 @@ pub use allow::{Allow, AllowError};
 pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
 pub use headline::{FindingRef, Summary, summarize};
+pub use modes::refusal;
 
 use crate::probe::record::{Mode, ProbeOutcome};
 

@@ -10,7 +10,6 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::modes::sent_address;
 use super::words::{quote, upper};
 use super::{Finding, FindingId, Severity, new_finding};
 use crate::probe::record::{
@@ -114,7 +113,7 @@ fn active_refusal_names(m: &ModeOutcome) -> Option<IpAddr> {
         return None;
     }
     let reply = m.reply.as_ref().filter(|r| (400..600).contains(&r.code))?;
-    let sent = sent_address(m.request.as_deref()?)?;
+    let sent = m.sent?.ip();
     refusal_names_client(&reply.text, sent)
 }
 

@@ -3,7 +3,7 @@
 
 use super::facts::{Control, Event, Facts, Path, TlsOffer, request_name};
 use super::profile::{ActiveSource, Profile, Reaction, TlsUse, Wait};
-use super::{ClientStep, Prediction};
+use super::{ClientId, ClientStep, Prediction};
 use crate::probe::record::Mode;
 
 /// A walk's end: the prediction with its step, wait and reason.
@@ -131,6 +131,22 @@ pub(super) fn walk(p: &Profile, facts: &Facts) -> Fate {
             );
         }
         Control::LoginRefused(reply) => return login_refused(p, &reply),
+        Control::Unknown(ClientStep::Tls, _) if !wants_tls(p, facts) => {
+            // The probe's TLS failure is not this client's: it never sends AUTH TLS.
+            let anonymous = match p.tls {
+                TlsUse::OfferedNamedOnly => " for an anonymous login",
+                _ => "",
+            };
+            return Fate::depends(
+                ClientStep::Login,
+                format!(
+                    "{} sends no AUTH TLS{anonymous}, so the probe's TLS failure{} is not its; \
+                     the plaintext session it holds was not seen (--tls off shows it)",
+                    p.name,
+                    facts.cite(None)
+                ),
+            );
+        }
         Control::Unknown(step, why) => return Fate::depends(step, why),
     }
     let path = match tls_path(p, facts) {
@@ -179,19 +195,48 @@ fn login_refused(p: &Profile, reply: &str) -> Fate {
     }
 }
 
+/// A TLS client meets a certificate that the check refuses: what its defaults do with it.
+fn untrusted(p: &Profile, why: &str) -> Result<Path, Fate> {
+    match p.id {
+        // Python's FTP_TLS() uses ssl._create_stdlib_context(): no certificate check.
+        ClientId::FtplibTls => Ok(Path::Tls),
+        // FileZilla shows the certificate and asks whether to trust it.
+        ClientId::Filezilla => Err(Fate::depends(
+            ClientStep::Tls,
+            format!("the certificate is not trusted ({why}): FileZilla asks the user to accept it"),
+        )),
+        _ => Err(Fate::fails(
+            ClientStep::Tls,
+            format!(
+                "the certificate is not trusted ({why}), and {} checks it (tls-handshake-failed)",
+                p.name
+            ),
+        )),
+    }
+}
+
+/// Whether the client sends AUTH TLS on this login (its profile, not the probe's --tls).
+fn wants_tls(p: &Profile, facts: &Facts) -> bool {
+    match p.tls {
+        TlsUse::Never => false,
+        TlsUse::OfferedNamedOnly => !facts.anonymous(),
+        TlsUse::Offered | TlsUse::Required => true,
+    }
+}
+
 /// Whether the client talks TLS to this server, or how it ends before the data.
 fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
     let offer = facts.tls_offer();
+    if let TlsOffer::Untrusted(why) = &offer
+        && (wants_tls(p, facts) || facts.outcome.control.tls == crate::probe::record::Tls::Implicit)
+    {
+        return untrusted(p, why);
+    }
     if offer == TlsOffer::Implicit {
         // This target is ftps://; a client that needs ftp:// on it waits for a greeting.
         return Ok(Path::Tls);
     }
-    let wants = match p.tls {
-        TlsUse::Never => false,
-        TlsUse::OfferedNamedOnly => !facts.anonymous(),
-        TlsUse::Offered | TlsUse::Required => true,
-    };
-    if !wants {
+    if !wants_tls(p, facts) {
         return Ok(Path::Plain);
     }
     let required = p.tls == TlsUse::Required;
@@ -210,7 +255,7 @@ fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
             ClientStep::Tls,
             "the probe did not try TLS (--tls off)".to_string(),
         )),
-        TlsOffer::NotAsked => Ok(Path::Plain),
+        TlsOffer::NotAsked | TlsOffer::Untrusted(_) => Ok(Path::Plain),
     }
 }
 
@@ -243,157 +288,154 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
     let mut i = 0;
     while let Some(&mode) = modes.get(i) {
         let name = request_name(mode);
-        let (step, why, reaction) =
-            match facts.event(mode, p.pasv_address, path, p.retries_data_in_session) {
-                Event::Works(note) => {
-                    let how = note
-                        .map(|n| format!("{name}: {n}, "))
-                        .unwrap_or_else(|| format!("{name}: "));
-                    let done = format!("{}{how}the transfer works", prefix(&trail));
-                    return match stall {
-                        Some((step, wait)) => Fate::hangs(
-                            step,
-                            Some(wait),
-                            format!("{done} — after a {wait} s stall"),
-                        ),
-                        None => Fate::works(done),
-                    };
-                }
-                Event::Rejected(why) => (ClientStep::Request, why, p.on.rejected),
-                Event::Refused(why) => (ClientStep::DataConnect, why, p.on.refused),
-                Event::Dropped(why) => {
-                    let wait = passive_wait(p);
-                    let tries = match p.passive_tries {
-                        n if n > 1 => format!(" ({n} tries: {wait} s)"),
-                        _ => String::new(),
-                    };
-                    let reason = format!(
-                        "{}{name}: {why}: hangs {}{tries}",
-                        prefix(&trail),
-                        connect_words(p)
-                    );
-                    match p.on.dropped {
-                        Reaction::Fail => {
-                            return Fate::hangs(ClientStep::DataConnect, Some(wait), reason);
-                        }
-                        Reaction::Retry => {
-                            return retrying(p, ClientStep::DataConnect, wait, &reason);
-                        }
-                        Reaction::WaitServer | Reaction::WaitServerOrPort => {
-                            return wait_server(p, ClientStep::DataConnect, &reason);
-                        }
-                        Reaction::Next | Reaction::Active => {
-                            let (step, total) = stall.unwrap_or((ClientStep::DataConnect, 0));
-                            stall = Some((step, total + wait));
-                            (ClientStep::DataConnect, why, p.on.dropped)
-                        }
+        let (step, why, reaction) = match facts.event(
+            mode,
+            p.pasv_address,
+            path,
+            p.tls_resume,
+            p.retries_data_in_session,
+        ) {
+            Event::Works(note) => {
+                let how = note
+                    .map(|n| format!("{name}: {n}, "))
+                    .unwrap_or_else(|| format!("{name}: "));
+                let done = format!("{}{how}the transfer works", prefix(&trail));
+                return match stall {
+                    Some((step, wait)) => {
+                        Fate::hangs(step, Some(wait), format!("{done} — after a {wait} s stall"))
+                    }
+                    None => Fate::works(done),
+                };
+            }
+            Event::Rejected(why) => (ClientStep::Request, why, p.on.rejected),
+            Event::Refused(why) => (ClientStep::DataConnect, why, p.on.refused),
+            Event::Dropped(why) => {
+                let wait = passive_wait(p);
+                let tries = match p.passive_tries {
+                    n if n > 1 => format!(" ({n} tries: {wait} s)"),
+                    _ => String::new(),
+                };
+                let reason = format!(
+                    "{}{name}: {why}: hangs {}{tries}",
+                    prefix(&trail),
+                    connect_words(p)
+                );
+                match p.on.dropped {
+                    Reaction::Fail => {
+                        return Fate::hangs(ClientStep::DataConnect, Some(wait), reason);
+                    }
+                    Reaction::Retry => return retrying(p, ClientStep::DataConnect, wait, &reason),
+                    Reaction::WaitServer | Reaction::WaitServerOrPort => {
+                        return wait_server(p, ClientStep::DataConnect, &reason);
+                    }
+                    Reaction::Next | Reaction::Active => {
+                        let (step, total) = stall.unwrap_or((ClientStep::DataConnect, 0));
+                        stall = Some((step, total + wait));
+                        (ClientStep::DataConnect, why, p.on.dropped)
                     }
                 }
-                Event::NoReply(why) => {
-                    return Fate::hangs(
-                        ClientStep::Request,
-                        secs(p.reply),
-                        format!(
-                            "{}{name}: {why}: waits {}",
-                            prefix(&trail),
-                            wait_words(p, p.reply, "reply")
-                        ),
-                    );
-                }
-                Event::AcceptNever(why) => {
-                    let reason = format!(
+            }
+            Event::NoReply(why) => {
+                return Fate::hangs(
+                    ClientStep::Request,
+                    secs(p.reply),
+                    format!(
                         "{}{name}: {why}: waits {}",
                         prefix(&trail),
-                        wait_words(p, p.accept, "accept")
-                    );
-                    return match (secs(p.accept), p.on.dropped) {
-                        (Some(each), Reaction::Retry) => {
-                            retrying(p, ClientStep::Accept, each, &reason)
-                        }
-                        (wait, _) => Fate::hangs(ClientStep::Accept, wait, reason),
-                    };
-                }
-                Event::ForeignSource(from) => {
-                    let why = format!("the server connects back from {from}, not the control peer");
-                    match p.active_source {
-                        ActiveSource::Fail => (
+                        wait_words(p, p.reply, "reply")
+                    ),
+                );
+            }
+            Event::AcceptNever(why) => {
+                let reason = format!(
+                    "{}{name}: {why}: waits {}",
+                    prefix(&trail),
+                    wait_words(p, p.accept, "accept")
+                );
+                return match (secs(p.accept), p.on.dropped) {
+                    (Some(each), Reaction::Retry) => retrying(p, ClientStep::Accept, each, &reason),
+                    (wait, _) => Fate::hangs(ClientStep::Accept, wait, reason),
+                };
+            }
+            Event::ForeignSource(from) => {
+                let why = format!("the server connects back from {from}, not the control peer");
+                match p.active_source {
+                    ActiveSource::Fail => (
+                        ClientStep::Accept,
+                        format!("{why}, which {} refuses", p.name),
+                        Reaction::Fail,
+                    ),
+                    ActiveSource::Wait => {
+                        return Fate::hangs(
                             ClientStep::Accept,
-                            format!("{why}, which {} refuses", p.name),
-                            Reaction::Fail,
-                        ),
-                        ActiveSource::Wait => {
-                            return Fate::hangs(
-                                ClientStep::Accept,
-                                secs(p.accept),
-                                format!(
-                                    "{}{name}: {why}, which {} refuses and waits for another {}",
-                                    prefix(&trail),
-                                    p.name,
-                                    wait_words(p, p.accept, "accept")
-                                ),
-                            );
-                        }
-                        ActiveSource::Accept => {
-                            return Fate::works(format!(
-                                "{}{name}: {why}; the transfer works",
-                                prefix(&trail)
-                            ));
-                        }
+                            secs(p.accept),
+                            format!(
+                                "{}{name}: {why}, which {} refuses and waits for another {}",
+                                prefix(&trail),
+                                p.name,
+                                wait_words(p, p.accept, "accept")
+                            ),
+                        );
+                    }
+                    ActiveSource::Accept => {
+                        return Fate::works(format!(
+                            "{}{name}: {why}; the transfer works",
+                            prefix(&trail)
+                        ));
                     }
                 }
-                Event::TransferFailed(why) => (ClientStep::Transfer, why, Reaction::Fail),
-                Event::TlsDeadlock(why) if path == Path::Plain || p.data_tls_at_once => {
-                    let how = if path == Path::Plain {
-                        "sends no PROT P, so there is no data handshake to wait for"
-                    } else {
-                        "handshakes as soon as the data connection opens"
-                    };
-                    let done = format!(
-                        "{}{name}: {why}; {} {how}: the transfer works",
-                        prefix(&trail),
-                        p.name
-                    );
-                    return match stall {
-                        Some((step, wait)) => Fate::hangs(
-                            step,
-                            Some(wait),
-                            format!("{done} — after a {wait} s stall"),
-                        ),
-                        None => Fate::works(done),
-                    };
-                }
-                Event::TlsDeadlock(why) => {
-                    return Fate::hangs(
-                        ClientStep::DataTls,
-                        secs(p.reply),
-                        format!(
-                            "{}{name}: {why}, and {} waits for the 150 before its handshake: both \
+            }
+            Event::TransferFailed(why) => (ClientStep::Transfer, why, Reaction::Fail),
+            Event::TlsDeadlock(why) if path == Path::Plain || p.data_tls_at_once => {
+                let how = if path == Path::Plain {
+                    "sends no PROT P, so there is no data handshake to wait for"
+                } else {
+                    "handshakes as soon as the data connection opens"
+                };
+                let done = format!(
+                    "{}{name}: {why}; {} {how}: the transfer works",
+                    prefix(&trail),
+                    p.name
+                );
+                return match stall {
+                    Some((step, wait)) => {
+                        Fate::hangs(step, Some(wait), format!("{done} — after a {wait} s stall"))
+                    }
+                    None => Fate::works(done),
+                };
+            }
+            Event::TlsDeadlock(why) => {
+                return Fate::hangs(
+                    ClientStep::DataTls,
+                    secs(p.reply),
+                    format!(
+                        "{}{name}: {why}, and {} waits for the 150 before its handshake: both \
                          wait, {} {}",
-                            prefix(&trail),
-                            p.name,
-                            p.name,
-                            wait_words(p, p.reply, "reply")
-                        ),
-                    );
-                }
-                Event::TransferStalled(why) => {
-                    return Fate::hangs(
-                        ClientStep::Transfer,
-                        secs(p.reply),
-                        format!(
-                            "{}{name}: {why}: waits {}",
-                            prefix(&trail),
-                            wait_words(p, p.reply, "reply")
-                        ),
-                    );
-                }
-                Event::Unknown(why) => {
-                    return Fate::depends(
-                        ClientStep::Request,
-                        format!("{}{name}: {why}", prefix(&trail)),
-                    );
-                }
-            };
+                        prefix(&trail),
+                        p.name,
+                        p.name,
+                        wait_words(p, p.reply, "reply")
+                    ),
+                );
+            }
+            Event::TransferStalled(why) => {
+                return Fate::hangs(
+                    ClientStep::Transfer,
+                    secs(p.reply),
+                    format!(
+                        "{}{name}: {why}: waits {}",
+                        prefix(&trail),
+                        wait_words(p, p.reply, "reply")
+                    ),
+                );
+            }
+            Event::Unknown(why) => {
+                return Fate::depends(
+                    ClientStep::Request,
+                    format!("{}{name}: {why}", prefix(&trail)),
+                );
+            }
+        };
         let (reaction, why) = match reaction {
             Reaction::WaitServerOrPort if facts.feat_lists("PASV") => (Reaction::WaitServer, why),
             Reaction::WaitServerOrPort => (
