@@ -301,11 +301,13 @@ impl<'a> Facts<'a> {
         }
         // A deadline that cut a long silent wait leaves the silence to go by.
         if let Some(stage) = m.interrupted
-            && !crate::diagnose::modes::cut_while_silent(m)
+            && !crate::diagnose::modes::cut_told(self.outcome, m)
         {
-            let by = match self.outcome.interrupted {
-                true => "the probe was interrupted (Ctrl-C)",
-                false => "the probe's deadline struck",
+            let by = match m.cut.map(|c| c.by).or(self.outcome.cut_by()) {
+                Some(crate::probe::record::CutBy::Interrupt) => {
+                    "the probe was interrupted (Ctrl-C)"
+                }
+                _ => "the probe's deadline struck",
             };
             return Event::Unknown(format!("{by} during {} at {stage}", request_name(mode)));
         }
