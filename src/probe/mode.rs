@@ -10,7 +10,7 @@ use super::context::Run;
 use super::from_net::dial_result;
 use super::record::{
     Advertised, Cut, DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ReplyRecord,
-    Stage, StepError,
+    Stage, StepError, TransferResult,
 };
 use super::session::{Session, step_error};
 
@@ -32,6 +32,7 @@ pub(super) async fn run_mode(session: &mut Session, run: &Run<'_>, out: &mut Mod
     }
     if out.mode.is_passive() {
         passive(session, run, out).await;
+        second_connection(session, run, out).await;
     } else {
         active(session, run, out).await;
     }
@@ -64,6 +65,32 @@ fn note_error_cut(out: &mut ModeOutcome) {
     {
         note_cut(out, err.stage, cut);
     }
+}
+
+/// Room the deadline must leave for the second data connection: its request, dial and
+/// transfer each get --timeout, so it is tried only when all three fit.
+const SECOND_CONNECTION_STEPS: u32 = 3;
+
+/// A passive mode that worked makes one more data connection in the same session: the
+/// first may have been luck (a NAT pool's addresses, or a load balancer's backends, lined
+/// up for it). Skipped when the deadline leaves no room for it.
+async fn second_connection(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
+    let worked = out
+        .transfer
+        .as_ref()
+        .is_some_and(|t| t.outcome == TransferResult::Ok)
+        && out.error.is_none();
+    let room = run
+        .budget
+        .deadline_at
+        .saturating_duration_since(Instant::now())
+        > run.budget.step * SECOND_CONNECTION_STEPS;
+    if !worked || !room || !session.usable() {
+        return;
+    }
+    let mut again = ModeOutcome::new(out.mode);
+    passive(session, run, &mut again).await;
+    out.second_connection = Some(Box::new(again));
 }
 
 /// Sends the mode's request and returns its reply if it was a 2yz.
