@@ -10,7 +10,10 @@ use tokio::task::JoinSet;
 
 use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::{Allow, Severity, diagnose};
-use crate::probe::{Hooks, Interrupt, Pinned, ProbeConfig, Watch, probe_with, resolve_target};
+use crate::probe::{
+    ErrorKind, Hooks, Interrupt, Pinned, ProbeConfig, Resolution, Stage, StepError, Watch,
+    probe_with, resolve_target,
+};
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
@@ -158,16 +161,24 @@ pub async fn probe_target(
     }
     // The deadline covers the whole target: the shared resolution too.
     let ends_by = Instant::now() + config.options().deadline;
-    let Ok(resolution) =
-        tokio::time::timeout(config.options().deadline, resolve_target(&config)).await
-    else {
-        // The deadline struck during DNS: one report says so (dns-timeout).
-        let late = Hooks {
-            ends_by: Some(Instant::now()),
-            ..hooks
-        };
-        return vec![probe_and_report_for(&config, with_transcript, clients, late).await];
-    };
+    let deadline = config.options().deadline;
+    // The deadline struck during DNS: a resolver silent for the whole deadline is a DNS
+    // timeout (dns-timeout), the same finding a single probe gives, and the one report
+    // that follows from the pinned failure says so without asking again.
+    let resolution = tokio::time::timeout(deadline, resolve_target(&config))
+        .await
+        .unwrap_or_else(|_| Resolution {
+            addrs: Vec::new(),
+            dns: None,
+            error: Some(StepError::new(
+                Stage::Resolve,
+                ErrorKind::Timeout,
+                format!(
+                    "no answer from the resolver within the --deadline ({:.1} s)",
+                    deadline.as_secs_f64()
+                ),
+            )),
+        });
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
         None => resolution
