@@ -110,20 +110,7 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     });
     let mut out = Working::new(record, modes);
     let mut sessions = Sessions::default();
-    let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
-    let finished = tokio::select! {
-        _ = async {
-            runner::run(run, &mut out, &mut sessions).await;
-            plaintext::check(run, &mut out, &mut sessions.plaintext).await;
-            sample::run(run, &mut out, &mut sessions).await;
-        } => true,
-        _ = sleep_until(backstop) => false,
-        _ = async {
-            run.interrupt.wait().await;
-            sleep(BACKSTOP_GRACE).await;
-        } => false,
-    };
-    if !finished {
+    if !run_all(run, &mut out, &mut sessions).await {
         let by = run.budget.note_backstop();
         out.skip_unstarted(&format!("{} before this mode was tried", struck(by)));
     }
@@ -140,4 +127,22 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     out.timeline_dropped = run.timeline.dropped();
     out.elapsed = started.elapsed();
     out.into_record()
+}
+
+/// Every step of the probe, each wait within the run's budget; `false` when the backstop
+/// had to drop what was still under way, past the deadline or Ctrl-C.
+async fn run_all(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) -> bool {
+    let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
+    tokio::select! {
+        _ = async {
+            runner::run(run, out, sessions).await;
+            plaintext::check(run, out, &mut sessions.plaintext).await;
+            sample::run(run, out, sessions).await;
+        } => true,
+        _ = sleep_until(backstop) => false,
+        _ = async {
+            run.interrupt.wait().await;
+            sleep(BACKSTOP_GRACE).await;
+        } => false,
+    }
 }
