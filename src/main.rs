@@ -316,6 +316,12 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
         (None, Some(_)) => eprintln!("ftpdoctor lab: --ca-out ignored: this scenario has no TLS"),
         (None, None) => {}
     }
+    if server.contained() {
+        eprintln!(
+            "contained: a wrong address in a 227 is moved into 127.0.0.0/8, where nothing listens \
+             (10.0.0.5 → 127.0.0.5); a client that follows it is refused at once"
+        );
+    }
     if let Some(v6) = server.v6_addr() {
         eprintln!(
             "also listening on {v6} (ftp://localhost:{}/ reaches both)",

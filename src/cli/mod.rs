@@ -143,6 +143,10 @@ struct LabArgs {
     /// Log each session's commands (PASS masked), replies and data connections to stderr
     #[arg(short, long, requires = "scenario")]
     verbose: bool,
+    /// Move every wrong advertised address into 127.0.0.0/8, where nothing listens: a
+    /// client that follows it fails at once and nothing leaves the machine
+    #[arg(long, requires = "scenario")]
+    contain: bool,
     /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
     #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
     mystery: bool,
@@ -321,6 +325,7 @@ impl Cli {
                     config.data_timeout = args.data_timeout;
                     config.also_ipv6 = args.also_ipv6;
                     config.verbose = args.verbose;
+                    config.contain = args.contain;
                     Action::Lab {
                         config,
                         ca_out: args.ca_out,
