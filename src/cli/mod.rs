@@ -145,7 +145,7 @@ struct LabArgs {
     verbose: bool,
     /// Move every wrong advertised address into 127.0.0.0/8, where nothing listens: a
     /// client that follows it fails at once and nothing leaves the machine
-    #[arg(long, requires = "scenario")]
+    #[arg(long, conflicts_with_all = ["fault", "list", "answers"])]
     contain: bool,
     /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
     #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
@@ -249,6 +249,8 @@ pub enum Action {
         count: usize,
         /// How long each server waits for a data connection before answering 425 (--data-timeout).
         data_timeout: Duration,
+        /// --contain: the scenarios' wrong addresses moved into 127.0.0.0/8.
+        contain: bool,
     },
     /// `lab --answers`: name the drawn servers.
     Answers {
@@ -313,6 +315,7 @@ impl Cli {
                 chosen: args.seed.is_some(),
                 count: usize::from(args.count),
                 data_timeout: args.data_timeout,
+                contain: args.contain,
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {

@@ -34,4 +34,5 @@ mod serve;
 mod serve_exposition;
 mod serve_metrics;
 mod serve_start;
+mod slow_greeting;
 mod timeline;
