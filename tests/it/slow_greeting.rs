@@ -68,3 +68,33 @@ async fn a_silent_server_off_port_990_is_not_blamed_on_implicit_tls() {
         assert!(!fix.contains("990"), "{finding}");
     }
 }
+
+#[tokio::test]
+async fn a_trickling_greeting_cut_by_the_deadline_says_how_many_bytes_arrived() {
+    let server = fault(Fault::TrickleBanner).await;
+    let run = probe_json(
+        &server.url(),
+        &[
+            "--tls",
+            "off",
+            "--modes",
+            "epsv,pasv",
+            "--deadline",
+            "2500ms",
+        ],
+    )
+    .await;
+    let report = run.json();
+    let timeout = report["findings"]
+        .as_array()
+        .and_then(|all| all.iter().find(|f| f["id"] == "banner-timeout"))
+        .cloned()
+        .unwrap_or_default();
+    let evidence = timeout["evidence"].as_str().unwrap_or_default();
+    assert!(
+        evidence.contains("bytes of it had arrived")
+            || evidence.contains("1 byte of it had arrived"),
+        "{}",
+        run.shown
+    );
+}
