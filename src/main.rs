@@ -167,6 +167,7 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::Inspect(options) => Ok(ExitCode::from(cli::run_inspect(&options)?)),
         Action::Serve(options) => {
             runtime()?.block_on(serve(options))?;
             Ok(ExitCode::SUCCESS)

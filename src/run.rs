@@ -10,7 +10,10 @@ use tokio::task::JoinSet;
 
 use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::{Allow, Severity, diagnose};
-use crate::probe::{Hooks, Interrupt, Pinned, ProbeConfig, Watch, probe_with, resolve_target};
+use crate::probe::{
+    ErrorKind, Hooks, Interrupt, Pinned, ProbeConfig, Resolution, Stage, StepError, Watch,
+    probe_with, resolve_target,
+};
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
@@ -18,6 +21,7 @@ use crate::report::junit::write_junit;
 use crate::report::mermaid::write_mermaid;
 use crate::report::nagios::{State, Thresholds, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
+use crate::report::timeline::TimelineView;
 use crate::report::{Report, Verdict};
 
 /// Which printer writes the reports.
@@ -65,6 +69,10 @@ pub struct RunConfig {
     pub fail_on: Severity,
     /// Include each control conversation (--transcript).
     pub transcript: bool,
+    /// How the table prints the timeline under --transcript (`--transcript=grouped`).
+    pub timeline_view: TimelineView,
+    /// Table format: the conversation as curl -v shows it (`-vv`).
+    pub conversation: bool,
     /// Table format: ladder diagrams and notes after each report.
     pub explain: bool,
     /// Diagrams in Unicode box drawing (else ASCII).
@@ -153,16 +161,24 @@ pub async fn probe_target(
     }
     // The deadline covers the whole target: the shared resolution too.
     let ends_by = Instant::now() + config.options().deadline;
-    let Ok(resolution) =
-        tokio::time::timeout(config.options().deadline, resolve_target(&config)).await
-    else {
-        // The deadline struck during DNS: one report says so (dns-timeout).
-        let late = Hooks {
-            ends_by: Some(Instant::now()),
-            ..hooks
-        };
-        return vec![probe_and_report_for(&config, with_transcript, clients, late).await];
-    };
+    let deadline = config.options().deadline;
+    // The deadline struck during DNS: a resolver silent for the whole deadline is a DNS
+    // timeout (dns-timeout), the same finding a single probe gives, and the one report
+    // that follows from the pinned failure says so without asking again.
+    let resolution = tokio::time::timeout(deadline, resolve_target(&config))
+        .await
+        .unwrap_or_else(|_| Resolution {
+            addrs: Vec::new(),
+            dns: None,
+            error: Some(StepError::new(
+                Stage::Resolve,
+                ErrorKind::Timeout,
+                format!(
+                    "no answer from the resolver within the --deadline ({:.1} s)",
+                    deadline.as_secs_f64()
+                ),
+            )),
+        });
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
         None => resolution
@@ -252,6 +268,11 @@ pub async fn run_probes(
     live: Live,
     out: &mut impl Write,
 ) -> io::Result<Finished> {
+    let style = TableStyle {
+        timeline: run.timeline_view,
+        conversation: run.conversation,
+        ..style
+    };
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
@@ -351,7 +372,7 @@ pub async fn run_probes(
                             let style = ExplainStyle {
                                 unicode: run.unicode,
                                 color: style.color,
-                                ..ExplainStyle::default()
+                                width: style.width,
                             };
                             write_explain(report, &style, w)?;
                         }

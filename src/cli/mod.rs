@@ -11,12 +11,14 @@ use crate::lab::{Fault, LabConfig, Scenario};
 use crate::run::positive_duration;
 
 mod docs;
+mod inspect;
 mod output;
 mod probe;
 mod serve;
 mod targets_file;
 
 pub use crate::run::{Format, RunConfig};
+pub use inspect::{FailOn, InspectFormat, InspectOptions, run_inspect};
 pub use output::{ColorArg, Terminal, utf8_locale};
 pub use probe::{Notices, ProbeArgsError};
 
@@ -84,6 +86,9 @@ enum CliCommand {
     /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
     #[command(after_help = serve::SERVE_EXAMPLES)]
     Serve(serve::ServeArgs),
+    /// Read the server's config, firewall and container files; say which line breaks FTP
+    #[command(after_help = inspect::INSPECT_EXAMPLES)]
+    Inspect(inspect::InspectArgs),
     /// Print a shell completion script on stdout
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -268,6 +273,8 @@ pub enum Action {
     },
     /// `serve`: the Prometheus exporter.
     Serve(crate::serve::ServeOptions),
+    /// `inspect`: the server's own files, checked.
+    Inspect(InspectOptions),
     /// `serve --check-config FILE`.
     CheckConfig(PathBuf),
     /// `completions`, `man`: text to print on stdout, and nothing else to do.
@@ -287,6 +294,7 @@ impl Cli {
                     color,
                 }
             }
+            CliCommand::Inspect(args) => Action::Inspect(args.into_options()),
             CliCommand::Serve(args) => match args.into_serve() {
                 serve::Serve::Run(options) => Action::Serve(options),
                 serve::Serve::Check(path) => Action::CheckConfig(path),

@@ -148,7 +148,7 @@ fn write_sections(options: &DemoOptions, shown: &[Shown], out: &mut impl Write) 
             let style = ExplainStyle {
                 unicode,
                 color: options.style.color,
-                ..ExplainStyle::default()
+                width: options.style.width,
             };
             write_explain(report, &style, &mut out)?;
         }

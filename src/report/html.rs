@@ -46,6 +46,7 @@ h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spa
   font-size: 13px; letter-spacing: .05em; padding: 4px 10px; border-radius: 999px; color: #fff; }
 .b-ok { background: var(--ok); } .b-warn { background: var(--warn); }
 .b-fail, .b-error, .b-fails { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+.b-refused { background: #7e22ce; }
 .b-works { background: var(--ok); } .b-hangs { background: var(--warn); } .b-depends { background: #1d4ed8; }
 .tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px;
   padding: 0 4px; margin-left: 4px; white-space: nowrap; }
@@ -420,7 +421,14 @@ fn certificate(page: &mut String, r: &Report) {
         if tls.verified {
             "yes".to_string()
         } else {
-            esc(tls.verify_error.as_deref().unwrap_or("no (--insecure)"))
+            match (
+                &tls.verify_error,
+                tls.error.is_some() || tls.went_on_unverified,
+            ) {
+                (Some(why), true) => format!("REJECTED: {}", esc(why)),
+                (Some(why), false) => format!("no (--insecure), would fail: {}", esc(why)),
+                (None, _) => "no (--insecure)".to_string(),
+            }
         },
         esc(tls.version.as_deref().unwrap_or("")),
         esc(tls.cipher.as_deref().unwrap_or(""))

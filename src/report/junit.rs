@@ -146,6 +146,19 @@ impl<'a> Case<'a> {
             );
             case.notes.extend(case.failures.take().unwrap_or_default());
         }
+        if mode.status == Status::Refused {
+            // Not a broken path, and not a pass either: the server does not offer the
+            // mode, so nothing of it could be tested.
+            let reply = m
+                .reply
+                .as_ref()
+                .map(|r| format!(": {} {}", r.code, r.text))
+                .unwrap_or_default();
+            case.skipped = Some(format!(
+                "refused: the server does not offer {}{reply}",
+                m.mode.as_str().to_ascii_uppercase()
+            ));
+        }
         case
     }
 

@@ -256,7 +256,13 @@ pub fn write_metrics(
 }
 
 const VERDICTS: [Verdict; 3] = [Verdict::Ok, Verdict::Warn, Verdict::Fail];
-const STATUSES: [Status; 4] = [Status::Ok, Status::Warn, Status::Fail, Status::Skipped];
+const STATUSES: [Status; 5] = [
+    Status::Ok,
+    Status::Warn,
+    Status::Fail,
+    Status::Refused,
+    Status::Skipped,
+];
 
 fn verdict_metrics(r: &mut Registry, report: &Report) {
     let mut verdict = Series::new(
@@ -279,7 +285,7 @@ fn mode_metrics(r: &mut Registry, report: &Report) {
     );
     let mut success = Series::new(
         "probe_ftp_mode_success",
-        "Whether the mode's data connection and transfer worked (ok or warn); absent when skipped",
+        "Whether the mode's data connection and transfer worked (ok or warn; 0 for fail and for refused, a mode the server does not offer); absent when skipped",
     );
     let mut duration = Series::new(
         "probe_ftp_mode_duration_seconds",

@@ -281,6 +281,14 @@ fn mode_line(mode: &super::ModeReport) -> String {
     let m = &mode.outcome;
     match (&m.skipped, mode.status) {
         (Some(why), _) => format!("{}: skipped ({})", m.mode, plain(&why.text)),
+        (None, Status::Refused) => format!(
+            "{}: refused, not offered by the server ({})",
+            m.mode,
+            m.reply
+                .as_ref()
+                .map(|r| plain(&format!("{} {}", r.code, r.text)))
+                .unwrap_or_default()
+        ),
         (None, status) => format!(
             "{}: {} in {:.1} ms",
             m.mode,

@@ -2,6 +2,7 @@
 //! binary of its own, and linking the whole crate 27 times cost more than running the tests.
 //! One module per topic; shared helpers live in `common`.
 
+mod budget;
 mod common;
 mod completions_man;
 mod demo_cli;
@@ -12,6 +13,7 @@ mod fuzz_corpus;
 mod golden_json;
 mod headline;
 mod hostile_servers;
+mod inspect;
 mod interactive;
 mod lab_cli;
 mod lab_names;
@@ -36,3 +38,4 @@ mod serve_metrics;
 mod serve_start;
 mod slow_greeting;
 mod timeline;
+mod truth;

@@ -83,7 +83,7 @@ fn failing_mode_has_summary_evidence_and_fix_in_the_failure_body() {
                 }
             }
             Status::Skipped => assert!(skipped.is_some() && failure.is_none()),
-            Status::Refused => assert!(skipped.is_none()),
+            Status::Refused => assert!(skipped.is_some() && failure.is_none()),
             Status::Ok | Status::Warn => assert!(failure.is_none() && skipped.is_none()),
         }
         if mode.status == Status::Warn {
