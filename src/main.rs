@@ -122,8 +122,16 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             chosen,
             count,
             data_timeout,
+            contain,
         } => {
-            runtime()?.block_on(serve_mystery(seed, chosen, count, data_timeout))?;
+            let drawn = MysteryDraw {
+                seed,
+                chosen,
+                count,
+                data_timeout,
+                contain,
+            };
+            runtime()?.block_on(serve_mystery(drawn))?;
             Ok(ExitCode::SUCCESS)
         }
         Action::CheckConfig(path) => {
@@ -317,6 +325,12 @@ async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> anyhow::Result
         (None, Some(_)) => eprintln!("ftpdoctor lab: --ca-out ignored: this scenario has no TLS"),
         (None, None) => {}
     }
+    if server.contained() {
+        eprintln!(
+            "contained: a wrong address in a 227 is moved into 127.0.0.0/8, where nothing listens \
+             (10.0.0.5 → 127.0.0.5); a client that follows it is refused at once"
+        );
+    }
     if let Some(v6) = server.v6_addr() {
         eprintln!(
             "also listening on {v6} (ftp://localhost:{}/ reaches both)",
@@ -370,12 +384,23 @@ async fn serve_fault(fault: Fault, listen: std::net::SocketAddr) -> anyhow::Resu
 
 /// `lab --mystery`: every drawn server on loopback, their URLs on stdout in the draw's
 /// order (what `lab --answers` names), nothing else there.
-async fn serve_mystery(
+/// What `lab --mystery` serves: the draw and how each scenario server runs.
+struct MysteryDraw {
     seed: u64,
     chosen: bool,
     count: usize,
     data_timeout: std::time::Duration,
-) -> anyhow::Result<()> {
+    contain: bool,
+}
+
+async fn serve_mystery(drawn: MysteryDraw) -> anyhow::Result<()> {
+    let MysteryDraw {
+        seed,
+        chosen,
+        count,
+        data_timeout,
+        contain,
+    } = drawn;
     use ftpdoctor::lab::mystery::{Pick, draw};
     let signals = Signals::install()?;
     let listen: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
@@ -388,6 +413,7 @@ async fn serve_mystery(
                 let mut config = LabConfig::new(scenario);
                 config.listen = listen;
                 config.data_timeout = data_timeout;
+                config.contain = contain;
                 let server = LabServer::start(config)
                     .await
                     .with_context(|| format!("starting a mystery server ({pick})"))?;
