@@ -19,11 +19,16 @@
 //! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
 //!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,
 //!   mermaid, metrics (Prometheus).
-//! - [`run`]: `probe` end to end — probe, diagnose, print — from its own [`run::RunConfig`].
+//! - [`pipeline`]: one target from probe to report — probe, diagnose, predict the
+//!   clients — and the `--all-addresses` fan-out; `run`, `serve` and `demo` all use it.
+//! - [`run`]: `probe` end to end — the scheduler over a fleet, one [`run::write_reports`]
+//!   for every format, the exit code — from its own [`run::RunConfig`].
 //! - [`serve`]: `serve`, the Prometheus multi-target exporter (a top layer, like `run`).
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
+//! - [`exec`]: carries out what the command line asked — runtime, signals, stdout, the
+//!   lab's long-running servers — and returns the exit code; `main` only parses and exits.
 //!
 //! Dependencies point one way, and `tests/it/layers.rs` fails on any import that does not:
 //! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else
@@ -40,8 +45,10 @@ pub mod addr;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
+pub mod exec;
 pub mod lab;
 pub mod net;
+pub mod pipeline;
 pub mod probe;
 pub mod proto;
 pub mod report;

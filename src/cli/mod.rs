@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{Fault, LabConfig, Scenario};
-use crate::run::positive_duration;
+use crate::probe::positive_duration;
 
 mod output;
 mod probe;
@@ -292,6 +292,16 @@ fn fresh_seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64 % 1_000_000)
+}
+
+/// Whether the arguments ask for `--format nagios`, looked at before clap so that even
+/// an argument error can be answered as a plugin answers one.
+pub fn wants_nagios(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        arg == "--format=nagios"
+            || (arg == "--format" && args.get(i + 1).is_some_and(|next| next == "nagios"))
+    })
 }
 
 /// `lab --answers`: which server each line of `lab --mystery` was, in order.

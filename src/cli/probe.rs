@@ -15,6 +15,7 @@ use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
+use crate::pipeline::ReportOptions;
 use crate::probe::{
     Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
 };
@@ -505,16 +506,18 @@ impl ProbeArgs {
             allow,
             format: self.format,
             fail_on: self.fail_on.threshold(),
-            transcript: self.transcript,
+            report: ReportOptions {
+                clients: self
+                    .clients
+                    .clone()
+                    .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
+                transcript: self.transcript,
+            },
             explain: self.explain,
             unicode: !self.ascii && utf8_locale(),
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,
-            clients: self
-                .clients
-                .clone()
-                .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
             verbose: self.verbose,
         };
         Ok((run, Notices { rejected, warnings }))

@@ -33,7 +33,8 @@ pub use crate::net::{Trust, TrustError, resolve::Family};
 pub use crate::proto::Password;
 use attempt::Working;
 pub use config::{
-    Credentials, CredentialsError, Hooks, Pinned, ProbeConfig, ProbeOptions, tls_for,
+    Credentials, CredentialsError, Hooks, Pinned, ProbeConfig, ProbeOptions, positive_duration,
+    tls_for,
 };
 use context::Run;
 use interrupt::mark_interrupted;

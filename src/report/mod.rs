@@ -16,6 +16,7 @@ pub mod nagios;
 mod sample;
 pub mod schema;
 pub mod table;
+pub mod text;
 pub mod timeline;
 pub mod waiting;
 

@@ -416,7 +416,7 @@ macro_rules! from_text {
 }
 
 from_text!(ModeName, Mode, |s| s.parse());
-from_text!(Positive, Duration, |s| crate::run::positive_duration(s)
+from_text!(Positive, Duration, |s| crate::probe::positive_duration(s)
     .map_err(|e| format!("{s:?}: {e}")));
 from_text!(TlsName, TlsMode, |s| match s {
     "auto" => Ok(TlsMode::Auto),

@@ -258,7 +258,7 @@ async fn probe(
     let config = asked.module.probe_config(asked.target, deadline);
     let report = tokio::time::timeout(
         deadline + BACKSTOP,
-        crate::run::probe_and_report(&config, false),
+        crate::pipeline::probe_and_report(&config),
     )
     .await
     .ok();

@@ -11,25 +11,7 @@ use axum::response::Html;
 use super::State;
 use super::allow::Allow;
 
-/// Text for HTML element content and double-quoted attributes.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters (ESC, NUL) shown, not passed to the browser.
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                let _ = write!(out, "{}", c.escape_unicode());
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::text::html as esc;
 
 /// Percent-encodes a query value (everything but unreserved characters).
 fn query_value(text: &str) -> String {

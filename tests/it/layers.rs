@@ -50,14 +50,27 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["diagnose", "probe::record", "addr", "wire", "timeline"],
     ),
     ("lab", &["proto", "stream"]),
-    ("run", &["probe", "diagnose", "report", "target", "wire"]),
-    ("demo", &["run", "lab", "probe", "report", "target", "wire"]),
+    // One target from probe to report (and the --all-addresses fan-out): what run,
+    // serve and demo share.
+    ("pipeline", &["probe", "diagnose", "report"]),
+    (
+        "run",
+        &["pipeline", "probe", "diagnose", "report", "target", "wire"],
+    ),
+    (
+        "demo",
+        &[
+            "pipeline", "run", "lab", "probe", "report", "target", "wire",
+        ],
+    ),
     (
         "serve",
-        &["run", "probe", "diagnose", "report", "target", "wire"],
+        &["pipeline", "probe", "diagnose", "report", "target", "wire"],
     ),
     // The command line builds every layer's configuration; main only calls it.
     ("cli", ANY),
+    // Carries out the command line's action (runtime, signals, stdout); main calls it.
+    ("exec", ANY),
     ("main", ANY),
 ];
 

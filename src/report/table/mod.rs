@@ -20,7 +20,6 @@ pub(crate) use modes::mode_cells;
 mod layout;
 mod modes;
 mod summary;
-mod text;
 mod tls;
 
 pub use summary::write_summary;
@@ -28,7 +27,7 @@ pub use summary::write_summary;
 use std::io::{self, Write};
 
 use super::Report;
-use text::{clean, to_ascii, truncate};
+use crate::report::text::{clean, to_ascii, truncate};
 
 /// How to print the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

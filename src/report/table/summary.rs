@@ -8,8 +8,8 @@ use comfy_table::{
     presets::{ASCII_FULL, UTF8_FULL},
 };
 
-use super::text::{clean, plural, truncate_words};
 use super::{TableStyle, join_host_port};
+use crate::report::text::{clean, plural, truncate_words};
 use crate::report::{Report, Status, Verdict};
 
 const HEADERS: [&str; 4] = ["Target", "Verdict", "Failing modes", "First finding"];
