@@ -12,12 +12,14 @@ use crate::probe::positive_duration;
 
 mod output;
 mod probe;
+mod probe_error;
 mod serve;
 mod targets_file;
 
 pub use crate::run::{Format, RunConfig};
 pub use output::{ColorArg, Terminal, utf8_locale};
-pub use probe::{Notices, ProbeArgsError};
+pub use probe::Notices;
+pub use probe_error::ProbeArgsError;
 
 const EXAMPLES: &str = "\
 Examples:
