@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`cli`]: command-line flags, validated into each layer's configuration
-//!   ([`run::RunConfig`], [`probe::ProbeOptions`], [`lab::LabConfig`]).
+//!   (`run::RunConfig`, [`probe::ProbeOptions`], [`lab::LabConfig`]).
 //! - [`target`]: probe targets (`ftp://user@host:port/path`, `host:port`) and netrc credentials.
 //! - [`proto`]: the FTP protocol without I/O — reply parser, commands, 227/229/PORT/EPRT.
 //! - [`addr`]: classify IP addresses from the IANA special-purpose registries.
@@ -22,7 +22,7 @@
 //! - [`pipeline`]: one target from probe to report — probe, diagnose, predict the
 //!   clients — and the `--all-addresses` fan-out; `run`, `serve` and `demo` all use it.
 //! - [`run`]: `probe` end to end — the scheduler over a fleet, one [`run::write_reports`]
-//!   for every format, the exit code — from its own [`run::RunConfig`].
+//!   for every format, the exit code — from its own `run::RunConfig`.
 //! - [`serve`]: `serve`, the Prometheus multi-target exporter (a top layer, like `run`).
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).

@@ -25,15 +25,11 @@ fn main() -> ExitCode {
         // clap prints its own errors and exits 2 for bad arguments.
         Err(err) => err.exit(),
     };
-    let done = cli
-        .into_action()
-        .map_err(|err| err.to_string())
-        .and_then(|action| execute(action).map_err(|err| err.to_string()));
-    match done {
+    match execute(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(why) if nagios => nagios_unknown(&why),
-        Err(why) => {
-            eprintln!("ftpdoctor: error: {why}");
+        Err(err) if nagios => nagios_unknown(&err.to_string()),
+        Err(err) => {
+            eprintln!("ftpdoctor: error: {err}");
             ExitCode::from(EXIT_CANNOT_RUN)
         }
     }

@@ -1,4 +1,4 @@
-//! Command-line flags (clap derive). Raw flags become one validated [`Action`]; nothing
+//! Command-line flags (clap derive). Raw flags become one validated `Action`; nothing
 //! after this module sees them.
 
 use std::net::SocketAddr;
@@ -16,8 +16,10 @@ mod probe_error;
 mod serve;
 mod targets_file;
 
-pub use crate::run::{Format, RunConfig};
-pub use output::{ColorArg, Terminal, utf8_locale};
+pub use crate::run::Format;
+pub(crate) use crate::run::RunConfig;
+pub(crate) use output::{Terminal, utf8_locale};
+pub use output::ColorArg;
 pub use probe::Notices;
 pub use probe_error::ProbeArgsError;
 
@@ -51,7 +53,7 @@ the client's own loopback address.";
     about = "Diagnose FTP data connections through firewalls and NAT",
     after_help = EXAMPLES
 )]
-/// The command line as clap parses it; [`Cli::into_action`] validates it.
+/// The command line as clap parses it; `Cli::into_action` validates it.
 pub struct Cli {
     #[command(subcommand)]
     command: CliCommand,
@@ -169,7 +171,7 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 
 /// What the user asked for, validated.
 #[derive(Debug)]
-pub enum Action {
+pub(crate) enum Action {
     /// `probe`: the targets and how to probe them.
     Probe {
         /// The run itself.
@@ -234,7 +236,7 @@ pub enum Action {
 
 impl Cli {
     /// Validates the flags; an error means exit 2.
-    pub fn into_action(self) -> Result<Action, ProbeArgsError> {
+    pub(crate) fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
             CliCommand::Probe(args) => {
                 let color = args.color();
@@ -307,7 +309,7 @@ pub fn wants_nagios(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
 }
 
 /// `lab --answers`: which server each line of `lab --mystery` was, in order.
-pub fn answers(seed: u64, count: usize) -> String {
+pub(crate) fn answers(seed: u64, count: usize) -> String {
     crate::lab::mystery::draw(seed, count)
         .iter()
         .enumerate()
@@ -316,7 +318,7 @@ pub fn answers(seed: u64, count: usize) -> String {
 }
 
 /// `lab --list`: the scenarios, then the faults; name and description, aligned.
-pub fn scenario_list() -> String {
+pub(crate) fn scenario_list() -> String {
     let scenarios = Scenario::ALL.map(|s| (s.name(), s.description()));
     let faults = Fault::ALL.map(|f| (f.name(), f.description()));
     let width = scenarios

@@ -24,7 +24,7 @@ const DEADLINE_STEPS: u32 = 5;
 
 /// What `demo` was asked for.
 #[derive(Debug, Clone)]
-pub struct DemoOptions {
+pub(crate) struct DemoOptions {
     /// Each step of each probe; the lab waits as long for data connections.
     pub step: Duration,
     /// The scenarios to show, in this order (`--scenario`; every one by default).
@@ -47,7 +47,7 @@ struct Shown {
 
 /// Probes the chosen scenarios concurrently and writes them in the order asked. A
 /// scenario whose server cannot start gets a line saying so; the others still run.
-pub async fn run(options: &DemoOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) async fn run(options: &DemoOptions, out: &mut impl Write) -> io::Result<()> {
     let mut servers = Vec::new();
     for &scenario in &options.scenarios {
         let mut config = LabConfig::new(scenario);

@@ -1,4 +1,4 @@
-//! Carrying out what the command line asked ([`Action`]): the async runtime, stdout and
+//! Carrying out what the command line asked (`Action`): the async runtime, stdout and
 //! stderr, signals, and the exit code. `main` parses, calls [`execute`], and exits.
 
 mod labs;
@@ -16,6 +16,9 @@ use terminal::{catch_interrupt, fit_file_limit, status_line, terminal};
 /// Why an action could not be carried out (exit 2, or UNKNOWN for nagios).
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
+    /// The arguments do not make a run (exit 2).
+    #[error("{0}")]
+    Args(#[from] cli::ProbeArgsError),
     /// The exporter could not start or stopped with an error.
     #[error("{0}")]
     Serve(#[from] ServeError),
@@ -43,9 +46,9 @@ impl<T> Doing<T> for io::Result<T> {
     }
 }
 
-/// Carries out `action`; returns the process's exit code.
-pub fn execute(action: Action) -> Result<u8, ExecError> {
-    match action {
+/// Carries out what the command line asks; returns the process's exit code.
+pub fn execute(cli: cli::Cli) -> Result<u8, ExecError> {
+    match cli.into_action()? {
         Action::Probe {
             run,
             notices,

@@ -41,7 +41,8 @@ use interrupt::mark_interrupted;
 pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::MAX_SAMPLE_PORTS;
-pub use watch::{Interrupt, Interrupter, Watch};
+pub(crate) use watch::Interrupter;
+pub use watch::{Interrupt, Watch};
 
 use crate::timeline::Event;
 use runner::Sessions;

@@ -17,7 +17,7 @@ use crate::report::table::{TableStyle, write_summary};
 use crate::report::{Report, Verdict};
 use print::Printer;
 pub use print::{PrintOptions, write_reports};
-pub use status::StatusLine;
+pub(crate) use status::StatusLine;
 use status::{Drawing, progress_bar};
 
 /// Which printer writes the reports.
@@ -56,7 +56,7 @@ impl Format {
 
 /// One `ftpdoctor probe` run, validated (the command line builds it).
 #[derive(Debug)]
-pub struct RunConfig {
+pub(crate) struct RunConfig {
     /// One probe per target.
     pub probes: Vec<ProbeConfig>,
     /// What each report carries: the client profiles, the transcript.
@@ -82,15 +82,15 @@ pub struct RunConfig {
 }
 
 /// Exit code when a finding is at or above --fail-on.
-pub const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_FINDINGS: u8 = 1;
 /// Exit code when the tool itself could not run: bad arguments, internal error (docs/cli.md).
 pub const EXIT_CANNOT_RUN: u8 = 2;
 /// Exit code after Ctrl-C (128 + SIGINT, as a shell reports a process it interrupted).
-pub const EXIT_INTERRUPTED: u8 = 130;
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
 
 /// What the reports of a run add up to, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Finished {
+pub(crate) struct Finished {
     /// Some report has a finding at or above --fail-on (exit 1).
     pub failed: bool,
     /// The worst plugin state of the reports (`--format nagios` exits with its code).
@@ -118,7 +118,7 @@ impl Finished {
 
 /// What a person running the probes can see and do while they run.
 #[derive(Debug, Clone, Default)]
-pub struct Live {
+pub(crate) struct Live {
     /// Set by Ctrl-C: probes under way end with what they saw, no more begin.
     pub interrupt: Interrupt,
     /// A single probe's status line on stderr (a terminal only).
@@ -151,7 +151,7 @@ impl Tally {
 /// Runs every probe of `run` and prints the reports to `out`; says whether any report
 /// has a finding at or above --fail-on (exit 1). A reader that goes away (`| head`)
 /// stops the printing, not the verdict: CI with `pipefail` still sees the failure.
-pub async fn run_probes(
+pub(crate) async fn run_probes(
     mut run: RunConfig,
     style: TableStyle,
     live: Live,

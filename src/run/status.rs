@@ -14,7 +14,7 @@ use crate::report::waiting;
 
 /// How to draw the status line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatusLine {
+pub(crate) struct StatusLine {
     /// The terminal's width.
     pub width: usize,
     /// `ESC[K` to clear the line; off under TERM=dumb or NO_COLOR (a carriage return only).
