@@ -29,6 +29,8 @@
 //! - [`demo`]: every lab scenario started, probed and reported.
 //! - [`exec`]: carries out what the command line asked — runtime, signals, stdout, the
 //!   lab's long-running servers — and returns the exit code; `main` only parses and exits.
+//! - [`inspect`]: `inspect`, the server's side — its config, firewall ruleset and container
+//!   manifests parsed with their line numbers, checked together and against a probe's report.
 //!
 //! Dependencies point one way, and `tests/it/layers.rs` fails on any import that does not:
 //! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else
@@ -46,6 +48,7 @@ pub mod cli;
 pub mod demo;
 pub mod diagnose;
 pub mod exec;
+pub mod inspect;
 pub mod lab;
 pub mod net;
 pub mod pipeline;

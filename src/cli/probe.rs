@@ -19,6 +19,7 @@ use crate::probe::{
     Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
 };
 use crate::proto::Password;
+use crate::report::timeline::TimelineView;
 use crate::run::{Format, RunConfig};
 use crate::target::{Netrc, Scheme, Target};
 
@@ -43,6 +44,15 @@ plaintext if refused; ftps:// is implicit TLS on port 990. Exit 0: no finding at
 2: ftpdoctor could not run.";
 
 /// --tls: how to use TLS on the control connection.
+/// How `--transcript` lays out the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TranscriptArg {
+    /// Every event in time order, labelled with its session.
+    Time,
+    /// Each session's events together.
+    Grouped,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TlsArg {
     /// Try AUTH TLS; go on in plaintext (and warn) if the server refuses
@@ -122,9 +132,25 @@ pub(super) struct ProbeArgs {
     /// Exit 1 when a finding is at least this severe
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
-    /// Print the control-channel conversation (PASS is always masked)
-    #[arg(long)]
-    transcript: bool,
+    /// --format nagios: WARNING when the probe takes longer than SECONDS (as check_ftp -w)
+    #[arg(short = 'w', long = "warning", value_name = "SECONDS", value_parser = threshold_seconds)]
+    warning: Option<f64>,
+    /// --format nagios: CRITICAL when the probe takes longer than SECONDS (as check_ftp -c)
+    #[arg(short = 'c', long = "critical", value_name = "SECONDS", value_parser = threshold_seconds)]
+    critical: Option<f64>,
+    /// Print the timeline: every event on every connection (connects, the address not
+    /// dialled and why, TLS, commands, replies, data, closes), PASS masked, in time order;
+    /// --transcript=grouped: each session's events together. JSON also gets the
+    /// control-channel lines (`transcript`)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOW",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "time"
+    )]
+    transcript: Option<TranscriptArg>,
     /// Table format: draw each mode's ladder diagram, with notes for learners
     #[arg(long)]
     explain: bool,
@@ -174,9 +200,11 @@ pub(super) struct ProbeArgs {
     /// [default: curl,lftp,wget,ftplib,filezilla,windows-ftp]
     #[arg(long, value_name = "LIST", value_parser = parse_clients)]
     clients: Option<ClientList>,
-    /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
-    #[arg(short, long)]
-    verbose: bool,
+    /// Table format: -v every finding in full (evidence, whole fix, reference), symptoms
+    /// too; -vv also the conversation of every session as curl -v shows it (`> ` sent,
+    /// `< ` received, `* ` what happened: connects, an address not dialled and why)
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Table format: colour the table (auto: on a terminal without NO_COLOR or TERM=dumb)
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
@@ -242,6 +270,14 @@ pub struct Notices {
     pub warnings: Vec<String>,
 }
 
+/// A Nagios threshold in plain seconds, as check_ftp and check_tcp take them (`5`, `0.5`).
+fn threshold_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err("expected a number of seconds, such as 5 or 0.5".to_string()),
+    }
+}
+
 /// What every target's probe shares: the options, where passwords come from.
 struct Shared {
     options: ProbeOptions,
@@ -253,6 +289,11 @@ impl ProbeArgs {
     pub(super) fn into_run(self) -> Result<(RunConfig, Notices), ProbeArgsError> {
         if self.summary && self.format != Format::Table {
             return Err(ProbeArgsError::SummaryNeedsTable {
+                format: self.format.as_str(),
+            });
+        }
+        if (self.warning.is_some() || self.critical.is_some()) && self.format != Format::Nagios {
+            return Err(ProbeArgsError::ThresholdsNeedNagios {
                 format: self.format.as_str(),
             });
         }
@@ -272,14 +313,23 @@ impl ProbeArgs {
                     .clients
                     .clone()
                     .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
-                transcript: self.transcript,
+                transcript: self.transcript.is_some(),
             },
+            timeline_view: match self.transcript {
+                Some(TranscriptArg::Grouped) => TimelineView::Grouped,
+                _ => TimelineView::Time,
+            },
+            conversation: self.verbose >= 2,
             explain: self.explain,
             unicode: !self.ascii && utf8_locale(),
             concurrency: usize::from(self.concurrency),
             summary: self.summary,
             progress: false,
-            verbose: self.verbose,
+            verbose: self.verbose >= 1,
+            thresholds: crate::report::nagios::Thresholds {
+                warning: self.warning,
+                critical: self.critical,
+            },
         };
         Ok((run, Notices { rejected, warnings }))
     }

@@ -123,6 +123,17 @@ pub enum ProbeArgsError {
         /// The format given with --summary.
         format: &'static str,
     },
+    /// A man page could not be written (`ftpdoctor man`).
+    #[error("writing the man page: {0}")]
+    Docs(std::io::Error),
+    /// -w/-c are Nagios thresholds: another format has no state for them to set.
+    #[error(
+        "-w/--warning and -c/--critical are thresholds for --format nagios; this run writes --format {format}"
+    )]
+    ThresholdsNeedNagios {
+        /// The format given with them.
+        format: &'static str,
+    },
 }
 
 /// The parser's own reason, whenever it cannot hold a piece of the password: always

@@ -159,7 +159,9 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
             "Server: start the FTP server or make it listen on this address and port (vsftpd \
              listen=YES / listen_port / listen_address, ProFTPD Port / DefaultAddress, \
              Pure-FTPd -S host,port, pyftpdlib FTPServer((host, port), ...)), or stop the \
-             firewall rejecting it (a REJECT rule answers with a reset).",
+             firewall rejecting it (iptables -j REJECT and nftables reject answer with an ICMP \
+             port-unreachable, or a RST with --reject-with tcp-reset / reject with tcp reset: \
+             both read as \"connection refused\").",
             "start the server or make it listen on this port (vsftpd listen_port, ProFTPD Port)",
         ),
         (ControlUnreachable, "timeout") => (

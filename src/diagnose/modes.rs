@@ -6,7 +6,7 @@ mod data;
 
 pub(super) use data::cut_while_silent;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use super::words::{
     capitalise, dial_line, failure_clause, failure_evidence, ip_with_class, quote, request_verb,
@@ -165,6 +165,20 @@ fn request_refused(cx: Cx, reply: &ReplyRecord) -> Option<Finding> {
     })
 }
 
+/// The reply by which the server said that it does not offer this mode at all (502/504
+/// or "not implemented", see [`not_implemented`]), when no data connection was made. A
+/// mode so answered, with no error finding about it, has the status `refused`: it did
+/// not work, and nothing is broken on the path either.
+pub fn refusal(m: &ModeOutcome) -> Option<&ReplyRecord> {
+    let connected = m.dials.iter().any(|d| d.outcome == DialResult::Connected)
+        || m.accept.is_some()
+        || m.transfer.is_some();
+    if m.skipped.is_some() || m.error.is_some() || connected {
+        return None;
+    }
+    m.reply.as_ref().filter(|r| not_implemented(r))
+}
+
 /// A verb the server does not implement, as opposed to an address it refuses: 502 (RFC
 /// 959 "command not implemented"), 504 ("not implemented for that parameter"), or words
 /// to that effect with a 500 (`500 'EPRT': command not understood`). A reply that names
@@ -192,7 +206,7 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
     let verb = request_verb(cx.m);
     let control = &cx.outcome.control;
     let mut evidence = cx.exchange();
-    let sent = cx.m.request.as_deref().and_then(sent_address);
+    let sent = cx.m.sent.map(|a| a.ip());
     if let Some(ip) = sent {
         evidence.push_str(&format!("; address sent {}", ip_with_class(ip)));
     }
@@ -229,29 +243,6 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
         format!("The server rejected {verb} with {code}{why}."),
         evidence,
     )
-}
-
-/// The IP inside `PORT h1,h2,h3,h4,p1,p2` or `EPRT |1|ip|port|`, as we sent it.
-pub(super) fn sent_address(request: &str) -> Option<IpAddr> {
-    let (verb, arg) = request.split_once(' ')?;
-    match verb {
-        "PORT" => {
-            let octets: Vec<u8> = arg
-                .split(',')
-                .take(4)
-                .map(|n| n.trim().parse().ok())
-                .collect::<Option<_>>()?;
-            let [a, b, c, d] = octets[..] else {
-                return None;
-            };
-            Some(IpAddr::V4(Ipv4Addr::new(a, b, c, d)))
-        }
-        "EPRT" => {
-            let delim = arg.chars().next()?;
-            arg.split(delim).nth(2)?.parse().ok()
-        }
-        _ => None,
-    }
 }
 
 /// The 227's address against the control peer (PASV only: 229 carries no address).

@@ -63,6 +63,7 @@ pub(super) fn transfer_ok() -> TransferRecord {
         final_reply: reply(226, "Directory send OK."),
         stalled_at: None,
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
     }
@@ -104,6 +105,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
     let active = |mode: Mode, request: String, port: u16| {
         let mut m = ModeOutcome::new(mode);
         m.request = Some(request);
+        m.sent = Some(SocketAddr::new(lip, port));
         m.reply = reply(200, "command successful. Consider using EPSV.");
         m.accept = Some(AcceptRecord {
             listen: SocketAddr::new(lip, port),

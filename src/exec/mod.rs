@@ -22,6 +22,10 @@ pub enum ExecError {
     /// The exporter could not start or stopped with an error.
     #[error("{0}")]
     Serve(#[from] ServeError),
+    /// `serve --check-config`: the config cannot be used.
+    #[error("{0}")]
+    Config(#[from] crate::serve::config::ConfigError),
+
     /// A system call failed while doing something.
     #[error("{doing}: {source}")]
     Io {
@@ -67,6 +71,19 @@ pub fn execute(cli: cli::Cli) -> Result<u8, ExecError> {
             let labs = labs::serve_mystery(seed, chosen, count, data_timeout);
             runtime()?.block_on(labs)?;
             Ok(0)
+        }
+        Action::CheckConfig(path) => check_config(&path),
+        Action::Print(text) => {
+            let mut out = io::stdout().lock();
+            match out.write_all(&text).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    Err(e).doing(|| "writing stdout".into())
+                }
+                _ => Ok(0),
+            }
+        }
+        Action::Inspect(options) => {
+            cli::run_inspect(&options).doing(|| "writing the inspect report".into())
         }
         Action::ListScenarios => {
             print_stdout(&cli::scenario_list()).doing(|| "writing the list".into())?;
@@ -142,6 +159,19 @@ fn probe(mut run: RunConfig, notices: cli::Notices, color: cli::ColorArg) -> Res
     runtime.shutdown_background();
     let finished = finished.doing(|| "writing the report".into())?;
     Ok(finished.exit_code(format, !notices.rejected.is_empty()))
+}
+
+/// `serve --check-config FILE`: the modules it defines, or why it cannot be used.
+fn check_config(path: &std::path::Path) -> Result<u8, ExecError> {
+    let config = crate::serve::config::Config::load(path)?;
+    let names: Vec<&str> = config.modules.keys().map(String::as_str).collect();
+    let count = match names.len() {
+        1 => "1 module".to_string(),
+        n => format!("{n} modules"),
+    };
+    let good = format!("{}: good ({count}: {})\n", path.display(), names.join(", "));
+    print_stdout(&good).doing(|| "writing stdout".into())?;
+    Ok(0)
 }
 
 async fn serve(options: ServeOptions) -> Result<(), ExecError> {

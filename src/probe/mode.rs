@@ -20,7 +20,7 @@ use crate::addr::{AddrClass, classify};
 use crate::net::{AcceptOutcome, DialOutcome, accept, dial};
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg};
-use crate::timeline::{Event, Tap};
+use crate::timeline::{Event, SubstituteWhy, Tap};
 
 /// Runs `mode` on `session`, filling in `out` as each step begins and ends, so that a
 /// deadline striking at any await leaves a truthful partial record.
@@ -79,9 +79,14 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut Attempt) {
     let Some(reply) = request(session, cmd, out).await else {
         return;
     };
-    let targets: Vec<(SocketAddr, DialWhy)> = if out.mode == Mode::Epsv {
+    // Why a substitute is dialled, if one is: the policy's reason, else that the advertised
+    // address (dialled under --follow-advertised) did not connect.
+    let (targets, substitute_why) = if out.mode == Mode::Epsv {
         match parse_229(&reply) {
-            Ok(port) => vec![(SocketAddr::new(peer, port), DialWhy::Epsv)],
+            Ok(port) => (
+                vec![(SocketAddr::new(peer, port), DialWhy::Epsv)],
+                SubstituteWhy::AdvertisedFailed,
+            ),
             Err(err) => return unparseable(out, err.to_string()),
         }
     } else {
@@ -111,6 +116,13 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut Attempt) {
         });
         out.step_started = Some(Instant::now());
         let tap = run.timeline.data(out.mode.as_str());
+        if let (DialWhy::ControlPeerSubstitute, Some(adv)) = (why, &out.advertised) {
+            tap.record(Event::Substitute {
+                advertised: SocketAddr::new(adv.ip, adv.port),
+                to: addr,
+                why: substitute_why,
+            });
+        }
         let dialled = dial(addr, run.step(), &tap, out.mode.as_str()).await;
         if let Some(rec) = out.dials.last_mut() {
             rec.outcome = dial_result(dialled.outcome);
@@ -138,6 +150,7 @@ fn unparseable(out: &mut Attempt, detail: String) {
         detail,
         reply: out.reply.clone(),
         frame: None,
+        cause: None,
     });
 }
 
@@ -150,31 +163,40 @@ fn pasv_targets(
     peer: IpAddr,
     run: &Run<'_>,
     out: &mut Attempt,
-) -> Vec<(SocketAddr, DialWhy)> {
+) -> (Vec<(SocketAddr, DialWhy)>, SubstituteWhy) {
     let substitute = (
         SocketAddr::new(peer, advertised.port()),
         DialWhy::ControlPeerSubstitute,
     );
     // An IPv4-mapped control peer (::ffff:a.b.c.d) is that IPv4 server.
     if advertised.ip() == peer.to_canonical() {
-        return vec![(advertised, DialWhy::Advertised)];
+        return (
+            vec![(advertised, DialWhy::Advertised)],
+            SubstituteWhy::AdvertisedFailed,
+        );
     }
     let refusal = if !run.options.follow_advertised {
-        Some("not the control peer (--follow-advertised dials it)".to_string())
+        Some((
+            SubstituteWhy::AdvertisedDiffers,
+            "not the control peer (--follow-advertised dials it)".to_string(),
+        ))
     } else {
         never_dial(advertised.ip(), peer)
     };
     match refusal {
-        None => vec![(advertised, DialWhy::Advertised), substitute],
-        Some(why) => {
+        None => (
+            vec![(advertised, DialWhy::Advertised), substitute],
+            SubstituteWhy::AdvertisedFailed,
+        ),
+        Some((why, words)) => {
             out.dials.push(DialRecord {
                 addr: advertised,
                 why: DialWhy::Advertised,
                 outcome: DialResult::SkippedPolicy,
                 elapsed: std::time::Duration::ZERO,
-                error: Some(why),
+                error: Some(words),
             });
-            vec![substitute]
+            (vec![substitute], why)
         }
     }
 }
@@ -183,14 +205,18 @@ fn pasv_targets(
 /// On Linux a connect to 0.0.0.0 reaches this very host, and so does a loopback address
 /// from a server that is not itself on loopback: a remote server could otherwise make
 /// the probe talk to a local service.
-fn never_dial(ip: IpAddr, peer: IpAddr) -> Option<String> {
+fn never_dial(ip: IpAddr, peer: IpAddr) -> Option<(SubstituteWhy, String)> {
     match classify(ip) {
-        AddrClass::Unspecified | AddrClass::Multicast | AddrClass::Broadcast => Some(format!(
-            "{} address {ip} names no remote host",
-            classify(ip)
+        AddrClass::Unspecified | AddrClass::Multicast | AddrClass::Broadcast => Some((
+            SubstituteWhy::NamesNoHost,
+            format!("{} address {ip} names no remote host", classify(ip)),
         )),
-        AddrClass::Loopback if !peer.is_loopback() => Some(format!(
-            "loopback address {ip} from a server that is not on loopback would reach this host"
+        AddrClass::Loopback if !peer.is_loopback() => Some((
+            SubstituteWhy::LoopbackFromRemote,
+            format!(
+                "loopback address {ip} from a server that is not on loopback would reach this \
+                 host"
+            ),
         )),
         _ => None,
     }
@@ -310,6 +336,7 @@ async fn listen(
         }
         _ => Command::Eprt(tell),
     };
+    out.sent = Some(tell);
     Some((
         Listening {
             listener,

@@ -14,10 +14,12 @@ use crate::proto::{Reply, ReplyError};
 use crate::timeline::Stamped;
 use crate::wire::{serialize_display_opt, serialize_ips, wire_enum};
 
+mod cause;
 mod data;
 mod dns;
 mod sample;
 mod tls;
+pub use cause::Cause;
 pub use data::*;
 pub use dns::*;
 pub use sample::*;
@@ -158,6 +160,10 @@ pub struct StepError {
     /// itself, quotes this instead of taking the words apart.
     #[serde(skip)]
     pub frame: Option<ReplyError>,
+    /// What ended the step, typed, when something other than a reply did (`detail`
+    /// says it in words). Boxed: a step error travels in every `Result` of the probe.
+    #[serde(skip)]
+    pub cause: Option<Box<Cause>>,
 }
 
 impl StepError {
@@ -169,6 +175,7 @@ impl StepError {
             detail: detail.into(),
             reply: None,
             frame: None,
+            cause: None,
         }
     }
 }
@@ -229,6 +236,10 @@ pub struct ModeOutcome {
     pub skipped: Option<Skipped>,
     /// The command as sent: `PASV`, `EPSV`, `PORT 127,0,0,1,4,1`, `EPRT |1|127.0.0.1|1025|`.
     pub request: Option<String>,
+    /// Active modes: the address and port the PORT/EPRT told the server to connect to, as
+    /// the probe chose it (not in the JSON: `request` shows it as sent).
+    #[serde(skip)]
+    pub sent: Option<SocketAddr>,
     /// The reply to the request; the diagnosis reads the address and the refusals from it.
     pub reply: Option<ReplyRecord>,
     /// Passive modes: what the 227 advertised (`None` for EPSV and active modes).
@@ -265,6 +276,7 @@ impl ModeOutcome {
             mode,
             skipped: None,
             request: None,
+            sent: None,
             reply: None,
             advertised: None,
             dials: Vec::new(),

@@ -74,6 +74,7 @@ pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
             ControlError::Reply(frame) => Some(frame.clone()),
             _ => None,
         },
+        cause: Some(Box::new(super::from_net::cause(err))),
         ..StepError::new(stage, kind, err.to_string())
     }
 }
@@ -91,6 +92,7 @@ pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepErr
         detail: format!("expected {expected}, got {}", ReplyRecord::from(reply)),
         reply: Some(ReplyRecord::from(reply)),
         frame: None,
+        cause: None,
     }
 }
 

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
 use super::context::Run;
-use super::from_net::{cert_record, note_handshake, tls_failure};
+use super::from_net::{cause, cert_record, note_handshake, tls_failure, tls_reason};
 use super::record::{
-    ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
+    Cause, ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
     TlsRecord,
 };
 use super::session::{Session, step_error, unexpected};
-use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError};
+use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError, Trust};
 use crate::proto::Command;
 use crate::timeline::Event;
 
@@ -40,6 +40,7 @@ fn tls_step_error(err: &TlsError) -> StepError {
     });
     StepError {
         reply,
+        cause: Some(Box::new(Cause::Tls(tls_reason(err.failure)))),
         ..StepError::new(Stage::Tls, ErrorKind::Tls, err.detail.clone())
     }
 }
@@ -51,7 +52,26 @@ fn server_name(run: &Run<'_>) -> String {
 
 /// This control connection's TLS client (its own session cache), unless --tls off.
 fn new_client(run: &Run<'_>, resume: bool) -> Result<TlsClient, StepError> {
-    TlsClient::new(&run.options.trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
+    let trust = handshake_trust(&run.options.trust, is_anonymous(&run.credentials.user));
+    TlsClient::new(&trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
+}
+
+/// The user names servers treat as anonymous FTP (RFC 1635).
+fn is_anonymous(user: &str) -> bool {
+    user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+}
+
+/// Whom the handshakes trust. An anonymous login has no secret to protect: the
+/// certificate check is made and recorded but not enforced, so the data modes are still
+/// probed and an untrusted certificate is reported as an error. A named login keeps the
+/// check: its password is never sent over a session whose certificate failed it. Never a
+/// fallback to plaintext either way.
+pub(super) fn handshake_trust(trust: &Trust, anonymous: bool) -> Trust {
+    match trust {
+        Trust::Insecure(_) => trust.clone(),
+        _ if anonymous => Trust::Insecure(Box::new(trust.clone())),
+        _ => trust.clone(),
+    }
 }
 
 /// Makes the control connection TLS as --tls asks: the handshake at once (implicit), or
@@ -77,6 +97,7 @@ pub(super) async fn secure_control(
                 // Strict FTP-inspecting firewalls drop verbs they do not know: the runner
                 // may try again in plaintext (--tls auto).
                 tls_rec.auth_error = Some(e.to_string());
+                tls_rec.auth_cause = Some(cause(&e));
                 return Err(step_error(Stage::Tls, &e));
             }
         };
@@ -98,6 +119,11 @@ pub(super) async fn secure_control(
     match result {
         Ok(handshake) => {
             note_handshake(tls_rec, &handshake, &run.options.trust);
+            if !matches!(run.options.trust, Trust::Insecure(_)) && tls_rec.verify_error.is_some() {
+                // An anonymous login went on past a certificate the check refused.
+                tls_rec.verified = false;
+                tls_rec.went_on_unverified = true;
+            }
             rec.tls = match run.tls {
                 TlsMode::Implicit => Tls::Implicit,
                 _ => Tls::Explicit,

@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::context::Run;
-use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
+use super::record::{Cause, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
 use super::session::Session;
 use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
@@ -56,6 +56,7 @@ pub(super) fn new_record(command: &Command) -> TransferRecord {
         final_reply: None,
         stalled_at: Some(Stage::TransferStart),
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
     }
@@ -199,6 +200,7 @@ async fn read_data(
                 // Reset mid-transfer: the completion reply (426, usually) says why.
                 rec.outcome = TransferResult::Failed;
                 rec.error = Some(format!("data connection: {e}"));
+                rec.cause = Some(Cause::Io(e.kind()));
                 if e.kind() == std::io::ErrorKind::ConnectionReset {
                     data_ended(tap, rec.bytes, CloseHow::Rst);
                     return DataEnd::ByPeer;
@@ -221,6 +223,10 @@ async fn read_data(
                     run.step(),
                     rec.bytes
                 ));
+                rec.cause = Some(Cause::DataStalled {
+                    after: run.step(),
+                    bytes: rec.bytes,
+                });
                 return DataEnd::Stalled;
             }
         }
@@ -281,6 +287,11 @@ async fn refused_handshake(
     rec.error = Some(format!(
         "TLS handshake on the data connection failed: {why}"
     ));
+    rec.cause = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.error.as_ref())
+        .map(|e| Cause::Tls(e.reason));
     if let Opening::Preliminary = opening
         && let Ok(reply) = session.conn.read_reply(verb).await
     {
@@ -325,5 +336,6 @@ fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, err: &Contr
     };
     rec.stalled_at = Some(stage);
     rec.error = Some(err.to_string());
+    rec.cause = Some(super::from_net::cause(err));
     rec.elapsed = started.elapsed();
 }

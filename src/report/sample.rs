@@ -49,6 +49,9 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         works: vec![Mode::Eprt],
         warns: vec![Mode::Epsv],
         fails: vec![Mode::Pasv, Mode::Port],
+        refused: Vec::new(),
+        refused_codes: Vec::new(),
+        ports_note_idle: false,
         skipped: Vec::new(),
         root_cause: None,
         cause: None,
@@ -126,6 +129,7 @@ pub(crate) fn report() -> Report {
         final_reply: reply(226, "Directory send OK."),
         stalled_at: None,
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
     });

@@ -13,7 +13,9 @@ use crate::diagnose::{Allow, Severity};
 use crate::pipeline::{ReportOptions, report_target};
 use crate::probe::{Hooks, Interrupt, ProbeConfig, Watch};
 use crate::report::nagios::State;
+use crate::report::nagios::Thresholds;
 use crate::report::table::{TableStyle, write_summary};
+use crate::report::timeline::TimelineView;
 use crate::report::{Report, Verdict};
 use print::Printer;
 pub use print::{PrintOptions, write_reports};
@@ -61,6 +63,10 @@ pub(crate) struct RunConfig {
     pub probes: Vec<ProbeConfig>,
     /// What each report carries: the client profiles, the transcript.
     pub report: ReportOptions,
+    /// How the table prints the timeline under --transcript (`--transcript=grouped`).
+    pub timeline_view: TimelineView,
+    /// Table format: the conversation as curl -v shows it (`-vv`).
+    pub conversation: bool,
     /// The output format (--format).
     pub format: Format,
     /// Exit 1 when a finding is at least this severe (--fail-on).
@@ -79,6 +85,8 @@ pub(crate) struct RunConfig {
     pub verbose: bool,
     /// Findings accepted with --allow / --allow-file: waived for the exit code.
     pub allow: Vec<Allow>,
+    /// `--format nagios`: -w/-c on the probe's total time.
+    pub thresholds: Thresholds,
 }
 
 /// Exit code when a finding is at or above --fail-on.
@@ -143,7 +151,7 @@ impl Tally {
                 .is_some_and(|worst| worst >= run.fail_on);
             self.failing += usize::from(report.verdict == Verdict::Fail);
         }
-        let worst = State::worst(reports);
+        let worst = State::worst_within(reports, &run.thresholds);
         self.state = Some(self.state.map_or(worst, |s| s.max(worst)));
     }
 }
@@ -157,6 +165,11 @@ pub(crate) async fn run_probes(
     live: Live,
     out: &mut impl Write,
 ) -> io::Result<Finished> {
+    let style = TableStyle {
+        timeline: run.timeline_view,
+        conversation: run.conversation,
+        ..style
+    };
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
     let mut hooks = Hooks {
@@ -230,7 +243,10 @@ fn print_at_end<W: Write>(
     out: &mut Printer<'_, W>,
 ) -> io::Result<()> {
     let table = run.format == Format::Table;
-    let print = PrintOptions::new(style, run.explain.then_some(run.unicode));
+    let print = PrintOptions {
+        thresholds: run.thresholds,
+        ..PrintOptions::new(style, run.explain.then_some(run.unicode))
+    };
     if run.format != Format::Jsonl && !(table && run.summary) {
         out.print(|w| write_reports(run.format, reports, &print, w))?;
     }

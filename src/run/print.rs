@@ -10,7 +10,7 @@ use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
 use crate::report::junit::write_junit;
 use crate::report::mermaid::write_mermaid;
-use crate::report::nagios::write_nagios;
+use crate::report::nagios::{Thresholds, write_nagios};
 use crate::report::table::{TableStyle, write_table};
 
 /// How reports are printed besides their format: the table's looks.
@@ -20,6 +20,8 @@ pub struct PrintOptions {
     pub style: TableStyle,
     /// Table format: each report's ladder diagrams and notes too (--explain).
     pub explain: Option<ExplainStyle>,
+    /// `--format nagios`: -w/-c on the probe's total time.
+    pub thresholds: Thresholds,
 }
 
 impl PrintOptions {
@@ -28,9 +30,13 @@ impl PrintOptions {
         let explain = explain.map(|unicode| ExplainStyle {
             unicode,
             color: style.color,
-            ..ExplainStyle::default()
+            width: style.width,
         });
-        PrintOptions { style, explain }
+        PrintOptions {
+            style,
+            explain,
+            thresholds: Thresholds::default(),
+        }
     }
 }
 
@@ -57,7 +63,7 @@ pub fn write_reports(
         }
         Format::Json => write_json(reports, out),
         Format::Jsonl => reports.iter().try_for_each(|r| write_jsonl(r, out)),
-        Format::Nagios => write_nagios(reports, out),
+        Format::Nagios => write_nagios(reports, &print.thresholds, out),
         Format::Junit => write_junit(reports, out),
         Format::Mermaid => write_mermaid(reports, out),
         Format::Html => write_html(reports, out),

@@ -67,6 +67,9 @@ const LAYERS: &[(&str, &[&str])] = &[
         "serve",
         &["pipeline", "probe", "diagnose", "report", "target", "wire"],
     ),
+    // The server's side: files, not sockets. The catalogue from diagnose, address classes,
+    // and the table printer's text helpers; never the probe or the network.
+    ("inspect", &["diagnose", "addr", "report", "wire"]),
     // The command line builds every layer's configuration; main only calls it.
     ("cli", ANY),
     // Carries out the command line's action (runtime, signals, stdout); main calls it.

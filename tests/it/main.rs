@@ -3,6 +3,7 @@
 //! One module per topic; shared helpers live in `common`.
 
 mod common;
+mod completions_man;
 mod demo_cli;
 mod docs_contract;
 mod exercises;
@@ -11,12 +12,15 @@ mod fuzz_corpus;
 mod golden_json;
 mod headline;
 mod hostile_servers;
+mod inspect;
 mod interactive;
 mod lab_cli;
+mod lab_names;
 mod lab_scenarios;
 mod layers;
 mod layout_tmux;
 mod monitoring_formats;
+mod nagios_thresholds;
 mod net_control;
 mod probe_cli;
 mod probe_clients;
@@ -28,5 +32,8 @@ mod probe_tls;
 mod proto_properties;
 mod real_server_quirks;
 mod serve;
+mod serve_exposition;
 mod serve_metrics;
+mod serve_start;
 mod timeline;
+mod truth;

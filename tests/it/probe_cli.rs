@@ -84,7 +84,7 @@ const EXPECTED: &[Expect] = &[
     },
     Expect {
         scenario: Scenario::NoEpsv,
-        statuses: ["warn", "ok", "ok", "ok"],
+        statuses: ["refused", "ok", "ok", "ok"],
         findings: &["epsv-unsupported@epsv", "tls-unavailable@-"],
         verdict: "warn",
         code: 0,
@@ -114,7 +114,7 @@ const EXPECTED: &[Expect] = &[
     // A server without active mode: a missing mode, not a refused address.
     Expect {
         scenario: Scenario::NoActive,
-        statuses: ["ok", "ok", "warn", "warn"],
+        statuses: ["ok", "ok", "refused", "refused"],
         findings: &[
             "active-unsupported@eprt",
             "active-unsupported@port",
@@ -265,7 +265,7 @@ scenario_tests! {
     foreign_public_pasv_address_is_a_mismatch_warning => Scenario::MismatchPasv;
     blackholed_passive_ports_time_out => Scenario::BlockedData;
     closed_passive_ports_are_refused => Scenario::RefusedData;
-    epsv_502_is_a_warning_only => Scenario::NoEpsv;
+    epsv_502_is_refused_with_a_warning_only => Scenario::NoEpsv;
     port_500_is_port_rejected => Scenario::PortRejected;
     server_that_never_connects_back => Scenario::ActiveBlocked;
     port_502_not_implemented_is_active_unsupported_not_port_rejected => Scenario::NoActive;

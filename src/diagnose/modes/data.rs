@@ -172,7 +172,8 @@ pub(super) fn substitute_works(cx: Cx) -> Option<Finding> {
         FindingId::SubstituteAddressWorks,
         format!(
             "The control peer with the advertised port ({}) accepts the data connection: \
-             clients that ignore the PASV address (curl, FileZilla, Python ftplib) will work.",
+             clients that ignore the PASV address (curl, Python ftplib; FileZilla when the \
+             server's own address is routable) will work.",
             sub.addr
         ),
         evidence.join("; "),

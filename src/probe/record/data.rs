@@ -30,7 +30,8 @@ wire_enum! {
     pub enum DialResult {
         /// The TCP handshake completed.
         Connected = "connected",
-        /// RST in answer to the SYN: nothing listens, or a firewall rejects.
+        /// The connect was refused: a RST (nothing listens) or an ICMP port-unreachable
+        /// (a firewall's reject), which the system reports alike.
         Refused = "refused",
         /// No answer to the SYN within --timeout: a firewall drops.
         Timeout = "timeout",
@@ -183,6 +184,9 @@ pub struct TransferRecord {
     /// What went wrong, in words, when no reply says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What went wrong, typed, beside `error`'s words.
+    #[serde(skip)]
+    pub cause: Option<super::Cause>,
     /// The probe stopped reading at its size limit: the data path works, and the rest
     /// of the file is not the probe's business.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -46,6 +46,8 @@ fn default_style_is_plain_and_100_wide() {
             width: 100,
             verbose: false,
             glyphs: super::Glyphs::UNICODE,
+            timeline: super::TimelineView::Time,
+            conversation: false,
         }
     );
 }
@@ -750,6 +752,7 @@ fn tls_off_is_not_claimed_when_tls_was_never_reached() {
         detail: "Connection refused (os error 111)".to_string(),
         reply: None,
         frame: None,
+        cause: None,
     });
     let text = plain(&report);
     let tls = text
