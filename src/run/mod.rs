@@ -14,7 +14,7 @@ use crate::pipeline::{ReportOptions, report_target};
 use crate::probe::{Hooks, Interrupt, ProbeConfig, Watch};
 use crate::report::nagios::State;
 use crate::report::nagios::Thresholds;
-use crate::report::table::{TableStyle, write_summary};
+use crate::report::table::{SummaryRow, TableStyle, write_summary};
 use crate::report::timeline::TimelineView;
 use crate::report::{Report, Verdict};
 use print::Printer;
@@ -133,6 +133,23 @@ pub(crate) struct Live {
     pub status: Option<StatusLine>,
 }
 
+/// What the run keeps of one target until every target is done and they are printed in
+/// input order: the reports, or with --summary only their rows (memory that does not
+/// grow with a fleet's reports).
+enum Kept {
+    Reports(Vec<Report>),
+    Rows(Vec<SummaryRow>),
+}
+
+impl Kept {
+    fn of(reports: Vec<Report>, run: &RunConfig) -> Kept {
+        match run.summary {
+            true => Kept::Rows(reports.iter().map(SummaryRow::of).collect()),
+            false => Kept::Reports(reports),
+        }
+    }
+}
+
 /// What the finished reports add up to so far.
 #[derive(Debug, Default)]
 struct Tally {
@@ -188,7 +205,7 @@ pub(crate) async fn run_probes(
     };
     let mut out = Printer::new(out);
     let mut tally = Tally::default();
-    let mut done: Vec<Option<Vec<Report>>> = Vec::new();
+    let mut done: Vec<Option<Kept>> = Vec::new();
     let mut pending = std::mem::take(&mut run.probes).into_iter().enumerate();
     let mut running = JoinSet::new();
     loop {
@@ -216,15 +233,14 @@ pub(crate) async fn run_probes(
                 })
             })?;
         } else if let Some(slot) = done.get_mut(i) {
-            *slot = Some(reports);
+            *slot = Some(Kept::of(reports, &run));
         }
     }
     progress.finish_and_clear();
     if let Some(drawing) = drawing {
         drawing.stop().await;
     }
-    let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
-    print_at_end(&run, &reports, total, style, &mut out)?;
+    print_at_end(&run, done.into_iter().flatten(), total, style, &mut out)?;
     out.print(|w| w.flush())?;
     Ok(Finished {
         failed: tally.failed,
@@ -237,25 +253,35 @@ pub(crate) async fn run_probes(
 /// for the table the summary (alone with --summary, after them for several).
 fn print_at_end<W: Write>(
     run: &RunConfig,
-    reports: &[Report],
+    kept: impl Iterator<Item = Kept>,
     total: usize,
     style: TableStyle,
     out: &mut Printer<'_, W>,
 ) -> io::Result<()> {
+    let (mut reports, mut rows) = (Vec::new(), Vec::new());
+    for k in kept {
+        match k {
+            Kept::Reports(r) => reports.extend(r),
+            Kept::Rows(r) => rows.extend(r),
+        }
+    }
     let table = run.format == Format::Table;
     let print = PrintOptions {
         thresholds: run.thresholds,
         ..PrintOptions::new(style, run.explain.then_some(run.unicode))
     };
     if run.format != Format::Jsonl && !(table && run.summary) {
-        out.print(|w| write_reports(run.format, reports, &print, w))?;
+        out.print(|w| write_reports(run.format, &reports, &print, w))?;
     }
-    if table && (run.summary || reports.len() > 1) {
+    if table && !run.summary && reports.len() > 1 {
+        rows = reports.iter().map(SummaryRow::of).collect();
+    }
+    if table && (run.summary || rows.len() > 1) {
         out.print(|w| {
             if !run.summary {
                 writeln!(w)?;
             }
-            write_summary(reports, total, &style, w)
+            write_summary(&rows, total, &style, w)
         })?;
     }
     Ok(())

@@ -22,7 +22,7 @@ mod modes;
 mod summary;
 mod tls;
 
-pub use summary::write_summary;
+pub use summary::{SummaryRow, write_summary};
 
 use std::io::{self, Write};
 
