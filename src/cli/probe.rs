@@ -421,8 +421,8 @@ impl ProbeArgs {
             warnings.push(format!(
                 "--deadline {} is shorter than --timeout {}: a silent step is cut by the \
                  deadline before its own timeout, and its finding rests on less waiting",
-                humantime::format_duration(self.deadline),
-                humantime::format_duration(self.timeout)
+                crate::wire::human(self.deadline),
+                crate::wire::human(self.timeout)
             ));
         }
         warnings

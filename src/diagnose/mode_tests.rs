@@ -393,7 +393,7 @@ fn deadline_names_where_it_struck() {
     mode(&mut o, Mode::Epsv).interrupted = Some(Stage::TransferData);
     let f = only(&o, DeadlineExceeded);
     assert!(
-        f.summary.contains("30s") && f.summary.contains("receiving the data"),
+        f.summary.contains("30.0 s") && f.summary.contains("receiving the data"),
         "{}",
         f.summary
     );

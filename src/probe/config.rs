@@ -163,7 +163,9 @@ pub fn positive_duration(s: &str) -> Result<Duration, String> {
         Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
         Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
         Ok(d) => Ok(d),
-        Err(e) => Err(format!("{e} (examples: 5s, 500ms, 1m)")),
+        Err(_) => Err(format!(
+            "{s:?} is not a duration: write a number with a unit, such as 5s, 500ms or 1m"
+        )),
     }
 }
 

@@ -248,14 +248,9 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// Milliseconds as people read them: `0.3 ms`, `41.0 ms`, `5.0 s`.
-pub fn human_ms(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.1} s", ms / 1000.0)
-    }
-}
+/// Milliseconds as people read them: `0.3 ms`, `41.0 ms`, `5.0 s` (one rule for every
+/// duration shown, [`crate::wire::human`]).
+pub use crate::wire::human_ms;
 
 /// `s` unless `n` is one: `{n} target{plural(n)}`.
 pub fn plural(n: usize) -> &'static str {

@@ -365,9 +365,7 @@ fn debug_text(
     }
     out.extend_from_slice(b"\nMetrics that would have been returned:\n");
     let _ = write_registry(registry, Exposition::Text, &mut out);
-    out.extend_from_slice(
-        format!("\nDeadline: {}\n", humantime::format_duration(deadline)).as_bytes(),
-    );
+    out.extend_from_slice(format!("\nDeadline: {}\n", crate::wire::human(deadline)).as_bytes());
     out.extend_from_slice(module.describe().as_bytes());
     String::from_utf8_lossy(&out).into_owned()
 }

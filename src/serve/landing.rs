@@ -52,7 +52,7 @@ pub(super) async fn page(With(state): With<Arc<State>>) -> Html<String> {
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(name),
             esc(&targets),
-            humantime::format_duration(module.deadline())
+            crate::wire::human(module.deadline())
         );
     }
     html.push_str("</table>\n<h2>Recent probes</h2>\n<table><tr><th>When (UTC)</th><th>Module</th><th>Target</th><th>Result</th><th>Cause</th><th>Seconds</th><th>Report</th></tr>\n");

@@ -27,7 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The event log of a probe's connections: net records into it, the records carry it.
     ("timeline", &["wire"]),
     ("target", &["proto", "wire"]),
-    ("net", &["proto", "stream", "timeline"]),
+    ("net", &["proto", "stream", "timeline", "wire"]),
     // What a probe saw, as plain records.
     ("probe::record", &["proto", "addr", "wire", "timeline"]),
     (
