@@ -17,6 +17,7 @@ mod probe;
 mod probe_error;
 mod serve;
 mod targets_file;
+mod values;
 
 pub use crate::run::Format;
 pub(crate) use crate::run::RunConfig;

@@ -10,6 +10,7 @@ use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use super::probe_error::{ProbeArgsError, target_error};
 use super::targets_file::{parse_allow, read_allow_file, read_targets_file};
+use super::values::{parse_dns_server, parse_family, threshold_seconds};
 use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
 use crate::net::Trust;
@@ -242,24 +243,6 @@ fn parse_clients(s: &str) -> Result<ClientList, String> {
 /// data connections, so 1024 targets already need several thousand file descriptors.
 pub const MAX_CONCURRENCY: u16 = 1024;
 
-/// `IP` (port 53) or `IP:PORT`, `[v6]:PORT`.
-fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
-    if let Ok(ip) = s.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    s.parse::<SocketAddr>()
-        .map_err(|_| format!("{s:?} is not IP or IP:PORT (e.g. 192.0.2.53, [2001:db8::53]:5353)"))
-}
-
-fn parse_family(s: &str) -> Result<Family, String> {
-    match s {
-        "4" => Ok(Family::V4),
-        "6" => Ok(Family::V6),
-        "any" => Ok(Family::Any),
-        _ => Err("expected 4, 6 or any".to_string()),
-    }
-}
-
 /// What the command line has to say besides the run itself, on stderr.
 #[derive(Debug, Default)]
 pub struct Notices {
@@ -268,14 +251,6 @@ pub struct Notices {
     pub rejected: Vec<ProbeArgsError>,
     /// Flags that are accepted but may not do what was meant.
     pub warnings: Vec<String>,
-}
-
-/// A Nagios threshold in plain seconds, as check_ftp and check_tcp take them (`5`, `0.5`).
-fn threshold_seconds(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err("expected a number of seconds, such as 5 or 0.5".to_string()),
-    }
 }
 
 /// What every target's probe shares: the options, where passwords come from.
