@@ -10,7 +10,9 @@ use tokio::task::JoinSet;
 
 use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::diagnose;
-use crate::probe::{Hooks, Pinned, ProbeConfig, probe_with, resolve_target};
+use crate::probe::{
+    ErrorKind, Hooks, Pinned, ProbeConfig, Resolution, Stage, StepError, probe_with, resolve_target,
+};
 use crate::report::Report;
 
 /// What a report is asked to carry besides the probe's own findings.
@@ -65,14 +67,23 @@ pub async fn report_target(
     // The deadline covers the whole target: the shared resolution too.
     let deadline = config.options().deadline;
     let ends_by = Instant::now() + deadline;
-    let Ok(resolution) = tokio::time::timeout(deadline, resolve_target(&config)).await else {
-        // The deadline struck during DNS: one report says so (dns-timeout).
-        let late = Hooks {
-            ends_by: Some(Instant::now()),
-            ..hooks
-        };
-        return vec![report_one(&config, asked, late).await];
-    };
+    // The deadline struck during DNS: a resolver silent for the whole deadline is a DNS
+    // timeout (dns-timeout), the same finding a single probe gives, and the one report
+    // that follows from the pinned failure says so without asking again.
+    let resolution = tokio::time::timeout(deadline, resolve_target(&config))
+        .await
+        .unwrap_or_else(|_| Resolution {
+            addrs: Vec::new(),
+            dns: None,
+            error: Some(StepError::new(
+                Stage::Resolve,
+                ErrorKind::Timeout,
+                format!(
+                    "no answer from the resolver within the --deadline ({})",
+                    crate::wire::human(deadline)
+                ),
+            )),
+        });
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
         None => resolution

@@ -224,7 +224,7 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
              data_connection_timeout, ProFTPD TimeoutStalled / TimeoutNoTransfer.",
             "raise the firewall's/NAT's TCP idle timeout for the control connection",
         ),
-        (DeadlineExceeded, "interrupted") => (
+        (DeadlineExceeded, "interrupt") => (
             "The probe was waiting at the step named when it was interrupted: look there first              (a server or firewall that goes silent at that step). To see how the wait ends,              let it run: each step gives up after --timeout.",
             "look at the step named: the probe was waiting there when interrupted",
         ),

@@ -4,7 +4,7 @@
 
 mod data;
 
-pub(super) use data::cut_while_silent;
+pub(super) use data::cut_told;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -51,6 +51,8 @@ pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> 
     let cx = Cx { outcome, m };
     let mut out = Vec::new();
     match &m.error {
+        // A wait that was cut: the deadline finding below says where.
+        Some(err) if err.cut.is_some() => {}
         Some(err) => out.push(step_error(cx, err)),
         None => out.extend(m.reply.as_ref().and_then(|r| request_refused(cx, r))),
     }
@@ -60,10 +62,10 @@ pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> 
     out.extend(data::accept(cx));
     out.extend(data::transfer(cx));
     out.extend(super::tls::middlebox(outcome, m));
-    if let Some(stage) = m.interrupted
-        && !data::cut_while_silent(m)
+    if let (Some(stage), Some(cut)) = (m.interrupted, m.cut)
+        && !data::cut_told(outcome, m)
     {
-        out.push(deadline(cx, stage));
+        out.push(deadline(cx, stage, cut.by));
     }
     out
 }
@@ -329,7 +331,7 @@ fn unusable_because(class: AddrClass) -> String {
     }
 }
 
-fn deadline(cx: Cx, stage: Stage) -> Finding {
+fn deadline(cx: Cx, stage: Stage, by: crate::probe::record::CutBy) -> Finding {
     let m = cx.m;
     let mode = upper(m.mode);
     let doing = match stage {
@@ -345,14 +347,16 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
         Stage::TransferEnd => Some("waiting for the 226 after the data".to_string()),
         other => Some(format!("at the {other} step")),
     };
-    let by = super::words::cut_short_by(cx.outcome);
+    let deadline = cx.outcome.deadline;
+    let cut_by = by;
+    let by = super::words::cut_short_by(cut_by, deadline);
     let summary = match doing {
         Some(doing) => format!("{by} while {mode} was {doing}."),
         None => format!("{by} before {mode} was tried."),
     };
     let mut evidence = vec![format!(
         "{} at stage {stage}",
-        super::words::cut_short_evidence(cx.outcome)
+        super::words::cut_short_evidence(cut_by, deadline)
     )];
     if m.request.is_some() {
         evidence.push(cx.exchange());
@@ -364,6 +368,5 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
     if let Some(t) = &m.transfer {
         evidence.push(format!("\"{}\": {} bytes so far", t.command, t.bytes));
     }
-    let f = cx.finding(FindingId::DeadlineExceeded, summary, evidence.join("; "));
-    super::control::interrupted_fix(cx.outcome, f)
+    super::control::cut_finding(cut_by, Some(m.mode), summary, evidence.join("; "))
 }

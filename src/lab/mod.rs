@@ -140,6 +140,18 @@ struct Shared {
     tls: Option<LabTls>,
     /// Sessions begun so far, for `tls_first_session_only`.
     sessions_begun: AtomicUsize,
+    /// lb-split: the load balancer's data-connection turns, and the port the other
+    /// backend refuses.
+    balancer: Option<Balancer>,
+}
+
+/// lb-split's load balancer: which backend the next data connection reaches.
+#[derive(Debug)]
+struct Balancer {
+    /// Data connections handed out so far; even turns reach backend A, odd ones B.
+    data_turns: AtomicUsize,
+    /// Where a data connection that reaches the wrong backend ends: refused.
+    refused: ClosedPort,
 }
 
 /// A data port that does not work, held for the server's lifetime.
@@ -206,6 +218,13 @@ impl LabServer {
             Some(_) => Some(LabTls::generate(config.cert_valid_days)?),
             None => None,
         };
+        let balancer = match profile.backends {
+            scenario::Backends::One => None,
+            scenario::Backends::TwoInTurn => Some(Balancer {
+                data_turns: AtomicUsize::new(0),
+                refused: ClosedPort::bind(addr.ip())?,
+            }),
+        };
         let max_sessions = config.max_sessions;
         let shared = Arc::new(Shared {
             config,
@@ -215,6 +234,7 @@ impl LabServer {
             port_range,
             tls,
             sessions_begun: AtomicUsize::new(0),
+            balancer,
         });
         let serving = Arc::clone(&shared);
         let task = ServerTask::spawn(

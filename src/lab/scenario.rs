@@ -99,6 +99,9 @@ lab_table! {
     PartialRange "partial-range"
         "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
         => Profile { passive_ports: PassivePorts::PartialRange, ..Profile::HEALTHY };
+    LbSplit "lb-split"
+        "two backends behind one address, no affinity: each data connection goes to the next in turn"
+        => Profile { backends: Backends::TwoInTurn, ..Profile::HEALTHY };
 }
 
 impl Scenario {
@@ -154,6 +157,8 @@ pub(crate) struct Profile {
     /// A NAT's FTP helper (ALG) between client and server, which rewrites plaintext 227
     /// and PORT but cannot read them inside TLS.
     pub alg: Option<AlgHelper>,
+    /// How many servers stand behind the lab's one address, and how connections reach them.
+    pub backends: Backends,
 }
 
 impl Profile {
@@ -170,7 +175,22 @@ impl Profile {
         tls: None,
         data_tls: DataTls::Any,
         alg: None,
+        backends: Backends::One,
     };
+}
+
+/// The servers behind the lab's one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backends {
+    /// One server: every connection reaches it.
+    One,
+    /// Two servers (A and B) behind a load balancer with no affinity: control connections
+    /// go to A and B in turn (each greets with its own name), and so does every data
+    /// connection, on a turn of its own. A data connection that reaches the backend which
+    /// did not advertise its port is refused, as that backend has no listener there. The
+    /// lab cannot steer a SYN, so it decides at the passive request which backend the
+    /// coming data connection meets, and advertises a closed port when it is the other.
+    TwoInTurn,
 }
 
 /// How a scenario offers FTPS.

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::budget::Budget;
 use super::config::{Credentials, Pinned, ProbeConfig, ProbeOptions};
 use super::record::TlsMode;
 use super::watch::Interrupt;
@@ -32,6 +33,8 @@ pub(super) struct Run<'a> {
     pub(super) interrupt: Interrupt,
     /// Probe only this address, resolved beforehand (--all-addresses).
     pub(super) pinned: Option<Pinned>,
+    /// What every wait may spend: its step, within the deadline, unless interrupted.
+    pub(super) budget: Budget,
 }
 
 impl<'a> Run<'a> {
@@ -42,15 +45,23 @@ impl<'a> Run<'a> {
         interrupt: Interrupt,
         pinned: Option<Pinned>,
     ) -> Run<'a> {
+        let timeline = Recorder::new();
+        let budget = Budget::new(
+            config.options.step_timeout,
+            deadline_at,
+            interrupt.clone(),
+            timeline.probe(),
+        );
         Run {
             target: &config.target,
             credentials: &config.credentials,
             options: &config.options,
             tls: config.tls,
-            timeline: Recorder::new(),
+            timeline,
             deadline_at,
             interrupt,
             pinned,
+            budget,
         }
     }
 

@@ -8,10 +8,13 @@
 //! gets the remaining modes in turn on that one.
 
 mod attempt;
+mod budget;
 mod config;
 mod context;
 mod from_net;
-mod interrupt;
+mod login;
+#[cfg(test)]
+mod login_tests;
 mod mode;
 mod plaintext;
 pub mod record;
@@ -25,27 +28,32 @@ mod watch;
 
 use std::time::{Duration, Instant};
 
-use tokio::time::sleep_until;
+use tokio::time::{sleep, sleep_until};
 
 /// What a [`ProbeConfig`] is built from, so that whoever builds one (the command line,
 /// the exporter's config, the demo) needs no layer below the probe.
 pub use crate::net::{Trust, TrustError, resolve::Family};
 pub use crate::proto::Password;
 use attempt::Working;
+use budget::struck;
 pub use config::{
     Credentials, CredentialsError, Hooks, Pinned, ProbeConfig, ProbeOptions, positive_duration,
     tls_for,
 };
 use context::Run;
-use interrupt::mark_interrupted;
 pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::MAX_SAMPLE_PORTS;
 pub(crate) use watch::Interrupter;
 pub use watch::{Interrupt, Watch};
 
-use crate::timeline::Event;
 use runner::Sessions;
+
+/// How long past the deadline (or the user's Ctrl-C) the probe may run before the
+/// backstop drops whatever is still under way. Every wait is handed the probe's
+/// [`budget::Budget`] and ends by itself at the deadline; this only catches one that
+/// does not.
+const BACKSTOP_GRACE: Duration = Duration::from_millis(500);
 
 /// Probes one target. Never fails: whatever happened is in the outcome.
 pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
@@ -104,21 +112,27 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     });
     let mut out = Working::new(record, modes);
     let mut sessions = Sessions::default();
-    let ends = tokio::time::Instant::from_std(run.deadline_at);
-    (out.deadline_hit, out.interrupted) = tokio::select! {
+    let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
+    let finished = tokio::select! {
         _ = async {
             runner::run(run, &mut out, &mut sessions).await;
             plaintext::check(run, &mut out, &mut sessions.plaintext).await;
             sample::run(run, &mut out, &mut sessions).await;
-        } => (false, false),
-        _ = sleep_until(ends) => (true, false),
-        // Cut short as by the deadline; the report says by whom.
-        _ = run.interrupt.wait() => (true, true),
+        } => true,
+        _ = sleep_until(backstop) => false,
+        _ = async {
+            run.interrupt.wait().await;
+            sleep(BACKSTOP_GRACE).await;
+        } => false,
     };
-    if out.deadline_hit {
-        run.timeline.probe().record(Event::Deadline);
-        mark_interrupted(&mut out);
-    } else {
+    if !finished {
+        let by = run.budget.note_backstop();
+        out.skip_unstarted(&format!("{} before this mode was tried", struck(by)));
+    }
+    let cut = run.budget.was_cut();
+    out.deadline_hit = cut.is_some();
+    out.interrupted = cut == Some(CutBy::Interrupt);
+    if cut.is_none() {
         // Past the deadline the probe ends at once; the connections close without QUIT.
         sessions.quit_all(run.step()).await;
     }

@@ -17,7 +17,8 @@ use crate::proto::passive::parse_227;
 
 /// Runs the comparison when it can tell something, recording why not otherwise.
 pub(super) async fn check(run: &Run<'_>, out: &mut Working, slot: &mut Option<Session>) {
-    if out.control.tls == Tls::None || run.tls == TlsMode::Implicit {
+    let nothing_to_learn = out.control.tls == Tls::None || run.tls == TlsMode::Implicit;
+    if nothing_to_learn || run.budget.ended_by().is_some() {
         return;
     }
     let Some(peer) = out.control.peer else { return };
@@ -41,7 +42,8 @@ pub(super) async fn check(run: &Run<'_>, out: &mut Working, slot: &mut Option<Se
     }
     let plain = run.with_tls(TlsMode::Off);
     let mut scratch = ControlOutcome::new(&run.credentials.user);
-    if let Err(err) = establish(peer, &plain, Role::Extra("plaintext"), &mut scratch, slot).await {
+    let role = Role::Extra("plaintext");
+    if let Err(err) = establish(peer, &plain, role, &mut scratch, slot).await {
         record.login_refused = scratch.login_reply.clone();
         record.skipped = Some(match &scratch.login_reply {
             Some(reply) => format!("the server refused a plaintext login ({reply})"),
@@ -51,7 +53,7 @@ pub(super) async fn check(run: &Run<'_>, out: &mut Working, slot: &mut Option<Se
     }
     let Some(session) = slot.as_mut() else { return };
     if pasv {
-        match session.conn.command(&Command::Pasv).await {
+        match session.command(&Command::Pasv).await {
             Ok(reply) => {
                 record.pasv_addr = parse_227(&reply)
                     .ok()
@@ -101,7 +103,7 @@ async fn active_check(
         _ => (&mut record.eprt_request, &mut record.eprt_reply),
     };
     *request = Some(cmd.redacted());
-    match session.conn.command(&cmd).await {
+    match session.command(&cmd).await {
         Ok(r) => *reply = Some(ReplyRecord::from(&r)),
         Err(err) => record.error = Some(format!("{}: {err}", cmd.verb())),
     }

@@ -15,11 +15,13 @@ use crate::timeline::Stamped;
 use crate::wire::{serialize_display_opt, serialize_ips, wire_enum};
 
 mod cause;
+mod cut;
 mod data;
 mod dns;
 mod sample;
 mod tls;
 pub use cause::Cause;
+pub use cut::*;
 pub use data::*;
 pub use dns::*;
 pub use sample::*;
@@ -164,6 +166,10 @@ pub struct StepError {
     /// says it in words). Boxed: a step error travels in every `Result` of the probe.
     #[serde(skip)]
     pub cause: Option<Box<Cause>>,
+    /// Set when the deadline or the user, not the step's own timeout, ended the wait
+    /// (`kind` is then `timeout`).
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 impl StepError {
@@ -176,6 +182,15 @@ impl StepError {
             reply: None,
             frame: None,
             cause: None,
+            cut: None,
+        }
+    }
+
+    /// A wait at `stage` that `cut` ended.
+    pub fn cut(stage: Stage, cut: Cut, detail: impl Into<String>) -> StepError {
+        StepError {
+            cut: Some(cut),
+            ..StepError::new(stage, ErrorKind::Timeout, detail)
         }
     }
 }
@@ -253,9 +268,13 @@ pub struct ModeOutcome {
     /// The step that went wrong on the control connection, or the unparseable reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
-    /// Set when the deadline struck while this mode was at that stage.
+    /// Set when the deadline or the user cut one of this mode's waits: the stage it was at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<Stage>,
+    /// The cut itself, which the record of the wait (dial, accept, transfer, error)
+    /// carries too.
+    #[serde(skip)]
+    pub cut: Option<Cut>,
     /// From sending the request to the end of the transfer.
     #[serde(rename = "elapsed_ms", serialize_with = "crate::wire::serialize_ms")]
     pub elapsed: Duration,
@@ -267,6 +286,26 @@ pub struct ModeOutcome {
         serialize_with = "crate::wire::serialize_ms_opt"
     )]
     pub greeting: Option<Duration>,
+    /// The session this mode ran on, as the server described it: its greeting and what
+    /// STAT said. Compared across the modes' sessions, it shows a client leaving from
+    /// several addresses (a NAT pool) or sessions landing on different servers.
+    #[serde(rename = "session", skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
+    /// Passive modes that worked: one more data connection in the same session, as a
+    /// single-session client makes for its next transfer. The first one can be luck (a
+    /// NAT pool's addresses or a load balancer's backends lined up); this one settles it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_connection: Option<Box<ModeOutcome>>,
+}
+
+/// One control session as the server described it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionView {
+    /// The 220 greeting, lines joined with `\n`.
+    pub banner: Option<String>,
+    /// What STAT said, when the server answered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_view: Option<ServerView>,
 }
 
 impl ModeOutcome {
@@ -284,8 +323,11 @@ impl ModeOutcome {
             transfer: None,
             error: None,
             interrupted: None,
+            cut: None,
             elapsed: Duration::ZERO,
             greeting: None,
+            session: None,
+            second_connection: None,
         }
     }
 
@@ -473,4 +515,15 @@ pub struct ProbeOutcome {
     /// FTPS: one more data connection without resuming the TLS session, to learn whether
     /// the server requires reuse (what clients that never resume meet).
     pub reuse_check: Option<ReuseCheck>,
+}
+
+impl ProbeOutcome {
+    /// Who cut the probe short, if anyone did.
+    pub fn cut_by(&self) -> Option<CutBy> {
+        match (self.deadline_hit, self.interrupted) {
+            (_, true) => Some(CutBy::Interrupt),
+            (true, false) => Some(CutBy::Deadline),
+            (false, false) => None,
+        }
+    }
 }

@@ -5,16 +5,17 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::attempt::{Attempt, MODES, Working};
+use super::attempt::{MODES, Working};
+use super::budget::struck;
 use super::context::Run;
-use super::interrupt::skip_all;
 use super::mode;
+use super::record::SessionView;
 use super::record::{
     ControlOutcome, ErrorKind, ModeOutcome, SkipReason, Stage, StepError, Strategy, Tls,
     TlsFailureReason, TlsMode, TranscriptEntry,
 };
 use super::resolve::{self, Resolution, resolve_host};
-use super::session::{Role, Session, establish};
+use super::session::{self, Role, Session, establish};
 use crate::proto::Command;
 
 /// How long a session waits for the 221 to its QUIT. Politeness, not diagnosis: a server
@@ -97,6 +98,7 @@ async fn quit(slot: &mut Option<Session>, wait: Duration) {
 fn retry_in_plaintext(run: &Run<'_>, control: &ControlOutcome, err: &StepError) -> bool {
     run.tls == TlsMode::Auto
         && err.stage == Stage::Tls
+        && err.cut.is_none()
         && control.tls_details.as_ref().is_some_and(|t| {
             t.auth_error.is_some()
                 || t.error
@@ -107,10 +109,14 @@ fn retry_in_plaintext(run: &Run<'_>, control: &ControlOutcome, err: &StepError) 
 
 pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
     let Some(addrs) = where_to_connect(run, out).await else {
-        return skip_all(out, "the name did not resolve");
+        return out.skip_all(SkipReason::NoSession, "the name did not resolve");
     };
     let Some(main) = first_session(run, out, sessions, &addrs).await else {
-        return skip_all(out, "the control session was not set up");
+        let why = match out.control.error.as_ref().and_then(|e| e.cut) {
+            Some(cut) => format!("{} before the session was set up", struck(cut.by)),
+            None => "the control session was not set up".to_string(),
+        };
+        return out.skip_all(SkipReason::NoSession, &why);
     };
     let same_as_first = same_as_first(run, out);
     let run = &same_as_first;
@@ -147,7 +153,14 @@ async fn where_to_connect(run: &Run<'_>, out: &mut Working) -> Option<Vec<Socket
                 ..pinned.resolution.clone()
             }
         }
-        None => resolve_host(run.target, run.options).await,
+        None => match run.budget.run(resolve_host(run.target, run.options)).await {
+            Ok(resolution) => resolution,
+            Err(cut) => {
+                let why = format!("the name was not resolved when {} cut it", cut.by.words());
+                out.control.error = Some(StepError::cut(Stage::Resolve, cut, why));
+                return None;
+            }
+        },
     };
     out.target.dns = resolution.dns;
     if let Some(err) = resolution.error {
@@ -171,7 +184,8 @@ async fn first_session(
     addrs: &[SocketAddr],
 ) -> Option<Session> {
     for &addr in addrs {
-        let result = establish(addr, run, Role::First, &mut out.control, &mut sessions.main).await;
+        let main = &mut sessions.main;
+        let result = establish(addr, run, Role::First, &mut out.control, main).await;
         match result {
             Ok(()) => {
                 out.control.error = None;
@@ -182,7 +196,8 @@ async fn first_session(
                 sessions.retire(failed);
                 let plain = run.with_tls(TlsMode::Off);
                 let main = &mut sessions.main;
-                out.control.error = establish(addr, &plain, Role::First, &mut out.control, main)
+                let first = Role::First;
+                out.control.error = establish(addr, &plain, first, &mut out.control, main)
                     .await
                     .err();
                 if out.control.error.is_some() {
@@ -192,7 +207,8 @@ async fn first_session(
                 break;
             }
             Err(err) => {
-                let connected = err.stage != Stage::Connect;
+                // Past a cut, no other address gets its turn.
+                let connected = err.stage != Stage::Connect || err.cut.is_some();
                 out.control.error = Some(err);
                 let failed = sessions.main.take();
                 sessions.retire(failed);
@@ -209,11 +225,11 @@ async fn first_session(
 fn skip_ipv4_only(out: &mut Working) {
     for m in &mut out.modes {
         if m.mode.is_ipv4_only() && m.skipped.is_none() {
-            m.replace(ModeOutcome::skipped(
+            *m = ModeOutcome::skipped(
                 m.mode,
                 SkipReason::Ipv4Only,
                 "carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6",
-            ));
+            );
         }
     }
 }
@@ -222,14 +238,23 @@ fn skip_ipv4_only(out: &mut Working) {
 /// in); the modes whose extra session the server refused then run in turn on `first`'s.
 async fn run_concurrently(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions, first: usize) {
     let peer = out.control.peer;
+    // The first session's view is the first mode's; the others ask STAT on their own
+    // sessions, when the server answered it on the first (one that does not, or a
+    // firewall that drops it, is not asked again).
+    let first_view = SessionView {
+        banner: out.control.banner.clone(),
+        server_view: out.control.server_view.clone(),
+    };
+    out.modes[first].session = Some(first_view);
+    let stat = out.control.server_view.is_some();
     let refused = {
         let [m0, m1, m2, m3] = &mut out.modes;
         let [s0, s1, s2, s3] = &mut sessions.slots;
         let (r0, r1, r2, r3) = tokio::join!(
-            mode_on_own_session(run, peer, m0, s0),
-            mode_on_own_session(run, peer, m1, s1),
-            mode_on_own_session(run, peer, m2, s2),
-            mode_on_own_session(run, peer, m3, s3),
+            mode_on_own_session(run, peer, stat, m0, s0),
+            mode_on_own_session(run, peer, stat, m1, s1),
+            mode_on_own_session(run, peer, stat, m2, s2),
+            mode_on_own_session(run, peer, stat, m3, s3),
         );
         [r0, r1, r2, r3]
     };
@@ -240,7 +265,7 @@ async fn run_concurrently(run: &Run<'_>, out: &mut Working, sessions: &mut Sessi
         out.fallback_error = Some(err.clone());
         for &i in &fallback {
             let mode = out.modes[i].mode;
-            out.modes[i].replace(ModeOutcome::new(mode));
+            out.modes[i] = ModeOutcome::new(mode);
         }
         run_in_turn(run, out, sessions, first, &fallback).await;
     }
@@ -251,21 +276,31 @@ async fn run_concurrently(run: &Run<'_>, out: &mut Working, sessions: &mut Sessi
 async fn mode_on_own_session(
     run: &Run<'_>,
     peer: Option<SocketAddr>,
-    out: &mut Attempt,
+    stat: bool,
+    out: &mut ModeOutcome,
     slot: &mut Option<Session>,
 ) -> Option<StepError> {
     if out.skipped.is_some() {
         return None;
     }
+    if let Some(by) = run.budget.ended_by() {
+        let why = format!("{} before this mode was tried", struck(by));
+        *out = ModeOutcome::skipped(out.mode, SkipReason::Deadline, why);
+        return None;
+    }
     if slot.is_none() {
         let peer = peer?;
         let mut scratch = ControlOutcome::new(&run.credentials.user);
-        out.in_progress = Some(Stage::Login);
-        let label = out.mode.as_str();
-        let result = establish(peer, run, Role::Extra(label), &mut scratch, slot).await;
+        let role = Role::Extra(out.mode.as_str());
+        let result = establish(peer, run, role, &mut scratch, slot).await;
         out.greeting = scratch.greeting;
         if let Err(err) = result {
-            out.in_progress = None;
+            if let Some(cut) = err.cut {
+                // Cut while opening its session: the mode was not tried.
+                let why = format!("{} before this mode was tried", struck(cut.by));
+                *out = ModeOutcome::skipped(out.mode, SkipReason::Deadline, why);
+                return None;
+            }
             // A session that was refused (421 greeting) is no session: whoever looks at
             // this slot next must open a new one.
             if let Some(refused) = slot.as_mut() {
@@ -275,6 +310,14 @@ async fn mode_on_own_session(
             }
             return Some(err);
         }
+        let server_view = match slot.as_mut().filter(|s| stat && s.usable()) {
+            Some(session) => session::stat(session).await,
+            None => None,
+        };
+        out.session = Some(SessionView {
+            banner: scratch.banner.clone(),
+            server_view,
+        });
     }
     let session = slot.as_mut()?;
     mode::run_mode(session, run, out).await;
@@ -291,19 +334,28 @@ async fn run_in_turn(
     which: &[usize],
 ) {
     for &i in which {
+        if let Some(by) = run.budget.ended_by() {
+            let why = format!("{} before this mode was tried", struck(by));
+            out.modes[i] = ModeOutcome::skipped(out.modes[i].mode, SkipReason::Deadline, why);
+            continue;
+        }
         let usable = sessions.slots[home].as_ref().is_some_and(Session::usable);
         if !usable {
             let old = sessions.slots[home].take();
             sessions.retire(old);
             let Some(peer) = out.control.peer else { return };
-            out.modes[i].in_progress = Some(Stage::Login);
             let result = reconnect(run, peer, sessions, home).await;
             if let Err(err) = result {
                 let mode = out.modes[i].mode;
-                let record = match (&err.kind, &err.reply) {
+                let record = match (&err.kind, &err.reply, err.cut) {
+                    (_, _, Some(cut)) => ModeOutcome::skipped(
+                        mode,
+                        SkipReason::Deadline,
+                        format!("{} before this mode was tried", struck(cut.by)),
+                    ),
                     // The previous mode's abandoned session may still hold the server's
                     // only slot for us: this mode was not tried, it did not fail.
-                    (ErrorKind::Refused, Some(reply)) => {
+                    (ErrorKind::Refused, Some(reply), None) => {
                         out.fallback_reply.get_or_insert_with(|| reply.clone());
                         ModeOutcome::skipped(
                             mode,
@@ -316,7 +368,7 @@ async fn run_in_turn(
                         ..ModeOutcome::new(mode)
                     },
                 };
-                out.modes[i].replace(record);
+                out.modes[i] = record;
                 let failed = sessions.slots[home].take();
                 sessions.retire(failed);
                 continue;
@@ -341,7 +393,8 @@ async fn reconnect(
     loop {
         tries_left -= 1;
         let slot = &mut sessions.slots[home];
-        match establish(peer, run, Role::Extra("control"), &mut scratch, slot).await {
+        let role = Role::Extra("control");
+        match establish(peer, run, role, &mut scratch, slot).await {
             Err(err) if err.kind == ErrorKind::Refused && tries_left > 0 => {
                 let refused = sessions.slots[home].take();
                 sessions.retire(refused);
@@ -352,7 +405,7 @@ async fn reconnect(
     }
 }
 
-/// The run for every session after the first: TLS once the first had TLS, so that no
+/// The config for every session after the first: TLS once the first had TLS, so that no
 /// session falls back to plaintext (and sends the password in clear) on its own.
 pub(super) fn same_as_first<'a>(run: &Run<'a>, out: &Working) -> Run<'a> {
     run.with_tls(match (run.tls, out.control.tls) {

@@ -28,7 +28,7 @@ pub const MAX_SAMPLE_PORTS: u16 = 256;
 
 /// Samples the passive range when asked to and a session could be set up.
 pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
-    if run.options.sample_ports == 0 {
+    if run.options.sample_ports == 0 || run.budget.ended_by().is_some() {
         return;
     }
     // No session was set up (no connect, refused login): nothing to sample on.
@@ -51,7 +51,8 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
         None => {
             let mut scratch = ControlOutcome::new(&run.credentials.user);
             let role = Role::Extra("sample");
-            let result = establish(peer, &later, role, &mut scratch, &mut sessions.sample).await;
+            let slot = &mut sessions.sample;
+            let result = establish(peer, &later, role, &mut scratch, slot).await;
             if let Err(err) = result {
                 sample.error = Some(err);
                 return;
@@ -67,7 +68,7 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
             "EPSV" => Command::Epsv(EpsvArg::None),
             _ => Command::Pasv,
         };
-        let reply = match session.conn.command(&cmd).await {
+        let reply = match session.command(&cmd).await {
             Ok(reply) => reply,
             Err(err) => {
                 sample.error = Some(step_error(Stage::Request, &err));
@@ -94,16 +95,11 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
                 return;
             }
         };
-        let addr = SocketAddr::new(peer.ip(), port);
-        let started = Instant::now();
-        let tap = run.timeline.data("sample");
-        let dialled = dial(addr, run.step(), &tap, "sample").await;
-        sample.push(SamplePort {
-            port,
-            addr,
-            outcome: dial_result(dialled.outcome),
-            elapsed: started.elapsed(),
-        });
+        // A cut dial ends the sample: the ports so far are what it found.
+        let Some(dialled) = dial_port(run, SocketAddr::new(peer.ip(), port)).await else {
+            return;
+        };
+        sample.push(dialled);
         // Dropping the stream closes the data connection; the next request replaces
         // the server's listener.
     }
@@ -120,4 +116,21 @@ fn verb(run: &Run<'_>, out: &Working, peer: SocketAddr) -> &'static str {
         true => "PASV",
         false => "EPSV",
     }
+}
+
+/// Dials one sampled port; `None` when the deadline or the user cut the dial.
+async fn dial_port(run: &Run<'_>, addr: SocketAddr) -> Option<SamplePort> {
+    let started = Instant::now();
+    let tap = run.timeline.data("sample");
+    let dialled = run
+        .budget
+        .run(dial(addr, run.budget.step, &tap, "sample"))
+        .await
+        .ok()?;
+    Some(SamplePort {
+        port: addr.port(),
+        addr,
+        outcome: dial_result(dialled.outcome),
+        elapsed: started.elapsed(),
+    })
 }

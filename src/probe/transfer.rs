@@ -8,14 +8,14 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::context::Run;
-use super::record::{Cause, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
-use super::session::Session;
+use super::record::{Cause, Cut, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
+use super::session::{Fail, Session};
 use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
 use crate::proto::{Command, Reply};
 use crate::timeline::{CloseHow, Closer, Event};
 
-/// Default for [`super::ProbeOptions::max_transfer_bytes`]: enough to prove the data
+/// Default for [`ProbeConfig::max_transfer_bytes`]: enough to prove the data
 /// path (and to read any listing); beyond it a probe of `/big.iso` would become four
 /// parallel downloads that only the deadline ends.
 pub const MAX_TRANSFER_BYTES: u64 = 4 * 1024 * 1024;
@@ -59,6 +59,7 @@ pub(super) fn new_record(command: &Command) -> TransferRecord {
         cause: None,
         truncated: false,
         tls: None,
+        cut: None,
     }
 }
 
@@ -103,7 +104,7 @@ pub(super) async fn finish(
         Some(o) => o,
         None => {
             rec.stalled_at = Some(Stage::TransferStart);
-            match session.conn.read_reply(verb).await {
+            match session.read_reply(verb).await {
                 Ok(reply) => note_opening(rec, &reply),
                 Err(e) => return stalled(rec, Stage::TransferStart, started, &e),
             }
@@ -116,16 +117,23 @@ pub(super) async fn finish(
     // Under PROT P the data connection has a handshake of its own, once the server has
     // said (1yz) that it is ready for it.
     rec.stalled_at = Some(Stage::DataTls);
-    let (data, tls) = secure_data(session, data, run.step()).await;
+    let client = session.data_tls.as_ref();
+    let tap = session.data_tap.clone();
+    let secured = secure_data(client, tap, &session.budget, data, run.step()).await;
+    let (data, tls) = match secured {
+        Ok(secured) => secured,
+        Err(cut) => return cut_short(session, rec, cut, started),
+    };
     rec.tls = tls;
     let Some(mut data) = data else {
         return refused_handshake(session, verb, opening, rec, started).await;
     };
     rec.stalled_at = Some(Stage::TransferData);
     let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
-    let end = read_data(run, &mut data, rec, &tap).await;
+    let end = read_data(session, run, &mut data, rec, &tap).await;
     drop(data);
     match end {
+        DataEnd::Cut(cut) => return cut_short(session, rec, cut, started),
         DataEnd::Stalled => {
             // The server still owes a 226: the session is out of step.
             session
@@ -163,10 +171,13 @@ enum DataEnd {
     ByUs,
     /// No data for --timeout: we gave up (and closed it).
     Stalled,
+    /// The deadline or the user cut the wait for more data.
+    Cut(Cut),
 }
 
 /// Reads the data until it ends, the cap or a stall, counting bytes into `rec`.
 async fn read_data(
+    session: &Session,
     run: &Run<'_>,
     data: &mut DataStream,
     rec: &mut TransferRecord,
@@ -174,7 +185,15 @@ async fn read_data(
 ) -> DataEnd {
     let mut chunk = vec![0u8; DATA_CHUNK];
     loop {
-        match timeout(run.step(), data.read(&mut chunk)).await {
+        let read = session
+            .budget
+            .run(timeout(run.step(), data.read(&mut chunk)))
+            .await;
+        let read = match read {
+            Ok(read) => read,
+            Err(cut) => return DataEnd::Cut(cut),
+        };
+        match read {
             Ok(Ok(0)) => {
                 data_ended(tap, rec.bytes, CloseHow::Fin);
                 return DataEnd::ByPeer;
@@ -200,6 +219,7 @@ async fn read_data(
                 // Reset mid-transfer: the completion reply (426, usually) says why.
                 rec.outcome = TransferResult::Failed;
                 rec.error = Some(format!("data connection: {e}"));
+                rec.cause = Some(Cause::Io(e.kind()));
                 rec.cause = Some(Cause::Io(e.kind()));
                 if e.kind() == std::io::ErrorKind::ConnectionReset {
                     data_ended(tap, rec.bytes, CloseHow::Rst);
@@ -227,6 +247,10 @@ async fn read_data(
                     after: run.step(),
                     bytes: rec.bytes,
                 });
+                rec.cause = Some(Cause::DataStalled {
+                    after: run.step(),
+                    bytes: rec.bytes,
+                });
                 return DataEnd::Stalled;
             }
         }
@@ -238,9 +262,9 @@ async fn completion(
     session: &mut Session,
     verb: &str,
     rec: &mut TransferRecord,
-) -> Result<(), ControlError> {
+) -> Result<(), Fail> {
     rec.stalled_at = Some(Stage::TransferEnd);
-    let reply = session.conn.read_reply(verb).await?;
+    let reply = session.read_reply(verb).await?;
     if !reply.is_positive_completion() {
         rec.outcome = TransferResult::Failed;
         // vsftpd ends the session after refusing a data connection's TLS (522, session
@@ -292,8 +316,13 @@ async fn refused_handshake(
         .as_ref()
         .and_then(|t| t.error.as_ref())
         .map(|e| Cause::Tls(e.reason));
+    rec.cause = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.error.as_ref())
+        .map(|e| Cause::Tls(e.reason));
     if let Opening::Preliminary = opening
-        && let Ok(reply) = session.conn.read_reply(verb).await
+        && let Ok(reply) = session.read_reply(verb).await
     {
         rec.final_reply = Some(ReplyRecord::from(&reply));
     }
@@ -315,8 +344,8 @@ async fn after_the_cap(
 ) {
     rec.outcome = TransferResult::Ok;
     rec.stalled_at = None;
-    let wait = super::record::CAPPED_REPLY_WAIT.min(session.conn.step_timeout());
-    match session.conn.read_reply_within(wait, verb).await {
+    let wait = super::record::CAPPED_REPLY_WAIT.min(session.budget.step);
+    match session.read_reply_within(wait, verb).await {
         Ok(reply) if !reply.is_positive_preliminary() => {
             rec.final_reply = Some(ReplyRecord::from(&reply));
         }
@@ -327,15 +356,29 @@ async fn after_the_cap(
     rec.elapsed = started.elapsed();
 }
 
-/// The control connection let the transfer down at `stage`: silence is a timeout,
-/// anything else (closed, garbled) a failure.
-fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, err: &ControlError) {
-    rec.outcome = match err {
-        ControlError::Timeout { .. } => TransferResult::Timeout,
-        _ => TransferResult::Failed,
+/// The control connection let the transfer down at `stage`: silence is a timeout (its
+/// own, or cut short), anything else (closed, garbled) a failure.
+fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, fail: &Fail) {
+    rec.outcome = match fail {
+        Fail::Control(ControlError::Timeout { .. }) | Fail::Cut { .. } => TransferResult::Timeout,
+        Fail::Control(_) => TransferResult::Failed,
     };
+    match fail {
+        Fail::Cut { cut, .. } => rec.cut = Some(*cut),
+        Fail::Control(err) => rec.cause = Some(super::from_net::cause(err)),
+    }
     rec.stalled_at = Some(stage);
-    rec.error = Some(err.to_string());
-    rec.cause = Some(super::from_net::cause(err));
+    rec.error = Some(fail.to_string());
+    rec.elapsed = started.elapsed();
+}
+
+/// The deadline or the user cut the transfer where `rec.stalled_at` says: the server
+/// still owes its replies, so the session is out of step.
+fn cut_short(session: &mut Session, rec: &mut TransferRecord, cut: Cut, started: Instant) {
+    session
+        .conn
+        .mark_out_of_step(format!("{} cut the transfer short", cut.by.words()));
+    rec.outcome = TransferResult::Timeout;
+    rec.cut = Some(cut);
     rec.elapsed = started.elapsed();
 }

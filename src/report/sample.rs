@@ -52,6 +52,7 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         refused: Vec::new(),
         refused_codes: Vec::new(),
         ports_note_idle: false,
+        meanwhile: None,
         skipped: Vec::new(),
         root_cause: None,
         cause: None,
@@ -76,6 +77,7 @@ pub(crate) fn report() -> Report {
         outcome: DialResult::Connected,
         elapsed: Duration::from_micros(200),
         error: None,
+        cut: None,
     }];
 
     let mut epsv = ModeOutcome::new(Mode::Epsv);
@@ -98,6 +100,7 @@ pub(crate) fn report() -> Report {
             outcome: DialResult::SkippedPolicy,
             elapsed: Duration::ZERO,
             error: Some("not the control peer (--follow-advertised dials it)".to_string()),
+            cut: None,
         },
         DialRecord {
             addr: v4(127, 0, 0, 1, 1025),
@@ -105,6 +108,7 @@ pub(crate) fn report() -> Report {
             outcome: DialResult::Refused,
             elapsed: Duration::from_micros(300),
             error: Some("Connection refused (os error 111)".to_string()),
+            cut: None,
         },
     ];
     pasv.elapsed = Duration::from_micros(1200);
@@ -118,6 +122,7 @@ pub(crate) fn report() -> Report {
         outcome: AcceptResult::Accepted,
         elapsed: Duration::from_micros(1200),
         during_request: false,
+        cut: None,
     });
     eprt.transfer = Some(TransferRecord {
         command: "LIST".to_string(),
@@ -132,6 +137,7 @@ pub(crate) fn report() -> Report {
         cause: None,
         truncated: false,
         tls: None,
+        cut: None,
     });
     eprt.elapsed = Duration::from_micros(5000);
 
@@ -144,6 +150,7 @@ pub(crate) fn report() -> Report {
         outcome: AcceptResult::Timeout,
         elapsed: Duration::from_secs(5),
         during_request: false,
+        cut: None,
     });
     port.elapsed = Duration::from_millis(5003);
 
@@ -304,6 +311,7 @@ pub(crate) fn wide_report() -> Report {
                     outcome: DialResult::Timeout,
                     elapsed: Duration::from_secs(5),
                     error: None,
+                    cut: None,
                 }];
             }
             Mode::Pasv => {

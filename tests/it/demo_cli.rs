@@ -122,6 +122,15 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
                 "refused",
             ],
         ),
+        (
+            Scenario::LbSplit,
+            &[
+                "lb-no-affinity",
+                "ftpdoctor lab backend B ready.",
+                "so the first was luck",
+                "verdict: fail",
+            ],
+        ),
     ];
     assert_eq!(expectations.len(), Scenario::ALL.len());
     for (scenario, wanted) in expectations {

@@ -30,10 +30,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("net", &["proto", "stream", "timeline", "wire"]),
     // What a probe saw, as plain records.
     ("probe::record", &["proto", "addr", "wire", "timeline"]),
+    // The login conversation as a machine: replies in, commands out, no I/O.
+    ("probe::login", &["probe::record", "proto"]),
     (
         "probe",
         &[
             "probe::record",
+            "probe::login",
             "net",
             "proto",
             "addr",
@@ -52,7 +55,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("lab", &["proto", "stream"]),
     // One target from probe to report (and the --all-addresses fan-out): what run,
     // serve and demo share.
-    ("pipeline", &["probe", "diagnose", "report"]),
+    ("pipeline", &["probe", "diagnose", "report", "wire"]),
     (
         "run",
         &["pipeline", "probe", "diagnose", "report", "target", "wire"],
@@ -78,7 +81,16 @@ const LAYERS: &[(&str, &[&str])] = &[
 ];
 
 /// Layers that stay pure: no async runtime, so they are tested with values, not sockets.
-const NO_TOKIO: &[&str] = &["proto", "addr", "wire", "timeline", "diagnose", "report"];
+const NO_TOKIO: &[&str] = &[
+    "proto",
+    "addr",
+    "wire",
+    "timeline",
+    "probe::record",
+    "probe::login",
+    "diagnose",
+    "report",
+];
 
 fn layer_of(module: &str) -> Option<&'static str> {
     LAYERS

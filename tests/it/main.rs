@@ -2,6 +2,7 @@
 //! binary of its own, and linking the whole crate 27 times cost more than running the tests.
 //! One module per topic; shared helpers live in `common`.
 
+mod budget;
 mod common;
 mod completions_man;
 mod demo_cli;

@@ -201,6 +201,19 @@ const EXPECTED: &[Expect] = &[
         findings: &["tls-unavailable@-"],
         verdict: "ok",
         code: 0,
+    }, // Each passive mode's first data connection reaches its session's backend, its second
+    // the other one, which refuses it: the first was luck.
+    Expect {
+        scenario: Scenario::LbSplit,
+        statuses: ["fail", "fail", "ok", "ok"],
+        findings: &[
+            "data-connect-refused@epsv",
+            "data-connect-refused@pasv",
+            "lb-no-affinity@-",
+            "tls-unavailable@-",
+        ],
+        verdict: "fail",
+        code: 1,
     },
 ];
 
@@ -337,7 +350,8 @@ async fn follow_advertised_dials_the_advertised_address() {
     let server = start_advertising([127, 0, 0, 2]).await;
     let run = probe_json(&server.url(), &["--modes", "pasv", "--follow-advertised"]).await;
     let pasv = mode(&run.json(), "pasv");
-    assert_eq!(server.advertised_accepts(), 1, "{}", run.shown);
+    // The mode's data connection and its second one (a passive mode that worked makes two).
+    assert_eq!(server.advertised_accepts(), 2, "{}", run.shown);
     assert_eq!(pasv["dials"][0]["why"], "advertised", "{}", run.shown);
     assert!(
         pasv["dials"][0]["addr"]
@@ -522,7 +536,8 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
     let server = start(Scenario::BlockedData).await;
     let run = probe_json(
         &server.url(),
-        // Short enough that the dial the deadline cuts has not been silent for 1 s.
+        // Shorter than a second: the dial the deadline cuts has not been silent for 1 s,
+        // but for most of the deadline, which under a deadline this short is the evidence.
         &["--sequential", "--timeout", "10s", "--deadline", "600ms"],
     )
     .await;
@@ -542,12 +557,13 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
         "{}",
         run.shown
     );
-    // EPSV's own, and one for the modes the deadline left untried.
+    // The dial's silence is EPSV's finding, and one deadline-exceeded for the modes the
+    // deadline left untried.
     assert_eq!(
         findings(&report),
         [
+            "data-connect-timeout@epsv",
             "deadline-exceeded@-",
-            "deadline-exceeded@epsv",
             "tls-unavailable@-"
         ],
         "{}",
@@ -557,12 +573,13 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
         mode(&report, "pasv")["skipped"],
         "the deadline struck before this mode was tried"
     );
-    // The cut-short dial reports the time it ran, not zero.
+    // The cut-short dial reports the time it ran, not zero, and who cut it.
     assert!(
         epsv["dials"][0]["ms"].as_f64().unwrap_or(0.0) > 500.0,
         "{}",
         run.shown
     );
+    assert_eq!(epsv["dials"][0]["cut_by"], "deadline", "{}", run.shown);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -74,6 +74,13 @@ impl Session {
             ));
             return Ok(port);
         }
+        if let Some(port) = self.other_backends_turn() {
+            self.data = DataPlan::Unanswered;
+            self.log(&format!(
+                "data: the next data connection reaches the other backend: port {port} refused"
+            ));
+            return Ok(port);
+        }
         if let Some(range) = &self.shared.port_range {
             return match range.next() {
                 Some(Passive::Listening(listener, port)) => {
@@ -110,6 +117,16 @@ impl Session {
         };
         self.data = DataPlan::Passive(listener, decoy);
         Ok(port)
+    }
+
+    /// lb-split: the port to advertise when the coming data connection's turn belongs to
+    /// the other backend (one that refuses it); `None` when it reaches this one.
+    fn other_backends_turn(&self) -> Option<u16> {
+        let lb = self.shared.balancer.as_ref()?;
+        let turn = lb
+            .data_turns
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (turn % 2 != self.index % 2).then(|| lb.refused.addr().port())
     }
 
     pub(super) async fn pasv(&mut self) -> Reply {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::DataTlsRecord;
-use super::{ReplyRecord, Stage};
+use super::{Cut, ReplyRecord, Stage};
 use crate::addr::AddrClass;
 use crate::wire::{serialize_display, serialize_display_opt, serialize_ms, wire_enum};
 
@@ -58,6 +58,9 @@ pub struct DialRecord {
     /// What the system said (or why policy forbade it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 /// The control connection's own TCP connect.
@@ -74,6 +77,9 @@ pub struct ConnectRecord {
     /// What the system said, when the connect failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 /// What a 227 advertised, and what kind of address it is.
@@ -118,6 +124,9 @@ pub struct AcceptRecord {
     pub elapsed: Duration,
     /// The server connected before we sent LIST/RETR (pyftpdlib does, during PORT).
     pub during_request: bool,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 wire_enum! {
@@ -194,4 +203,7 @@ pub struct TransferRecord {
     /// The data connection's own handshake, under PROT P.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<DataTlsRecord>,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }

@@ -118,12 +118,9 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
     let mut lines = vec![verdict_line(report, style.color)];
     let label = |label: &str| format!("  {label:<7}");
     let mut add = |name: &str, text: &str| {
-        lines.extend(wrap(
-            &style.prose(text),
-            width,
-            &label(name),
-            &" ".repeat(9),
-        ));
+        let first = label(name);
+        let hang = " ".repeat(first.chars().count().max(9));
+        lines.extend(wrap(&style.prose(text), width, &first, &hang));
     };
     if !report.waived.is_empty() {
         let list: Vec<String> = report
@@ -147,6 +144,9 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
     }
     if let Some(fix) = &summary.fix {
         add("fix:", fix);
+    }
+    if let Some(meanwhile) = &summary.meanwhile {
+        add("meanwhile: ", meanwhile);
     }
     // The passive ports tried matter only when a passive mode failed (JSON keeps them).
     let skip = usize::from(summary.ports_note_idle);
