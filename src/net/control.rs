@@ -2,6 +2,7 @@
 //! TLS stream can take the place of TCP. Every read is bounded by the reply parser's
 //! limits and every step by a timeout.
 
+use crate::wire::human;
 use std::io;
 use std::time::Duration;
 
@@ -33,7 +34,7 @@ fn arrived_note(arrived: usize) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     /// No complete reply within the step timeout.
-    #[error("no reply within {after:?} (waiting for the reply to {waiting_for}){}", arrived_note(*.arrived))]
+    #[error("no reply within {} (waiting for the reply to {waiting_for}){}", human(*.after), arrived_note(*.arrived))]
     Timeout {
         /// The step whose reply was due (a command's verb, the banner, ...).
         waiting_for: String,
@@ -49,7 +50,7 @@ pub enum ControlError {
         mid_reply: bool,
     },
     /// The server did not take the command within the step timeout.
-    #[error("sending {command} timed out after {after:?}")]
+    #[error("sending {command} timed out after {}", human(*.after))]
     SendTimeout {
         /// The command (PASS masked).
         command: String,

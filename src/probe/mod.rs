@@ -37,13 +37,15 @@ pub use crate::proto::Password;
 use attempt::Working;
 use budget::struck;
 pub use config::{
-    Credentials, CredentialsError, Hooks, Pinned, ProbeConfig, ProbeOptions, tls_for,
+    Credentials, CredentialsError, Hooks, Pinned, ProbeConfig, ProbeOptions, positive_duration,
+    tls_for,
 };
 use context::Run;
 pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::MAX_SAMPLE_PORTS;
-pub use watch::{Interrupt, Interrupter, Watch};
+pub(crate) use watch::Interrupter;
+pub use watch::{Interrupt, Watch};
 
 use runner::Sessions;
 

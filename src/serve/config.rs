@@ -95,8 +95,8 @@ impl Module {
              sample_ports: {}\n  targets: [{targets}]\n",
             self.name,
             modes.join(", "),
-            humantime::format_duration(o.step_timeout),
-            humantime::format_duration(o.deadline),
+            crate::wire::human(o.step_timeout),
+            crate::wire::human(o.deadline),
             o.tls.map_or("auto (implicit for ftps://)", TlsMode::as_str),
             o.tls_reuse,
             self.fail_on,
@@ -416,7 +416,7 @@ macro_rules! from_text {
 }
 
 from_text!(ModeName, Mode, |s| s.parse());
-from_text!(Positive, Duration, |s| crate::run::positive_duration(s)
+from_text!(Positive, Duration, |s| crate::probe::positive_duration(s)
     .map_err(|e| format!("{s:?}: {e}")));
 from_text!(TlsName, TlsMode, |s| match s {
     "auto" => Ok(TlsMode::Auto),

@@ -296,7 +296,7 @@ async fn probe(
     let config = asked.module.probe_config(asked.target, deadline);
     let report = tokio::time::timeout(
         deadline + BACKSTOP,
-        crate::run::probe_and_report(&config, false),
+        crate::pipeline::probe_and_report(&config),
     )
     .await
     .ok();
@@ -365,9 +365,7 @@ fn debug_text(
     }
     out.extend_from_slice(b"\nMetrics that would have been returned:\n");
     let _ = write_registry(registry, Exposition::Text, &mut out);
-    out.extend_from_slice(
-        format!("\nDeadline: {}\n", humantime::format_duration(deadline)).as_bytes(),
-    );
+    out.extend_from_slice(format!("\nDeadline: {}\n", crate::wire::human(deadline)).as_bytes());
     out.extend_from_slice(module.describe().as_bytes());
     String::from_utf8_lossy(&out).into_owned()
 }

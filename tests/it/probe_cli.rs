@@ -405,7 +405,7 @@ async fn deadline_shorter_than_timeout_keeps_data_connect_timeout() {
     );
     assert!(
         run.stderr
-            .contains("warning: --deadline 2s is shorter than --timeout 10s"),
+            .contains("warning: --deadline 2.0 s is shorter than --timeout 10.0 s"),
         "{}",
         run.shown
     );

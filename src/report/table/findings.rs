@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use super::super::{Report, Status, Verdict};
 use super::TableStyle;
-use super::text::{CYAN, GREEN, RED, YELLOW, paint, plural, wrap};
 use crate::diagnose::{Finding, FindingId, Severity};
 use crate::probe::record::{Mode, SkipReason};
+use crate::report::text::{CYAN, GREEN, RED, YELLOW, paint, plural, wrap};
 
 /// The labels of a finding's detail lines, padded so their texts line up.
 const DETAIL_LABEL: usize = 11;
