@@ -75,6 +75,17 @@ def case(name: str, listen="127.0.0.1", flags=(), reachable=True, alone=False) -
     return Scenario(name, check, {"listen": listen}, {"alone": alone})
 
 
+# Scenarios where one run of every client at once cannot settle a prediction, and why.
+UNSETTLED = {
+    # The backends take connections in turn across all sessions, so with every client
+    # running at once each client's data connection lands on a backend by chance: the
+    # probe's prediction of a single session ("fails" when its second data connection was
+    # refused) meets clients that won the draw. The probe's own findings on it are pinned
+    # in tests/it (probe_cli, golden_json); the prediction should say "depends" here.
+    "lb-split": "backends alternate across all sessions: each client's outcome is a draw",
+}
+
+
 class LabClients(ClientStage, Stage):
     """Every real client against every lab scenario (`ftpdoctor lab --list`)."""
 
@@ -109,7 +120,7 @@ class LabClients(ClientStage, Stage):
         # Its flaw shows only when the whole range is sampled.
         case("partial-range", flags=["--sample-ports", "10"]),
         # Two backends behind one address, taken in turn: a client's data connection lands
-        # on the backend that did not open the port.
+        # on the backend that did not open the port. Skipped below.
         case("lb-split"),
     ]
 
@@ -152,6 +163,11 @@ class LabClients(ClientStage, Stage):
 
     def _net(self, scenario) -> Blackhole:
         return self.alone.get(scenario.name, self.net)
+
+    def skip(self, target, scenario):
+        if scenario.name in UNSETTLED:
+            return UNSETTLED[scenario.name]
+        return super().skip(target, scenario)
 
     def start(self, target, scenario, opts):
         listen = scenario.server["listen"]
