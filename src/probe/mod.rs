@@ -75,37 +75,7 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     if let Some(watch) = &hooks.watch {
         watch.started(&run.timeline);
     }
-    let target = &config.target;
-    let record = ProbeOutcome {
-        target: TargetInfo {
-            input: target.display_input(),
-            host: target.host_string(),
-            port: target.port,
-            resolved: Vec::new(),
-            path: target.path.clone(),
-            dns: None,
-            address: None,
-        },
-        control: ControlOutcome::new(&config.credentials.user),
-        modes: Vec::new(),
-        strategy: if config.options.sequential {
-            Strategy::Sequential
-        } else {
-            Strategy::Concurrent
-        },
-        fallback_reply: None,
-        fallback_error: None,
-        plaintext_check: None,
-        deadline_hit: false,
-        interrupted: false,
-        deadline,
-        transcript: Vec::new(),
-        timeline: Vec::new(),
-        timeline_dropped: 0,
-        elapsed: Duration::ZERO,
-        sample: None,
-        reuse_check: None,
-    };
+    let record = blank_outcome(config, deadline);
     let modes = Mode::ALL.map(|m| match config.options.modes.contains(&m) {
         true => ModeOutcome::new(m),
         false => ModeOutcome::skipped(m, SkipReason::NotSelected, "not selected (--modes)"),
@@ -142,4 +112,39 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     out.timeline_dropped = run.timeline.dropped();
     out.elapsed = started.elapsed();
     out.into_record()
+}
+
+/// The outcome before anything happened: the target as given, nothing seen yet.
+fn blank_outcome(config: &ProbeConfig, deadline: Duration) -> ProbeOutcome {
+    let target = &config.target;
+    ProbeOutcome {
+        target: TargetInfo {
+            input: target.display_input(),
+            host: target.host_string(),
+            port: target.port,
+            resolved: Vec::new(),
+            path: target.path.clone(),
+            dns: None,
+            address: None,
+        },
+        control: ControlOutcome::new(&config.credentials.user),
+        modes: Vec::new(),
+        strategy: if config.options.sequential {
+            Strategy::Sequential
+        } else {
+            Strategy::Concurrent
+        },
+        fallback_reply: None,
+        fallback_error: None,
+        plaintext_check: None,
+        deadline_hit: false,
+        interrupted: false,
+        deadline,
+        transcript: Vec::new(),
+        timeline: Vec::new(),
+        timeline_dropped: 0,
+        elapsed: Duration::ZERO,
+        sample: None,
+        reuse_check: None,
+    }
 }
