@@ -153,6 +153,10 @@ struct LabArgs {
     /// Log each session's commands (PASS masked), replies and data connections to stderr
     #[arg(short, long, requires = "scenario")]
     verbose: bool,
+    /// Move every wrong advertised address into 127.0.0.0/8, where nothing listens: a
+    /// client that follows it fails at once and nothing leaves the machine
+    #[arg(long, conflicts_with_all = ["fault", "list", "answers"])]
+    contain: bool,
     /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
     #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
     mystery: bool,
@@ -255,6 +259,8 @@ pub(crate) enum Action {
         count: usize,
         /// How long each server waits for a data connection before answering 425 (--data-timeout).
         data_timeout: Duration,
+        /// --contain: the scenarios' wrong addresses moved into 127.0.0.0/8.
+        contain: bool,
     },
     /// `lab --answers`: name the drawn servers.
     Answers {
@@ -322,6 +328,7 @@ impl Cli {
                 chosen: args.seed.is_some(),
                 count: usize::from(args.count),
                 data_timeout: args.data_timeout,
+                contain: args.contain,
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {
@@ -334,6 +341,7 @@ impl Cli {
                     config.data_timeout = args.data_timeout;
                     config.also_ipv6 = args.also_ipv6;
                     config.verbose = args.verbose;
+                    config.contain = args.contain;
                     Action::Lab {
                         config,
                         ca_out: args.ca_out,

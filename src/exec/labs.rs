@@ -37,6 +37,12 @@ pub(super) async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> Res
         (None, Some(_)) => eprintln!("ftpdoctor lab: --ca-out ignored: this scenario has no TLS"),
         (None, None) => {}
     }
+    if server.contained() {
+        eprintln!(
+            "contained: a wrong address in a 227 is moved into 127.0.0.0/8, where nothing listens \
+             (10.0.0.5 → 127.0.0.5); a client that follows it is refused at once"
+        );
+    }
     if let Some(v6) = server.v6_addr() {
         eprintln!(
             "also listening on {v6} (ftp://localhost:{}/ reaches both)",
@@ -74,12 +80,23 @@ pub(super) async fn serve_fault(
 
 /// `lab --mystery`: every drawn server on loopback, their URLs on stdout in the draw's
 /// order (what `lab --answers` names), nothing else there.
-pub(super) async fn serve_mystery(
-    seed: u64,
-    chosen: bool,
-    count: usize,
-    data_timeout: std::time::Duration,
-) -> Result<(), ExecError> {
+/// What `lab --mystery` serves: the draw and how each scenario server runs.
+pub(super) struct MysteryDraw {
+    pub(super) seed: u64,
+    pub(super) chosen: bool,
+    pub(super) count: usize,
+    pub(super) data_timeout: std::time::Duration,
+    pub(super) contain: bool,
+}
+
+pub(super) async fn serve_mystery(drawn: MysteryDraw) -> Result<(), ExecError> {
+    let MysteryDraw {
+        seed,
+        chosen,
+        count,
+        data_timeout,
+        contain,
+    } = drawn;
     use crate::lab::mystery::{Pick, draw};
     let signals = Signals::install()?;
     let listen: std::net::SocketAddr = ([127, 0, 0, 1], 0).into();
@@ -92,6 +109,7 @@ pub(super) async fn serve_mystery(
                 let mut config = LabConfig::new(scenario);
                 config.listen = listen;
                 config.data_timeout = data_timeout;
+                config.contain = contain;
                 let server = LabServer::start(config)
                     .await
                     .doing(|| format!("starting a mystery server ({pick})"))?;

@@ -67,9 +67,16 @@ pub fn execute(cli: cli::Cli) -> Result<u8, ExecError> {
             chosen,
             count,
             data_timeout,
+            contain,
         } => {
-            let labs = labs::serve_mystery(seed, chosen, count, data_timeout);
-            runtime()?.block_on(labs)?;
+            let drawn = labs::MysteryDraw {
+                seed,
+                chosen,
+                count,
+                data_timeout,
+                contain,
+            };
+            runtime()?.block_on(labs::serve_mystery(drawn))?;
             Ok(0)
         }
         Action::CheckConfig(path) => check_config(&path),

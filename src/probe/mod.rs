@@ -75,49 +75,8 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     if let Some(watch) = &hooks.watch {
         watch.started(&run.timeline);
     }
-    let record = blank_outcome(config, deadline);
-    let modes = Mode::ALL.map(|m| match config.options.modes.contains(&m) {
-        true => ModeOutcome::new(m),
-        false => ModeOutcome::skipped(m, SkipReason::NotSelected, "not selected (--modes)"),
-    });
-    let mut out = Working::new(record, modes);
-    let mut sessions = Sessions::default();
-    let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
-    let finished = tokio::select! {
-        _ = async {
-            runner::run(run, &mut out, &mut sessions).await;
-            plaintext::check(run, &mut out, &mut sessions.plaintext).await;
-            sample::run(run, &mut out, &mut sessions).await;
-        } => true,
-        _ = sleep_until(backstop) => false,
-        _ = async {
-            run.interrupt.wait().await;
-            sleep(BACKSTOP_GRACE).await;
-        } => false,
-    };
-    if !finished {
-        let by = run.budget.note_backstop();
-        out.skip_unstarted(&format!("{} before this mode was tried", struck(by)));
-    }
-    let cut = run.budget.was_cut();
-    out.deadline_hit = cut.is_some();
-    out.interrupted = cut == Some(CutBy::Interrupt);
-    if cut.is_none() {
-        // Past the deadline the probe ends at once; the connections close without QUIT.
-        sessions.quit_all(run.step()).await;
-    }
-    out.transcript = sessions.into_transcript();
-    // After the sessions are dropped, so that our closes are in it.
-    out.timeline = run.timeline.events();
-    out.timeline_dropped = run.timeline.dropped();
-    out.elapsed = started.elapsed();
-    out.into_record()
-}
-
-/// The outcome before anything happened: the target as given, nothing seen yet.
-fn blank_outcome(config: &ProbeConfig, deadline: Duration) -> ProbeOutcome {
     let target = &config.target;
-    ProbeOutcome {
+    let record = ProbeOutcome {
         target: TargetInfo {
             input: target.display_input(),
             host: target.host_string(),
@@ -146,5 +105,46 @@ fn blank_outcome(config: &ProbeConfig, deadline: Duration) -> ProbeOutcome {
         elapsed: Duration::ZERO,
         sample: None,
         reuse_check: None,
+    };
+    let modes = Mode::ALL.map(|m| match config.options.modes.contains(&m) {
+        true => ModeOutcome::new(m),
+        false => ModeOutcome::skipped(m, SkipReason::NotSelected, "not selected (--modes)"),
+    });
+    let mut out = Working::new(record, modes);
+    let mut sessions = Sessions::default();
+    if !run_all(run, &mut out, &mut sessions).await {
+        let by = run.budget.note_backstop();
+        out.skip_unstarted(&format!("{} before this mode was tried", struck(by)));
+    }
+    let cut = run.budget.was_cut();
+    out.deadline_hit = cut.is_some();
+    out.interrupted = cut == Some(CutBy::Interrupt);
+    if cut.is_none() {
+        // Past the deadline the probe ends at once; the connections close without QUIT.
+        sessions.quit_all(run.step()).await;
+    }
+    out.transcript = sessions.into_transcript();
+    // After the sessions are dropped, so that our closes are in it.
+    out.timeline = run.timeline.events();
+    out.timeline_dropped = run.timeline.dropped();
+    out.elapsed = started.elapsed();
+    out.into_record()
+}
+
+/// Every step of the probe, each wait within the run's budget; `false` when the backstop
+/// had to drop what was still under way, past the deadline or Ctrl-C.
+async fn run_all(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) -> bool {
+    let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
+    tokio::select! {
+        _ = async {
+            runner::run(run, out, sessions).await;
+            plaintext::check(run, out, &mut sessions.plaintext).await;
+            sample::run(run, out, sessions).await;
+        } => true,
+        _ = sleep_until(backstop) => false,
+        _ = async {
+            run.interrupt.wait().await;
+            sleep(BACKSTOP_GRACE).await;
+        } => false,
     }
 }

@@ -163,32 +163,9 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
                 why: substitute_why,
             });
         }
-        let budget = &session.budget;
-        let dialled = match budget
-            .run(dial(addr, budget.step, &tap, out.mode.as_str()))
-            .await
-        {
-            Ok(dialled) => dialled,
-            Err(cut) => {
-                out.dials.push(DialRecord {
-                    addr,
-                    why,
-                    outcome: DialResult::Timeout,
-                    elapsed: cut.after,
-                    error: None,
-                    cut: Some(cut),
-                });
-                return note_cut(out, Stage::DataConnect, cut);
-            }
+        let Some(dialled) = dial_data(session, out, addr, why, &tap).await else {
+            return;
         };
-        out.dials.push(DialRecord {
-            addr,
-            why,
-            outcome: dial_result(dialled.outcome),
-            elapsed: dialled.elapsed,
-            error: dialled.error,
-            cut: None,
-        });
         if let (DialOutcome::Connected, Some(stream)) = (dialled.outcome, dialled.stream) {
             session.data_tap = Some(tap);
             data = Some(stream);
@@ -201,6 +178,40 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
         return;
     };
     transfer_passive(session, run, out, data).await;
+}
+
+/// One dial of a passive data port, recorded in `out.dials`; `None` when the deadline or
+/// the user cut it (the mode then says so).
+async fn dial_data(
+    session: &Session,
+    out: &mut ModeOutcome,
+    addr: SocketAddr,
+    why: DialWhy,
+    tap: &crate::timeline::Tap,
+) -> Option<crate::net::Dial> {
+    let budget = &session.budget;
+    let dialled = budget
+        .run(dial(addr, budget.step, tap, out.mode.as_str()))
+        .await;
+    let (outcome, elapsed, error, cut) = match &dialled {
+        Ok(d) => (dial_result(d.outcome), d.elapsed, d.error.clone(), None),
+        Err(cut) => (DialResult::Timeout, cut.after, None, Some(*cut)),
+    };
+    out.dials.push(DialRecord {
+        addr,
+        why,
+        outcome,
+        elapsed,
+        error,
+        cut,
+    });
+    match dialled {
+        Ok(dialled) => Some(dialled),
+        Err(cut) => {
+            note_cut(out, Stage::DataConnect, cut);
+            None
+        }
+    }
 }
 
 fn unparseable(out: &mut ModeOutcome, detail: String) {

@@ -516,14 +516,3 @@ pub struct ProbeOutcome {
     /// the server requires reuse (what clients that never resume meet).
     pub reuse_check: Option<ReuseCheck>,
 }
-
-impl ProbeOutcome {
-    /// Who cut the probe short, if anyone did.
-    pub fn cut_by(&self) -> Option<CutBy> {
-        match (self.deadline_hit, self.interrupted) {
-            (_, true) => Some(CutBy::Interrupt),
-            (true, false) => Some(CutBy::Deadline),
-            (false, false) => None,
-        }
-    }
-}

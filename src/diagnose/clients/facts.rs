@@ -161,12 +161,19 @@ impl<'a> Facts<'a> {
                     format!("the control port is unreachable{cite}"),
                 ),
             },
+            // Implicit TLS only where it can be: port 990 spoken to in plaintext.
+            (Stage::Banner, ErrorKind::Timeout) if self.outcome.target.port == 990 => {
+                Control::Silent(
+                    ClientStep::Banner,
+                    format!(
+                        "connects, but no greeting comes{cite} — port 990 is implicit FTPS, \
+                         where the server waits for a TLS hello first"
+                    ),
+                )
+            }
             (Stage::Banner, ErrorKind::Timeout) => Control::Silent(
                 ClientStep::Banner,
-                format!(
-                    "connects, but no greeting comes{cite} — as on an implicit-TLS port \
-                     (990) reached with ftp://, where the server waits for a TLS hello"
-                ),
+                format!("connects, but no whole greeting comes in time{cite}"),
             ),
             (Stage::Banner, _) => Control::Fails(
                 ClientStep::Banner,

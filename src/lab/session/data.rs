@@ -159,6 +159,10 @@ impl Session {
                     .or(claimed)
                     .or(unrewritten)
                     .unwrap_or(local_ip);
+                let advertised = match self.shared.config.contain {
+                    true => crate::lab::contained(advertised),
+                    false => advertised,
+                };
                 Reply::new(227, format_227(SocketAddrV4::new(advertised, port)))
             }
             Err(reply) => reply,
