@@ -19,6 +19,12 @@ pub(super) async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> Res
             .doing(|| format!("writing the CA certificate to {}", path.display()))?;
     }
     print_stdout(&format!("{}\n", server.url())).doing(|| "writing the URL".into())?;
+    if server.contained() {
+        eprintln!(
+            "contained: a wrong address in a 227 is moved into 127.0.0.0/8, where nothing listens \
+             (10.0.0.5 → 127.0.0.5); a client that follows it is refused at once"
+        );
+    }
     eprintln!(
         "ftpdoctor lab: scenario {} — {}\nlogins: anonymous (any password) or {LAB_USER} / {LAB_PASSWORD}; \
          files under /pub; stop with Ctrl-C",
