@@ -43,6 +43,12 @@ pub(super) async fn serve_lab(config: LabConfig, ca_out: Option<PathBuf>) -> Res
         (None, Some(_)) => eprintln!("ftpdoctor lab: --ca-out ignored: this scenario has no TLS"),
         (None, None) => {}
     }
+    if server.contained() {
+        eprintln!(
+            "contained: a wrong address in a 227 is moved into 127.0.0.0/8, where nothing listens \
+             (10.0.0.5 → 127.0.0.5); a client that follows it is refused at once"
+        );
+    }
     if let Some(v6) = server.v6_addr() {
         eprintln!(
             "also listening on {v6} (ftp://localhost:{}/ reaches both)",
@@ -82,11 +88,11 @@ pub(super) async fn serve_fault(
 /// order (what `lab --answers` names), nothing else there.
 /// What `lab --mystery` serves: the draw and how each scenario server runs.
 pub(super) struct MysteryDraw {
-    pub seed: u64,
-    pub chosen: bool,
-    pub count: usize,
-    pub data_timeout: std::time::Duration,
-    pub contain: bool,
+    pub(super) seed: u64,
+    pub(super) chosen: bool,
+    pub(super) count: usize,
+    pub(super) data_timeout: std::time::Duration,
+    pub(super) contain: bool,
 }
 
 pub(super) async fn serve_mystery(drawn: MysteryDraw) -> Result<(), ExecError> {

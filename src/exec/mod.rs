@@ -76,8 +76,7 @@ pub fn execute(cli: cli::Cli) -> Result<u8, ExecError> {
                 data_timeout,
                 contain,
             };
-            let labs = labs::serve_mystery(drawn);
-            runtime()?.block_on(labs)?;
+            runtime()?.block_on(labs::serve_mystery(drawn))?;
             Ok(0)
         }
         Action::CheckConfig(path) => check_config(&path),
@@ -116,24 +115,26 @@ pub fn execute(cli: cli::Cli) -> Result<u8, ExecError> {
             explain,
             scenarios,
             format,
-        } => {
-            let mut out = io::stdout().lock();
-            let options = DemoOptions {
-                step: step_timeout,
-                scenarios,
-                format,
-                style: terminal(&out).table_style(color, ascii, false),
-                explain,
-            };
-            let written = runtime()?.block_on(crate::demo::run(&options, &mut out));
-            match written.and_then(|()| out.flush()) {
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                    Err(e).doing(|| "writing the demo".into())
-                }
-                // The demo shows findings on purpose; they are not a failure.
-                _ => Ok(0),
-            }
+        } => demo(DemoOptions {
+            step: step_timeout,
+            scenarios,
+            format,
+            style: terminal(&io::stdout()).table_style(color, ascii, false),
+            explain,
+        }),
+    }
+}
+
+/// `demo`: every scenario's report on stdout.
+fn demo(options: DemoOptions) -> Result<u8, ExecError> {
+    let mut out = io::stdout().lock();
+    let written = runtime()?.block_on(crate::demo::run(&options, &mut out));
+    match written.and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(e).doing(|| "writing the demo".into())
         }
+        // The demo shows findings on purpose; they are not a failure.
+        _ => Ok(0),
     }
 }
 
