@@ -133,6 +133,10 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
                 "refused",
             ],
         ),
+        (Scenario::MtuBlackhole, &["verdict: ok"]),
+        (Scenario::IdleTimeout, &["verdict: ok"]),
+        (Scenario::IdleReset, &["verdict: ok"]),
+        (Scenario::Writable, &["verdict: ok"]),
     ];
     assert_eq!(expectations.len(), Scenario::ALL.len());
     for (scenario, wanted) in expectations {

@@ -14,6 +14,7 @@ mod hostile_servers;
 mod interactive;
 mod lab_cli;
 mod lab_scenarios;
+mod lab_transfers;
 mod layers;
 mod layout_tmux;
 mod monitoring_formats;
