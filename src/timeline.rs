@@ -3,15 +3,21 @@
 //! records [`Event`]s as they happen. Times are monotonic, from the recorder's start.
 //!
 //! The events are the report's raw material for the timeline and for every picture of
-//! it (ladder diagrams, SVG, Mermaid); nothing here renders them. Depends on nothing
-//! else in the crate: `net` records into it, the probe's records carry what it kept,
-//! and the report reads that.
+//! it (ladder diagrams, SVG, Mermaid); nothing here renders them. They serialize in the
+//! report's v1 shape (docs/report-schema.md, `timeline`): an `event` tag in kebab-case,
+//! the event's fields beside it, addresses as text, durations in ms. Depends on `wire`
+//! only: `net` records into it, the probe's records carry what it kept, and the report
+//! holds and prints those same values.
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::wire::{serialize_display, serialize_ms};
 
 /// Events one probe keeps. A probe of four modes makes about 80; `--sample-ports 256`
 /// about 1,500. Past this many a server is feeding us without end (a reply per byte, a
@@ -23,7 +29,7 @@ pub const MAX_EVENTS: usize = 10_000;
 pub const MAX_EVENT_TEXT: usize = 1024;
 
 /// Which connection an event happened on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Conn {
     /// The probe as a whole (the deadline).
     Probe,
@@ -50,7 +56,8 @@ impl fmt::Display for Conn {
 }
 
 /// Who closed a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Closer {
     /// The probe hung up.
     Us,
@@ -59,7 +66,8 @@ pub enum Closer {
 }
 
 /// How a connection was closed: an orderly FIN, or a reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CloseHow {
     /// An orderly close (FIN).
     Fin,
@@ -68,43 +76,55 @@ pub enum CloseHow {
 }
 
 /// One thing that happened on a connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event {
-    /// A TCP connect began; `purpose` says what the connection is for (`control`, a mode).
+    /// A TCP connect began; `purpose` (`for` in JSON) says what the connection is for
+    /// (`control`, a mode, `plaintext` or `sample`).
     Connect {
         /// The address dialled.
+        #[serde(serialize_with = "serialize_display")]
         to: SocketAddr,
         /// What the connection is for.
+        #[serde(rename = "for")]
         purpose: &'static str,
     },
     /// The TCP handshake completed.
     Connected {
         /// Our end of the new connection.
+        #[serde(serialize_with = "serialize_display")]
         local: SocketAddr,
     },
-    /// RST in answer to the SYN.
+    /// The connect was refused: a RST in answer to the SYN, or an ICMP port-unreachable
+    /// (what a firewall's `reject` sends by default); the system reads both as
+    /// "connection refused".
     Refused {
         /// What the system said.
+        #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
         os_error: Option<String>,
     },
     /// No answer to the SYN within the step's limit.
     Timeout {
         /// The step's limit that ran out.
+        #[serde(rename = "after_ms", serialize_with = "serialize_ms")]
         after: Duration,
     },
     /// No route to the address (ICMP unreachable).
     Unreachable {
         /// What the system said.
+        #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
         os_error: Option<String>,
     },
     /// We listen for the server's connection (active modes).
     Listen {
         /// The address we listen on.
+        #[serde(serialize_with = "serialize_display")]
         on: SocketAddr,
     },
     /// The server connected to our listener.
     Accepted {
         /// Where the server's connection came from.
+        #[serde(serialize_with = "serialize_display")]
         from: SocketAddr,
     },
     /// A TLS handshake began.
@@ -158,22 +178,28 @@ pub enum Event {
         /// What the step waited for.
         waiting_for: String,
         /// How long it waited.
+        #[serde(rename = "after_ms", serialize_with = "serialize_ms")]
         after: Duration,
     },
     /// --deadline struck.
     Deadline,
 }
 
-/// An event with when and where it happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An event with when and where it happened: in JSON `t_ms`, `conn` (`control-N`,
+/// `data-MODE[-N]` or `probe`), `mode` when there is one, and the event's own fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stamped {
     /// From the recorder's start.
+    #[serde(rename = "t_ms", serialize_with = "serialize_ms")]
     pub at: Duration,
     /// Which connection.
+    #[serde(serialize_with = "serialize_display")]
     pub conn: Conn,
     /// The mode the connection was serving at the time, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<&'static str>,
     /// What happened.
+    #[serde(flatten)]
     pub event: Event,
 }
 

@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use super::Report;
 use super::ladder::ladders;
 use super::table::{header_fields, mode_cells, verdict_text};
-use super::timeline::session_label;
+use super::timeline::{describe, session_label};
 use crate::diagnose::Severity;
 
 /// The page's policy: nothing may load, only the inline style applies.
@@ -433,9 +433,9 @@ fn timeline(page: &mut String, r: &Report) {
         let _ = writeln!(
             page,
             "<tr><td class=\"num\">{:.1}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
-            e.t_ms,
+            crate::wire::ms(&e.at),
             esc(&session_label(&r.timeline, e)),
-            esc(&e.event.describe())
+            esc(&describe(&e.event))
         );
     }
     page.push_str("</tbody></table></details>\n");

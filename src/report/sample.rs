@@ -5,7 +5,6 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use super::timeline::{CloseBy, CloseKind, TimelineEntry, TimelineEvent};
 use super::{ModeReport, Report, SCHEMA, Status, Verdict};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
@@ -14,6 +13,7 @@ use crate::probe::record::{
     DialWhy, Login, Mode, ModeOutcome, ReplyRecord, SkipReason, Strategy, TargetInfo,
     TranscriptEntry, TransferRecord, TransferResult,
 };
+use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped};
 
 fn v4(a: u8, b: u8, c: u8, d: u8, port: u16) -> SocketAddr {
     SocketAddr::new(IpAddr::V4(Ipv4Addr::new(a, b, c, d)), port)
@@ -197,61 +197,65 @@ pub(crate) fn report() -> Report {
 }
 
 /// One event of each shape the documented example shows.
-fn timeline() -> Vec<TimelineEntry> {
-    let at = |t_ms: f64, conn: &str, mode: Option<&str>, event: TimelineEvent| TimelineEntry {
-        t_ms,
-        conn: conn.to_string(),
-        mode: mode.map(str::to_string),
+fn timeline() -> Vec<Stamped> {
+    let at = |us: u64, conn: Conn, mode: Option<&'static str>, event: Event| Stamped {
+        at: Duration::from_micros(us),
+        conn,
+        mode,
         event,
     };
+    let addr = |s: &str| s.parse().unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+    let epsv = Conn::Data { mode: "epsv", n: 1 };
     vec![
         at(
-            0.2,
-            "control-1",
+            200,
+            Conn::Control(1),
             None,
-            TimelineEvent::Connect {
-                to: "127.0.0.1:2121".to_string(),
-                purpose: "control".to_string(),
+            Event::Connect {
+                to: addr("127.0.0.1:2121"),
+                purpose: "control",
             },
         ),
         at(
-            0.4,
-            "control-1",
+            400,
+            Conn::Control(1),
             None,
-            TimelineEvent::Connected {
-                local: "127.0.0.1:40112".to_string(),
+            Event::Connected {
+                local: addr("127.0.0.1:40112"),
             },
         ),
         at(
-            1.2,
-            "control-1",
+            1_200,
+            Conn::Control(1),
             None,
-            TimelineEvent::Send {
+            Event::Send {
                 line: "PASS ****".to_string(),
             },
         ),
         at(
-            2.0,
-            "control-1",
+            2_000,
+            Conn::Control(1),
             Some("epsv"),
-            TimelineEvent::Reply {
+            Event::Reply {
                 code: 229,
                 text: "Entering Extended Passive Mode (|||50002|)".to_string(),
             },
         ),
         at(
-            5002.3,
-            "data-epsv",
+            5_002_300,
+            epsv,
             Some("epsv"),
-            TimelineEvent::Timeout { after_ms: 5000.0 },
+            Event::Timeout {
+                after: Duration::from_secs(5),
+            },
         ),
         at(
-            5004.6,
-            "control-1",
+            5_004_600,
+            Conn::Control(1),
             None,
-            TimelineEvent::Close {
-                by: CloseBy::Us,
-                how: CloseKind::Fin,
+            Event::Close {
+                by: Closer::Us,
+                how: CloseHow::Fin,
             },
         ),
     ]

@@ -7,7 +7,6 @@
 
 use serde::Serialize;
 
-pub use super::timeline::{TimelineEntry, TimelineEvent};
 use crate::diagnose::clients::ClientPrediction;
 use crate::diagnose::{Allow, by_cause, summarize};
 pub use crate::diagnose::{Finding, FindingId, Severity, Summary};
@@ -19,6 +18,7 @@ pub use crate::probe::record::{
     TlsFailureReason, TlsFailureRecord, TlsMode, TlsRecord, TranscriptEntry, TransferRecord,
     TransferResult,
 };
+pub use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped};
 use crate::wire::{ms, wire_enum};
 
 /// The schema name every report carries.
@@ -115,7 +115,7 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientPrediction>,
     /// Every event of the probe, in time order.
-    pub timeline: Vec<TimelineEntry>,
+    pub timeline: Vec<Stamped>,
     /// Events past the timeline's cap, not kept (absent when none were dropped).
     #[serde(skip_serializing_if = "is_zero")]
     pub timeline_dropped: u64,
@@ -158,7 +158,7 @@ impl Report {
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
             clients: Vec::new(),
-            timeline: outcome.timeline.iter().map(TimelineEntry::from).collect(),
+            timeline: outcome.timeline,
             timeline_dropped: outcome.timeline_dropped,
         }
     }

@@ -1,7 +1,7 @@
 //! Black-box: `ftpdoctor demo` probes every scenario and prints a report for each.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use crate::common::bin::Ftpdoctor;
+use std::time::Duration;
 
 use ftpdoctor::lab::Scenario;
 
@@ -18,21 +18,10 @@ fn section(stdout: &str, scenario: Scenario) -> &str {
 
 #[test]
 fn demo_probes_every_scenario_and_names_what_is_wrong() {
-    let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .arg("demo")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("running ftpdoctor demo: {e}"));
-    let elapsed = started.elapsed();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let shown = format!(
-        "status {} after {elapsed:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
+    let run = Ftpdoctor::new(&["demo"]).env("NO_COLOR", "1").run();
+    let (elapsed, stdout, shown) = (run.elapsed, run.stdout.as_str(), &run.shown);
     // The findings are the point of the demo, not a failure.
-    assert!(output.status.success(), "{shown}");
+    assert_eq!(run.code, 0, "{shown}");
     // Every wait in the demo is bounded by its 1 s step timeout and 5 s deadline; this
     // bound catches a hang, not a slow machine.
     assert!(elapsed < Duration::from_secs(15), "{shown}");
@@ -140,7 +129,7 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
     ];
     assert_eq!(expectations.len(), Scenario::ALL.len());
     for (scenario, wanted) in expectations {
-        let text = section(&stdout, *scenario);
+        let text = section(stdout, *scenario);
         for want in *wanted {
             assert!(
                 text.contains(want),
@@ -156,20 +145,12 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
 
 /// Runs `ftpdoctor demo ARGS` piped and returns stdout, asserting exit 0.
 fn demo(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .arg("demo")
+    let run = Ftpdoctor::new(&["demo"])
         .args(args)
         .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("running ftpdoctor demo: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "demo {args:?}: {}\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
+        .run();
+    assert_eq!(run.code, 0, "{}", run.shown);
+    run.stdout
 }
 
 #[test]
@@ -191,12 +172,9 @@ fn demo_scenario_shows_only_the_named_scenarios_in_the_order_given() {
 
 #[test]
 fn demo_unknown_scenario_is_exit_2_naming_it() {
-    let output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .args(["demo", "--scenario", "no-such-thing"])
-        .output()
-        .unwrap_or_else(|e| panic!("running ftpdoctor demo: {e}"));
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-thing"));
+    let run = Ftpdoctor::new(&["demo", "--scenario", "no-such-thing"]).run();
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(run.stderr.contains("no-such-thing"), "{}", run.shown);
 }
 
 #[test]

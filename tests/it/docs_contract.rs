@@ -1,8 +1,8 @@
 //! The docs in docs/ are the contract a reader of the repository can follow: they must
 //! stand alone (no reference to papers outside the repository) and match the binary.
 
+use crate::common::bin::Ftpdoctor;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -55,13 +55,9 @@ fn sources_tests_and_docs_cite_nothing_outside_the_repository() {
 }
 
 fn help(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .args(args)
-        .arg("--help")
-        .output()
-        .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));
-    assert!(output.status.success(), "ftpdoctor {args:?} --help failed");
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let run = Ftpdoctor::new(args).arg("--help").run();
+    assert_eq!(run.code, 0, "{}", run.shown);
+    run.stdout
 }
 
 /// The long flags a help text lists (`--help` and `--version` aside).

@@ -5,11 +5,9 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use serde_json::Value;
 
+use common::bin::LabProcess;
 use common::cli::ftpdoctor;
 
 const DOC: &str = include_str!("../../docs/exercises.md");
@@ -135,32 +133,10 @@ fn check(report: &Value, text: &str) -> Result<(), String> {
 }
 
 /// A lab started as the workbook says, killed when dropped.
-struct Lab {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_lab(line: &[String]) -> Lab {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .args(&line[1..])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{line:?}: {e}"));
-    let mut url = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut url);
-    }
-    let url = url.trim().to_string();
-    assert!(url.starts_with("ftp"), "{line:?} printed {url:?}");
-    Lab { child, url }
+fn start_lab(line: &[String]) -> LabProcess {
+    let lab = LabProcess::spawn(&line[1..]);
+    assert!(lab.url.starts_with("ftp"), "{line:?} printed {:?}", lab.url);
+    lab
 }
 
 async fn run_exercise(ex: Exercise) -> Result<(), String> {
@@ -276,25 +252,9 @@ async fn mystery_prints_only_the_urls_of_servers_that_answer() {
     ]
     .map(String::from)
     .to_vec();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .args(&line[1..])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{line:?}: {e}"));
-    let mut urls = Vec::new();
-    if let Some(out) = child.stdout.take() {
-        let mut out = BufReader::new(out);
-        for _ in 0..4 {
-            let mut url = String::new();
-            let _ = out.read_line(&mut url);
-            urls.push(url.trim().to_string());
-        }
-    }
-    let lab = Lab {
-        child,
-        url: String::new(),
-    };
+    let lab = LabProcess::spawn(&line[1..]);
+    let mut urls = vec![lab.url.clone()];
+    urls.extend((1..4).map(|_| lab.next_line()));
     for url in &urls {
         let addr = url
             .split("://")

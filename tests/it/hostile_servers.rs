@@ -536,32 +536,14 @@ async fn fault_lab_refuses_to_listen_beyond_loopback() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lab_fault_binary_prints_its_url_and_serves_the_fault() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command, Stdio};
-
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-        .args(["lab", "--fault", "pasv-negative"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawning ftpdoctor lab: {e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    // Read the URL on a thread so a silent child fails the test instead of hanging it.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).take(4096).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let url = rx.recv_timeout(common::STEP).unwrap_or_default();
-    let url = url.trim_end().to_string();
+    let lab = common::bin::LabProcess::spawn(&["lab", "--fault", "pasv-negative"]);
+    let url = lab.url.clone();
     let run = if url.starts_with("ftp://127.0.0.1:") {
         Some(probe(&url, &["--modes", "pasv"], &[]).await)
     } else {
         None
     };
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(lab);
     let run = run.unwrap_or_else(|| panic!("no ftp://127.0.0.1 URL first: {url:?}"));
     let report = checked(&run);
     assert_eq!(

@@ -7,12 +7,11 @@
 //! EPSV and PASV wait their whole --timeout there. Without tmux or script the cases that
 //! need them say SKIPPED and why.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ftpdoctor");
+use crate::common::bin::{BIN, LabProcess};
 
 /// Long enough that the probe is still waiting whenever the test looks.
 const PROBE_TIMEOUT: &str = "20s";
@@ -24,41 +23,8 @@ const SETTLE: Duration = Duration::from_millis(1500);
 const BOUND: Duration = Duration::from_secs(15);
 
 /// `ftpdoctor lab --scenario blocked-data`, killed when dropped.
-struct Lab {
-    child: Child,
-    url: String,
-}
-
-impl Lab {
-    fn blocked_data() -> Lab {
-        let mut child = Command::new(BIN)
-            .args(["lab", "--scenario", "blocked-data", "--data-timeout", "30s"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawning the lab: {e}"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).take(4096).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let url = rx
-            .recv_timeout(BOUND)
-            .unwrap_or_else(|_| panic!("the lab printed no URL"));
-        Lab {
-            child,
-            url: url.trim_end().to_string(),
-        }
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn blocked_data() -> LabProcess {
+    LabProcess::spawn(&["lab", "--scenario", "blocked-data", "--data-timeout", "30s"])
 }
 
 fn have(tool: &str, version_arg: &str) -> bool {
@@ -118,7 +84,7 @@ fn probe_piped(url: &str, extra: &[&str]) -> Child {
 
 #[test]
 fn ctrl_c_mid_probe_prints_the_partial_report_and_exits_130() {
-    let lab = Lab::blocked_data();
+    let lab = blocked_data();
     let started = Instant::now();
     let probe = probe_piped(&lab.url, &[]);
     std::thread::sleep(SETTLE);
@@ -156,7 +122,7 @@ fn ctrl_c_mid_probe_prints_the_partial_report_and_exits_130() {
 
 #[test]
 fn ctrl_c_json_report_says_interrupted() {
-    let lab = Lab::blocked_data();
+    let lab = blocked_data();
     let probe = probe_piped(&lab.url, &["--format", "json"]);
     std::thread::sleep(SETTLE);
     sigint(&probe);
@@ -182,7 +148,7 @@ fn ctrl_c_json_report_says_interrupted() {
 
 #[test]
 fn status_line_never_reaches_a_pipe() {
-    let lab = Lab::blocked_data();
+    let lab = blocked_data();
     let probe = probe_piped(&lab.url, &["--timeout", "1s"]);
     let (status, stdout, stderr) = finish(probe);
     assert_eq!(status.code(), Some(1), "{stdout}\n{stderr}");
@@ -225,7 +191,7 @@ fn single_probe_on_a_terminal_shows_which_step_each_mode_waits_on() {
         eprintln!("SKIPPED: tmux is not installed");
         return;
     }
-    let lab = Lab::blocked_data();
+    let lab = blocked_data();
     let command = format!(
         "env -u NO_COLOR TERM=xterm-256color {BIN} probe --tls off --timeout {PROBE_TIMEOUT} {}; \
          sleep 30",
@@ -262,7 +228,7 @@ fn dumb_terminal_status_line_is_carriage_returns_without_escapes() {
         eprintln!("SKIPPED: script (util-linux) is not installed");
         return;
     }
-    let lab = Lab::blocked_data();
+    let lab = blocked_data();
     // script gives the probe a pty and writes every byte it sends there to stdout.
     let command = format!(
         "{BIN} probe --tls off --timeout 2s --modes epsv --format json {}",

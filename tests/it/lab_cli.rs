@@ -2,24 +2,18 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Output;
 
-use common::{RawFtp, STEP, dial, epsv_port, read_all};
+use common::bin::{Ftpdoctor, LabProcess};
+use common::{RawFtp, dial, epsv_port, read_all};
 use ftpdoctor::lab::Scenario;
 use ftpdoctor::lab::fs::README_TEXT;
 
-fn ftpdoctor() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-}
-
 /// Runs to completion and shows the command, stdout and stderr if an assertion fails.
 fn run(args: &[&str]) -> (Output, String) {
-    let output = ftpdoctor()
-        .args(args)
+    let output = Ftpdoctor::new(args)
+        .command()
         .output()
         .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));
     let shown = format!(
@@ -30,108 +24,6 @@ fn run(args: &[&str]) -> (Output, String) {
         String::from_utf8_lossy(&output.stderr)
     );
     (output, shown)
-}
-
-/// A running `ftpdoctor lab`, killed when dropped.
-struct LabProcess {
-    child: Child,
-    url: String,
-    /// Everything it wrote on stderr, once it has exited (with `spawn_logged`).
-    stderr: Option<mpsc::Receiver<String>>,
-}
-
-impl LabProcess {
-    fn spawn(args: &[&str]) -> LabProcess {
-        LabProcess::start(args, false)
-    }
-
-    /// Also collects stderr, for [`LabProcess::stderr_after_exit`].
-    fn spawn_logged(args: &[&str]) -> LabProcess {
-        LabProcess::start(args, true)
-    }
-
-    fn start(args: &[&str], logged: bool) -> LabProcess {
-        let mut child = ftpdoctor()
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(if logged {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawning ftpdoctor: {e}"));
-        let stderr = child.stderr.take().map(|mut pipe| {
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = pipe.read_to_string(&mut text);
-                let _ = tx.send(text);
-            });
-            rx
-        });
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        // Read the first line on a thread so a silent child fails the test, not hangs it.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).take(4096).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let url = rx
-            .recv_timeout(STEP)
-            .unwrap_or_else(|_| panic!("no first line within {STEP:?}"));
-        LabProcess {
-            child,
-            url: url.trim_end().to_string(),
-            stderr,
-        }
-    }
-
-    /// SIGTERM, then what the lab wrote on stderr.
-    fn stderr_after_exit(mut self) -> String {
-        let stderr = self.stderr.take();
-        let status = self.terminate();
-        assert!(status.success(), "exit after SIGTERM: {status}");
-        stderr
-            .and_then(|rx| rx.recv_timeout(STEP).ok())
-            .unwrap_or_else(|| panic!("no stderr from the lab"))
-    }
-
-    fn addr(&self) -> SocketAddr {
-        let hostport = self
-            .url
-            .strip_prefix("ftp://")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .unwrap_or_else(|| panic!("not an ftp:// URL: {:?}", self.url));
-        hostport
-            .parse()
-            .unwrap_or_else(|e| panic!("{hostport:?}: {e}"))
-    }
-
-    /// Sends SIGTERM and waits (bounded) for the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let killed = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(killed.is_ok_and(|s| s.success()), "kill -TERM {pid}");
-        let started = Instant::now();
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return status,
-                Ok(None) if started.elapsed() < STEP => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                other => panic!("lab did not exit after SIGTERM: {other:?}"),
-            }
-        }
-    }
-}
-
-impl Drop for LabProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[tokio::test]

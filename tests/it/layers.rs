@@ -25,7 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // A TCP stream that may turn TLS: shared by the probe's side and the lab's.
     ("stream", &[]),
     // The event log of a probe's connections: net records into it, the records carry it.
-    ("timeline", &[]),
+    ("timeline", &["wire"]),
     ("target", &["proto", "wire"]),
     ("net", &["proto", "stream", "timeline"]),
     // What a probe saw, as plain records.

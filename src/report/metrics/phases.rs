@@ -19,20 +19,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::timeline::{TimelineEntry, TimelineEvent};
+use crate::timeline::{self, Event, Stamped};
+use crate::wire::ms;
 
 /// Scopes a phase may be reported for: the first control session and the modes.
 const SCOPES: [&str; 5] = ["control", "epsv", "pasv", "eprt", "port"];
 
 /// One connection's phases under way: name, the scope it counts for, start (ms).
 #[derive(Default)]
-struct Conn {
+struct Open {
     scope: String,
     data: bool,
     open: Vec<(&'static str, String, f64)>,
 }
 
-impl Conn {
+impl Open {
     fn start(&mut self, phase: &'static str, scope: String, t: f64) {
         if !self.open.iter().any(|(p, _, _)| *p == phase) {
             self.open.push((phase, scope, t));
@@ -60,49 +61,49 @@ impl Conn {
 }
 
 /// `(scope, phase) → seconds` for every phase the timeline shows.
-pub(super) fn phases(timeline: &[TimelineEntry]) -> BTreeMap<(String, &'static str), f64> {
+pub(super) fn phases(timeline: &[Stamped]) -> BTreeMap<(String, &'static str), f64> {
     let mut done = BTreeMap::new();
-    let mut conns: BTreeMap<&str, Conn> = BTreeMap::new();
+    let mut conns: BTreeMap<&timeline::Conn, Open> = BTreeMap::new();
     for entry in timeline {
-        let t = entry.t_ms;
-        if matches!(entry.event, TimelineEvent::Deadline) {
+        let t = ms(&entry.at);
+        if matches!(entry.event, Event::Deadline) {
             for conn in conns.values_mut() {
                 conn.end_all(t, &mut done);
             }
             continue;
         }
-        let conn = conns.entry(entry.conn.as_str()).or_default();
-        let serving = entry.mode.clone().unwrap_or_else(|| conn.scope.clone());
+        let conn = conns.entry(&entry.conn).or_default();
+        let serving = entry
+            .mode
+            .map_or_else(|| conn.scope.clone(), str::to_string);
         match &entry.event {
-            TimelineEvent::Connect { purpose, .. } => {
-                conn.data = entry.conn.starts_with("data");
-                conn.scope = match (conn.data, entry.mode.as_deref()) {
+            Event::Connect { purpose, .. } => {
+                conn.data = matches!(entry.conn, timeline::Conn::Data { .. });
+                conn.scope = match (conn.data, entry.mode) {
                     (true, Some(mode)) => mode.to_string(),
-                    _ => purpose.clone(),
+                    _ => purpose.to_string(),
                 };
                 let phase = if conn.data { "data_connect" } else { "connect" };
                 conn.start(phase, conn.scope.clone(), t);
             }
-            TimelineEvent::Listen { .. } => {
+            Event::Listen { .. } => {
                 conn.data = true;
                 conn.scope = serving.clone();
                 conn.start("data_connect", serving, t);
             }
-            TimelineEvent::Connected { .. } => {
+            Event::Connected { .. } => {
                 let phase = if conn.data { "data_connect" } else { "connect" };
                 conn.end(phase, t, &mut done);
                 if !conn.data {
                     conn.start("banner", conn.scope.clone(), t);
                 }
             }
-            TimelineEvent::Refused { .. }
-            | TimelineEvent::Timeout { .. }
-            | TimelineEvent::Unreachable { .. } => {
+            Event::Refused { .. } | Event::Timeout { .. } | Event::Unreachable { .. } => {
                 conn.end("connect", t, &mut done);
                 conn.end("data_connect", t, &mut done);
             }
-            TimelineEvent::Accepted { .. } => conn.end("data_connect", t, &mut done),
-            TimelineEvent::Send { line } => {
+            Event::Accepted { .. } => conn.end("data_connect", t, &mut done),
+            Event::Send { line } => {
                 let verb = line
                     .split_whitespace()
                     .next()
@@ -116,7 +117,7 @@ pub(super) fn phases(timeline: &[TimelineEntry]) -> BTreeMap<(String, &'static s
                     _ => {}
                 }
             }
-            TimelineEvent::Reply { code, .. } => {
+            Event::Reply { code, .. } => {
                 conn.end("banner", t, &mut done);
                 conn.end("request", t, &mut done);
                 if !(300..400).contains(code) {
@@ -130,15 +131,15 @@ pub(super) fn phases(timeline: &[TimelineEntry]) -> BTreeMap<(String, &'static s
                     conn.end("tls", t, &mut done);
                 }
             }
-            TimelineEvent::TlsStart => {
+            Event::TlsStart => {
                 let phase = if conn.data { "data_tls" } else { "tls" };
                 conn.start(phase, serving, t);
             }
-            TimelineEvent::TlsDone { .. } | TimelineEvent::TlsFailed { .. } => {
+            Event::TlsDone { .. } | Event::TlsFailed { .. } => {
                 let phase = if conn.data { "data_tls" } else { "tls" };
                 conn.end(phase, t, &mut done);
             }
-            TimelineEvent::StepTimeout { .. } => conn.end_all(t, &mut done),
+            Event::StepTimeout { .. } => conn.end_all(t, &mut done),
             _ => {}
         }
     }
@@ -149,38 +150,45 @@ pub(super) fn phases(timeline: &[TimelineEntry]) -> BTreeMap<(String, &'static s
 mod tests {
     use super::*;
 
-    fn at(t_ms: f64, conn: &str, mode: Option<&str>, event: TimelineEvent) -> TimelineEntry {
-        TimelineEntry {
-            t_ms,
-            conn: conn.to_string(),
-            mode: mode.map(str::to_string),
+    fn at(t_ms: f64, conn: &str, mode: Option<&'static str>, event: Event) -> Stamped {
+        let conn = match conn {
+            "probe" => timeline::Conn::Probe,
+            "data-epsv" => timeline::Conn::Data { mode: "epsv", n: 1 },
+            c => timeline::Conn::Control(
+                c.trim_start_matches("control-").parse().unwrap_or_default(),
+            ),
+        };
+        Stamped {
+            at: std::time::Duration::from_secs_f64(t_ms / 1000.0),
+            conn,
+            mode,
             event,
         }
     }
 
-    fn send(line: &str) -> TimelineEvent {
-        TimelineEvent::Send {
+    fn send(line: &str) -> Event {
+        Event::Send {
             line: line.to_string(),
         }
     }
 
-    fn reply(code: u16) -> TimelineEvent {
-        TimelineEvent::Reply {
+    fn reply(code: u16) -> Event {
+        Event::Reply {
             code,
             text: String::new(),
         }
     }
 
-    fn connect(purpose: &str) -> TimelineEvent {
-        TimelineEvent::Connect {
-            to: "127.0.0.1:21".into(),
-            purpose: purpose.into(),
+    fn connect(purpose: &'static str) -> Event {
+        Event::Connect {
+            to: std::net::SocketAddr::from(([127, 0, 0, 1], 21)),
+            purpose,
         }
     }
 
-    fn connected() -> TimelineEvent {
-        TimelineEvent::Connected {
-            local: "127.0.0.1:4000".into(),
+    fn connected() -> Event {
+        Event::Connected {
+            local: std::net::SocketAddr::from(([127, 0, 0, 1], 4000)),
         }
     }
 
@@ -196,12 +204,12 @@ mod tests {
             at(3.0, c, None, reply(220)),
             at(3.0, c, None, send("AUTH TLS")),
             at(4.0, c, None, reply(234)),
-            at(4.0, c, None, TimelineEvent::TlsStart),
+            at(4.0, c, None, Event::TlsStart),
             at(
                 24.0,
                 c,
                 None,
-                TimelineEvent::TlsDone {
+                Event::TlsDone {
                     version: "TLSv1.3".into(),
                     resumed: false,
                 },
@@ -217,7 +225,9 @@ mod tests {
                 1033.0,
                 "data-epsv",
                 epsv,
-                TimelineEvent::Timeout { after_ms: 1000.0 },
+                Event::Timeout {
+                    after: std::time::Duration::from_secs(1),
+                },
             ),
         ];
         let got = phases(&timeline);
@@ -246,7 +256,7 @@ mod tests {
             at(2.0, "control-2", None, connected()),
             at(5.0, "control-2", Some("pasv"), send("LIST")),
             at(6.0, "control-2", Some("pasv"), reply(150)),
-            at(9.0, "probe", None, TimelineEvent::Deadline),
+            at(9.0, "probe", None, Event::Deadline),
         ];
         let got = phases(&timeline);
         assert_eq!(got.get(&("pasv".to_string(), "connect")), Some(&0.002));

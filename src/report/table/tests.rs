@@ -10,8 +10,8 @@ use super::{TableStyle, write_table};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
 use crate::probe::record::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
-use crate::report::timeline::TimelineEvent;
 use crate::report::{Report, Status, Verdict, sample};
+use crate::timeline::Event;
 
 fn render(report: &Report, style: &TableStyle) -> String {
     let mut out = Vec::new();
@@ -660,9 +660,7 @@ fn without_colour_there_is_no_escape_byte_even_from_a_hostile_server() {
     if let Some(t) = &mut report.transcript {
         t[1].line = "230 \x1b[5mblink".to_string();
     }
-    if let Some(TimelineEvent::Reply { text, .. }) =
-        report.timeline.get_mut(3).map(|e| &mut e.event)
-    {
+    if let Some(Event::Reply { text, .. }) = report.timeline.get_mut(3).map(|e| &mut e.event) {
         *text = "Entering \x1b]0;pwned\x07 mode".to_string();
     }
     let text = plain(&report);

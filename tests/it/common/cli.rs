@@ -1,7 +1,8 @@
 //! Running the built binary from async tests, and reading its JSON report.
 
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::bin::Ftpdoctor;
 
 use serde_json::Value;
 
@@ -24,37 +25,12 @@ impl Run {
 
 /// Runs the binary off the async runtime (the lab under test lives on it).
 pub async fn ftpdoctor(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let output: Output = Command::new(env!("CARGO_BIN_EXE_ftpdoctor"))
-            .args(&args)
-            // The table's width and characters follow the environment: pin them, so a
-            // test sees what it asks for (its own `env` comes after and wins).
-            .env_remove("LC_ALL")
-            .env_remove("LC_CTYPE")
-            .env_remove("COLUMNS")
-            .env("LANG", "C.UTF-8")
-            .envs(env)
-            .output()
-            .unwrap_or_else(|e| panic!("running ftpdoctor: {e}"));
-        let elapsed = started.elapsed();
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        let shown = format!(
-            "ftpdoctor {}\nstatus: {} after {elapsed:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-            args.join(" "),
-            output.status,
-        );
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout,
-            stderr,
-            shown,
-            elapsed,
-        }
-    })
-    .await
-    .unwrap_or_else(|e| panic!("the runner thread died: {e}"))
+    env.into_iter()
+        .fold(Ftpdoctor::new(&args), |run, (key, value)| {
+            run.env(key, value)
+        })
+        .run_async()
+        .await
 }
 
 /// `probe URL --format json --timeout 1s` plus `extra`.

@@ -2,6 +2,7 @@
 //! the raw lines that came, so tests assert the wire text, not our parser's view of it.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod bin;
 pub mod cli;
 pub mod dns;
 pub mod exporter;
