@@ -417,7 +417,7 @@ fn dials_are_listed_with_why_outcome_and_time() {
     assert!(
         f.evidence
             .contains("127.0.0.1:50000 (control peer + EPSV port): timed out")
-            && f.evidence.contains("5000 ms"),
+            && f.evidence.contains("5000.0 ms"),
         "{}",
         f.evidence
     );

@@ -39,7 +39,7 @@ fn class_words(ip: IpAddr) -> String {
 }
 
 pub(super) fn millis(d: &Duration) -> String {
-    format!("{} ms", ms(d))
+    format!("{:.1} ms", ms(d))
 }
 
 /// `30s`, or `1.5s` when not whole: the form --timeout and --deadline are given in.
