@@ -80,6 +80,22 @@ impl FailOn {
     }
 }
 
+/// --deadline's default.
+const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// What a probe with --idle D needs besides D: the modes, the size check and the NOOPs,
+/// as a probe without --idle gets by default.
+const IDLE_DEADLINE_MARGIN: Duration = DEFAULT_DEADLINE;
+
+/// `--size-check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SizeCheckArg {
+    /// After the modes, when one worked.
+    Auto,
+    /// Never.
+    Off,
+}
+
 #[derive(Debug, Args)]
 pub(super) struct ProbeArgs {
     /// ftp://[user[:pass]@]host[:port][/path], or host[:port]
@@ -106,8 +122,21 @@ pub(super) struct ProbeArgs {
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = positive_duration)]
     timeout: Duration,
     /// Limit for the whole probe of one target; the report still comes out
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = positive_duration)]
-    deadline: Duration,
+    /// [default: 30s; with --idle D, D + 30s]
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    deadline: Option<Duration>,
+    /// After the modes, one transfer big enough to fill full-size packets (at most
+    /// 256 KiB read), retried with a lowered MSS if it stalls: finds path-MTU black holes
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    size_check: SizeCheckArg,
+    /// Measure how long the path keeps an idle control connection: 8 more connections
+    /// idle D, D/2 … D/128, then NOOP
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    idle: Option<Duration>,
+    /// STOR a small and a 256 KiB file as ftpdoctor-<random>.tmp in the URL's directory,
+    /// then DELE them (writes to the server!)
+    #[arg(long)]
+    upload: bool,
     /// Also dial an advertised PASV address that differs from the control peer
     #[arg(long)]
     follow_advertised: bool,
@@ -340,6 +369,19 @@ pub enum ProbeArgsError {
         /// The user given.
         user: String,
     },
+    /// A --deadline too short for --idle.
+    #[error(
+        "--deadline {deadline} is shorter than --idle {idle} plus {margin}: the idle \
+         connections need D and the probe itself about {margin}; raise --deadline or leave it out"
+    )]
+    DeadlineBelowIdle {
+        /// --deadline as given.
+        deadline: String,
+        /// --idle as given.
+        idle: String,
+        /// What the probe needs besides the idle time.
+        margin: String,
+    },
     /// An IPv6 --active-addr while PORT is among the modes.
     #[error("--active-addr {addr}: PORT needs an IPv4 address (select --modes without port)")]
     ActiveAddrNotV4 {
@@ -419,6 +461,7 @@ impl ProbeArgs {
                 format: self.format.as_str(),
             });
         }
+        self.deadline()?;
         let mut modes = self.modes.clone();
         modes.sort();
         modes.dedup();
@@ -488,11 +531,12 @@ impl ProbeArgs {
                 given.mode().as_str()
             ));
         }
-        if self.deadline < self.timeout {
+        let deadline = self.deadline()?;
+        if deadline < self.timeout {
             warnings.push(format!(
                 "--deadline {} is shorter than --timeout {}: a silent step is cut by the \
                  deadline before its own timeout, and its finding rests on less waiting",
-                humantime::format_duration(self.deadline),
+                humantime::format_duration(deadline),
                 humantime::format_duration(self.timeout)
             ));
         }
@@ -530,7 +574,12 @@ impl ProbeArgs {
         config.credentials = credentials;
         config.modes = shared.modes.clone();
         config.step_timeout = self.timeout;
-        config.deadline = self.deadline;
+        config.deadline = self.deadline()?;
+        config.transfers = crate::probe::TransferChecks {
+            size_check: self.size_check == SizeCheckArg::Auto,
+            idle: self.idle,
+            upload: self.upload,
+        };
         config.follow_advertised = self.follow_advertised;
         config.active_addr = self.active_addr;
         config.sequential = self.sequential;
@@ -542,6 +591,24 @@ impl ProbeArgs {
         config.trust = shared.trust.clone();
         config.tls_reuse = !self.no_tls_reuse;
         Ok(config)
+    }
+
+    /// --deadline, or its default: 30 s, or D + 30 s with --idle D; a --deadline below
+    /// that with --idle is refused.
+    fn deadline(&self) -> Result<Duration, ProbeArgsError> {
+        let Some(idle) = self.idle else {
+            return Ok(self.deadline.unwrap_or(DEFAULT_DEADLINE));
+        };
+        let needed = idle + IDLE_DEADLINE_MARGIN;
+        match self.deadline {
+            None => Ok(needed),
+            Some(given) if given >= needed => Ok(given),
+            Some(given) => Err(ProbeArgsError::DeadlineBelowIdle {
+                deadline: humantime::format_duration(given).to_string(),
+                idle: humantime::format_duration(idle).to_string(),
+                margin: humantime::format_duration(IDLE_DEADLINE_MARGIN).to_string(),
+            }),
+        }
     }
 
     /// --tls for this target: the URL's scheme settles it for ftps:// (implicit FTPS; a

@@ -28,6 +28,7 @@ mod modes;
 mod nat;
 mod paths;
 mod tls;
+mod transfers;
 mod words;
 
 pub use allow::{Allow, AllowError};
@@ -48,6 +49,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
         }
         findings.extend(paths::sampled_range(outcome, mode));
     }
+    findings.extend(transfers::findings(outcome));
     findings
 }
 

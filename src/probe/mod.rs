@@ -8,7 +8,9 @@
 //! gets the remaining modes in turn on that one.
 
 mod attempt;
+mod bulk;
 mod from_net;
+mod idle;
 mod interrupt;
 mod mode;
 mod plaintext;
@@ -17,8 +19,10 @@ mod resolve;
 mod runner;
 mod sample;
 mod session;
+mod size_check;
 mod tls;
 mod transfer;
+mod upload;
 mod watch;
 
 use std::net::{IpAddr, SocketAddr};
@@ -109,6 +113,32 @@ pub struct ProbeConfig {
     pub watch: Option<Watch>,
     /// Ends the probe early, as its deadline would, when the user interrupts.
     pub interrupt: Interrupt,
+    /// The checks of long and large transfers after the modes: --size-check, --idle,
+    /// --upload.
+    pub transfers: TransferChecks,
+}
+
+/// What `--size-check`, `--idle` and `--upload` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferChecks {
+    /// One transfer big enough to fill full-size packets after the modes (`--size-check
+    /// auto`, the probe's default; `serve` modules default to off).
+    pub size_check: bool,
+    /// `--idle D`: how long the path keeps an idle control connection, tried up to D.
+    pub idle: Option<Duration>,
+    /// `--upload`: STOR a small and a 256 KiB file, then DELE them (writes!).
+    pub upload: bool,
+}
+
+impl Default for TransferChecks {
+    /// The probe's defaults: the size check on, no idle measurement, no upload.
+    fn default() -> TransferChecks {
+        TransferChecks {
+            size_check: true,
+            idle: None,
+            upload: false,
+        }
+    }
 }
 
 /// One address of an already resolved target.
@@ -156,6 +186,7 @@ impl ProbeConfig {
             deadline_at: None,
             watch: None,
             interrupt: Interrupt::default(),
+            transfers: TransferChecks::default(),
         }
     }
 }
@@ -202,6 +233,9 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
         elapsed: Duration::ZERO,
         sample: None,
         reuse_check: None,
+        size_check: None,
+        idle: None,
+        upload: None,
     };
     let modes = Mode::ALL.map(|m| match config.modes.contains(&m) {
         true => ModeOutcome::new(m),
@@ -215,6 +249,9 @@ pub async fn probe(config: &ProbeConfig) -> ProbeOutcome {
             run(config, &mut out, &mut sessions).await;
             plaintext::check(config, &mut out, &mut sessions.plaintext).await;
             sample::run(config, &mut out, &mut sessions).await;
+            size_check::run(config, &mut out, &mut sessions).await;
+            upload::run(config, &mut out, &mut sessions).await;
+            idle::run(config, &mut out, &mut sessions).await;
         } => (false, false),
         _ = sleep_until(deadline) => (true, false),
         // Cut short as by the deadline; the report says by whom.

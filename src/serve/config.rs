@@ -94,6 +94,8 @@ impl Module {
         config.address_family = o.address_family;
         config.dns_server = o.dns_server;
         config.active_addr = o.active_addr;
+        // A scrape pays for every transfer: the full-size packet check is off here.
+        config.transfers.size_check = false;
         config
     }
 

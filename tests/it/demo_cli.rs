@@ -122,7 +122,14 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
                 "refused",
             ],
         ),
-        (Scenario::MtuBlackhole, &["verdict: ok"]),
+        (
+            Scenario::MtuBlackhole,
+            &[
+                "mtu-blackhole",
+                "MTU black hole: RETR pub/1MiB.bin",
+                "verdict: fail",
+            ],
+        ),
         (Scenario::IdleTimeout, &["verdict: ok"]),
         (Scenario::IdleReset, &["verdict: ok"]),
         (Scenario::Writable, &["verdict: ok"]),

@@ -26,6 +26,7 @@ mod probe_dns;
 mod probe_fleet;
 mod probe_lib;
 mod probe_tls;
+mod probe_transfers;
 mod proto_properties;
 mod real_server_quirks;
 mod serve;

@@ -62,12 +62,27 @@ where
     std::io::ErrorKind::TimedOut.into()
 }
 
-/// Takes what a black hole lets through of an upload, then discards the rest as if it
-/// never arrived, until `limit` passes: the server never sees the whole file.
-pub(super) async fn receive_from_hole<S>(data: &mut S, limit: Duration) -> std::io::Error
+/// Takes what a black hole lets through of an upload: a file that fits in the first
+/// [`HOLE_PASSES_BYTES`] arrives whole; of a larger one the rest is discarded as if it never
+/// arrived, until `limit` passes, and the server never sees the whole file.
+pub(super) async fn receive_from_hole<S>(data: &mut S, limit: Duration) -> std::io::Result<Vec<u8>>
 where
     S: AsyncRead + Unpin,
 {
+    let small = tokio::time::timeout(limit, async {
+        let mut got = Vec::new();
+        (&mut *data)
+            .take(HOLE_PASSES_BYTES as u64 + 1)
+            .read_to_end(&mut got)
+            .await?;
+        Ok::<Vec<u8>, std::io::Error>(got)
+    })
+    .await;
+    match small {
+        Ok(Ok(got)) if got.len() <= HOLE_PASSES_BYTES => return Ok(got),
+        Ok(Err(e)) => return Err(e),
+        _ => {}
+    }
     let _ = tokio::time::timeout(limit, async {
         let mut sink = [0u8; DRAIN_CHUNK];
         // Reading keeps the client's writes from piling up; after its FIN the server
@@ -77,5 +92,5 @@ where
         Ok::<(), std::io::Error>(())
     })
     .await;
-    std::io::ErrorKind::TimedOut.into()
+    Err(std::io::ErrorKind::TimedOut.into())
 }

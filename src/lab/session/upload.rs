@@ -45,7 +45,7 @@ impl Session {
         };
         let limit = self.shared.config.transfer_timeout;
         let received = match stalls {
-            true => Err(receive_from_hole(&mut data, limit).await),
+            true => receive_from_hole(&mut data, limit).await,
             false => match timeout(limit, read_upload(&mut data)).await {
                 Ok(got) => got,
                 Err(_) => Err(io::ErrorKind::TimedOut.into()),

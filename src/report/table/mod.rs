@@ -22,6 +22,7 @@ mod modes;
 mod summary;
 mod text;
 mod tls;
+mod transfers;
 
 pub use summary::write_summary;
 
@@ -151,6 +152,9 @@ impl Default for TableStyle {
 ///     elapsed: Duration::from_millis(3),
 ///     sample: None,
 ///     reuse_check: None,
+///     size_check: None,
+///     idle: None,
+///     upload: None,
 /// };
 /// let report = Report::new(outcome, Vec::new(), false);
 ///
