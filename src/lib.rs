@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`cli`]: command-line flags, validated into each layer's configuration
-//!   ([`run::RunConfig`], [`probe::ProbeConfig`], [`lab::LabConfig`]).
+//!   ([`run::RunConfig`], [`probe::ProbeOptions`], [`lab::LabConfig`]).
 //! - [`target`]: probe targets (`ftp://user@host:port/path`, `host:port`) and netrc credentials.
 //! - [`proto`]: the FTP protocol without I/O — reply parser, commands, 227/229/PORT/EPRT.
 //! - [`addr`]: classify IP addresses from the IANA special-purpose registries.
@@ -11,7 +11,11 @@
 //! - [`timeline`]: every connection's events, as the network layer records them.
 //! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS.
 //! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; it hands over
-//!   plain records ([`probe::record`]) and keeps its working state to itself.
+//!   plain records ([`probe::record`]) and keeps its working state to itself. What was
+//!   asked is a [`probe::ProbeOptions`] (cli, serve and demo each build one); a
+//!   [`probe::ProbeConfig`] adds the target and the login, and each run makes its own
+//!   state (event log, deadline instant, every wait's budget) from it. The login is a
+//!   pure machine (no I/O) that the session drives.
 //! - [`diagnose`]: records → findings (id, severity, evidence, fix, reference); pure.
 //! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
 //!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,
@@ -21,6 +25,8 @@
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
+//! - [`inspect`]: `inspect`, the server's side — its config, firewall ruleset and container
+//!   manifests parsed with their line numbers, checked together and against a probe's report.
 //!
 //! Dependencies point one way, and `tests/it/layers.rs` fails on any import that does not:
 //! `proto` and `addr` need only std; `wire`, `stream` and `timeline` need nothing else
@@ -37,6 +43,7 @@ pub mod addr;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
+pub mod inspect;
 pub mod lab;
 pub mod net;
 pub mod probe;

@@ -126,6 +126,27 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_mystery(seed, chosen, count, data_timeout))?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::CheckConfig(path) => {
+            let config = ftpdoctor::serve::config::Config::load(&path)?;
+            let names: Vec<&str> = config.modules.keys().map(String::as_str).collect();
+            let count = match names.len() {
+                1 => "1 module".to_string(),
+                n => format!("{n} modules"),
+            };
+            print_stdout(&format!(
+                "{}: good ({count}: {})\n",
+                path.display(),
+                names.join(", ")
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Print(text) => {
+            let mut out = io::stdout().lock();
+            match out.write_all(&text).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e).context("writing stdout"),
+                _ => Ok(ExitCode::SUCCESS),
+            }
+        }
         Action::ListScenarios => {
             print_stdout(&cli::scenario_list())?;
             Ok(ExitCode::SUCCESS)
@@ -138,6 +159,7 @@ fn run(action: Action) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(serve_fault(fault, listen))?;
             Ok(ExitCode::SUCCESS)
         }
+        Action::Inspect(options) => Ok(ExitCode::from(cli::run_inspect(&options)?)),
         Action::Serve(options) => {
             runtime()?.block_on(serve(options))?;
             Ok(ExitCode::SUCCESS)
@@ -182,7 +204,7 @@ const FD_RESERVE: u64 = 64;
 /// needs, or runs fewer targets at once if it cannot: running out would show up as
 /// failures of the servers (refused, unreachable) that are really ours.
 fn fit_file_limit(run: &mut ftpdoctor::run::RunConfig) {
-    let per_target = match run.probes.iter().any(|p| p.all_addresses) {
+    let per_target = match run.probes.iter().any(|p| p.options().all_addresses) {
         true => FDS_PER_PROBE * ftpdoctor::run::MAX_ADDRESSES as u64,
         false => FDS_PER_PROBE,
     };

@@ -10,14 +10,18 @@ use tokio::task::JoinSet;
 
 use crate::diagnose::clients::{ClientId, predict};
 use crate::diagnose::{Allow, Severity, diagnose};
-use crate::probe::{Interrupt, Pinned, ProbeConfig, Watch, probe, resolve_target};
+use crate::probe::{
+    ErrorKind, Hooks, Interrupt, Pinned, ProbeConfig, Resolution, Stage, StepError, Watch,
+    probe_with, resolve_target,
+};
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::html::write_html;
 use crate::report::json::{write_json, write_jsonl};
 use crate::report::junit::write_junit;
 use crate::report::mermaid::write_mermaid;
-use crate::report::nagios::{State, write_nagios};
+use crate::report::nagios::{State, Thresholds, write_nagios};
 use crate::report::table::{TableStyle, write_summary, write_table};
+use crate::report::timeline::TimelineView;
 use crate::report::{Report, Verdict};
 
 /// Which printer writes the reports.
@@ -65,6 +69,10 @@ pub struct RunConfig {
     pub fail_on: Severity,
     /// Include each control conversation (--transcript).
     pub transcript: bool,
+    /// How the table prints the timeline under --transcript (`--transcript=grouped`).
+    pub timeline_view: TimelineView,
+    /// Table format: the conversation as curl -v shows it (`-vv`).
+    pub conversation: bool,
     /// Table format: ladder diagrams and notes after each report.
     pub explain: bool,
     /// Diagrams in Unicode box drawing (else ASCII).
@@ -81,6 +89,8 @@ pub struct RunConfig {
     pub verbose: bool,
     /// Findings accepted with --allow / --allow-file: waived for the exit code.
     pub allow: Vec<Allow>,
+    /// `--format nagios`: -w/-c on the probe's total time.
+    pub thresholds: crate::report::nagios::Thresholds,
 }
 
 /// Longest --timeout or --deadline (or a `serve` module's): a day is past any sane
@@ -109,7 +119,13 @@ pub fn positive_duration(s: &str) -> Result<Duration, String> {
 
 /// Probes, diagnoses and reports one target, predicting the default client profiles.
 pub async fn probe_and_report(config: &ProbeConfig, with_transcript: bool) -> Report {
-    probe_and_report_for(config, with_transcript, &ClientId::DEFAULT).await
+    probe_and_report_for(
+        config,
+        with_transcript,
+        &ClientId::DEFAULT,
+        Hooks::default(),
+    )
+    .await
 }
 
 /// Probes, diagnoses and reports one target, predicting the fate of each of `clients`.
@@ -117,8 +133,9 @@ pub async fn probe_and_report_for(
     config: &ProbeConfig,
     with_transcript: bool,
     clients: &[ClientId],
+    hooks: Hooks,
 ) -> Report {
-    let outcome = probe(config).await;
+    let outcome = probe_with(config, hooks).await;
     let findings = diagnose(&outcome);
     let predictions = predict(&outcome, &findings, clients);
     let mut report = Report::new(outcome, findings, with_transcript);
@@ -137,20 +154,31 @@ pub async fn probe_target(
     config: ProbeConfig,
     with_transcript: bool,
     clients: &[ClientId],
+    hooks: Hooks,
 ) -> Vec<Report> {
-    if !config.all_addresses {
-        return vec![probe_and_report_for(&config, with_transcript, clients).await];
+    if !config.options().all_addresses {
+        return vec![probe_and_report_for(&config, with_transcript, clients, hooks).await];
     }
     // The deadline covers the whole target: the shared resolution too.
-    let started = Instant::now();
-    let Ok(resolution) = tokio::time::timeout(config.deadline, resolve_target(&config)).await
-    else {
-        // The deadline struck during DNS: one report says so (dns-timeout).
-        let mut late = config.clone();
-        late.all_addresses = false;
-        late.deadline = Duration::ZERO;
-        return vec![probe_and_report_for(&late, with_transcript, clients).await];
-    };
+    let ends_by = Instant::now() + config.options().deadline;
+    let deadline = config.options().deadline;
+    // The deadline struck during DNS: a resolver silent for the whole deadline is a DNS
+    // timeout (dns-timeout), the same finding a single probe gives, and the one report
+    // that follows from the pinned failure says so without asking again.
+    let resolution = tokio::time::timeout(deadline, resolve_target(&config))
+        .await
+        .unwrap_or_else(|_| Resolution {
+            addrs: Vec::new(),
+            dns: None,
+            error: Some(StepError::new(
+                Stage::Resolve,
+                ErrorKind::Timeout,
+                format!(
+                    "no answer from the resolver within the --deadline ({:.1} s)",
+                    deadline.as_secs_f64()
+                ),
+            )),
+        });
     let addresses: Vec<_> = match resolution.error {
         Some(_) => vec![None],
         None => resolution
@@ -161,18 +189,21 @@ pub async fn probe_target(
             .map(Some)
             .collect(),
     };
-    let left = config.deadline.saturating_sub(started.elapsed());
+    let config = std::sync::Arc::new(config);
     let mut running = JoinSet::new();
     for (i, address) in addresses.into_iter().enumerate() {
-        let mut one = config.clone();
-        one.deadline = left;
-        one.pinned = Some(Pinned {
-            address,
-            resolution: resolution.clone(),
-        });
+        let one = Hooks {
+            pinned: Some(Pinned {
+                address,
+                resolution: resolution.clone(),
+            }),
+            ends_by: Some(ends_by),
+            ..hooks.clone()
+        };
         let clients = clients.to_vec();
+        let config = config.clone();
         running.spawn(async move {
-            let report = probe_and_report_for(&one, with_transcript, &clients).await;
+            let report = probe_and_report_for(&config, with_transcript, &clients, one).await;
             (i, report)
         });
     }
@@ -237,20 +268,26 @@ pub async fn run_probes(
     live: Live,
     out: &mut impl Write,
 ) -> io::Result<Finished> {
+    let style = TableStyle {
+        timeline: run.timeline_view,
+        conversation: run.conversation,
+        ..style
+    };
     let threshold = run.fail_on;
     let total = run.probes.len();
     let progress = progress_bar(run.progress && total > 1, total);
-    let mut probes = run.probes;
-    for config in &mut probes {
-        config.interrupt = live.interrupt.clone();
-    }
+    let probes = run.probes;
+    let mut hooks = Hooks {
+        interrupt: live.interrupt.clone(),
+        ..Hooks::default()
+    };
     // One probe's steps fit on one line; a fleet has its progress bar instead.
     let drawn = std::sync::Arc::new(AtomicUsize::new(0));
-    let status = match (live.status, probes.as_mut_slice()) {
+    let status = match (live.status, probes.as_slice()) {
         // --all-addresses probes each address at once: no one line for them all.
-        (Some(status), [only]) if !only.all_addresses => {
+        (Some(status), [only]) if !only.options().all_addresses => {
             let watch = Watch::new();
-            only.watch = Some(watch.clone());
+            hooks.watch = Some(watch.clone());
             Some((
                 tokio::spawn(draw_status(watch, status, drawn.clone())),
                 status,
@@ -272,7 +309,9 @@ pub async fn run_probes(
             done.push(None);
             let transcript = run.transcript;
             let clients = run.clients.clone();
-            running.spawn(async move { (i, probe_target(config, transcript, &clients).await) });
+            let hooks = hooks.clone();
+            running
+                .spawn(async move { (i, probe_target(config, transcript, &clients, hooks).await) });
         }
         let Some(joined) = running.join_next().await else {
             break;
@@ -313,11 +352,11 @@ pub async fn run_probes(
         }
     }
     let reports: Vec<Report> = done.into_iter().flatten().flatten().collect();
-    let state = State::worst(&reports);
+    let state = State::worst_within(&reports, &run.thresholds);
     match run.format {
         Format::Jsonl => {}
         Format::Json => out.print(|w| write_json(&reports, w))?,
-        Format::Nagios => out.print(|w| write_nagios(&reports, w))?,
+        Format::Nagios => out.print(|w| write_nagios(&reports, &run.thresholds, w))?,
         Format::Junit => out.print(|w| write_junit(&reports, w))?,
         Format::Mermaid => out.print(|w| write_mermaid(&reports, w))?,
         Format::Html => out.print(|w| write_html(&reports, w))?,
@@ -333,7 +372,7 @@ pub async fn run_probes(
                             let style = ExplainStyle {
                                 unicode: run.unicode,
                                 color: style.color,
-                                ..ExplainStyle::default()
+                                width: style.width,
                             };
                             write_explain(report, &style, w)?;
                         }
@@ -417,7 +456,7 @@ pub fn write_reports(
         }
         Format::Json => write_json(reports, out),
         Format::Jsonl => reports.iter().try_for_each(|r| write_jsonl(r, out)),
-        Format::Nagios => write_nagios(reports, out),
+        Format::Nagios => write_nagios(reports, &Thresholds::default(), out),
         Format::Junit => write_junit(reports, out),
         Format::Mermaid => write_mermaid(reports, out),
         Format::Html => write_html(reports, out),

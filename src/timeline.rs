@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::wire::{serialize_display, serialize_ms};
+use crate::wire::{serialize_display, serialize_ms, wire_enum};
 
 /// Events one probe keeps. A probe of four modes makes about 80; `--sample-ports 256`
 /// about 1,500. Past this many a server is feeding us without end (a reply per byte, a
@@ -75,6 +75,24 @@ pub enum CloseHow {
     Rst,
 }
 
+wire_enum! {
+    /// Why the probe dialled the control peer instead of the address a 227 advertised.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SubstituteWhy {
+        /// The advertised address is not the control peer's, and --follow-advertised was
+        /// not given (curl's default since 7.74, CVE-2020-8284).
+        AdvertisedDiffers = "advertised-differs",
+        /// The advertised address names no remote host (unspecified, multicast,
+        /// broadcast): it is never dialled.
+        NamesNoHost = "names-no-host",
+        /// A loopback address from a server that is not on loopback would reach this
+        /// very host: it is never dialled.
+        LoopbackFromRemote = "loopback-from-remote",
+        /// --follow-advertised dialled the advertised address, and it did not connect.
+        AdvertisedFailed = "advertised-failed",
+    }
+}
+
 /// One thing that happened on a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
@@ -114,6 +132,18 @@ pub enum Event {
         /// What the system said.
         #[serde(rename = "error", skip_serializing_if = "Option::is_none")]
         os_error: Option<String>,
+    },
+    /// The probe dials the control peer with the advertised port in place of the
+    /// address a 227 advertised, which it did not dial (or which did not connect).
+    Substitute {
+        /// What the 227 advertised.
+        #[serde(serialize_with = "serialize_display")]
+        advertised: SocketAddr,
+        /// What the probe dials instead.
+        #[serde(serialize_with = "serialize_display")]
+        to: SocketAddr,
+        /// Why.
+        why: SubstituteWhy,
     },
     /// We listen for the server's connection (active modes).
     Listen {

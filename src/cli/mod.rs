@@ -10,12 +10,15 @@ use clap::{Args, Parser, Subcommand};
 use crate::lab::{Fault, LabConfig, Scenario};
 use crate::run::positive_duration;
 
+mod docs;
+mod inspect;
 mod output;
 mod probe;
 mod serve;
 mod targets_file;
 
 pub use crate::run::{Format, RunConfig};
+pub use inspect::{FailOn, InspectFormat, InspectOptions, run_inspect};
 pub use output::{ColorArg, Terminal, utf8_locale};
 pub use probe::{Notices, ProbeArgsError};
 
@@ -83,7 +86,35 @@ enum CliCommand {
     /// Serve probes to Prometheus: a multi-target exporter (GET /probe?target=&module=)
     #[command(after_help = serve::SERVE_EXAMPLES)]
     Serve(serve::ServeArgs),
+    /// Read the server's config, firewall and container files; say which line breaks FTP
+    #[command(after_help = inspect::INSPECT_EXAMPLES)]
+    Inspect(inspect::InspectArgs),
+    /// Print a shell completion script on stdout
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: docs::Shell,
+    },
+    /// Print a manual page (roff) on stdout: ftpdoctor's, or one subcommand's
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// The subcommand whose page to print (its flags are on its own page)
+        #[arg(value_parser = docs::PAGES)]
+        subcommand: Option<String>,
+    },
 }
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  ftpdoctor completions bash > /etc/bash_completion.d/ftpdoctor
+  ftpdoctor completions zsh > \"${fpath[1]}/_ftpdoctor\"
+  ftpdoctor completions fish > ~/.config/fish/completions/ftpdoctor.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  ftpdoctor man | man -l -
+  ftpdoctor man probe > ftpdoctor-probe.1";
 
 #[derive(Debug, Args)]
 // With none of these, clap's error names them all, not only --scenario.
@@ -159,14 +190,22 @@ struct DemoArgs {
     format: Format,
 }
 
+/// A fault by name (or old name); a scenario's name says which flag it belongs to.
 fn parse_fault(s: &str) -> Result<Fault, String> {
     s.parse()
-        .map_err(|e: crate::lab::UnknownFault| e.to_string())
+        .map_err(|e: crate::lab::UnknownFault| match s.parse::<Scenario>() {
+            Ok(_) => format!("that is a scenario: `lab --scenario {s}`"),
+            Err(_) => e.to_string(),
+        })
 }
 
+/// A scenario by name; a fault's name says which flag it belongs to.
 fn parse_scenario(s: &str) -> Result<Scenario, String> {
     s.parse()
-        .map_err(|e: crate::lab::UnknownScenario| e.to_string())
+        .map_err(|e: crate::lab::UnknownScenario| match s.parse::<Fault>() {
+            Ok(_) => format!("that is a fault: `lab --fault {s}`"),
+            Err(_) => e.to_string(),
+        })
 }
 
 /// What the user asked for, validated.
@@ -232,6 +271,12 @@ pub enum Action {
     },
     /// `serve`: the Prometheus exporter.
     Serve(crate::serve::ServeOptions),
+    /// `inspect`: the server's own files, checked.
+    Inspect(InspectOptions),
+    /// `serve --check-config FILE`.
+    CheckConfig(PathBuf),
+    /// `completions`, `man`: text to print on stdout, and nothing else to do.
+    Print(Vec<u8>),
 }
 
 impl Cli {
@@ -247,7 +292,15 @@ impl Cli {
                     color,
                 }
             }
-            CliCommand::Serve(args) => Action::Serve(args.into_options()),
+            CliCommand::Inspect(args) => Action::Inspect(args.into_options()),
+            CliCommand::Serve(args) => match args.into_serve() {
+                serve::Serve::Run(options) => Action::Serve(options),
+                serve::Serve::Check(path) => Action::CheckConfig(path),
+            },
+            CliCommand::Completions { shell } => Action::Print(docs::completions(shell)),
+            CliCommand::Man { subcommand } => {
+                Action::Print(docs::man_page(subcommand.as_deref()).map_err(ProbeArgsError::Docs)?)
+            }
             CliCommand::Demo(args) => Action::Demo {
                 step_timeout: args.timeout,
                 color: args.color,

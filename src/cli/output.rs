@@ -76,6 +76,7 @@ impl Terminal {
                 true => Glyphs::ASCII,
                 false => Glyphs::UNICODE,
             },
+            ..TableStyle::default()
         }
     }
 }

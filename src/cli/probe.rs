@@ -15,8 +15,11 @@ use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
-use crate::probe::{Credentials, MAX_SAMPLE_PORTS, Mode, ProbeConfig, TlsMode};
+use crate::probe::{
+    Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
+};
 use crate::proto::Password;
+use crate::report::timeline::TimelineView;
 use crate::run::{Format, RunConfig};
 use crate::target::{Netrc, Scheme, Target};
 
@@ -41,6 +44,15 @@ plaintext if refused; ftps:// is implicit TLS on port 990. Exit 0: no finding at
 2: ftpdoctor could not run.";
 
 /// --tls: how to use TLS on the control connection.
+/// How `--transcript` lays out the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TranscriptArg {
+    /// Every event in time order, labelled with its session.
+    Time,
+    /// Each session's events together.
+    Grouped,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TlsArg {
     /// Try AUTH TLS; go on in plaintext (and warn) if the server refuses
@@ -149,9 +161,25 @@ pub(super) struct ProbeArgs {
     /// Exit 1 when a finding is at least this severe
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
-    /// Print the control-channel conversation (PASS is always masked)
-    #[arg(long)]
-    transcript: bool,
+    /// --format nagios: WARNING when the probe takes longer than SECONDS (as check_ftp -w)
+    #[arg(short = 'w', long = "warning", value_name = "SECONDS", value_parser = threshold_seconds)]
+    warning: Option<f64>,
+    /// --format nagios: CRITICAL when the probe takes longer than SECONDS (as check_ftp -c)
+    #[arg(short = 'c', long = "critical", value_name = "SECONDS", value_parser = threshold_seconds)]
+    critical: Option<f64>,
+    /// Print the timeline: every event on every connection (connects, the address not
+    /// dialled and why, TLS, commands, replies, data, closes), PASS masked, in time order;
+    /// --transcript=grouped: each session's events together. JSON also gets the
+    /// control-channel lines (`transcript`)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOW",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "time"
+    )]
+    transcript: Option<TranscriptArg>,
     /// Table format: draw each mode's ladder diagram, with notes for learners
     #[arg(long)]
     explain: bool,
@@ -201,9 +229,11 @@ pub(super) struct ProbeArgs {
     /// [default: curl,lftp,wget,ftplib,filezilla,windows-ftp]
     #[arg(long, value_name = "LIST", value_parser = parse_clients)]
     clients: Option<ClientList>,
-    /// Table format: every finding in full (evidence, whole fix, reference), symptoms too
-    #[arg(short, long)]
-    verbose: bool,
+    /// Table format: -v every finding in full (evidence, whole fix, reference), symptoms
+    /// too; -vv also the conversation of every session as curl -v shows it (`> ` sent,
+    /// `< ` received, `* ` what happened: connects, an address not dialled and why)
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Table format: colour the table (auto: on a terminal without NO_COLOR or TERM=dumb)
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     color: ColorArg,
@@ -444,12 +474,30 @@ pub enum ProbeArgsError {
         /// The format given with --summary.
         format: &'static str,
     },
+    /// A man page could not be written (`ftpdoctor man`).
+    #[error("writing the man page: {0}")]
+    Docs(std::io::Error),
+    /// -w/-c are Nagios thresholds: another format has no state for them to set.
+    #[error(
+        "-w/--warning and -c/--critical are thresholds for --format nagios; this run writes --format {format}"
+    )]
+    ThresholdsNeedNagios {
+        /// The format given with them.
+        format: &'static str,
+    },
 }
 
-/// What every target's probe shares: the modes, the trust, where passwords come from.
+/// A Nagios threshold in plain seconds, as check_ftp and check_tcp take them (`5`, `0.5`).
+fn threshold_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err("expected a number of seconds, such as 5 or 0.5".to_string()),
+    }
+}
+
+/// What every target's probe shares: the options, where passwords come from.
 struct Shared {
-    modes: Vec<Mode>,
-    trust: Trust,
+    options: ProbeOptions,
     env_password: Option<Password>,
     netrc: Option<Netrc>,
 }
@@ -458,6 +506,11 @@ impl ProbeArgs {
     pub(super) fn into_run(self) -> Result<(RunConfig, Notices), ProbeArgsError> {
         if self.summary && self.format != Format::Table {
             return Err(ProbeArgsError::SummaryNeedsTable {
+                format: self.format.as_str(),
+            });
+        }
+        if (self.warning.is_some() || self.critical.is_some()) && self.format != Format::Nagios {
+            return Err(ProbeArgsError::ThresholdsNeedNagios {
                 format: self.format.as_str(),
             });
         }
@@ -495,8 +548,7 @@ impl ProbeArgs {
             return Err(ProbeArgsError::NoTargets);
         }
         let shared = Shared {
-            modes,
-            trust: self.trust()?,
+            options: self.options(modes)?,
             env_password,
             netrc,
         };
@@ -522,7 +574,7 @@ impl ProbeArgs {
         let mut warnings = Vec::new();
         let overridden = probes
             .iter()
-            .filter(|p| p.target.scheme == Scheme::Ftps)
+            .filter(|p| p.target().scheme == Scheme::Ftps)
             .count();
         if let (true, Some(given @ (TlsArg::Off | TlsArg::Explicit))) = (overridden > 0, self.tls) {
             warnings.push(format!(
@@ -549,7 +601,12 @@ impl ProbeArgs {
             allow,
             format: self.format,
             fail_on: self.fail_on.threshold(),
-            transcript: self.transcript,
+            transcript: self.transcript.is_some(),
+            timeline_view: match self.transcript {
+                Some(TranscriptArg::Grouped) => TimelineView::Grouped,
+                _ => TimelineView::Time,
+            },
+            conversation: self.verbose >= 2,
             explain: self.explain,
             unicode: !self.ascii && utf8_locale(),
             concurrency: usize::from(self.concurrency),
@@ -559,38 +616,48 @@ impl ProbeArgs {
                 .clients
                 .clone()
                 .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
-            verbose: self.verbose,
+            verbose: self.verbose >= 1,
+            thresholds: crate::report::nagios::Thresholds {
+                warning: self.warning,
+                critical: self.critical,
+            },
         };
         Ok((run, Notices { rejected, warnings }))
     }
 
-    /// One target's probe: its URL parsed, its TLS and credentials, the shared flags.
-    fn probe_config(&self, input: &str, shared: &Shared) -> Result<ProbeConfig, ProbeArgsError> {
-        let target = Target::parse(input).map_err(|source| target_error(input, source))?;
-        let tls = self.tls_for(&target);
-        let credentials =
-            self.credentials(&target, shared.env_password.as_ref(), shared.netrc.as_ref())?;
-        let mut config = ProbeConfig::new(target);
-        config.credentials = credentials;
-        config.modes = shared.modes.clone();
-        config.step_timeout = self.timeout;
-        config.deadline = self.deadline()?;
-        config.transfers = crate::probe::TransferChecks {
+    /// What every target's probe is asked to do.
+    fn options(&self, modes: Vec<Mode>) -> Result<ProbeOptions, ProbeArgsError> {
+        Ok(ProbeOptions {
+            modes,
+            step_timeout: self.timeout,
+            deadline: self.deadline()?,
+            tls: self.tls.map(TlsArg::mode),
+            trust: self.trust()?,
+            tls_reuse: !self.no_tls_reuse,
+            follow_advertised: self.follow_advertised,
+            active_addr: self.active_addr,
+            sequential: self.sequential,
+            dns_server: self.dns_server,
+            address_family: self.address_family,
+            all_addresses: self.all_addresses,
+            sample_ports: self.sample_ports.unwrap_or(0),
             size_check: self.size_check == SizeCheckArg::Auto,
             idle: self.idle,
             upload: self.upload,
-        };
-        config.follow_advertised = self.follow_advertised;
-        config.active_addr = self.active_addr;
-        config.sequential = self.sequential;
-        config.dns_server = self.dns_server;
-        config.address_family = self.address_family;
-        config.all_addresses = self.all_addresses;
-        config.sample_ports = self.sample_ports.unwrap_or(0);
-        config.tls = tls;
-        config.trust = shared.trust.clone();
-        config.tls_reuse = !self.no_tls_reuse;
-        Ok(config)
+            ..ProbeOptions::default()
+        })
+    }
+
+    /// One target's probe: its URL parsed, its credentials, the shared options.
+    fn probe_config(&self, input: &str, shared: &Shared) -> Result<ProbeConfig, ProbeArgsError> {
+        let target = Target::parse(input).map_err(|source| target_error(input, source))?;
+        let credentials =
+            self.credentials(&target, shared.env_password.as_ref(), shared.netrc.as_ref())?;
+        Ok(ProbeConfig::new(
+            target,
+            credentials,
+            shared.options.clone(),
+        ))
     }
 
     /// --deadline, or its default: 30 s, or D + 30 s with --idle D; a --deadline below
@@ -611,12 +678,6 @@ impl ProbeArgs {
         }
     }
 
-    /// --tls for this target: the URL's scheme settles it for ftps:// (implicit FTPS; a
-    /// fleet may mix both), and --tls is for ftp:// and bare targets, auto by default.
-    fn tls_for(&self, target: &Target) -> TlsMode {
-        crate::probe::tls_for(target.scheme, self.tls.map(TlsArg::mode))
-    }
-
     /// `--color`: the table's, decided with the terminal by `main` (not part of the run).
     pub(super) fn color(&self) -> ColorArg {
         self.color
@@ -635,7 +696,7 @@ impl ProbeArgs {
     }
 
     /// The URL's own user and password first, then --user with --password-env, then the
-    /// netrc entry for the host, else anonymous.
+    /// netrc entry for the host, else anonymous ([`Credentials::resolve`]).
     fn credentials(
         &self,
         target: &Target,
@@ -643,39 +704,17 @@ impl ProbeArgs {
         netrc: Option<&Netrc>,
     ) -> Result<Credentials, ProbeArgsError> {
         let user = target.user.clone().or_else(|| self.user.clone());
-        if user.is_none() && env_password.is_some() {
-            return Err(ProbeArgsError::PasswordWithoutUser);
-        }
-        if let (Some(user), Some(password)) = (&user, &target.password) {
-            return Ok(Credentials {
-                user: user.clone(),
-                password: password.clone(),
-            });
-        }
-        if let (Some(user), Some(password)) = (&user, env_password) {
-            return Ok(Credentials {
-                user: user.clone(),
-                password: password.clone(),
-            });
-        }
-        if let Some((login, password)) =
-            netrc.and_then(|n| n.lookup(&target.host_string(), user.as_deref()))
+        let password = target.password.clone().or_else(|| env_password.cloned());
+        if password.is_none()
+            && let Some((user, password)) =
+                netrc.and_then(|n| n.lookup(&target.host_string(), user.as_deref()))
         {
-            return Ok(Credentials {
-                user: login,
-                password,
-            });
+            return Ok(Credentials { user, password });
         }
-        match user {
-            None => Ok(Credentials::anonymous()),
-            Some(user) if user.eq_ignore_ascii_case("anonymous") || user == "ftp" => {
-                Ok(Credentials {
-                    user,
-                    ..Credentials::anonymous()
-                })
-            }
-            Some(user) => Err(ProbeArgsError::NoPassword { user }),
-        }
+        Credentials::resolve(user, password).map_err(|e| match e {
+            CredentialsError::PasswordWithoutUser => ProbeArgsError::PasswordWithoutUser,
+            CredentialsError::NoPassword { user } => ProbeArgsError::NoPassword { user },
+        })
     }
 }
 
@@ -781,6 +820,66 @@ mod tests {
             shown.contains("%2F") && !shown.contains("123456"),
             "{shown}"
         );
+    }
+
+    /// The probe options of `ftpdoctor probe ARGS 127.0.0.1`.
+    fn cli_options(args: &[&str]) -> ProbeOptions {
+        use clap::Parser as _;
+        let argv = ["ftpdoctor", "probe"]
+            .iter()
+            .chain(args)
+            .chain(&["127.0.0.1"]);
+        let cli = crate::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{e}"));
+        match cli.into_action() {
+            Ok(crate::cli::Action::Probe { run, .. }) => run.probes[0].options().clone(),
+            Ok(_) => panic!("not a probe"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn flags_and_serve_module_keys_ask_for_the_same_probe() {
+        let flags = cli_options(&[
+            "--modes=pasv,epsv",
+            "--timeout=2s",
+            "--deadline=9s",
+            "--tls=explicit",
+            "--insecure",
+            "--no-tls-reuse",
+            "--follow-advertised",
+            "--active-addr=192.0.2.1",
+            "--sequential",
+            "--dns-server=192.0.2.53",
+            "--address-family=4",
+            "--sample-ports=8",
+        ]);
+        let yaml = "modules:\n  m:\n    modes: [pasv, epsv]\n    timeout: 2s\n    deadline: 9s\n    \
+                    tls: explicit\n    insecure: true\n    tls_reuse: false\n    \
+                    follow_advertised: true\n    active_addr: 192.0.2.1\n    sequential: true\n    \
+                    dns_server: 192.0.2.53:53\n    address_family: 4\n    sample_ports: 8\n    \
+                    targets: any\n";
+        let config = crate::serve::config::Config::parse(yaml, std::path::Path::new("m.yml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.modules["m"].options(), &flags);
+        assert_eq!(
+            flags,
+            ProbeOptions {
+                modes: vec![Mode::Epsv, Mode::Pasv],
+                step_timeout: Duration::from_secs(2),
+                deadline: Duration::from_secs(9),
+                tls: Some(TlsMode::Explicit),
+                trust: Trust::Insecure(Box::new(Trust::WebPki)),
+                tls_reuse: false,
+                follow_advertised: true,
+                active_addr: Some([192, 0, 2, 1].into()),
+                sequential: true,
+                dns_server: Some(([192, 0, 2, 53], 53).into()),
+                address_family: Family::V4,
+                sample_ports: 8,
+                ..ProbeOptions::default()
+            }
+        );
+        assert_eq!(cli_options(&[]), ProbeOptions::default());
     }
 
     #[test]

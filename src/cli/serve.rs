@@ -12,6 +12,7 @@ pub(super) const SERVE_EXAMPLES: &str = "\
 Examples:
   ftpdoctor serve --config modules.yml
   ftpdoctor serve --config modules.yml --listen 0.0.0.0:9123 --web-config web.yml
+  ftpdoctor serve --check-config /etc/ftpdoctor/ftpdoctor.yml
   curl 'http://127.0.0.1:9123/probe?target=ftp.example.com&module=lan'
 
 A Prometheus exporter in the manner of blackbox_exporter: GET /probe?target=&module=
@@ -29,8 +30,12 @@ pub(super) struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// The modules file (YAML)
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "check_config")]
+    config: Option<PathBuf>,
+    /// Check this modules file (keys, targets, password and CA files) and exit: 0 when it
+    /// is good, 2 with the reason when not; nothing listens
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "web_config"])]
+    check_config: Option<PathBuf>,
     /// TLS and basic auth for the exporter's HTTP, in Prometheus exporter-toolkit's format
     #[arg(long, value_name = "FILE")]
     web_config: Option<PathBuf>,
@@ -50,11 +55,25 @@ fn offset(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// What `serve` was asked: to run, or to check a config.
+pub(super) enum Serve {
+    Run(ServeOptions),
+    Check(PathBuf),
+}
+
 impl ServeArgs {
-    pub(super) fn into_options(self) -> ServeOptions {
+    pub(super) fn into_serve(mut self) -> Serve {
+        match (self.check_config.take(), self.config.take()) {
+            (Some(path), _) => Serve::Check(path),
+            // clap requires --config without --check-config.
+            (None, config) => Serve::Run(self.into_options(config.unwrap_or_default())),
+        }
+    }
+
+    fn into_options(self, config: PathBuf) -> ServeOptions {
         ServeOptions {
             listen: self.listen,
-            config: self.config,
+            config,
             web_config: self.web_config,
             timeout_offset: self.timeout_offset,
             max_probes: usize::try_from(self.max_probes).unwrap_or(usize::MAX),

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::lab::Scenario;
-use crate::probe::{ProbeConfig, TlsMode};
+use crate::probe::{ProbeConfig, ProbeOptions, TlsMode};
 use crate::report::Report;
 use crate::run::probe_and_report;
 
@@ -37,8 +37,10 @@ const MAX_LINE: usize = 512;
 pub(super) async fn learn(scenario: Scenario, config: &ProbeConfig) -> Option<Lesson> {
     match scenario {
         Scenario::TlsReuseRequired => {
-            let mut config = config.clone();
-            config.tls_reuse = false;
+            let config = config.with_options(ProbeOptions {
+                tls_reuse: false,
+                ..config.options().clone()
+            });
             Some(Lesson::Probe {
                 intro: "a client whose data connections do not resume the TLS session\n   \
                         (probe --no-tls-reuse) meets:",
@@ -46,17 +48,20 @@ pub(super) async fn learn(scenario: Scenario, config: &ProbeConfig) -> Option<Le
             })
         }
         Scenario::TlsRequired => {
-            let mut config = config.clone();
-            config.tls = TlsMode::Off;
+            let config = config.with_options(ProbeOptions {
+                tls: Some(TlsMode::Off),
+                ..config.options().clone()
+            });
             Some(Lesson::Probe {
                 intro: "a client that logs in in plaintext (probe --tls off) meets:",
                 report: Box::new(probe_and_report(&config, false).await),
             })
         }
         Scenario::MultilineBanner => {
-            let addr = (config.target.host_string(), config.target.port);
+            let target = config.target();
+            let addr = (target.host_string(), target.port);
             Some(Lesson::NaiveBanner(
-                naive_login(addr, config.step_timeout).await,
+                naive_login(addr, config.options().step_timeout).await,
             ))
         }
         _ => None,

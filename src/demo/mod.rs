@@ -11,8 +11,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crate::lab::{LabConfig, LabServer, Scenario};
-use crate::net::Trust;
-use crate::probe::{ProbeConfig, TlsMode};
+use crate::probe::{Credentials, ProbeConfig, ProbeOptions, TlsMode, Trust};
 use crate::report::Report;
 use crate::report::explain::{ExplainStyle, write_explain};
 use crate::report::table::{TableStyle, write_table};
@@ -116,25 +115,22 @@ fn probe_config(
     step: Duration,
 ) -> Result<ProbeConfig, String> {
     let target = Target::parse(&server.url()).map_err(|e| e.to_string())?;
-    let mut config = ProbeConfig::new(target);
-    config.step_timeout = step;
-    config.deadline = step * DEADLINE_STEPS;
-    // The broken part of the range shows only when the whole range is sampled; a
-    // single request would most likely get a good port.
-    if let Some(range) = scenario.passive_range() {
-        config.sample_ports = range;
-    }
-    // Those without TLS would all add tls-unavailable, and the TLS ones trust the lab's CA.
-    match server.ca_pem() {
-        Some(pem) => {
-            config.trust = Trust::from_pem(pem).map_err(|e| e.to_string())?;
-            if config.target.scheme == crate::target::Scheme::Ftps {
-                config.tls = TlsMode::Implicit;
-            }
-        }
-        None => config.tls = TlsMode::Off,
-    }
-    Ok(config)
+    let options = ProbeOptions {
+        step_timeout: step,
+        deadline: step * DEADLINE_STEPS,
+        // The broken part of the range shows only when the whole range is sampled; a
+        // single request would most likely get a good port.
+        sample_ports: scenario.passive_range().unwrap_or(0),
+        // Those without TLS would all add tls-unavailable; the TLS ones trust the lab's
+        // CA, with the TLS their scheme gives them (`--tls auto`, ftps:// implicit).
+        tls: server.ca_pem().is_none().then_some(TlsMode::Off),
+        trust: match server.ca_pem() {
+            Some(pem) => Trust::from_pem(pem).map_err(|e| e.to_string())?,
+            None => Trust::WebPki,
+        },
+        ..ProbeOptions::default()
+    };
+    Ok(ProbeConfig::new(target, Credentials::anonymous(), options))
 }
 
 /// The table format: a heading, the report and its lesson per scenario.
@@ -152,7 +148,7 @@ fn write_sections(options: &DemoOptions, shown: &[Shown], out: &mut impl Write) 
             let style = ExplainStyle {
                 unicode,
                 color: options.style.color,
-                ..ExplainStyle::default()
+                width: options.style.width,
             };
             write_explain(report, &style, &mut out)?;
         }

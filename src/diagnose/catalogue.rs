@@ -18,7 +18,9 @@ MasqueradeAddress, Pure-FTPd -P PUBLIC_IP (--forcepassiveip), pyftpdlib masquera
 (masquerade_address_map for clients on the server's own LAN), FileZilla Server: Passive mode \
 settings → \"Use the following IP\". Client: ignore the PASV address and use the server's — \
 curl --ftp-skip-pasv-ip (the default since 7.74), lftp set ftp:fix-pasv-address yes (or \
-ftp:ignore-pasv-address yes), FileZilla does it by itself; better, prefer EPSV, whose 229 \
+ftp:ignore-pasv-address yes), FileZilla does it by itself when the server's own address is \
+routable (it keeps a private PASV address from a server it reaches at a private or loopback \
+address); better, prefer EPSV, whose 229 \
 carries no address (curl's default, lftp set ftp:prefer-epsv yes).";
 
 const PASSIVE_PORTS_FIX: &str = "Server: give passive mode a fixed port range and open exactly \
@@ -260,7 +262,7 @@ pub(super) fn entry(id: FindingId) -> Entry {
              PassivePorts, Pure-FTPd -p): a router's FTP helper cannot read TLS, so it neither \
              rewrites nor opens anything for FTPS. Client: ignore the PASV address (curl \
              --ftp-skip-pasv-ip, the default since 7.74; lftp set ftp:fix-pasv-address yes; \
-             FileZilla does it by itself) or use EPSV, whose 229 carries no address.",
+             FileZilla does it by itself when the server's own address is routable) or use EPSV, whose 229 carries no address.",
             "RFC 2663 (NAT and the FTP ALG); RFC 4217 (TLS hides the 227 from middleboxes)",
         ),
         TlsCertificateExpiring => (

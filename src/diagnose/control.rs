@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use super::{Finding, FindingId, new_finding};
 use crate::probe::record::{
-    ControlOutcome, DialResult, ErrorKind, Login, ProbeOutcome, SkipReason, Stage, StepError,
-    Strategy,
+    ControlOutcome, Cut, CutBy, DialResult, ErrorKind, Login, ProbeOutcome, SkipReason, Stage,
+    StepError, Strategy,
 };
 
 pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
@@ -32,7 +32,9 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     {
         out.extend(extra_session_failed(err));
     }
-    if outcome.deadline_hit && outcome.control.error.is_none() {
+    if let Some(by) = outcome.cut_by()
+        && outcome.control.error.is_none()
+    {
         let untried: Vec<&str> = outcome
             .modes
             .iter()
@@ -40,20 +42,18 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
             .map(|m| m.mode.as_str())
             .collect();
         if !untried.is_empty() {
-            out.push(interrupted_fix(
-                outcome,
-                finding(
-                    FindingId::DeadlineExceeded,
-                    format!(
-                        "{} before {} could be tried.",
-                        super::words::cut_short_by(outcome),
-                        untried.join(", ")
-                    ),
-                    format!(
-                        "{} after login; not tried: {}",
-                        super::words::cut_short_evidence(outcome),
-                        untried.join(", ")
-                    ),
+            out.push(cut_finding(
+                by,
+                None,
+                format!(
+                    "{} before {} could be tried.",
+                    super::words::cut_short_by(by, outcome.deadline),
+                    untried.join(", ")
+                ),
+                format!(
+                    "{} after login; not tried: {}",
+                    super::words::cut_short_evidence(by, outcome.deadline),
+                    untried.join(", ")
                 ),
             ));
         }
@@ -61,12 +61,16 @@ pub(super) fn findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     out
 }
 
-/// `f`, a deadline-exceeded finding, with the fix for an interrupted probe when it was.
-pub(super) fn interrupted_fix(outcome: &ProbeOutcome, f: Finding) -> Finding {
-    match outcome.interrupted {
-        true => super::fixes::for_what_was_seen(f, "interrupted"),
-        false => f,
-    }
+/// The deadline-exceeded finding for a probe that `by` cut short, with the branch of its
+/// fix that fits who did.
+pub(super) fn cut_finding(
+    by: CutBy,
+    mode: Option<crate::probe::record::Mode>,
+    summary: String,
+    evidence: String,
+) -> Finding {
+    let f = new_finding(FindingId::DeadlineExceeded, mode, summary, evidence);
+    super::fixes::for_what_was_seen(f, by.as_str())
 }
 
 /// A greeting later than this is worth a warning: a healthy server greets within
@@ -193,13 +197,9 @@ fn finding(id: FindingId, summary: String, evidence: String) -> Finding {
 /// The session was never set up: say at which step and why.
 fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     let c = &outcome.control;
-    // The runner records a deadline that struck mid-setup as a Timeout at Connect or
-    // Login, which would otherwise read as a silent server. `NotAttempted` also covers
-    // a deadline that struck while a later resolved address was being tried after an
-    // earlier one failed: the earlier failure is then not the whole story. A failed
-    // login or a failed resolve already says more than the deadline would.
-    if outcome.deadline_hit && c.login == Login::NotAttempted && err.stage != Stage::Resolve {
-        return deadline(outcome, err);
+    // A wait of the setup that the deadline or the user cut is no silent server.
+    if let Some(cut) = err.cut {
+        return deadline(outcome, err, cut);
     }
     match err.stage {
         Stage::Resolve => dns_failure(outcome, err),
@@ -253,38 +253,42 @@ fn banner_timeout(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     f
 }
 
-fn deadline(outcome: &ProbeOutcome, err: &StepError) -> Finding {
+fn deadline(outcome: &ProbeOutcome, err: &StepError, cut: Cut) -> Finding {
     let c = &outcome.control;
-    // The recorded stage is coarse (Connect or Login); what was already seen says more.
-    let step = match (c.peer, &c.banner) {
-        _ if err.stage == Stage::Tls => "in the TLS handshake",
-        (None, _) => "connecting to the control port",
-        (Some(_), None) => "waiting for the 220 greeting",
-        (Some(_), Some(_)) => "logging in",
+    let step = match err.stage {
+        Stage::Resolve => "resolving the name",
+        Stage::Connect => "connecting to the control port",
+        Stage::Banner => "waiting for the 220 greeting",
+        Stage::Tls => "in the TLS handshake",
+        _ => "logging in",
     };
     let mut evidence = format!(
         "{}; {}",
-        super::words::cut_short_evidence(outcome),
+        super::words::cut_short_evidence(cut.by, outcome.deadline),
         failure_evidence(err)
     );
     if !c.connects.is_empty() {
         evidence.push_str(&format!("; connects: {}", connect_lines(c)));
     }
-    let f = finding(
-        FindingId::DeadlineExceeded,
+    cut_finding(
+        cut.by,
+        None,
         format!(
             "{} while {step}, before the control session was set up.",
-            super::words::cut_short_by(outcome)
+            super::words::cut_short_by(cut.by, outcome.deadline)
         ),
         evidence,
-    );
-    interrupted_fix(outcome, f)
+    )
 }
 
 fn connect_lines(c: &ControlOutcome) -> String {
     c.connects
         .iter()
-        .map(|r| attempt_line(&r.addr, r.outcome, &r.elapsed, r.error.as_deref()))
+        .map(|r| {
+            let cut = super::words::cut_words(r.cut);
+            let error = r.error.as_deref().or(cut.as_deref());
+            attempt_line(&r.addr, r.outcome, &r.elapsed, error)
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

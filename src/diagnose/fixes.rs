@@ -159,7 +159,9 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
             "Server: start the FTP server or make it listen on this address and port (vsftpd \
              listen=YES / listen_port / listen_address, ProFTPD Port / DefaultAddress, \
              Pure-FTPd -S host,port, pyftpdlib FTPServer((host, port), ...)), or stop the \
-             firewall rejecting it (a REJECT rule answers with a reset).",
+             firewall rejecting it (iptables -j REJECT and nftables reject answer with an ICMP \
+             port-unreachable, or a RST with --reject-with tcp-reset / reject with tcp reset: \
+             both read as \"connection refused\").",
             "start the server or make it listen on this port (vsftpd listen_port, ProFTPD Port)",
         ),
         (ControlUnreachable, "timeout") => (
@@ -222,7 +224,7 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
              data_connection_timeout, ProFTPD TimeoutStalled / TimeoutNoTransfer.",
             "raise the firewall's/NAT's TCP idle timeout for the control connection",
         ),
-        (DeadlineExceeded, "interrupted") => (
+        (DeadlineExceeded, "interrupt") => (
             "The probe was waiting at the step named when it was interrupted: look there first              (a server or firewall that goes silent at that step). To see how the wait ends,              let it run: each step gives up after --timeout.",
             "look at the step named: the probe was waiting there when interrupted",
         ),

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::cause::ByCause;
-use super::{Finding, FindingId, Severity, fixes};
+use super::{Finding, FindingId, Severity, fixes, refusal};
 use crate::probe::record::{DialResult, Mode, ModeOutcome, ProbeOutcome};
 
 /// A finding named by id and mode, as `summary.root_cause` points at it.
@@ -26,6 +26,13 @@ pub struct Summary {
     pub warns: Vec<Mode>,
     /// Modes with an error.
     pub fails: Vec<Mode>,
+    /// Modes the server does not offer (502/504, "not implemented"), with no error:
+    /// status `refused` (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Mode>,
+    /// The reply codes that refused them, in order, for the modes sentence.
+    #[serde(skip)]
+    pub refused_codes: Vec<u16>,
     /// Modes not attempted (not selected, not applicable, never reached).
     pub skipped: Vec<Mode>,
     /// The finding that leads the most severe group of findings (warn or worse).
@@ -36,6 +43,10 @@ pub struct Summary {
     pub fix: Option<String>,
     /// Where the result could differ on another run, and the flag that settles it.
     pub notes: Vec<String>,
+    /// Whether the first note, the passive ports tried, can stay out of the table: every
+    /// passive mode worked, so the range did not matter (JSON keeps the note).
+    #[serde(skip)]
+    pub ports_note_idle: bool,
     /// Parallel to the report's `findings`: the index of the finding that explains each
     /// one (`null` for a root cause).
     pub explained_by: Vec<Option<usize>>,
@@ -46,14 +57,36 @@ pub struct Summary {
 impl Summary {
     /// `EPSV works; PASV fails`: the modes part of the headline.
     pub fn modes_sentence(&self) -> String {
-        let tried = self.works.len() + self.warns.len() + self.fails.len();
-        modes_sentence(&self.works, &self.warns, &self.fails, tried)
+        modes_sentence(&Lists {
+            works: &self.works,
+            warns: &self.warns,
+            fails: &self.fails,
+            refused: &self.refused,
+            codes: &self.refused_codes,
+        })
     }
 }
 
-/// What the probe's modes did, judged by the findings as the report's statuses are.
-fn mode_lists(outcome: &ProbeOutcome, findings: &[Finding]) -> [Vec<Mode>; 4] {
-    let mut lists: [Vec<Mode>; 4] = Default::default();
+/// The modes by what they did, as the modes sentence names them.
+struct Lists<'a> {
+    works: &'a [Mode],
+    warns: &'a [Mode],
+    fails: &'a [Mode],
+    refused: &'a [Mode],
+    /// The codes that refused the `refused` modes.
+    codes: &'a [u16],
+}
+
+impl Lists<'_> {
+    fn tried(&self) -> usize {
+        self.works.len() + self.warns.len() + self.fails.len() + self.refused.len()
+    }
+}
+
+/// What the probe's modes did, judged by the findings as the report's statuses are:
+/// works, warns, fails, skipped, refused (skipped > fail > refused > warn > ok).
+fn mode_lists(outcome: &ProbeOutcome, findings: &[Finding]) -> [Vec<Mode>; 5] {
+    let mut lists: [Vec<Mode>; 5] = Default::default();
     for mode in Mode::ALL {
         let Some(m) = outcome.modes.iter().find(|m| m.mode == mode) else {
             continue;
@@ -66,6 +99,7 @@ fn mode_lists(outcome: &ProbeOutcome, findings: &[Finding]) -> [Vec<Mode>; 4] {
         let list = match (m.skipped.is_some(), worst) {
             (true, _) => 3,
             (false, Some(Severity::Error)) => 2,
+            _ if refusal(m).is_some() => 4,
             (false, Some(Severity::Warn)) => 1,
             _ => 0,
         };
@@ -88,7 +122,7 @@ fn names(modes: &[Mode]) -> String {
 }
 
 /// `EPSV works; PASV fails` — the modes sentence of the headline.
-fn modes_sentence(works: &[Mode], warns: &[Mode], fails: &[Mode], tried: usize) -> String {
+fn modes_sentence(l: &Lists) -> String {
     let verb = |modes: &[Mode], one: &str, many: &str| {
         format!(
             "{} {}",
@@ -96,25 +130,39 @@ fn modes_sentence(works: &[Mode], warns: &[Mode], fails: &[Mode], tried: usize) 
             if modes.len() == 1 { one } else { many }
         )
     };
+    let tried = l.tried();
     if tried == 0 {
         return "no mode could be tried".to_string();
     }
-    if works.len() == tried {
+    if l.works.len() == tried {
         return match tried {
-            1 => format!("{} works", names(works)),
+            1 => format!("{} works", names(l.works)),
             4 => "all four modes work".to_string(),
-            _ => format!("{} work", names(works)),
+            _ => format!("{} work", names(l.works)),
         };
     }
     let mut parts = Vec::new();
-    if !works.is_empty() {
-        parts.push(verb(works, "works", "work"));
+    if !l.works.is_empty() {
+        parts.push(verb(l.works, "works", "work"));
     }
-    if !warns.is_empty() {
-        parts.push(verb(warns, "works with a warning", "work with a warning"));
+    if !l.warns.is_empty() {
+        parts.push(verb(l.warns, "works with a warning", "work with a warning"));
     }
-    if !fails.is_empty() {
-        parts.push(verb(fails, "fails", "fail"));
+    if !l.refused.is_empty() {
+        let mut codes: Vec<String> = Vec::new();
+        for code in l.codes.iter().map(u16::to_string) {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        let not_offered = verb(l.refused, "is not offered", "are not offered");
+        parts.push(match codes.is_empty() {
+            true => not_offered,
+            false => format!("{not_offered} ({})", codes.join(", ")),
+        });
+    }
+    if !l.fails.is_empty() {
+        parts.push(verb(l.fails, "fails", "fail"));
     }
     parts.join("; ")
 }
@@ -184,6 +232,9 @@ fn notes(outcome: &ProbeOutcome) -> Vec<String> {
             ports.join(", ")
         ));
     }
+    if let Some(note) = rerun_for_certificate(outcome) {
+        notes.push(note);
+    }
     let resumed = outcome
         .modes
         .iter()
@@ -199,11 +250,52 @@ fn notes(outcome: &ProbeOutcome) -> Vec<String> {
     notes
 }
 
+/// A named login stopped at a certificate the check refused: the password was not sent,
+/// and the flag that lets the probe go on.
+fn rerun_for_certificate(outcome: &ProbeOutcome) -> Option<String> {
+    let c = &outcome.control;
+    let rec = c.tls_details.as_ref()?;
+    let certificate =
+        rec.error.as_ref()?.reason == crate::probe::record::TlsFailureReason::Certificate;
+    let anonymous = c.user.eq_ignore_ascii_case("anonymous") || c.user.eq_ignore_ascii_case("ftp");
+    (certificate && !anonymous && c.login != crate::probe::record::Login::Ok).then(|| {
+        let input = &outcome.target.input;
+        format!(
+            "the password of {} was not sent over an unverified session; rerun with the \
+             server's CA or without the check: ftpdoctor probe {input} --ca-file FILE (or \
+             --insecure), with your other options",
+            c.user
+        )
+    })
+}
+
+/// The passive-ports note leads the notes, and every passive mode tried worked with no
+/// warning: a healthy probe need not list its ports.
+fn ports_note_idle(outcome: &ProbeOutcome, findings: &[Finding]) -> bool {
+    let leads = notes(outcome)
+        .first()
+        .is_some_and(|n| n.starts_with("passive port"));
+    let passive_fine = outcome
+        .modes
+        .iter()
+        .filter(|m| m.mode.is_passive() && m.skipped.is_none())
+        .all(|m| {
+            !findings
+                .iter()
+                .any(|f| f.mode == Some(m.mode) && f.severity >= Severity::Warn)
+        });
+    leads && passive_fine
+}
+
 /// The short diagnosis: `by_cause` is the report's findings grouped by cause.
 pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
     let findings = &by_cause.findings;
-    let [works, warns, fails, skipped] = mode_lists(outcome, findings);
-    let tried = works.len() + warns.len() + fails.len();
+    let [works, warns, fails, skipped, refused] = mode_lists(outcome, findings);
+    let refused_codes: Vec<u16> = refused
+        .iter()
+        .filter_map(|mode| mode_of(outcome, Some(*mode)))
+        .filter_map(|m| refusal(m).map(|r| r.code))
+        .collect();
     // The first root is the most severe group's cause (cause::by_cause orders them so).
     let root = findings
         .iter()
@@ -214,7 +306,13 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         .map(|(_, (f, _))| f);
     let cause = root.map(|f| cause_words(outcome, f));
     let fix = root.map(|f| fixes::short_for(f).to_string());
-    let mut headline = modes_sentence(&works, &warns, &fails, tried);
+    let mut headline = modes_sentence(&Lists {
+        works: &works,
+        warns: &warns,
+        fails: &fails,
+        refused: &refused,
+        codes: &refused_codes,
+    });
     if let (Some(cause), Some(fix)) = (&cause, &fix) {
         headline.push_str(&format!("; {cause} → {fix}"));
     }
@@ -222,6 +320,8 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         works,
         warns,
         fails,
+        refused,
+        refused_codes,
         skipped,
         root_cause: root.map(|f| FindingRef {
             id: f.id,
@@ -229,6 +329,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         }),
         cause,
         fix,
+        ports_note_idle: ports_note_idle(outcome, findings),
         notes: notes(outcome),
         explained_by: by_cause.explained_by.clone(),
         headline,
@@ -278,8 +379,40 @@ mod tests {
             (&[], &[], &[], "no mode could be tried"),
         ];
         for (works, warns, fails, want) in cases {
-            let tried = works.len() + warns.len() + fails.len();
-            assert_eq!(modes_sentence(works, warns, fails, tried), *want);
+            let lists = Lists {
+                works,
+                warns,
+                fails,
+                refused: &[],
+                codes: &[],
+            };
+            assert_eq!(modes_sentence(&lists), *want);
         }
+    }
+
+    #[test]
+    fn a_mode_answered_502_is_not_offered_rather_than_working_with_a_warning() {
+        use Mode::*;
+        let lists = Lists {
+            works: &[Epsv, Pasv],
+            warns: &[],
+            fails: &[],
+            refused: &[Eprt, Port],
+            codes: &[502, 502],
+        };
+        assert_eq!(
+            modes_sentence(&lists),
+            "EPSV and PASV work; EPRT and PORT are not offered (502)"
+        );
+        let lists = Lists {
+            works: &[Pasv, Eprt, Port],
+            refused: &[Epsv],
+            codes: &[504],
+            ..lists
+        };
+        assert_eq!(
+            modes_sentence(&lists),
+            "PASV, EPRT and PORT work; EPSV is not offered (504)"
+        );
     }
 }

@@ -35,6 +35,7 @@ pub use allow::{Allow, AllowError};
 pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
 pub use headline::{FindingRef, Summary, summarize};
+pub use modes::refusal;
 
 use crate::probe::record::{Mode, ProbeOutcome};
 
@@ -57,6 +58,13 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
 /// to what was seen, when its fix has branches).
 pub fn short_fix(f: &Finding) -> &'static str {
     fixes::short_for(f)
+}
+
+/// The catalogue's severity, fix and reference for `id`, for the layers that build
+/// findings of their own from files rather than from a probe (`inspect`).
+pub fn catalogue_entry(id: FindingId) -> (Severity, &'static str, &'static str) {
+    let entry = catalogue::entry(id);
+    (entry.severity, entry.fix, entry.reference)
 }
 
 /// A finding whose severity, fix and reference come from the catalogue, so that only

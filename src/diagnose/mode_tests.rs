@@ -104,6 +104,7 @@ pub(super) fn cases() -> Vec<Case> {
                     outcome: AcceptResult::Timeout,
                     elapsed: std::time::Duration::from_secs(5),
                     during_request: true,
+                    cut: None,
                 });
             },
             &[(ActiveConnectTimeout, E, EPRT)],
@@ -249,7 +250,7 @@ pub(super) fn cases() -> Vec<Case> {
             |o| {
                 o.deadline_hit = true;
                 transfer_stalls(o, Mode::Epsv, Stage::TransferData);
-                mode(o, Mode::Epsv).interrupted = Some(Stage::TransferData);
+                cut_at(mode(o, Mode::Epsv), Stage::TransferData, 2000);
             },
             &[(DeadlineExceeded, E, EPSV)],
         ),
@@ -260,10 +261,7 @@ pub(super) fn cases() -> Vec<Case> {
                 accept_times_out(o, Mode::Port);
                 let m = mode(o, Mode::Port);
                 m.transfer = None;
-                m.interrupted = Some(Stage::Accept);
-                if let Some(a) = &mut m.accept {
-                    a.elapsed = std::time::Duration::from_millis(300);
-                }
+                cut_at(m, Stage::Accept, 300);
             },
             &[(DeadlineExceeded, E, PORT)],
         ),
@@ -274,7 +272,7 @@ pub(super) fn cases() -> Vec<Case> {
                 accept_times_out(o, Mode::Port);
                 let m = mode(o, Mode::Port);
                 m.transfer = None;
-                m.interrupted = Some(Stage::Accept);
+                cut_at(m, Stage::Accept, 1500);
             },
             &[(ActiveConnectTimeout, E, PORT)],
         ),
@@ -285,11 +283,7 @@ pub(super) fn cases() -> Vec<Case> {
                 passive_dial_fails(o, Mode::Pasv, DialResult::Timeout);
                 let m = mode(o, Mode::Pasv);
                 m.transfer = None;
-                m.interrupted = Some(Stage::DataConnect);
-                if let Some(d) = m.dials.last_mut() {
-                    d.elapsed = std::time::Duration::from_millis(1980);
-                    d.error = Some("cut short by --deadline".to_string());
-                }
+                cut_at(m, Stage::DataConnect, 1980);
             },
             &[(DataConnectTimeout, E, PASV)],
         ),
@@ -300,10 +294,7 @@ pub(super) fn cases() -> Vec<Case> {
                 passive_dial_fails(o, Mode::Pasv, DialResult::Timeout);
                 let m = mode(o, Mode::Pasv);
                 m.transfer = None;
-                m.interrupted = Some(Stage::DataConnect);
-                if let Some(d) = m.dials.last_mut() {
-                    d.elapsed = std::time::Duration::from_millis(200);
-                }
+                cut_at(m, Stage::DataConnect, 200);
             },
             &[(DeadlineExceeded, E, PASV)],
         ),
@@ -314,7 +305,13 @@ pub(super) fn cases() -> Vec<Case> {
                 pasv_advertises(o, "10.0.0.5", DialResult::Timeout);
                 let m = mode(o, Mode::Pasv);
                 m.dials.retain(|d| d.why == DialWhy::Advertised);
-                m.interrupted = Some(Stage::DataConnect);
+                // The substitute's dial, cut a moment after it began.
+                m.dials.push(dial(
+                    "127.0.0.1:50000".parse().unwrap_or_else(|e| panic!("{e}")),
+                    DialWhy::ControlPeerSubstitute,
+                    DialResult::Timeout,
+                ));
+                cut_at(m, Stage::DataConnect, 50);
             },
             &[(PasvPrivateAddress, E, PASV), (DeadlineExceeded, E, PASV)],
         ),
@@ -330,7 +327,12 @@ pub(super) fn cases() -> Vec<Case> {
                 for d in &mut m.dials {
                     *d = dial(d.addr, d.why, DialResult::Timeout);
                 }
-                m.interrupted = Some(Stage::DataConnect);
+                m.dials.push(dial(
+                    "127.0.0.1:50000".parse().unwrap_or_else(|e| panic!("{e}")),
+                    DialWhy::ControlPeerSubstitute,
+                    DialResult::Timeout,
+                ));
+                cut_at(m, Stage::DataConnect, 50);
             },
             // The advertised dial waited its whole timeout: that silence is the finding.
             &[(PasvPrivateAddress, E, PASV), (DataConnectTimeout, E, PASV)],
@@ -390,7 +392,7 @@ fn deadline_names_where_it_struck() {
     let mut o = healthy();
     o.deadline_hit = true;
     transfer_stalls(&mut o, Mode::Epsv, Stage::TransferData);
-    mode(&mut o, Mode::Epsv).interrupted = Some(Stage::TransferData);
+    cut_at(mode(&mut o, Mode::Epsv), Stage::TransferData, 2000);
     let f = only(&o, DeadlineExceeded);
     assert!(
         f.summary.contains("30s") && f.summary.contains("receiving the data"),

@@ -4,9 +4,9 @@
 
 mod data;
 
-pub(super) use data::cut_while_silent;
+pub(super) use data::cut_told;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use super::words::{
     capitalise, dial_line, failure_clause, failure_evidence, ip_with_class, quote, request_verb,
@@ -51,6 +51,8 @@ pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> 
     let cx = Cx { outcome, m };
     let mut out = Vec::new();
     match &m.error {
+        // A wait that was cut: the deadline finding below says where.
+        Some(err) if err.cut.is_some() => {}
         Some(err) => out.push(step_error(cx, err)),
         None => out.extend(m.reply.as_ref().and_then(|r| request_refused(cx, r))),
     }
@@ -60,10 +62,10 @@ pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> 
     out.extend(data::accept(cx));
     out.extend(data::transfer(cx));
     out.extend(super::tls::middlebox(outcome, m));
-    if let Some(stage) = m.interrupted
-        && !data::cut_while_silent(m)
+    if let (Some(stage), Some(cut)) = (m.interrupted, m.cut)
+        && !data::cut_told(outcome, m)
     {
-        out.push(deadline(cx, stage));
+        out.push(deadline(cx, stage, cut.by));
     }
     out
 }
@@ -165,6 +167,20 @@ fn request_refused(cx: Cx, reply: &ReplyRecord) -> Option<Finding> {
     })
 }
 
+/// The reply by which the server said that it does not offer this mode at all (502/504
+/// or "not implemented", see [`not_implemented`]), when no data connection was made. A
+/// mode so answered, with no error finding about it, has the status `refused`: it did
+/// not work, and nothing is broken on the path either.
+pub fn refusal(m: &ModeOutcome) -> Option<&ReplyRecord> {
+    let connected = m.dials.iter().any(|d| d.outcome == DialResult::Connected)
+        || m.accept.is_some()
+        || m.transfer.is_some();
+    if m.skipped.is_some() || m.error.is_some() || connected {
+        return None;
+    }
+    m.reply.as_ref().filter(|r| not_implemented(r))
+}
+
 /// A verb the server does not implement, as opposed to an address it refuses: 502 (RFC
 /// 959 "command not implemented"), 504 ("not implemented for that parameter"), or words
 /// to that effect with a 500 (`500 'EPRT': command not understood`). A reply that names
@@ -192,7 +208,7 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
     let verb = request_verb(cx.m);
     let control = &cx.outcome.control;
     let mut evidence = cx.exchange();
-    let sent = cx.m.request.as_deref().and_then(sent_address);
+    let sent = cx.m.sent.map(|a| a.ip());
     if let Some(ip) = sent {
         evidence.push_str(&format!("; address sent {}", ip_with_class(ip)));
     }
@@ -229,29 +245,6 @@ fn port_rejected(cx: Cx, code: u16) -> Finding {
         format!("The server rejected {verb} with {code}{why}."),
         evidence,
     )
-}
-
-/// The IP inside `PORT h1,h2,h3,h4,p1,p2` or `EPRT |1|ip|port|`, as we sent it.
-pub(super) fn sent_address(request: &str) -> Option<IpAddr> {
-    let (verb, arg) = request.split_once(' ')?;
-    match verb {
-        "PORT" => {
-            let octets: Vec<u8> = arg
-                .split(',')
-                .take(4)
-                .map(|n| n.trim().parse().ok())
-                .collect::<Option<_>>()?;
-            let [a, b, c, d] = octets[..] else {
-                return None;
-            };
-            Some(IpAddr::V4(Ipv4Addr::new(a, b, c, d)))
-        }
-        "EPRT" => {
-            let delim = arg.chars().next()?;
-            arg.split(delim).nth(2)?.parse().ok()
-        }
-        _ => None,
-    }
 }
 
 /// The 227's address against the control peer (PASV only: 229 carries no address).
@@ -338,7 +331,7 @@ fn unusable_because(class: AddrClass) -> String {
     }
 }
 
-fn deadline(cx: Cx, stage: Stage) -> Finding {
+fn deadline(cx: Cx, stage: Stage, by: crate::probe::record::CutBy) -> Finding {
     let m = cx.m;
     let mode = upper(m.mode);
     let doing = match stage {
@@ -354,14 +347,16 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
         Stage::TransferEnd => Some("waiting for the 226 after the data".to_string()),
         other => Some(format!("at the {other} step")),
     };
-    let by = super::words::cut_short_by(cx.outcome);
+    let deadline = cx.outcome.deadline;
+    let cut_by = by;
+    let by = super::words::cut_short_by(cut_by, deadline);
     let summary = match doing {
         Some(doing) => format!("{by} while {mode} was {doing}."),
         None => format!("{by} before {mode} was tried."),
     };
     let mut evidence = vec![format!(
         "{} at stage {stage}",
-        super::words::cut_short_evidence(cx.outcome)
+        super::words::cut_short_evidence(cut_by, deadline)
     )];
     if m.request.is_some() {
         evidence.push(cx.exchange());
@@ -373,6 +368,5 @@ fn deadline(cx: Cx, stage: Stage) -> Finding {
     if let Some(t) = &m.transfer {
         evidence.push(format!("\"{}\": {} bytes so far", t.command, t.bytes));
     }
-    let f = cx.finding(FindingId::DeadlineExceeded, summary, evidence.join("; "));
-    super::control::interrupted_fix(cx.outcome, f)
+    super::control::cut_finding(cut_by, Some(m.mode), summary, evidence.join("; "))
 }

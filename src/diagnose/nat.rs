@@ -65,7 +65,7 @@ fn from_refusal(outcome: &ProbeOutcome) -> Option<Finding> {
         .find_map(|m| {
             let reply = m.reply.as_ref().filter(|r| (400..600).contains(&r.code))?;
             let request = m.request.as_deref()?;
-            let sent = super::modes::sent_address(request)?;
+            let sent = m.sent?.ip();
             let seen = refusal_names_client(&reply.text, sent)?;
             (seen != local).then(|| {
                 new_finding(

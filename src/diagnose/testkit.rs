@@ -8,9 +8,9 @@ use std::time::Duration;
 use super::{Finding, FindingId, Severity, diagnose};
 use crate::addr::classify;
 use crate::probe::record::{
-    AcceptRecord, AcceptResult, Advertised, ConnectRecord, ControlOutcome, DialRecord, DialResult,
-    DialWhy, ErrorKind, Login, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, SkipReason, Stage,
-    StepError, Strategy, TargetInfo, TransferRecord, TransferResult,
+    AcceptRecord, AcceptResult, Advertised, ConnectRecord, ControlOutcome, Cut, CutBy, DialRecord,
+    DialResult, DialWhy, ErrorKind, Login, Mode, ModeOutcome, ProbeOutcome, ReplyRecord,
+    SkipReason, Stage, StepError, Strategy, TargetInfo, TransferRecord, TransferResult,
 };
 
 pub(super) fn sa(s: &str) -> SocketAddr {
@@ -49,6 +49,7 @@ pub(super) fn dial(addr: SocketAddr, why: DialWhy, outcome: DialResult) -> DialR
             }
             _ => None,
         },
+        cut: None,
     }
 }
 
@@ -63,8 +64,10 @@ pub(super) fn transfer_ok() -> TransferRecord {
         final_reply: reply(226, "Directory send OK."),
         stalled_at: None,
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
+        cut: None,
     }
 }
 
@@ -104,6 +107,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
     let active = |mode: Mode, request: String, port: u16| {
         let mut m = ModeOutcome::new(mode);
         m.request = Some(request);
+        m.sent = Some(SocketAddr::new(lip, port));
         m.reply = reply(200, "command successful. Consider using EPSV.");
         m.accept = Some(AcceptRecord {
             listen: SocketAddr::new(lip, port),
@@ -111,6 +115,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
             outcome: AcceptResult::Accepted,
             elapsed: Duration::from_millis(1),
             during_request: false,
+            cut: None,
         });
         m.transfer = Some(transfer_ok());
         m
@@ -129,6 +134,7 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         outcome: DialResult::Connected,
         elapsed: Duration::from_micros(300),
         error: None,
+        cut: None,
     }];
     ProbeOutcome {
         target: TargetInfo {
@@ -279,19 +285,53 @@ pub(super) fn not_connected(o: &mut ProbeOutcome) {
     o.control.connects.clear();
 }
 
+/// The deadline cut the wait for the greeting: the session was never set up.
 pub(super) fn control_deadline(o: &mut ProbeOutcome) {
     o.deadline_hit = true;
     o.control.banner = None;
     o.control.login = Login::NotAttempted;
-    o.control.error = Some(err(
-        Stage::Login,
-        ErrorKind::Timeout,
-        "the deadline struck before the session was set up",
-    ));
-    // What `mark_interrupted` leaves: modes never begun, marked at Request.
+    let cut = Cut {
+        by: CutBy::Deadline,
+        after: std::time::Duration::from_millis(29_900),
+    };
+    o.control.error = Some(StepError::cut(Stage::Banner, cut, "no reply to the banner"));
     for m in &mut o.modes {
-        *m = ModeOutcome::new(m.mode);
-        m.interrupted = Some(Stage::Request);
+        *m = ModeOutcome::skipped(
+            m.mode,
+            SkipReason::NoSession,
+            "the deadline struck before the session was set up",
+        );
+    }
+}
+
+/// The deadline cut `m`'s wait at `stage` after `after_ms` of silence: the mode and the
+/// record of the wait (last dial, accept, transfer) say so.
+pub(super) fn cut_at(m: &mut ModeOutcome, stage: Stage, after_ms: u64) {
+    let cut = Cut {
+        by: CutBy::Deadline,
+        after: std::time::Duration::from_millis(after_ms),
+    };
+    m.interrupted = Some(stage);
+    m.cut = Some(cut);
+    match stage {
+        Stage::DataConnect => {
+            if let Some(d) = m.dials.last_mut() {
+                d.outcome = DialResult::Timeout;
+                d.elapsed = cut.after;
+                d.cut = Some(cut);
+            }
+        }
+        Stage::Accept => {
+            if let Some(a) = &mut m.accept {
+                a.elapsed = cut.after;
+                a.cut = Some(cut);
+            }
+        }
+        _ => {
+            if let Some(t) = &mut m.transfer {
+                t.cut = Some(cut);
+            }
+        }
     }
 }
 

@@ -197,7 +197,29 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     if c.tls == Tls::None {
         return out;
     }
-    if !rec.verified {
+    if rec.went_on_unverified {
+        let why = rec.verify_error.as_deref().unwrap_or("refused");
+        out.push(super::fixes::for_what_was_seen(
+            control_finding(
+                FindingId::TlsHandshakeFailed,
+                format!(
+                    "The server's certificate is not trusted ({why}): clients that check it \
+                     refuse the connection. The anonymous probe went on without the check \
+                     (no password at stake) to test the data connections."
+                ),
+                format!(
+                    "stage control, reason certificate: {why}; {}; {}",
+                    match &rec.certificate {
+                        Some(cert) =>
+                            format!("certificate {} issued by {}", cert.subject, cert.issuer),
+                        None => "no certificate details".to_string(),
+                    },
+                    requested(rec.requested)
+                ),
+            ),
+            "certificate",
+        ));
+    } else if !rec.verified {
         let would = match &rec.verify_error {
             Some(why) => format!("verification would have failed: {why}"),
             None => "verification would have passed".to_string(),

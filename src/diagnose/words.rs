@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crate::addr::{classify, reason};
 use crate::probe::record::{
-    DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord,
-    Stage, StepError,
+    Cut, CutBy, DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ReplyRecord, Stage,
+    StepError,
 };
 use crate::wire::ms;
 
@@ -51,19 +51,20 @@ pub(super) fn secs(d: &Duration) -> String {
     }
 }
 
-/// What cut the probe short, as a sentence's subject: the user, or --deadline.
-pub(super) fn cut_short_by(outcome: &ProbeOutcome) -> String {
-    match outcome.interrupted {
-        true => "The probe was interrupted (Ctrl-C)".to_string(),
-        false => format!("The --deadline of {} struck", secs(&outcome.deadline)),
+/// What cut the probe short, as a sentence's subject: the user, or --deadline (of
+/// `deadline`).
+pub(super) fn cut_short_by(by: CutBy, deadline: Duration) -> String {
+    match by {
+        CutBy::Interrupt => "The probe was interrupted (Ctrl-C)".to_string(),
+        CutBy::Deadline => format!("The --deadline of {} struck", secs(&deadline)),
     }
 }
 
 /// The same, as evidence: `interrupted (Ctrl-C)` or `deadline 30 s reached`.
-pub(super) fn cut_short_evidence(outcome: &ProbeOutcome) -> String {
-    match outcome.interrupted {
-        true => "interrupted (Ctrl-C)".to_string(),
-        false => format!("deadline {} reached", secs(&outcome.deadline)),
+pub(super) fn cut_short_evidence(by: CutBy, deadline: Duration) -> String {
+    match by {
+        CutBy::Interrupt => "interrupted (Ctrl-C)".to_string(),
+        CutBy::Deadline => format!("deadline {} reached", secs(&deadline)),
     }
 }
 
@@ -137,7 +138,18 @@ fn dial_why(why: DialWhy) -> &'static str {
 /// One data dial: address, why it was made, outcome, time, and what the system said.
 pub(super) fn dial_line(d: &DialRecord) -> String {
     let label = format!("{} ({})", d.addr, dial_why(d.why));
-    attempt_line(&label, d.outcome, &d.elapsed, d.error.as_deref())
+    let cut = cut_words(d.cut);
+    attempt_line(
+        &label,
+        d.outcome,
+        &d.elapsed,
+        d.error.as_deref().or(cut.as_deref()),
+    )
+}
+
+/// `cut by Ctrl-C` or `cut by --deadline`, for a wait that was cut short.
+pub(super) fn cut_words(cut: Option<Cut>) -> Option<String> {
+    cut.map(|c| format!("cut by {}", c.by.words()))
 }
 
 /// When in the conversation a stage falls, to finish a sentence: "... after PASV".

@@ -32,7 +32,7 @@ pub use plaintext::{Watched, escaped};
 const SESSIONS_PER_CONTROL: usize = 8;
 
 /// Whom the client trusts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trust {
     /// The Mozilla roots bundled in webpki-roots: the same verdict on every machine.
     WebPki,

@@ -9,10 +9,12 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
-use super::ProbeConfig;
-use super::record::{ControlOutcome, Mode, ReplyRecord, Stage, StepError};
+use super::context::Run;
+use super::login::unexpected;
+use super::record::{ControlOutcome, Cut, Mode, ReplyRecord, Stage, StepError};
 use super::runner::{Sessions, quit};
-use super::session::{Role, Session, establish, step_error, unexpected};
+use super::session::{Role, Session, establish, step_error};
+use super::tls::{DataStream, secure_data};
 use crate::net::mss::{connect_with_mss, listen_with_mss};
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg, Reply, TransferType};
@@ -33,16 +35,16 @@ pub(super) enum Pending {
 /// went to the transcript), in binary mode.
 pub(super) async fn open_session<'s>(
     peer: SocketAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     label: &'static str,
     sessions: &'s mut Sessions,
 ) -> Result<&'s mut Session, StepError> {
-    quit(&mut sessions.transfer, QUIT_WAIT.min(config.step_timeout)).await;
+    quit(&mut sessions.transfer, QUIT_WAIT.min(run.step())).await;
     let old = sessions.transfer.take();
     sessions.retire(old);
-    let mut scratch = ControlOutcome::new(&config.credentials.user);
+    let mut scratch = ControlOutcome::new(&run.credentials.user);
     let role = Role::Extra(label);
-    establish(peer, config, role, &mut scratch, &mut sessions.transfer).await?;
+    establish(peer, run, role, &mut scratch, &mut sessions.transfer).await?;
     let Some(session) = sessions.transfer.as_mut() else {
         return Err(StepError::new(
             Stage::Connect,
@@ -51,7 +53,6 @@ pub(super) async fn open_session<'s>(
         ));
     };
     let reply = session
-        .conn
         .command(&Command::Type(TransferType::Binary))
         .await
         .map_err(|e| step_error(Stage::Login, &e))?;
@@ -65,12 +66,12 @@ pub(super) async fn open_session<'s>(
 /// TCP_MAXSEG `mss` when given. The error is in words, for the record.
 pub(super) async fn request(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     mss: Option<u32>,
     label: &'static str,
 ) -> Result<Pending, String> {
-    let tap = config.timeline.data(label);
+    let tap = run.timeline.data(label);
     session.data_tap = Some(tap.clone());
     if mode.is_passive() {
         let cmd = match mode {
@@ -91,13 +92,20 @@ pub(super) async fn request(
             to: addr,
             purpose: label,
         });
-        let dialled = match mss {
-            Some(mss) => connect_with_mss(addr, mss, config.step_timeout).await,
-            None => match timeout(config.step_timeout, TcpStream::connect(addr)).await {
-                Ok(result) => result,
-                Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
-            },
+        let dial = async {
+            match mss {
+                Some(mss) => connect_with_mss(addr, mss, run.step()).await,
+                None => match timeout(run.step(), TcpStream::connect(addr)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+                },
+            }
         };
+        let dialled = session
+            .budget
+            .run(dial)
+            .await
+            .map_err(|cut| cut_words(&cut))?;
         let stream = dialled.map_err(|e| format!("data connection to {addr}: {e}"))?;
         if let Ok(local) = stream.local_addr() {
             tap.record(Event::Connected { local });
@@ -112,7 +120,10 @@ pub(super) async fn request(
     }
     .map_err(|e| format!("listening on {local}: {e}"))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    let tell = SocketAddr::new(config.active_addr.unwrap_or(local.to_canonical()), port);
+    let tell = SocketAddr::new(
+        run.options.active_addr.unwrap_or(local.to_canonical()),
+        port,
+    );
     tap.record(Event::Listen { on: tell });
     let cmd = match (mode, tell) {
         (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
@@ -126,7 +137,6 @@ pub(super) async fn request(
 /// Sends a mode request and wants a 2yz.
 async fn ask(session: &mut Session, cmd: &Command) -> Result<Reply, String> {
     let reply = session
-        .conn
         .command(cmd)
         .await
         .map_err(|e| format!("{}: {e}", cmd.verb()))?;
@@ -149,7 +159,12 @@ pub(super) async fn connection(
 ) -> Result<TcpStream, String> {
     match pending {
         Pending::Dialled(stream) => Ok(stream),
-        Pending::Listening(listener) => match timeout(limit, listener.accept()).await {
+        Pending::Listening(listener) => match session
+            .budget
+            .run(timeout(limit, listener.accept()))
+            .await
+            .map_err(|cut| cut_words(&cut))?
+        {
             Ok(Ok((stream, from))) => {
                 if let Some(tap) = &session.data_tap {
                     tap.record(Event::Accepted { from });
@@ -166,7 +181,7 @@ pub(super) async fn connection(
 }
 
 /// The first mode whose transfer worked, passive ones first: what a bulk transfer uses.
-pub(super) fn working_mode(modes: &[super::attempt::Attempt]) -> Option<Mode> {
+pub(super) fn working_mode(modes: &[super::record::ModeOutcome]) -> Option<Mode> {
     let ok = |m: Mode| {
         modes.iter().any(|a| {
             a.mode == m
@@ -178,4 +193,31 @@ pub(super) fn working_mode(modes: &[super::attempt::Attempt]) -> Option<Mode> {
     [Mode::Epsv, Mode::Pasv, Mode::Eprt, Mode::Port]
         .into_iter()
         .find(|&m| ok(m))
+}
+
+/// A wait the deadline or the user cut, in the record's words.
+pub(super) fn cut_words(cut: &Cut) -> String {
+    format!(
+        "no answer in {:?} when {} cut the wait",
+        cut.after,
+        cut.by.words()
+    )
+}
+
+/// The data connection's TLS handshake under PROT P (the plain stream otherwise), within
+/// `limit` and the budget; a failed or cut handshake leaves the session out of step.
+pub(super) async fn secure(
+    session: &mut Session,
+    tcp: TcpStream,
+    limit: Duration,
+) -> Result<DataStream, String> {
+    let client = session.data_tls.as_ref();
+    let tap = session.data_tap.clone();
+    let why = match secure_data(client, tap, &session.budget, tcp, limit).await {
+        Ok((Some(data), _)) => return Ok(data),
+        Ok((None, _)) => "the data connection's TLS handshake failed".to_string(),
+        Err(cut) => cut_words(&cut),
+    };
+    session.conn.mark_out_of_step("a failed data handshake");
+    Err(why)
 }

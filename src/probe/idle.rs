@@ -3,36 +3,40 @@
 //! each sends NOOP, and how it fares (an answer, a 421, a RST, a FIN, or silence within
 //! --timeout) says whether the path (or the server) still knew it.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::task::JoinSet;
-
-use super::ProbeConfig;
 use super::attempt::Working;
-use super::record::{ControlOutcome, ErrorKind, IdleCheck, IdleLoss, IdleTry, Login, ReplyRecord};
+use super::context::Run;
+use super::record::{
+    ControlOutcome, ErrorKind, IdleCheck, IdleLoss, IdleTry, Login, ReplyRecord, StepError,
+};
 use super::runner::{Sessions, same_as_first};
-use super::session::{Role, Session, establish};
+use super::session::{Fail, Role, Session, establish};
 use crate::net::ControlError;
 use crate::proto::Command;
 
 /// Extra control connections `--idle` holds at once: one per halving of D down to D/128,
 /// few enough for any server's per-client limit worth having.
-pub const IDLE_CONNECTIONS: u32 = 8;
+pub const IDLE_CONNECTIONS: usize = 8;
 
 /// The idle times tried: D, D/2 … D/128.
-pub fn idle_times(asked: Duration) -> Vec<Duration> {
-    (0..IDLE_CONNECTIONS).map(|i| asked / (1 << i)).collect()
+pub fn idle_times(asked: Duration) -> [Duration; IDLE_CONNECTIONS] {
+    std::array::from_fn(|i| asked / (1u32 << i))
 }
 
-/// Measures when asked; each connection's result lands in `out.idle` as it comes.
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    let Some(asked) = config.transfers.idle else {
+/// Measures when asked; the connections' results land in `out.idle`.
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    let Some(asked) = run.options.idle else {
         return;
     };
+    if run.budget.ended_by().is_some() {
+        return;
+    }
     let (Some(peer), Login::Ok) = (out.control.peer, out.control.login) else {
         return;
     };
-    let config = same_as_first(config, out);
+    let run = &same_as_first(run, out);
     let check = out.idle.insert(IdleCheck {
         survived_s: None,
         lost_s: None,
@@ -42,25 +46,22 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         error: None,
         login_refused: None,
     });
-    let mut tasks = JoinSet::new();
-    for idle in idle_times(asked) {
-        let config = config.clone();
-        tasks.spawn(async move {
-            let mut slot = None;
-            let mut scratch = ControlOutcome::new(&config.credentials.user);
-            let set_up = establish(peer, &config, Role::Extra("idle"), &mut scratch, &mut slot);
-            let result = match set_up.await {
-                Ok(()) => match slot.as_mut() {
-                    Some(session) => Ok(one(session, idle).await),
-                    None => Err(None),
-                },
-                Err(err) => Err(Some(err)),
-            };
-            (result, slot)
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((result, slot)) = joined else { continue };
+    // All at once on this task: each wait is within the probe's budget.
+    let mut slots: [Option<Session>; IDLE_CONNECTIONS] = Default::default();
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = idle_times(asked);
+    let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut slots;
+    let results = tokio::join!(
+        connection(peer, run, t0, s0),
+        connection(peer, run, t1, s1),
+        connection(peer, run, t2, s2),
+        connection(peer, run, t3, s3),
+        connection(peer, run, t4, s4),
+        connection(peer, run, t5, s5),
+        connection(peer, run, t6, s6),
+        connection(peer, run, t7, s7),
+    );
+    let (r0, r1, r2, r3, r4, r5, r6, r7) = results;
+    for result in [r0, r1, r2, r3, r4, r5, r6, r7] {
         match result {
             Ok(tried) => check.tries.push(tried),
             Err(Some(err)) if err.kind == ErrorKind::Refused => {
@@ -72,27 +73,49 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
                 }
             }
         }
-        if let Some(session) = slot {
-            sessions.retired.extend(session.transcript());
-        }
+    }
+    for session in slots.into_iter().flatten() {
+        sessions.retired.extend(session.transcript());
     }
     check.conclude();
 }
 
-/// One idle connection: wait, NOOP, and what came back.
+/// One idle connection set up in `slot`, then tried; `Err(None)` when no session came.
+async fn connection(
+    peer: SocketAddr,
+    run: &Run<'_>,
+    idle: Duration,
+    slot: &mut Option<Session>,
+) -> Result<IdleTry, Option<StepError>> {
+    let mut scratch = ControlOutcome::new(&run.credentials.user);
+    establish(peer, run, Role::Extra("idle"), &mut scratch, slot)
+        .await
+        .map_err(Some)?;
+    match slot.as_mut() {
+        Some(session) => Ok(one(session, idle).await),
+        None => Err(None),
+    }
+}
+
+/// One idle connection: wait (within the budget), NOOP, and what came back.
 async fn one(session: &mut Session, idle: Duration) -> IdleTry {
-    tokio::time::sleep(idle).await;
     let mut tried = IdleTry {
         idle_s: idle.as_secs_f64(),
         lost: None,
         reply: None,
         error: None,
     };
-    let answered = match session.conn.send(&Command::Noop).await {
-        Ok(()) => session.conn.read_reply("NOOP").await,
-        Err(e) => Err(e),
-    };
-    match answered {
+    let budget = session.budget.clone();
+    if let Err(cut) = budget.run(tokio::time::sleep(idle)).await {
+        // Not lost, not kept: the probe's time ended first.
+        tried.error = Some(format!(
+            "{} cut the idle wait after {:?}",
+            cut.by.words(),
+            cut.after
+        ));
+        return tried;
+    }
+    match session.command(&Command::Noop).await {
         Ok(reply) => {
             if reply.code == 421 {
                 tried.lost = Some(IdleLoss::Server421);
@@ -101,10 +124,11 @@ async fn one(session: &mut Session, idle: Duration) -> IdleTry {
             }
             tried.reply = Some(ReplyRecord::from(&reply));
         }
-        Err(e) => {
+        Err(Fail::Control(e)) => {
             tried.lost = Some(loss(&e));
             tried.error = Some(e.to_string());
         }
+        Err(cut @ Fail::Cut { .. }) => tried.error = Some(cut.to_string()),
     }
     tried
 }

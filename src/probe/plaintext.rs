@@ -7,21 +7,18 @@ use std::net::{IpAddr, SocketAddr};
 
 use tokio::net::TcpListener;
 
+use super::ControlOutcome;
 use super::attempt::Working;
+use super::context::Run;
 use super::record::{Mode, PlaintextCheck, ReplyRecord, Tls, TlsMode};
 use super::session::{Role, Session, establish};
-use super::{ControlOutcome, ProbeConfig};
 use crate::proto::Command;
 use crate::proto::passive::parse_227;
 
-/// The user anonymous logs in with (RFC 1635); ftp is its usual alias.
-fn is_anonymous(user: &str) -> bool {
-    user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
-}
-
 /// Runs the comparison when it can tell something, recording why not otherwise.
-pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Option<Session>) {
-    if out.control.tls == Tls::None || config.tls == TlsMode::Implicit {
+pub(super) async fn check(run: &Run<'_>, out: &mut Working, slot: &mut Option<Session>) {
+    let nothing_to_learn = out.control.tls == Tls::None || run.tls == TlsMode::Implicit;
+    if nothing_to_learn || run.budget.ended_by().is_some() {
         return;
     }
     let Some(peer) = out.control.peer else { return };
@@ -35,20 +32,18 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
         return;
     }
     let record = out.plaintext_check.insert(PlaintextCheck::default());
-    if !is_anonymous(&config.credentials.user) {
+    if !run.credentials.is_anonymous() {
         // The whole point of TLS is that this password never crosses in clear.
         record.skipped = Some(format!(
             "would send the password of \"{}\" in plaintext; only anonymous logins are compared",
-            config.credentials.user
+            run.credentials.user
         ));
         return;
     }
-    let plain = ProbeConfig {
-        tls: TlsMode::Off,
-        ..config.clone()
-    };
-    let mut scratch = ControlOutcome::new(&config.credentials.user);
-    if let Err(err) = establish(peer, &plain, Role::Extra("plaintext"), &mut scratch, slot).await {
+    let plain = run.with_tls(TlsMode::Off);
+    let mut scratch = ControlOutcome::new(&run.credentials.user);
+    let role = Role::Extra("plaintext");
+    if let Err(err) = establish(peer, &plain, role, &mut scratch, slot).await {
         record.login_refused = scratch.login_reply.clone();
         record.skipped = Some(match &scratch.login_reply {
             Some(reply) => format!("the server refused a plaintext login ({reply})"),
@@ -58,7 +53,7 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
     }
     let Some(session) = slot.as_mut() else { return };
     if pasv {
-        match session.conn.command(&Command::Pasv).await {
+        match session.command(&Command::Pasv).await {
             Ok(reply) => {
                 record.pasv_addr = parse_227(&reply)
                     .ok()
@@ -74,7 +69,7 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
     let mut listeners = Vec::new();
     for (mode, wanted) in [(Mode::Eprt, eprt), (Mode::Port, port)] {
         if wanted && session.usable() {
-            listeners.extend(active_check(session, config, mode, record).await);
+            listeners.extend(active_check(session, run, mode, record).await);
         }
     }
 }
@@ -84,7 +79,7 @@ pub(super) async fn check(config: &ProbeConfig, out: &mut Working, slot: &mut Op
 /// for the caller to hold until the session ends.
 async fn active_check(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     record: &mut PlaintextCheck,
 ) -> Option<TcpListener> {
@@ -97,7 +92,7 @@ async fn active_check(
         }
     };
     let listen = listener.local_addr().ok()?;
-    let tell = SocketAddr::new(config.active_addr.unwrap_or(local), listen.port());
+    let tell = SocketAddr::new(run.options.active_addr.unwrap_or(local), listen.port());
     let cmd = match (mode, tell) {
         (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
         (Mode::Port, SocketAddr::V6(_)) => return None,
@@ -108,7 +103,7 @@ async fn active_check(
         _ => (&mut record.eprt_request, &mut record.eprt_reply),
     };
     *request = Some(cmd.redacted());
-    match session.conn.command(&cmd).await {
+    match session.command(&cmd).await {
         Ok(r) => *reply = Some(ReplyRecord::from(&r)),
         Err(err) => record.error = Some(format!("{}: {err}", cmd.verb())),
     }

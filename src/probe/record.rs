@@ -14,11 +14,15 @@ use crate::proto::{Reply, ReplyError};
 use crate::timeline::Stamped;
 use crate::wire::{serialize_display_opt, serialize_ips, wire_enum};
 
+mod cause;
+mod cut;
 mod data;
 mod dns;
 mod sample;
 mod tls;
 mod transfers;
+pub use cause::Cause;
+pub use cut::*;
 pub use data::*;
 pub use dns::*;
 pub use sample::*;
@@ -160,6 +164,14 @@ pub struct StepError {
     /// itself, quotes this instead of taking the words apart.
     #[serde(skip)]
     pub frame: Option<ReplyError>,
+    /// What ended the step, typed, when something other than a reply did (`detail`
+    /// says it in words). Boxed: a step error travels in every `Result` of the probe.
+    #[serde(skip)]
+    pub cause: Option<Box<Cause>>,
+    /// Set when the deadline or the user, not the step's own timeout, ended the wait
+    /// (`kind` is then `timeout`).
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 impl StepError {
@@ -171,6 +183,16 @@ impl StepError {
             detail: detail.into(),
             reply: None,
             frame: None,
+            cause: None,
+            cut: None,
+        }
+    }
+
+    /// A wait at `stage` that `cut` ended.
+    pub fn cut(stage: Stage, cut: Cut, detail: impl Into<String>) -> StepError {
+        StepError {
+            cut: Some(cut),
+            ..StepError::new(stage, ErrorKind::Timeout, detail)
         }
     }
 }
@@ -231,6 +253,10 @@ pub struct ModeOutcome {
     pub skipped: Option<Skipped>,
     /// The command as sent: `PASV`, `EPSV`, `PORT 127,0,0,1,4,1`, `EPRT |1|127.0.0.1|1025|`.
     pub request: Option<String>,
+    /// Active modes: the address and port the PORT/EPRT told the server to connect to, as
+    /// the probe chose it (not in the JSON: `request` shows it as sent).
+    #[serde(skip)]
+    pub sent: Option<SocketAddr>,
     /// The reply to the request; the diagnosis reads the address and the refusals from it.
     pub reply: Option<ReplyRecord>,
     /// Passive modes: what the 227 advertised (`None` for EPSV and active modes).
@@ -244,9 +270,13 @@ pub struct ModeOutcome {
     /// The step that went wrong on the control connection, or the unparseable reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
-    /// Set when the deadline struck while this mode was at that stage.
+    /// Set when the deadline or the user cut one of this mode's waits: the stage it was at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interrupted: Option<Stage>,
+    /// The cut itself, which the record of the wait (dial, accept, transfer, error)
+    /// carries too.
+    #[serde(skip)]
+    pub cut: Option<Cut>,
     /// From sending the request to the end of the transfer.
     #[serde(rename = "elapsed_ms", serialize_with = "crate::wire::serialize_ms")]
     pub elapsed: Duration,
@@ -267,6 +297,7 @@ impl ModeOutcome {
             mode,
             skipped: None,
             request: None,
+            sent: None,
             reply: None,
             advertised: None,
             dials: Vec::new(),
@@ -274,6 +305,7 @@ impl ModeOutcome {
             transfer: None,
             error: None,
             interrupted: None,
+            cut: None,
             elapsed: Duration::ZERO,
             greeting: None,
         }
@@ -469,4 +501,15 @@ pub struct ProbeOutcome {
     pub idle: Option<IdleCheck>,
     /// `--upload`: the other direction.
     pub upload: Option<UploadCheck>,
+}
+
+impl ProbeOutcome {
+    /// Who cut the probe short, if anyone did.
+    pub fn cut_by(&self) -> Option<CutBy> {
+        match (self.deadline_hit, self.interrupted) {
+            (_, true) => Some(CutBy::Interrupt),
+            (true, false) => Some(CutBy::Deadline),
+            (false, false) => None,
+        }
+    }
 }

@@ -4,10 +4,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use super::ProbeConfig;
 use super::record::{DnsRecord, ErrorKind, QueryOutcome, QueryRecord, QueryType, Stage, StepError};
+use super::{ProbeConfig, ProbeOptions};
 use crate::net::resolve::{self, Family, HickoryResolver, QueryError, Resolve};
-use crate::target::Host;
+use crate::target::{Host, Target};
 
 /// What resolution gave, kept for the report even when it failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,11 +23,16 @@ pub struct Resolution {
 /// Resolves the target's host with a resolver made from the config (`--dns-server` or
 /// the system's); see [`resolve_with`].
 pub async fn resolve_target(config: &ProbeConfig) -> Resolution {
-    if let Host::Name(name) = &config.target.host
+    resolve_host(&config.target, &config.options).await
+}
+
+/// [`resolve_target`] from the parts a run holds.
+pub(super) async fn resolve_host(target: &Target, options: &ProbeOptions) -> Resolution {
+    if let Host::Name(name) = &target.host
         && resolve::localhost(name).is_none()
     {
-        return match HickoryResolver::new(config.dns_server, config.step_timeout) {
-            Ok(resolver) => resolve_with(config, &resolver).await,
+        return match HickoryResolver::new(options.dns_server, options.step_timeout) {
+            Ok(resolver) => ask_resolver(target, options, &resolver).await,
             Err(err) => Resolution {
                 addrs: Vec::new(),
                 dns: None,
@@ -39,19 +44,19 @@ pub async fn resolve_target(config: &ProbeConfig) -> Resolution {
             },
         };
     }
-    local(config)
+    local(target, options)
 }
 
 /// Literals and `localhost`: no DNS at all.
-fn local(config: &ProbeConfig) -> Resolution {
-    let all = match &config.target.host {
+fn local(target: &Target, options: &ProbeOptions) -> Resolution {
+    let all = match &target.host {
         Host::Ip(ip) => vec![*ip],
         Host::Name(name) => resolve::localhost(name).map(Vec::from).unwrap_or_default(),
     };
     let addrs: Vec<IpAddr> = all
         .iter()
         .copied()
-        .filter(|ip| config.address_family.allows(*ip))
+        .filter(|ip| options.address_family.allows(*ip))
         .collect();
     let error = addrs.is_empty().then(|| {
         StepError::new(
@@ -59,7 +64,7 @@ fn local(config: &ProbeConfig) -> Resolution {
             ErrorKind::Io,
             format!(
                 "{} has no address of the family asked for (--address-family)",
-                config.target.host_string()
+                target.host_string()
             ),
         )
     });
@@ -72,13 +77,21 @@ fn local(config: &ProbeConfig) -> Resolution {
 
 /// Resolves a host name with `resolver`. Literals and `localhost` never reach it.
 pub async fn resolve_with(config: &ProbeConfig, resolver: &dyn Resolve) -> Resolution {
-    let Host::Name(name) = &config.target.host else {
-        return local(config);
+    ask_resolver(&config.target, &config.options, resolver).await
+}
+
+async fn ask_resolver(
+    target: &Target,
+    options: &ProbeOptions,
+    resolver: &dyn Resolve,
+) -> Resolution {
+    let Host::Name(name) = &target.host else {
+        return local(target, options);
     };
     if resolve::localhost(name).is_some() {
-        return local(config);
+        return local(target, options);
     }
-    let dns = ask(resolver, name, config.address_family, config.step_timeout).await;
+    let dns = ask(resolver, name, options.address_family, options.step_timeout).await;
     let addrs = dns.addresses();
     let error = dns.failure().map(|why| {
         let kind = match why {

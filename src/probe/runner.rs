@@ -5,15 +5,15 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::ProbeConfig;
-use super::attempt::{Attempt, MODES, Working};
-use super::interrupt::skip_all;
+use super::attempt::{MODES, Working};
+use super::budget::struck;
+use super::context::Run;
 use super::mode;
 use super::record::{
     ControlOutcome, ErrorKind, ModeOutcome, SkipReason, Stage, StepError, Strategy, Tls,
     TlsFailureReason, TlsMode, TranscriptEntry,
 };
-use super::resolve::{self, Resolution, resolve_target};
+use super::resolve::{self, Resolution, resolve_host};
 use super::session::{Role, Session, establish};
 use crate::proto::Command;
 
@@ -98,9 +98,10 @@ pub(super) async fn quit(slot: &mut Option<Session>, wait: Duration) {
 /// a late switch to TLS): a client that falls back to plaintext would get on, so the
 /// probe does too, and the diagnosis reports the TLS failure. Not after a certificate
 /// that did not verify: that is the one failure an attacker in the path would cause.
-fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &StepError) -> bool {
-    config.tls == TlsMode::Auto
+fn retry_in_plaintext(run: &Run<'_>, control: &ControlOutcome, err: &StepError) -> bool {
+    run.tls == TlsMode::Auto
         && err.stage == Stage::Tls
+        && err.cut.is_none()
         && control.tls_details.as_ref().is_some_and(|t| {
             t.auth_error.is_some()
                 || t.error
@@ -109,15 +110,19 @@ fn retry_in_plaintext(config: &ProbeConfig, control: &ControlOutcome, err: &Step
         })
 }
 
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    let Some(addrs) = where_to_connect(config, out).await else {
-        return skip_all(out, "the name did not resolve");
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    let Some(addrs) = where_to_connect(run, out).await else {
+        return out.skip_all(SkipReason::NoSession, "the name did not resolve");
     };
-    let Some(main) = first_session(config, out, sessions, &addrs).await else {
-        return skip_all(out, "the control session was not set up");
+    let Some(main) = first_session(run, out, sessions, &addrs).await else {
+        let why = match out.control.error.as_ref().and_then(|e| e.cut) {
+            Some(cut) => format!("{} before the session was set up", struck(cut.by)),
+            None => "the control session was not set up".to_string(),
+        };
+        return out.skip_all(SkipReason::NoSession, &why);
     };
-    let same_as_first = same_as_first(config, out);
-    let config = &same_as_first;
+    let same_as_first = same_as_first(run, out);
+    let run = &same_as_first;
     // An IPv4-mapped peer is IPv4 on the wire: PASV and PORT work there.
     if main.peer.ip().to_canonical().is_ipv6() {
         skip_ipv4_only(out);
@@ -134,16 +139,16 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         // FEAT left it out of step: the first mode opens a session of its own.
         sessions.retire(Some(main));
     }
-    if config.sequential || selected.len() == 1 {
-        return run_in_turn(config, out, sessions, first, &selected).await;
+    if run.options.sequential || selected.len() == 1 {
+        return run_in_turn(run, out, sessions, first, &selected).await;
     }
-    run_concurrently(config, out, sessions, first).await;
+    run_concurrently(run, out, sessions, first).await;
 }
 
 /// The control connection's addresses: the pinned one (--all-addresses), else the
 /// name resolved; `None` when it did not resolve (the control's error says why).
-async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec<SocketAddr>> {
-    let resolution = match &config.pinned {
+async fn where_to_connect(run: &Run<'_>, out: &mut Working) -> Option<Vec<SocketAddr>> {
+    let resolution = match &run.pinned {
         Some(pinned) => {
             out.target.address = pinned.address;
             Resolution {
@@ -151,55 +156,51 @@ async fn where_to_connect(config: &ProbeConfig, out: &mut Working) -> Option<Vec
                 ..pinned.resolution.clone()
             }
         }
-        None => resolve_target(config).await,
+        None => match run.budget.run(resolve_host(run.target, run.options)).await {
+            Ok(resolution) => resolution,
+            Err(cut) => {
+                let why = format!("the name was not resolved when {} cut it", cut.by.words());
+                out.control.error = Some(StepError::cut(Stage::Resolve, cut, why));
+                return None;
+            }
+        },
     };
     out.target.dns = resolution.dns;
     if let Some(err) = resolution.error {
         out.control.error = Some(err);
         return None;
     }
-    out.target.resolved = match &config.pinned {
+    out.target.resolved = match &run.pinned {
         Some(pinned) => pinned.resolution.addrs.clone(),
         None => resolution.addrs.clone(),
     };
-    Some(resolve::control_addrs(
-        &resolution.addrs,
-        config.target.port,
-    ))
+    Some(resolve::control_addrs(&resolution.addrs, run.target.port))
 }
 
 /// The first session, logged in: each address in turn until one connects (past the TCP
 /// connect another address would meet the same server), once more in plaintext when
 /// --tls auto allows it. `None` when none was set up (the control's error says why).
 async fn first_session(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Working,
     sessions: &mut Sessions,
     addrs: &[SocketAddr],
 ) -> Option<Session> {
     for &addr in addrs {
-        let result = establish(
-            addr,
-            config,
-            Role::First,
-            &mut out.control,
-            &mut sessions.main,
-        )
-        .await;
+        let main = &mut sessions.main;
+        let result = establish(addr, run, Role::First, &mut out.control, main).await;
         match result {
             Ok(()) => {
                 out.control.error = None;
                 break;
             }
-            Err(err) if retry_in_plaintext(config, &out.control, &err) => {
+            Err(err) if retry_in_plaintext(run, &out.control, &err) => {
                 let failed = sessions.main.take();
                 sessions.retire(failed);
-                let plain = ProbeConfig {
-                    tls: TlsMode::Off,
-                    ..config.clone()
-                };
+                let plain = run.with_tls(TlsMode::Off);
                 let main = &mut sessions.main;
-                out.control.error = establish(addr, &plain, Role::First, &mut out.control, main)
+                let first = Role::First;
+                out.control.error = establish(addr, &plain, first, &mut out.control, main)
                     .await
                     .err();
                 if out.control.error.is_some() {
@@ -209,7 +210,8 @@ async fn first_session(
                 break;
             }
             Err(err) => {
-                let connected = err.stage != Stage::Connect;
+                // Past a cut, no other address gets its turn.
+                let connected = err.stage != Stage::Connect || err.cut.is_some();
                 out.control.error = Some(err);
                 let failed = sessions.main.take();
                 sessions.retire(failed);
@@ -226,32 +228,27 @@ async fn first_session(
 fn skip_ipv4_only(out: &mut Working) {
     for m in &mut out.modes {
         if m.mode.is_ipv4_only() && m.skipped.is_none() {
-            m.replace(ModeOutcome::skipped(
+            *m = ModeOutcome::skipped(
                 m.mode,
                 SkipReason::Ipv4Only,
                 "carries only IPv4 addresses (RFC 959); EPSV/EPRT serve IPv6",
-            ));
+            );
         }
     }
 }
 
 /// Every selected mode at once, each on its own session (`first` on the one that logged
 /// in); the modes whose extra session the server refused then run in turn on `first`'s.
-async fn run_concurrently(
-    config: &ProbeConfig,
-    out: &mut Working,
-    sessions: &mut Sessions,
-    first: usize,
-) {
+async fn run_concurrently(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions, first: usize) {
     let peer = out.control.peer;
     let refused = {
         let [m0, m1, m2, m3] = &mut out.modes;
         let [s0, s1, s2, s3] = &mut sessions.slots;
         let (r0, r1, r2, r3) = tokio::join!(
-            mode_on_own_session(config, peer, m0, s0),
-            mode_on_own_session(config, peer, m1, s1),
-            mode_on_own_session(config, peer, m2, s2),
-            mode_on_own_session(config, peer, m3, s3),
+            mode_on_own_session(run, peer, m0, s0),
+            mode_on_own_session(run, peer, m1, s1),
+            mode_on_own_session(run, peer, m2, s2),
+            mode_on_own_session(run, peer, m3, s3),
         );
         [r0, r1, r2, r3]
     };
@@ -262,32 +259,41 @@ async fn run_concurrently(
         out.fallback_error = Some(err.clone());
         for &i in &fallback {
             let mode = out.modes[i].mode;
-            out.modes[i].replace(ModeOutcome::new(mode));
+            out.modes[i] = ModeOutcome::new(mode);
         }
-        run_in_turn(config, out, sessions, first, &fallback).await;
+        run_in_turn(run, out, sessions, first, &fallback).await;
     }
 }
 
 /// Runs one mode on the session in its slot, opening one if the slot is empty. Returns
 /// the error when the server would not give this mode a session of its own.
 async fn mode_on_own_session(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     peer: Option<SocketAddr>,
-    out: &mut Attempt,
+    out: &mut ModeOutcome,
     slot: &mut Option<Session>,
 ) -> Option<StepError> {
     if out.skipped.is_some() {
         return None;
     }
+    if let Some(by) = run.budget.ended_by() {
+        let why = format!("{} before this mode was tried", struck(by));
+        *out = ModeOutcome::skipped(out.mode, SkipReason::Deadline, why);
+        return None;
+    }
     if slot.is_none() {
         let peer = peer?;
-        let mut scratch = ControlOutcome::new(&config.credentials.user);
-        out.in_progress = Some(Stage::Login);
-        let label = out.mode.as_str();
-        let result = establish(peer, config, Role::Extra(label), &mut scratch, slot).await;
+        let mut scratch = ControlOutcome::new(&run.credentials.user);
+        let role = Role::Extra(out.mode.as_str());
+        let result = establish(peer, run, role, &mut scratch, slot).await;
         out.greeting = scratch.greeting;
         if let Err(err) = result {
-            out.in_progress = None;
+            if let Some(cut) = err.cut {
+                // Cut while opening its session: the mode was not tried.
+                let why = format!("{} before this mode was tried", struck(cut.by));
+                *out = ModeOutcome::skipped(out.mode, SkipReason::Deadline, why);
+                return None;
+            }
             // A session that was refused (421 greeting) is no session: whoever looks at
             // this slot next must open a new one.
             if let Some(refused) = slot.as_mut() {
@@ -299,33 +305,42 @@ async fn mode_on_own_session(
         }
     }
     let session = slot.as_mut()?;
-    mode::run_mode(session, config, out).await;
+    mode::run_mode(session, run, out).await;
     None
 }
 
 /// Runs `which` modes one after another on the session in slot `home`, replacing it
 /// when a mode left it out of step.
 async fn run_in_turn(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     out: &mut Working,
     sessions: &mut Sessions,
     home: usize,
     which: &[usize],
 ) {
     for &i in which {
+        if let Some(by) = run.budget.ended_by() {
+            let why = format!("{} before this mode was tried", struck(by));
+            out.modes[i] = ModeOutcome::skipped(out.modes[i].mode, SkipReason::Deadline, why);
+            continue;
+        }
         let usable = sessions.slots[home].as_ref().is_some_and(Session::usable);
         if !usable {
             let old = sessions.slots[home].take();
             sessions.retire(old);
             let Some(peer) = out.control.peer else { return };
-            out.modes[i].in_progress = Some(Stage::Login);
-            let result = reconnect(config, peer, sessions, home).await;
+            let result = reconnect(run, peer, sessions, home).await;
             if let Err(err) = result {
                 let mode = out.modes[i].mode;
-                let record = match (&err.kind, &err.reply) {
+                let record = match (&err.kind, &err.reply, err.cut) {
+                    (_, _, Some(cut)) => ModeOutcome::skipped(
+                        mode,
+                        SkipReason::Deadline,
+                        format!("{} before this mode was tried", struck(cut.by)),
+                    ),
                     // The previous mode's abandoned session may still hold the server's
                     // only slot for us: this mode was not tried, it did not fail.
-                    (ErrorKind::Refused, Some(reply)) => {
+                    (ErrorKind::Refused, Some(reply), None) => {
                         out.fallback_reply.get_or_insert_with(|| reply.clone());
                         ModeOutcome::skipped(
                             mode,
@@ -338,14 +353,14 @@ async fn run_in_turn(
                         ..ModeOutcome::new(mode)
                     },
                 };
-                out.modes[i].replace(record);
+                out.modes[i] = record;
                 let failed = sessions.slots[home].take();
                 sessions.retire(failed);
                 continue;
             }
         }
         if let Some(session) = sessions.slots[home].as_mut() {
-            mode::run_mode(session, config, &mut out.modes[i]).await;
+            mode::run_mode(session, run, &mut out.modes[i]).await;
         }
     }
 }
@@ -353,17 +368,18 @@ async fn run_in_turn(
 /// A fresh session in slot `home`. A 421 gets one more try after [`RECONNECT_PAUSE`]:
 /// the server may not have let go of the session just dropped.
 async fn reconnect(
-    config: &ProbeConfig,
+    run: &Run<'_>,
     peer: SocketAddr,
     sessions: &mut Sessions,
     home: usize,
 ) -> Result<(), StepError> {
-    let mut scratch = ControlOutcome::new(&config.credentials.user);
+    let mut scratch = ControlOutcome::new(&run.credentials.user);
     let mut tries_left = 2;
     loop {
         tries_left -= 1;
         let slot = &mut sessions.slots[home];
-        match establish(peer, config, Role::Extra("control"), &mut scratch, slot).await {
+        let role = Role::Extra("control");
+        match establish(peer, run, role, &mut scratch, slot).await {
             Err(err) if err.kind == ErrorKind::Refused && tries_left > 0 => {
                 let refused = sessions.slots[home].take();
                 sessions.retire(refused);
@@ -376,13 +392,10 @@ async fn reconnect(
 
 /// The config for every session after the first: TLS once the first had TLS, so that no
 /// session falls back to plaintext (and sends the password in clear) on its own.
-pub(super) fn same_as_first(config: &ProbeConfig, out: &Working) -> ProbeConfig {
-    ProbeConfig {
-        tls: match (config.tls, out.control.tls) {
-            (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
-            (_, Tls::Explicit) => TlsMode::Explicit,
-            (_, Tls::None) => TlsMode::Off,
-        },
-        ..config.clone()
-    }
+pub(super) fn same_as_first<'a>(run: &Run<'a>, out: &Working) -> Run<'a> {
+    run.with_tls(match (run.tls, out.control.tls) {
+        (TlsMode::Implicit, _) | (_, Tls::Implicit) => TlsMode::Implicit,
+        (_, Tls::Explicit) => TlsMode::Explicit,
+        (_, Tls::None) => TlsMode::Off,
+    })
 }

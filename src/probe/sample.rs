@@ -9,8 +9,8 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::ProbeConfig;
 use super::attempt::Working;
+use super::context::Run;
 use super::from_net::dial_result;
 use super::record::{
     ControlOutcome, ErrorKind, Login, Mode, ReplyRecord, SampleOutcome, SamplePort, Stage,
@@ -27,20 +27,20 @@ use crate::proto::{Command, EpsvArg};
 pub const MAX_SAMPLE_PORTS: u16 = 256;
 
 /// Samples the passive range when asked to and a session could be set up.
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    if config.sample_ports == 0 {
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    if run.options.sample_ports == 0 || run.budget.ended_by().is_some() {
         return;
     }
     // No session was set up (no connect, refused login): nothing to sample on.
     let (Some(peer), Login::Ok) = (out.control.peer, out.control.login) else {
         return;
     };
-    let request = verb(config, out, peer);
+    let request = verb(run, out, peer);
     // As the modes' sessions: never plaintext after a first session with TLS.
-    let later = same_as_first(config, out);
+    let later = same_as_first(run, out);
     let sample = out
         .sample
-        .insert(SampleOutcome::new(request, config.sample_ports));
+        .insert(SampleOutcome::new(request, run.options.sample_ports));
     // A mode's session that is still in step will do; else a fresh one.
     let reuse = sessions
         .slots
@@ -49,9 +49,10 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
     let session = match reuse {
         Some(i) => sessions.slots[i].as_mut(),
         None => {
-            let mut scratch = ControlOutcome::new(&config.credentials.user);
+            let mut scratch = ControlOutcome::new(&run.credentials.user);
             let role = Role::Extra("sample");
-            let result = establish(peer, &later, role, &mut scratch, &mut sessions.sample).await;
+            let slot = &mut sessions.sample;
+            let result = establish(peer, &later, role, &mut scratch, slot).await;
             if let Err(err) = result {
                 sample.error = Some(err);
                 return;
@@ -62,12 +63,12 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
     let Some(session) = session else {
         return;
     };
-    for _ in 0..config.sample_ports {
+    for _ in 0..run.options.sample_ports {
         let cmd = match request {
             "EPSV" => Command::Epsv(EpsvArg::None),
             _ => Command::Pasv,
         };
-        let reply = match session.conn.command(&cmd).await {
+        let reply = match session.command(&cmd).await {
             Ok(reply) => reply,
             Err(err) => {
                 sample.error = Some(step_error(Stage::Request, &err));
@@ -94,30 +95,42 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
                 return;
             }
         };
-        let addr = SocketAddr::new(peer.ip(), port);
-        let started = Instant::now();
-        let tap = config.timeline.data("sample");
-        let dialled = dial(addr, config.step_timeout, &tap, "sample").await;
-        sample.push(SamplePort {
-            port,
-            addr,
-            outcome: dial_result(dialled.outcome),
-            elapsed: started.elapsed(),
-        });
+        // A cut dial ends the sample: the ports so far are what it found.
+        let Some(dialled) = dial_port(run, SocketAddr::new(peer.ip(), port)).await else {
+            return;
+        };
+        sample.push(dialled);
         // Dropping the stream closes the data connection; the next request replaces
         // the server's listener.
     }
 }
 
 /// EPSV, unless EPSV was refused or left out with --modes (then PASV, on IPv4 only).
-fn verb(config: &ProbeConfig, out: &Working, peer: SocketAddr) -> &'static str {
+fn verb(run: &Run<'_>, out: &Working, peer: SocketAddr) -> &'static str {
     let epsv_refused = out
         .modes
         .iter()
         .any(|m| m.mode == Mode::Epsv && m.reply.as_ref().is_some_and(|r| r.code >= 400));
-    let no_epsv = epsv_refused || !config.modes.contains(&Mode::Epsv);
+    let no_epsv = epsv_refused || !run.options.modes.contains(&Mode::Epsv);
     match no_epsv && peer.ip().to_canonical().is_ipv4() {
         true => "PASV",
         false => "EPSV",
     }
+}
+
+/// Dials one sampled port; `None` when the deadline or the user cut the dial.
+async fn dial_port(run: &Run<'_>, addr: SocketAddr) -> Option<SamplePort> {
+    let started = Instant::now();
+    let tap = run.timeline.data("sample");
+    let dialled = run
+        .budget
+        .run(dial(addr, run.budget.step, &tap, "sample"))
+        .await
+        .ok()?;
+    Some(SamplePort {
+        port: addr.port(),
+        addr,
+        outcome: dial_result(dialled.outcome),
+        elapsed: started.elapsed(),
+    })
 }

@@ -1,26 +1,21 @@
-//! One logged-in control connection: connect, banner, USER/PASS, FEAT.
+//! One logged-in control connection: the TCP connect, then the login machine
+//! (`login.rs`: banner, AUTH TLS, USER/PASS, PBSZ/PROT, FEAT, STAT, TYPE) driven over it,
+//! each of its waits within the probe's [`Budget`].
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::ProbeConfig;
+use super::budget::Budget;
+use super::context::Run;
 use super::from_net::dial_result;
+use super::login::{Action, LoginMachine, Plan};
 use super::record::{
-    ConnectRecord, ControlOutcome, ErrorKind, Login, ReplyRecord, ServerView, Stage, StepError,
-    TlsMode, TranscriptEntry,
+    ConnectRecord, ControlOutcome, Cut, DialResult, ErrorKind, Stage, StepError, TlsRecord,
+    TranscriptEntry,
 };
-use super::tls::{ControlStream, protect_data, secure_control};
+use super::tls::{ControlStream, data_client, secure_control};
 use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, Tap, TlsClient, dial};
-use crate::proto::stat::client_address;
-use crate::proto::{Command, Reply, TransferType};
-
-/// How long before the deadline the wait for a late greeting gives up, so that the
-/// probe itself reports the greeting missing (banner-timeout) rather than the deadline.
-const BANNER_DEADLINE_MARGIN: Duration = Duration::from_millis(100);
-
-/// Banner replies: 220 ready; 120 "ready in nnn minutes" comes before the 220 (RFC 959
-/// 5.4), so at most this many 120s are waited through.
-const MAX_BANNER_DELAYS: usize = 2;
+use crate::proto::{Command, Reply};
 
 pub(super) struct Session {
     pub conn: ControlConn<ControlStream>,
@@ -34,11 +29,87 @@ pub(super) struct Session {
     pub data_tls: Option<TlsClient>,
     /// The timeline tap of the data connection open now, if one is.
     pub data_tap: Option<Tap>,
+    /// What each wait on this session may spend.
+    pub budget: Budget,
+}
+
+/// Why a wait on the control connection brought no reply.
+#[derive(Debug)]
+pub(super) enum Fail {
+    /// The connection failed or the step's own timeout struck.
+    Control(ControlError),
+    /// The deadline or the user cut the wait for `waiting_for`.
+    Cut {
+        /// Who, and after how long.
+        cut: Cut,
+        /// What the wait was for (a command's verb, the banner).
+        waiting_for: String,
+    },
+}
+
+impl std::fmt::Display for Fail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fail::Control(err) => err.fmt(f),
+            Fail::Cut { cut, waiting_for } => write!(
+                f,
+                "no reply in {:?} (waiting for the reply to {waiting_for}) when {} cut the wait",
+                cut.after,
+                cut.by.words()
+            ),
+        }
+    }
 }
 
 impl Session {
     pub fn usable(&self) -> bool {
         self.conn.is_usable()
+    }
+
+    /// Sends a command and reads its reply, within the budget.
+    pub async fn command(&mut self, cmd: &Command) -> Result<Reply, Fail> {
+        self.send(cmd).await?;
+        self.read_reply(cmd.verb()).await
+    }
+
+    /// Sends a command without reading its reply (a transfer's 1yz comes later).
+    pub async fn send(&mut self, cmd: &Command) -> Result<(), Fail> {
+        let budget = self.budget.clone();
+        match budget.run(self.conn.send(cmd)).await {
+            Ok(sent) => sent.map_err(Fail::Control),
+            Err(cut) => Err(self.cut(cut, &format!("sending {}", cmd.verb()))),
+        }
+    }
+
+    /// The next reply, within the step timeout and the budget.
+    pub async fn read_reply(&mut self, waiting_for: &str) -> Result<Reply, Fail> {
+        self.read_reply_within(self.budget.step, waiting_for).await
+    }
+
+    /// As [`Session::read_reply`], with a step limit of the caller's choosing.
+    pub async fn read_reply_within(
+        &mut self,
+        limit: Duration,
+        waiting_for: &str,
+    ) -> Result<Reply, Fail> {
+        let budget = self.budget.clone();
+        match budget
+            .run(self.conn.read_reply_within(limit, waiting_for))
+            .await
+        {
+            Ok(reply) => reply.map_err(Fail::Control),
+            Err(cut) => Err(self.cut(cut, waiting_for)),
+        }
+    }
+
+    /// A wait the budget cut: whatever the server says next would answer it.
+    fn cut(&mut self, cut: Cut, waiting_for: &str) -> Fail {
+        self.conn
+            .mark_out_of_step(format!("{} cut the wait for {waiting_for}", cut.by.words()));
+        Fail::Cut {
+            cut,
+            waiting_for: waiting_for.to_string(),
+        }
     }
 
     pub fn transcript(&self) -> Vec<TranscriptEntry> {
@@ -58,8 +129,16 @@ impl Session {
     }
 }
 
+/// Turns a failed wait at `stage` into the report's terms.
+pub(super) fn step_error(stage: Stage, fail: &Fail) -> StepError {
+    match fail {
+        Fail::Control(err) => control_error(stage, err),
+        Fail::Cut { cut, .. } => StepError::cut(stage, *cut, fail.to_string()),
+    }
+}
+
 /// Turns a control-connection error at `stage` into the report's terms.
-pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
+pub(super) fn control_error(stage: Stage, err: &ControlError) -> StepError {
     let kind = match err {
         ControlError::Timeout { .. } | ControlError::SendTimeout { .. } => ErrorKind::Timeout,
         ControlError::Closed { .. } => ErrorKind::Closed,
@@ -74,23 +153,8 @@ pub(super) fn step_error(stage: Stage, err: &ControlError) -> StepError {
             ControlError::Reply(frame) => Some(frame.clone()),
             _ => None,
         },
+        cause: Some(Box::new(super::from_net::cause(err))),
         ..StepError::new(stage, kind, err.to_string())
-    }
-}
-
-/// A reply this step cannot go on from. 421 is the server shedding load, which the
-/// runner treats as "no more connections" rather than as a broken server.
-pub(super) fn unexpected(stage: Stage, reply: &Reply, expected: &str) -> StepError {
-    StepError {
-        stage,
-        kind: if reply.code == 421 {
-            ErrorKind::Refused
-        } else {
-            ErrorKind::UnexpectedReply
-        },
-        detail: format!("expected {expected}, got {}", ReplyRecord::from(reply)),
-        reply: Some(ReplyRecord::from(reply)),
-        frame: None,
     }
 }
 
@@ -120,32 +184,15 @@ impl Role {
 /// a deadline.
 pub(super) async fn establish(
     addr: SocketAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     role: Role,
     rec: &mut ControlOutcome,
     slot: &mut Option<Session>,
 ) -> Result<(), StepError> {
     let label = role.label();
-    let tap = config.timeline.control();
-    let dialled = dial(addr, config.step_timeout, &tap, label).await;
-    rec.connects.push(ConnectRecord {
-        addr,
-        outcome: dial_result(dialled.outcome),
-        elapsed: dialled.elapsed,
-        error: dialled.error.clone(),
-    });
-    let stream = match (dialled.outcome, dialled.stream) {
-        (DialOutcome::Connected, Some(stream)) => stream,
-        (outcome, _) => {
-            let kind = match outcome {
-                DialOutcome::Timeout => ErrorKind::Timeout,
-                _ => ErrorKind::Io,
-            };
-            let why = dialled.error.map(|e| format!(" ({e})")).unwrap_or_default();
-            let detail = format!("connect to {addr}: {}{why}", dial_result(outcome));
-            return Err(StepError::new(Stage::Connect, kind, detail));
-        }
-    };
+    let tap = run.timeline.control();
+    let budget = &run.budget;
+    let stream = connect(addr, budget, &tap, label, rec).await?;
     // Commands are small writes; none should wait on a delayed ACK.
     let _ = stream.set_nodelay(true);
     let local = stream
@@ -154,153 +201,124 @@ pub(super) async fn establish(
     rec.peer = Some(addr);
     rec.local = Some(local);
     let session = slot.insert(Session {
-        conn: ControlConn::new(MaybeTls::Plain(stream), config.step_timeout).with_tap(tap),
+        conn: ControlConn::new(MaybeTls::Plain(stream), run.step()).with_tap(tap),
         peer: addr,
         local,
         label: label.to_string(),
         tls: None,
         data_tls: None,
         data_tap: None,
+        budget: budget.clone(),
     });
-    if config.tls == TlsMode::Implicit {
-        secure_control(session, config, rec).await?;
-    }
-    banner(session, rec, banner_limit(config)).await?;
-    if matches!(config.tls, TlsMode::Auto | TlsMode::Explicit) {
-        secure_control(session, config, rec).await?;
-    }
-    login(session, config, rec).await?;
-    protect_data(session, config, rec).await?;
-    if role == Role::First {
-        if let Err(err) = features(session, rec).await {
-            // Strict FTP-inspecting firewalls drop commands they do not know; the session
-            // may be out of step now, which the runner sees and replaces it.
-            rec.features_error = Some(err.detail);
-        } else if session.usable() {
-            server_view(session, rec).await;
-        }
-    }
-    // After a FEAT that broke the session the runner opens a fresh one, which sends it.
-    if config.target.path_is_file() && session.usable() {
+    let now = Instant::now();
+    let plan = Plan {
+        tls: run.tls,
+        user: run.credentials.user.clone(),
+        password: run.credentials.password.clone(),
+        first: role == Role::First,
         // RETR in ASCII mode would convert line ends and change the byte count.
-        let reply = session
-            .conn
-            .command(&Command::Type(TransferType::Binary))
-            .await
-            .map_err(|e| step_error(Stage::Login, &e))?;
-        if !reply.is_positive_completion() {
-            return Err(unexpected(Stage::Login, &reply, "200 to TYPE I"));
-        }
-    }
-    Ok(())
-}
-
-/// How long to wait for the greeting: until shortly before the deadline, so that a server
-/// that greets late (a reverse-DNS lookup timing out) is seen greeting, and when.
-fn banner_limit(config: &ProbeConfig) -> Duration {
-    match config.deadline_at {
-        Some(at) => at
-            .saturating_duration_since(Instant::now())
-            .saturating_sub(BANNER_DEADLINE_MARGIN)
-            .max(config.step_timeout),
-        None => config.step_timeout,
-    }
-}
-
-async fn banner(
-    session: &mut Session,
-    rec: &mut ControlOutcome,
-    limit: Duration,
-) -> Result<(), StepError> {
-    let connected = Instant::now();
-    for _ in 0..=MAX_BANNER_DELAYS {
-        let left = limit.saturating_sub(connected.elapsed());
-        let reply = session
-            .conn
-            .read_reply_within(left, "the banner")
-            .await
-            .map_err(|e| step_error(Stage::Banner, &e))?;
-        rec.banner = Some(reply.text());
-        match reply.code {
-            220 => {
-                rec.greeting = Some(connected.elapsed());
-                return Ok(());
-            }
-            120 => continue,
-            _ => return Err(unexpected(Stage::Banner, &reply, "220")),
-        }
-    }
-    Err(StepError::new(
-        Stage::Banner,
-        ErrorKind::UnexpectedReply,
-        "the server kept answering 120 (not ready yet)",
-    ))
-}
-
-async fn login(
-    session: &mut Session,
-    config: &ProbeConfig,
-    rec: &mut ControlOutcome,
-) -> Result<(), StepError> {
-    let creds = &config.credentials;
-    let failed = |rec: &mut ControlOutcome, reply: &Reply, expected: &str| {
-        rec.login = Login::Failed;
-        rec.login_reply = Some(ReplyRecord::from(reply));
-        unexpected(Stage::Login, reply, expected)
+        binary: run.target.path_is_file(),
+        step: budget.step,
+        greeting_until: now + budget.greeting_limit(),
     };
-    let reply = session
-        .conn
-        .command(&Command::User(creds.user.clone()))
-        .await
-        .map_err(|e| step_error(Stage::Login, &e))?;
-    match reply.code {
-        // Pure-FTPd logs anonymous users in right after USER.
-        230 => {}
-        331 => {
-            let reply = session
-                .conn
-                .command(&Command::Pass(creds.password.clone()))
-                .await
-                .map_err(|e| step_error(Stage::Login, &e))?;
-            if !matches!(reply.code, 230 | 202) {
-                return Err(failed(rec, &reply, "230 to PASS"));
+    let so_far = std::mem::replace(rec, ControlOutcome::new(&run.credentials.user));
+    let mut machine = LoginMachine::new(plan, so_far, now);
+    let result = converse(session, run, &mut machine).await;
+    *rec = machine.rec;
+    result?;
+    let protected = rec.tls_details.as_ref().is_some_and(|t| t.data_protected);
+    session.data_tls = data_client(run, session.tls.as_ref(), protected)?;
+    Ok(())
+}
+
+/// Drives the login machine over the session: each action done, each outcome reported,
+/// until the machine is done or gives up.
+async fn converse(
+    session: &mut Session,
+    run: &Run<'_>,
+    machine: &mut LoginMachine,
+) -> Result<(), StepError> {
+    let mut action = machine.on_connected(Instant::now());
+    loop {
+        action = match action {
+            Action::Send(cmd) => match session.send(&cmd).await {
+                Ok(()) => read(session, machine).await,
+                Err(fail) => machine.on_failure(step_error(machine.stage(), &fail)),
+            },
+            Action::Await => read(session, machine).await,
+            Action::StartTls => {
+                let tls_rec = machine
+                    .rec
+                    .tls_details
+                    .get_or_insert_with(|| TlsRecord::new(run.tls));
+                let budget = session.budget.clone();
+                let result = secure_control(&mut session.conn, &budget, run, tls_rec).await;
+                machine.on_handshake(result.map(|client| {
+                    session.tls = Some(client);
+                }))
             }
+            Action::Done => return Ok(()),
+            Action::Fail(err) => return Err(err),
         }
-        _ => return Err(failed(rec, &reply, "331 or 230 to USER")),
     }
-    rec.login = Login::Ok;
-    Ok(())
 }
 
-async fn features(session: &mut Session, rec: &mut ControlOutcome) -> Result<(), StepError> {
-    let reply = session
-        .conn
-        .command(&Command::Feat)
+/// The reply the machine waits for, until its own deadline (and within the budget).
+async fn read(session: &mut Session, machine: &mut LoginMachine) -> Action {
+    let limit = machine
+        .next_deadline()
+        .saturating_duration_since(Instant::now());
+    match session
+        .read_reply_within(limit, machine.waiting_for())
         .await
-        .map_err(|e| step_error(Stage::Features, &e))?;
-    // A server without FEAT (502) simply lists nothing.
-    if reply.code == 211 {
-        let last = reply.lines.len().saturating_sub(1);
-        rec.features = reply
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != 0 && *i != last)
-            .map(|(_, line)| line.trim().to_string())
-            .filter(|line| !line.is_empty())
-            .collect();
+    {
+        Ok(reply) => machine.on_reply(&reply, Instant::now()),
+        Err(fail) => machine.on_failure(step_error(machine.stage(), &fail)),
     }
-    Ok(())
 }
 
-/// STAT, for the client address the server sees. Optional: a server that refuses it
-/// (or a firewall that drops it) costs nothing but this record, and a session left out
-/// of step is replaced by the runner as after FEAT.
-async fn server_view(session: &mut Session, rec: &mut ControlOutcome) {
-    if let Ok(reply) = session.conn.command(&Command::Stat).await {
-        rec.server_view = Some(ServerView {
-            client: client_address(&reply),
-            reply: Some(ReplyRecord::from(&reply)),
-        });
+/// The control connection's TCP connect, recorded in `rec.connects`.
+async fn connect(
+    addr: SocketAddr,
+    budget: &Budget,
+    tap: &Tap,
+    label: &'static str,
+    rec: &mut ControlOutcome,
+) -> Result<tokio::net::TcpStream, StepError> {
+    let dialled = match budget.run(dial(addr, budget.step, tap, label)).await {
+        Ok(dialled) => dialled,
+        Err(cut) => {
+            rec.connects.push(ConnectRecord {
+                addr,
+                outcome: DialResult::Timeout,
+                elapsed: cut.after,
+                error: None,
+                cut: Some(cut),
+            });
+            let detail = format!(
+                "connect to {addr}: no answer when {} cut it",
+                cut.by.words()
+            );
+            return Err(StepError::cut(Stage::Connect, cut, detail));
+        }
+    };
+    rec.connects.push(ConnectRecord {
+        addr,
+        outcome: dial_result(dialled.outcome),
+        elapsed: dialled.elapsed,
+        error: dialled.error.clone(),
+        cut: None,
+    });
+    match (dialled.outcome, dialled.stream) {
+        (DialOutcome::Connected, Some(stream)) => Ok(stream),
+        (outcome, _) => {
+            let kind = match outcome {
+                DialOutcome::Timeout => ErrorKind::Timeout,
+                _ => ErrorKind::Io,
+            };
+            let why = dialled.error.map(|e| format!(" ({e})")).unwrap_or_default();
+            let detail = format!("connect to {addr}: {}{why}", dial_result(outcome));
+            Err(StepError::new(Stage::Connect, kind, detail))
+        }
     }
 }

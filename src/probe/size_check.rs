@@ -14,13 +14,12 @@ use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tokio::time::timeout;
 
-use super::ProbeConfig;
 use super::attempt::Working;
-use super::bulk::{connection, open_session, request, working_mode};
+use super::bulk::{connection, cut_words, open_session, request, secure, working_mode};
+use super::context::Run;
 use super::record::{Login, Mode, MssTry, ReplyRecord, SIZE_CHECK_BYTES, SizeCheck, TryOutcome};
 use super::runner::{Sessions, same_as_first};
 use super::session::Session;
-use super::tls::secure_data;
 use crate::net::mss::{LOWERED_MSS, read_mss};
 use crate::proto::listing::{Entry, EntryKind, largest_file, parse_listing};
 use crate::proto::{Command, Reply};
@@ -42,8 +41,8 @@ const MAX_LISTING_BYTES: u64 = 256 * 1024;
 
 /// Runs the check when asked and a mode worked; the record goes into `out.size_check`
 /// as it grows, so that a deadline leaves what was seen.
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    if !config.transfers.size_check {
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    if !run.options.size_check || run.budget.ended_by().is_some() {
         return;
     }
     let (Some(peer), Login::Ok) = (out.control.peer, out.control.login) else {
@@ -60,19 +59,19 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         .iter()
         .any(|f| f.to_ascii_uppercase().starts_with("MLST"));
     // Sessions like the modes' (TLS as the first one had it).
-    let config = &same_as_first(config, out);
+    let run = &same_as_first(run, out);
     let check = out.size_check.insert(SizeCheck::skipped(
         Some(mode),
         "cut short before a file was found",
     ));
-    let session = match open_session(peer, config, LABEL, sessions).await {
+    let session = match open_session(peer, run, LABEL, sessions).await {
         Ok(session) => session,
         Err(err) => {
             check.skipped_why = Some(format!("no control connection: {}", err.detail));
             return;
         }
     };
-    let (path, size) = match find_file(session, config, mode, mlst).await {
+    let (path, size) = match find_file(session, run, mode, mlst).await {
         Ok(found) => found,
         Err(why) => {
             check.skipped_why = Some(why);
@@ -82,26 +81,26 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
     check.path = Some(path.clone());
     check.size = size;
     check.skipped_why = None;
-    let first = try_retr(session, config, mode, &path, None).await;
+    let first = try_retr(session, run, mode, &path, None).await;
     let stalled = first.outcome == TryOutcome::Stalled;
     check.push(first);
     if !stalled {
         return;
     }
-    lowered_tries(peer, config, mode, &path, sessions, check).await;
+    lowered_tries(peer, run, mode, &path, sessions, check).await;
 }
 
 /// The retries after a stall, each on a fresh session: 1200, then 536, until one passes.
 async fn lowered_tries(
     peer: SocketAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     path: &str,
     sessions: &mut Sessions,
     check: &mut SizeCheck,
 ) {
     for mss in LOWERED_MSS {
-        let session = match open_session(peer, config, LABEL, sessions).await {
+        let session = match open_session(peer, run, LABEL, sessions).await {
             Ok(session) => session,
             Err(err) => {
                 let mut failed = MssTry::new(Some(mss));
@@ -110,7 +109,7 @@ async fn lowered_tries(
                 return;
             }
         };
-        let done = try_retr(session, config, mode, path, Some(mss)).await;
+        let done = try_retr(session, run, mode, path, Some(mss)).await;
         let passed = done.outcome == TryOutcome::Ok;
         check.push(done);
         if passed {
@@ -122,14 +121,14 @@ async fn lowered_tries(
 /// The file to fetch and its size, or why there is none.
 async fn find_file(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     mlst: bool,
 ) -> Result<(String, Option<u64>), String> {
-    let target = &config.target.path;
+    let target = &run.target.path;
     let dir = target.strip_prefix('/').unwrap_or(target);
-    if config.target.path_is_file() {
-        let size = match session.conn.command(&Command::Size(dir.to_string())).await {
+    if run.target.path_is_file() {
+        let size = match session.command(&Command::Size(dir.to_string())).await {
             Ok(reply) if reply.code == 213 => reply.text().trim().parse().ok(),
             _ => None,
         };
@@ -141,7 +140,7 @@ async fn find_file(
         };
     }
     let dir = dir.trim_end_matches('/');
-    let entries = list(session, config, mode, dir, mlst).await?;
+    let entries = list(session, run, mode, dir, mlst).await?;
     let mut best = largest_file(&entries).map(|e| (join(dir, &e.name), e.size));
     if best.is_none() {
         let below: Vec<String> = entries
@@ -151,7 +150,7 @@ async fn find_file(
             .map(|e| join(dir, &e.name))
             .collect();
         for sub in below {
-            let Ok(entries) = list(session, config, mode, &sub, mlst).await else {
+            let Ok(entries) = list(session, run, mode, &sub, mlst).await else {
                 continue;
             };
             if let Some(e) = largest_file(&entries)
@@ -181,7 +180,7 @@ fn join(dir: &str, name: &str) -> String {
 /// MLSD or LIST of `dir` ("" for the login directory), parsed.
 async fn list(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     dir: &str,
     mlst: bool,
@@ -191,38 +190,34 @@ async fn list(
         true => Command::Mlsd(arg),
         false => Command::List(arg),
     };
-    let pending = request(session, config, mode, None, LABEL).await?;
+    let pending = request(session, run, mode, None, LABEL).await?;
     let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", cmd.verb());
-    session.conn.send(&cmd).await.map_err(|e| fail(&e))?;
-    let tcp = connection(session, pending, config.step_timeout).await?;
-    let opening = session
-        .conn
-        .read_reply(cmd.verb())
-        .await
-        .map_err(|e| fail(&e))?;
+    session.send(&cmd).await.map_err(|e| fail(&e))?;
+    let tcp = connection(session, pending, run.step()).await?;
+    let opening = session.read_reply(cmd.verb()).await.map_err(|e| fail(&e))?;
     if !opening.is_positive_preliminary() && !opening.is_positive_completion() {
         return Err(refused(&cmd, &opening));
     }
-    let (data, _) = secure_data(session, tcp, config.step_timeout).await;
-    let mut data = data.ok_or_else(|| fail(&"the data connection's TLS handshake failed"))?;
+    let mut data = secure(session, tcp, run.step())
+        .await
+        .map_err(|e| fail(&e))?;
     let mut text = Vec::new();
-    let read = timeout(
-        config.step_timeout,
-        (&mut data).take(MAX_LISTING_BYTES).read_to_end(&mut text),
-    )
-    .await;
+    let read = session
+        .budget
+        .run(timeout(
+            run.step(),
+            (&mut data).take(MAX_LISTING_BYTES).read_to_end(&mut text),
+        ))
+        .await
+        .map_err(|cut| fail(&cut_words(&cut)));
     drop(data);
-    match read {
+    match read? {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => return Err(fail(&e)),
         Err(_) => return Err(fail(&"the listing did not end within --timeout")),
     }
     if opening.is_positive_preliminary() {
-        let done = session
-            .conn
-            .read_reply(cmd.verb())
-            .await
-            .map_err(|e| fail(&e))?;
+        let done = session.read_reply(cmd.verb()).await.map_err(|e| fail(&e))?;
         if !done.is_positive_completion() {
             return Err(refused(&cmd, &done));
         }
@@ -241,14 +236,14 @@ fn refused(cmd: &Command, reply: &Reply) -> String {
 /// One RETR of `path` at `mss` (the system's when `None`), read up to the check's limit.
 async fn try_retr(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     path: &str,
     mss: Option<u32>,
 ) -> MssTry {
     let started = Instant::now();
     let mut done = MssTry::new(mss);
-    let pending = match request(session, config, mode, mss, LABEL).await {
+    let pending = match request(session, run, mode, mss, LABEL).await {
         Ok(pending) => pending,
         Err(e) => {
             done.error = Some(e);
@@ -257,11 +252,11 @@ async fn try_retr(
         }
     };
     let cmd = Command::Retr(path.to_string());
-    if let Err(e) = session.conn.send(&cmd).await {
+    if let Err(e) = session.send(&cmd).await {
         done.error = Some(format!("RETR: {e}"));
         return done;
     }
-    let tcp = match connection(session, pending, config.step_timeout).await {
+    let tcp = match connection(session, pending, run.step()).await {
         Ok(tcp) => tcp,
         Err(e) => {
             done.error = Some(e);
@@ -270,7 +265,7 @@ async fn try_retr(
         }
     };
     done.mss_read_back = read_mss(&tcp).ok();
-    read_capped(session, config, tcp, &mut done).await;
+    read_capped(session, run, tcp, &mut done).await;
     done.elapsed = started.elapsed();
     done
 }
@@ -284,11 +279,11 @@ const DATA_CHUNK: usize = 16 * 1024;
 /// the session is left, out of step, for the next try's fresh one.
 async fn read_capped(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     tcp: tokio::net::TcpStream,
     done: &mut MssTry,
 ) {
-    let opening = match session.conn.read_reply("RETR").await {
+    let opening = match session.read_reply("RETR").await {
         Ok(reply) => reply,
         Err(e) => {
             done.error = Some(format!("RETR: {e}"));
@@ -299,11 +294,12 @@ async fn read_capped(
         done.reply = Some(ReplyRecord::from(&opening));
         return;
     }
-    let (data, _) = secure_data(session, tcp, config.step_timeout).await;
-    let Some(mut data) = data else {
-        done.error = Some("the data connection's TLS handshake failed".to_string());
-        session.conn.mark_out_of_step("a failed data handshake");
-        return;
+    let mut data = match secure(session, tcp, run.step()).await {
+        Ok(data) => data,
+        Err(why) => {
+            done.error = Some(why);
+            return;
+        }
     };
     let tap = session.data_tap.clone();
     let record = |event| {
@@ -323,7 +319,23 @@ async fn read_capped(
             done.outcome = TryOutcome::Ok;
             return;
         }
-        match timeout(config.step_timeout, data.read(&mut chunk[..want])).await {
+        let read = session
+            .budget
+            .run(timeout(run.step(), data.read(&mut chunk[..want])))
+            .await;
+        let read = match read {
+            Ok(read) => read,
+            Err(cut) => {
+                done.error = Some(format!(
+                    "data after {} bytes: {}",
+                    done.bytes,
+                    cut_words(&cut)
+                ));
+                session.conn.mark_out_of_step("a transfer cut short");
+                return;
+            }
+        };
+        match read {
             Ok(Ok(0)) => break,
             Ok(Ok(n)) => {
                 if done.bytes == 0 {
@@ -339,12 +351,12 @@ async fn read_capped(
             Err(_) => {
                 record(Event::StepTimeout {
                     waiting_for: "data".to_string(),
-                    after: config.step_timeout,
+                    after: run.step(),
                 });
                 done.outcome = TryOutcome::Stalled;
                 done.error = Some(format!(
                     "no data for {} after {} bytes",
-                    humantime::format_duration(config.step_timeout),
+                    humantime::format_duration(run.step()),
                     done.bytes
                 ));
                 session
@@ -358,7 +370,7 @@ async fn read_capped(
     drop(data);
     // The whole file came: the completion reply says whether the server agrees.
     let end = match opening.is_positive_preliminary() {
-        true => session.conn.read_reply("RETR").await,
+        true => session.read_reply("RETR").await,
         false => Ok(opening),
     };
     match end {

@@ -1,20 +1,18 @@
-//! FTPS on a session (RFC 4217): TLS on the control connection, from the first byte or
-//! after `AUTH TLS`; `PBSZ 0` and `PROT P` after login; and each data connection's own
-//! handshake, resuming the control connection's session as servers may require.
+//! FTPS handshakes on streams (RFC 4217): the control connection's, once the login
+//! machine (`login.rs`) says so (from the first byte, or after the 234 to `AUTH TLS`), and
+//! each data connection's own, resuming the control connection's session as servers may
+//! require. The conversation around them (AUTH, PBSZ, PROT) is the login machine's.
 
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
-use super::ProbeConfig;
-use super::from_net::{cert_record, note_handshake, tls_failure};
-use super::record::{
-    ControlOutcome, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, Tls, TlsMode,
-    TlsRecord,
-};
-use super::session::{Session, step_error, unexpected};
-use crate::net::{Handshake, MaybeTls, Tap, TlsClient, TlsError};
-use crate::proto::Command;
+use super::budget::Budget;
+use super::context::Run;
+use super::from_net::{cert_record, note_handshake, tls_failure, tls_reason};
+use super::record::Cut;
+use super::record::{Cause, DataTlsRecord, ErrorKind, ReplyRecord, Stage, StepError, TlsRecord};
+use crate::net::{ControlConn, Handshake, MaybeTls, Tap, TlsClient, TlsError, Trust};
 use crate::timeline::Event;
 
 type ClientTls = tokio_rustls::client::TlsStream<crate::net::Watched>;
@@ -23,9 +21,6 @@ type ClientTls = tokio_rustls::client::TlsStream<crate::net::Watched>;
 pub(super) type ControlStream = MaybeTls<ClientTls>;
 /// A data connection: TCP, or TLS under PROT P.
 pub(super) type DataStream = MaybeTls<ClientTls>;
-
-/// The reply to AUTH TLS that starts the handshake (RFC 4217 section 4).
-const AUTH_OK: u16 = 234;
 
 /// The handshake's failure as the step's error; a plaintext reply to the ClientHello is
 /// kept as the reply that ended the step (code and escaped text).
@@ -40,87 +35,89 @@ fn tls_step_error(err: &TlsError) -> StepError {
     });
     StepError {
         reply,
+        cause: Some(Box::new(Cause::Tls(tls_reason(err.failure)))),
         ..StepError::new(Stage::Tls, ErrorKind::Tls, err.detail.clone())
     }
 }
 
 /// The name certificates are checked against: the target's host name, or its address.
-fn server_name(config: &ProbeConfig) -> String {
-    config.target.host_string()
+fn server_name(run: &Run<'_>) -> String {
+    run.target.host_string()
 }
 
 /// This control connection's TLS client (its own session cache), unless --tls off.
-fn new_client(config: &ProbeConfig, resume: bool) -> Result<TlsClient, StepError> {
-    TlsClient::new(&config.trust, &server_name(config), resume).map_err(|e| tls_step_error(&e))
+fn new_client(run: &Run<'_>, resume: bool) -> Result<TlsClient, StepError> {
+    let trust = handshake_trust(&run.options.trust, run.credentials.is_anonymous());
+    TlsClient::new(&trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
 }
 
-/// Makes the control connection TLS as --tls asks: the handshake at once (implicit), or
-/// `AUTH TLS` and the handshake on 234 (explicit; auto goes on in plaintext when refused).
-/// Call right after connecting for implicit TLS, after the banner otherwise.
+/// Whom the handshakes trust. An anonymous login has no secret to protect: the
+/// certificate check is made and recorded but not enforced, so the data modes are still
+/// probed and an untrusted certificate is reported as an error. A named login keeps the
+/// check: its password is never sent over a session whose certificate failed it. Never a
+/// fallback to plaintext either way.
+pub(super) fn handshake_trust(trust: &Trust, anonymous: bool) -> Trust {
+    match trust {
+        Trust::Insecure(_) => trust.clone(),
+        _ if anonymous => Trust::Insecure(Box::new(trust.clone())),
+        _ => trust.clone(),
+    }
+}
+
+/// The control connection's handshake, within the budget, recorded in `tls_rec`: the
+/// client that made it (its session is what data connections resume), or why not.
 pub(super) async fn secure_control(
-    session: &mut Session,
-    config: &ProbeConfig,
-    rec: &mut ControlOutcome,
-) -> Result<(), StepError> {
-    if config.tls == TlsMode::Off {
-        return Ok(());
-    }
-    let tls_rec = rec.tls_details.insert(TlsRecord::new(config.tls));
-    if config.tls != TlsMode::Implicit {
-        let reply = match session
-            .conn
-            .command(&Command::Auth("TLS".to_string()))
-            .await
-        {
-            Ok(reply) => reply,
-            Err(e) => {
-                // Strict FTP-inspecting firewalls drop verbs they do not know: the runner
-                // may try again in plaintext (--tls auto).
-                tls_rec.auth_error = Some(e.to_string());
-                return Err(step_error(Stage::Tls, &e));
-            }
-        };
-        tls_rec.auth_reply = Some(ReplyRecord::from(&reply));
-        if reply.code != AUTH_OK {
-            if config.tls == TlsMode::Explicit {
-                return Err(unexpected(Stage::Tls, &reply, "234 to AUTH TLS"));
-            }
-            // --tls auto: the diagnosis reports tls-unavailable; plaintext goes on.
-            return Ok(());
-        }
-    }
-    let client = new_client(config, true)?;
-    let result = handshake_control(session, &client, config.step_timeout).await;
-    let tls_rec = rec
-        .tls_details
-        .get_or_insert_with(|| TlsRecord::new(config.tls));
+    conn: &mut ControlConn<ControlStream>,
+    budget: &Budget,
+    run: &Run<'_>,
+    tls_rec: &mut TlsRecord,
+) -> Result<TlsClient, StepError> {
+    let client = new_client(run, true)?;
+    let result = match budget
+        .run(handshake_control(conn, &client, budget.step))
+        .await
+    {
+        Ok(result) => result,
+        Err(cut) => return Err(handshake_cut(conn, cut)),
+    };
     tls_rec.verify_error = client.verification_complaint();
     match result {
         Ok(handshake) => {
-            note_handshake(tls_rec, &handshake, &config.trust);
-            rec.tls = match config.tls {
-                TlsMode::Implicit => Tls::Implicit,
-                _ => Tls::Explicit,
-            };
-            session.tls = Some(client);
-            Ok(())
+            note_handshake(tls_rec, &handshake, &run.options.trust);
+            if !matches!(run.options.trust, Trust::Insecure(_)) && tls_rec.verify_error.is_some() {
+                // An anonymous login went on past a certificate the check refused.
+                tls_rec.verified = false;
+                tls_rec.went_on_unverified = true;
+            }
+            Ok(client)
         }
         Err(err) => {
             tls_rec.error = Some(tls_failure(err.failure, err.detail.clone()));
             tls_rec.certificate = err.certificate.as_deref().map(cert_record);
-            session.conn.mark_out_of_step("the TLS handshake failed");
+            conn.mark_out_of_step("the TLS handshake failed");
             Err(tls_step_error(&err))
         }
     }
 }
 
+/// The deadline or the user cut the control handshake: the stream is gone with it.
+fn handshake_cut(conn: &mut ControlConn<ControlStream>, cut: Cut) -> StepError {
+    conn.mark_out_of_step("the TLS handshake was cut short");
+    let detail = format!(
+        "the TLS handshake had not finished after {:?} when {} cut it",
+        cut.after,
+        cut.by.words()
+    );
+    StepError::cut(Stage::Tls, cut, detail)
+}
+
 async fn handshake_control(
-    session: &mut Session,
+    conn: &mut ControlConn<ControlStream>,
     client: &TlsClient,
     limit: Duration,
 ) -> Result<crate::net::Handshake, TlsError> {
-    let tap = session.conn.tap_mut().map(|t| t.clone());
-    let stream = session.conn.stream_for_tls().map_err(|e| TlsError {
+    let tap = conn.tap_mut().map(|t| t.clone());
+    let stream = conn.stream_for_tls().map_err(|e| TlsError {
         failure: crate::net::TlsFailure::Protocol,
         detail: e.to_string(),
         certificate: None,
@@ -143,7 +140,7 @@ async fn handshake_control(
     }
     let (tls, handshake) = result?;
     *stream = MaybeTls::Tls(Box::new(tls));
-    session.conn.note(format!("TLS handshake: {handshake}"));
+    conn.note(format!("TLS handshake: {handshake}"));
     Ok(handshake)
 }
 
@@ -160,56 +157,40 @@ fn handshake_event<T>(result: &Result<(T, Handshake), TlsError>) -> Event {
     }
 }
 
-/// `PBSZ 0` and `PROT P` on a TLS session: data connections are private only after a
-/// 2yz to PROT P. A server that refuses keeps them in clear, which the report shows.
-pub(super) async fn protect_data(
-    session: &mut Session,
-    config: &ProbeConfig,
-    rec: &mut ControlOutcome,
-) -> Result<(), StepError> {
-    let Some(client) = session.tls.clone() else {
-        return Ok(());
-    };
-    session
-        .conn
-        .command(&Command::Pbsz(0))
-        .await
-        .map_err(|e| step_error(Stage::Tls, &e))?;
-    let reply = session
-        .conn
-        .command(&Command::Prot('P'))
-        .await
-        .map_err(|e| step_error(Stage::Tls, &e))?;
-    let protected = reply.is_positive_completion();
-    if let Some(tls_rec) = rec.tls_details.as_mut() {
-        tls_rec.prot_reply = Some(ReplyRecord::from(&reply));
-        tls_rec.data_protected = protected;
+/// What data connections handshake with once PROT P is in force: the control
+/// connection's client (resuming its session), or with --tls-reuse off a fresh one, as
+/// clients without session reuse do. `None` when data stays in clear.
+pub(super) fn data_client(
+    run: &Run<'_>,
+    control: Option<&TlsClient>,
+    protected: bool,
+) -> Result<Option<TlsClient>, StepError> {
+    match (control, protected, run.options.tls_reuse) {
+        (None, _, _) | (_, false, _) => Ok(None),
+        (Some(client), true, true) => Ok(Some(client.clone())),
+        (Some(_), true, false) => new_client(run, false).map(Some),
     }
-    session.data_tls = match (protected, config.tls_reuse) {
-        (false, _) => None,
-        (true, true) => Some(client),
-        // Like a client without session reuse: each data connection starts afresh.
-        (true, false) => Some(new_client(config, false)?),
-    };
-    Ok(())
 }
 
 /// The data connection's handshake when the session asked for PROT P; the plain stream
-/// otherwise. `None` (with the record saying why) when the handshake failed.
+/// otherwise. `None` (with the record saying why) when the handshake failed; `Err` when
+/// the deadline or the user cut it.
 pub(super) async fn secure_data(
-    session: &Session,
+    client: Option<&TlsClient>,
+    tap: Option<Tap>,
+    budget: &Budget,
     tcp: TcpStream,
     limit: Duration,
-) -> (Option<DataStream>, Option<DataTlsRecord>) {
-    let Some(client) = &session.data_tls else {
-        return (Some(MaybeTls::Plain(tcp)), None);
+) -> Result<(Option<DataStream>, Option<DataTlsRecord>), Cut> {
+    let Some(client) = client else {
+        return Ok((Some(MaybeTls::Plain(tcp)), None));
     };
     let started = Instant::now();
-    let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
+    let tap = tap.unwrap_or_else(Tap::detached);
     tap.record(Event::TlsStart);
-    let result = client.handshake(tcp, limit).await;
+    let result = budget.run(client.handshake(tcp, limit)).await?;
     tap.record(handshake_event(&result));
-    match result {
+    Ok(match result {
         Ok((tls, handshake)) => (
             Some(MaybeTls::Tls(Box::new(tls))),
             Some(DataTlsRecord {
@@ -230,5 +211,5 @@ pub(super) async fn secure_data(
                 error: Some(tls_failure(err.failure, err.detail)),
             }),
         ),
-    }
+    })
 }

@@ -7,9 +7,9 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::ProbeConfig;
-use super::record::{ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
-use super::session::Session;
+use super::context::Run;
+use super::record::{Cause, Cut, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
+use super::session::{Fail, Session};
 use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
 use crate::proto::{Command, Reply};
@@ -27,13 +27,13 @@ const DATA_CHUNK: usize = 16 * 1024;
 /// The command that moves data: RETR when the target path names a file, else LIST.
 /// The URL's path is relative to the login directory (RFC 1738 3.2.2), as curl reads it:
 /// `ftp://host/pub/` lists `pub`, and `ftp://host/%2Fetc/` the absolute `/etc`.
-pub(super) fn transfer_command(config: &ProbeConfig) -> Command {
-    let path = config
+pub(super) fn transfer_command(run: &Run<'_>) -> Command {
+    let path = run
         .target
         .path
         .strip_prefix('/')
-        .unwrap_or(&config.target.path);
-    if config.target.path_is_file() {
+        .unwrap_or(&run.target.path);
+    if run.target.path_is_file() {
         Command::Retr(path.to_string())
     } else if path.is_empty() {
         Command::List(None)
@@ -56,8 +56,10 @@ pub(super) fn new_record(command: &Command) -> TransferRecord {
         final_reply: None,
         stalled_at: Some(Stage::TransferStart),
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
+        cut: None,
     }
 }
 
@@ -91,7 +93,7 @@ pub(super) fn note_opening(rec: &mut TransferRecord, reply: &Reply) -> Opening {
 /// reply. Every outcome lands in `rec`; nothing here fails the probe.
 pub(super) async fn finish(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     data: TcpStream,
     opening: Option<Opening>,
     rec: &mut TransferRecord,
@@ -102,7 +104,7 @@ pub(super) async fn finish(
         Some(o) => o,
         None => {
             rec.stalled_at = Some(Stage::TransferStart);
-            match session.conn.read_reply(verb).await {
+            match session.read_reply(verb).await {
                 Ok(reply) => note_opening(rec, &reply),
                 Err(e) => return stalled(rec, Stage::TransferStart, started, &e),
             }
@@ -115,16 +117,23 @@ pub(super) async fn finish(
     // Under PROT P the data connection has a handshake of its own, once the server has
     // said (1yz) that it is ready for it.
     rec.stalled_at = Some(Stage::DataTls);
-    let (data, tls) = secure_data(session, data, config.step_timeout).await;
+    let client = session.data_tls.as_ref();
+    let tap = session.data_tap.clone();
+    let secured = secure_data(client, tap, &session.budget, data, run.step()).await;
+    let (data, tls) = match secured {
+        Ok(secured) => secured,
+        Err(cut) => return cut_short(session, rec, cut, started),
+    };
     rec.tls = tls;
     let Some(mut data) = data else {
         return refused_handshake(session, verb, opening, rec, started).await;
     };
     rec.stalled_at = Some(Stage::TransferData);
     let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
-    let end = read_data(config, &mut data, rec, &tap).await;
+    let end = read_data(session, run, &mut data, rec, &tap).await;
     drop(data);
     match end {
+        DataEnd::Cut(cut) => return cut_short(session, rec, cut, started),
         DataEnd::Stalled => {
             // The server still owes a 226: the session is out of step.
             session
@@ -162,18 +171,29 @@ enum DataEnd {
     ByUs,
     /// No data for --timeout: we gave up (and closed it).
     Stalled,
+    /// The deadline or the user cut the wait for more data.
+    Cut(Cut),
 }
 
 /// Reads the data until it ends, the cap or a stall, counting bytes into `rec`.
 async fn read_data(
-    config: &ProbeConfig,
+    session: &Session,
+    run: &Run<'_>,
     data: &mut DataStream,
     rec: &mut TransferRecord,
     tap: &Tap,
 ) -> DataEnd {
     let mut chunk = vec![0u8; DATA_CHUNK];
     loop {
-        match timeout(config.step_timeout, data.read(&mut chunk)).await {
+        let read = session
+            .budget
+            .run(timeout(run.step(), data.read(&mut chunk)))
+            .await;
+        let read = match read {
+            Ok(read) => read,
+            Err(cut) => return DataEnd::Cut(cut),
+        };
+        match read {
             Ok(Ok(0)) => {
                 data_ended(tap, rec.bytes, CloseHow::Fin);
                 return DataEnd::ByPeer;
@@ -189,7 +209,7 @@ async fn read_data(
                     tap.record(Event::DataFirst);
                 }
                 rec.bytes += n as u64;
-                if rec.bytes >= config.max_transfer_bytes {
+                if rec.bytes >= run.options.max_transfer_bytes {
                     rec.truncated = true;
                     tap.record(Event::DataCut { bytes: rec.bytes });
                     return DataEnd::ByUs;
@@ -199,6 +219,8 @@ async fn read_data(
                 // Reset mid-transfer: the completion reply (426, usually) says why.
                 rec.outcome = TransferResult::Failed;
                 rec.error = Some(format!("data connection: {e}"));
+                rec.cause = Some(Cause::Io(e.kind()));
+                rec.cause = Some(Cause::Io(e.kind()));
                 if e.kind() == std::io::ErrorKind::ConnectionReset {
                     data_ended(tap, rec.bytes, CloseHow::Rst);
                     return DataEnd::ByPeer;
@@ -208,7 +230,7 @@ async fn read_data(
             Err(_) => {
                 tap.record(Event::StepTimeout {
                     waiting_for: "data".to_string(),
-                    after: config.step_timeout,
+                    after: run.step(),
                 });
                 tap.record(Event::Close {
                     by: Closer::Us,
@@ -218,8 +240,17 @@ async fn read_data(
                 rec.stalled_at = Some(Stage::TransferData);
                 rec.error = Some(format!(
                     "no data for {:?} after {} bytes",
-                    config.step_timeout, rec.bytes
+                    run.step(),
+                    rec.bytes
                 ));
+                rec.cause = Some(Cause::DataStalled {
+                    after: run.step(),
+                    bytes: rec.bytes,
+                });
+                rec.cause = Some(Cause::DataStalled {
+                    after: run.step(),
+                    bytes: rec.bytes,
+                });
                 return DataEnd::Stalled;
             }
         }
@@ -231,9 +262,9 @@ async fn completion(
     session: &mut Session,
     verb: &str,
     rec: &mut TransferRecord,
-) -> Result<(), ControlError> {
+) -> Result<(), Fail> {
     rec.stalled_at = Some(Stage::TransferEnd);
-    let reply = session.conn.read_reply(verb).await?;
+    let reply = session.read_reply(verb).await?;
     if !reply.is_positive_completion() {
         rec.outcome = TransferResult::Failed;
         // vsftpd ends the session after refusing a data connection's TLS (522, session
@@ -280,8 +311,18 @@ async fn refused_handshake(
     rec.error = Some(format!(
         "TLS handshake on the data connection failed: {why}"
     ));
+    rec.cause = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.error.as_ref())
+        .map(|e| Cause::Tls(e.reason));
+    rec.cause = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.error.as_ref())
+        .map(|e| Cause::Tls(e.reason));
     if let Opening::Preliminary = opening
-        && let Ok(reply) = session.conn.read_reply(verb).await
+        && let Ok(reply) = session.read_reply(verb).await
     {
         rec.final_reply = Some(ReplyRecord::from(&reply));
     }
@@ -303,8 +344,8 @@ async fn after_the_cap(
 ) {
     rec.outcome = TransferResult::Ok;
     rec.stalled_at = None;
-    let wait = super::record::CAPPED_REPLY_WAIT.min(session.conn.step_timeout());
-    match session.conn.read_reply_within(wait, verb).await {
+    let wait = super::record::CAPPED_REPLY_WAIT.min(session.budget.step);
+    match session.read_reply_within(wait, verb).await {
         Ok(reply) if !reply.is_positive_preliminary() => {
             rec.final_reply = Some(ReplyRecord::from(&reply));
         }
@@ -315,14 +356,29 @@ async fn after_the_cap(
     rec.elapsed = started.elapsed();
 }
 
-/// The control connection let the transfer down at `stage`: silence is a timeout,
-/// anything else (closed, garbled) a failure.
-fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, err: &ControlError) {
-    rec.outcome = match err {
-        ControlError::Timeout { .. } => TransferResult::Timeout,
-        _ => TransferResult::Failed,
+/// The control connection let the transfer down at `stage`: silence is a timeout (its
+/// own, or cut short), anything else (closed, garbled) a failure.
+fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, fail: &Fail) {
+    rec.outcome = match fail {
+        Fail::Control(ControlError::Timeout { .. }) | Fail::Cut { .. } => TransferResult::Timeout,
+        Fail::Control(_) => TransferResult::Failed,
     };
+    match fail {
+        Fail::Cut { cut, .. } => rec.cut = Some(*cut),
+        Fail::Control(err) => rec.cause = Some(super::from_net::cause(err)),
+    }
     rec.stalled_at = Some(stage);
-    rec.error = Some(err.to_string());
+    rec.error = Some(fail.to_string());
+    rec.elapsed = started.elapsed();
+}
+
+/// The deadline or the user cut the transfer where `rec.stalled_at` says: the server
+/// still owes its replies, so the session is out of step.
+fn cut_short(session: &mut Session, rec: &mut TransferRecord, cut: Cut, started: Instant) {
+    session
+        .conn
+        .mark_out_of_step(format!("{} cut the transfer short", cut.by.words()));
+    rec.outcome = TransferResult::Timeout;
+    rec.cut = Some(cut);
     rec.elapsed = started.elapsed();
 }

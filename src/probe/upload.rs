@@ -13,15 +13,14 @@ use std::time::Instant;
 use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 
-use super::ProbeConfig;
 use super::attempt::Working;
-use super::bulk::{connection, open_session, request, working_mode};
+use super::bulk::{connection, cut_words, open_session, request, secure, working_mode};
+use super::context::Run;
 use super::record::{
     DeleOutcome, Login, Mode, MssTry, ReplyRecord, StoreTry, TryOutcome, UploadCheck,
 };
 use super::runner::{Sessions, same_as_first};
 use super::session::Session;
-use super::tls::secure_data;
 use crate::net::mss::{LOWERED_MSS, read_mss};
 use crate::proto::Command;
 
@@ -51,22 +50,22 @@ fn content(len: usize) -> Vec<u8> {
 }
 
 /// Uploads when asked and a mode worked; the record grows in `out.upload`.
-pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut Sessions) {
-    if !config.transfers.upload {
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    if !run.options.upload || run.budget.ended_by().is_some() {
         return;
     }
     let (Some(peer), Login::Ok) = (out.control.peer, out.control.login) else {
         return;
     };
     let mode = working_mode(&out.modes);
-    let config = &same_as_first(config, out);
-    let dir = config
+    let run = &same_as_first(run, out);
+    let dir = run
         .target
         .path
         .strip_prefix('/')
-        .unwrap_or(&config.target.path);
+        .unwrap_or(&run.target.path);
     // A file URL uploads beside the file.
-    let dir = match config.target.path_is_file() {
+    let dir = match run.target.path_is_file() {
         true => dir.rsplit_once('/').map_or("", |(d, _)| d),
         false => dir.trim_end_matches('/'),
     };
@@ -89,14 +88,14 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         check.skipped_why = Some("no mode moved data".to_string());
         return;
     };
-    let session = match open_session(peer, config, LABEL, sessions).await {
+    let session = match open_session(peer, run, LABEL, sessions).await {
         Ok(s) => s,
         Err(e) => {
             check.skipped_why = Some(format!("no control connection: {}", e.detail));
             return;
         }
     };
-    match session.conn.command(&Command::Size(path.clone())).await {
+    match session.command(&Command::Size(path.clone())).await {
         Ok(reply) if reply.code == 550 => {}
         Ok(reply) => {
             check.skipped_why = Some(format!(
@@ -110,19 +109,19 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
             return;
         }
     }
-    let small = store(peer, config, mode, &path, SMALL_BYTES, sessions).await;
+    let small = store(peer, run, mode, &path, SMALL_BYTES, sessions).await;
     let stored = small.tries.iter().any(|t| t.outcome == TryOutcome::Ok);
     // A stalled STOR may have left a partial file: DELE it too.
     let maybe_stored = stored || small.tries.iter().any(|t| t.outcome == TryOutcome::Stalled);
     check.small = Some(small);
     let mut any = maybe_stored;
     if stored {
-        dele(peer, config, &path, sessions, check).await;
+        dele(peer, run, &path, sessions, check).await;
         if check.left_behind {
             // The same name again would be refused: the small file is still there.
             return;
         }
-        let large = store(peer, config, mode, &path, LARGE_BYTES, sessions).await;
+        let large = store(peer, run, mode, &path, LARGE_BYTES, sessions).await;
         any = large
             .tries
             .iter()
@@ -130,14 +129,14 @@ pub(super) async fn run(config: &ProbeConfig, out: &mut Working, sessions: &mut 
         check.large = Some(large);
     }
     if any {
-        dele(peer, config, &path, sessions, check).await;
+        dele(peer, run, &path, sessions, check).await;
     }
 }
 
 /// One file stored: at the system's MSS, and after a stall at each lowered MSS in turn.
 async fn store(
     peer: SocketAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     path: &str,
     len: usize,
@@ -150,7 +149,7 @@ async fn store(
         size_after: None,
     };
     for mss in std::iter::once(None).chain(LOWERED_MSS.map(Some)) {
-        let session = match open_session(peer, config, LABEL, sessions).await {
+        let session = match open_session(peer, run, LABEL, sessions).await {
             Ok(s) => s,
             Err(e) => {
                 let mut failed = MssTry::new(mss);
@@ -159,11 +158,11 @@ async fn store(
                 return done;
             }
         };
-        let attempt = stor(session, config, mode, path, mss, &bytes).await;
+        let attempt = stor(session, run, mode, path, mss, &bytes).await;
         let outcome = attempt.outcome;
         done.tries.push(attempt);
         if outcome == TryOutcome::Ok {
-            if let Ok(reply) = session.conn.command(&Command::Size(path.to_string())).await
+            if let Ok(reply) = session.command(&Command::Size(path.to_string())).await
                 && reply.code == 213
             {
                 done.size_after = reply.text().trim().parse().ok();
@@ -186,7 +185,7 @@ async fn store(
 /// One STOR at `mss`: the data, then the 226 within --timeout.
 async fn stor(
     session: &mut Session,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     mode: Mode,
     path: &str,
     mss: Option<u32>,
@@ -198,26 +197,22 @@ async fn stor(
         d.elapsed = started.elapsed();
         d
     };
-    let pending = match request(session, config, mode, mss, LABEL).await {
+    let pending = match request(session, run, mode, mss, LABEL).await {
         Ok(p) => p,
         Err(e) => {
             done.error = Some(e);
             return finished(done);
         }
     };
-    if let Err(e) = session.conn.send(&Command::Stor(path.to_string())).await {
+    if let Err(e) = session.send(&Command::Stor(path.to_string())).await {
         done.error = Some(format!("STOR: {e}"));
         return finished(done);
     }
-    let tcp = match connection(session, pending, config.step_timeout).await {
+    let tcp = match connection(session, pending, run.step()).await {
         Ok(tcp) => tcp,
         Err(e) => {
             // The refusal (550, 553) says why no connection came.
-            if let Ok(reply) = session
-                .conn
-                .read_reply_within(config.step_timeout, "STOR")
-                .await
-            {
+            if let Ok(reply) = session.read_reply_within(run.step(), "STOR").await {
                 done.reply = Some(ReplyRecord::from(&reply));
             }
             done.error = Some(e);
@@ -225,7 +220,7 @@ async fn stor(
         }
     };
     done.mss_read_back = read_mss(&tcp).ok();
-    let opening = match session.conn.read_reply("STOR").await {
+    let opening = match session.read_reply("STOR").await {
         Ok(reply) => reply,
         Err(e) => {
             done.error = Some(format!("STOR: {e}"));
@@ -236,18 +231,30 @@ async fn stor(
         done.reply = Some(ReplyRecord::from(&opening));
         return finished(done);
     }
-    let (data, _) = secure_data(session, tcp, config.step_timeout).await;
-    let Some(mut data) = data else {
-        done.error = Some("the data connection's TLS handshake failed".to_string());
-        return finished(done);
+    let mut data = match secure(session, tcp, run.step()).await {
+        Ok(data) => data,
+        Err(why) => {
+            done.error = Some(why);
+            return finished(done);
+        }
     };
     // Writes that fill the socket's buffers block as a stall does: --timeout each.
-    let sent = timeout(config.step_timeout, async {
-        data.write_all(bytes).await?;
-        data.shutdown().await
-    })
-    .await;
+    let sent = session
+        .budget
+        .run(timeout(run.step(), async {
+            data.write_all(bytes).await?;
+            data.shutdown().await
+        }))
+        .await;
     drop(data);
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(cut) => {
+            done.error = Some(format!("data connection: {}", cut_words(&cut)));
+            session.conn.mark_out_of_step("an upload cut short");
+            return finished(done);
+        }
+    };
     match sent {
         Ok(Ok(())) => done.bytes = bytes.len() as u64,
         Ok(Err(e)) => {
@@ -262,7 +269,7 @@ async fn stor(
             return finished(done);
         }
     }
-    match session.conn.read_reply("STOR").await {
+    match session.read_reply("STOR").await {
         Ok(reply) => {
             done.outcome = match reply.is_positive_completion() {
                 true => TryOutcome::Ok,
@@ -282,7 +289,7 @@ async fn stor(
 /// DELE on a session in step: the last one if usable, else a fresh one.
 async fn dele(
     peer: SocketAddr,
-    config: &ProbeConfig,
+    run: &Run<'_>,
     path: &str,
     sessions: &mut Sessions,
     check: &mut UploadCheck,
@@ -290,14 +297,14 @@ async fn dele(
     let usable = sessions.transfer.as_ref().is_some_and(Session::usable);
     let session = match usable {
         true => sessions.transfer.as_mut(),
-        false => open_session(peer, config, LABEL, sessions).await.ok(),
+        false => open_session(peer, run, LABEL, sessions).await.ok(),
     };
     let Some(session) = session else {
         check.dele = Some(DeleOutcome::Failed);
         check.left_behind = true;
         return;
     };
-    match session.conn.command(&Command::Dele(path.to_string())).await {
+    match session.command(&Command::Dele(path.to_string())).await {
         Ok(reply) => {
             let ok = reply.is_positive_completion();
             check.dele = Some(if ok {

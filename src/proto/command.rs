@@ -31,6 +31,12 @@ pub enum EpsvArg {
     All,
 }
 
+/// Whether `user` is the anonymous login of RFC 1635: `anonymous`, or its usual alias
+/// `ftp`, in any case (servers compare them so). Such a login needs no real password.
+pub fn is_anonymous(user: &str) -> bool {
+    user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+}
+
 /// A password: sent on the wire, but masked in `Debug` so that no log line, assertion
 /// message or report built with `{:?}` can show it.
 #[derive(Clone, PartialEq, Eq, Default)]

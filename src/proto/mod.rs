@@ -8,7 +8,7 @@ pub mod passive;
 pub mod reply;
 pub mod stat;
 
-pub use command::{Command, CommandError, EpsvArg, Password, TransferType};
+pub use command::{Command, CommandError, EpsvArg, Password, TransferType, is_anonymous};
 pub use command_line::{CommandFramer, Framed};
 pub use passive::AddressError;
 pub use reply::{Reply, ReplyError, ReplyParser};

@@ -1,7 +1,9 @@
 //! `--explain`: each mode's ladder diagram in the terminal, time down the left, and the
 //! numbered notes for a learner under it, then the client matrix grouped by the step where
-//! each client would stop. Fits the width (100 columns by default); Unicode box drawing, or
-//! plain ASCII; colour only when asked for.
+//! each client would stop. Fits the width the table gets (the terminal's, 100 columns when
+//! piped), from 60 to 200 columns; below 100 each arrow's words go on a line of their own
+//! above it, where they have the whole width. Unicode box drawing, or plain ASCII; colour
+//! only when asked for.
 //!
 //! Server text is cleaned (control characters shown escaped) and anything that might not
 //! take exactly one column (wide or combining characters) becomes `?`, so that no reply
@@ -11,7 +13,7 @@ mod clients;
 
 use std::io::{self, Write};
 
-use super::ladder::{Arrow, Ladder, LaneKind, ladders};
+use super::ladder::{Arrow, Ladder, LaneKind, Step, ladders};
 use super::{Report, Status};
 
 /// How the diagrams are drawn.
@@ -21,7 +23,7 @@ pub struct ExplainStyle {
     pub unicode: bool,
     /// ANSI colours for the status and the failed connects.
     pub color: bool,
-    /// No line is wider than this.
+    /// No line is wider than this (kept within 60..=200).
     pub width: u16,
 }
 
@@ -39,6 +41,14 @@ impl Default for ExplainStyle {
 const TIME: usize = 10;
 /// Room kept at either edge of the lanes for the lane titles.
 const EDGE: usize = 8;
+/// Narrowest diagram: with four lanes, below this a lane title no longer fits between
+/// its neighbours (the table's own bound).
+const MIN_WIDTH: usize = 60;
+/// Widest diagram: past it the arrows are too long to follow (the table's own bound).
+const MAX_WIDTH: usize = 200;
+/// Below this width, lanes 15 to 20 columns apart leave an arrow's words no room: they go
+/// on a line of their own, above the arrow, with the width to the right edge.
+const NARROW_BELOW: usize = 100;
 
 struct Glyphs {
     lane: char,
@@ -68,13 +78,13 @@ fn shaft(arrow: Arrow, unicode: bool) -> char {
     match (arrow, unicode) {
         (Arrow::Command, true) => '─',
         (Arrow::Reply, true) => '╌',
-        (Arrow::Connect | Arrow::Dropped | Arrow::Reset, true) => '━',
+        (Arrow::Connect | Arrow::Dropped | Arrow::Refused, true) => '━',
         (Arrow::Tls, true) => '≈',
         (Arrow::Data, true) => '═',
         (Arrow::Close | Arrow::NotDialled, true) => '┈',
         (Arrow::Command, false) => '-',
         (Arrow::Reply | Arrow::Close | Arrow::NotDialled, false) => '.',
-        (Arrow::Connect | Arrow::Dropped | Arrow::Reset, false) => '=',
+        (Arrow::Connect | Arrow::Dropped | Arrow::Refused, false) => '=',
         (Arrow::Tls, false) => '~',
         (Arrow::Data, false) => '#',
         (Arrow::Note, _) => ' ',
@@ -110,9 +120,8 @@ pub(crate) fn write_ladder(
     style: &ExplainStyle,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let width = usize::from(style.width).max(TIME + 2 * EDGE + 10);
-    let g = if style.unicode { &UNICODE } else { &ASCII };
-    let xs = positions(ladder.lanes.len(), width);
+    let grid = Grid::new(ladder, style);
+    let width = grid.width;
     let (rule, bullet) = if style.unicode {
         ('─', '▸')
     } else {
@@ -125,59 +134,32 @@ pub(crate) fn write_ladder(
 
     let mut titles = blank(width);
     let mut addrs = blank(width);
-    for (lane, &x) in ladder.lanes.iter().zip(&xs) {
-        centre(&mut titles, x, &safe(&lane.title, style.unicode), width);
-        centre(&mut addrs, x, &safe(&lane.addr, style.unicode), width);
+    // Each lane's title and address, centred and never into the next lane's.
+    let gap = match grid.xs[..] {
+        [a, b, ..] => b - a - 1,
+        _ => width,
+    };
+    for (lane, &x) in ladder.lanes.iter().zip(&grid.xs) {
+        centre(
+            &mut titles,
+            x,
+            &safe(&lane.title, style.unicode),
+            width,
+            gap,
+        );
+        centre(&mut addrs, x, &safe(&lane.addr, style.unicode), width, gap);
     }
     put(&mut titles, 0, "      ms");
     writeln!(out, "{}", line(&titles))?;
     writeln!(out, "{}", line(&addrs))?;
-    let lanes_row = |row: &mut Vec<char>| {
-        for (lane, &x) in ladder.lanes.iter().zip(&xs) {
-            row[x] = match lane.kind {
-                LaneKind::Middlebox | LaneKind::Advertised => g.middlebox,
-                _ => g.lane,
-            };
-        }
-    };
-    let mut empty = blank(width);
-    lanes_row(&mut empty);
-    writeln!(out, "{}", line(&empty))?;
-
+    let empty = line(&grid.lanes_row());
+    writeln!(out, "{empty}")?;
     for step in &ladder.steps {
-        let mut row = blank(width);
-        lanes_row(&mut row);
-        put(&mut row, 0, &format!("{:>8.1}", step.t_ms));
-        let note = step.note.map(|n| format!(" ({n})")).unwrap_or_default();
-        let (a, b) = (xs[step.from], xs[step.to]);
-        if step.arrow == Arrow::Note || a == b {
-            // To the right of the lane, up to the next one (or the edge).
-            let end = xs.iter().copied().find(|&x| x > a + 1).unwrap_or(width);
-            let room = end.saturating_sub(a + 3);
-            let n = note.chars().count();
-            let text = fit(
-                &safe(&step.label, style.unicode),
-                room.saturating_sub(n),
-                style.unicode,
-            ) + &note;
-            put(&mut row, a + 2, &text);
-        } else {
-            draw_arrow(&mut row, step.arrow, a, b, g, style.unicode);
-            let (lo, hi) = (a.min(b), a.max(b));
-            let room = hi.saturating_sub(lo + 5);
-            let n = note.chars().count() + 2;
-            let label = fit(
-                &safe(&step.label, style.unicode),
-                room.saturating_sub(n),
-                style.unicode,
-            );
-            put(&mut row, lo + 2, &format!(" {label}{note} "));
+        for row in grid.step_rows(step) {
+            writeln!(out, "{row}")?;
         }
-        let text = line(&row);
-        let red = matches!(step.arrow, Arrow::Dropped | Arrow::Reset);
-        writeln!(out, "{}", paint(&text, "31", style.color && red))?;
     }
-    writeln!(out, "{}", line(&empty))?;
+    writeln!(out, "{empty}")?;
     for (i, note) in ladder.notes.iter().enumerate() {
         let lead = format!("  ({}) ", i + 1);
         for (j, l) in wrap(note, width - lead.len(), style.unicode)
@@ -191,6 +173,85 @@ pub(crate) fn write_ladder(
         }
     }
     Ok(())
+}
+
+/// Where one diagram's lanes stand and how its rows are drawn.
+struct Grid<'a> {
+    style: &'a ExplainStyle,
+    glyphs: &'static Glyphs,
+    width: usize,
+    /// Below [`NARROW_BELOW`]: each arrow's words on a line of their own.
+    narrow: bool,
+    xs: Vec<usize>,
+    kinds: Vec<LaneKind>,
+}
+
+impl<'a> Grid<'a> {
+    fn new(ladder: &Ladder, style: &'a ExplainStyle) -> Grid<'a> {
+        let width = usize::from(style.width).clamp(MIN_WIDTH, MAX_WIDTH);
+        Grid {
+            style,
+            glyphs: if style.unicode { &UNICODE } else { &ASCII },
+            width,
+            narrow: width < NARROW_BELOW,
+            xs: positions(ladder.lanes.len(), width),
+            kinds: ladder.lanes.iter().map(|l| l.kind).collect(),
+        }
+    }
+
+    /// A blank row with the lanes drawn.
+    fn lanes_row(&self) -> Vec<char> {
+        let mut row = blank(self.width);
+        for (kind, &x) in self.kinds.iter().zip(&self.xs) {
+            row[x] = match kind {
+                LaneKind::Middlebox | LaneKind::Advertised => self.glyphs.middlebox,
+                _ => self.glyphs.lane,
+            };
+        }
+        row
+    }
+
+    /// `text` cut to `room` columns (safe for the grid), the note's number kept.
+    fn label(&self, text: &str, note: &str, room: usize) -> String {
+        let room = room.saturating_sub(note.chars().count());
+        fit(&safe(text, self.style.unicode), room, self.style.unicode) + note
+    }
+
+    /// The row (or, narrow, the words' row and the arrow's) of one step.
+    fn step_rows(&self, step: &Step) -> Vec<String> {
+        let mut rows = Vec::new();
+        let mut row = self.lanes_row();
+        put(&mut row, 0, &format!("{:>8.1}", step.t_ms));
+        let note = step.note.map(|n| format!(" ({n})")).unwrap_or_default();
+        let (a, b) = (self.xs[step.from], self.xs[step.to]);
+        let (lo, hi) = (a.min(b), a.max(b));
+        let on_one_lane = step.arrow == Arrow::Note || a == b;
+        if self.narrow {
+            // The words from the step's leftmost lane to the edge.
+            let text = self.label(&step.label, &note, self.width.saturating_sub(lo + 2));
+            if on_one_lane {
+                put(&mut row, lo + 2, &text);
+            } else {
+                let mut over = self.lanes_row();
+                put(&mut over, lo + 2, &text);
+                rows.push(line(&over));
+                draw_arrow(&mut row, step.arrow, a, b, self.glyphs, self.style.unicode);
+            }
+        } else if on_one_lane {
+            // To the right of the lane, up to the next one (or the edge).
+            let end = self.xs.iter().copied().find(|&x| x > a + 1);
+            let room = end.unwrap_or(self.width).saturating_sub(a + 3);
+            put(&mut row, a + 2, &self.label(&step.label, &note, room));
+        } else {
+            draw_arrow(&mut row, step.arrow, a, b, self.glyphs, self.style.unicode);
+            let room = hi.saturating_sub(lo + 5).saturating_sub(2);
+            let label = self.label(&step.label, &note, room);
+            put(&mut row, lo + 2, &format!(" {label} "));
+        }
+        let red = matches!(step.arrow, Arrow::Dropped | Arrow::Refused);
+        rows.push(paint(&line(&row), "31", self.style.color && red));
+        rows
+    }
 }
 
 fn draw_arrow(row: &mut [char], arrow: Arrow, a: usize, b: usize, g: &Glyphs, unicode: bool) {
@@ -239,8 +300,8 @@ fn put(row: &mut [char], at: usize, text: &str) {
     }
 }
 
-fn centre(row: &mut [char], x: usize, text: &str, width: usize) {
-    let room = 2 * EDGE.min(width - x).min(x) + 6;
+fn centre(row: &mut [char], x: usize, text: &str, width: usize, gap: usize) {
+    let room = (2 * EDGE.min(width - x).min(x) + 6).min(gap);
     let text: String = text.chars().take(room).collect();
     let start = x.saturating_sub(text.chars().count() / 2);
     put(row, start, &text);
@@ -326,101 +387,4 @@ fn paint(text: &str, code: &str, on: bool) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::ladder::{Lane, Step};
-
-    fn ladder_with(label: &str, lanes: usize) -> Ladder {
-        let kinds = [
-            LaneKind::Client,
-            LaneKind::Middlebox,
-            LaneKind::Server,
-            LaneKind::Advertised,
-        ];
-        Ladder {
-            title: "PASV".to_string(),
-            status: Status::Fail,
-            lanes: kinds[..lanes]
-                .iter()
-                .map(|&kind| Lane {
-                    kind,
-                    title: "server".to_string(),
-                    addr: "203.0.113.10".to_string(),
-                })
-                .collect(),
-            steps: vec![
-                Step {
-                    t_ms: 1.5,
-                    from: lanes - 1,
-                    to: 0,
-                    arrow: Arrow::Reply,
-                    label: label.to_string(),
-                    note: Some(1),
-                },
-                Step {
-                    t_ms: 1002.5,
-                    from: 0,
-                    to: 1,
-                    arrow: Arrow::Dropped,
-                    label: "SYN → port 50002".to_string(),
-                    note: Some(2),
-                },
-            ],
-            notes: vec!["PASV asks the server to listen (RFC 959 4.1.2).".to_string(); 2],
-        }
-    }
-
-    fn render(ladder: &Ladder, style: ExplainStyle) -> String {
-        let mut out = Vec::new();
-        assert!(write_ladder(ladder, &style, &mut out).is_ok());
-        String::from_utf8(out).unwrap_or_default()
-    }
-
-    #[test]
-    fn a_huge_hostile_reply_never_breaks_the_grid() {
-        let hostile = format!("227 \x1b[2J{}漢字\u{301}", "x".repeat(500));
-        for lanes in 2..=4 {
-            for unicode in [true, false] {
-                let style = ExplainStyle {
-                    unicode,
-                    ..ExplainStyle::default()
-                };
-                let text = render(&ladder_with(&hostile, lanes), style);
-                assert!(!text.contains('\x1b'), "{text}");
-                for l in text.lines() {
-                    assert!(l.chars().count() <= 100, "{} wide: {l}", l.chars().count());
-                }
-                let rows: Vec<&str> = text.lines().filter(|l| l.contains("1.5")).collect();
-                assert_eq!(rows.len(), 1, "{text}");
-                // The label is cut; the note's number survives the cut.
-                assert!(rows[0].contains('…') || rows[0].contains('~'), "{text}");
-                assert!(rows[0].contains("(1)"), "{text}");
-            }
-        }
-    }
-
-    #[test]
-    fn ascii_style_has_no_byte_over_127() {
-        let style = ExplainStyle {
-            unicode: false,
-            ..ExplainStyle::default()
-        };
-        let text = render(&ladder_with("227 Entering Passive Mode", 4), style);
-        assert!(text.is_ascii(), "{text}");
-        assert!(text.contains('X'), "a dropped SYN is crossed out: {text}");
-    }
-
-    #[test]
-    fn colour_only_when_asked() {
-        let plain = render(&ladder_with("227 ok", 2), ExplainStyle::default());
-        assert!(!plain.contains('\x1b'));
-        let coloured = render(
-            &ladder_with("227 ok", 2),
-            ExplainStyle {
-                color: true,
-                ..ExplainStyle::default()
-            },
-        );
-        assert!(coloured.contains("\x1b[31m"));
-    }
-}
+mod tests;

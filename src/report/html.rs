@@ -46,6 +46,7 @@ h3 { font-size: 15px; margin: 26px 0 10px; text-transform: uppercase; letter-spa
   font-size: 13px; letter-spacing: .05em; padding: 4px 10px; border-radius: 999px; color: #fff; }
 .b-ok { background: var(--ok); } .b-warn { background: var(--warn); }
 .b-fail, .b-error, .b-fails { background: var(--fail); } .b-skipped, .b-info { background: var(--skip); }
+.b-refused { background: #7e22ce; }
 .b-works { background: var(--ok); } .b-hangs { background: var(--warn); } .b-depends { background: #1d4ed8; }
 .tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 4px;
   padding: 0 4px; margin-left: 4px; white-space: nowrap; }
@@ -368,7 +369,16 @@ fn findings(page: &mut String, r: &Report) {
     }
     let mut sorted: Vec<_> = r.findings.iter().collect();
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    // A fix already shown (the same dropped range on EPSV and PASV) is named, not repeated.
+    let mut shown: Vec<&crate::diagnose::Finding> = Vec::new();
     for f in sorted {
+        let fix = match shown.iter().find(|e| !f.fix.is_empty() && e.fix == f.fix) {
+            Some(earlier) => format!("as for {}", super::repeats::finding_name(earlier)),
+            None => {
+                shown.push(f);
+                f.fix.clone()
+            }
+        };
         let sev = match f.severity {
             Severity::Error => "error",
             Severity::Warn => "warn",
@@ -386,7 +396,7 @@ fn findings(page: &mut String, r: &Report) {
             esc(&mode),
             esc(&f.summary),
             esc_cut(&f.evidence, EVIDENCE_CHARS),
-            esc(&f.fix).replace('\n', "<br>"),
+            esc(&fix).replace('\n', "<br>"),
             esc(&f.reference)
         );
     }
@@ -411,7 +421,14 @@ fn certificate(page: &mut String, r: &Report) {
         if tls.verified {
             "yes".to_string()
         } else {
-            esc(tls.verify_error.as_deref().unwrap_or("no (--insecure)"))
+            match (
+                &tls.verify_error,
+                tls.error.is_some() || tls.went_on_unverified,
+            ) {
+                (Some(why), true) => format!("REJECTED: {}", esc(why)),
+                (Some(why), false) => format!("no (--insecure), would fail: {}", esc(why)),
+                (None, _) => "no (--insecure)".to_string(),
+            }
         },
         esc(tls.version.as_deref().unwrap_or("")),
         esc(tls.cipher.as_deref().unwrap_or(""))
@@ -442,70 +459,4 @@ fn timeline(page: &mut String, r: &Report) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::sample;
-
-    fn page(report: Report) -> String {
-        let mut out = Vec::new();
-        assert!(write_html(&[report], &mut out).is_ok());
-        String::from_utf8(out).unwrap_or_default()
-    }
-
-    #[test]
-    fn a_hostile_banner_is_text_not_markup() {
-        let mut report = sample::report();
-        report.control.banner =
-            Some("<script>alert(1)</script><img src=x onerror=alert(2)>".into());
-        report.findings[0].evidence = "\"><svg onload=alert(3)>".to_string();
-        let html = page(report);
-        assert!(!html.contains("<script"), "{html}");
-        assert!(!html.contains("<img"), "{html}");
-        assert!(!html.contains("<svg onload"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    }
-
-    #[test]
-    fn a_banner_of_many_kilobytes_is_cut_on_the_page_and_says_so() {
-        let mut report = sample::report();
-        report.control.banner = Some(format!("{}<b>", "x".repeat(16_000)));
-        let html = page(report);
-        assert!(!html.contains(&"x".repeat(FIELD_CHARS + 1)), "not cut");
-        assert!(html.contains(&format!("{}…", "x".repeat(FIELD_CHARS))));
-        assert!(html.contains("(15603 more characters; the JSON report has them all)"));
-    }
-
-    #[test]
-    fn summary_table_names_each_finding_once_with_its_modes() {
-        let mut one = sample::report();
-        let mut again = one.findings[0].clone();
-        again.mode = Some(crate::probe::Mode::Pasv);
-        one.findings[0].mode = Some(crate::probe::Mode::Epsv);
-        one.findings.push(again);
-        let id = one.findings[0].id.to_string();
-        let mut out = Vec::new();
-        assert!(write_html(&[one.clone(), one], &mut out).is_ok());
-        let html = String::from_utf8(out).unwrap_or_default();
-        let overview = html.split("</section>").next().unwrap_or_default();
-        assert_eq!(
-            overview
-                .matches(&format!("<span class=\"id\">{id}</span> (epsv, pasv)"))
-                .count(),
-            2,
-            "{overview}"
-        );
-    }
-
-    #[test]
-    fn the_page_names_no_outside_resource() {
-        let html = page(sample::report());
-        for bad in ["http://", "https://", "src=", "href=\"/", "@import", "url("] {
-            let hits: Vec<&str> = html
-                .lines()
-                .filter(|l| l.contains(bad) && !l.contains("http://www.w3.org/2000/svg"))
-                .collect();
-            assert!(hits.is_empty(), "{bad}: {hits:?}");
-        }
-        assert_eq!(html.matches("<figure class=\"ladder\"").count(), 4);
-    }
-}
+mod tests;

@@ -1,8 +1,12 @@
 //! The JUnit XML printer (`--format junit`), in the dialect CI tools read (GitLab,
-//! Jenkins, junitparser): one `<testsuite>` per target, one `<testcase>` per mode with
-//! `classname` = the target and `name` = the mode, and one more named `control` for the
-//! control connection (a server that cannot be reached skips every mode; without it the
-//! suite would look green).
+//! Jenkins, junitparser): one `<testsuite>` per target (named by its URL, which a
+//! `<property name="url">` also carries), one `<testcase>` per mode with `name` = the mode,
+//! and one more named `control` for the control connection (a server that cannot be
+//! reached skips every mode; without it the suite would look green).
+//!
+//! `classname` is `ftpdoctor.HOST_PORT` with every character outside `[A-Za-z0-9_]` made
+//! `_` (see [`classname`]): Jenkins splits a classname at its dots into package and class,
+//! so a URL or a dotted host would scatter one target over a tree of packages.
 //!
 //! A failing case carries its findings' summary, evidence and fix in the body of
 //! `<failure>` (GitLab shows the body, not the `message` attribute). Warnings and info
@@ -90,8 +94,13 @@ impl<'a> Suite<'a> {
             self.cases.len(),
             self.report.elapsed_ms / 1000.0
         )?;
+        writeln!(
+            out,
+            r#"    <properties><property name="url" value="{name}"/></properties>"#
+        )?;
+        let classname = classname(self.report);
         for case in &self.cases {
-            case.write(&name, out)?;
+            case.write(&classname, self.report, out)?;
         }
         writeln!(out, "  </testsuite>")
     }
@@ -137,10 +146,23 @@ impl<'a> Case<'a> {
             );
             case.notes.extend(case.failures.take().unwrap_or_default());
         }
+        if mode.status == Status::Refused {
+            // Not a broken path, and not a pass either: the server does not offer the
+            // mode, so nothing of it could be tested.
+            let reply = m
+                .reply
+                .as_ref()
+                .map(|r| format!(": {} {}", r.code, r.text))
+                .unwrap_or_default();
+            case.skipped = Some(format!(
+                "refused: the server does not offer {}{reply}",
+                m.mode.as_str().to_ascii_uppercase()
+            ));
+        }
         case
     }
 
-    fn write(&self, classname: &str, out: &mut impl Write) -> io::Result<()> {
+    fn write(&self, classname: &str, report: &Report, out: &mut impl Write) -> io::Result<()> {
         write!(
             out,
             r#"    <testcase classname="{classname}" name="{}" time="{:.3}">"#,
@@ -154,14 +176,14 @@ impl<'a> Case<'a> {
                 "\n      <failure message=\"{}\" type=\"{}\">{}</failure>",
                 xml_attr(first),
                 ids.join(" "),
-                xml_text(&findings_text(failures))
+                xml_text(&findings_text(report, failures))
             )?;
         }
         if let Some(why) = &self.skipped {
             write!(out, "\n      <skipped message=\"{}\"/>", xml_attr(why))?;
         }
         let mut system_out = self.context.clone().unwrap_or_default();
-        system_out.push_str(&findings_text(&self.notes));
+        system_out.push_str(&findings_text(report, &self.notes));
         if !system_out.is_empty() {
             write!(
                 out,
@@ -177,20 +199,54 @@ impl<'a> Case<'a> {
 }
 
 /// Findings as a person reads them in a CI job's test view: each with its severity and
-/// id, summary, evidence, fix and reference on lines of their own.
-fn findings_text(findings: &[&Finding]) -> String {
+/// id, summary, evidence, fix and reference on lines of their own. A fix that an earlier
+/// finding already gave is named, not repeated.
+fn findings_text(report: &Report, findings: &[&Finding]) -> String {
     let mut text = String::new();
     for (i, f) in findings.iter().enumerate() {
         if i > 0 {
             text.push('\n');
         }
+        let fix = match report.findings.iter().position(|r| std::ptr::eq(r, *f)) {
+            Some(at) => super::repeats::fix_text(report, at),
+            None => f.fix.clone(),
+        };
         let _ = write!(
             text,
-            "[{}] {}: {}\nEvidence: {}\nFix: {}\nReference: {}\n",
-            f.severity, f.id, f.summary, f.evidence, f.fix, f.reference
+            "[{}] {}: {}\nEvidence: {}\nFix: {fix}\nReference: {}\n",
+            f.severity, f.id, f.summary, f.evidence, f.reference
         );
     }
     text
+}
+
+/// `ftpdoctor.HOST_PORT`, every character outside `[A-Za-z0-9_]` replaced by `_`, so that
+/// Jenkins (which splits classnames at dots) shows one class per target, and two targets
+/// on one host differ by their port. With `--all-addresses`, the address probed is added.
+///
+/// ```
+/// # use ftpdoctor::report::junit::classname_of;
+/// assert_eq!(classname_of("ftp.example.com", 2121, None), "ftpdoctor.ftp_example_com_2121");
+/// assert_eq!(classname_of("::1", 21, None), "ftpdoctor.__1_21");
+/// ```
+pub fn classname_of(host: &str, port: u16, address: Option<std::net::IpAddr>) -> String {
+    let mut raw = format!("{host}_{port}");
+    if let Some(address) = address {
+        raw.push_str(&format!("_{address}"));
+    }
+    let safe: String = raw
+        .chars()
+        .map(|c| match c.is_ascii_alphanumeric() || c == '_' {
+            true => c,
+            false => '_',
+        })
+        .collect();
+    format!("ftpdoctor.{safe}")
+}
+
+fn classname(report: &Report) -> String {
+    let t = &report.target;
+    classname_of(&t.host, t.port, t.address)
 }
 
 /// Whether XML 1.0 can carry `c` at all (its `Char` production); NUL, ESC and the other

@@ -62,7 +62,7 @@ fn write_diagram(ladder: &Ladder, out: &mut impl Write) -> io::Result<()> {
         let arrow = match step.arrow {
             Arrow::Command | Arrow::Connect | Arrow::Tls => "->>",
             Arrow::Reply => "-->>",
-            Arrow::Dropped | Arrow::Reset => "-x",
+            Arrow::Dropped | Arrow::Refused => "-x",
             Arrow::NotDialled => "--x",
             Arrow::Data => "-)",
             Arrow::Close => "--)",

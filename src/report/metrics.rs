@@ -11,7 +11,8 @@ use std::io::{self, Write};
 use std::sync::atomic::AtomicU64;
 use std::time::UNIX_EPOCH;
 
-use prometheus_client::metrics::family::Family;
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
@@ -74,11 +75,68 @@ fn gauge(registry: &mut Registry, name: &str, help: &str, value: f64) {
     registry.register(name, help, g);
 }
 
-/// Registers a labelled family and returns it for filling in.
-fn family(registry: &mut Registry, name: &str, help: &str) -> Family<Labels, F64Gauge> {
-    let f = Family::<Labels, F64Gauge>::default();
-    registry.register(name, help, f.clone());
-    f
+/// A labelled gauge family whose series come out in the order they were first set, on
+/// every scrape. prometheus-client's `Family` keeps its series in a `HashMap`, whose
+/// order differs from one registry to the next: diffs of two scrapes, and people reading
+/// them, want the same order each time (modes in probe order, then statuses in order).
+#[derive(Debug, Default)]
+struct Series {
+    name: &'static str,
+    help: &'static str,
+    rows: Vec<(Labels, f64)>,
+}
+
+impl Series {
+    fn new(name: &'static str, help: &'static str) -> Series {
+        Series {
+            name,
+            help,
+            rows: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, labels: Labels) -> &mut f64 {
+        let at = match self.rows.iter().position(|(l, _)| *l == labels) {
+            Some(at) => at,
+            None => {
+                self.rows.push((labels, 0.0));
+                self.rows.len() - 1
+            }
+        };
+        &mut self.rows[at].1
+    }
+
+    /// Sets the series with `labels` (added at the end if new).
+    fn set(&mut self, labels: Labels, value: f64) {
+        *self.row(labels) = value;
+    }
+
+    /// Adds one to the series with `labels` (from 0 if new).
+    fn inc(&mut self, labels: Labels) {
+        *self.row(labels) += 1.0;
+    }
+
+    fn register(self, registry: &mut Registry) {
+        let (name, help) = (self.name, self.help);
+        registry.register(name, help, self);
+    }
+}
+
+impl EncodeMetric for Series {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        for (labels, value) in &self.rows {
+            encoder.encode_family(labels)?.encode_gauge(value)?;
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Gauge
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
 }
 
 /// The registry of one probe: `probe_success` is 1 when no finding reaches `fail_on`.
@@ -129,13 +187,12 @@ pub fn probe_registry(report: &Report, fail_on: Severity) -> Registry {
         .as_ref()
         .and_then(|t| t.version.clone())
     {
-        family(
-            &mut r,
+        let mut info = Series::new(
             "probe_tls_version_info",
             "The TLS version of the control connection",
-        )
-        .get_or_create(&vec![("version", version)])
-        .set(1.0);
+        );
+        info.set(vec![("version", version)], 1.0);
+        info.register(&mut r);
     }
     verdict_metrics(&mut r, report);
     mode_metrics(&mut r, report);
@@ -199,99 +256,95 @@ pub fn write_metrics(
 }
 
 const VERDICTS: [Verdict; 3] = [Verdict::Ok, Verdict::Warn, Verdict::Fail];
-const STATUSES: [Status; 4] = [Status::Ok, Status::Warn, Status::Fail, Status::Skipped];
+const STATUSES: [Status; 5] = [
+    Status::Ok,
+    Status::Warn,
+    Status::Fail,
+    Status::Refused,
+    Status::Skipped,
+];
 
 fn verdict_metrics(r: &mut Registry, report: &Report) {
-    let verdict = family(
-        r,
+    let mut verdict = Series::new(
         "probe_ftp_verdict",
         "The report's verdict: 1 for the one it is, 0 for the others",
     );
     for v in VERDICTS {
-        verdict
-            .get_or_create(&vec![("verdict", v.as_str().to_string())])
-            .set(f64::from(u8::from(v == report.verdict)));
+        verdict.set(
+            vec![("verdict", v.as_str().to_string())],
+            f64::from(u8::from(v == report.verdict)),
+        );
     }
+    verdict.register(r);
 }
 
 fn mode_metrics(r: &mut Registry, report: &Report) {
-    let status = family(
-        r,
+    let mut status = Series::new(
         "probe_ftp_mode_status",
         "Each mode's status: 1 for the one it has, 0 for the others",
     );
-    let success = family(
-        r,
+    let mut success = Series::new(
         "probe_ftp_mode_success",
-        "Whether the mode's data connection and transfer worked (ok or warn); absent when skipped",
+        "Whether the mode's data connection and transfer worked (ok or warn; 0 for fail and for refused, a mode the server does not offer); absent when skipped",
     );
-    let duration = family(
-        r,
+    let mut duration = Series::new(
         "probe_ftp_mode_duration_seconds",
         "How long the mode took, in seconds; absent when skipped",
     );
-    let phases = family(
-        r,
+    let mut phases = Series::new(
         "probe_ftp_duration_seconds",
         "Duration of each phase of the probe by mode, in seconds",
     );
-    let advertised = family(
-        r,
+    let mut advertised = Series::new(
         "probe_ftp_advertised_address_class",
         "The class of the address a PASV reply advertised (1 per mode and class)",
     );
     for ((scope, phase), seconds) in phases::phases(&report.timeline) {
-        phases
-            .get_or_create(&vec![("mode", scope), ("phase", phase.to_string())])
-            .set(seconds);
+        phases.set(vec![("mode", scope), ("phase", phase.to_string())], seconds);
     }
     for mode in &report.modes {
         let name = mode.outcome.mode.as_str().to_string();
         for s in STATUSES {
-            status
-                .get_or_create(&vec![
-                    ("mode", name.clone()),
-                    ("status", s.as_str().to_string()),
-                ])
-                .set(f64::from(u8::from(s == mode.status)));
+            status.set(
+                vec![("mode", name.clone()), ("status", s.as_str().to_string())],
+                f64::from(u8::from(s == mode.status)),
+            );
         }
         if mode.status == Status::Skipped {
             continue;
         }
         let worked = matches!(mode.status, Status::Ok | Status::Warn);
-        success
-            .get_or_create(&vec![("mode", name.clone())])
-            .set(f64::from(u8::from(worked)));
-        duration
-            .get_or_create(&vec![("mode", name.clone())])
-            .set(mode.outcome.elapsed.as_secs_f64());
+        success.set(vec![("mode", name.clone())], f64::from(u8::from(worked)));
+        duration.set(
+            vec![("mode", name.clone())],
+            mode.outcome.elapsed.as_secs_f64(),
+        );
         if let Some(a) = &mode.outcome.advertised {
-            advertised
-                .get_or_create(&vec![
-                    ("mode", name.clone()),
-                    ("class", a.class.to_string()),
-                ])
-                .set(1.0);
+            advertised.set(
+                vec![("mode", name.clone()), ("class", a.class.to_string())],
+                1.0,
+            );
         }
+    }
+    for series in [status, success, duration, phases, advertised] {
+        series.register(r);
     }
 }
 
 fn finding_metrics(r: &mut Registry, report: &Report) {
-    let findings = family(
-        r,
+    let mut findings = Series::new(
         "probe_ftp_finding",
         "Findings of the probe by id, severity and mode (control: the control connection); the value counts them",
     );
     for f in &report.findings {
         let mode = f.mode.map_or("control", |m| m.as_str()).to_string();
-        findings
-            .get_or_create(&vec![
-                ("id", f.id.as_str().to_string()),
-                ("severity", f.severity.as_str().to_string()),
-                ("mode", mode),
-            ])
-            .inc();
+        findings.inc(vec![
+            ("id", f.id.as_str().to_string()),
+            ("severity", f.severity.as_str().to_string()),
+            ("mode", mode),
+        ]);
     }
+    findings.register(r);
 }
 
 fn sample_metrics(r: &mut Registry, report: &Report) {

@@ -12,6 +12,7 @@ pub(crate) mod ladder;
 pub mod mermaid;
 pub mod metrics;
 pub mod nagios;
+pub mod repeats;
 #[cfg(test)]
 mod sample;
 pub mod schema;

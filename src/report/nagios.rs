@@ -59,6 +59,57 @@ impl State {
     pub fn worst(reports: &[Report]) -> State {
         reports.iter().map(State::of).max().unwrap_or(State::Ok)
     }
+
+    /// The worst state of several reports, each also judged by its total time against
+    /// `thresholds` (OK for none): what `--format nagios -w -c` exits with.
+    pub fn worst_within(reports: &[Report], thresholds: &Thresholds) -> State {
+        reports
+            .iter()
+            .map(|r| State::of(r).max(thresholds.state_of(r)))
+            .max()
+            .unwrap_or(State::Ok)
+    }
+}
+
+/// `-w SECONDS -c SECONDS`: thresholds on a probe's total time, in plain seconds as
+/// check_ftp and check_tcp take them. A time above one raises the state to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Thresholds {
+    /// WARNING above this many seconds.
+    pub warning: Option<f64>,
+    /// CRITICAL above this many seconds.
+    pub critical: Option<f64>,
+}
+
+impl Thresholds {
+    /// The state `report`'s total time alone stands for.
+    pub fn state_of(&self, report: &Report) -> State {
+        let seconds = report.elapsed_ms / 1000.0;
+        match (self.warning, self.critical) {
+            (_, Some(c)) if seconds > c => State::Critical,
+            (Some(w), _) if seconds > w => State::Warning,
+            _ => State::Ok,
+        }
+    }
+
+    /// `, over the -c 10 s threshold`, when the report's time is past one.
+    fn exceeded(&self, report: &Report) -> String {
+        let (flag, limit) = match (self.state_of(report), self.warning, self.critical) {
+            (State::Critical, _, Some(c)) => ("-c", c),
+            (State::Warning, Some(w), _) => ("-w", w),
+            _ => return String::new(),
+        };
+        format!(
+            "; took {:.3} s, over the {flag} {limit} s threshold",
+            report.elapsed_ms / 1000.0
+        )
+    }
+
+    /// `;warn;crit` of the time's perfdata (empty fields when not set).
+    fn perfdata(&self) -> String {
+        let field = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        format!("{};{}", field(self.warning), field(self.critical))
+    }
 }
 
 /// Longest summary on the status line: Nagios shows the first line in overviews, and
@@ -67,23 +118,30 @@ const MAX_SUMMARY_CHARS: usize = 240;
 
 /// Writes the plugin output for `reports`: the status line with perfdata for every mode
 /// of every target, then one line per mode and per finding. The caller exits with
-/// [`State::worst`]'s code.
+/// [`State::worst_within`]'s code.
 ///
 /// ```
-/// # use ftpdoctor::report::nagios::write_nagios;
+/// # use ftpdoctor::report::nagios::{Thresholds, write_nagios};
 /// let mut out = Vec::new();
-/// write_nagios(&[], &mut out)?;
+/// write_nagios(&[], &Thresholds::default(), &mut out)?;
 /// assert_eq!(String::from_utf8_lossy(&out), "FTP UNKNOWN - no target was probed\n");
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn write_nagios(reports: &[Report], out: &mut impl Write) -> io::Result<()> {
+pub fn write_nagios(
+    reports: &[Report],
+    thresholds: &Thresholds,
+    out: &mut impl Write,
+) -> io::Result<()> {
     if reports.is_empty() {
         return write_unknown("no target was probed", out);
     }
-    let state = State::worst(reports);
+    let state = State::worst_within(reports, thresholds);
     let several = reports.len() > 1;
-    let summary = cut(&status_summary(reports), MAX_SUMMARY_CHARS);
-    let perfdata: Vec<String> = reports.iter().flat_map(|r| perfdata(r, several)).collect();
+    let summary = cut(&status_summary(reports, thresholds), MAX_SUMMARY_CHARS);
+    let perfdata: Vec<String> = reports
+        .iter()
+        .flat_map(|r| perfdata(r, thresholds, several))
+        .collect();
     writeln!(
         out,
         "FTP {} - {} | {}",
@@ -99,7 +157,7 @@ pub fn write_nagios(reports: &[Report], out: &mut impl Write) -> io::Result<()> 
         for mode in &report.modes {
             writeln!(out, "{prefix}{}", mode_line(mode))?;
         }
-        for finding in &report.findings {
+        for (i, finding) in report.findings.iter().enumerate() {
             let mode = finding.mode.map_or("control", |m| m.as_str());
             writeln!(
                 out,
@@ -108,7 +166,7 @@ pub fn write_nagios(reports: &[Report], out: &mut impl Write) -> io::Result<()> 
                 finding.id,
                 plain(&finding.summary),
                 plain(&finding.evidence),
-                plain(&finding.fix),
+                plain(&super::repeats::fix_text(report, i)),
             )?;
         }
     }
@@ -126,8 +184,11 @@ pub fn write_unknown(why: &str, out: &mut impl Write) -> io::Result<()> {
 }
 
 /// The status line's text: per target, the verdict and what caused it.
-fn status_summary(reports: &[Report]) -> String {
-    let parts: Vec<String> = reports.iter().map(target_summary).collect();
+fn status_summary(reports: &[Report], thresholds: &Thresholds) -> String {
+    let parts: Vec<String> = reports
+        .iter()
+        .map(|r| format!("{}{}", target_summary(r), thresholds.exceeded(r)))
+        .collect();
     match reports.len() {
         1 => parts.join(""),
         n => {
@@ -173,9 +234,11 @@ fn target_summary(report: &Report) -> String {
     )
 }
 
-/// `'epsv'=0.004s;;;0` for a mode that ran, `'eprt'=U;;;0` for one that did not (the
-/// guidelines' "unknown"), and the whole probe as `'time'`.
-fn perfdata(report: &Report, with_target: bool) -> Vec<String> {
+/// `'epsv'=0.004s;;;0;30` for a mode that ran, `'eprt'=U;;;0;30` for one that did not (the
+/// guidelines' "unknown"), and the whole probe as `'time'=0.012s;5;10;0;30` with the -w/-c
+/// thresholds; the maximum is the deadline.
+fn perfdata(report: &Report, thresholds: &Thresholds, with_target: bool) -> Vec<String> {
+    let max = report.deadline_ms / 1000.0;
     let label = |name: &str| match with_target {
         true => label(&format!("{} {name}", report.target.input)),
         false => label(name),
@@ -184,18 +247,19 @@ fn perfdata(report: &Report, with_target: bool) -> Vec<String> {
         .modes
         .iter()
         .map(|m| match m.status {
-            Status::Skipped => format!("{}=U;;;0", label(m.outcome.mode.as_str())),
+            Status::Skipped => format!("{}=U;;;0;{max}", label(m.outcome.mode.as_str())),
             _ => format!(
-                "{}={:.6}s;;;0",
+                "{}={:.6}s;;;0;{max}",
                 label(m.outcome.mode.as_str()),
                 m.outcome.elapsed.as_secs_f64()
             ),
         })
         .collect();
     data.push(format!(
-        "{}={:.6}s;;;0",
+        "{}={:.6}s;{};0;{max}",
         label("time"),
-        report.elapsed_ms / 1000.0
+        report.elapsed_ms / 1000.0,
+        thresholds.perfdata()
     ));
     data
 }
@@ -217,6 +281,14 @@ fn mode_line(mode: &super::ModeReport) -> String {
     let m = &mode.outcome;
     match (&m.skipped, mode.status) {
         (Some(why), _) => format!("{}: skipped ({})", m.mode, plain(&why.text)),
+        (None, Status::Refused) => format!(
+            "{}: refused, not offered by the server ({})",
+            m.mode,
+            m.reply
+                .as_ref()
+                .map(|r| plain(&format!("{} {}", r.code, r.text)))
+                .unwrap_or_default()
+        ),
         (None, status) => format!(
             "{}: {} in {:.1} ms",
             m.mode,

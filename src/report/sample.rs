@@ -49,6 +49,9 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         works: vec![Mode::Eprt],
         warns: vec![Mode::Epsv],
         fails: vec![Mode::Pasv, Mode::Port],
+        refused: Vec::new(),
+        refused_codes: Vec::new(),
+        ports_note_idle: false,
         skipped: Vec::new(),
         root_cause: None,
         cause: None,
@@ -73,6 +76,7 @@ pub(crate) fn report() -> Report {
         outcome: DialResult::Connected,
         elapsed: Duration::from_micros(200),
         error: None,
+        cut: None,
     }];
 
     let mut epsv = ModeOutcome::new(Mode::Epsv);
@@ -95,6 +99,7 @@ pub(crate) fn report() -> Report {
             outcome: DialResult::SkippedPolicy,
             elapsed: Duration::ZERO,
             error: Some("not the control peer (--follow-advertised dials it)".to_string()),
+            cut: None,
         },
         DialRecord {
             addr: v4(127, 0, 0, 1, 1025),
@@ -102,6 +107,7 @@ pub(crate) fn report() -> Report {
             outcome: DialResult::Refused,
             elapsed: Duration::from_micros(300),
             error: Some("Connection refused (os error 111)".to_string()),
+            cut: None,
         },
     ];
     pasv.elapsed = Duration::from_micros(1200);
@@ -115,6 +121,7 @@ pub(crate) fn report() -> Report {
         outcome: AcceptResult::Accepted,
         elapsed: Duration::from_micros(1200),
         during_request: false,
+        cut: None,
     });
     eprt.transfer = Some(TransferRecord {
         command: "LIST".to_string(),
@@ -126,8 +133,10 @@ pub(crate) fn report() -> Report {
         final_reply: reply(226, "Directory send OK."),
         stalled_at: None,
         error: None,
+        cause: None,
         truncated: false,
         tls: None,
+        cut: None,
     });
     eprt.elapsed = Duration::from_micros(5000);
 
@@ -140,6 +149,7 @@ pub(crate) fn report() -> Report {
         outcome: AcceptResult::Timeout,
         elapsed: Duration::from_secs(5),
         during_request: false,
+        cut: None,
     });
     port.elapsed = Duration::from_millis(5003);
 
@@ -303,6 +313,7 @@ pub(crate) fn wide_report() -> Report {
                     outcome: DialResult::Timeout,
                     elapsed: Duration::from_secs(5),
                     error: None,
+                    cut: None,
                 }];
             }
             Mode::Pasv => {

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::diagnose::clients::ClientPrediction;
-use crate::diagnose::{Allow, by_cause, summarize};
+use crate::diagnose::{Allow, by_cause, refusal, summarize};
 pub use crate::diagnose::{Finding, FindingId, Severity, Summary};
 pub use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, CertRecord, ConnectRecord, ControlOutcome,
@@ -231,6 +231,8 @@ pub struct Waived {
     pub allowed_by: String,
 }
 
+/// skipped > fail > refused > warn > ok: a mode the server does not offer (see
+/// [`crate::diagnose::refusal`]) is `refused` unless an error finding concerns it.
 fn mode_status(mode: &ModeOutcome, findings: &[Finding]) -> Status {
     if mode.skipped.is_some() {
         return Status::Skipped;
@@ -242,6 +244,7 @@ fn mode_status(mode: &ModeOutcome, findings: &[Finding]) -> Status {
         .max();
     match worst {
         Some(Severity::Error) => Status::Fail,
+        _ if refusal(mode).is_some() => Status::Refused,
         Some(Severity::Warn) => Status::Warn,
         _ => Status::Ok,
     }

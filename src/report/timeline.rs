@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped};
+use std::net::SocketAddr;
+
+use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped, SubstituteWhy};
 use crate::wire::ms;
 
 /// The event in a few words, for a transcript line (server text as it came; the
@@ -16,7 +18,7 @@ pub fn describe(event: &Event) -> String {
     match event {
         Event::Connect { to, .. } => format!("connect → {to}"),
         Event::Connected { local } => format!("connected (local {local})"),
-        Event::Refused { .. } => "refused (RST)".to_string(),
+        Event::Refused { .. } => "refused (RST or ICMP port-unreachable)".to_string(),
         Event::Timeout { after } => {
             format!("no answer to the connect after {} ms", ms(after))
         }
@@ -24,6 +26,11 @@ pub fn describe(event: &Event) -> String {
             Some(e) => format!("unreachable ({e})"),
             None => "unreachable".to_string(),
         },
+        Event::Substitute {
+            advertised,
+            to,
+            why,
+        } => substitute(*advertised, *to, *why),
         Event::Listen { on } => format!("listening on {on}"),
         Event::Accepted { from } => format!("accepted from {from}"),
         Event::TlsStart => "TLS handshake starts".to_string(),
@@ -59,6 +66,29 @@ pub fn describe(event: &Event) -> String {
         }
         Event::Deadline => "--deadline struck".to_string(),
     }
+}
+
+/// The address a 227 advertised, what was dialled instead, and why, as curl -v says it
+/// ("Skip 10.0.0.5 for data connection, reuse 127.0.0.1 instead").
+fn substitute(advertised: SocketAddr, to: SocketAddr, why: SubstituteWhy) -> String {
+    let reason = match why {
+        SubstituteWhy::AdvertisedDiffers => {
+            "it is not the server's address (--follow-advertised dials it)"
+        }
+        SubstituteWhy::NamesNoHost => "it names no remote host",
+        SubstituteWhy::LoopbackFromRemote => {
+            "a loopback address from a server not on loopback would reach this host"
+        }
+        SubstituteWhy::AdvertisedFailed => {
+            return format!(
+                "the advertised {advertised} did not connect ({why}): dialling {to} instead"
+            );
+        }
+    };
+    format!(
+        "{} not dialled: {reason} ({why}); dialling {to} instead",
+        advertised.ip()
+    )
 }
 
 /// What each connection was opened for (`control-2` → `epsv`), from its connect event.
@@ -119,6 +149,118 @@ pub fn write_timeline(
         )?;
     }
     Ok(())
+}
+
+/// How `--transcript` lays out the timeline in the table format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimelineView {
+    /// Every event in time order, each labelled with its session (`--transcript`).
+    #[default]
+    Time,
+    /// Each session's events together, sessions in the order they began
+    /// (`--transcript=grouped`).
+    Grouped,
+}
+
+/// The connections in the order their first event came.
+fn sessions(timeline: &[Stamped]) -> Vec<&Conn> {
+    let mut seen: Vec<&Conn> = Vec::new();
+    for e in timeline {
+        if !seen.contains(&&e.conn) {
+            seen.push(&e.conn);
+        }
+    }
+    seen
+}
+
+/// Writes the timeline one session after another: a `[control-2 pasv]` line, then that
+/// session's events, `    12.3 ms  > PASV`.
+pub fn write_grouped(
+    timeline: &[Stamped],
+    clean: &dyn Fn(&str) -> String,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    for conn in sessions(timeline) {
+        let events: Vec<&Stamped> = timeline.iter().filter(|e| e.conn == *conn).collect();
+        let Some(first) = events.first() else {
+            continue;
+        };
+        writeln!(out, "[{}]", clean(&session_label(timeline, first)))?;
+        for e in events {
+            writeln!(
+                out,
+                "{:>10.1} ms  {}",
+                ms(&e.at),
+                clean(&describe(&e.event))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes each session's conversation as curl -v shows one: `> ` what we sent, `< ` what
+/// the server said (every line), `* ` what happened on the connection (the connect, the
+/// address not dialled and why, TLS, the close). Sessions one after another, in the order
+/// they began, each under a `* session ...` line.
+pub fn write_conversation(
+    timeline: &[Stamped],
+    clean: &dyn Fn(&str) -> String,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    for conn in sessions(timeline) {
+        let events: Vec<&Stamped> = timeline.iter().filter(|e| e.conn == *conn).collect();
+        let Some(first) = events.first() else {
+            continue;
+        };
+        writeln!(out, "* session {}", clean(&session_label(timeline, first)))?;
+        for e in events {
+            for line in curl_lines(&e.event) {
+                writeln!(out, "{}", clean(&line))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One event in curl -v's words and marks.
+fn curl_lines(event: &Event) -> Vec<String> {
+    match event {
+        Event::Connect { to, .. } => vec![format!("*   Trying {to}...")],
+        Event::Connected { local } => vec![format!("* Connected (from {local})")],
+        Event::Substitute {
+            advertised,
+            to,
+            why: SubstituteWhy::AdvertisedFailed,
+        } => vec![format!(
+            "* {advertised} did not connect: connect to {to} instead"
+        )],
+        Event::Substitute {
+            advertised,
+            to,
+            why,
+        } => vec![format!(
+            "* Skip {} for data connection ({why}: {}), connect to {to} instead",
+            advertised.ip(),
+            match why {
+                SubstituteWhy::NamesNoHost => "it names no remote host",
+                SubstituteWhy::LoopbackFromRemote => "loopback, from a server not on loopback",
+                _ => "not the server's address; --follow-advertised dials it",
+            }
+        )],
+        Event::Refused { .. } => {
+            vec!["* connect refused (RST or ICMP port-unreachable)".to_string()]
+        }
+        Event::Send { line } => vec![format!("> {line}")],
+        Event::Reply { code, text } => {
+            let mut lines: Vec<String> = text.lines().map(|l| format!("< {l}")).collect();
+            match lines.first_mut() {
+                Some(first) => *first = format!("< {code} {}", &first[2..]),
+                None => lines.push(format!("< {code}")),
+            }
+            lines
+        }
+        other => vec![format!("* {}", describe(other))],
+    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ fn state(last: &Stamped, now: Duration) -> String {
     let (waiting, on) = match &last.event {
         Event::Connect { to, .. } if data => (true, format!("on the data connect to {to}")),
         Event::Connect { to, .. } => (true, format!("on the connect to {to}")),
+        Event::Substitute { to, .. } => (true, format!("on the data connect to {to}")),
         Event::Connected { .. } if data => (true, "to start the transfer".to_string()),
         Event::Connected { .. } => (true, "for the greeting".to_string()),
         Event::Listen { on } => (true, format!("for the server to connect to {on}")),

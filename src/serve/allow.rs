@@ -118,7 +118,34 @@ impl Entry {
     }
 }
 
+/// Most entries a 403 lists: a long allowlist would make a page, not a line.
+const MAX_PATTERNS_SHOWN: usize = 20;
+
 impl Allow {
+    /// The patterns as a 403 and the landing page show them: `any`, or the entries
+    /// (`ftp.example.com, 10.0.0.0/8:2121`), with what an entry without a port means.
+    pub fn patterns(&self) -> String {
+        let Allow::Only(entries) = self else {
+            return "any".to_string();
+        };
+        let shown: Vec<String> = entries
+            .iter()
+            .take(MAX_PATTERNS_SHOWN)
+            .map(ToString::to_string)
+            .collect();
+        let mut text = shown.join(", ");
+        if entries.len() > MAX_PATTERNS_SHOWN {
+            text.push_str(&format!(
+                " (and {} more)",
+                entries.len() - MAX_PATTERNS_SHOWN
+            ));
+        }
+        if entries.iter().any(|e| e.ports == Ports::Ftp) {
+            text.push_str(" (without a port: 21 and 990)");
+        }
+        text
+    }
+
     /// Whether the target may be probed.
     pub fn allows(&self, target: &Target) -> bool {
         match self {

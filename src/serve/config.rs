@@ -20,7 +20,8 @@ use serde_saphyr::Spanned;
 use super::allow::{Allow, Entry};
 use crate::diagnose::Severity;
 use crate::probe::{
-    Credentials, Family, MAX_SAMPLE_PORTS, Mode, Password, ProbeConfig, TlsMode, Trust,
+    Credentials, CredentialsError, Family, MAX_SAMPLE_PORTS, Mode, Password, ProbeConfig,
+    ProbeOptions, TlsMode, Trust,
 };
 use crate::target::Target;
 
@@ -49,26 +50,10 @@ pub struct Module {
     pub allow: Allow,
     /// Findings at or above this make `probe_success` 0.
     pub fail_on: Severity,
-    /// Every other option, on a template whose target is replaced per probe.
-    options: Options,
-}
-
-/// The probe options a module sets.
-#[derive(Debug, Clone)]
-struct Options {
-    modes: Vec<Mode>,
-    step_timeout: Duration,
-    deadline: Duration,
-    /// `None`: auto for ftp://, implicit for ftps://, as on the command line.
-    tls: Option<TlsMode>,
+    /// Who each probe logs in as.
     credentials: Credentials,
-    trust: Trust,
-    follow_advertised: bool,
-    sequential: bool,
-    sample_ports: u16,
-    address_family: Family,
-    dns_server: Option<SocketAddr>,
-    active_addr: Option<IpAddr>,
+    /// What each probe is asked to do; a scrape's timeout may shorten the deadline.
+    options: ProbeOptions,
 }
 
 impl Module {
@@ -77,26 +62,21 @@ impl Module {
         self.options.deadline
     }
 
+    /// What each probe of this module is asked to do.
+    pub fn options(&self) -> &ProbeOptions {
+        &self.options
+    }
+
     /// The probe of `target` with this module's options, ending within `deadline`.
     pub fn probe_config(&self, target: Target, deadline: Duration) -> ProbeConfig {
-        let o = &self.options;
-        let tls = crate::probe::tls_for(target.scheme, o.tls);
-        let mut config = ProbeConfig::new(target);
-        config.credentials = o.credentials.clone();
-        config.modes = o.modes.clone();
-        config.deadline = deadline;
-        config.step_timeout = o.step_timeout.min(deadline);
-        config.tls = tls;
-        config.trust = o.trust.clone();
-        config.follow_advertised = o.follow_advertised;
-        config.sequential = o.sequential;
-        config.sample_ports = o.sample_ports;
-        config.address_family = o.address_family;
-        config.dns_server = o.dns_server;
-        config.active_addr = o.active_addr;
-        // A scrape pays for every transfer: the full-size packet check is off here.
-        config.transfers.size_check = false;
-        config
+        let options = ProbeOptions {
+            deadline,
+            step_timeout: self.options.step_timeout.min(deadline),
+            // A scrape pays for every transfer: the full-size packet check is off here.
+            size_check: false,
+            ..self.options.clone()
+        };
+        ProbeConfig::new(target, self.credentials.clone(), options)
     }
 
     /// The module as the debug output shows it (no password, only where it comes from).
@@ -112,15 +92,17 @@ impl Module {
                 .join(", "),
         };
         format!(
-            "module {}:\n  modes: [{}]\n  timeout: {}\n  deadline: {}\n  tls: {}\n  fail_on: {}\n  user: {}\n  \
-             follow_advertised: {}\n  sequential: {}\n  sample_ports: {}\n  targets: [{targets}]\n",
+            "module {}:\n  modes: [{}]\n  timeout: {}\n  deadline: {}\n  tls: {}\n  tls_reuse: {}\n  \
+             fail_on: {}\n  user: {}\n  follow_advertised: {}\n  sequential: {}\n  \
+             sample_ports: {}\n  targets: [{targets}]\n",
             self.name,
             modes.join(", "),
             humantime::format_duration(o.step_timeout),
             humantime::format_duration(o.deadline),
             o.tls.map_or("auto (implicit for ftps://)", TlsMode::as_str),
+            o.tls_reuse,
             self.fail_on,
-            o.credentials.user,
+            self.credentials.user,
             o.follow_advertised,
             o.sequential,
             o.sample_ports,
@@ -245,6 +227,7 @@ struct RawModule {
     sample_ports: Option<SamplePorts>,
     follow_advertised: Option<bool>,
     sequential: Option<bool>,
+    tls_reuse: Option<bool>,
     address_family: Option<FamilyName>,
     dns_server: Option<SocketAddr>,
     active_addr: Option<IpAddr>,
@@ -303,23 +286,26 @@ impl RawModule {
         if modes.is_empty() {
             return Err((None, "`modes` is empty".into()));
         }
+        let defaults = ProbeOptions::default();
         Ok(Module {
             name: name.to_string(),
             allow,
             fail_on: self.fail_on.map_or(Severity::Error, |f| f.0),
-            options: Options {
+            credentials,
+            options: ProbeOptions {
                 modes,
-                step_timeout: self.timeout.map_or(Duration::from_secs(5), |t| t.0),
-                deadline: self.deadline.map_or(Duration::from_secs(30), |t| t.0),
+                step_timeout: self.timeout.map_or(defaults.step_timeout, |t| t.0),
+                deadline: self.deadline.map_or(defaults.deadline, |t| t.0),
                 tls: self.tls.map(|t| t.0),
-                credentials,
                 trust,
+                tls_reuse: self.tls_reuse.unwrap_or(defaults.tls_reuse),
                 follow_advertised: self.follow_advertised.unwrap_or(false),
                 sequential: self.sequential.unwrap_or(false),
                 sample_ports: self.sample_ports.map_or(0, |s| s.0),
                 address_family: self.address_family.map_or(Family::Any, |f| f.0),
                 dns_server: self.dns_server,
                 active_addr: self.active_addr,
+                ..defaults
             },
         })
     }
@@ -370,22 +356,17 @@ fn credentials(
         }
         (None, None) => None,
     };
-    match (user, password) {
-        (None, None) => Ok(Credentials::anonymous()),
-        (None, Some((line, _))) => Err((line, "a password needs a `user`".into())),
-        (Some(user), Some((_, password))) => Ok(Credentials {
-            user: user.value,
-            password,
-        }),
-        (Some(user), None) if user.value == "anonymous" || user.value == "ftp" => Ok(Credentials {
-            user: user.value,
-            ..Credentials::anonymous()
-        }),
-        (Some(user), None) => Err((
-            Some(user.referenced.line()),
-            format!("user {}: no password_file or password_env", user.value),
-        )),
-    }
+    let user_line = user.as_ref().map(|u| u.referenced.line());
+    let password_line = password.as_ref().and_then(|(line, _)| *line);
+    Credentials::resolve(user.map(|u| u.value), password.map(|(_, p)| p)).map_err(|e| match e {
+        CredentialsError::PasswordWithoutUser => {
+            (password_line, "a password needs a `user`".into())
+        }
+        CredentialsError::NoPassword { user } => (
+            user_line,
+            format!("user {user}: no password_file or password_env"),
+        ),
+    })
 }
 
 /// `targets: any`, or a list of entries.

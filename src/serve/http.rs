@@ -32,6 +32,29 @@ const BACKSTOP: Duration = Duration::from_millis(250);
 /// Longest scrape timeout believed: a day, as `probe --deadline` allows.
 const MAX_SCRAPE_TIMEOUT_S: f64 = 86_400.0;
 
+/// The module a scrape without `module=` gets, when the config has one by this name.
+pub(super) const DEFAULT_MODULE: &str = "default";
+
+/// Most module names an error lists: a config of hundreds would make a page, not a line.
+const MAX_MODULES_LISTED: usize = 20;
+
+/// `known modules: a, b, c` (or `the config has no module`) for an error line.
+fn known_modules(modules: &BTreeMap<String, Module>) -> String {
+    if modules.is_empty() {
+        return "the config has no module".to_string();
+    }
+    let names: Vec<String> = modules
+        .keys()
+        .take(MAX_MODULES_LISTED)
+        .map(|n| n.chars().flat_map(char::escape_default).collect())
+        .collect();
+    let more = match modules.len().saturating_sub(MAX_MODULES_LISTED) {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    };
+    format!("known modules: {}{more}", names.join(", "))
+}
+
 /// Longest target accepted: a URL longer than this is no FTP server's.
 const MAX_TARGET_CHARS: usize = 2048;
 
@@ -45,6 +68,7 @@ pub(super) fn router(state: Arc<State>, users: Option<Arc<BTreeMap<String, Strin
         .route("/probe", get(probe))
         .route("/metrics", get(own_metrics))
         .route("/", get(landing::page))
+        .route("/report", get(recent_report))
         .route("/-/reload", post(reload))
         .with_state(state.clone());
     match users {
@@ -152,25 +176,38 @@ fn asked(
     let Some(target) = target.filter(|t| !t.is_empty()) else {
         return bad(Refusal::BadRequest, "target parameter is missing".into());
     };
-    let Some(module_name) = module.filter(|m| !m.is_empty()) else {
-        return bad(Refusal::BadRequest, "module parameter is missing".into());
-    };
     let debug = match debug {
         None | Some("false") => false,
         Some("true") => true,
         Some(_) => return bad(Refusal::BadRequest, "debug must be true or false".into()),
     };
     let config = state.config();
-    let Some(module) = config.modules.get(module_name).cloned() else {
-        let shown: String = module_name
-            .chars()
-            .take(64)
-            .flat_map(char::escape_default)
-            .collect();
-        return bad(
-            Refusal::UnknownModule,
-            format!("unknown module \"{shown}\""),
-        );
+    let module = match module.filter(|m| !m.is_empty()) {
+        Some(name) => config.modules.get(name).cloned().ok_or_else(|| {
+            let shown: String = name
+                .chars()
+                .take(64)
+                .flat_map(char::escape_default)
+                .collect();
+            Refused::new(
+                Refusal::UnknownModule,
+                format!(
+                    "unknown module \"{shown}\"; {}",
+                    known_modules(&config.modules)
+                ),
+            )
+        })?,
+        // As blackbox_exporter's `http_2xx` habit: a module named `default` serves a
+        // scrape that names none.
+        None => config.modules.get(DEFAULT_MODULE).cloned().ok_or_else(|| {
+            Refused::new(
+                Refusal::BadRequest,
+                format!(
+                    "module parameter is missing (no module is named \"{DEFAULT_MODULE}\"); {}",
+                    known_modules(&config.modules)
+                ),
+            )
+        })?,
     };
     if target.chars().count() > MAX_TARGET_CHARS {
         return bad(
@@ -199,9 +236,10 @@ fn asked(
         return Err(Refused::new(
             Refusal::NotAllowed,
             format!(
-                "target {} is not allowed by module {}",
+                "target {} is not allowed by module {}, which allows: {}",
                 parsed.display_input(),
-                module.name
+                module.name,
+                module.allow.patterns()
             ),
         ));
     }
@@ -274,11 +312,16 @@ async fn probe(
     let format = Exposition::from_accept(headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()));
     let debug = debug_text(report.as_ref(), &registry, &asked.module, deadline);
     state.remember(Recent {
+        id: 0,
         when: SystemTime::now(),
         module: asked.module.name.clone(),
         target: input,
         success,
         seconds,
+        cause: match &report {
+            Some(r) => r.summary.cause.clone(),
+            None => Some("the probe did not finish in time".to_string()),
+        },
         debug: debug.clone(),
     });
     if asked.debug {
@@ -327,6 +370,32 @@ fn debug_text(
     );
     out.extend_from_slice(module.describe().as_bytes());
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `/report?id=N`: a recent probe's report, as the landing page links it.
+async fn recent_report(
+    With(state): With<Arc<State>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let id = query.ok().and_then(|Query(pairs)| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == "id")
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+    });
+    let Some(id) = id else {
+        return text(StatusCode::BAD_REQUEST, "id must be a probe's number");
+    };
+    match state.recent_report(id) {
+        Some(report) => text(StatusCode::OK, report),
+        None => text(
+            StatusCode::NOT_FOUND,
+            format!(
+                "probe {id} is not among the last {} probes",
+                super::RECENT_PROBES
+            ),
+        ),
+    }
 }
 
 async fn own_metrics(With(state): With<Arc<State>>, headers: HeaderMap) -> Response {

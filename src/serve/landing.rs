@@ -1,15 +1,16 @@
-//! The `/` page: the modules, links, and the last probes with their reports. Targets,
-//! module names and reports hold text from users and servers: all of it is escaped.
+//! The `/` page: the modules, links, and the last probes: when (a UTC date), module,
+//! target, result, the cause in a few words, and a link to the report at `/report?id=N`
+//! (inlined, 32 reports made a page of hundreds of kilobytes). Targets, module names and
+//! causes hold text from users and servers: all of it is escaped.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
+use std::time::SystemTime;
 
 use axum::extract::State as With;
 use axum::response::Html;
 
 use super::State;
-use super::allow::Allow;
 
 /// Text for HTML element content and double-quoted attributes.
 fn esc(text: &str) -> String {
@@ -63,14 +64,7 @@ pub(super) async fn page(With(state): With<Arc<State>>) -> Html<String> {
         esc(&config.path.display().to_string())
     );
     for (name, module) in &config.modules {
-        let targets = match &module.allow {
-            Allow::Any => "any".to_string(),
-            Allow::Only(entries) => entries
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
+        let targets = module.allow.patterns();
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -79,16 +73,12 @@ pub(super) async fn page(With(state): With<Arc<State>>) -> Html<String> {
             humantime::format_duration(module.deadline())
         );
     }
-    html.push_str("</table>\n<h2>Recent probes</h2>\n<table><tr><th>When (Unix s)</th><th>Module</th><th>Target</th><th>Result</th><th>Seconds</th><th>Report</th></tr>\n");
+    html.push_str("</table>\n<h2>Recent probes</h2>\n<table><tr><th>When (UTC)</th><th>Module</th><th>Target</th><th>Result</th><th>Cause</th><th>Seconds</th><th>Report</th></tr>\n");
     let recent: Vec<super::Recent> = match state.recent.lock() {
         Ok(r) => r.iter().rev().cloned().collect(),
         Err(poisoned) => poisoned.into_inner().iter().rev().cloned().collect(),
     };
     for probe in &recent {
-        let when = probe
-            .when
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
         let again = format!(
             "/probe?target={}&module={}&debug=true",
             query_value(&probe.target),
@@ -96,23 +86,45 @@ pub(super) async fn page(With(state): With<Arc<State>>) -> Html<String> {
         );
         let _ = writeln!(
             html,
-            "<tr><td>{when}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{:.3}</td>\
-             <td><details><summary>report</summary><pre>{}</pre></details></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td><a href=\"{}\" title=\"probe again, with the report\">{}</a></td>\
+             <td>{}</td><td>{}</td><td>{:.3}</td><td><a href=\"/report?id={}\">report</a></td></tr>",
+            utc_date(probe.when),
             esc(&probe.module),
             esc(&again),
             esc(&probe.target),
             if probe.success { "success" } else { "failure" },
+            esc(probe.cause.as_deref().unwrap_or("—")),
             probe.seconds,
-            esc(&probe.debug),
+            probe.id,
         );
     }
     html.push_str("</table>\n</body></html>\n");
     Html(html)
 }
 
+/// `2026-12-06 12:30:01`: a moment as a person reads it (UTC, as the column says).
+fn utc_date(when: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(when);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_utc_dates() {
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_560_201);
+        assert_eq!(utc_date(when), "2026-12-06 12:30:01");
+    }
 
     #[test]
     fn markup_and_control_characters_are_escaped() {

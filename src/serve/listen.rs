@@ -142,10 +142,10 @@ pub(super) async fn serve(
 ) -> Result<(), ServeError> {
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|source| ServeError::Listen { addr, source })?;
+        .map_err(|error| ServeError::Listen { addr, error })?;
     let bound = listener
         .local_addr()
-        .map_err(|source| ServeError::Listen { addr, source })?;
+        .map_err(|error| ServeError::Listen { addr, error })?;
     ready(bound);
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let tls = web.and_then(|w| w.tls);

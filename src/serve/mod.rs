@@ -52,19 +52,21 @@ pub struct ServeOptions {
 /// Why `serve` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// The modules file is bad.
-    #[error("{0}")]
+    /// The modules file is bad. Transparent: its own text is the whole message, which
+    /// anyhow's `{:#}` would otherwise print twice (once as this error, once as its source).
+    #[error(transparent)]
     Config(#[from] ConfigError),
     /// The web config is bad.
     #[error("{0}")]
     WebConfig(String),
     /// The listening socket.
-    #[error("listening on {addr}: {source}")]
+    /// Not a `source`: the message already says it, and a source would be printed again.
+    #[error("listening on {addr}: {error}")]
     Listen {
         /// The address asked for.
         addr: SocketAddr,
         /// What the system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A signal handler could not be installed.
     #[error("installing the SIGHUP handler: {0}")]
@@ -77,12 +79,17 @@ const RECENT_PROBES: usize = 32;
 /// One finished probe, for the landing page.
 #[derive(Debug, Clone)]
 struct Recent {
+    /// Its number since start, for `/report?id=N` (the page links the report, it does not
+    /// inline it: 32 reports made a page of hundreds of kilobytes).
+    id: u64,
     when: std::time::SystemTime,
     module: String,
     /// The target as given (a password is refused before this, so there is none).
     target: String,
     success: bool,
     seconds: f64,
+    /// What went wrong, in a few words (the report's `summary.cause`), if anything.
+    cause: Option<String>,
     /// The report as the table printer writes it, then the metrics.
     debug: String,
 }
@@ -95,6 +102,8 @@ struct State {
     probes: Arc<Semaphore>,
     metrics: ExporterMetrics,
     recent: Mutex<VecDeque<Recent>>,
+    /// The next [`Recent::id`].
+    next_id: std::sync::atomic::AtomicU64,
     timeout_offset: Duration,
 }
 
@@ -133,7 +142,10 @@ impl State {
         }
     }
 
-    fn remember(&self, probe: Recent) {
+    fn remember(&self, mut probe: Recent) {
+        probe.id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut recent = match self.recent.lock() {
             Ok(r) => r,
             Err(poisoned) => poisoned.into_inner(),
@@ -142,6 +154,15 @@ impl State {
             recent.pop_front();
         }
         recent.push_back(probe);
+    }
+
+    /// A remembered probe's report, while it is among the last [`RECENT_PROBES`].
+    fn recent_report(&self, id: u64) -> Option<String> {
+        let recent = match self.recent.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        recent.iter().find(|r| r.id == id).map(|r| r.debug.clone())
     }
 }
 
@@ -163,6 +184,7 @@ pub async fn run(
         probes: Arc::new(Semaphore::new(options.max_probes.max(1))),
         metrics: ExporterMetrics::new(),
         recent: Mutex::new(VecDeque::new()),
+        next_id: std::sync::atomic::AtomicU64::new(1),
         timeout_offset: options.timeout_offset,
     });
     let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())

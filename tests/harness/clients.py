@@ -29,8 +29,6 @@ CACHE = REPO / "target" / "clients-cache"
 # A client still running after this long is "hanging". Long enough for a JVM to start on a
 # busy 2-core machine, far below every default timeout a client is predicted to hang on.
 DEFAULT_CAP_S = 6.0
-# Clients that run at once per case: each is a process (a JVM, a Node) on 2 cores.
-PARALLEL = 8
 # What every client fetches (servers.anon_tree and the lab both serve it).
 PATH = "/pub/readme.txt"
 # The probe whose report holds the predictions: every profile, and a --deadline that
@@ -180,7 +178,11 @@ def run_client(profile: str, fetch: Fetch, cap: float, prefix: list[str] = ()) -
     why = missing(profile, fetch.cache)
     if why:
         return Observed(profile, "skipped", 0.0, why)
-    fetch = dataclasses.replace(fetch, out=fetch.out / f"{profile}.out")
+    # Each run its own empty HOME: what one client leaves there (ncftp's ~/.ncftp, lftp's
+    # history) cannot change another run.
+    home = fetch.home / profile
+    home.mkdir(parents=True, exist_ok=True)
+    fetch = dataclasses.replace(fetch, out=fetch.out / f"{profile}.out", home=home)
     fetch.out.unlink(missing_ok=True)
     argv = [*prefix, *COMMANDS[profile](fetch)]
     started = time.monotonic()
@@ -205,12 +207,17 @@ def run_client(profile: str, fetch: Fetch, cap: float, prefix: list[str] = ()) -
     return Observed(profile, "fails", took, last)
 
 
-def run_all(profiles: list[str], fetch: Fetch, cap: float,
-            prefix: list[str] = ()) -> dict[str, Observed]:
-    """Every profile against the same target at once (PARALLEL at a time)."""
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        runs = pool.map(lambda p: run_client(p, fetch, cap, prefix), profiles)
-        return {o.profile: o for o in runs}
+def run_all(profiles: list[str], fetch: Fetch, cap: float, prefix: list[str] = (),
+            predictions: dict[str, dict] | None = None,
+            at_once: int | None = None) -> dict[str, Observed]:
+    """Every profile against the same target, `at_once` at a time (default: all at once),
+    those predicted to hang started first: a hanging client costs no CPU, only the cap's wall
+    time, which they then spend together."""
+    hang_first = sorted(profiles, key=lambda p: (predictions or {}).get(p, {}).get(
+        "prediction") != "hangs")
+    with ThreadPoolExecutor(at_once or len(profiles) or 1) as pool:
+        runs = list(pool.map(lambda p: run_client(p, fetch, cap, prefix), hang_first))
+    return {p: next(o for o in runs if o.profile == p) for p in profiles}
 
 
 def matches(predicted: str | None, observed: str) -> bool:
@@ -228,6 +235,8 @@ class Row:
     predictions: dict[str, dict] = field(default_factory=dict)
     observed: dict[str, Observed] = field(default_factory=dict)
     error: str | None = None
+    # (scenario, target) positions as declared, for the matrix's order.
+    order: tuple[int, int] = (0, 0)
 
     def checked(self) -> list[str]:
         return [p for p, o in self.observed.items() if o.outcome != "skipped"]
@@ -270,6 +279,13 @@ def print_matrix(rows: list[Row], profiles: list[str]) -> None:
     agree = checked - sum(len(r.mismatches()) for r in rows)
     print(f"matrix: {len(rows)} targets x {len(profiles)} clients, {checked} run,"
           f" {agree} agree with the prediction", flush=True)
+    # How close a client that finished came to the cap: the margin that running the clients
+    # at once leaves on this machine.
+    done = [(o.seconds, r.name, o.profile) for r in rows for o in r.observed.values()
+            if o.outcome in ("works", "fails")]
+    if done:
+        took, name, profile = max(done)
+        print(f"slowest client that finished: {profile} on {name} in {took:.1f} s", flush=True)
 
 
 class ClientStage:
@@ -281,14 +297,17 @@ class ClientStage:
         self.rows: list[Row] = []
         self.profiles = list(COMMANDS)
         self.cap = DEFAULT_CAP_S
-        # An empty HOME (no rc files) and the clients' downloads; made by setup().
-        self.work = self.home = self.out = None
+        # One folder per case for the clients' empty HOMEs (no rc files) and downloads; made
+        # by setup().
+        self.work = None
+
+    def at_once(self, target: str) -> int:
+        """How many clients of one case run at once against `target`: all of them, unless
+        the stage knows the server admits fewer sessions."""
+        return len(self.profiles)
 
     def make_work(self):
         self.work = Path(tempfile.mkdtemp(prefix=f"ftpdoctor-{self.name}-"))
-        self.home, self.out = self.work / "home", self.work / "out"
-        self.home.mkdir()
-        self.out.mkdir()
 
     def remove_work(self):
         if self.work:
@@ -301,6 +320,9 @@ class ClientStage:
         `reachable`: the probe must log in (so that a broken environment, where every
         client and the probe hang alike, cannot pass as agreement)."""
         row = Row(name)
+        # The matrix lists rows in declaration order, whichever case finished first.
+        names = [s.name for s in self.scenarios]
+        row.order = (names.index(ctx.scenario.name), self.targets.index(ctx.target))
         self.rows.append(row)
         p = ctx.probe(path=PATH, extra=["--tls", "auto", *PROBE_FLAGS, *extra], client=client)
         login = p.report["control"].get("login")
@@ -308,20 +330,12 @@ class ClientStage:
         row.predictions = {x["id"]: x for x in p.report.get("clients", [])}
         c.that(set(row.predictions) >= set(self.profiles),
                f"predictions for {sorted(row.predictions)}")
-        fetch = Fetch(host, port, PATH.lstrip("/"), str(ca) if ca else None, CACHE, self.home,
-                      self.out)
-        row.observed = run_all(self.profiles, fetch, self.cap, self.client_prefix(client))
-        # A client that disagreed runs once more, alone: PARALLEL clients on a busy 2-core
-        # machine can lose a race (lftp in active mode against pyftpdlib's connect-back hung
-        # once in 28 cases, and finished in 0.1 s alone). A wrong prediction disagrees twice.
-        retried = []
-        for profile in row.mismatches():
-            first = row.observed[profile]
-            again = run_client(profile, fetch, self.cap, self.client_prefix(client))
-            again.detail = f"{again.detail} (retried alone; first run: {first.outcome} " \
-                           f"in {first.seconds:.1f} s)"
-            row.observed[profile] = again
-            retried.append(profile)
+        case = self.work / name.replace("/", "-")
+        case.mkdir(exist_ok=True)
+        fetch = Fetch(host, port, PATH.lstrip("/"), str(ca) if ca else None, CACHE,
+                      case / "home", case)
+        row.observed = run_all(self.profiles, fetch, self.cap, self.case_prefix(ctx, client),
+                               row.predictions, self.at_once(ctx.target))
         findings = sorted(f["id"] for f in p.report["findings"])
         for profile in row.mismatches():
             c.that(False, f"{row.describe(profile)}; findings {findings}")
@@ -330,12 +344,11 @@ class ClientStage:
         c.note = f"{len(ran) - len(row.mismatches())}/{len(ran)} clients as predicted"
         if slowest:
             c.note += f", slowest {slowest.profile} {slowest.seconds:.1f} s"
-        if retried:
-            c.note += f", retried alone: {', '.join(retried)}"
         if not ran:
             c.that(False, "no client could run (.ci/stage-clients.sh installs them)")
 
     def summary(self):
+        self.rows.sort(key=lambda r: r.order)
         print_matrix(self.rows, self.profiles)
         out = REPO / "target" / f"{self.name}-matrix.json"
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -36,8 +36,9 @@ RESOLV_CONF = "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"
 
 
 class NatLab:
-    def __init__(self):
-        self.ns = {role: state.ns_name(role) for role in ROLES}
+    def __init__(self, tag: str = ""):
+        # `tag`: several labs side by side, each its own namespaces (`ftpdoctor<pid>-srv-TAG`).
+        self.ns = {role: state.ns_name(f"{role}-{tag}" if tag else role) for role in ROLES}
         self.built = False
 
     def sh(self, *args, ns=None, check=True, **kw):

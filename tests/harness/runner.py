@@ -11,9 +11,11 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,8 +81,9 @@ class Probe:
 class Context:
     """What a check sees: the target's name, the running server, and a way to probe it."""
 
-    def __init__(self, stage, opts: Options, target: str, running):
+    def __init__(self, stage, opts: Options, target: str, running, scenario=None):
         self.stage, self.opts, self.target, self.running = stage, opts, target, running
+        self.scenario = scenario
         self.probes: list[Probe] = []
         # Raw runs that gave no report (the binary crashed or printed no JSON).
         self.broken: list[subprocess.CompletedProcess] = []
@@ -103,7 +106,7 @@ class Context:
         url = f"{'ftps' if implicit else 'ftp'}://{self.stage.address(self.running)}{path}"
         cmd = [str(self.opts.bin), "probe", url, "--format", "json", "--timeout",
                f"{TIMEOUT_S:g}s", "--transcript", *tls_args, *extra]
-        full = self.stage.client_prefix(client) + cmd
+        full = self.stage.case_prefix(self, client) + cmd
         t0 = time.monotonic()
         got = subprocess.run(full, capture_output=True, text=True, timeout=PROBE_CAP_S)
         took = time.monotonic() - t0
@@ -124,6 +127,10 @@ class Stage:
     name = "stage"
     scenarios: list[Scenario] = []
     targets = servers.SERVERS
+    # Cases run at once. Above 1, cases of the same lane() still run one after another (they
+    # share an environment) and prepare() must not change anything cases share: it is called
+    # for every scenario before the first case starts.
+    parallel = 1
 
     def setup(self, opts: Options):
         """Builds the stage's environment once; raises Skip when this machine cannot."""
@@ -149,6 +156,15 @@ class Stage:
     def client_prefix(self, client) -> list[str]:
         """The command prefix that runs a client in `client`'s environment."""
         return []
+
+    def case_prefix(self, ctx: "Context", client) -> list[str]:
+        """The prefix for a client of one case (a stage with one environment per lane picks
+        that lane's here)."""
+        return self.client_prefix(client)
+
+    def lane(self, target: str, scenario: Scenario) -> str:
+        """Cases of one lane share an environment and never run at the same time."""
+        return ""
 
     def capture(self, opts: Options):
         """Records the servers' raw replies (--capture)."""
@@ -204,7 +220,13 @@ def main(stage: Stage, argv=None) -> int:
     return 1 if failed else 0
 
 
+# One case's lines at a time when cases run at once.
+_OUTPUT = threading.Lock()
+
+
 def _run_cases(stage: Stage, opts: Options) -> tuple[int, int]:
+    """Every selected case: in declaration order, or `stage.parallel` lanes at once."""
+    lanes: dict[str, list] = {}
     passed = failed = 0
     for scenario in stage.scenarios:
         if opts.scenario and scenario.name != opts.scenario:
@@ -224,22 +246,38 @@ def _run_cases(stage: Stage, opts: Options) -> tuple[int, int]:
             if why:
                 _line(stage, target, scenario, f"SKIPPED ({why})")
                 continue
-            t0 = time.monotonic()
-            c, report, skipped = _run_case(stage, opts, target, scenario)
-            took = time.monotonic() - t0
-            _record(opts, stage, target, scenario, c, report)
-            note = f"; {c.note}" if c.note else ""
-            if skipped:
-                _line(stage, target, scenario, f"SKIPPED ({skipped})")
-            elif c.errors:
-                failed += 1
-                _line(stage, target, scenario, f"FAIL ({took:.1f} s{note})")
-                for e in c.errors:
-                    print("    " + e.replace("\n", "\n    "), flush=True)
-            else:
-                passed += 1
-                _line(stage, target, scenario, f"ok ({took:.1f} s{note})")
+            if stage.parallel > 1:
+                lanes.setdefault(stage.lane(target, scenario), []).append((target, scenario))
+                continue
+            ok = _case(stage, opts, target, scenario)
+            passed, failed = passed + (ok is True), failed + (ok is False)
+    if lanes:
+        with ThreadPoolExecutor(stage.parallel) as pool:
+            done = pool.map(lambda cases: [_case(stage, opts, t, s) for t, s in cases],
+                            lanes.values())
+            oks = [ok for lane in done for ok in lane]
+        passed, failed = oks.count(True), oks.count(False)
     return passed, failed
+
+
+def _case(stage: Stage, opts: Options, target: str, scenario: Scenario) -> bool | None:
+    """Runs one case and prints its lines; True passed, False failed, None skipped."""
+    t0 = time.monotonic()
+    c, report, skipped = _run_case(stage, opts, target, scenario)
+    took = time.monotonic() - t0
+    note = f"; {c.note}" if c.note else ""
+    with _OUTPUT:
+        _record(opts, stage, target, scenario, c, report)
+        if skipped:
+            _line(stage, target, scenario, f"SKIPPED ({skipped})")
+            return None
+        if c.errors:
+            _line(stage, target, scenario, f"FAIL ({took:.1f} s{note})")
+            for e in c.errors:
+                print("    " + e.replace("\n", "\n    "), flush=True)
+            return False
+        _line(stage, target, scenario, f"ok ({took:.1f} s{note})")
+        return True
 
 
 def _line(stage, target, scenario, outcome):
@@ -253,7 +291,7 @@ def _run_case(stage: Stage, opts: Options, target: str, scenario: Scenario):
     try:
         running = stage.start(target, scenario, opts)
         try:
-            ctx = Context(stage, opts, target, running)
+            ctx = Context(stage, opts, target, running, scenario)
             scenario.check(c, ctx)
         except Skip:
             raise

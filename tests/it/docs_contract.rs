@@ -74,7 +74,12 @@ fn long_flags(help: &str) -> Vec<String> {
                 _ => None,
             }
         })
-        .map(str::to_string)
+        // `--transcript[=<HOW>]` (an optional value) and `--verbose...` (a count) are
+        // documented by their names.
+        .map(|flag| {
+            let name = flag.split('[').next().unwrap_or(flag);
+            name.trim_end_matches("...").to_string()
+        })
         .filter(|flag| flag != "--help" && flag != "--version")
         .collect()
 }

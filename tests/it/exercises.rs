@@ -55,7 +55,8 @@ fn exercises() -> Vec<Exercise> {
         if in_code {
             if line.starts_with("ftpdoctor lab ") {
                 ex.lab = Some(words(line));
-            } else if line.starts_with("ftpdoctor probe ") {
+            } else if line.starts_with("ftpdoctor probe ") || line.starts_with("ftpdoctor inspect ")
+            {
                 ex.probes.push(words(line));
             }
             continue;
@@ -140,8 +141,17 @@ fn start_lab(line: &[String]) -> LabProcess {
 }
 
 async fn run_exercise(ex: Exercise) -> Result<(), String> {
-    let lab_line = ex.lab.as_ref().ok_or("no `ftpdoctor lab` line")?;
-    let lab = start_lab(lab_line);
+    // `inspect` exercises read files in the repository and need no lab.
+    let files_only = ex
+        .probes
+        .iter()
+        .all(|p| p.get(1).is_some_and(|w| w == "inspect"));
+    let lab = match (&ex.lab, files_only && !ex.probes.is_empty()) {
+        (Some(line), _) => Some(start_lab(line)),
+        (None, true) => None,
+        (None, false) => return Err("no `ftpdoctor lab` line".to_string()),
+    };
+    let url = lab.as_ref().map(|l| l.url.clone()).unwrap_or_default();
     if ex.probes.is_empty() {
         return Err("no `ftpdoctor probe` line".to_string());
     }
@@ -149,13 +159,7 @@ async fn run_exercise(ex: Exercise) -> Result<(), String> {
     for probe in &ex.probes {
         let mut args: Vec<String> = probe[1..]
             .iter()
-            .map(|w| {
-                if w == "$URL" {
-                    lab.url.clone()
-                } else {
-                    w.clone()
-                }
-            })
+            .map(|w| if w == "$URL" { url.clone() } else { w.clone() })
             .collect();
         args.extend(["--format".to_string(), "json".to_string()]);
         let run = ftpdoctor(args, Vec::new()).await;

@@ -53,7 +53,7 @@ async fn blackholed_passive_port_is_drawn_as_a_crossed_out_syn_with_a_note() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn refused_data_port_is_drawn_as_a_reset() {
+async fn refused_data_port_is_drawn_as_refused_by_rst_or_icmp_not_as_a_firewall_reset() {
     let server = start(Scenario::RefusedData).await;
     let url = server.url();
     let args = [
@@ -72,7 +72,12 @@ async fn refused_data_port_is_drawn_as_a_reset() {
         .split("> EPSV fail")
         .nth(1)
         .unwrap_or_else(|| panic!("{}", r.shown));
-    assert!(diagram.contains("RST"), "{}", r.shown);
+    // A firewall's reject sends ICMP port-unreachable by default, a RST only when told
+    // to: the probe sees "connection refused" either way and must not claim a reset.
+    assert!(diagram.contains("refused (RST or ICMP)"), "{}", r.shown);
+    assert!(diagram.contains("ICMP port-unreachable"), "{}", r.shown);
+    assert!(diagram.contains("reject with tcp reset"), "{}", r.shown);
+    assert!(!diagram.contains("answered with a reset"), "{}", r.shown);
     assert!(diagram.contains("RFC 9293 3.5.2"), "{}", r.shown);
     assert!(diagram.is_ascii(), "--ascii: {diagram}");
 }

@@ -115,6 +115,12 @@ fn ctrl_c_mid_probe_prints_the_partial_report_and_exits_130() {
         flat.contains("data-connect-timeout (epsv)") && flat.contains("until Ctrl-C cut the wait"),
         "{shown}"
     );
+    // The dial's cell says how long it went unanswered and who ended it: not a timeout.
+    assert!(
+        flat.contains("no answer in") && flat.contains("(cut by Ctrl-C)"),
+        "{shown}"
+    );
+    assert!(!flat.contains("timeout after"), "{shown}");
     assert!(!stdout.contains("--deadline of"), "{shown}");
     assert!(!stdout.contains("until --deadline cut"), "{shown}");
     assert!(!stdout.contains("raise --deadline"), "{shown}");
@@ -144,6 +150,9 @@ fn ctrl_c_json_report_says_interrupted() {
     let epsv = &report["modes"][0];
     assert_eq!(epsv["mode"], "epsv", "{stdout}");
     assert_eq!(epsv["interrupted"], "data-connect", "{stdout}");
+    // The cut dial recorded itself: a timeout, cut by the user.
+    assert_eq!(epsv["dials"][0]["outcome"], "timeout", "{stdout}");
+    assert_eq!(epsv["dials"][0]["cut_by"], "interrupt", "{stdout}");
 }
 
 #[test]

@@ -30,10 +30,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("net", &["proto", "stream", "timeline"]),
     // What a probe saw, as plain records.
     ("probe::record", &["proto", "addr", "wire", "timeline"]),
+    // The login conversation as a machine: replies in, commands out, no I/O.
+    ("probe::login", &["probe::record", "proto"]),
     (
         "probe",
         &[
             "probe::record",
+            "probe::login",
             "net",
             "proto",
             "addr",
@@ -51,22 +54,30 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("lab", &["proto", "stream"]),
     ("run", &["probe", "diagnose", "report", "target", "wire"]),
-    (
-        "demo",
-        // net: demo still builds its own TLS trust (net::Trust) instead of a ProbeOptions.
-        &["run", "lab", "probe", "report", "target", "net", "wire"],
-    ),
+    ("demo", &["run", "lab", "probe", "report", "target", "wire"]),
     (
         "serve",
         &["run", "probe", "diagnose", "report", "target", "wire"],
     ),
+    // The server's side: files, not sockets. The catalogue from diagnose, address classes,
+    // and the table printer's text helpers; never the probe or the network.
+    ("inspect", &["diagnose", "addr", "report", "wire"]),
     // The command line builds every layer's configuration; main only calls it.
     ("cli", ANY),
     ("main", ANY),
 ];
 
 /// Layers that stay pure: no async runtime, so they are tested with values, not sockets.
-const NO_TOKIO: &[&str] = &["proto", "addr", "wire", "timeline", "diagnose", "report"];
+const NO_TOKIO: &[&str] = &[
+    "proto",
+    "addr",
+    "wire",
+    "timeline",
+    "probe::record",
+    "probe::login",
+    "diagnose",
+    "report",
+];
 
 fn layer_of(module: &str) -> Option<&'static str> {
     LAYERS

@@ -249,6 +249,41 @@ async fn private_pasv_in_a_terminal_at_80_and_120_columns_with_colour() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn explain_ladders_at_80_columns_put_the_words_above_the_arrows() {
+    if !have_tmux() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let server = start(Scenario::PrivatePasv).await;
+    let url = server.url();
+    let screen = tokio::task::spawn_blocking(move || {
+        in_tmux(
+            80,
+            &[("LANG", "C.UTF-8")],
+            &[
+                "probe",
+                &url,
+                "--tls",
+                "off",
+                "--modes",
+                "pasv",
+                "--explain",
+            ],
+        )
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    // They were always 100 columns wide and wrapped into noise at 80.
+    assert_layout("explain-80", &screen, 80);
+    let plain = strip_ansi(&screen);
+    assert!(
+        plain.contains("227 Entering Passive Mode ("),
+        "the 227's words whole on a line of their own:\n{plain}"
+    );
+    check_golden("private-pasv-explain-80", &screen);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn no_color_and_lang_c_in_a_terminal() {
     if !have_tmux() {
         println!("SKIPPED: tmux is not installed (.ci/run installs it)");

@@ -2,7 +2,9 @@
 //! binary of its own, and linking the whole crate 27 times cost more than running the tests.
 //! One module per topic; shared helpers live in `common`.
 
+mod budget;
 mod common;
+mod completions_man;
 mod demo_cli;
 mod docs_contract;
 mod exercises;
@@ -11,13 +13,16 @@ mod fuzz_corpus;
 mod golden_json;
 mod headline;
 mod hostile_servers;
+mod inspect;
 mod interactive;
 mod lab_cli;
+mod lab_names;
 mod lab_scenarios;
 mod lab_transfers;
 mod layers;
 mod layout_tmux;
 mod monitoring_formats;
+mod nagios_thresholds;
 mod net_control;
 mod probe_cli;
 mod probe_clients;
@@ -30,5 +35,8 @@ mod probe_transfers;
 mod proto_properties;
 mod real_server_quirks;
 mod serve;
+mod serve_exposition;
 mod serve_metrics;
+mod serve_start;
 mod timeline;
+mod truth;

@@ -84,7 +84,7 @@ const EXPECTED: &[Expect] = &[
     },
     Expect {
         scenario: Scenario::NoEpsv,
-        statuses: ["warn", "ok", "ok", "ok"],
+        statuses: ["refused", "ok", "ok", "ok"],
         findings: &["epsv-unsupported@epsv", "tls-unavailable@-"],
         verdict: "warn",
         code: 0,
@@ -114,7 +114,7 @@ const EXPECTED: &[Expect] = &[
     // A server without active mode: a missing mode, not a refused address.
     Expect {
         scenario: Scenario::NoActive,
-        statuses: ["ok", "ok", "warn", "warn"],
+        statuses: ["ok", "ok", "refused", "refused"],
         findings: &[
             "active-unsupported@eprt",
             "active-unsupported@port",
@@ -296,7 +296,7 @@ scenario_tests! {
     foreign_public_pasv_address_is_a_mismatch_warning => Scenario::MismatchPasv;
     blackholed_passive_ports_time_out => Scenario::BlockedData;
     closed_passive_ports_are_refused => Scenario::RefusedData;
-    epsv_502_is_a_warning_only => Scenario::NoEpsv;
+    epsv_502_is_refused_with_a_warning_only => Scenario::NoEpsv;
     port_500_is_port_rejected => Scenario::PortRejected;
     server_that_never_connects_back => Scenario::ActiveBlocked;
     port_502_not_implemented_is_active_unsupported_not_port_rejected => Scenario::NoActive;
@@ -557,7 +557,8 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
     let server = start(Scenario::BlockedData).await;
     let run = probe_json(
         &server.url(),
-        // Short enough that the dial the deadline cuts has not been silent for 1 s.
+        // Shorter than a second: the dial the deadline cuts has not been silent for 1 s,
+        // but for most of the deadline, which under a deadline this short is the evidence.
         &["--sequential", "--timeout", "10s", "--deadline", "600ms"],
     )
     .await;
@@ -577,12 +578,13 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
         "{}",
         run.shown
     );
-    // EPSV's own, and one for the modes the deadline left untried.
+    // The dial's silence is EPSV's finding, and one deadline-exceeded for the modes the
+    // deadline left untried.
     assert_eq!(
         findings(&report),
         [
+            "data-connect-timeout@epsv",
             "deadline-exceeded@-",
-            "deadline-exceeded@epsv",
             "tls-unavailable@-"
         ],
         "{}",
@@ -592,12 +594,13 @@ async fn deadline_in_turn_skips_the_modes_it_never_reached() {
         mode(&report, "pasv")["skipped"],
         "the deadline struck before this mode was tried"
     );
-    // The cut-short dial reports the time it ran, not zero.
+    // The cut-short dial reports the time it ran, not zero, and who cut it.
     assert!(
         epsv["dials"][0]["ms"].as_f64().unwrap_or(0.0) > 500.0,
         "{}",
         run.shown
     );
+    assert_eq!(epsv["dials"][0]["cut_by"], "deadline", "{}", run.shown);
 }
 
 #[tokio::test(flavor = "multi_thread")]

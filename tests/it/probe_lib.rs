@@ -5,7 +5,7 @@ use crate::common;
 use common::start;
 use ftpdoctor::lab::Scenario;
 use ftpdoctor::lab::fs::BIG_FILE_SIZE;
-use ftpdoctor::probe::{ProbeConfig, Strategy, TransferResult, probe};
+use ftpdoctor::probe::{Credentials, ProbeConfig, ProbeOptions, Strategy, TransferResult, probe};
 use ftpdoctor::target::Target;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -13,11 +13,14 @@ async fn transfer_cap_stops_reading_and_keeps_the_session_in_step() {
     let server = start(Scenario::Healthy).await;
     let url = format!("{}pub/1MiB.bin", server.url());
     let target = Target::parse(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
-    let mut config = ProbeConfig::new(target);
-    config.sequential = true;
-    config.max_transfer_bytes = 64 * 1024;
-    // The full-size packet check has a session of its own; this test is about the modes'.
-    config.transfers.size_check = false;
+    let options = ProbeOptions {
+        sequential: true,
+        max_transfer_bytes: 64 * 1024,
+        // The full-size packet check has a session of its own; this test is about the modes'.
+        size_check: false,
+        ..ProbeOptions::default()
+    };
+    let config = ProbeConfig::new(target, Credentials::anonymous(), options);
     let outcome = probe(&config).await;
     assert_eq!(outcome.strategy, Strategy::Sequential);
     for m in &outcome.modes {

@@ -84,9 +84,30 @@ async fn tls_report_names_version_cipher_certificate_and_resumed_data_sessions()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn unknown_ca_fails_the_control_handshake_before_any_login() {
+async fn unknown_ca_fails_the_control_handshake_before_a_named_login() {
     let server = start(Scenario::Tls).await;
-    let run = probe_json(&server.url(), &["--transcript"]).await;
+    // A named login: its password is never sent over a session whose certificate the
+    // check refused (an anonymous probe goes on: tests/it/truth.rs).
+    let run = ftpdoctor(
+        [
+            "probe",
+            &server.url(),
+            "--format",
+            "json",
+            "--timeout",
+            "1s",
+            "--transcript",
+            "--user",
+            "student",
+            "--password-env",
+            "LAB_PW",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect(),
+        vec![("LAB_PW", "lab-password".to_string())],
+    )
+    .await;
     let report = run.json();
     assert_eq!(
         findings(&report),

@@ -202,3 +202,99 @@ async fn tls_handshakes_are_events_and_data_connections_say_resumed() {
         "{events:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_pasv_address_not_dialled_is_a_substitute_event_with_its_reason() {
+    let report = report_of(Scenario::PrivatePasv, &["--modes", "pasv"]).await;
+    let events = timeline(&report);
+    let names = names_on(&events, "data-pasv");
+    assert_eq!(
+        names.get(..3),
+        Some(&["substitute", "connect", "connected"].map(String::from)[..]),
+        "{events:#?}"
+    );
+    let sub = events
+        .iter()
+        .find(|e| s(e, "event") == "substitute")
+        .unwrap_or_else(|| panic!("{events:#?}"));
+    let port = s(sub, "to").rsplit(':').next().unwrap_or_default();
+    assert_eq!(s(sub, "advertised"), format!("10.0.0.5:{port}"), "{sub}");
+    assert_eq!(s(sub, "to"), format!("127.0.0.1:{port}"), "{sub}");
+    assert_eq!(s(sub, "why"), "advertised-differs", "{sub}");
+    assert_eq!(s(sub, "mode"), "pasv", "{sub}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn double_v_prints_the_conversation_as_curl_does_and_says_why_an_address_was_skipped() {
+    let server = start(Scenario::PrivatePasv).await;
+    let args = [
+        "probe",
+        &server.url(),
+        "--tls",
+        "off",
+        "--modes",
+        "pasv",
+        "-vv",
+    ];
+    let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    assert_eq!(run.code, 1, "{}", run.shown);
+    let tail = run
+        .stdout
+        .split("conversation (-vv")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no conversation:\n{}", run.shown));
+    assert!(tail.contains("* session control-1 control"), "{tail}");
+    assert!(tail.contains("> PASS ****"), "{tail}");
+    assert!(
+        tail.contains("< 227 Entering Passive Mode (10,0,0,5,"),
+        "{tail}"
+    );
+    assert!(
+        tail.contains("* Skip 10.0.0.5 for data connection (advertised-differs"),
+        "{tail}"
+    );
+    assert!(tail.contains("connect to 127.0.0.1:"), "{tail}");
+    // -v alone keeps its meaning: findings in full, no conversation.
+    let args = [
+        "probe",
+        &server.url(),
+        "--tls",
+        "off",
+        "--modes",
+        "pasv",
+        "-v",
+    ];
+    let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    assert!(!run.stdout.contains("conversation (-vv"), "{}", run.shown);
+    assert!(run.stdout.contains("reference:"), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transcript_grouped_prints_each_session_together() {
+    let server = start(Scenario::PrivatePasv).await;
+    let args = [
+        "probe",
+        &server.url(),
+        "--tls",
+        "off",
+        "--modes",
+        "epsv,pasv",
+        "--transcript=grouped",
+    ];
+    let run = ftpdoctor(args.iter().map(ToString::to_string).collect(), Vec::new()).await;
+    let tail = run
+        .stdout
+        .split("timeline by session (ms from the start of the probe):\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no grouped timeline:\n{}", run.shown));
+    let headers: Vec<&str> = tail.lines().filter(|l| l.starts_with('[')).collect();
+    // Each session once, in the order it began.
+    let mut unique = headers.clone();
+    unique.dedup();
+    assert_eq!(headers, unique, "{tail}");
+    assert!(headers.contains(&"[data-pasv]"), "{tail}");
+    assert!(
+        tail.contains("10.0.0.5 not dialled: it is not the server's address"),
+        "{tail}"
+    );
+}

@@ -96,7 +96,12 @@ def scenario_check(bin_path, scenario, expect):
             proc.wait()
         got = {c.name: outcome(c) for c in cases}
         assert [c.name for c in cases] == MODES, [c.name for c in cases]
-        assert all(c.classname == url for c in cases), [c.classname for c in cases]
+        # Jenkins splits classnames at dots: ftpdoctor.HOST_PORT, the URL in a property.
+        port = url.rstrip("/").rsplit(":", 1)[1]
+        want = f"ftpdoctor.127_0_0_1_{port}"
+        assert all(c.classname == want for c in cases), [c.classname for c in cases]
+        props = {p.name: p.value for p in suite.properties()}
+        assert props.get("url") == url, props
         for mode, want in expect.items():
             assert got[mode] == want, f"{mode}: {got[mode]} (all: {got})"
         for c in cases:

@@ -41,6 +41,9 @@ pub(super) enum TlsOffer {
     NotAsked,
     /// TLS from the first byte (ftps://): the probe never spoke plaintext.
     Implicit,
+    /// The handshake worked, but the certificate check refused the certificate (an
+    /// anonymous probe went on unchecked): the reason.
+    Untrusted(String),
 }
 
 /// Which conversation the client holds: the probe's records of the TLS session apply to a
@@ -178,6 +181,10 @@ impl<'a> Facts<'a> {
         let Some(details) = &c.tls_details else {
             return TlsOffer::NotAsked;
         };
+        if details.went_on_unverified {
+            let why = details.verify_error.as_deref().unwrap_or("refused");
+            return TlsOffer::Untrusted(why.to_string());
+        }
         if c.tls == Tls::Explicit {
             return TlsOffer::Offered;
         }
@@ -254,8 +261,10 @@ impl<'a> Facts<'a> {
         self.outcome.modes.iter().find(|m| m.mode == mode)
     }
 
-    /// What a client meets using `mode`, dialling PASV addresses by `policy`.
-    pub fn event(&self, mode: Mode, policy: PasvAddress, path: Path) -> Event {
+    /// What a client meets using `mode`, dialling PASV addresses by `policy`, on `path`,
+    /// resuming the control TLS session on data connections or not (`resumes`).
+    pub fn event(&self, mode: Mode, policy: PasvAddress, path: Path, resumes: bool) -> Event {
+        let client = Client { path, resumes };
         let Some(m) = self.mode_record(mode) else {
             return Event::Unknown(format!("the probe did not try {}", request_name(mode)));
         };
@@ -264,11 +273,13 @@ impl<'a> Facts<'a> {
         }
         // A deadline that cut a long silent wait leaves the silence to go by.
         if let Some(stage) = m.interrupted
-            && !crate::diagnose::modes::cut_while_silent(m)
+            && !crate::diagnose::modes::cut_told(self.outcome, m)
         {
-            let by = match self.outcome.interrupted {
-                true => "the probe was interrupted (Ctrl-C)",
-                false => "the probe's deadline struck",
+            let by = match m.cut.map(|c| c.by).or(self.outcome.cut_by()) {
+                Some(crate::probe::record::CutBy::Interrupt) => {
+                    "the probe was interrupted (Ctrl-C)"
+                }
+                _ => "the probe's deadline struck",
             };
             return Event::Unknown(format!("{by} during {} at {stage}", request_name(mode)));
         }
@@ -312,7 +323,7 @@ impl<'a> Facts<'a> {
                 Err(event) => return event,
             }
         };
-        self.transfer(m, connected, &cite)
+        self.transfer(m, connected, &cite, client)
     }
 
     /// A plaintext client on a TLS server meets what the plaintext comparison saw, which
@@ -338,7 +349,9 @@ impl<'a> Facts<'a> {
                 );
                 return Some(
                     match dial_of(m, &[DialWhy::ControlPeerSubstitute, DialWhy::Advertised]) {
-                        Some(DialResult::Connected) => self.transfer(m, Some(note), cite),
+                        Some(DialResult::Connected) => {
+                            self.transfer(m, Some(note), cite, Client::PLAIN)
+                        }
                         Some(DialResult::Timeout) => {
                             Event::Dropped(format!("{note}; its port never answers"))
                         }
@@ -400,8 +413,14 @@ impl<'a> Facts<'a> {
                         }
                     }
                 };
+                let rule = match policy {
+                    PasvAddress::Fix(rule) => {
+                        format!("; {}", rule.why(adv.ip, peer.ip(), !follow))
+                    }
+                    _ => String::new(),
+                };
                 if follow {
-                    return self.follow(m, adv.ip, adv.class, cite).map(Some);
+                    return self.follow(m, adv.ip, adv.class, &rule, cite).map(Some);
                 }
                 let verb = if policy == PasvAddress::Ignore {
                     "ignores"
@@ -409,7 +428,7 @@ impl<'a> Facts<'a> {
                     "replaces"
                 };
                 let note = format!(
-                    "{verb} the PASV address {} ({}) and dials the control peer",
+                    "{verb} the PASV address {} ({}{rule}) and dials the control peer",
                     adv.ip, adv.class
                 );
                 (
@@ -447,9 +466,10 @@ impl<'a> Facts<'a> {
         m: &ModeOutcome,
         ip: IpAddr,
         class: AddrClass,
+        rule: &str,
         cite: &str,
     ) -> Result<String, Event> {
-        let note = format!("follows the PASV address {ip} ({class}){cite}");
+        let note = format!("follows the PASV address {ip} ({class}{rule}){cite}");
         let dialled = m
             .dials
             .iter()
@@ -539,7 +559,7 @@ impl<'a> Facts<'a> {
         }
     }
 
-    fn transfer(&self, m: &ModeOutcome, note: Option<String>, cite: &str) -> Event {
+    fn transfer(&self, m: &ModeOutcome, note: Option<String>, cite: &str, client: Client) -> Event {
         let Some(t) = &m.transfer else {
             return Event::Unknown(format!(
                 "the probe made no transfer in {}",
@@ -547,6 +567,11 @@ impl<'a> Facts<'a> {
             ));
         };
         let ctx = note.clone().map(|n| format!("{n}; ")).unwrap_or_default();
+        if t.outcome != TransferResult::Ok
+            && let Some(why) = self.data_tls_spared(m, client)
+        {
+            return Event::Works(Some(format!("{ctx}{why}")));
+        }
         match t.outcome {
             TransferResult::Ok => Event::Works(note),
             TransferResult::Failed => Event::TransferFailed(format!(
@@ -565,6 +590,58 @@ impl<'a> Facts<'a> {
             )),
         }
     }
+}
+
+impl Facts<'_> {
+    /// Why a transfer the probe saw fail in its data TLS does not fail for this client:
+    /// a plaintext client has no data TLS at all, and a client that resumes the control
+    /// session meets no refusal of an unresumed one (the probe's `--no-tls-reuse` shows
+    /// only that the server requires it).
+    fn data_tls_spared(&self, m: &ModeOutcome, client: Client) -> Option<String> {
+        let t = m.transfer.as_ref()?;
+        let tls = t.tls.as_ref()?;
+        // (A deadlock before the 150 has its own event, with each client's timing.)
+        let tls_failed = self
+            .findings
+            .iter()
+            .any(|f| f.mode == Some(m.mode) && f.id == FindingId::TlsHandshakeFailed);
+        if !tls_failed {
+            return None;
+        }
+        match client.path {
+            Path::Plain => Some(
+                "a plaintext session has no data TLS, so the data TLS failure the probe met                  does not apply"
+                    .to_string(),
+            ),
+            Path::Tls
+                if client.resumes
+                    && tls.ok
+                    && !tls.resumed
+                    && self.reuse_required() == Some(true) =>
+            {
+                Some(
+                    "it resumes the control TLS session on data connections, as the server                      requires (the probe did not: --no-tls-reuse)"
+                        .to_string(),
+                )
+            }
+            Path::Tls => None,
+        }
+    }
+}
+
+/// The client as a data mode meets it: the conversation it holds, and whether its data
+/// connections resume the control TLS session.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Client {
+    path: Path,
+    resumes: bool,
+}
+
+impl Client {
+    const PLAIN: Client = Client {
+        path: Path::Plain,
+        resumes: false,
+    };
 }
 
 fn dial_of(m: &ModeOutcome, whys: &[DialWhy]) -> Option<DialResult> {

@@ -83,17 +83,51 @@ impl FixRule {
                     || loopback(adv) != loopback(ctl)
             }
             FixRule::PrivateOnly => private(adv) && !private(ctl),
-            FixRule::Unroutable => {
-                let unroutable = |c: AddrClass| {
-                    matches!(
-                        c,
-                        AddrClass::Private | AddrClass::Loopback | AddrClass::LinkLocal
-                    )
-                };
-                unroutable(adv) && !unroutable(ctl)
-            }
+            FixRule::Unroutable => adv_unroutable(adv) && !adv_unroutable(ctl),
         }
     }
+}
+
+impl FixRule {
+    /// Why the rule keeps or replaces `advertised` next to the control `peer`, in words
+    /// for a client's reason (`replaced` is what [`FixRule::replaces`] said).
+    pub fn why(self, advertised: IpAddr, peer: IpAddr, replaced: bool) -> String {
+        let (adv, ctl) = (classify(advertised), classify(peer));
+        match (self, replaced) {
+            (FixRule::Unroutable, true) => format!(
+                "it replaces an unroutable PASV address when the server's own address is \
+                 routable: {peer} is {ctl}"
+            ),
+            (FixRule::Unroutable, false) if adv_unroutable(adv) => format!(
+                "it replaces an unroutable PASV address only when the server's own address is \
+                 routable, and {peer} is {ctl}"
+            ),
+            (FixRule::Unroutable, false) => {
+                format!("it replaces only an unroutable PASV address, and {adv} is not on its list")
+            }
+            (FixRule::Lftp, true) => {
+                format!("ftp:fix-pasv-address replaces it: {adv}, where the control peer is {ctl}")
+            }
+            (FixRule::Lftp, false) => format!(
+                "ftp:fix-pasv-address keeps an address of the control peer's kind ({adv} and {ctl})"
+            ),
+            (FixRule::PrivateOnly, true) => {
+                format!("it replaces an RFC 1918 address where the control peer is {ctl}")
+            }
+            (FixRule::PrivateOnly, false) => format!(
+                "it replaces only an RFC 1918 address from a control peer that is not one \
+                 ({adv} from {ctl})"
+            ),
+        }
+    }
+}
+
+/// FileZilla's and WinSCP's list of unroutable addresses.
+fn adv_unroutable(c: AddrClass) -> bool {
+    matches!(
+        c,
+        AddrClass::Private | AddrClass::Loopback | AddrClass::LinkLocal
+    )
 }
 
 /// Whether and how the client uses TLS on an `ftp://` URL.

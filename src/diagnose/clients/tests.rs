@@ -467,6 +467,7 @@ fn refused_control_port_fails_and_a_dropped_one_hangs() {
         outcome: DialResult::Refused,
         elapsed: Duration::from_millis(1),
         error: None,
+        cut: None,
     }];
     session_failed(&mut o, err(Stage::Connect, ErrorKind::Io, "refused"));
     check("refused", &o, &[(Curl, Fails, Some(Connect), None)]);

@@ -3,7 +3,7 @@
 
 use super::facts::{Control, Event, Facts, Path, TlsOffer, request_name};
 use super::profile::{ActiveSource, Profile, Reaction, TlsUse, Wait};
-use super::{ClientStep, Prediction};
+use super::{ClientId, ClientStep, Prediction};
 use crate::probe::record::Mode;
 
 /// A walk's end: the prediction with its step, wait and reason.
@@ -131,6 +131,22 @@ pub(super) fn walk(p: &Profile, facts: &Facts) -> Fate {
             );
         }
         Control::LoginRefused(reply) => return login_refused(p, &reply),
+        Control::Unknown(ClientStep::Tls, _) if !wants_tls(p, facts) => {
+            // The probe's TLS failure is not this client's: it never sends AUTH TLS.
+            let anonymous = match p.tls {
+                TlsUse::OfferedNamedOnly => " for an anonymous login",
+                _ => "",
+            };
+            return Fate::depends(
+                ClientStep::Login,
+                format!(
+                    "{} sends no AUTH TLS{anonymous}, so the probe's TLS failure{} is not its; \
+                     the plaintext session it holds was not seen (--tls off shows it)",
+                    p.name,
+                    facts.cite(None)
+                ),
+            );
+        }
         Control::Unknown(step, why) => return Fate::depends(step, why),
     }
     let path = match tls_path(p, facts) {
@@ -179,19 +195,48 @@ fn login_refused(p: &Profile, reply: &str) -> Fate {
     }
 }
 
+/// A TLS client meets a certificate that the check refuses: what its defaults do with it.
+fn untrusted(p: &Profile, why: &str) -> Result<Path, Fate> {
+    match p.id {
+        // Python's FTP_TLS() uses ssl._create_stdlib_context(): no certificate check.
+        ClientId::FtplibTls => Ok(Path::Tls),
+        // FileZilla shows the certificate and asks whether to trust it.
+        ClientId::Filezilla => Err(Fate::depends(
+            ClientStep::Tls,
+            format!("the certificate is not trusted ({why}): FileZilla asks the user to accept it"),
+        )),
+        _ => Err(Fate::fails(
+            ClientStep::Tls,
+            format!(
+                "the certificate is not trusted ({why}), and {} checks it (tls-handshake-failed)",
+                p.name
+            ),
+        )),
+    }
+}
+
+/// Whether the client sends AUTH TLS on this login (its profile, not the probe's --tls).
+fn wants_tls(p: &Profile, facts: &Facts) -> bool {
+    match p.tls {
+        TlsUse::Never => false,
+        TlsUse::OfferedNamedOnly => !facts.anonymous(),
+        TlsUse::Offered | TlsUse::Required => true,
+    }
+}
+
 /// Whether the client talks TLS to this server, or how it ends before the data.
 fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
     let offer = facts.tls_offer();
+    if let TlsOffer::Untrusted(why) = &offer
+        && (wants_tls(p, facts) || facts.outcome.control.tls == crate::probe::record::Tls::Implicit)
+    {
+        return untrusted(p, why);
+    }
     if offer == TlsOffer::Implicit {
         // This target is ftps://; a client that needs ftp:// on it waits for a greeting.
         return Ok(Path::Tls);
     }
-    let wants = match p.tls {
-        TlsUse::Never => false,
-        TlsUse::OfferedNamedOnly => !facts.anonymous(),
-        TlsUse::Offered | TlsUse::Required => true,
-    };
-    if !wants {
+    if !wants_tls(p, facts) {
         return Ok(Path::Plain);
     }
     let required = p.tls == TlsUse::Required;
@@ -210,7 +255,7 @@ fn tls_path(p: &Profile, facts: &Facts) -> Result<Path, Fate> {
             ClientStep::Tls,
             "the probe did not try TLS (--tls off)".to_string(),
         )),
-        TlsOffer::NotAsked => Ok(Path::Plain),
+        TlsOffer::NotAsked | TlsOffer::Untrusted(_) => Ok(Path::Plain),
     }
 }
 
@@ -243,7 +288,7 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
     let mut i = 0;
     while let Some(&mode) = modes.get(i) {
         let name = request_name(mode);
-        let (step, why, reaction) = match facts.event(mode, p.pasv_address, path) {
+        let (step, why, reaction) = match facts.event(mode, p.pasv_address, path, p.tls_resume) {
             Event::Works(note) => {
                 let how = note
                     .map(|n| format!("{name}: {n}, "))

@@ -11,7 +11,8 @@ use crate::diagnose::words::{
 };
 use crate::diagnose::{Finding, FindingId};
 use crate::probe::record::{
-    AcceptResult, DialResult, DialWhy, ModeOutcome, Stage, StepError, TransferResult,
+    AcceptResult, Cut, CutBy, DialRecord, DialResult, DialWhy, ModeOutcome, ProbeOutcome, Stage,
+    StepError, TransferResult,
 };
 
 /// A data connection open under PROT P, no handshake begun on it and no 1yz: the server
@@ -57,33 +58,52 @@ fn data_line(m: &ModeOutcome) -> String {
 }
 
 /// How long a dial or a wait for a connection must have gone unanswered before the
-/// deadline cut it for the silence itself to be evidence of a drop: one initial
-/// retransmission timeout (RFC 6298, 1 s), after which a SYN that a host answers (even
-/// with a RST) has had its answer on any path.
+/// deadline or the user cut it for the silence itself to be evidence of a drop: one
+/// initial retransmission timeout (RFC 6298, 1 s), after which a SYN that a host answers
+/// (even with a RST) has had its answer on any path.
 const SILENCE_THAT_IS_EVIDENCE: Duration = Duration::from_secs(1);
 
-/// Whether --deadline cut this mode while it had waited in silence long enough for the
-/// silence to tell (a dial, or the wait for the server's connection): its finding is then
-/// the one the network earned, not deadline-exceeded.
-pub(in crate::diagnose) fn cut_while_silent(m: &ModeOutcome) -> bool {
+/// Whether a silent wait tells of a drop. One that its own timeout (--timeout) ended
+/// always does: that is how long the user chose to wait. One that was cut does after
+/// [`SILENCE_THAT_IS_EVIDENCE`], whoever cut it; under a deadline too short to ever give
+/// a wait that long (a Prometheus scrape of 1 s), after half the deadline, so that a
+/// dropped port gets the same finding whichever of the two ends the wait.
+pub(in crate::diagnose) fn silence_is_evidence(cut: Option<Cut>, deadline: Duration) -> bool {
+    cut.is_none_or(|c| c.after >= SILENCE_THAT_IS_EVIDENCE.min(deadline / 2))
+}
+
+/// Whether this mode's cut wait was a silence long enough to tell (a dial, or the wait
+/// for the server's connection): its finding is then the one the network earned, and
+/// no deadline-exceeded is said for it.
+pub(in crate::diagnose) fn cut_told(outcome: &ProbeOutcome, m: &ModeOutcome) -> bool {
     match m.interrupted {
-        Some(Stage::DataConnect) => m.dials.last().is_some_and(|d| {
-            d.outcome == DialResult::Timeout && d.elapsed >= SILENCE_THAT_IS_EVIDENCE
-        }),
+        Some(Stage::DataConnect) => told_dials(m, outcome.deadline)
+            .last()
+            .is_some_and(|d| d.outcome == DialResult::Timeout),
         Some(Stage::Accept) => m.accept.as_ref().is_some_and(|a| {
-            a.outcome == AcceptResult::Timeout && a.elapsed >= SILENCE_THAT_IS_EVIDENCE
+            a.outcome == AcceptResult::Timeout && silence_is_evidence(a.cut, outcome.deadline)
         }),
         _ => false,
     }
 }
 
+/// The dials that tell something: every one tried (not one policy forbade), but a dial
+/// cut before its silence could tell (a cut after 50 ms proves nothing).
+fn told_dials(m: &ModeOutcome, deadline: Duration) -> Vec<&DialRecord> {
+    m.dials
+        .iter()
+        .filter(|d| d.outcome != DialResult::SkippedPolicy)
+        .filter(|d| silence_is_evidence(d.cut, deadline))
+        .collect()
+}
+
 /// What ended the wait a finding rests on, when something other than the wait's own
-/// timeout did: --deadline, or the user's Ctrl-C (the silence counts as evidence either way).
-fn cut_note(cx: Cx) -> &'static str {
-    match (cx.m.interrupted.is_some(), cx.outcome.interrupted) {
-        (false, _) => "",
-        (true, true) => " (until Ctrl-C cut the wait)",
-        (true, false) => " (until --deadline cut the wait)",
+/// timeout did: --deadline, or the user's Ctrl-C.
+fn cut_note(cut: Option<Cut>) -> &'static str {
+    match cut.map(|c| c.by) {
+        None => "",
+        Some(CutBy::Interrupt) => " (until Ctrl-C cut the wait)",
+        Some(CutBy::Deadline) => " (until --deadline cut the wait)",
     }
 }
 
@@ -94,16 +114,12 @@ fn connected(m: &ModeOutcome) -> bool {
 
 pub(super) fn data_connect(cx: Cx) -> Option<Finding> {
     let m = cx.m;
-    // A deadline mid-dial leaves the dial in flight unrecorded: the list is incomplete,
-    // and a timeout in it could be the cut itself.
-    if !m.mode.is_passive() || (m.interrupted.is_some() && !cut_while_silent(m)) || connected(m) {
+    if !m.mode.is_passive() || connected(m) {
         return None;
     }
-    let tried: Vec<_> = m
-        .dials
-        .iter()
-        .filter(|d| d.outcome != DialResult::SkippedPolicy)
-        .collect();
+    // A dial cut before its silence could tell is left out: the deadline finding says
+    // where the probe stood.
+    let tried = told_dials(m, cx.outcome.deadline);
     let last = tried.last()?;
     let also = match tried.len() {
         1 => String::new(),
@@ -116,7 +132,7 @@ pub(super) fn data_connect(cx: Cx) -> Option<Finding> {
                 "Dialling the passive data port {} timed out{}: a firewall drops the \
                  server's passive port range{also}.",
                 last.addr,
-                cut_note(cx)
+                cut_note(last.cut)
             ),
         ),
         DialResult::Refused => (
@@ -172,7 +188,8 @@ pub(super) fn substitute_works(cx: Cx) -> Option<Finding> {
         FindingId::SubstituteAddressWorks,
         format!(
             "The control peer with the advertised port ({}) accepts the data connection: \
-             clients that ignore the PASV address (curl, FileZilla, Python ftplib) will work.",
+             clients that ignore the PASV address (curl, Python ftplib; FileZilla when the \
+             server's own address is routable) will work.",
             sub.addr
         ),
         evidence.join("; "),
@@ -226,9 +243,9 @@ pub(super) fn accept(cx: Cx) -> Option<Finding> {
     let mode = upper(m.mode);
     match a.outcome {
         // The record starts as Timeout before the wait, and a control error cuts the
-        // wait short: only an uninterrupted, error-free wait really timed out.
+        // wait short: only an error-free wait, silent long enough, really timed out.
         AcceptResult::Timeout
-            if (m.interrupted.is_none() || cut_while_silent(m)) && m.error.is_none() =>
+            if silence_is_evidence(a.cut, cx.outcome.deadline) && m.error.is_none() =>
         {
             let final_reply = m.transfer.as_ref().and_then(|t| t.final_reply.as_ref());
             let mut evidence = format!(
@@ -247,7 +264,7 @@ pub(super) fn accept(cx: Cx) -> Option<Finding> {
                 "The server accepted {} but never connected back to {}{instead}{}.",
                 request_verb(m),
                 a.listen,
-                cut_note(cx)
+                cut_note(a.cut)
             );
             Some(cx.finding(FindingId::ActiveConnectTimeout, summary, evidence))
         }
@@ -356,8 +373,8 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
                 evidence.join("; "),
             ))
         }
-        // A timeout the deadline caused is the deadline finding's to report.
-        TransferResult::Timeout if m.interrupted.is_some() => None,
+        // A timeout the deadline or the user caused is the deadline finding's to report.
+        TransferResult::Timeout if t.cut.is_some() || m.interrupted.is_some() => None,
         TransferResult::Timeout if tls_deadlock(cx, t) => {
             evidence.insert(1, data_line(m));
             evidence

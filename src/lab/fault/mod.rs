@@ -37,8 +37,8 @@ lab_table! {
 
     SilentBanner "silent-banner"
         "accepts the connection and never sends a banner";
-    SlowBanner "slow-banner"
-        "sends its banner one byte per second (slowloris)";
+    TrickleBanner "trickle-banner"
+        "sends its banner one byte per second (slowloris; old name slow-banner)";
     EndlessLine "endless-line"
         "banner is a 10 MiB line with no CRLF, then silence";
     EndlessMultiline "endless-multiline"
@@ -89,6 +89,17 @@ lab_table! {
         "234 to AUTH TLS, then reads the ClientHello as a command: plaintext 502 echoing it";
     TlsBroken "tls-broken"
         "234 to AUTH TLS, then fails every handshake (fatal handshake_failure alert)";
+}
+
+impl Fault {
+    /// Old names still taken: `slow-banner` was too close to `slow-greeting` (a late
+    /// greeting) and the finding `banner-slow`, which are other things.
+    fn alias(name: &str) -> Option<Fault> {
+        match name {
+            "slow-banner" => Some(Fault::TrickleBanner),
+            _ => None,
+        }
+    }
 }
 
 /// A running fault server. Dropping it stops the server and every session at once.
@@ -156,6 +167,18 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), Fault::ALL.len());
+    }
+
+    #[test]
+    fn slow_banner_is_the_old_name_of_trickle_banner() {
+        assert_eq!("slow-banner".parse::<Fault>(), Ok(Fault::TrickleBanner));
+        assert_eq!(Fault::TrickleBanner.name(), "trickle-banner");
+        let err = "slow-greting".parse::<Fault>().err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("did you mean slow-greeting?")),
+            "{err:?}"
+        );
     }
 
     #[test]

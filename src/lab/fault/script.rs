@@ -49,7 +49,7 @@ const ECHOED_HELLO_BYTES: usize = 8;
 /// what a server with no usable certificate sends ("no shared cipher").
 const HANDSHAKE_FAILURE_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
 
-/// `slow-banner`: one byte per this.
+/// `trickle-banner`: one byte per this.
 const SLOW_BYTE_EVERY: Duration = Duration::from_secs(1);
 
 const LISTING: &str = "-rw-r--r--    1 ftp      ftp           120 Nov 24 04:00 readme.txt\r\n";
@@ -138,7 +138,7 @@ impl Conn {
                 sleep(GREETING_DELAY).await;
                 self.stream.write_all(banner.as_bytes()).await?;
             }
-            Fault::SlowBanner => {
+            Fault::TrickleBanner => {
                 for byte in banner.as_bytes() {
                     self.stream.write_all(&[*byte]).await?;
                     sleep(SLOW_BYTE_EVERY).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::DataTlsRecord;
-use super::{ReplyRecord, Stage};
+use super::{Cut, ReplyRecord, Stage};
 use crate::addr::AddrClass;
 use crate::wire::{serialize_display, serialize_display_opt, serialize_ms, wire_enum};
 
@@ -30,7 +30,8 @@ wire_enum! {
     pub enum DialResult {
         /// The TCP handshake completed.
         Connected = "connected",
-        /// RST in answer to the SYN: nothing listens, or a firewall rejects.
+        /// The connect was refused: a RST (nothing listens) or an ICMP port-unreachable
+        /// (a firewall's reject), which the system reports alike.
         Refused = "refused",
         /// No answer to the SYN within --timeout: a firewall drops.
         Timeout = "timeout",
@@ -57,6 +58,9 @@ pub struct DialRecord {
     /// What the system said (or why policy forbade it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 /// The control connection's own TCP connect.
@@ -73,6 +77,9 @@ pub struct ConnectRecord {
     /// What the system said, when the connect failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 /// What a 227 advertised, and what kind of address it is.
@@ -117,6 +124,9 @@ pub struct AcceptRecord {
     pub elapsed: Duration,
     /// The server connected before we sent LIST/RETR (pyftpdlib does, during PORT).
     pub during_request: bool,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }
 
 wire_enum! {
@@ -183,6 +193,9 @@ pub struct TransferRecord {
     /// What went wrong, in words, when no reply says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What went wrong, typed, beside `error`'s words.
+    #[serde(skip)]
+    pub cause: Option<super::Cause>,
     /// The probe stopped reading at its size limit: the data path works, and the rest
     /// of the file is not the probe's business.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -190,4 +203,7 @@ pub struct TransferRecord {
     /// The data connection's own handshake, under PROT P.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<DataTlsRecord>,
+    /// Set when the deadline or the user, not --timeout, ended the wait.
+    #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
 }

@@ -97,6 +97,9 @@ pub struct TlsRecord {
     /// plaintext on a new connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_error: Option<String>,
+    /// Why AUTH TLS got no reply, typed, beside `auth_error`'s words.
+    #[serde(skip)]
+    pub auth_cause: Option<super::Cause>,
     /// The negotiated version (`TLSv1.3`), once the handshake completed.
     pub version: Option<String>,
     /// The negotiated cipher suite.
@@ -109,6 +112,11 @@ pub struct TlsRecord {
     /// With --insecure: why verification would have refused the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_error: Option<String>,
+    /// Without --insecure, an anonymous login went on past a certificate the check refused
+    /// (`verify_error` says why): no secret was at stake, and the data modes were probed.
+    /// Absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub went_on_unverified: bool,
     /// The reply to PROT P: data connections are private only after a 2yz.
     pub prot_reply: Option<ReplyRecord>,
     /// PROT P was accepted: the data connections run TLS too.
@@ -126,11 +134,13 @@ impl TlsRecord {
             requested,
             auth_reply: None,
             auth_error: None,
+            auth_cause: None,
             version: None,
             cipher: None,
             certificate: None,
             verified: false,
             verify_error: None,
+            went_on_unverified: false,
             prot_reply: None,
             data_protected: false,
             error: None,

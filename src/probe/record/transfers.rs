@@ -223,7 +223,8 @@ impl IdleCheck {
         self.survived_s = self
             .tries
             .iter()
-            .filter(|t| t.lost.is_none())
+            // A try the deadline cut before its NOOP was answered survived nothing.
+            .filter(|t| t.lost.is_none() && t.reply.is_some())
             .map(|t| t.idle_s)
             .reduce(f64::max);
         let first_lost = self.tries.iter().find(|t| t.lost.is_some());

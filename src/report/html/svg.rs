@@ -63,7 +63,7 @@ fn stroke(arrow: Arrow) -> Stroke {
         Arrow::Command => s("#1f2937", 1.4, ""),
         Arrow::Reply => s("#4b5563", 1.4, "5 4"),
         Arrow::Connect => s("#2563eb", 2.4, ""),
-        Arrow::Dropped | Arrow::Reset => s("#dc2626", 2.4, ""),
+        Arrow::Dropped | Arrow::Refused => s("#dc2626", 2.4, ""),
         Arrow::Tls => s("#7c3aed", 1.8, "2 3"),
         Arrow::Data => s("#059669", 4.0, ""),
         Arrow::Close => s("#9ca3af", 1.2, "1 3"),

@@ -39,12 +39,19 @@ fn one_suite_per_target_and_one_case_per_mode_plus_control() {
     let mut expected = vec!["control"];
     expected.extend(report.modes.iter().map(|m| m.outcome.mode.as_str()));
     assert_eq!(names, expected);
+    let want = format!(
+        "ftpdoctor.{}_{}",
+        report.target.host.replace(['.', ':', '-'], "_"),
+        report.target.port
+    );
     for case in &first {
-        assert_eq!(
-            case.attribute("classname"),
-            Some(report.target.input.as_str())
-        );
+        assert_eq!(case.attribute("classname"), Some(want.as_str()));
     }
+    let url = suites[0]
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some("url"))
+        .and_then(|n| n.attribute("value"));
+    assert_eq!(url, Some(report.target.input.as_str()));
     assert_eq!(
         suites[0].attribute("tests"),
         Some(expected.len().to_string().as_str())
@@ -76,7 +83,7 @@ fn failing_mode_has_summary_evidence_and_fix_in_the_failure_body() {
                 }
             }
             Status::Skipped => assert!(skipped.is_some() && failure.is_none()),
-            Status::Refused => assert!(skipped.is_none()),
+            Status::Refused => assert!(skipped.is_some() && failure.is_none()),
             Status::Ok | Status::Warn => assert!(failure.is_none() && skipped.is_none()),
         }
         if mode.status == Status::Warn {
@@ -109,15 +116,19 @@ fn hostile_text_is_escaped_and_characters_xml_cannot_carry_are_shown_escaped() {
     }
     let xml = render(&[report]);
     let doc = parse(&xml);
-    let classname = cases(&doc)[0].attribute("classname").unwrap_or_default();
+    let url = doc
+        .descendants()
+        .find(|n| n.has_tag_name("property"))
+        .and_then(|n| n.attribute("value"))
+        .unwrap_or_default();
     // What a reader sees: the text, with the unrepresentable characters spelled out.
     assert!(
-        classname.contains("<b>&amp;</b> \"q\" 'a' ]]> line\r\nnext"),
-        "{classname:?}"
+        url.contains("<b>&amp;</b> \"q\" 'a' ]]> line\r\nnext"),
+        "{url:?}"
     );
     assert!(
-        classname.contains("\\u{0} \\u{1b}[2J \u{fffd}\\u{fffe}"),
-        "{classname:?}"
+        url.contains("\\u{0} \\u{1b}[2J \u{fffd}\\u{fffe}"),
+        "{url:?}"
     );
     let failure = doc
         .descendants()
@@ -154,4 +165,45 @@ fn unreachable_server_fails_the_control_case_though_every_mode_is_skipped() {
     );
     let root = doc.root_element();
     assert_eq!(root.attribute("failures"), Some("1"));
+}
+
+#[test]
+fn classname_has_no_dots_and_two_ports_on_one_host_differ() {
+    let mut a = sample::report();
+    a.target.host = "ftp.example.com".into();
+    a.target.port = 21;
+    let mut b = a.clone();
+    b.target.port = 2121;
+    let xml = render(&[a, b]);
+    let doc = parse(&xml);
+    let names: std::collections::BTreeSet<&str> = cases(&doc)
+        .iter()
+        .filter_map(|c| c.attribute("classname"))
+        .collect();
+    let names: Vec<&str> = names.into_iter().collect();
+    assert_eq!(
+        names,
+        [
+            "ftpdoctor.ftp_example_com_21",
+            "ftpdoctor.ftp_example_com_2121"
+        ]
+    );
+}
+
+#[test]
+fn a_fix_repeated_from_an_earlier_finding_is_named_not_repeated() {
+    let mut report = sample::report();
+    let errors: Vec<usize> = (0..report.findings.len())
+        .filter(|&i| report.findings[i].severity == Severity::Error)
+        .collect();
+    assert!(errors.len() >= 2, "the sample needs two errors");
+    let fix = report.findings[errors[0]].fix.clone();
+    report.findings[errors[1]].fix = fix.clone();
+    let xml = render(&[report]);
+    assert_eq!(
+        xml.matches(&crate::report::junit::xml_text(&fix)).count(),
+        1,
+        "{xml}"
+    );
+    assert!(xml.contains("Fix: as for "), "{xml}");
 }

@@ -3,17 +3,18 @@
 //! order, and numbered notes for a learner. Drawn from the report's timeline; the
 //! terminal (`explain`), SVG (`html`) and Mermaid (`mermaid`) printers each draw it.
 
+mod lanes;
 mod notes;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use self::lanes::{Lanes, lanes};
 use self::notes::Note;
 use super::{ModeReport, Report, Status};
 use crate::addr::AddrClass;
-use crate::diagnose::FindingId;
-use crate::probe::record::{DialResult, DialWhy, ModeOutcome};
-use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped};
+use crate::probe::record::{DialWhy, ModeOutcome};
+use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped, SubstituteWhy};
 use crate::wire::ms;
 
 /// What stands on a lane.
@@ -48,8 +49,8 @@ pub enum Arrow {
     Connect,
     /// A TCP connect nobody answered: it stops short, crossed out.
     Dropped,
-    /// A reset in answer to a connect.
-    Reset,
+    /// A connect refused: a RST, or an ICMP port-unreachable (a firewall's `reject`).
+    Refused,
     /// A TLS handshake (both ways).
     Tls,
     /// Data on the data connection.
@@ -95,85 +96,6 @@ pub fn ladders(report: &Report) -> Vec<Ladder> {
         .filter(|m| m.status != Status::Skipped)
         .map(|m| ladder(report, m))
         .collect()
-}
-
-/// Lane indexes of one diagram.
-struct Lanes {
-    client: usize,
-    middlebox: Option<usize>,
-    server: usize,
-    advertised: Option<usize>,
-    server_ip: Option<IpAddr>,
-    advertised_ip: Option<IpAddr>,
-}
-
-fn lanes(report: &Report, m: &ModeReport) -> (Vec<Lane>, Lanes) {
-    let mode = &m.outcome;
-    let mut out = vec![Lane {
-        kind: LaneKind::Client,
-        title: "client".to_string(),
-        addr: report
-            .control
-            .local
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
-    }];
-    let middlebox = middlebox_title(report, mode).map(|title| {
-        out.push(Lane {
-            kind: LaneKind::Middlebox,
-            title: title.to_string(),
-            addr: String::new(),
-        });
-        out.len() - 1
-    });
-    let server_ip = report.control.peer.map(|p| p.ip());
-    out.push(Lane {
-        kind: LaneKind::Server,
-        title: "server".to_string(),
-        addr: server_ip.map(|ip| ip.to_string()).unwrap_or_default(),
-    });
-    let server = out.len() - 1;
-    let advertised_ip = mode
-        .advertised
-        .as_ref()
-        .map(|a| a.ip)
-        .filter(|ip| Some(*ip) != server_ip.map(|s| s.to_canonical()));
-    let advertised = advertised_ip.map(|ip| {
-        out.push(Lane {
-            kind: LaneKind::Advertised,
-            title: "advertised".to_string(),
-            addr: ip.to_string(),
-        });
-        out.len() - 1
-    });
-    let idx = Lanes {
-        client: 0,
-        middlebox,
-        server,
-        advertised,
-        server_ip,
-        advertised_ip,
-    };
-    (out, idx)
-}
-
-/// The NAT or firewall a finding of this mode (or the session) points at.
-fn middlebox_title(report: &Report, mode: &ModeOutcome) -> Option<&'static str> {
-    let concerns = |id: FindingId| {
-        report
-            .findings
-            .iter()
-            .any(|f| f.id == id && (f.mode.is_none() || f.mode == Some(mode.mode)))
-    };
-    if concerns(FindingId::AlgRewrite) {
-        Some("NAT (FTP ALG)")
-    } else if concerns(FindingId::PasvPrivateAddress) || concerns(FindingId::ClientBehindNat) {
-        Some("NAT")
-    } else if concerns(FindingId::DataConnectTimeout) || concerns(FindingId::ActiveConnectTimeout) {
-        Some("firewall")
-    } else {
-        None
-    }
 }
 
 /// Collects notes, numbering each text once.
@@ -265,6 +187,12 @@ impl Draw<'_> {
                     .map(|e| format!(": {e}"))
                     .unwrap_or_default()
             )),
+            Event::Substitute {
+                advertised, why, ..
+            } => match self.substitute(*advertised, *why) {
+                Some(step) => step,
+                None => return,
+            },
             Event::Listen { on } => self.listen(*on),
             Event::Accepted { from } => self.accepted(*from),
             Event::TlsDone { version, resumed } => self.tls_done(version, *resumed, on_data),
@@ -293,11 +221,10 @@ impl Draw<'_> {
             Event::Deadline => self.note("--deadline struck".to_string()),
             Event::Connected { .. } | Event::TlsStart | Event::DataFirst => return,
         };
-        let t_ms = ms(&e.at);
-        self.steps.push(Step { t_ms, ..step });
-        if let Event::Reply { code: 227, .. } = e.event {
-            self.not_dialled(t_ms);
-        }
+        self.steps.push(Step {
+            t_ms: ms(&e.at),
+            ..step
+        });
     }
 
     /// An arrow between two lanes, at a time [`Draw::event`] fills in.
@@ -393,8 +320,8 @@ impl Draw<'_> {
         let s = self.arrow(
             self.l.server,
             self.l.client,
-            Arrow::Reset,
-            "RST".to_string(),
+            Arrow::Refused,
+            "refused (RST or ICMP)".to_string(),
         );
         self.with_note(s, Note::Refused)
     }
@@ -464,31 +391,19 @@ impl Draw<'_> {
         self.note(format!("waited {after_ms} ms for {waiting_for}: gave up"))
     }
 
-    /// The advertised address the policy did not dial, right after the 227.
-    fn not_dialled(&mut self, t_ms: f64) {
-        let Some(adv) = self.l.advertised else {
-            return;
-        };
-        let Some(d) = self
-            .mode
-            .dials
-            .iter()
-            .find(|d| d.outcome == DialResult::SkippedPolicy)
-        else {
-            return;
-        };
+    /// The advertised address the probe did not dial (none when it dialled it under
+    /// --follow-advertised and it failed: that connect is drawn already).
+    fn substitute(&mut self, advertised: SocketAddr, why: SubstituteWhy) -> Option<Step> {
+        if why == SubstituteWhy::AdvertisedFailed {
+            return None;
+        }
         self.not_dialled_shown = true;
-        let s = Step {
-            t_ms,
-            ..self.arrow(
-                self.l.client,
-                adv,
-                Arrow::NotDialled,
-                format!("not dialled: {}", d.addr),
-            )
+        let label = format!("not dialled: {advertised} ({why})");
+        let s = match self.l.advertised {
+            Some(lane) => self.arrow(self.l.client, lane, Arrow::NotDialled, label),
+            None => self.note(label),
         };
-        let s = self.with_note(s, Note::NotDialled);
-        self.steps.push(s);
+        Some(self.with_note(s, Note::NotDialled))
     }
 }
 

@@ -91,8 +91,11 @@ impl Note {
                 without a word, so the client waits its whole timeout (RFC 9293 3.5; RFC 1579 on \
                 firewall-friendly FTP)."
                 .to_string(),
-            Note::Refused => "The SYN was answered with a reset: nothing listens on that port, \
-                or a firewall rejects (rather than drops) the connection (RFC 9293 3.5.2)."
+            Note::Refused => "The connect was refused at once: a RST (nothing listens on that \
+                port, or a firewall rule `reject with tcp reset` / `-j REJECT --reject-with \
+                tcp-reset`) or an ICMP port-unreachable (what iptables' and nftables' reject \
+                send by default). Both read as \"connection refused\"; only a packet capture \
+                tells them apart (RFC 9293 3.5.2; RFC 1122 4.2.3.9)."
                 .to_string(),
             Note::ConnectedBack => "The server opened the data connection to the client: in \
                 active mode the server connects back (RFC 959 3.2)."
@@ -110,11 +113,12 @@ impl Note {
                 .to_string(),
             Note::NotDialled => "ftpdoctor does not dial an advertised address other than the \
                 server's own (curl CVE-2020-8284): it dials the server's address with the \
-                advertised port instead, as curl and FileZilla do."
+                advertised port instead, as curl does (FileZilla does it only when the \
+                server's own address is routable)."
                 .to_string(),
             Note::Substitute => "The client dialled the server's own address with the \
-                advertised port: what curl (--ftp-skip-pasv-ip, the default since 7.74) and \
-                FileZilla do."
+                advertised port: what curl (--ftp-skip-pasv-ip, the default since 7.74) does, \
+                and FileZilla when the server's own address is routable."
                 .to_string(),
         }
     }

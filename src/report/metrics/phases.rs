@@ -20,7 +20,6 @@
 use std::collections::BTreeMap;
 
 use crate::timeline::{self, Event, Stamped};
-use crate::wire::ms;
 
 /// Scopes a phase may be reported for: the first control session and the modes.
 const SCOPES: [&str; 5] = ["control", "epsv", "pasv", "eprt", "port"];
@@ -46,8 +45,9 @@ impl Open {
         };
         let (phase, scope, start) = self.open.remove(i);
         if SCOPES.contains(&scope.as_str()) {
-            // The timeline has 0.1 ms steps: no more digits than that.
-            let seconds = ((t - start).max(0.0) * 10.0).round() / 10_000.0;
+            // The timeline keeps nanoseconds: a loopback phase of 40 µs is not 0. Rounded to
+            // the microsecond, past which the clock reads and scheduling are noise.
+            let seconds = ((t - start).max(0.0) * 1000.0).round() / 1_000_000.0;
             done.entry((scope, phase)).or_insert(seconds);
         }
     }
@@ -65,7 +65,8 @@ pub(super) fn phases(timeline: &[Stamped]) -> BTreeMap<(String, &'static str), f
     let mut done = BTreeMap::new();
     let mut conns: BTreeMap<&timeline::Conn, Open> = BTreeMap::new();
     for entry in timeline {
-        let t = ms(&entry.at);
+        // Unrounded: `ms` keeps one decimal, and a loopback phase of 40 µs is not 0.
+        let t = entry.at.as_secs_f64() * 1000.0;
         if matches!(entry.event, Event::Deadline) {
             for conn in conns.values_mut() {
                 conn.end_all(t, &mut done);

@@ -4,7 +4,7 @@ use crate::report::{SkipReason, Skipped};
 
 fn render(reports: &[Report]) -> String {
     let mut out = Vec::new();
-    write_nagios(reports, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    write_nagios(reports, &Thresholds::default(), &mut out).unwrap_or_else(|e| panic!("{e}"));
     String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -51,6 +51,7 @@ fn perfdata_gives_seconds_with_min_zero_and_u_for_a_mode_that_did_not_run() {
     let report = sample::wide_report();
     let text = render(std::slice::from_ref(&report));
     let perf = perfdata_of(text.lines().next().unwrap_or_default());
+    let max = report.deadline_ms / 1000.0;
     for mode in &report.modes {
         let name = mode.outcome.mode.as_str();
         let entry = perf
@@ -58,11 +59,11 @@ fn perfdata_gives_seconds_with_min_zero_and_u_for_a_mode_that_did_not_run() {
             .find(|p| p.starts_with(&format!("'{name}'=")))
             .unwrap_or_else(|| panic!("no {name} in {perf:?}"));
         match mode.status {
-            Status::Skipped => assert_eq!(*entry, format!("'{name}'=U;;;0")),
+            Status::Skipped => assert_eq!(*entry, format!("'{name}'=U;;;0;{max}")),
             _ => {
                 let value = entry
                     .strip_prefix(&format!("'{name}'="))
-                    .and_then(|v| v.strip_suffix("s;;;0"))
+                    .and_then(|v| v.strip_suffix(&format!("s;;;0;{max}")))
                     .and_then(|v| v.parse::<f64>().ok())
                     .unwrap_or_else(|| panic!("{entry}"));
                 assert!((value - mode.outcome.elapsed.as_secs_f64()).abs() < 1e-6);
@@ -173,4 +174,90 @@ fn unknown_is_one_line() {
         "FTP UNKNOWN - --netrc: unreadable\n"
     );
     assert_eq!(State::Unknown.exit_code(), 3);
+}
+
+fn healthy_taking(seconds: f64) -> Report {
+    let mut report = sample::report();
+    report.findings.clear();
+    report.verdict = Verdict::Ok;
+    for mode in &mut report.modes {
+        if mode.status != Status::Skipped {
+            mode.status = Status::Ok;
+        }
+    }
+    report.elapsed_ms = seconds * 1000.0;
+    report.deadline_ms = 30_000.0;
+    report
+}
+
+fn render_with(reports: &[Report], thresholds: Thresholds) -> String {
+    let mut out = Vec::new();
+    write_nagios(reports, &thresholds, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    String::from_utf8(out).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn time_over_w_is_warning_over_c_is_critical_with_thresholds_in_perfdata() {
+    let thresholds = Thresholds {
+        warning: Some(5.0),
+        critical: Some(10.0),
+    };
+    for (seconds, state) in [
+        (1.0, State::Ok),
+        (6.0, State::Warning),
+        (12.5, State::Critical),
+    ] {
+        let report = healthy_taking(seconds);
+        assert_eq!(
+            State::worst_within(std::slice::from_ref(&report), &thresholds),
+            state
+        );
+        let text = render_with(&[report], thresholds);
+        let first = text.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("FTP {} - ", state.as_str())),
+            "{first}"
+        );
+        let perf = perfdata_of(first);
+        let time = perf
+            .iter()
+            .find(|p| p.starts_with("'time'="))
+            .unwrap_or_else(|| panic!("{perf:?}"));
+        assert!(time.ends_with("s;5;10;0;30"), "{time}");
+        match state {
+            State::Ok => assert!(!first.contains("threshold"), "{first}"),
+            State::Warning => assert!(first.contains("over the -w 5 s threshold"), "{first}"),
+            _ => assert!(first.contains("over the -c 10 s threshold"), "{first}"),
+        }
+    }
+}
+
+#[test]
+fn a_time_threshold_never_lowers_a_findings_state() {
+    let report = sample::report();
+    let thresholds = Thresholds {
+        warning: Some(1000.0),
+        critical: None,
+    };
+    assert_eq!(
+        State::worst_within(std::slice::from_ref(&report), &thresholds),
+        State::Critical
+    );
+}
+
+#[test]
+fn a_fix_repeated_from_an_earlier_finding_is_named_in_the_long_output() {
+    let mut report = sample::report();
+    assert!(report.findings.len() >= 2);
+    let fix = report.findings[0].fix.clone();
+    report.findings[1].fix = fix.clone();
+    let text = render(&[report.clone()]);
+    assert_eq!(text.matches(&plain(&fix)).count(), 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "Fix: as for {}",
+            crate::report::repeats::finding_name(&report.findings[0])
+        )),
+        "{text}"
+    );
 }

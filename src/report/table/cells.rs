@@ -4,8 +4,8 @@
 //! findings about it and in the JSON report.
 
 use crate::probe::record::{
-    AcceptResult, DialRecord, DialResult, DialWhy, ErrorKind, ModeOutcome, ReplyRecord, Stage,
-    StepError, TransferResult,
+    AcceptResult, Cut, CutBy, DialRecord, DialResult, DialWhy, ErrorKind, ModeOutcome, ReplyRecord,
+    Stage, StepError, TransferResult,
 };
 use crate::wire::ms;
 
@@ -98,7 +98,11 @@ pub(super) fn data_cell(o: &ModeOutcome) -> String {
                 };
                 format!("accepted{from} in {}{when}", human_ms(ms(&a.elapsed)))
             }
-            AcceptResult::Timeout => format!("no connection in {}", human_ms(ms(&a.elapsed))),
+            AcceptResult::Timeout => format!(
+                "no connection in {}{}",
+                human_ms(ms(&a.elapsed)),
+                cut_words(a.cut)
+            ),
             AcceptResult::Failed => {
                 format!("our listener failed after {}", human_ms(ms(&a.elapsed)))
             }
@@ -120,10 +124,20 @@ fn dial_line(d: &DialRecord) -> String {
     match d.outcome {
         DialResult::Connected => format!("{addr} connected {took}"),
         DialResult::Refused => format!("{addr} refused {took}"),
+        // A wait someone else ended is no timeout: say how long it went unanswered.
+        DialResult::Timeout if d.cut.is_some() => {
+            format!("{addr} no answer in {took}{}", cut_words(d.cut))
+        }
         DialResult::Timeout => format!("{addr} timeout after {took}"),
         DialResult::Unreachable => format!("{addr} unreachable {took}"),
         DialResult::SkippedPolicy => format!("{addr} not dialled (policy)"),
     }
+}
+
+/// ` (cut by Ctrl-C)` or ` (cut by --deadline)` after a wait that was cut short.
+fn cut_words(cut: Option<Cut>) -> String {
+    cut.map(|c| format!(" (cut by {})", c.by.words()))
+        .unwrap_or_default()
 }
 
 pub(super) fn transfer_cell(o: &ModeOutcome) -> String {
@@ -181,7 +195,11 @@ pub(super) fn transfer_cell(o: &ModeOutcome) -> String {
         });
     }
     if let Some(stage) = o.interrupted {
-        cell.push_str(&format!("\ndeadline hit at {stage}"));
+        let what = match o.cut.map(|c| c.by) {
+            Some(CutBy::Interrupt) => "interrupted",
+            _ => "deadline hit",
+        };
+        cell.push_str(&format!("\n{what} at {stage}"));
     }
     cell
 }

@@ -148,7 +148,9 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
     if let Some(fix) = &summary.fix {
         add("fix:", fix);
     }
-    for note in &summary.notes {
+    // The passive ports tried matter only when a passive mode failed (JSON keeps them).
+    let skip = usize::from(summary.ports_note_idle);
+    for note in summary.notes.iter().skip(skip) {
         add("note:", note);
     }
     lines

@@ -20,7 +20,7 @@ pub(crate) use modes::mode_cells;
 mod layout;
 mod modes;
 mod summary;
-mod text;
+pub(crate) mod text;
 mod tls;
 mod transfers;
 
@@ -29,6 +29,7 @@ pub use summary::write_summary;
 use std::io::{self, Write};
 
 use super::Report;
+pub use super::timeline::TimelineView;
 use text::{clean, to_ascii, truncate};
 
 /// How to print the table.
@@ -44,6 +45,10 @@ pub struct TableStyle {
     pub verbose: bool,
     /// Box drawing and arrows, or their ASCII stand-ins.
     pub glyphs: Glyphs,
+    /// How `--transcript` prints the timeline: in time order, or grouped by session.
+    pub timeline: TimelineView,
+    /// `-vv`: the conversation of every session as curl -v shows it, after the report.
+    pub conversation: bool,
 }
 
 /// The characters the table draws with beyond ASCII letters.
@@ -113,6 +118,8 @@ impl Default for TableStyle {
             width: 100,
             verbose: false,
             glyphs: Glyphs::UNICODE,
+            timeline: TimelineView::Time,
+            conversation: false,
         }
     }
 }
@@ -187,11 +194,27 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
     for line in &lines {
         writeln!(out, "{}", style.emit(line.trim_end()))?;
     }
+    let prose = |s: &str| style.prose(s);
+    if style.conversation && !report.timeline.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "conversation (-vv, as curl -v shows it; each session in turn, PASS masked):"
+        )?;
+        super::timeline::write_conversation(&report.timeline, &prose, out)?;
+    }
     if report.transcript.is_some() && !report.timeline.is_empty() {
         writeln!(out)?;
-        writeln!(out, "timeline (ms from the start of the probe):")?;
-        let prose = |s: &str| style.prose(s);
-        return super::timeline::write_timeline(&report.timeline, &prose, out);
+        return match style.timeline {
+            TimelineView::Time => {
+                writeln!(out, "timeline (ms from the start of the probe):")?;
+                super::timeline::write_timeline(&report.timeline, &prose, out)
+            }
+            TimelineView::Grouped => {
+                writeln!(out, "timeline by session (ms from the start of the probe):")?;
+                super::timeline::write_grouped(&report.timeline, &prose, out)
+            }
+        };
     }
     if let Some(transcript) = &report.transcript {
         writeln!(out)?;

@@ -46,6 +46,8 @@ fn default_style_is_plain_and_100_wide() {
             width: 100,
             verbose: false,
             glyphs: super::Glyphs::UNICODE,
+            timeline: super::TimelineView::Time,
+            conversation: false,
         }
     );
 }
@@ -202,6 +204,7 @@ fn healthy() -> Report {
                     outcome: DialResult::Connected,
                     elapsed: Duration::from_micros(400),
                     error: None,
+                    cut: None,
                 }];
             }
             Mode::Pasv => {
@@ -217,6 +220,7 @@ fn healthy() -> Report {
                     outcome: DialResult::Connected,
                     elapsed: Duration::from_micros(300),
                     error: None,
+                    cut: None,
                 }];
             }
             Mode::Eprt => {
@@ -750,6 +754,8 @@ fn tls_off_is_not_claimed_when_tls_was_never_reached() {
         detail: "Connection refused (os error 111)".to_string(),
         reply: None,
         frame: None,
+        cut: None,
+        cause: None,
     });
     let text = plain(&report);
     let tls = text

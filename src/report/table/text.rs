@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 /// Server and OS text made safe for a terminal: control characters (ESC, CR, C1 CSI, …)
 /// are shown escaped (`\u{1b}`), line breaks are kept for the callers that want them.
-pub(super) fn clean(text: &str) -> Cow<'_, str> {
+pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     if !text.chars().any(|c| c.is_control() && c != '\n') {
         return Cow::Borrowed(text);
     }
@@ -84,7 +84,7 @@ pub(super) fn truncate_words(text: &str, max: usize) -> String {
 /// Wraps `text` by words at `width` columns: the first line starts with `first`, the
 /// others with `rest`. Line breaks in the text are kept (a multi-line reply quoted in the
 /// evidence stays readable); a word longer than a whole line is cut.
-pub(super) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = first.to_string();
     let mut len = first.chars().count();
@@ -187,14 +187,14 @@ pub(super) fn plural(n: usize) -> &'static str {
 }
 
 // ANSI SGR codes for the words outside the table (comfy-table colours only its cells).
-pub(super) const RED: &str = "\x1b[1;31m";
-pub(super) const YELLOW: &str = "\x1b[1;33m";
-pub(super) const GREEN: &str = "\x1b[1;32m";
-pub(super) const CYAN: &str = "\x1b[1;36m";
+pub(crate) const RED: &str = "\x1b[1;31m";
+pub(crate) const YELLOW: &str = "\x1b[1;33m";
+pub(crate) const GREEN: &str = "\x1b[1;32m";
+pub(crate) const CYAN: &str = "\x1b[1;36m";
 const RESET: &str = "\x1b[0m";
 
 /// `word` in the colour `code`, reset after it. Callers paint after measuring and
 /// wrapping, so escapes never count as width.
-pub(super) fn paint(word: &str, code: &str) -> String {
+pub(crate) fn paint(word: &str, code: &str) -> String {
     format!("{code}{word}{RESET}")
 }

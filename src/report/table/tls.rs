@@ -59,8 +59,16 @@ pub(super) fn cert_line(control: &ControlOutcome) -> Option<String> {
         d => format!("{d} days left"),
     };
     // Whether it was checked comes first: a long subject must not push it off the line.
+    // "--insecure" only when it was given: a check that refused the certificate is a
+    // rejection, whether the handshake stopped there or an anonymous probe went on.
+    let insecure = rec.error.is_none() && !rec.went_on_unverified;
     let verified = match (rec.verified, &rec.verify_error) {
         (true, _) => String::new(),
+        (false, Some(why)) if rec.went_on_unverified => format!(
+            "REJECTED: {} (the anonymous probe went on unchecked); ",
+            clean(why)
+        ),
+        (false, Some(why)) if !insecure => format!("REJECTED: {}; ", clean(why)),
         (false, Some(why)) => format!("NOT VERIFIED (--insecure), would fail: {}; ", clean(why)),
         (false, None) => "not verified (--insecure), would pass; ".to_string(),
     };

@@ -47,16 +47,22 @@ fn spec_example_loads_with_every_key() {
         Target::parse("10.1.1.1").unwrap_or_else(|e| panic!("{e}")),
         Duration::from_secs(3),
     );
-    assert_eq!(probe.credentials.user, "monitor");
-    assert_eq!(probe.credentials.password.expose(), "s3cret");
-    assert_eq!(probe.step_timeout, Duration::from_secs(2));
+    assert_eq!(probe.credentials().user, "monitor");
+    assert_eq!(probe.credentials().password.expose(), "s3cret");
     assert_eq!(
-        probe.deadline,
-        Duration::from_secs(3),
-        "the scrape's deadline"
+        probe.options(),
+        &ProbeOptions {
+            step_timeout: Duration::from_secs(2),
+            // The scrape's deadline, shorter than the module's.
+            deadline: Duration::from_secs(3),
+            tls: Some(TlsMode::Auto),
+            trust: Trust::Insecure(Box::new(Trust::WebPki)),
+            sample_ports: 16,
+            sequential: true,
+            address_family: Family::V4,
+            ..ProbeOptions::default()
+        }
     );
-    assert_eq!(probe.sample_ports, 16);
-    assert!(probe.sequential && matches!(probe.trust, Trust::Insecure(_)));
     match &lan.allow {
         Allow::Only(entries) => {
             assert_eq!(entries.len(), 3);
@@ -170,7 +176,7 @@ fn password_file_is_one_line_relative_to_the_config() {
         Target::parse("127.0.0.1").unwrap_or_else(|e| panic!("{e}")),
         Duration::from_secs(1),
     );
-    assert_eq!(probe.credentials.password.expose(), "pa ss");
+    assert_eq!(probe.credentials().password.expose(), "pa ss");
 }
 
 #[test]

@@ -16,6 +16,22 @@ p.add_argument("--cert")
 p.add_argument("--key")
 a = p.parse_args()
 
+
+class ForgetsConnector:
+    """pyftpdlib 2.2.0's session, fixed where upstream pull request #657 fixes it. Once a
+    PORT/EPRT connection is made, its connector hands the socket to the data channel but
+    stays the session's `_dtp_connector`, keeping the socket's fd number. When the session
+    later closes it (on disconnect, or at its next PASV/PORT), it unregisters that number from
+    the event loop again. By then the number may belong to another session's socket (a
+    control connection, a passive listener, a data connection), which then never gets another
+    event: that session hangs. With a dozen clients at once it struck a few cases a run, at
+    any step of any client. Here the session forgets the connector once it has connected."""
+
+    def _on_dtp_connection(self):
+        self._dtp_connector = None
+        super()._on_dtp_connection()
+
+
 auth = DummyAuthorizer()
 auth.add_anonymous(a.root)
 handler = FTPHandler
@@ -28,6 +44,7 @@ if a.cert:
     handler.keyfile = a.key
     handler.tls_control_required = False
     handler.tls_data_required = False
+handler = type("Handler", (ForgetsConnector, handler), {})
 handler.authorizer = auth
 handler.banner = "pyftpdlib ready."
 if a.masquerade:
