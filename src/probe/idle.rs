@@ -51,19 +51,21 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     let [t0, t1, t2, t3, t4, t5, t6, t7] = idle_times(asked);
     let [s0, s1, s2, s3, s4, s5, s6, s7] = &mut slots;
     let results = tokio::join!(
-        connection(peer, run, t0, s0),
-        connection(peer, run, t1, s1),
-        connection(peer, run, t2, s2),
-        connection(peer, run, t3, s3),
-        connection(peer, run, t4, s4),
-        connection(peer, run, t5, s5),
-        connection(peer, run, t6, s6),
-        connection(peer, run, t7, s7),
+        Box::pin(connection(peer, run, t0, s0)),
+        Box::pin(connection(peer, run, t1, s1)),
+        Box::pin(connection(peer, run, t2, s2)),
+        Box::pin(connection(peer, run, t3, s3)),
+        Box::pin(connection(peer, run, t4, s4)),
+        Box::pin(connection(peer, run, t5, s5)),
+        Box::pin(connection(peer, run, t6, s6)),
+        Box::pin(connection(peer, run, t7, s7)),
     );
     let (r0, r1, r2, r3, r4, r5, r6, r7) = results;
     for result in [r0, r1, r2, r3, r4, r5, r6, r7] {
         match result {
-            Ok(tried) => check.tries.push(tried),
+            Ok(Some(tried)) => check.tries.push(tried),
+            // Cut by the deadline or Ctrl-C: neither kept nor lost, so not a try.
+            Ok(None) => {}
             Err(Some(err)) if err.kind == ErrorKind::Refused => {
                 check.login_refused = err.reply.clone();
             }
@@ -80,13 +82,14 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     check.conclude();
 }
 
-/// One idle connection set up in `slot`, then tried; `Err(None)` when no session came.
+/// One idle connection set up in `slot`, then tried; `Ok(None)` when the probe's time
+/// ended first, `Err(None)` when no session came.
 async fn connection(
     peer: SocketAddr,
     run: &Run<'_>,
     idle: Duration,
     slot: &mut Option<Session>,
-) -> Result<IdleTry, Option<StepError>> {
+) -> Result<Option<IdleTry>, Option<StepError>> {
     let mut scratch = ControlOutcome::new(&run.credentials.user);
     establish(peer, run, Role::Extra("idle"), &mut scratch, slot)
         .await
@@ -97,8 +100,9 @@ async fn connection(
     }
 }
 
-/// One idle connection: wait (within the budget), NOOP, and what came back.
-async fn one(session: &mut Session, idle: Duration) -> IdleTry {
+/// One idle connection: wait (within the budget), NOOP, and what came back; `None`
+/// when the deadline or the user cut the wait or the NOOP.
+async fn one(session: &mut Session, idle: Duration) -> Option<IdleTry> {
     let mut tried = IdleTry {
         idle_s: idle.as_secs_f64(),
         lost: None,
@@ -106,15 +110,7 @@ async fn one(session: &mut Session, idle: Duration) -> IdleTry {
         error: None,
     };
     let budget = session.budget.clone();
-    if let Err(cut) = budget.run(tokio::time::sleep(idle)).await {
-        // Not lost, not kept: the probe's time ended first.
-        tried.error = Some(format!(
-            "{} cut the idle wait after {:?}",
-            cut.by.words(),
-            cut.after
-        ));
-        return tried;
-    }
+    budget.run(tokio::time::sleep(idle)).await.ok()?;
     match session.command(&Command::Noop).await {
         Ok(reply) => {
             if reply.code == 421 {
@@ -128,9 +124,9 @@ async fn one(session: &mut Session, idle: Duration) -> IdleTry {
             tried.lost = Some(loss(&e));
             tried.error = Some(e.to_string());
         }
-        Err(cut @ Fail::Cut { .. }) => tried.error = Some(cut.to_string()),
+        Err(Fail::Cut { .. }) => return None,
     }
-    tried
+    Some(tried)
 }
 
 /// How a connection that did not answer NOOP was lost.

@@ -123,9 +123,11 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
             runner::run(run, &mut out, &mut sessions).await;
             plaintext::check(run, &mut out, &mut sessions.plaintext).await;
             sample::run(run, &mut out, &mut sessions).await;
-            size_check::run(run, &mut out, &mut sessions).await;
-            upload::run(run, &mut out, &mut sessions).await;
-            idle::run(run, &mut out, &mut sessions).await;
+            // Boxed: their sessions' futures would make the probe's own future (and the
+            // stack of a debug build) several times larger.
+            Box::pin(size_check::run(run, &mut out, &mut sessions)).await;
+            Box::pin(upload::run(run, &mut out, &mut sessions)).await;
+            Box::pin(idle::run(run, &mut out, &mut sessions)).await;
         } => true,
         _ = sleep_until(backstop) => false,
         _ = async {

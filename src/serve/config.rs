@@ -72,8 +72,6 @@ impl Module {
         let options = ProbeOptions {
             deadline,
             step_timeout: self.options.step_timeout.min(deadline),
-            // A scrape pays for every transfer: the full-size packet check is off here.
-            size_check: false,
             ..self.options.clone()
         };
         ProbeConfig::new(target, self.credentials.clone(), options)
@@ -305,6 +303,8 @@ impl RawModule {
                 address_family: self.address_family.map_or(Family::Any, |f| f.0),
                 dns_server: self.dns_server,
                 active_addr: self.active_addr,
+                // A scrape pays for every transfer: the full-size packet check is off.
+                size_check: false,
                 ..defaults
             },
         })

@@ -223,8 +223,7 @@ impl IdleCheck {
         self.survived_s = self
             .tries
             .iter()
-            // A try the deadline cut before its NOOP was answered survived nothing.
-            .filter(|t| t.lost.is_none() && t.reply.is_some())
+            .filter(|t| t.lost.is_none())
             .map(|t| t.idle_s)
             .reduce(f64::max);
         let first_lost = self.tries.iter().find(|t| t.lost.is_some());

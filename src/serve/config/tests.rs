@@ -60,6 +60,7 @@ fn spec_example_loads_with_every_key() {
             sample_ports: 16,
             sequential: true,
             address_family: Family::V4,
+            size_check: false,
             ..ProbeOptions::default()
         }
     );
