@@ -142,7 +142,7 @@ pub(super) struct ProbeArgs {
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     size_check: SizeCheckArg,
     /// Measure how long the path keeps an idle control connection: 8 more connections
-    /// idle D, D/2 … D/128, then NOOP
+    /// idle D, D/2, D/4 down to D/128, then NOOP
     #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
     idle: Option<Duration>,
     /// STOR a small and a 256 KiB file as ftpdoctor-<random>.tmp in the URL's directory,

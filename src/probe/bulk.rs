@@ -197,11 +197,8 @@ pub(super) fn working_mode(modes: &[super::record::ModeOutcome]) -> Option<Mode>
 
 /// A wait the deadline or the user cut, in the record's words.
 pub(super) fn cut_words(cut: &Cut) -> String {
-    format!(
-        "no answer in {:?} when {} cut the wait",
-        cut.after,
-        cut.by.words()
-    )
+    // No duration: how long the wait had run says nothing the cut's time does not.
+    format!("cut by {}", cut.by.words())
 }
 
 /// The data connection's TLS handshake under PROT P (the plain stream otherwise), within

@@ -66,6 +66,8 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     ));
     let session = match open_session(peer, run, LABEL, sessions).await {
         Ok(session) => session,
+        // Cut by the deadline or Ctrl-C: the record already says so.
+        Err(_) if run.budget.was_cut().is_some() => return,
         Err(err) => {
             check.skipped_why = Some(format!("no control connection: {}", err.detail));
             return;
@@ -73,6 +75,7 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     };
     let (path, size) = match find_file(session, run, mode, mlst).await {
         Ok(found) => found,
+        Err(_) if run.budget.was_cut().is_some() => return,
         Err(why) => {
             check.skipped_why = Some(why);
             return;
