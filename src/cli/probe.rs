@@ -16,7 +16,8 @@ use crate::diagnose::{Allow, Severity};
 use crate::net::resolve::Family;
 use crate::net::{Trust, TrustError};
 use crate::probe::{
-    Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
+    Credentials, CredentialsError, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, ProbeConfig,
+    ProbeOptions, TlsMode,
 };
 use crate::proto::Password;
 use crate::report::timeline::TimelineView;
@@ -94,10 +95,6 @@ impl FailOn {
 
 /// --deadline's default.
 const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
-
-/// What a probe with --idle D needs besides D: the modes, the size check and the NOOPs,
-/// as a probe without --idle gets by default.
-const IDLE_DEADLINE_MARGIN: Duration = DEFAULT_DEADLINE;
 
 /// `--size-check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -73,6 +73,10 @@ impl Credentials {
     }
 }
 
+/// What a probe with an idle measurement of D needs besides D: the modes, the size check
+/// and the NOOPs, as much as a probe without one gets by default (`--deadline`'s 30 s).
+pub const IDLE_DEADLINE_MARGIN: Duration = Duration::from_secs(30);
+
 /// What was asked of a probe: every setting a user can choose, by the command line's
 /// names. The defaults are the command line's: every mode, TLS if offered, 5 s steps
 /// within a 30 s deadline, advertised addresses reported and not dialled, the full-size

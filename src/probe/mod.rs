@@ -41,7 +41,8 @@ pub use crate::proto::Password;
 use attempt::Working;
 use budget::struck;
 pub use config::{
-    Credentials, CredentialsError, Hooks, Pinned, ProbeConfig, ProbeOptions, tls_for,
+    Credentials, CredentialsError, Hooks, IDLE_DEADLINE_MARGIN, Pinned, ProbeConfig, ProbeOptions,
+    tls_for,
 };
 use context::Run;
 pub use record::*;

@@ -20,8 +20,8 @@ use serde_saphyr::Spanned;
 use super::allow::{Allow, Entry};
 use crate::diagnose::Severity;
 use crate::probe::{
-    Credentials, CredentialsError, Family, MAX_SAMPLE_PORTS, Mode, Password, ProbeConfig,
-    ProbeOptions, TlsMode, Trust,
+    Credentials, CredentialsError, Family, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, Password,
+    ProbeConfig, ProbeOptions, TlsMode, Trust,
 };
 use crate::target::Target;
 
@@ -229,6 +229,7 @@ struct RawModule {
     address_family: Option<FamilyName>,
     dns_server: Option<SocketAddr>,
     active_addr: Option<IpAddr>,
+    idle: Option<Positive>,
     targets: Option<Spanned<Targets>>,
 }
 
@@ -285,6 +286,8 @@ impl RawModule {
             return Err((None, "`modes` is empty".into()));
         }
         let defaults = ProbeOptions::default();
+        let idle = self.idle.map(|t| t.0);
+        let deadline = idle_deadline(self.deadline.map(|t| t.0), idle)?;
         Ok(Module {
             name: name.to_string(),
             allow,
@@ -293,7 +296,7 @@ impl RawModule {
             options: ProbeOptions {
                 modes,
                 step_timeout: self.timeout.map_or(defaults.step_timeout, |t| t.0),
-                deadline: self.deadline.map_or(defaults.deadline, |t| t.0),
+                deadline,
                 tls: self.tls.map(|t| t.0),
                 trust,
                 tls_reuse: self.tls_reuse.unwrap_or(defaults.tls_reuse),
@@ -305,9 +308,33 @@ impl RawModule {
                 active_addr: self.active_addr,
                 // A scrape pays for every transfer: the full-size packet check is off.
                 size_check: false,
+                idle,
                 ..defaults
             },
         })
+    }
+}
+
+/// The module's deadline: as given, or the probe's default; with `idle` D, D plus
+/// [`IDLE_DEADLINE_MARGIN`] by default, and a `deadline` below that refused (as `probe
+/// --idle` refuses one).
+fn idle_deadline(given: Option<Duration>, idle: Option<Duration>) -> Result<Duration, Invalid> {
+    let Some(idle) = idle else {
+        return Ok(given.unwrap_or(ProbeOptions::default().deadline));
+    };
+    let needed = idle + IDLE_DEADLINE_MARGIN;
+    match given {
+        None => Ok(needed),
+        Some(given) if given >= needed => Ok(given),
+        Some(given) => Err((
+            None,
+            format!(
+                "deadline {} is shorter than idle {} plus {} for the rest of the probe",
+                humantime::format_duration(given),
+                humantime::format_duration(idle),
+                humantime::format_duration(IDLE_DEADLINE_MARGIN)
+            ),
+        )),
     }
 }
 

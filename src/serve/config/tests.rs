@@ -152,6 +152,17 @@ fn bad_values_are_named_with_their_line() {
 }
 
 #[test]
+fn module_idle_raises_the_default_deadline_and_refuses_a_shorter_one() {
+    let config = parse("modules:\n  lan:\n    idle: 60s\n    targets: any\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lan = &config.modules["lan"];
+    assert_eq!(lan.options().idle, Some(Duration::from_secs(60)));
+    assert_eq!(lan.deadline(), Duration::from_secs(90));
+    let e = failing("modules:\n  lan:\n    idle: 60s\n    deadline: 80s\n    targets: any\n");
+    assert!(e.message.contains("shorter than idle 1m"), "{e}");
+}
+
+#[test]
 fn module_without_targets_allows_nothing_and_is_refused() {
     let e = failing("modules:\n  lan:\n    timeout: 2s\n");
     assert!(e.message.contains("targets: any"), "{e}");
