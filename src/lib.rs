@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`cli`]: command-line flags, validated into each layer's configuration
-//!   ([`run::RunConfig`], [`probe::ProbeOptions`], [`lab::LabConfig`]).
+//!   (`run::RunConfig`, [`probe::ProbeOptions`], [`lab::LabConfig`]).
 //! - [`target`]: probe targets (`ftp://user@host:port/path`, `host:port`) and netrc credentials.
 //! - [`proto`]: the FTP protocol without I/O — reply parser, commands, 227/229/PORT/EPRT.
 //! - [`addr`]: classify IP addresses from the IANA special-purpose registries.
@@ -20,11 +20,16 @@
 //! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
 //!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,
 //!   mermaid, metrics (Prometheus).
-//! - [`run`]: `probe` end to end — probe, diagnose, print — from its own [`run::RunConfig`].
+//! - [`pipeline`]: one target from probe to report — probe, diagnose, predict the
+//!   clients — and the `--all-addresses` fan-out; `run`, `serve` and `demo` all use it.
+//! - [`run`]: `probe` end to end — the scheduler over a fleet, one [`run::write_reports`]
+//!   for every format, the exit code — from its own `run::RunConfig`.
 //! - [`serve`]: `serve`, the Prometheus multi-target exporter (a top layer, like `run`).
 //! - [`lab`]: the embedded lab FTP server and its misconfiguration scenarios; [`lab::fault`],
 //!   broken and hostile servers (replies that never end, lie about their format, ...).
 //! - [`demo`]: every lab scenario started, probed and reported.
+//! - [`exec`]: carries out what the command line asked — runtime, signals, stdout, the
+//!   lab's long-running servers — and returns the exit code; `main` only parses and exits.
 //! - [`inspect`]: `inspect`, the server's side — its config, firewall ruleset and container
 //!   manifests parsed with their line numbers, checked together and against a probe's report.
 //!
@@ -43,9 +48,11 @@ pub mod addr;
 pub mod cli;
 pub mod demo;
 pub mod diagnose;
+pub mod exec;
 pub mod inspect;
 pub mod lab;
 pub mod net;
+pub mod pipeline;
 pub mod probe;
 pub mod proto;
 pub mod report;

@@ -75,6 +75,21 @@ macro_rules! wire_enum {
 
 pub use crate::wire_enum;
 
+/// A duration as every text shows it (tables, findings, errors, warnings): `0.3 ms`,
+/// `41.0 ms`, `29.9 s` — milliseconds under a second, else seconds, one decimal.
+pub fn human(d: Duration) -> String {
+    human_ms(ms(&d))
+}
+
+/// [`human`] of a number of milliseconds.
+pub fn human_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
 /// Milliseconds with one decimal, as the report shows every time.
 pub fn ms(d: &Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0

@@ -1,4 +1,4 @@
-//! Command-line flags (clap derive). Raw flags become one validated [`Action`]; nothing
+//! Command-line flags (clap derive). Raw flags become one validated `Action`; nothing
 //! after this module sees them.
 
 use std::net::SocketAddr;
@@ -8,19 +8,24 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::lab::{Fault, LabConfig, Scenario};
-use crate::run::positive_duration;
+use crate::probe::positive_duration;
 
 mod docs;
 mod inspect;
 mod output;
 mod probe;
+mod probe_error;
 mod serve;
 mod targets_file;
+mod values;
 
-pub use crate::run::{Format, RunConfig};
+pub use crate::run::Format;
+pub(crate) use crate::run::RunConfig;
 pub use inspect::{FailOn, InspectFormat, InspectOptions, run_inspect};
-pub use output::{ColorArg, Terminal, utf8_locale};
-pub use probe::{Notices, ProbeArgsError};
+pub use output::ColorArg;
+pub(crate) use output::{Terminal, utf8_locale};
+pub use probe::Notices;
+pub use probe_error::ProbeArgsError;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -52,7 +57,7 @@ the client's own loopback address.";
     about = "Diagnose FTP data connections through firewalls and NAT",
     after_help = EXAMPLES
 )]
-/// The command line as clap parses it; [`Cli::into_action`] validates it.
+/// The command line as clap parses it; `Cli::into_action` validates it.
 pub struct Cli {
     #[command(subcommand)]
     command: CliCommand,
@@ -152,6 +157,10 @@ struct LabArgs {
     /// Log each session's commands (PASS masked), replies and data connections to stderr
     #[arg(short, long, requires = "scenario")]
     verbose: bool,
+    /// Move every wrong advertised address into 127.0.0.0/8, where nothing listens: a
+    /// client that follows it fails at once and nothing leaves the machine
+    #[arg(long, conflicts_with_all = ["fault", "list", "answers"])]
+    contain: bool,
     /// Serve --count scenarios and faults drawn by --seed, printing only their URLs
     #[arg(long, conflicts_with_all = ["scenario", "fault", "list", "answers", "ca_out"])]
     mystery: bool,
@@ -210,7 +219,7 @@ fn parse_scenario(s: &str) -> Result<Scenario, String> {
 
 /// What the user asked for, validated.
 #[derive(Debug)]
-pub enum Action {
+pub(crate) enum Action {
     /// `probe`: the targets and how to probe them.
     Probe {
         /// The run itself.
@@ -254,6 +263,8 @@ pub enum Action {
         count: usize,
         /// How long each server waits for a data connection before answering 425 (--data-timeout).
         data_timeout: Duration,
+        /// --contain: the scenarios' wrong addresses moved into 127.0.0.0/8.
+        contain: bool,
     },
     /// `lab --answers`: name the drawn servers.
     Answers {
@@ -281,7 +292,7 @@ pub enum Action {
 
 impl Cli {
     /// Validates the flags; an error means exit 2.
-    pub fn into_action(self) -> Result<Action, ProbeArgsError> {
+    pub(crate) fn into_action(self) -> Result<Action, ProbeArgsError> {
         Ok(match self.command {
             CliCommand::Probe(args) => {
                 let color = args.color();
@@ -321,6 +332,7 @@ impl Cli {
                 chosen: args.seed.is_some(),
                 count: usize::from(args.count),
                 data_timeout: args.data_timeout,
+                contain: args.contain,
             },
             CliCommand::Lab(args) => match (args.scenario, args.fault) {
                 (_, Some(fault)) if !args.list => Action::Fault {
@@ -334,6 +346,7 @@ impl Cli {
                     config.idle_after = args.idle_after;
                     config.also_ipv6 = args.also_ipv6;
                     config.verbose = args.verbose;
+                    config.contain = args.contain;
                     Action::Lab {
                         config,
                         ca_out: args.ca_out,
@@ -352,8 +365,18 @@ fn fresh_seed() -> u64 {
         .map_or(0, |d| d.as_nanos() as u64 % 1_000_000)
 }
 
+/// Whether the arguments ask for `--format nagios`, looked at before clap so that even
+/// an argument error can be answered as a plugin answers one.
+pub fn wants_nagios(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<std::ffi::OsString> = args.collect();
+    args.iter().enumerate().any(|(i, arg)| {
+        arg == "--format=nagios"
+            || (arg == "--format" && args.get(i + 1).is_some_and(|next| next == "nagios"))
+    })
+}
+
 /// `lab --answers`: which server each line of `lab --mystery` was, in order.
-pub fn answers(seed: u64, count: usize) -> String {
+pub(crate) fn answers(seed: u64, count: usize) -> String {
     crate::lab::mystery::draw(seed, count)
         .iter()
         .enumerate()
@@ -362,7 +385,7 @@ pub fn answers(seed: u64, count: usize) -> String {
 }
 
 /// `lab --list`: the scenarios, then the faults; name and description, aligned.
-pub fn scenario_list() -> String {
+pub(crate) fn scenario_list() -> String {
     let scenarios = Scenario::ALL.map(|s| (s.name(), s.description()));
     let faults = Fault::ALL.map(|f| (f.name(), f.description()));
     let width = scenarios

@@ -19,7 +19,7 @@ pub enum ColorArg {
 
 /// What `main` saw of stdout and the environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Terminal {
+pub(crate) struct Terminal {
     /// stdout is a terminal.
     pub is_tty: bool,
     /// The terminal's width in columns, when stdout is one and it says.
@@ -83,7 +83,7 @@ impl Terminal {
 
 /// Whether the locale says UTF-8 (the first of LC_ALL, LC_CTYPE, LANG that is set, as
 /// setlocale reads them); no locale at all means C, which is ASCII.
-pub fn utf8_locale() -> bool {
+pub(crate) fn utf8_locale() -> bool {
     ["LC_ALL", "LC_CTYPE", "LANG"]
         .iter()
         .filter_map(|name| std::env::var(name).ok())

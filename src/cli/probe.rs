@@ -8,13 +8,14 @@ use clap::{Args, ValueEnum};
 
 use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
-use super::targets_file::{
-    MAX_TARGET_LINE, MAX_TARGETS, MAX_TARGETS_FILE_BYTES, read_targets_file, strip_comment,
-};
+use super::probe_error::{ProbeArgsError, target_error};
+use super::targets_file::{parse_allow, read_allow_file, read_targets_file};
+use super::values::{parse_dns_server, parse_family, threshold_seconds};
 use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
+use crate::net::Trust;
 use crate::net::resolve::Family;
-use crate::net::{Trust, TrustError};
+use crate::pipeline::ReportOptions;
 use crate::probe::{
     Credentials, CredentialsError, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, ProbeConfig,
     ProbeOptions, TlsMode,
@@ -243,52 +244,6 @@ pub(super) struct ProbeArgs {
     allow_file: Option<PathBuf>,
 }
 
-fn parse_allow(s: &str) -> Result<Allow, String> {
-    s.parse()
-        .map_err(|e: crate::diagnose::AllowError| e.to_string())
-}
-
-/// Largest --allow-file read: a few hundred accepted findings with their comments.
-const MAX_ALLOW_FILE_BYTES: u64 = 64 * 1024;
-
-/// The entries of an --allow-file: one per line, blank lines and `#` comments skipped; a
-/// bad line is refused with its number, as a typo would otherwise waive nothing.
-fn read_allow_file(path: &std::path::Path) -> Result<Vec<Allow>, ProbeArgsError> {
-    use std::io::Read as _;
-    let unreadable = |source| ProbeArgsError::AllowFile {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_ALLOW_FILE_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_ALLOW_FILE_BYTES {
-        return Err(unreadable(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than {MAX_ALLOW_FILE_BYTES} bytes"),
-        )));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| unreadable(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-    let mut allow = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = strip_comment(line).trim();
-        if line.is_empty() {
-            continue;
-        }
-        allow.push(
-            line.parse()
-                .map_err(|source| ProbeArgsError::AllowFileLine {
-                    path: path.to_path_buf(),
-                    line: n + 1,
-                    source,
-                })?,
-        );
-    }
-    Ok(allow)
-}
-
 /// `--clients`: the profiles, in the order given (`all`: every one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientList(
@@ -314,24 +269,6 @@ fn parse_clients(s: &str) -> Result<ClientList, String> {
 /// data connections, so 1024 targets already need several thousand file descriptors.
 pub const MAX_CONCURRENCY: u16 = 1024;
 
-/// `IP` (port 53) or `IP:PORT`, `[v6]:PORT`.
-fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
-    if let Ok(ip) = s.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    s.parse::<SocketAddr>()
-        .map_err(|_| format!("{s:?} is not IP or IP:PORT (e.g. 192.0.2.53, [2001:db8::53]:5353)"))
-}
-
-fn parse_family(s: &str) -> Result<Family, String> {
-    match s {
-        "4" => Ok(Family::V4),
-        "6" => Ok(Family::V6),
-        "any" => Ok(Family::Any),
-        _ => Err("expected 4, 6 or any".to_string()),
-    }
-}
-
 /// What the command line has to say besides the run itself, on stderr.
 #[derive(Debug, Default)]
 pub struct Notices {
@@ -340,156 +277,6 @@ pub struct Notices {
     pub rejected: Vec<ProbeArgsError>,
     /// Flags that are accepted but may not do what was meant.
     pub warnings: Vec<String>,
-}
-
-/// Why a probe invocation cannot run; never contains a password.
-#[derive(Debug, thiserror::Error)]
-pub enum ProbeArgsError {
-    /// A target that does not parse.
-    #[error("target {input:?}: {source}")]
-    Target {
-        /// The target as given.
-        input: String,
-        /// Why it does not parse.
-        source: crate::target::TargetError,
-    },
-    /// A URL with a password that does not parse: the parser's own message could quote
-    /// a piece of the password (a `/` in it ends the host part early), so none is shown.
-    #[error(
-        "target {input:?} is not a valid URL; in a password write '/' as %2F, ':' as %3A and '@' as %40 (or use --password-env)"
-    )]
-    TargetWithPassword {
-        /// The target as given (the message quotes it whole, never a piece of it).
-        input: String,
-    },
-    /// One bad line of a --targets-file: that target's error; the others still run.
-    #[error("--targets-file {} line {line}: {source}", path.display())]
-    TargetsFileTarget {
-        /// The file as given.
-        path: PathBuf,
-        /// The line's number, from 1.
-        line: usize,
-        /// What is wrong with the target on that line.
-        source: Box<ProbeArgsError>,
-    },
-    /// The --ca-file cannot be used.
-    #[error("--ca-file: {0}")]
-    CaFile(#[from] TrustError),
-    /// The --password-env variable is not set.
-    #[error("--password-env {var}: the variable is not set (or not UTF-8)")]
-    PasswordEnvUnset {
-        /// The variable's name.
-        var: String,
-    },
-    /// A password without a user to go with it.
-    #[error("--password-env needs a user: --user NAME, or ftp://NAME@host/")]
-    PasswordWithoutUser,
-    /// The netrc file cannot be used.
-    #[error("--netrc: {0}")]
-    Netrc(#[from] crate::target::NetrcError),
-    /// --netrc without a file to read.
-    #[error("--netrc: no netrc file ($NETRC and $HOME are both unset)")]
-    NoNetrcPath,
-    /// --user without a password.
-    #[error("--user {user}: no password given (use --password-env VAR or --netrc)")]
-    NoPassword {
-        /// The user given.
-        user: String,
-    },
-    /// A --deadline too short for --idle.
-    #[error(
-        "--deadline {deadline} is shorter than --idle {idle} plus {margin}: the idle \
-         connections need D and the probe itself about {margin}; raise --deadline or leave it out"
-    )]
-    DeadlineBelowIdle {
-        /// --deadline as given.
-        deadline: String,
-        /// --idle as given.
-        idle: String,
-        /// What the probe needs besides the idle time.
-        margin: String,
-    },
-    /// An IPv6 --active-addr while PORT is among the modes.
-    #[error("--active-addr {addr}: PORT needs an IPv4 address (select --modes without port)")]
-    ActiveAddrNotV4 {
-        /// The address given.
-        addr: IpAddr,
-    },
-    /// The --targets-file cannot be read.
-    #[error("--targets-file {}: {source}", path.display())]
-    TargetsFile {
-        /// The file as given.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// A --targets-file line longer than any target.
-    #[error("--targets-file {} line {line}: longer than {MAX_TARGET_LINE} bytes", path.display())]
-    TargetsFileLine {
-        /// The file as given.
-        path: PathBuf,
-        /// The line's number, from 1.
-        line: usize,
-    },
-    /// A --targets-file larger than one run should probe.
-    #[error(
-        "--targets-file {}: more than {MAX_TARGETS} targets or {MAX_TARGETS_FILE_BYTES} bytes; split the fleet",
-        path.display()
-    )]
-    TargetsFileTooLarge {
-        /// The file as given.
-        path: PathBuf,
-    },
-    /// Nothing to probe.
-    #[error("no targets: give TARGET arguments or a --targets-file with at least one")]
-    NoTargets,
-    /// The --allow-file cannot be read.
-    #[error("--allow-file {}: {source}", path.display())]
-    AllowFile {
-        /// The file as given.
-        path: PathBuf,
-        /// What the system said.
-        source: std::io::Error,
-    },
-    /// A line of the --allow-file that names no finding (a typo would waive nothing).
-    #[error("--allow-file {} line {line}: {source}", path.display())]
-    AllowFileLine {
-        /// The file as given.
-        path: PathBuf,
-        /// The line's number, from 1.
-        line: usize,
-        /// What is wrong with the entry.
-        source: crate::diagnose::AllowError,
-    },
-    /// The reports of every other format already carry their own summary; a counts object
-    /// among them would break the one-report-per-element (per-line) shape readers rely on.
-    #[error(
-        "--summary is for --format table; {format} reports carry each target's verdict and \
-         summary (count them with e.g. jq 'group_by(.verdict)')"
-    )]
-    SummaryNeedsTable {
-        /// The format given with --summary.
-        format: &'static str,
-    },
-    /// A man page could not be written (`ftpdoctor man`).
-    #[error("writing the man page: {0}")]
-    Docs(std::io::Error),
-    /// -w/-c are Nagios thresholds: another format has no state for them to set.
-    #[error(
-        "-w/--warning and -c/--critical are thresholds for --format nagios; this run writes --format {format}"
-    )]
-    ThresholdsNeedNagios {
-        /// The format given with them.
-        format: &'static str,
-    },
-}
-
-/// A Nagios threshold in plain seconds, as check_ftp and check_tcp take them (`5`, `0.5`).
-fn threshold_seconds(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err("expected a number of seconds, such as 5 or 0.5".to_string()),
-    }
 }
 
 /// What every target's probe shares: the options, where passwords come from.
@@ -511,7 +298,46 @@ impl ProbeArgs {
                 format: self.format.as_str(),
             });
         }
-        self.deadline()?;
+        let (probes, rejected) = self.probes(&self.shared()?)?;
+        let warnings = self.warnings(&probes);
+        let mut allow = self.allow.clone();
+        if let Some(path) = &self.allow_file {
+            allow.extend(read_allow_file(path)?);
+        }
+        let run = RunConfig {
+            probes,
+            allow,
+            format: self.format,
+            fail_on: self.fail_on.threshold(),
+            report: ReportOptions {
+                clients: self
+                    .clients
+                    .clone()
+                    .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
+                transcript: self.transcript.is_some(),
+            },
+            timeline_view: match self.transcript {
+                Some(TranscriptArg::Grouped) => TimelineView::Grouped,
+                _ => TimelineView::Time,
+            },
+            conversation: self.verbose >= 2,
+            explain: self.explain,
+            unicode: !self.ascii && utf8_locale(),
+            concurrency: usize::from(self.concurrency),
+            summary: self.summary,
+            progress: false,
+            verbose: self.verbose >= 1,
+            thresholds: crate::report::nagios::Thresholds {
+                warning: self.warning,
+                critical: self.critical,
+            },
+        };
+        Ok((run, Notices { rejected, warnings }))
+    }
+
+    /// What every target shares: the options, the password from the environment, the
+    /// netrc file.
+    fn shared(&self) -> Result<Shared, ProbeArgsError> {
         let mut modes = self.modes.clone();
         modes.sort();
         modes.dedup();
@@ -535,6 +361,19 @@ impl ProbeArgs {
             }
             None => None,
         };
+        Ok(Shared {
+            options: self.options(modes)?,
+            env_password,
+            netrc,
+        })
+    }
+
+    /// Every target's probe, arguments first, then the --targets-file's; a bad line of
+    /// the file is that target's error (returned beside the probes), not the fleet's.
+    fn probes(
+        &self,
+        shared: &Shared,
+    ) -> Result<(Vec<ProbeConfig>, Vec<ProbeArgsError>), ProbeArgsError> {
         // Arguments first (line 0), then the file's lines with their numbers.
         let mut inputs: Vec<(usize, String)> =
             self.targets.iter().map(|t| (0, t.clone())).collect();
@@ -544,17 +383,11 @@ impl ProbeArgs {
         if inputs.is_empty() {
             return Err(ProbeArgsError::NoTargets);
         }
-        let shared = Shared {
-            options: self.options(modes)?,
-            env_password,
-            netrc,
-        };
         let mut probes = Vec::new();
         let mut rejected = Vec::new();
         for (line, input) in &inputs {
-            match (self.probe_config(input, &shared), &self.targets_file) {
+            match (self.probe_config(input, shared), &self.targets_file) {
                 (Ok(config), _) => probes.push(config),
-                // A typo on one line of a fleet is that target's error, not the fleet's.
                 (Err(source), Some(path)) if *line > 0 => {
                     rejected.push(ProbeArgsError::TargetsFileTarget {
                         path: path.clone(),
@@ -568,6 +401,11 @@ impl ProbeArgs {
         if probes.is_empty() && !rejected.is_empty() {
             return Err(rejected.swap_remove(0));
         }
+        Ok((probes, rejected))
+    }
+
+    /// Flags that are accepted but may not do what was meant.
+    fn warnings(&self, probes: &[ProbeConfig]) -> Vec<String> {
         let mut warnings = Vec::new();
         let overridden = probes
             .iter()
@@ -580,46 +418,18 @@ impl ProbeArgs {
                 given.mode().as_str()
             ));
         }
-        let deadline = self.deadline()?;
-        if deadline < self.timeout {
+        // A --deadline refused with --idle is an error of its own (`options`).
+        if let Ok(deadline) = self.deadline()
+            && deadline < self.timeout
+        {
             warnings.push(format!(
                 "--deadline {} is shorter than --timeout {}: a silent step is cut by the \
                  deadline before its own timeout, and its finding rests on less waiting",
-                humantime::format_duration(deadline),
-                humantime::format_duration(self.timeout)
+                crate::wire::human(deadline),
+                crate::wire::human(self.timeout)
             ));
         }
-        let mut allow = self.allow.clone();
-        if let Some(path) = &self.allow_file {
-            allow.extend(read_allow_file(path)?);
-        }
-        let run = RunConfig {
-            probes,
-            allow,
-            format: self.format,
-            fail_on: self.fail_on.threshold(),
-            transcript: self.transcript.is_some(),
-            timeline_view: match self.transcript {
-                Some(TranscriptArg::Grouped) => TimelineView::Grouped,
-                _ => TimelineView::Time,
-            },
-            conversation: self.verbose >= 2,
-            explain: self.explain,
-            unicode: !self.ascii && utf8_locale(),
-            concurrency: usize::from(self.concurrency),
-            summary: self.summary,
-            progress: false,
-            clients: self
-                .clients
-                .clone()
-                .map_or_else(|| ClientId::DEFAULT.to_vec(), |list| list.0),
-            verbose: self.verbose >= 1,
-            thresholds: crate::report::nagios::Thresholds {
-                warning: self.warning,
-                critical: self.critical,
-            },
-        };
-        Ok((run, Notices { rejected, warnings }))
+        warnings
     }
 
     /// What every target's probe is asked to do.
@@ -668,9 +478,9 @@ impl ProbeArgs {
             None => Ok(needed),
             Some(given) if given >= needed => Ok(given),
             Some(given) => Err(ProbeArgsError::DeadlineBelowIdle {
-                deadline: humantime::format_duration(given).to_string(),
-                idle: humantime::format_duration(idle).to_string(),
-                margin: humantime::format_duration(IDLE_DEADLINE_MARGIN).to_string(),
+                deadline: crate::wire::human(given),
+                idle: crate::wire::human(idle),
+                margin: crate::wire::human(IDLE_DEADLINE_MARGIN),
             }),
         }
     }
@@ -715,185 +525,5 @@ impl ProbeArgs {
     }
 }
 
-/// The parser's own reason, whenever it cannot hold a piece of the password: always
-/// without one; with one, when the authority still ends at its last '@' (so host and
-/// port come from after it) or the scheme was the trouble. A '/' in a password ends
-/// the authority early instead, and the rest of the password is read as host and port.
-fn target_error(input: &str, source: crate::target::TargetError) -> ProbeArgsError {
-    use crate::target::TargetError;
-    if !has_password(input) {
-        return ProbeArgsError::Target {
-            input: input.to_string(),
-            source,
-        };
-    }
-    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    match source {
-        TargetError::UnsupportedScheme { .. } | TargetError::SchemeWithoutSlashes { .. } => {}
-        _ if authority.contains('@') => {}
-        _ => {
-            return ProbeArgsError::TargetWithPassword {
-                input: redact(input),
-            };
-        }
-    }
-    ProbeArgsError::Target {
-        input: redact(input),
-        source,
-    }
-}
-
-/// Whether the argument carries `user:password@` (judged loosely: it did not parse).
-fn has_password(input: &str) -> bool {
-    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
-    rest.rfind('@').is_some_and(|at| rest[..at].contains(':'))
-}
-
-/// A URL with a password as an error may show it: the user's name kept, everything from
-/// its ':' to the last `@` masked (a password may hold '/', ':' or '@'), the rest kept.
-fn redact(input: &str) -> String {
-    let (scheme, rest) = match input.split_once("://") {
-        Some((scheme, rest)) => (format!("{scheme}://"), rest),
-        None => (String::new(), input),
-    };
-    match rest.rfind('@') {
-        Some(at) => {
-            let user = rest[..at].split(':').next().unwrap_or_default();
-            format!("{scheme}{user}:***{}", &rest[at..])
-        }
-        None => input.to_string(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unparseable_url_with_a_password_is_shown_masked() {
-        for input in [
-            "ftp://alice:se:cr/et@127.0.0.1/",
-            "ftp://alice:123456/x@127.0.0.1/",
-            "alice:se:cr/et@127.0.0.1",
-        ] {
-            assert!(has_password(input), "{input}");
-            let shown = redact(input);
-            for secret in ["se:cr", "123456", "cr/et"] {
-                assert!(!shown.contains(secret), "{input} -> {shown}");
-            }
-        }
-        assert!(!has_password("ftp://127.0.0.1:99999/"));
-    }
-
-    #[test]
-    fn url_with_credentials_keeps_the_specific_reason_and_masks_the_password() {
-        for (input, reason) in [
-            (
-                "ftp://alice:s3cret@127.0.0.1:99999/",
-                "port \"99999\" is not a number",
-            ),
-            (
-                "sftp://alice:s3cret@127.0.0.1/",
-                "unsupported scheme \"sftp\"",
-            ),
-            (
-                "ftp:/alice:s3cret@127.0.0.1/",
-                "did you mean ftp://alice:***@127.0.0.1/",
-            ),
-        ] {
-            let source = Target::parse(input).unwrap_err();
-            let shown = target_error(input, source).to_string();
-            assert!(shown.contains(reason), "{input} -> {shown}");
-            assert!(
-                !shown.contains("s3cret") && !shown.contains("%2F"),
-                "{shown}"
-            );
-        }
-        // A '/' in the password: what follows could be quoted, so only the advice.
-        let input = "ftp://alice:123456/x@127.0.0.1/";
-        let shown = target_error(input, Target::parse(input).unwrap_err()).to_string();
-        assert!(
-            shown.contains("%2F") && !shown.contains("123456"),
-            "{shown}"
-        );
-    }
-
-    /// The probe options of `ftpdoctor probe ARGS 127.0.0.1`.
-    fn cli_options(args: &[&str]) -> ProbeOptions {
-        use clap::Parser as _;
-        let argv = ["ftpdoctor", "probe"]
-            .iter()
-            .chain(args)
-            .chain(&["127.0.0.1"]);
-        let cli = crate::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{e}"));
-        match cli.into_action() {
-            Ok(crate::cli::Action::Probe { run, .. }) => run.probes[0].options().clone(),
-            Ok(_) => panic!("not a probe"),
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    #[test]
-    fn flags_and_serve_module_keys_ask_for_the_same_probe() {
-        let flags = cli_options(&[
-            "--modes=pasv,epsv",
-            "--timeout=2s",
-            "--deadline=9s",
-            "--tls=explicit",
-            "--insecure",
-            "--no-tls-reuse",
-            "--follow-advertised",
-            "--active-addr=192.0.2.1",
-            "--sequential",
-            "--dns-server=192.0.2.53",
-            "--address-family=4",
-            "--sample-ports=8",
-            // A serve module never runs the full-size packet check.
-            "--size-check=off",
-        ]);
-        let yaml = "modules:\n  m:\n    modes: [pasv, epsv]\n    timeout: 2s\n    deadline: 9s\n    \
-                    tls: explicit\n    insecure: true\n    tls_reuse: false\n    \
-                    follow_advertised: true\n    active_addr: 192.0.2.1\n    sequential: true\n    \
-                    dns_server: 192.0.2.53:53\n    address_family: 4\n    sample_ports: 8\n    \
-                    targets: any\n";
-        let config = crate::serve::config::Config::parse(yaml, std::path::Path::new("m.yml"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(config.modules["m"].options(), &flags);
-        assert_eq!(
-            flags,
-            ProbeOptions {
-                modes: vec![Mode::Epsv, Mode::Pasv],
-                step_timeout: Duration::from_secs(2),
-                deadline: Duration::from_secs(9),
-                tls: Some(TlsMode::Explicit),
-                trust: Trust::Insecure(Box::new(Trust::WebPki)),
-                tls_reuse: false,
-                follow_advertised: true,
-                active_addr: Some([192, 0, 2, 1].into()),
-                sequential: true,
-                dns_server: Some(([192, 0, 2, 53], 53).into()),
-                address_family: Family::V4,
-                sample_ports: 8,
-                size_check: false,
-                ..ProbeOptions::default()
-            }
-        );
-        assert_eq!(cli_options(&[]), ProbeOptions::default());
-    }
-
-    #[test]
-    fn dns_server_takes_port_53_unless_given_and_brackets_for_ipv6() {
-        assert_eq!(
-            parse_dns_server("192.0.2.53"),
-            Ok("192.0.2.53:53".parse().unwrap())
-        );
-        assert_eq!(parse_dns_server("::1"), Ok("[::1]:53".parse().unwrap()));
-        assert_eq!(
-            parse_dns_server("[::1]:5353"),
-            Ok("[::1]:5353".parse().unwrap())
-        );
-        assert!(parse_dns_server("dns.example").is_err());
-        assert!(parse_family("5").is_err());
-    }
-}
+mod tests;

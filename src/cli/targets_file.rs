@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::ProbeArgsError;
+use crate::diagnose::Allow;
 
 /// Longest line read from --targets-file: a URL longer than this is no target.
 pub(super) const MAX_TARGET_LINE: usize = 4096;
@@ -71,6 +72,52 @@ pub(super) fn strip_comment(line: &str) -> &str {
         prev_space = c.is_whitespace();
     }
     line
+}
+
+pub(super) fn parse_allow(s: &str) -> Result<Allow, String> {
+    s.parse()
+        .map_err(|e: crate::diagnose::AllowError| e.to_string())
+}
+
+/// Largest --allow-file read: a few hundred accepted findings with their comments.
+const MAX_ALLOW_FILE_BYTES: u64 = 64 * 1024;
+
+/// The entries of an --allow-file: one per line, blank lines and `#` comments skipped; a
+/// bad line is refused with its number, as a typo would otherwise waive nothing.
+pub(super) fn read_allow_file(path: &std::path::Path) -> Result<Vec<Allow>, ProbeArgsError> {
+    use std::io::Read as _;
+    let unreadable = |source| ProbeArgsError::AllowFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_ALLOW_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_ALLOW_FILE_BYTES {
+        return Err(unreadable(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_ALLOW_FILE_BYTES} bytes"),
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| unreadable(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    let mut allow = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = strip_comment(line).trim();
+        if line.is_empty() {
+            continue;
+        }
+        allow.push(
+            line.parse()
+                .map_err(|source| ProbeArgsError::AllowFileLine {
+                    path: path.to_path_buf(),
+                    line: n + 1,
+                    source,
+                })?,
+        );
+    }
+    Ok(allow)
 }
 
 #[cfg(test)]

@@ -9,9 +9,9 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::lab::Scenario;
+use crate::pipeline::probe_and_report;
 use crate::probe::{ProbeConfig, ProbeOptions, TlsMode};
 use crate::report::Report;
-use crate::run::probe_and_report;
 
 /// A scenario's lesson, once seen.
 pub(super) enum Lesson {
@@ -44,7 +44,7 @@ pub(super) async fn learn(scenario: Scenario, config: &ProbeConfig) -> Option<Le
             Some(Lesson::Probe {
                 intro: "a client whose data connections do not resume the TLS session\n   \
                         (probe --no-tls-reuse) meets:",
-                report: Box::new(probe_and_report(&config, false).await),
+                report: Box::new(probe_and_report(&config).await),
             })
         }
         Scenario::TlsRequired => {
@@ -54,7 +54,7 @@ pub(super) async fn learn(scenario: Scenario, config: &ProbeConfig) -> Option<Le
             });
             Some(Lesson::Probe {
                 intro: "a client that logs in in plaintext (probe --tls off) meets:",
-                report: Box::new(probe_and_report(&config, false).await),
+                report: Box::new(probe_and_report(&config).await),
             })
         }
         Scenario::MultilineBanner => {

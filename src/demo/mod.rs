@@ -11,12 +11,11 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crate::lab::{LabConfig, LabServer, Scenario};
+use crate::pipeline::probe_and_report;
 use crate::probe::{Credentials, ProbeConfig, ProbeOptions, TlsMode, Trust};
 use crate::report::Report;
-use crate::report::explain::{ExplainStyle, write_explain};
-use crate::report::table::{TableStyle, write_table};
-use crate::run::Format;
-use crate::run::{probe_and_report, write_reports};
+use crate::report::table::TableStyle;
+use crate::run::{Format, PrintOptions, write_reports};
 use crate::target::Target;
 
 /// The whole demo must end in a few seconds even if a scenario misbehaves beyond its
@@ -25,7 +24,7 @@ const DEADLINE_STEPS: u32 = 5;
 
 /// What `demo` was asked for.
 #[derive(Debug, Clone)]
-pub struct DemoOptions {
+pub(crate) struct DemoOptions {
     /// Each step of each probe; the lab waits as long for data connections.
     pub step: Duration,
     /// The scenarios to show, in this order (`--scenario`; every one by default).
@@ -48,7 +47,7 @@ struct Shown {
 
 /// Probes the chosen scenarios concurrently and writes them in the order asked. A
 /// scenario whose server cannot start gets a line saying so; the others still run.
-pub async fn run(options: &DemoOptions, out: &mut impl Write) -> io::Result<()> {
+pub(crate) async fn run(options: &DemoOptions, out: &mut impl Write) -> io::Result<()> {
     let mut servers = Vec::new();
     for &scenario in &options.scenarios {
         let mut config = LabConfig::new(scenario);
@@ -75,7 +74,7 @@ pub async fn run(options: &DemoOptions, out: &mut impl Write) -> io::Result<()> 
                         };
                     }
                 };
-                let report = probe_and_report(&config, false).await;
+                let report = probe_and_report(&config).await;
                 let lesson = lesson::learn(scenario, &config).await;
                 Shown {
                     scenario,
@@ -93,12 +92,13 @@ pub async fn run(options: &DemoOptions, out: &mut impl Write) -> io::Result<()> 
             lesson: None,
         }));
     }
+    let print = PrintOptions::new(options.style, options.explain);
     let written = match options.format {
-        Format::Table => write_sections(options, &shown, out),
+        Format::Table => write_sections(&shown, &print, out),
         // One document of every report; the lessons are prose, for the table only.
         format => {
             let reports: Vec<Report> = shown.into_iter().filter_map(|s| s.report.ok()).collect();
-            write_reports(format, &reports, &options.style, out)
+            write_reports(format, &reports, &print, out)
         }
     };
     for server in servers.into_iter().filter_map(|(_, server)| server.ok()) {
@@ -134,25 +134,15 @@ fn probe_config(
 }
 
 /// The table format: a heading, the report and its lesson per scenario.
-fn write_sections(options: &DemoOptions, shown: &[Shown], out: &mut impl Write) -> io::Result<()> {
+fn write_sections(shown: &[Shown], print: &PrintOptions, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "Lab scenarios on loopback, probed as `ftpdoctor probe` would: scenarios without \
          TLS\nwith --tls off (each would also warn tls-unavailable), TLS ones with the lab's CA \
          (--ca-file).\n"
     )?;
-    let mut write_report = |report: &Report, out: &mut dyn Write| -> io::Result<()> {
-        let mut out = out;
-        write_table(report, &options.style, &mut out)?;
-        if let Some(unicode) = options.explain {
-            let style = ExplainStyle {
-                unicode,
-                color: options.style.color,
-                width: options.style.width,
-            };
-            write_explain(report, &style, &mut out)?;
-        }
-        Ok(())
+    let mut write_report = |report: &Report, mut out: &mut dyn Write| -> io::Result<()> {
+        write_reports(Format::Table, std::slice::from_ref(report), print, &mut out)
     };
     for s in shown {
         writeln!(out, "== {}\n   {}", s.scenario, s.scenario.description())?;

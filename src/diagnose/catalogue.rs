@@ -62,8 +62,7 @@ pub(super) fn entry(id: FindingId) -> Entry {
             "Server: something accepted TCP but no FTP server answered. Usual causes: a \
              reverse-DNS or ident lookup on every connection (vsftpd reverse_lookup_enable=NO, \
              ProFTPD UseReverseDNS off and IdentLookups off, Pure-FTPd -H), an overloaded or \
-             hung server, a load balancer or port-forward with no live backend, or an implicit \
-             FTPS port (990) spoken to in plain text (probe it as ftps://HOST:PORT/). \
+             hung server, or a load balancer or port-forward with no live backend. \
              Client: raise --timeout when the server is merely slow.",
             "RFC 959 5.4 (220 on connection, 120 before it)",
         ),

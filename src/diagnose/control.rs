@@ -197,8 +197,12 @@ fn finding(id: FindingId, summary: String, evidence: String) -> Finding {
 /// The session was never set up: say at which step and why.
 fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
     let c = &outcome.control;
-    // A wait of the setup that the deadline or the user cut is no silent server.
-    if let Some(cut) = err.cut {
+    // A wait of the setup that the deadline or the user cut is no silent server. A
+    // resolver that stayed silent until the deadline is still the name's failure
+    // (dns-timeout): it says more than the deadline would.
+    if let Some(cut) = err.cut
+        && err.stage != Stage::Resolve
+    {
         return deadline(outcome, err, cut);
     }
     match err.stage {

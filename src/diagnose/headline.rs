@@ -43,6 +43,10 @@ pub struct Summary {
     pub fix: Option<String>,
     /// Where the result could differ on another run, and the flag that settles it.
     pub notes: Vec<String>,
+    /// While the server-side fix waits: the client-side workaround, when the other family
+    /// of modes (passive or active) works (`curl -P -`, FileZilla "Active").
+    #[serde(skip)]
+    pub meanwhile: Option<String>,
     /// Whether the first note, the passive ports tried, can stay out of the table: every
     /// passive mode worked, so the range did not matter (JSON keeps the note).
     #[serde(skip)]
@@ -269,6 +273,47 @@ fn rerun_for_certificate(outcome: &ProbeOutcome) -> Option<String> {
     })
 }
 
+/// The client-side workaround for a data path blocked in one family of modes while the
+/// other family works.
+fn meanwhile(root: &Finding, works: &[Mode], warns: &[Mode]) -> Option<String> {
+    use FindingId::*;
+    let mode = root.mode?;
+    let blocked_data = matches!(
+        root.id,
+        DataConnectTimeout
+            | DataConnectRefused
+            | PassivePortsFiltered
+            | ActiveConnectTimeout
+            | PortRejected
+            | ClientBehindNat
+    );
+    let working: Vec<Mode> = works
+        .iter()
+        .chain(warns)
+        .copied()
+        .filter(|m| m.is_passive() != mode.is_passive())
+        .collect();
+    if !blocked_data || root.severity < Severity::Error || working.is_empty() {
+        return None;
+    }
+    let work = match working.len() {
+        1 => "works",
+        _ => "work",
+    };
+    Some(match mode.is_passive() {
+        true => format!(
+            "{} {work}: use active mode — curl -P - (--ftp-port -), lftp set \
+             ftp:passive-mode off, FileZilla Transfer mode \"Active\"",
+            names(&working)
+        ),
+        false => format!(
+            "{} {work}: use passive mode — curl's default (no -P), lftp set \
+             ftp:passive-mode on, FileZilla Transfer mode \"Passive\"",
+            names(&working)
+        ),
+    })
+}
+
 /// The passive-ports note leads the notes, and every passive mode tried worked with no
 /// warning: a healthy probe need not list its ports.
 fn ports_note_idle(outcome: &ProbeOutcome, findings: &[Finding]) -> bool {
@@ -306,6 +351,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         .map(|(_, (f, _))| f);
     let cause = root.map(|f| cause_words(outcome, f));
     let fix = root.map(|f| fixes::short_for(f).to_string());
+    let meanwhile = root.and_then(|f| meanwhile(f, &works, &warns));
     let mut headline = modes_sentence(&Lists {
         works: &works,
         warns: &warns,
@@ -329,6 +375,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         }),
         cause,
         fix,
+        meanwhile,
         ports_note_idle: ports_note_idle(outcome, findings),
         notes: notes(outcome),
         explained_by: by_cause.explained_by.clone(),

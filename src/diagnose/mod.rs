@@ -5,6 +5,8 @@
 //! - `modes`: one data-connection mode, step by step.
 //! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
 //! - `nat`: a NAT in front of the client or the server, from every piece of evidence.
+//! - `source`: who really made the data connection (a NAT pool, a load balancer), and
+//!   the known replies of servers that reject a data connection for its source.
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `fixes`: the branch of a fix that applies to what was seen, and each id's short fix.
 //! - `cause`: findings grouped by cause, root causes first.
@@ -27,6 +29,7 @@ mod headline;
 mod modes;
 mod nat;
 mod paths;
+mod source;
 mod tls;
 mod transfers;
 mod words;
@@ -44,9 +47,12 @@ use crate::probe::record::{Mode, ProbeOutcome};
 pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     let mut findings = control::findings(outcome);
     findings.extend(paths::translated_path(outcome));
+    findings.extend(source::egress_address_varies(outcome));
+    findings.extend(source::lb_no_affinity(outcome));
     for mode in Mode::ALL {
         for m in outcome.modes.iter().filter(|m| m.mode == mode) {
             findings.extend(modes::findings(outcome, m));
+            findings.extend(source::second_connection(outcome, m));
         }
         findings.extend(paths::sampled_range(outcome, mode));
     }

@@ -395,7 +395,7 @@ fn deadline_names_where_it_struck() {
     cut_at(mode(&mut o, Mode::Epsv), Stage::TransferData, 2000);
     let f = only(&o, DeadlineExceeded);
     assert!(
-        f.summary.contains("30s") && f.summary.contains("receiving the data"),
+        f.summary.contains("30.0 s") && f.summary.contains("receiving the data"),
         "{}",
         f.summary
     );

@@ -270,7 +270,7 @@ fn cases() -> Vec<Case> {
             "private pasv, substitute connects but LIST fails",
             |o| {
                 pasv_advertises(o, "10.0.0.5", DialResult::Connected);
-                transfer_fails(o, Mode::Pasv, 425, "Security: Bad IP connecting.");
+                transfer_fails(o, Mode::Pasv, 425, "Can't open data connection.");
             },
             &[(PasvPrivateAddress, E, PASV), (TransferFailed, E, PASV)],
         ),

@@ -42,13 +42,9 @@ pub(super) fn millis(d: &Duration) -> String {
     format!("{:.1} ms", ms(d))
 }
 
-/// `30s`, or `1.5s` when not whole: the form --timeout and --deadline are given in.
+/// A duration as every text shows it (`30.0 s`, `1.5 s`): [`crate::wire::human`].
 pub(super) fn secs(d: &Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}s", d.as_secs_f64())
-    }
+    crate::wire::human(*d)
 }
 
 /// What cut the probe short, as a sentence's subject: the user, or --deadline (of

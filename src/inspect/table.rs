@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::diagnose::Severity;
-use crate::report::table::text::{CYAN, GREEN, RED, YELLOW, clean, paint, wrap};
+use crate::report::text::{CYAN, GREEN, RED, YELLOW, clean, paint, wrap};
 
 use super::output::InspectReport;
 

@@ -97,6 +97,27 @@ pub struct LabConfig {
     /// Log each session's commands (PASS masked), replies and data connections to
     /// stderr (`lab -v`), so that an instructor sees what a student's client sent.
     pub verbose: bool,
+    /// `lab --contain`: every "wrong" address a 227 advertises is moved inside
+    /// 127.0.0.0/8 ([`contained`]), where nothing listens, so that a client which follows
+    /// it fails at once and nothing leaves the machine.
+    pub contain: bool,
+}
+
+/// Where `--contain` moves an advertised address: `127.B.C.D` for `A.B.C.D`
+/// (10.0.0.5 → 127.0.0.5, 198.51.100.7 → 127.51.100.7), on the loopback network where the
+/// lab listens on 127.0.0.1 only, so that a connect there is refused at once. Loopback
+/// addresses stay, and so does 0.0.0.0: a connect to it never leaves the host.
+pub fn contained(ip: Ipv4Addr) -> Ipv4Addr {
+    if ip.is_loopback() || ip.is_unspecified() {
+        return ip;
+    }
+    let [_, b, c, d] = ip.octets();
+    let moved = Ipv4Addr::new(127, b, c, d);
+    // 127.0.0.1 is where the lab listens: the wrong address must not be the right one.
+    match moved == Ipv4Addr::LOCALHOST {
+        true => Ipv4Addr::new(127, 0, 0, 2),
+        false => moved,
+    }
 }
 
 /// Default for [`LabConfig::cert_valid_days`]: Let's Encrypt's lifetime, well clear of
@@ -134,6 +155,7 @@ impl LabConfig {
             also_ipv6: false,
             tls_first_session_only: false,
             verbose: false,
+            contain: false,
         }
     }
 }
@@ -155,6 +177,18 @@ struct Shared {
     sessions_begun: AtomicUsize,
     /// The writable scenarios' uploaded files.
     uploads: Option<uploads::UploadDir>,
+    /// lb-split: the load balancer's data-connection turns, and the port the other
+    /// backend refuses.
+    balancer: Option<Balancer>,
+}
+
+/// lb-split's load balancer: which backend the next data connection reaches.
+#[derive(Debug)]
+struct Balancer {
+    /// Data connections handed out so far; even turns reach backend A, odd ones B.
+    data_turns: AtomicUsize,
+    /// Where a data connection that reaches the wrong backend ends: refused.
+    refused: ClosedPort,
 }
 
 /// A data port that does not work, held for the server's lifetime.
@@ -221,6 +255,13 @@ impl LabServer {
             Some(_) => Some(LabTls::generate(config.cert_valid_days)?),
             None => None,
         };
+        let balancer = match profile.backends {
+            scenario::Backends::One => None,
+            scenario::Backends::TwoInTurn => Some(Balancer {
+                data_turns: AtomicUsize::new(0),
+                refused: ClosedPort::bind(addr.ip())?,
+            }),
+        };
         let uploads = match profile.uploads {
             Uploads::Allowed => Some(uploads::UploadDir::create()?),
             Uploads::Refused => None,
@@ -235,6 +276,7 @@ impl LabServer {
             tls,
             sessions_begun: AtomicUsize::new(0),
             uploads,
+            balancer,
         });
         let serving = Arc::clone(&shared);
         let task = ServerTask::spawn(
@@ -287,6 +329,11 @@ impl LabServer {
     /// Data connections made to the `pasv_address` listener so far.
     pub fn advertised_accepts(&self) -> usize {
         self.shared.advertised_accepts.load(Ordering::SeqCst)
+    }
+
+    /// Whether it runs under `--contain` (wrong addresses moved into 127.0.0.0/8).
+    pub fn contained(&self) -> bool {
+        self.shared.config.contain
     }
 
     /// `ftp://127.0.0.1:PORT/` (`ftps://` for implicit TLS; IPv6 addresses in brackets).

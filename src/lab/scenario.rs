@@ -111,6 +111,9 @@ lab_table! {
     Writable "writable"
         "uploads allowed (STOR, DELE) in a temporary directory the lab deletes"
         => Profile { uploads: Uploads::Allowed, ..Profile::HEALTHY };
+    LbSplit "lb-split"
+        "two backends behind one address, no affinity: each data connection goes to the next in turn"
+        => Profile { backends: Backends::TwoInTurn, ..Profile::HEALTHY };
 }
 
 impl Scenario {
@@ -172,6 +175,8 @@ pub(crate) struct Profile {
     pub idle: IdlePath,
     /// Whether STOR and DELE are allowed.
     pub uploads: Uploads,
+    /// How many servers stand behind the lab's one address, and how connections reach them.
+    pub backends: Backends,
 }
 
 impl Profile {
@@ -191,7 +196,22 @@ impl Profile {
         path_mtu: PathMtu::Clear,
         idle: IdlePath::Kept,
         uploads: Uploads::Refused,
+        backends: Backends::One,
     };
+}
+
+/// The servers behind the lab's one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backends {
+    /// One server: every connection reaches it.
+    One,
+    /// Two servers (A and B) behind a load balancer with no affinity: control connections
+    /// go to A and B in turn (each greets with its own name), and so does every data
+    /// connection, on a turn of its own. A data connection that reaches the backend which
+    /// did not advertise its port is refused, as that backend has no listener there. The
+    /// lab cannot steer a SYN, so it decides at the passive request which backend the
+    /// coming data connection meets, and advertises a closed port when it is the other.
+    TwoInTurn,
 }
 
 /// How a scenario offers FTPS.

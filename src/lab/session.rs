@@ -168,8 +168,22 @@ impl Session {
                     "You will be disconnected after 15 minutes of inactivity.",
                 ],
             ),
-            Banner::Lab => Reply::new(220, "ftpdoctor lab FTP server ready."),
+            Banner::Lab => match self.backend() {
+                Some(name) => Reply::new(220, format!("ftpdoctor lab backend {name} ready.")),
+                None => Reply::new(220, "ftpdoctor lab FTP server ready."),
+            },
         }
+    }
+
+    /// lb-split: the backend this control connection reached (`A` or `B`, in turn).
+    fn backend(&self) -> Option<char> {
+        self.shared.balancer.as_ref().map(|_| {
+            if self.index.is_multiple_of(2) {
+                'A'
+            } else {
+                'B'
+            }
+        })
     }
 
     /// The next command line (or the news that one was too long), `None` when the

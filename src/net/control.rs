@@ -2,6 +2,7 @@
 //! TLS stream can take the place of TCP. Every read is bounded by the reply parser's
 //! limits and every step by a timeout.
 
+use crate::wire::human;
 use std::io;
 use std::time::Duration;
 
@@ -20,16 +21,27 @@ pub const MAX_TRANSCRIPT_BYTES: usize = 1024 * 1024;
 /// a long multi-line reply takes.
 const READ_CHUNK: usize = 4096;
 
+/// `; 4 bytes of it had arrived` when part of a reply came before the wait ended.
+fn arrived_note(arrived: usize) -> String {
+    match arrived {
+        0 => String::new(),
+        1 => "; 1 byte of it had arrived".to_string(),
+        n => format!("; {n} bytes of it had arrived"),
+    }
+}
+
 /// Why a step on the control connection failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     /// No complete reply within the step timeout.
-    #[error("no reply within {after:?} (waiting for the reply to {waiting_for})")]
+    #[error("no reply within {} (waiting for the reply to {waiting_for}){}", human(*.after), arrived_note(*.arrived))]
     Timeout {
         /// The step whose reply was due (a command's verb, the banner, ...).
         waiting_for: String,
         /// The step timeout.
         after: Duration,
+        /// Bytes of the reply that had arrived when the wait ended (a trickle).
+        arrived: usize,
     },
     /// The server closed the connection.
     #[error("server closed the connection{}", if *.mid_reply { " in the middle of a reply" } else { "" })]
@@ -38,7 +50,7 @@ pub enum ControlError {
         mid_reply: bool,
     },
     /// The server did not take the command within the step timeout.
-    #[error("sending {command} timed out after {after:?}")]
+    #[error("sending {command} timed out after {}", human(*.after))]
     SendTimeout {
         /// The command (PASS masked).
         command: String,
@@ -162,7 +174,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
     /// Records an error; those that leave the conversation out of step break it for good.
     fn note_error(&mut self, err: &ControlError) {
         match err {
-            ControlError::Timeout { waiting_for, after } => self.emit(Event::StepTimeout {
+            ControlError::Timeout {
+                waiting_for, after, ..
+            } => self.emit(Event::StepTimeout {
                 waiting_for: waiting_for.clone(),
                 after: *after,
             }),
@@ -213,6 +227,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ControlConn<S> {
             Err(_) => Err(ControlError::Timeout {
                 waiting_for: waiting_for.to_string(),
                 after,
+                arrived: self.parser.partial_len(),
             }),
         };
         if let Err(err) = &result {

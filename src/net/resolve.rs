@@ -229,10 +229,17 @@ fn failure(err: NetError) -> QueryFailure {
         NetError::Timeout => QueryError::Timeout,
         _ => QueryError::Other,
     };
-    QueryFailure {
-        error,
-        detail: err.to_string(),
-    }
+    // The typed outcomes in words: hickory's own text quotes its query structs
+    // (`no records found for Query { name: Name("sec."), … }`).
+    let detail = match error {
+        QueryError::Nxdomain => "the name does not exist (NXDOMAIN)".to_string(),
+        QueryError::NoRecords => "the name has no record of this type".to_string(),
+        QueryError::Servfail => "the resolver could not answer for the name (SERVFAIL)".to_string(),
+        QueryError::Refused => "the resolver refused the query (REFUSED)".to_string(),
+        QueryError::Timeout => "no answer in time".to_string(),
+        QueryError::Unreachable | QueryError::Other => err.to_string(),
+    };
+    QueryFailure { error, detail }
 }
 
 /// `localhost` and names under it are this host by definition (RFC 6761 6.3): they

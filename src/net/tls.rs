@@ -296,7 +296,7 @@ impl TlsClient {
             Err(_) => {
                 return Err(TlsError {
                     failure: TlsFailure::Timeout,
-                    detail: format!("no handshake within {limit:?}"),
+                    detail: format!("no handshake within {}", crate::wire::human(limit)),
                     certificate: self.seen_certificate(),
                     plaintext_reply: None,
                 });

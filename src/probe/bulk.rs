@@ -174,7 +174,7 @@ pub(super) async fn connection(
             Ok(Err(e)) => Err(format!("accepting the server's data connection: {e}")),
             Err(_) => Err(format!(
                 "the server did not connect within {}",
-                humantime::format_duration(limit)
+                crate::wire::human(limit)
             )),
         },
     }

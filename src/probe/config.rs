@@ -158,6 +158,32 @@ pub fn tls_for(scheme: Scheme, chosen: Option<TlsMode>) -> TlsMode {
     }
 }
 
+/// Longest --timeout or --deadline (or a `serve` module's): a day is past any sane
+/// probe, and far enough below the clock's range that adding it to "now" cannot overflow.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A step timeout or deadline as written, such as `5s` or `500ms` (the flags' and the
+/// exporter's config's), or a bare number of seconds (`2`, as curl's --max-time and most
+/// timeouts take it); zero would time every step out at once.
+pub fn positive_duration(s: &str) -> Result<Duration, String> {
+    let seconds;
+    let s = match !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        true => {
+            seconds = format!("{s}s");
+            seconds.as_str()
+        }
+        false => s,
+    };
+    match humantime::parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be greater than zero".to_string()),
+        Ok(d) if d > MAX_DURATION => Err("must be at most 24h".to_string()),
+        Ok(d) => Ok(d),
+        Err(_) => Err(format!(
+            "{s:?} is not a duration: write a number with a unit, such as 5s, 500ms or 1m"
+        )),
+    }
+}
+
 /// One probe of one target: the target, the login and the options, with the target's
 /// TLS settled once ([`tls_for`]). Built only by [`ProbeConfig::new`], so that the TLS
 /// always matches the target and the options.

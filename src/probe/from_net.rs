@@ -7,7 +7,9 @@ use crate::net::{CertInfo, ControlError, DialOutcome, Handshake, TlsFailure, Tru
 /// The control connection's error as the record's typed cause.
 pub(super) fn cause(err: &ControlError) -> Cause {
     match err {
-        ControlError::Timeout { waiting_for, after } => Cause::NoReply {
+        ControlError::Timeout {
+            waiting_for, after, ..
+        } => Cause::NoReply {
             waiting_for: waiting_for.clone(),
             after: *after,
         },
@@ -84,6 +86,7 @@ mod tests {
         let err = ControlError::Timeout {
             waiting_for: "LIST".to_string(),
             after: Duration::from_secs(2),
+            arrived: 0,
         };
         assert_eq!(
             cause(&err),

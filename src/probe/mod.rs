@@ -42,13 +42,14 @@ use attempt::Working;
 use budget::struck;
 pub use config::{
     Credentials, CredentialsError, Hooks, IDLE_DEADLINE_MARGIN, Pinned, ProbeConfig, ProbeOptions,
-    tls_for,
+    positive_duration, tls_for,
 };
 use context::Run;
 pub use record::*;
 pub use resolve::{Resolution, resolve_target, resolve_with};
 pub use sample::MAX_SAMPLE_PORTS;
-pub use watch::{Interrupt, Interrupter, Watch};
+pub(crate) use watch::Interrupter;
+pub use watch::{Interrupt, Watch};
 
 use runner::Sessions;
 
@@ -118,25 +119,7 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     });
     let mut out = Working::new(record, modes);
     let mut sessions = Sessions::default();
-    let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
-    let finished = tokio::select! {
-        _ = async {
-            runner::run(run, &mut out, &mut sessions).await;
-            plaintext::check(run, &mut out, &mut sessions.plaintext).await;
-            sample::run(run, &mut out, &mut sessions).await;
-            // Boxed: their sessions' futures would make the probe's own future (and the
-            // stack of a debug build) several times larger.
-            Box::pin(size_check::run(run, &mut out, &mut sessions)).await;
-            Box::pin(upload::run(run, &mut out, &mut sessions)).await;
-            Box::pin(idle::run(run, &mut out, &mut sessions)).await;
-        } => true,
-        _ = sleep_until(backstop) => false,
-        _ = async {
-            run.interrupt.wait().await;
-            sleep(BACKSTOP_GRACE).await;
-        } => false,
-    };
-    if !finished {
+    if !run_all(run, &mut out, &mut sessions).await {
         let by = run.budget.note_backstop();
         out.skip_unstarted(&format!("{} before this mode was tried", struck(by)));
     }
@@ -153,4 +136,27 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
     out.timeline_dropped = run.timeline.dropped();
     out.elapsed = started.elapsed();
     out.into_record()
+}
+
+/// Every step of the probe, each wait within the run's budget; `false` when the backstop
+/// had to drop what was still under way, past the deadline or Ctrl-C.
+async fn run_all(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) -> bool {
+    let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
+    tokio::select! {
+        _ = async {
+            runner::run(run, out, sessions).await;
+            plaintext::check(run, out, &mut sessions.plaintext).await;
+            sample::run(run, out, sessions).await;
+            // Boxed: their sessions' futures would make the probe's own future (and the
+            // stack of a debug build) several times larger.
+            Box::pin(size_check::run(run, out, sessions)).await;
+            Box::pin(upload::run(run, out, sessions)).await;
+            Box::pin(idle::run(run, out, sessions)).await;
+        } => true,
+        _ = sleep_until(backstop) => false,
+        _ = async {
+            run.interrupt.wait().await;
+            sleep(BACKSTOP_GRACE).await;
+        } => false,
+    }
 }

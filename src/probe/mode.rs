@@ -10,7 +10,7 @@ use super::context::Run;
 use super::from_net::dial_result;
 use super::record::{
     Advertised, Cut, DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ReplyRecord,
-    Stage, StepError,
+    Stage, StepError, TransferResult,
 };
 use super::session::{Session, step_error};
 
@@ -32,6 +32,7 @@ pub(super) async fn run_mode(session: &mut Session, run: &Run<'_>, out: &mut Mod
     }
     if out.mode.is_passive() {
         passive(session, run, out).await;
+        second_connection(session, run, out).await;
     } else {
         active(session, run, out).await;
     }
@@ -64,6 +65,32 @@ fn note_error_cut(out: &mut ModeOutcome) {
     {
         note_cut(out, err.stage, cut);
     }
+}
+
+/// Room the deadline must leave for the second data connection: its request, dial and
+/// transfer each get --timeout, so it is tried only when all three fit.
+const SECOND_CONNECTION_STEPS: u32 = 3;
+
+/// A passive mode that worked makes one more data connection in the same session: the
+/// first may have been luck (a NAT pool's addresses, or a load balancer's backends, lined
+/// up for it). Skipped when the deadline leaves no room for it.
+async fn second_connection(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
+    let worked = out
+        .transfer
+        .as_ref()
+        .is_some_and(|t| t.outcome == TransferResult::Ok)
+        && out.error.is_none();
+    let room = run
+        .budget
+        .deadline_at
+        .saturating_duration_since(Instant::now())
+        > run.budget.step * SECOND_CONNECTION_STEPS;
+    if !worked || !room || !session.usable() {
+        return;
+    }
+    let mut again = ModeOutcome::new(out.mode);
+    passive(session, run, &mut again).await;
+    out.second_connection = Some(Box::new(again));
 }
 
 /// Sends the mode's request and returns its reply if it was a 2yz.
@@ -136,32 +163,9 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
                 why: substitute_why,
             });
         }
-        let budget = &session.budget;
-        let dialled = match budget
-            .run(dial(addr, budget.step, &tap, out.mode.as_str()))
-            .await
-        {
-            Ok(dialled) => dialled,
-            Err(cut) => {
-                out.dials.push(DialRecord {
-                    addr,
-                    why,
-                    outcome: DialResult::Timeout,
-                    elapsed: cut.after,
-                    error: None,
-                    cut: Some(cut),
-                });
-                return note_cut(out, Stage::DataConnect, cut);
-            }
+        let Some(dialled) = dial_data(session, out, addr, why, &tap).await else {
+            return;
         };
-        out.dials.push(DialRecord {
-            addr,
-            why,
-            outcome: dial_result(dialled.outcome),
-            elapsed: dialled.elapsed,
-            error: dialled.error,
-            cut: None,
-        });
         if let (DialOutcome::Connected, Some(stream)) = (dialled.outcome, dialled.stream) {
             session.data_tap = Some(tap);
             data = Some(stream);
@@ -174,6 +178,40 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
         return;
     };
     transfer_passive(session, run, out, data).await;
+}
+
+/// One dial of a passive data port, recorded in `out.dials`; `None` when the deadline or
+/// the user cut it (the mode then says so).
+async fn dial_data(
+    session: &Session,
+    out: &mut ModeOutcome,
+    addr: SocketAddr,
+    why: DialWhy,
+    tap: &crate::timeline::Tap,
+) -> Option<crate::net::Dial> {
+    let budget = &session.budget;
+    let dialled = budget
+        .run(dial(addr, budget.step, tap, out.mode.as_str()))
+        .await;
+    let (outcome, elapsed, error, cut) = match &dialled {
+        Ok(d) => (dial_result(d.outcome), d.elapsed, d.error.clone(), None),
+        Err(cut) => (DialResult::Timeout, cut.after, None, Some(*cut)),
+    };
+    out.dials.push(DialRecord {
+        addr,
+        why,
+        outcome,
+        elapsed,
+        error,
+        cut,
+    });
+    match dialled {
+        Ok(dialled) => Some(dialled),
+        Err(cut) => {
+            note_cut(out, Stage::DataConnect, cut);
+            None
+        }
+    }
 }
 
 fn unparseable(out: &mut ModeOutcome, detail: String) {

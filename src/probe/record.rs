@@ -288,6 +288,26 @@ pub struct ModeOutcome {
         serialize_with = "crate::wire::serialize_ms_opt"
     )]
     pub greeting: Option<Duration>,
+    /// The session this mode ran on, as the server described it: its greeting and what
+    /// STAT said. Compared across the modes' sessions, it shows a client leaving from
+    /// several addresses (a NAT pool) or sessions landing on different servers.
+    #[serde(rename = "session", skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionView>,
+    /// Passive modes that worked: one more data connection in the same session, as a
+    /// single-session client makes for its next transfer. The first one can be luck (a
+    /// NAT pool's addresses or a load balancer's backends lined up); this one settles it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_connection: Option<Box<ModeOutcome>>,
+}
+
+/// One control session as the server described it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionView {
+    /// The 220 greeting, lines joined with `\n`.
+    pub banner: Option<String>,
+    /// What STAT said, when the server answered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_view: Option<ServerView>,
 }
 
 impl ModeOutcome {
@@ -308,6 +328,8 @@ impl ModeOutcome {
             cut: None,
             elapsed: Duration::ZERO,
             greeting: None,
+            session: None,
+            second_connection: None,
         }
     }
 
@@ -501,15 +523,4 @@ pub struct ProbeOutcome {
     pub idle: Option<IdleCheck>,
     /// `--upload`: the other direction.
     pub upload: Option<UploadCheck>,
-}
-
-impl ProbeOutcome {
-    /// Who cut the probe short, if anyone did.
-    pub fn cut_by(&self) -> Option<CutBy> {
-        match (self.deadline_hit, self.interrupted) {
-            (_, true) => Some(CutBy::Interrupt),
-            (true, false) => Some(CutBy::Deadline),
-            (false, false) => None,
-        }
-    }
 }

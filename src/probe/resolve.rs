@@ -136,7 +136,7 @@ async fn ask(resolver: &dyn Resolve, name: &str, family: Family, limit: Duration
             Err(_) => (
                 QueryOutcome::Timeout,
                 Vec::new(),
-                Some(format!("no answer within {limit:?}")),
+                Some(format!("no answer within {}", crate::wire::human(limit))),
             ),
         };
         QueryRecord {

@@ -9,12 +9,13 @@ use super::attempt::{MODES, Working};
 use super::budget::struck;
 use super::context::Run;
 use super::mode;
+use super::record::SessionView;
 use super::record::{
     ControlOutcome, ErrorKind, ModeOutcome, SkipReason, Stage, StepError, Strategy, Tls,
     TlsFailureReason, TlsMode, TranscriptEntry,
 };
 use super::resolve::{self, Resolution, resolve_host};
-use super::session::{Role, Session, establish};
+use super::session::{self, Role, Session, establish};
 use crate::proto::Command;
 
 /// How long a session waits for the 221 to its QUIT. Politeness, not diagnosis: a server
@@ -241,14 +242,23 @@ fn skip_ipv4_only(out: &mut Working) {
 /// in); the modes whose extra session the server refused then run in turn on `first`'s.
 async fn run_concurrently(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions, first: usize) {
     let peer = out.control.peer;
+    // The first session's view is the first mode's; the others ask STAT on their own
+    // sessions, when the server answered it on the first (one that does not, or a
+    // firewall that drops it, is not asked again).
+    let first_view = SessionView {
+        banner: out.control.banner.clone(),
+        server_view: out.control.server_view.clone(),
+    };
+    out.modes[first].session = Some(first_view);
+    let stat = out.control.server_view.is_some();
     let refused = {
         let [m0, m1, m2, m3] = &mut out.modes;
         let [s0, s1, s2, s3] = &mut sessions.slots;
         let (r0, r1, r2, r3) = tokio::join!(
-            mode_on_own_session(run, peer, m0, s0),
-            mode_on_own_session(run, peer, m1, s1),
-            mode_on_own_session(run, peer, m2, s2),
-            mode_on_own_session(run, peer, m3, s3),
+            mode_on_own_session(run, peer, stat, m0, s0),
+            mode_on_own_session(run, peer, stat, m1, s1),
+            mode_on_own_session(run, peer, stat, m2, s2),
+            mode_on_own_session(run, peer, stat, m3, s3),
         );
         [r0, r1, r2, r3]
     };
@@ -270,6 +280,7 @@ async fn run_concurrently(run: &Run<'_>, out: &mut Working, sessions: &mut Sessi
 async fn mode_on_own_session(
     run: &Run<'_>,
     peer: Option<SocketAddr>,
+    stat: bool,
     out: &mut ModeOutcome,
     slot: &mut Option<Session>,
 ) -> Option<StepError> {
@@ -303,6 +314,14 @@ async fn mode_on_own_session(
             }
             return Some(err);
         }
+        let server_view = match slot.as_mut().filter(|s| stat && s.usable()) {
+            Some(session) => session::stat(session).await,
+            None => None,
+        };
+        out.session = Some(SessionView {
+            banner: scratch.banner.clone(),
+            server_view,
+        });
     }
     let session = slot.as_mut()?;
     mode::run_mode(session, run, out).await;

@@ -277,6 +277,17 @@ async fn read(session: &mut Session, machine: &mut LoginMachine) -> Action {
     }
 }
 
+/// STAT on a mode's own session, as the first session's login records it; `None` when
+/// it went unanswered. One client seen from several addresses (a NAT pool) shows only
+/// when the sessions are compared.
+pub(super) async fn stat(session: &mut Session) -> Option<super::record::ServerView> {
+    let reply = session.command(&Command::Stat).await.ok()?;
+    Some(super::record::ServerView {
+        client: crate::proto::stat::client_address(&reply),
+        reply: Some(super::record::ReplyRecord::from(&reply)),
+    })
+}
+
 /// The control connection's TCP connect, recorded in `rec.connects`.
 async fn connect(
     addr: SocketAddr,

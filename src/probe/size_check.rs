@@ -359,7 +359,7 @@ async fn read_capped(
                 done.outcome = TryOutcome::Stalled;
                 done.error = Some(format!(
                     "no data for {} after {} bytes",
-                    humantime::format_duration(run.step()),
+                    crate::wire::human(run.step()),
                     done.bytes
                 ));
                 session

@@ -239,8 +239,8 @@ async fn read_data(
                 rec.outcome = TransferResult::Timeout;
                 rec.stalled_at = Some(Stage::TransferData);
                 rec.error = Some(format!(
-                    "no data for {:?} after {} bytes",
-                    run.step(),
+                    "no data for {} after {} bytes",
+                    crate::wire::human(run.step()),
                     rec.bytes
                 ));
                 rec.cause = Some(Cause::DataStalled {

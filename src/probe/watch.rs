@@ -46,7 +46,7 @@ pub struct Interrupt {
 
 /// The side that sets an [`Interrupt`].
 #[derive(Debug)]
-pub struct Interrupter(watch::Sender<bool>);
+pub(crate) struct Interrupter(watch::Sender<bool>);
 
 impl Interrupter {
     /// Ends every probe holding the matching [`Interrupt`] (a closed channel means they
@@ -58,7 +58,7 @@ impl Interrupter {
 
 impl Interrupt {
     /// An interrupt and the handle that sets it.
-    pub fn channel() -> (Interrupter, Interrupt) {
+    pub(crate) fn channel() -> (Interrupter, Interrupt) {
         let (tx, rx) = watch::channel(false);
         (Interrupter(tx), Interrupt { flag: Some(rx) })
     }

@@ -231,6 +231,16 @@ impl ReplyParser {
         !self.has_partial_input() && self.out.is_empty()
     }
 
+    /// How many bytes of a reply not yet whole have arrived (a greeting trickling in one
+    /// byte at a time, cut by a timeout, says how far it got).
+    pub fn partial_len(&self) -> usize {
+        let open = match self.open {
+            Some(_) => self.open_bytes,
+            None => 0,
+        };
+        self.partial.len() + open
+    }
+
     /// Input that has not yet made a whole reply (for "closed mid-reply" reports).
     pub fn has_partial_input(&self) -> bool {
         !self.partial.is_empty()

@@ -44,6 +44,12 @@ pub fn greeting_names_server(text: &str) -> Option<IpAddr> {
         .map(|ip| ip.to_canonical())
 }
 
+/// The first IP address (or address:port) a reply text names: the foreign address in
+/// pyftpdlib's `425 Rejected data connection from foreign address 10.77.0.3:46844.`
+pub fn first_address(text: &str) -> Option<IpAddr> {
+    addresses_in(text).next()
+}
+
 /// Every IP address (or address:port) among the words of `text`, stripped of punctuation.
 fn addresses_in(text: &str) -> impl Iterator<Item = IpAddr> + '_ {
     text.split_whitespace().filter_map(|word| {
@@ -79,6 +85,13 @@ mod tests {
             refusal_names_client(text, sent),
             Some("10.77.0.1".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn pyftpdlib_425_names_the_foreign_source_with_its_port() {
+        let text = "Rejected data connection from foreign address 10.77.0.3:46844.";
+        assert_eq!(first_address(text), Some("10.77.0.3".parse().unwrap()));
+        assert_eq!(first_address("Security: Bad IP connecting."), None);
     }
 
     #[test]

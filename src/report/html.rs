@@ -102,24 +102,7 @@ footer { color: var(--muted); font-size: 13px; text-align: center; }
 }
 "#;
 
-/// Text for HTML: `& < > " '` as entities, control characters dropped (a NUL or an
-/// escape sequence has no business on the page).
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::report::text::html as esc;
 
 /// The most of one header value (banner, features) the page shows: a reply of many
 /// kilobytes from a hostile server would push everything else off the page. The JSON

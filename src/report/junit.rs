@@ -220,6 +220,7 @@ fn findings_text(report: &Report, findings: &[&Finding]) -> String {
     text
 }
 
+pub use crate::report::text::{xml_attr, xml_text};
 /// `ftpdoctor.HOST_PORT`, every character outside `[A-Za-z0-9_]` replaced by `_`, so that
 /// Jenkins (which splits classnames at dots) shows one class per target, and two targets
 /// on one host differ by their port. With `--all-addresses`, the address probed is added.
@@ -247,44 +248,6 @@ pub fn classname_of(host: &str, port: u16, address: Option<std::net::IpAddr>) ->
 fn classname(report: &Report) -> String {
     let t = &report.target;
     classname_of(&t.host, t.port, t.address)
-}
-
-/// Whether XML 1.0 can carry `c` at all (its `Char` production); NUL, ESC and the other
-/// C0 controls but tab and line breaks cannot, even as character references.
-fn xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// Text for element content: markup characters escaped, characters XML cannot carry
-/// shown as `\u{1b}` instead.
-pub fn xml_text(text: &str) -> String {
-    escape(text, false)
-}
-
-/// Text for an attribute value: as [`xml_text`], and quotes and line breaks as character
-/// references (a parser would fold a raw line break into a space).
-pub fn xml_attr(text: &str) -> String {
-    escape(text, true)
-}
-
-fn escape(text: &str, attribute: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            c if !xml_char(c) => {
-                let _ = write!(out, "{}", c.escape_unicode());
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

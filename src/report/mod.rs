@@ -17,6 +17,7 @@ pub mod repeats;
 mod sample;
 pub mod schema;
 pub mod table;
+pub mod text;
 pub mod timeline;
 pub mod waiting;
 

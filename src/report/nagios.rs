@@ -328,11 +328,7 @@ pub fn plain(text: &str) -> String {
 
 /// At most `max` characters, `…` marking a cut.
 fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max - 1).collect();
-    format!("{kept}…")
+    crate::report::text::cut(text, max, '…')
 }
 
 #[cfg(test)]

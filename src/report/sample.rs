@@ -52,6 +52,7 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         refused: Vec::new(),
         refused_codes: Vec::new(),
         ports_note_idle: false,
+        meanwhile: None,
         skipped: Vec::new(),
         root_cause: None,
         cause: None,

@@ -82,15 +82,7 @@ fn printable(text: &str) -> String {
 
 /// Cut to `width` columns with `…`; one column is left free so the cursor never wraps.
 fn fit(line: &str, width: usize) -> String {
-    let room = width.saturating_sub(1).max(1);
-    match line.chars().count() > room {
-        true => {
-            let mut cut: String = line.chars().take(room - 1).collect();
-            cut.push('…');
-            cut
-        }
-        false => line.to_string(),
-    }
+    crate::report::text::cut(line, width.saturating_sub(1).max(1), '…')
 }
 
 /// What to write to replace the previous status line (`previous` columns wide) with

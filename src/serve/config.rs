@@ -95,8 +95,8 @@ impl Module {
              sample_ports: {}\n  targets: [{targets}]\n",
             self.name,
             modes.join(", "),
-            humantime::format_duration(o.step_timeout),
-            humantime::format_duration(o.deadline),
+            crate::wire::human(o.step_timeout),
+            crate::wire::human(o.deadline),
             o.tls.map_or("auto (implicit for ftps://)", TlsMode::as_str),
             o.tls_reuse,
             self.fail_on,
@@ -330,9 +330,9 @@ fn idle_deadline(given: Option<Duration>, idle: Option<Duration>) -> Result<Dura
             None,
             format!(
                 "deadline {} is shorter than idle {} plus {} for the rest of the probe",
-                humantime::format_duration(given),
-                humantime::format_duration(idle),
-                humantime::format_duration(IDLE_DEADLINE_MARGIN)
+                crate::wire::human(given),
+                crate::wire::human(idle),
+                crate::wire::human(IDLE_DEADLINE_MARGIN)
             ),
         )),
     }
@@ -445,7 +445,7 @@ macro_rules! from_text {
 }
 
 from_text!(ModeName, Mode, |s| s.parse());
-from_text!(Positive, Duration, |s| crate::run::positive_duration(s)
+from_text!(Positive, Duration, |s| crate::probe::positive_duration(s)
     .map_err(|e| format!("{s:?}: {e}")));
 from_text!(TlsName, TlsMode, |s| match s {
     "auto" => Ok(TlsMode::Auto),

@@ -282,8 +282,8 @@ fn idle_fits(module: &Module, deadline: Duration) -> Result<(), String> {
             "module {}: idle {} is longer than the scrape timeout less --timeout-offset ({}): \
              raise the job's scrape_timeout or lower the module's idle",
             module.name,
-            humantime::format_duration(idle),
-            humantime::format_duration(deadline)
+            crate::wire::human(idle),
+            crate::wire::human(deadline)
         )),
         _ => Ok(()),
     }
@@ -314,7 +314,7 @@ async fn probe(
     let config = asked.module.probe_config(asked.target, deadline);
     let report = tokio::time::timeout(
         deadline + BACKSTOP,
-        crate::run::probe_and_report(&config, false),
+        crate::pipeline::probe_and_report(&config),
     )
     .await
     .ok();
@@ -383,9 +383,7 @@ fn debug_text(
     }
     out.extend_from_slice(b"\nMetrics that would have been returned:\n");
     let _ = write_registry(registry, Exposition::Text, &mut out);
-    out.extend_from_slice(
-        format!("\nDeadline: {}\n", humantime::format_duration(deadline)).as_bytes(),
-    );
+    out.extend_from_slice(format!("\nDeadline: {}\n", crate::wire::human(deadline)).as_bytes());
     out.extend_from_slice(module.describe().as_bytes());
     String::from_utf8_lossy(&out).into_owned()
 }

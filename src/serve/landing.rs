@@ -12,25 +12,7 @@ use axum::response::Html;
 
 use super::State;
 
-/// Text for HTML element content and double-quoted attributes.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters (ESC, NUL) shown, not passed to the browser.
-            c if c.is_control() && c != '\n' && c != '\t' => {
-                let _ = write!(out, "{}", c.escape_unicode());
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::text::html as esc;
 
 /// Percent-encodes a query value (everything but unreserved characters).
 fn query_value(text: &str) -> String {
@@ -70,7 +52,7 @@ pub(super) async fn page(With(state): With<Arc<State>>) -> Html<String> {
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(name),
             esc(&targets),
-            humantime::format_duration(module.deadline())
+            crate::wire::human(module.deadline())
         );
     }
     html.push_str("</table>\n<h2>Recent probes</h2>\n<table><tr><th>When (UTC)</th><th>Module</th><th>Target</th><th>Result</th><th>Cause</th><th>Seconds</th><th>Report</th></tr>\n");

@@ -36,7 +36,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9123";
 
 /// How `serve` runs, validated from its flags.
 #[derive(Debug, Clone)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     /// Address to listen on.
     pub listen: SocketAddr,
     /// The modules file.
@@ -168,7 +168,7 @@ impl State {
 
 /// Runs the exporter until `shutdown` completes. A bad config stops it before it
 /// listens; `ready` gets the bound address (port 0 picks one).
-pub async fn run(
+pub(crate) async fn run(
     options: ServeOptions,
     ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()>,

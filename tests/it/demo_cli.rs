@@ -133,6 +133,15 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
         (Scenario::IdleTimeout, &["verdict: ok"]),
         (Scenario::IdleReset, &["verdict: ok"]),
         (Scenario::Writable, &["verdict: ok"]),
+        (
+            Scenario::LbSplit,
+            &[
+                "lb-no-affinity",
+                "ftpdoctor lab backend B ready.",
+                "so the first was luck",
+                "verdict: fail",
+            ],
+        ),
     ];
     assert_eq!(expectations.len(), Scenario::ALL.len());
     for (scenario, wanted) in expectations {

@@ -17,6 +17,8 @@ struct Exercise {
     title: String,
     lab: Option<Vec<String>>,
     probes: Vec<Vec<String>>,
+    /// Every other command of its code blocks: curl, lftp, ...
+    clients: Vec<Vec<String>>,
     /// (which probe, from 0; the observation's text)
     expect: Vec<(usize, String)>,
 }
@@ -58,6 +60,8 @@ fn exercises() -> Vec<Exercise> {
             } else if line.starts_with("ftpdoctor probe ") || line.starts_with("ftpdoctor inspect ")
             {
                 ex.probes.push(words(line));
+            } else if !line.trim().is_empty() && !line.starts_with('#') {
+                ex.clients.push(words(line));
             }
             continue;
         }
@@ -277,4 +281,75 @@ async fn mystery_prints_only_the_urls_of_servers_that_answer() {
     let again = ftpdoctor(answers.to_vec(), Vec::new()).await;
     assert_eq!(first.stdout, again.stdout);
     assert_eq!(first.stdout.lines().count(), 4, "{}", first.shown);
+}
+
+/// The address a lab's 227 advertises, asked over a raw control connection.
+async fn advertised_by(lab: &LabProcess) -> std::net::Ipv4Addr {
+    let mut ftp = common::RawFtp::login(lab.addr()).await;
+    let reply = ftp.cmd("PASV").await;
+    let line = reply.last().cloned().unwrap_or_default();
+    let inside = line
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map_or("", |(inside, _)| inside);
+    let n: Vec<u8> = inside
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    assert!(n.len() == 6, "{line}");
+    std::net::Ipv4Addr::new(n[0], n[1], n[2], n[3])
+}
+
+/// What a student types must not send a packet off the machine: every client command
+/// talks to "$URL" only (a lab on loopback), no probe follows an advertised address, and
+/// where a client may follow the 227 (curl, lftp, ...) the lab's address is on loopback,
+/// which `lab --contain` makes so for the scenarios whose 227 names another network.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_exercise_command_can_dial_outside_loopback() {
+    let mut checked = 0;
+    for ex in exercises() {
+        for command in ex.clients.iter().chain(&ex.probes) {
+            for word in command {
+                let host_like = word.contains("://") || word.parse::<std::net::IpAddr>().is_ok();
+                assert!(
+                    !host_like || word == "$URL",
+                    "exercise {}: {command:?} names {word}, not the lab's $URL",
+                    ex.title
+                );
+            }
+            assert!(
+                !command.iter().any(|w| w == "--follow-advertised"),
+                "exercise {}: {command:?} follows the advertised address",
+                ex.title
+            );
+        }
+        let Some(lab_line) = &ex.lab else { continue };
+        if ex.clients.is_empty() || lab_line.iter().any(|w| w == "--fault") {
+            continue;
+        }
+        let lab = start_lab(lab_line);
+        if !lab.url.starts_with("ftp://127.") {
+            // IPv6 labs: PASV is IPv4 only there, and EPSV carries no address.
+            continue;
+        }
+        let ip = advertised_by(&lab).await;
+        assert!(
+            ip.is_loopback() || ip.is_unspecified(),
+            "exercise {}: the lab advertises {ip}, and {:?} may follow it off the machine \
+             (start the lab with --contain)",
+            ex.title,
+            ex.clients
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 5,
+        "{checked} exercises with client commands checked"
+    );
+    // The mystery servers are diagnosed with curl and lftp too.
+    let mystery = DOC
+        .lines()
+        .find(|l| l.contains("lab --mystery"))
+        .unwrap_or_else(|| panic!("no mystery exercise"));
+    assert!(mystery.contains("--contain"), "{mystery}");
 }

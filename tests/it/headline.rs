@@ -96,7 +96,7 @@ async fn table_ends_with_verdict_modes_cause_and_fix() {
     .map(String::from)
     .to_vec();
     let run = ftpdoctor(args, Vec::new()).await;
-    let tail: Vec<&str> = run.stdout.lines().rev().take(6).collect();
+    let tail: Vec<&str> = run.stdout.lines().rev().take(8).collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
     let text = tail.join("\n");
     assert!(

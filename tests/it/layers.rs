@@ -27,7 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The event log of a probe's connections: net records into it, the records carry it.
     ("timeline", &["wire"]),
     ("target", &["proto", "wire"]),
-    ("net", &["proto", "stream", "timeline"]),
+    ("net", &["proto", "stream", "timeline", "wire"]),
     // What a probe saw, as plain records.
     ("probe::record", &["proto", "addr", "wire", "timeline"]),
     // The login conversation as a machine: replies in, commands out, no I/O.
@@ -53,17 +53,30 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["diagnose", "probe::record", "addr", "wire", "timeline"],
     ),
     ("lab", &["proto", "stream"]),
-    ("run", &["probe", "diagnose", "report", "target", "wire"]),
-    ("demo", &["run", "lab", "probe", "report", "target", "wire"]),
+    // One target from probe to report (and the --all-addresses fan-out): what run,
+    // serve and demo share.
+    ("pipeline", &["probe", "diagnose", "report", "wire"]),
+    (
+        "run",
+        &["pipeline", "probe", "diagnose", "report", "target", "wire"],
+    ),
+    (
+        "demo",
+        &[
+            "pipeline", "run", "lab", "probe", "report", "target", "wire",
+        ],
+    ),
     (
         "serve",
-        &["run", "probe", "diagnose", "report", "target", "wire"],
+        &["pipeline", "probe", "diagnose", "report", "target", "wire"],
     ),
     // The server's side: files, not sockets. The catalogue from diagnose, address classes,
     // and the table printer's text helpers; never the probe or the network.
     ("inspect", &["diagnose", "addr", "report", "wire"]),
     // The command line builds every layer's configuration; main only calls it.
     ("cli", ANY),
+    // Carries out the command line's action (runtime, signals, stdout); main calls it.
+    ("exec", ANY),
     ("main", ANY),
 ];
 

@@ -38,5 +38,6 @@ mod serve;
 mod serve_exposition;
 mod serve_metrics;
 mod serve_start;
+mod slow_greeting;
 mod timeline;
 mod truth;

@@ -48,9 +48,14 @@ async fn banner_never_sent_is_a_timeout_naming_the_step() {
     let mut ctl = scripted_with(b"", false, SHORT_STEP).await;
     let started = Instant::now();
     match ctl.read_reply("the banner").await {
-        Err(ControlError::Timeout { waiting_for, after }) => {
+        Err(ControlError::Timeout {
+            waiting_for,
+            after,
+            arrived,
+        }) => {
             assert_eq!(waiting_for, "the banner");
             assert_eq!(after, SHORT_STEP);
+            assert_eq!(arrived, 0);
         }
         other => panic!("{other:?}"),
     }

@@ -423,7 +423,7 @@ async fn all_addresses_probes_at_most_sixteen_of_a_long_answer() {
     let reports = run.json().as_array().cloned().unwrap_or_default();
     assert_eq!(
         reports.len(),
-        ftpdoctor::run::MAX_ADDRESSES,
+        ftpdoctor::pipeline::MAX_ADDRESSES,
         "{}",
         run.shown
     );

@@ -76,3 +76,66 @@ async fn listen_address_in_use_error_is_printed_once() {
     said_once(&run.stderr, &format!("listening on {addr}"));
     assert_eq!(run.stderr.matches("in use").count(), 1, "{}", run.shown);
 }
+
+#[tokio::test]
+async fn check_config_says_good_for_the_shipped_example_and_listens_nowhere() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/ftpdoctor.yml");
+    let run = common::cli::ftpdoctor(args(&["serve", "--check-config", shipped]), Vec::new()).await;
+    assert_eq!(run.code, 0, "{}", run.shown);
+    assert!(
+        run.stdout.contains("good (1 module: default)"),
+        "{}",
+        run.shown
+    );
+    assert!(!run.stdout.contains("http://"), "{}", run.shown);
+}
+
+#[tokio::test]
+async fn check_config_of_a_bad_file_is_exit_2_said_once() {
+    let dir = temp_dir("check-bad");
+    let path = dir.join("modules.yml");
+    std::fs::write(&path, "modules:\n  a:\n    targets: [\"10.0.0.0/33\"]\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = common::cli::ftpdoctor(
+        vec![
+            "serve".into(),
+            "--check-config".into(),
+            path.display().to_string(),
+        ],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.shown);
+    said_once(&run.stderr, "prefix length out of range");
+    assert!(run.stdout.is_empty(), "{}", run.shown);
+}
+
+/// The unit as shipped: sandboxed, loopback, the config checked before start.
+#[test]
+fn the_systemd_unit_is_sandboxed_and_listens_on_loopback() {
+    let unit = include_str!("../../packaging/ftpdoctor.service");
+    let lines: Vec<&str> = unit.lines().map(str::trim).collect();
+    for want in [
+        "DynamicUser=yes",
+        "ProtectSystem=strict",
+        "CapabilityBoundingSet=",
+        "NoNewPrivileges=yes",
+        "ExecStartPre=/usr/bin/ftpdoctor serve --check-config /etc/ftpdoctor/ftpdoctor.yml",
+    ] {
+        assert!(lines.contains(&want), "{want} missing from the unit");
+    }
+    let start = lines
+        .iter()
+        .find(|l| l.starts_with("ExecStart="))
+        .unwrap_or_else(|| panic!("no ExecStart"));
+    assert!(start.contains("--listen 127.0.0.1:"), "{start}");
+    assert!(
+        unit.contains("LoadCredential="),
+        "the unit says how to pass a password file"
+    );
+    let manifest = include_str!("../../Cargo.toml");
+    assert!(
+        manifest.contains("enable = false, start = false"),
+        "the package installs the unit disabled and stopped"
+    );
+}

@@ -342,3 +342,19 @@ async fn passive_ports_note_only_when_a_passive_mode_failed() {
     let run = probe_as(&refused.url(), "table", &["--tls", "off"]).await;
     assert!(run.stdout.contains("passive ports tried"), "{}", run.shown);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn blocked_passive_data_gives_the_active_workaround_meanwhile() {
+    let server = start(Scenario::BlockedData).await;
+    let run = probe_as(&server.url(), "table", &["--tls", "off"]).await;
+    let flat = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("meanwhile: EPRT and PORT work: use active mode — curl -P -")
+            && flat.contains("FileZilla Transfer mode \"Active\""),
+        "{}",
+        run.shown
+    );
+    let healthy = start(Scenario::Healthy).await;
+    let run = probe_as(&healthy.url(), "table", &["--tls", "off"]).await;
+    assert!(!run.stdout.contains("meanwhile:"), "{}", run.shown);
+}

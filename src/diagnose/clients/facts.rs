@@ -80,6 +80,26 @@ pub(super) enum Event {
     Unknown(String),
 }
 
+impl Event {
+    /// The same event, its words after `lead`.
+    fn prefixed(self, lead: &str) -> Event {
+        let p = |why: String| format!("{lead}{why}");
+        match self {
+            Event::Works(note) => Event::Works(note.map(p)),
+            Event::Rejected(w) => Event::Rejected(p(w)),
+            Event::Refused(w) => Event::Refused(p(w)),
+            Event::Dropped(w) => Event::Dropped(p(w)),
+            Event::NoReply(w) => Event::NoReply(p(w)),
+            Event::AcceptNever(w) => Event::AcceptNever(p(w)),
+            Event::ForeignSource(a) => Event::ForeignSource(a),
+            Event::TransferFailed(w) => Event::TransferFailed(p(w)),
+            Event::TransferStalled(w) => Event::TransferStalled(p(w)),
+            Event::TlsDeadlock(w) => Event::TlsDeadlock(p(w)),
+            Event::Unknown(w) => Event::Unknown(p(w)),
+        }
+    }
+}
+
 /// The probe's records with the findings, read as clients meet them.
 pub(super) struct Facts<'a> {
     pub outcome: &'a ProbeOutcome,
@@ -141,12 +161,19 @@ impl<'a> Facts<'a> {
                     format!("the control port is unreachable{cite}"),
                 ),
             },
+            // Implicit TLS only where it can be: port 990 spoken to in plaintext.
+            (Stage::Banner, ErrorKind::Timeout) if self.outcome.target.port == 990 => {
+                Control::Silent(
+                    ClientStep::Banner,
+                    format!(
+                        "connects, but no greeting comes{cite} — port 990 is implicit FTPS, \
+                         where the server waits for a TLS hello first"
+                    ),
+                )
+            }
             (Stage::Banner, ErrorKind::Timeout) => Control::Silent(
                 ClientStep::Banner,
-                format!(
-                    "connects, but no greeting comes{cite} — as on an implicit-TLS port \
-                     (990) reached with ftp://, where the server waits for a TLS hello"
-                ),
+                format!("connects, but no whole greeting comes in time{cite}"),
             ),
             (Stage::Banner, _) => Control::Fails(
                 ClientStep::Banner,
@@ -262,8 +289,16 @@ impl<'a> Facts<'a> {
     }
 
     /// What a client meets using `mode`, dialling PASV addresses by `policy`, on `path`,
-    /// resuming the control TLS session on data connections or not (`resumes`).
-    pub fn event(&self, mode: Mode, policy: PasvAddress, path: Path, resumes: bool) -> Event {
+    /// resuming the control TLS session on data connections or not (`resumes`), asking
+    /// again in the same session after a failed data connection or not (`retries`).
+    pub fn event(
+        &self,
+        mode: Mode,
+        policy: PasvAddress,
+        path: Path,
+        resumes: bool,
+        retries: bool,
+    ) -> Event {
         let client = Client { path, resumes };
         let Some(m) = self.mode_record(mode) else {
             return Event::Unknown(format!("the probe did not try {}", request_name(mode)));
@@ -303,6 +338,36 @@ impl<'a> Facts<'a> {
                 )),
             };
         }
+        let first = self.record_event(m, mode, policy, &cite, client);
+        // A single-session client's next data connection meets what the probe's second
+        // one met: when that failed, the first one worked by luck.
+        match (&first, m.second_connection.as_deref()) {
+            (Event::Works(_), Some(second)) => match self
+                .record_event(second, mode, policy, &cite, client)
+            {
+                Event::Works(_) => first,
+                // It asks again after the failure, and the next one goes as the first.
+                _ if retries => Event::Works(Some(
+                    "every other data connection in one session fails here (the probe's second \
+                     did), and it asks again"
+                        .to_string(),
+                )),
+                again => again.prefixed("a second data connection in the same session: "),
+            },
+            _ => first,
+        }
+    }
+
+    /// What one attempt of `mode` (the mode's own, or its second data connection) met,
+    /// from its reply on.
+    fn record_event(
+        &self,
+        m: &ModeOutcome,
+        mode: Mode,
+        policy: PasvAddress,
+        cite: &str,
+        client: Client,
+    ) -> Event {
         match &m.reply {
             Some(r) if r.code >= 400 => {
                 return Event::Rejected(format!("{} is answered {r}{cite}", request_name(mode)));
@@ -313,17 +378,17 @@ impl<'a> Facts<'a> {
             Some(_) => {}
         }
         let connected = if mode.is_passive() {
-            match self.passive_dial(m, policy, &cite) {
+            match self.passive_dial(m, policy, cite) {
                 Ok(note) => note,
                 Err(event) => return event,
             }
         } else {
-            match self.accept(m, &cite) {
+            match self.accept(m, cite) {
                 Ok(()) => None,
                 Err(event) => return event,
             }
         };
-        self.transfer(m, connected, &cite, client)
+        self.transfer(m, connected, cite, client)
     }
 
     /// A plaintext client on a TLS server meets what the plaintext comparison saw, which

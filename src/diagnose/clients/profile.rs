@@ -227,6 +227,10 @@ pub struct Profile {
     /// Passive data connects tried (each with the connect timeout) before the client
     /// reacts to the failure: ncftp asks PASV again twice.
     pub passive_tries: u32,
+    /// After a failed data connection it asks PASV/EPSV again in the same session (lftp;
+    /// ncftp, see `passive_tries`): behind a NAT pool or a load balancer that alternates,
+    /// every other try works.
+    pub retries_data_in_session: bool,
     /// The greeting and each reply.
     pub reply: Wait,
     /// Active modes: waiting for the server to connect back.
@@ -263,6 +267,7 @@ const CURL: Profile = Profile {
     data_tls_at_once: true,
     connect: Wait::Secs(300),
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Secs(120),
     accept: Wait::Secs(60),
     on: Reactions {
@@ -290,6 +295,7 @@ const LFTP: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Secs(300),
     passive_tries: 1,
+    retries_data_in_session: true,
     reply: Wait::Secs(300),
     accept: Wait::Secs(300),
     on: Reactions {
@@ -319,6 +325,7 @@ const WGET: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Secs(900),
     accept: Wait::Unlimited,
     on: Reactions {
@@ -350,6 +357,7 @@ const FTPLIB: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Unlimited,
     accept: Wait::Unlimited,
     on: Reactions {
@@ -375,6 +383,7 @@ const BASIC_FTP: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Secs(30),
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Secs(30),
     accept: Wait::Secs(30),
     on: Reactions {
@@ -401,6 +410,7 @@ const NCFTP: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Secs(20),
     passive_tries: 3,
+    retries_data_in_session: true,
     reply: Wait::Secs(135),
     accept: Wait::Secs(135),
     on: Reactions {
@@ -430,6 +440,7 @@ const TNFTP: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Unlimited,
     accept: Wait::Unlimited,
     on: Reactions {
@@ -455,6 +466,7 @@ const COMMONS_NET: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Unlimited,
     accept: Wait::Unlimited,
     on: Reactions {
@@ -480,6 +492,7 @@ const FILEZILLA: Profile = Profile {
     data_tls_at_once: true,
     connect: Wait::Secs(20),
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Secs(20),
     accept: Wait::Secs(20),
     on: Reactions {
@@ -505,6 +518,7 @@ const WINSCP: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Secs(15),
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Secs(15),
     accept: Wait::Secs(15),
     on: Reactions {
@@ -530,6 +544,7 @@ const WINDOWS_FTP: Profile = Profile {
     data_tls_at_once: false,
     connect: Wait::Unlimited,
     passive_tries: 1,
+    retries_data_in_session: false,
     reply: Wait::Unlimited,
     accept: Wait::Unlimited,
     on: Reactions {

@@ -288,7 +288,13 @@ fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
     let mut i = 0;
     while let Some(&mode) = modes.get(i) {
         let name = request_name(mode);
-        let (step, why, reaction) = match facts.event(mode, p.pasv_address, path, p.tls_resume) {
+        let (step, why, reaction) = match facts.event(
+            mode,
+            p.pasv_address,
+            path,
+            p.tls_resume,
+            p.retries_data_in_session,
+        ) {
             Event::Works(note) => {
                 let how = note
                     .map(|n| format!("{name}: {n}, "))

@@ -362,6 +362,9 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
             if let Some(f) = crate::diagnose::tls::data_failure(cx, t) {
                 return Some(f);
             }
+            if let Some(f) = crate::diagnose::source::data_source_rejected(cx.outcome, m) {
+                return Some(f);
+            }
             let why = match (&t.final_reply, &t.error) {
                 (Some(r), _) => format!("the server answered {}", quote(r)),
                 (None, Some(e)) => format!("{e}."),
@@ -393,6 +396,9 @@ pub(super) fn transfer(cx: Cx) -> Option<Finding> {
             ))
         }
         TransferResult::Timeout => {
+            if let Some(f) = crate::diagnose::source::data_source_rejected(cx.outcome, m) {
+                return Some(f);
+            }
             evidence.insert(
                 0,
                 format!(

@@ -75,6 +75,13 @@ impl Session {
             ));
             return Ok(port);
         }
+        if let Some(port) = self.other_backends_turn() {
+            self.data = DataPlan::Unanswered;
+            self.log(&format!(
+                "data: the next data connection reaches the other backend: port {port} refused"
+            ));
+            return Ok(port);
+        }
         if let Some(range) = &self.shared.port_range {
             return match range.next() {
                 Some(Passive::Listening(listener, port)) => {
@@ -113,6 +120,16 @@ impl Session {
         Ok(port)
     }
 
+    /// lb-split: the port to advertise when the coming data connection's turn belongs to
+    /// the other backend (one that refuses it); `None` when it reaches this one.
+    fn other_backends_turn(&self) -> Option<u16> {
+        let lb = self.shared.balancer.as_ref()?;
+        let turn = lb
+            .data_turns
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (turn % 2 != self.index % 2).then(|| lb.refused.addr().port())
+    }
+
     pub(super) async fn pasv(&mut self) -> Reply {
         if self.epsv_all {
             return Reply::new(503, "PASV not allowed after EPSV ALL.");
@@ -143,6 +160,10 @@ impl Session {
                     .or(claimed)
                     .or(unrewritten)
                     .unwrap_or(local_ip);
+                let advertised = match self.shared.config.contain {
+                    true => crate::lab::contained(advertised),
+                    false => advertised,
+                };
                 Reply::new(227, format_227(SocketAddrV4::new(advertised, port)))
             }
             Err(reply) => reply,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+use super::ProbeOutcome;
 use crate::wire::wire_enum;
 
 wire_enum! {
@@ -42,5 +43,16 @@ pub struct Cut {
 impl Serialize for Cut {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.by.serialize(s)
+    }
+}
+
+impl ProbeOutcome {
+    /// Who cut the probe short, if anyone did.
+    pub fn cut_by(&self) -> Option<CutBy> {
+        match (self.deadline_hit, self.interrupted) {
+            (_, true) => Some(CutBy::Interrupt),
+            (true, false) => Some(CutBy::Deadline),
+            (false, false) => None,
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::probe::record::{
 };
 use crate::wire::ms;
 
-use super::text::{bytes, clean, human_ms, truncate, truncate_words};
+use crate::report::text::{bytes, clean, human_ms, truncate, truncate_words};
 
 /// A reply quoted outside the mode table's request cell (header, transfer, errors) is
 /// cut here: the whole text is in the JSON report and in the findings' evidence, and a

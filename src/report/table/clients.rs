@@ -3,7 +3,7 @@
 
 use crate::diagnose::clients::{ClientPrediction, Prediction};
 
-use super::text::{CYAN, GREEN, RED, YELLOW, clean, paint, wrap};
+use crate::report::text::{CYAN, GREEN, RED, YELLOW, clean, paint, wrap};
 
 /// Width of the id column: the longest id, `curl-disable-epsv`, and a space.
 const ID: usize = 18;

@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use super::super::{Report, Status, Verdict};
 use super::TableStyle;
-use super::text::{CYAN, GREEN, RED, YELLOW, paint, plural, wrap};
 use crate::diagnose::{Finding, FindingId, Severity};
 use crate::probe::record::{Mode, SkipReason};
+use crate::report::text::{CYAN, GREEN, RED, YELLOW, paint, plural, wrap};
 
 /// The labels of a finding's detail lines, padded so their texts line up.
 const DETAIL_LABEL: usize = 11;
@@ -118,12 +118,9 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
     let mut lines = vec![verdict_line(report, style.color)];
     let label = |label: &str| format!("  {label:<7}");
     let mut add = |name: &str, text: &str| {
-        lines.extend(wrap(
-            &style.prose(text),
-            width,
-            &label(name),
-            &" ".repeat(9),
-        ));
+        let first = label(name);
+        let hang = " ".repeat(first.chars().count().max(9));
+        lines.extend(wrap(&style.prose(text), width, &first, &hang));
     };
     if !report.waived.is_empty() {
         let list: Vec<String> = report
@@ -147,6 +144,9 @@ pub(super) fn closing(report: &Report, style: &TableStyle) -> Vec<String> {
     }
     if let Some(fix) = &summary.fix {
         add("fix:", fix);
+    }
+    if let Some(meanwhile) = &summary.meanwhile {
+        add("meanwhile: ", meanwhile);
     }
     // The passive ports tried matter only when a passive mode failed (JSON keeps them).
     let skip = usize::from(summary.ports_note_idle);

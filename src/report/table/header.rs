@@ -4,10 +4,10 @@
 //! ports, the deadline). Every line is cut to the width; each decision is one function.
 
 use super::cells::{reply_text, step_error};
-use super::text::{clean, comma_list, human_ms, wrap};
 use super::{TableStyle, join_host_port, tls};
 use crate::probe::record::{ControlOutcome, Login, Strategy, TargetInfo};
 use crate::report::Report;
+use crate::report::text::{clean, comma_list, human_ms, wrap};
 
 /// Width of the header's labels ("features  "), so the values line up.
 const LABEL: usize = 10;

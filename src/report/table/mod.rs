@@ -20,17 +20,16 @@ pub(crate) use modes::mode_cells;
 mod layout;
 mod modes;
 mod summary;
-pub(crate) mod text;
 mod tls;
 mod transfers;
 
-pub use summary::write_summary;
+pub use summary::{SummaryRow, write_summary};
 
 use std::io::{self, Write};
 
 use super::Report;
 pub use super::timeline::TimelineView;
-use text::{clean, to_ascii, truncate};
+use crate::report::text::{clean, to_ascii, truncate};
 
 /// How to print the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use comfy_table::{
 use super::TableStyle;
 use super::cells::{advertised_cell, data_cell, request_cell, transfer_cell};
 use super::layout::{COMPACT, Layout, PADDING, WIDE, floors};
-use super::text::truncate_words;
 use crate::probe::record::ModeOutcome;
+use crate::report::text::truncate_words;
 use crate::report::{ModeReport, Report, Status};
 use crate::wire::ms;
 

@@ -8,8 +8,8 @@ use comfy_table::{
     presets::{ASCII_FULL, UTF8_FULL},
 };
 
-use super::text::{clean, plural, truncate_words};
 use super::{TableStyle, join_host_port};
+use crate::report::text::{clean, plural, truncate_words};
 use crate::report::{Report, Status, Verdict};
 
 const HEADERS: [&str; 4] = ["Target", "Verdict", "Failing modes", "First finding"];
@@ -18,7 +18,29 @@ const HEADERS: [&str; 4] = ["Target", "Verdict", "Failing modes", "First finding
 /// not a replacement for them.
 const FINDING_CHARS: usize = 90;
 
-/// Writes the summary table of `reports` (from `targets` targets) and a tally line (`12 targets: 9 ok, 1 warn, 2 fail`, or
+/// What the summary keeps of one report: its row and verdict, a few hundred bytes, so
+/// that `--summary` over a fleet of ten thousand holds rows, not full reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    target: String,
+    verdict: Verdict,
+    failing: String,
+    first: String,
+}
+
+impl SummaryRow {
+    /// The row of `report`.
+    pub fn of(report: &Report) -> SummaryRow {
+        SummaryRow {
+            target: target_cell(report),
+            verdict: report.verdict,
+            failing: failing_modes(report),
+            first: first_finding(report),
+        }
+    }
+}
+
+/// Writes the summary table of `rows` (from `targets` targets) and a tally line (`12 targets: 9 ok, 1 warn, 2 fail`, or
 /// `14 reports (12 targets): ...` when --all-addresses gave some targets several rows).
 ///
 /// ```
@@ -29,7 +51,7 @@ const FINDING_CHARS: usize = 90;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_summary(
-    reports: &[Report],
+    reports: &[SummaryRow],
     targets: usize,
     style: &TableStyle,
     out: &mut impl Write,
@@ -60,10 +82,10 @@ pub fn write_summary(
             });
         }
         table.add_row(vec![
-            Cell::new(style.emit(&target_cell(report))),
+            Cell::new(style.emit(&report.target)),
             verdict,
-            Cell::new(style.emit(&failing_modes(report))),
-            Cell::new(style.emit(&first_finding(report))),
+            Cell::new(style.emit(&report.failing)),
+            Cell::new(style.emit(&report.first)),
         ]);
     }
     for line in table.lines() {

@@ -5,11 +5,11 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use super::cells::short_reply;
-use super::text::{clean, comma_list, truncate, truncate_words, wrap};
 use super::{TableStyle, write_table};
 use crate::addr::AddrClass;
 use crate::diagnose::{Finding, FindingId, Severity};
 use crate::probe::record::{Advertised, DialRecord, DialResult, DialWhy, Mode, ReplyRecord};
+use crate::report::text::{clean, comma_list, truncate, truncate_words, wrap};
 use crate::report::{Report, Status, Verdict, sample};
 use crate::timeline::Event;
 

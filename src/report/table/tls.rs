@@ -4,7 +4,7 @@
 use crate::probe::record::{ControlOutcome, Stage, Tls, TlsRecord};
 
 use super::cells::reply_text;
-use super::text::clean;
+use crate::report::text::clean;
 
 /// `tls` line: "explicit, TLSv1.3 TLS13_AES_256_GCM_SHA384; data private".
 pub(super) fn tls_line(control: &ControlOutcome) -> String {

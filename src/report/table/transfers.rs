@@ -1,11 +1,11 @@
 //! The header lines of the long and large transfer checks: `size` (the full-size packet
 //! check), `upload` and `idle`. File names come from the server: shown cleaned.
 
-use super::text::clean;
 use crate::probe::record::{
     DeleOutcome, IdleCheck, MssTry, SizeCheck, SizeOutcome, StoreTry, TryOutcome, UploadCheck,
 };
 use crate::report::Report;
+use crate::report::text::clean;
 
 /// The lines each check that ran adds, in the order size, upload, idle.
 pub(super) fn lines(report: &Report) -> Vec<(&'static str, String)> {

@@ -159,7 +159,7 @@ fn module_idle_raises_the_default_deadline_and_refuses_a_shorter_one() {
     assert_eq!(lan.options().idle, Some(Duration::from_secs(60)));
     assert_eq!(lan.deadline(), Duration::from_secs(90));
     let e = failing("modules:\n  lan:\n    idle: 60s\n    deadline: 80s\n    targets: any\n");
-    assert!(e.message.contains("shorter than idle 1m"), "{e}");
+    assert!(e.message.contains("shorter than idle 60.0 s"), "{e}");
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn module_idle_longer_than_the_scrape_timeout_less_the_offset_is_refused() {
     assert!(
         refused
             .as_ref()
-            .is_err_and(|e| e.contains("idle 10s is longer than the scrape timeout less")),
+            .is_err_and(|e| e.contains("idle 10.0 s is longer than the scrape timeout less")),
         "{refused:?}"
     );
     // Without the header the module's own deadline (idle + 30 s) holds; no idle, no check.

@@ -1,11 +1,12 @@
-//! Text helpers for the table printer: making server text safe, cutting and wrapping it
-//! to a width, and saying numbers the way people read them. No knowledge of reports here.
+//! Text helpers for every printer, in one place: making server text safe (for a
+//! terminal, HTML, XML), cutting and wrapping it to a width, painting it, and saying
+//! numbers and durations the way people read them. No knowledge of reports here.
 
 use std::borrow::Cow;
 
 /// Server and OS text made safe for a terminal: control characters (ESC, CR, C1 CSI, …)
 /// are shown escaped (`\u{1b}`), line breaks are kept for the callers that want them.
-pub(crate) fn clean(text: &str) -> Cow<'_, str> {
+pub fn clean(text: &str) -> Cow<'_, str> {
     if !text.chars().any(|c| c.is_control() && c != '\n') {
         return Cow::Borrowed(text);
     }
@@ -23,7 +24,7 @@ pub(crate) fn clean(text: &str) -> Cow<'_, str> {
 /// The text in ASCII for a terminal whose locale is not UTF-8: the table's own signs
 /// become their usual stand-ins (`→` `->`, `…` `...`, dashes `-`), anything else
 /// that is not ASCII (a server's UTF-8 banner) `?`, which is one column as before.
-pub(super) fn to_ascii(text: &str) -> Cow<'_, str> {
+pub fn to_ascii(text: &str) -> Cow<'_, str> {
     if text.is_ascii() {
         return Cow::Borrowed(text);
     }
@@ -43,9 +44,83 @@ pub(super) fn to_ascii(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// At most `max` characters, the last one `mark` (`…`, or `~` in ASCII) when something
+/// was cut. Unlike [`truncate`], line breaks are kept as they are.
+pub fn cut(text: &str, max: usize, mark: char) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    if max > 0 {
+        kept.push(mark);
+    }
+    kept
+}
+
+/// Text for HTML element content and quoted attribute values: `& < > " '` as entities,
+/// other control characters than line breaks and tabs shown escaped (`\u{1b}`), never
+/// passed to the browser.
+pub fn html(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {
+                let _ = write!(out, "{}", c.escape_unicode());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for XML element content: `& < >` as entities, a CR as a character reference (a
+/// parser would drop it), characters XML 1.0 cannot hold shown escaped (`\u{1b}`).
+pub fn xml_text(text: &str) -> String {
+    xml(text, false)
+}
+
+/// Text for an XML attribute value: as [`xml_text`], and quotes and line breaks as
+/// character references (a parser would fold a raw line break into a space).
+pub fn xml_attr(text: &str) -> String {
+    xml(text, true)
+}
+
+fn xml(text: &str, attribute: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' if attribute => out.push_str("&#9;"),
+            c if !xml_char(c) => {
+                let _ = write!(out, "{}", c.escape_unicode());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
 /// At most `max` characters, the last one `…` when something was cut. Line breaks end the
 /// text too: a cut multi-line reply would otherwise leak its next lines into the layout.
-pub(super) fn truncate(text: &str, max: usize) -> String {
+pub fn truncate(text: &str, max: usize) -> String {
     let first = text.lines().next().unwrap_or("");
     let cut_line = first.len() < text.trim_end().len();
     if first.chars().count() <= max && !cut_line {
@@ -58,7 +133,7 @@ pub(super) fn truncate(text: &str, max: usize) -> String {
 /// Like [`truncate`], but a cut falls between words when one is near the limit, and the
 /// `…` sticks to the last word kept: a table cell wraps at spaces, so a lone `…` or a
 /// half word would cost a line of its own for nothing.
-pub(super) fn truncate_words(text: &str, max: usize) -> String {
+pub fn truncate_words(text: &str, max: usize) -> String {
     let cut = truncate(text, max);
     let Some(kept) = cut.strip_suffix('…') else {
         return cut;
@@ -84,7 +159,7 @@ pub(super) fn truncate_words(text: &str, max: usize) -> String {
 /// Wraps `text` by words at `width` columns: the first line starts with `first`, the
 /// others with `rest`. Line breaks in the text are kept (a multi-line reply quoted in the
 /// evidence stays readable); a word longer than a whole line is cut.
-pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = first.to_string();
     let mut len = first.chars().count();
@@ -139,7 +214,7 @@ pub(crate) fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<Str
 }
 
 /// As many items as fit in `room` columns, then how many were left out.
-pub(super) fn comma_list(items: &[String], room: usize) -> String {
+pub fn comma_list(items: &[String], room: usize) -> String {
     if items.is_empty() {
         return "none".to_string();
     }
@@ -164,7 +239,7 @@ pub(super) fn comma_list(items: &[String], room: usize) -> String {
 }
 
 /// A byte count as people read it.
-pub(super) fn bytes(n: u64) -> String {
+pub fn bytes(n: u64) -> String {
     const KIB: u64 = 1024;
     match n {
         n if n < 10 * KIB => format!("{n} B"),
@@ -173,28 +248,28 @@ pub(super) fn bytes(n: u64) -> String {
     }
 }
 
-/// Milliseconds as people read them: `0.3 ms`, `41.0 ms`, `5.0 s`.
-pub(super) fn human_ms(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.1} s", ms / 1000.0)
-    }
-}
+/// Milliseconds as people read them: `0.3 ms`, `41.0 ms`, `5.0 s` (one rule for every
+/// duration shown, [`crate::wire::human`]).
+pub use crate::wire::human_ms;
 
-pub(super) fn plural(n: usize) -> &'static str {
+/// `s` unless `n` is one: `{n} target{plural(n)}`.
+pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
 // ANSI SGR codes for the words outside the table (comfy-table colours only its cells).
-pub(crate) const RED: &str = "\x1b[1;31m";
-pub(crate) const YELLOW: &str = "\x1b[1;33m";
-pub(crate) const GREEN: &str = "\x1b[1;32m";
-pub(crate) const CYAN: &str = "\x1b[1;36m";
+/// Bold red: errors, failures.
+pub const RED: &str = "\x1b[1;31m";
+/// Bold yellow: warnings.
+pub const YELLOW: &str = "\x1b[1;33m";
+/// Bold green: ok.
+pub const GREEN: &str = "\x1b[1;32m";
+/// Bold cyan: information.
+pub const CYAN: &str = "\x1b[1;36m";
 const RESET: &str = "\x1b[0m";
 
 /// `word` in the colour `code`, reset after it. Callers paint after measuring and
 /// wrapping, so escapes never count as width.
-pub(crate) fn paint(word: &str, code: &str) -> String {
+pub fn paint(word: &str, code: &str) -> String {
     format!("{code}{word}{RESET}")
 }
