@@ -259,7 +259,7 @@ fn a_deadline_shorter_than_idle_plus_its_margin_is_refused() {
     assert_eq!(run.code, 2, "{}", run.shown);
     assert!(
         run.stderr
-            .contains("--deadline 20s is shorter than --idle 10s plus 30s"),
+            .contains("--deadline 20.0 s is shorter than --idle 10.0 s plus 30.0 s"),
         "{}",
         run.shown
     );
