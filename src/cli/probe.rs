@@ -10,15 +10,15 @@ use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use super::probe_error::{ProbeArgsError, target_error};
 use super::targets_file::{parse_allow, read_allow_file, read_targets_file};
-use super::values::{parse_dns_server, parse_family, threshold_seconds};
+use super::values::{SizeCheckArg, parse_dns_server, parse_family, threshold_seconds};
 use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
 use crate::net::Trust;
 use crate::net::resolve::Family;
 use crate::pipeline::ReportOptions;
 use crate::probe::{
-    Credentials, CredentialsError, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, ProbeConfig,
-    ProbeOptions, TlsMode,
+    Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
+    idle_deadline,
 };
 use crate::proto::Password;
 use crate::report::timeline::TimelineView;
@@ -92,18 +92,6 @@ impl FailOn {
             FailOn::Warn => Severity::Warn,
         }
     }
-}
-
-/// --deadline's default.
-const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
-
-/// `--size-check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SizeCheckArg {
-    /// After the modes, when one worked.
-    Auto,
-    /// Never.
-    Off,
 }
 
 #[derive(Debug, Args)]
@@ -419,7 +407,7 @@ impl ProbeArgs {
             ));
         }
         // A --deadline refused with --idle is an error of its own (`options`).
-        if let Ok(deadline) = self.deadline()
+        if let Ok(deadline) = idle_deadline(self.deadline, self.idle)
             && deadline < self.timeout
         {
             warnings.push(format!(
@@ -437,7 +425,8 @@ impl ProbeArgs {
         Ok(ProbeOptions {
             modes,
             step_timeout: self.timeout,
-            deadline: self.deadline()?,
+            // --deadline, or 30 s, or D + 30 s with --idle D (a shorter one is refused).
+            deadline: idle_deadline(self.deadline, self.idle)?,
             tls: self.tls.map(TlsArg::mode),
             trust: self.trust()?,
             tls_reuse: !self.no_tls_reuse,
@@ -465,24 +454,6 @@ impl ProbeArgs {
             credentials,
             shared.options.clone(),
         ))
-    }
-
-    /// --deadline, or its default: 30 s, or D + 30 s with --idle D; a --deadline below
-    /// that with --idle is refused.
-    fn deadline(&self) -> Result<Duration, ProbeArgsError> {
-        let Some(idle) = self.idle else {
-            return Ok(self.deadline.unwrap_or(DEFAULT_DEADLINE));
-        };
-        let needed = idle + IDLE_DEADLINE_MARGIN;
-        match self.deadline {
-            None => Ok(needed),
-            Some(given) if given >= needed => Ok(given),
-            Some(given) => Err(ProbeArgsError::DeadlineBelowIdle {
-                deadline: crate::wire::human(given),
-                idle: crate::wire::human(idle),
-                margin: crate::wire::human(IDLE_DEADLINE_MARGIN),
-            }),
-        }
     }
 
     /// `--color`: the table's, decided with the terminal by `main` (not part of the run).

@@ -200,6 +200,16 @@ fn redact(input: &str) -> String {
     }
 }
 
+impl From<crate::probe::DeadlineBelowIdle> for ProbeArgsError {
+    fn from(e: crate::probe::DeadlineBelowIdle) -> ProbeArgsError {
+        ProbeArgsError::DeadlineBelowIdle {
+            deadline: crate::wire::human(e.deadline),
+            idle: crate::wire::human(e.idle),
+            margin: crate::wire::human(crate::probe::IDLE_DEADLINE_MARGIN),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,9 +21,10 @@ use super::allow::{Allow, Entry};
 use crate::diagnose::Severity;
 use crate::probe::{
     Credentials, CredentialsError, Family, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, Password,
-    ProbeConfig, ProbeOptions, TlsMode, Trust,
+    ProbeConfig, ProbeOptions, TlsMode, Trust, idle_deadline,
 };
 use crate::target::Target;
+use crate::wire::human;
 
 /// Largest config file read: a few hundred modules fit in far less, and anything
 /// bigger (or `/dev/zero`) is refused before it is read into memory.
@@ -287,7 +288,16 @@ impl RawModule {
         }
         let defaults = ProbeOptions::default();
         let idle = self.idle.map(|t| t.0);
-        let deadline = idle_deadline(self.deadline.map(|t| t.0), idle)?;
+        let deadline = idle_deadline(self.deadline.map(|t| t.0), idle).map_err(|e| {
+            let (d, i) = (human(e.deadline), human(e.idle));
+            let margin = human(IDLE_DEADLINE_MARGIN);
+            (
+                None,
+                format!(
+                    "deadline {d} is shorter than idle {i} plus {margin} for the rest of the probe"
+                ),
+            )
+        })?;
         Ok(Module {
             name: name.to_string(),
             allow,
@@ -312,29 +322,6 @@ impl RawModule {
                 ..defaults
             },
         })
-    }
-}
-
-/// The module's deadline: as given, or the probe's default; with `idle` D, D plus
-/// [`IDLE_DEADLINE_MARGIN`] by default, and a `deadline` below that refused (as `probe
-/// --idle` refuses one).
-fn idle_deadline(given: Option<Duration>, idle: Option<Duration>) -> Result<Duration, Invalid> {
-    let Some(idle) = idle else {
-        return Ok(given.unwrap_or(ProbeOptions::default().deadline));
-    };
-    let needed = idle + IDLE_DEADLINE_MARGIN;
-    match given {
-        None => Ok(needed),
-        Some(given) if given >= needed => Ok(given),
-        Some(given) => Err((
-            None,
-            format!(
-                "deadline {} is shorter than idle {} plus {} for the rest of the probe",
-                crate::wire::human(given),
-                crate::wire::human(idle),
-                crate::wire::human(IDLE_DEADLINE_MARGIN)
-            ),
-        )),
     }
 }
 
