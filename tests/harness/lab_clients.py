@@ -108,6 +108,9 @@ class LabClients(ClientStage, Stage):
         case("tls-required"),
         # Its flaw shows only when the whole range is sampled.
         case("partial-range", flags=["--sample-ports", "10"]),
+        # Two backends behind one address, taken in turn: a client's data connection lands
+        # on the backend that did not open the port.
+        case("lb-split"),
     ]
 
     # Every case has its own lab process on its own port: they run at once, this many.
