@@ -46,7 +46,9 @@ pub async fn probe_and_report(config: &ProbeConfig) -> Report {
 
 /// Probes, diagnoses and reports one target (one address of it), as `asked` says.
 pub async fn report_one(config: &ProbeConfig, asked: &ReportOptions, hooks: Hooks) -> Report {
-    let outcome = probe_with(config, hooks).await;
+    // Boxed: a probe's future is large (its sessions, TLS handshakes and transfer checks),
+    // and a spawned task's worker thread has a 2 MiB stack.
+    let outcome = Box::pin(probe_with(config, hooks)).await;
     let findings = diagnose(&outcome);
     let predictions = predict(&outcome, &findings, &asked.clients);
     let mut report = Report::new(outcome, findings, asked.transcript);

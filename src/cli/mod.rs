@@ -146,6 +146,10 @@ struct LabArgs {
     /// TLS scenarios: write the lab's CA certificate here, for `probe --ca-file`
     #[arg(long, value_name = "FILE")]
     ca_out: Option<PathBuf>,
+    /// idle-timeout, idle-reset: how long a control connection may stay idle before the
+    /// path forgets it
+    #[arg(long, value_name = "DURATION", default_value = "4s", value_parser = positive_duration)]
+    idle_after: Duration,
     /// Also listen on [::1] with the same port (with an IPv4 --listen), so that both of
     /// localhost's addresses answer
     #[arg(long)]
@@ -339,6 +343,7 @@ impl Cli {
                     let mut config = LabConfig::new(scenario);
                     config.listen = args.listen;
                     config.data_timeout = args.data_timeout;
+                    config.idle_after = args.idle_after;
                     config.also_ipv6 = args.also_ipv6;
                     config.verbose = args.verbose;
                     config.contain = args.contain;

@@ -10,7 +10,7 @@ use super::output::{ColorArg, utf8_locale};
 use super::positive_duration;
 use super::probe_error::{ProbeArgsError, target_error};
 use super::targets_file::{parse_allow, read_allow_file, read_targets_file};
-use super::values::{parse_dns_server, parse_family, threshold_seconds};
+use super::values::{SizeCheckArg, parse_dns_server, parse_family, threshold_seconds};
 use crate::diagnose::clients::ClientId;
 use crate::diagnose::{Allow, Severity};
 use crate::net::Trust;
@@ -18,6 +18,7 @@ use crate::net::resolve::Family;
 use crate::pipeline::ReportOptions;
 use crate::probe::{
     Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
+    idle_deadline,
 };
 use crate::proto::Password;
 use crate::report::timeline::TimelineView;
@@ -119,8 +120,21 @@ pub(super) struct ProbeArgs {
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = positive_duration)]
     timeout: Duration,
     /// Limit for the whole probe of one target; the report still comes out
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = positive_duration)]
-    deadline: Duration,
+    /// [default: 30s; with --idle D, D + 30s]
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    deadline: Option<Duration>,
+    /// After the modes, one transfer big enough to fill full-size packets (at most
+    /// 256 KiB read), retried with a lowered MSS if it stalls: finds path-MTU black holes
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    size_check: SizeCheckArg,
+    /// Measure how long the path keeps an idle control connection: 8 more connections
+    /// idle D, D/2, D/4 down to D/128, then NOOP
+    #[arg(long, value_name = "DURATION", value_parser = positive_duration)]
+    idle: Option<Duration>,
+    /// STOR a small and a 256 KiB file as ftpdoctor-<random>.tmp in the URL's directory,
+    /// then DELE them (writes to the server!)
+    #[arg(long)]
+    upload: bool,
     /// Also dial an advertised PASV address that differs from the control peer
     #[arg(long)]
     follow_advertised: bool,
@@ -392,11 +406,14 @@ impl ProbeArgs {
                 given.mode().as_str()
             ));
         }
-        if self.deadline < self.timeout {
+        // A --deadline refused with --idle is an error of its own (`options`).
+        if let Ok(deadline) = idle_deadline(self.deadline, self.idle)
+            && deadline < self.timeout
+        {
             warnings.push(format!(
                 "--deadline {} is shorter than --timeout {}: a silent step is cut by the \
                  deadline before its own timeout, and its finding rests on less waiting",
-                crate::wire::human(self.deadline),
+                crate::wire::human(deadline),
                 crate::wire::human(self.timeout)
             ));
         }
@@ -408,7 +425,8 @@ impl ProbeArgs {
         Ok(ProbeOptions {
             modes,
             step_timeout: self.timeout,
-            deadline: self.deadline,
+            // --deadline, or 30 s, or D + 30 s with --idle D (a shorter one is refused).
+            deadline: idle_deadline(self.deadline, self.idle)?,
             tls: self.tls.map(TlsArg::mode),
             trust: self.trust()?,
             tls_reuse: !self.no_tls_reuse,
@@ -419,6 +437,9 @@ impl ProbeArgs {
             address_family: self.address_family,
             all_addresses: self.all_addresses,
             sample_ports: self.sample_ports.unwrap_or(0),
+            size_check: self.size_check == SizeCheckArg::Auto,
+            idle: self.idle,
+            upload: self.upload,
             ..ProbeOptions::default()
         })
     }

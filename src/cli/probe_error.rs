@@ -61,6 +61,19 @@ pub enum ProbeArgsError {
         /// The user given.
         user: String,
     },
+    /// A --deadline too short for --idle.
+    #[error(
+        "--deadline {deadline} is shorter than --idle {idle} plus {margin}: the idle \
+         connections need D and the probe itself about {margin}; raise --deadline or leave it out"
+    )]
+    DeadlineBelowIdle {
+        /// --deadline as given.
+        deadline: String,
+        /// --idle as given.
+        idle: String,
+        /// What the probe needs besides the idle time.
+        margin: String,
+    },
     /// An IPv6 --active-addr while PORT is among the modes.
     #[error("--active-addr {addr}: PORT needs an IPv4 address (select --modes without port)")]
     ActiveAddrNotV4 {
@@ -184,6 +197,16 @@ fn redact(input: &str) -> String {
             format!("{scheme}{user}:***{}", &rest[at..])
         }
         None => input.to_string(),
+    }
+}
+
+impl From<crate::probe::DeadlineBelowIdle> for ProbeArgsError {
+    fn from(e: crate::probe::DeadlineBelowIdle) -> ProbeArgsError {
+        ProbeArgsError::DeadlineBelowIdle {
+            deadline: crate::wire::human(e.deadline),
+            idle: crate::wire::human(e.idle),
+            margin: crate::wire::human(crate::probe::IDLE_DEADLINE_MARGIN),
+        }
     }
 }
 

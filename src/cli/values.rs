@@ -1,5 +1,5 @@
 //! Flag values that clap cannot parse alone: a resolver address, an address family, a
-//! Nagios threshold.
+//! Nagios threshold; and `--size-check`'s choices.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -29,4 +29,13 @@ pub(super) fn threshold_seconds(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err("expected a number of seconds, such as 5 or 0.5".to_string()),
     }
+}
+
+/// `--size-check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SizeCheckArg {
+    /// After the modes, when one worked.
+    Auto,
+    /// Never.
+    Off,
 }

@@ -74,8 +74,9 @@ pub(crate) async fn run(options: &DemoOptions, out: &mut impl Write) -> io::Resu
                         };
                     }
                 };
-                let report = probe_and_report(&config).await;
-                let lesson = lesson::learn(scenario, &config).await;
+                // Boxed: a probe's future is large, and a worker thread's stack is not.
+                let report = Box::pin(probe_and_report(&config)).await;
+                let lesson = Box::pin(lesson::learn(scenario, &config)).await;
                 Shown {
                     scenario,
                     report: Ok(report),

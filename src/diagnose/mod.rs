@@ -31,6 +31,7 @@ mod nat;
 mod paths;
 mod source;
 mod tls;
+mod transfers;
 mod words;
 
 pub use allow::{Allow, AllowError};
@@ -55,6 +56,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
         }
         findings.extend(paths::sampled_range(outcome, mode));
     }
+    findings.extend(transfers::findings(outcome));
     findings
 }
 

@@ -161,6 +161,9 @@ pub(super) fn healthy_between(local: &str, peer: &str) -> ProbeOutcome {
         elapsed: Duration::from_millis(40),
         sample: None,
         reuse_check: None,
+        size_check: None,
+        idle: None,
+        upload: None,
     }
 }
 

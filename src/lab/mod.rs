@@ -18,6 +18,7 @@ mod server;
 mod session;
 mod table;
 mod tls;
+pub mod uploads;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -27,13 +28,13 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use scenario::PassivePorts;
+use scenario::{PassivePorts, Uploads};
 use server::{ServerTask, WhenFull};
 
 pub use dead_ports::{Blackhole, ClosedPort};
 pub use fault::{Fault, FaultServer, UnknownFault};
 pub use port_range::RANGE_LEN;
-pub use scenario::{Scenario, TlsOffer, UnknownScenario};
+pub use scenario::{HOLE_MAX_MSS, HOLE_PASSES_BYTES, Scenario, TlsOffer, UnknownScenario};
 pub use tls::{CA_NAME, LabTls, SERVER_NAME};
 
 /// The named account besides anonymous (anonymous and ftp take any password).
@@ -57,6 +58,12 @@ pub struct LabConfig {
     /// A control connection with no command for this long is closed (vsftpd's
     /// idle_session_timeout defaults to 300 s).
     pub idle_timeout: Duration,
+    /// idle-timeout and idle-reset: a control connection with no command for this long
+    /// is forgotten by the path (`lab --idle-after`).
+    pub idle_after: Duration,
+    /// Writable scenarios: DELE answers `550 Permission denied.` although STOR works
+    /// (vsftpd's anonymous uploads without anon_other_write_enable).
+    pub refuse_dele: bool,
     /// Sessions served at once; more are answered `421` and closed, as real servers do
     /// (vsftpd max_clients, Pure-FTPd -c).
     pub max_sessions: usize,
@@ -117,6 +124,10 @@ pub fn contained(ip: Ipv4Addr) -> Ipv4Addr {
 /// the probe's 14-day warning.
 pub const CERT_VALID_DAYS: i64 = 90;
 
+/// Default for [`LabConfig::idle_after`]: short enough for a demo, long enough that a
+/// probe's own pauses between commands never reach it.
+pub const IDLE_AFTER: Duration = Duration::from_secs(4);
+
 /// Default for [`LabConfig::max_sessions`]: a lab serves one student or one test run
 /// (the probe opens one connection per mode); the cap keeps a runaway client loop from
 /// exhausting file descriptors.
@@ -131,6 +142,8 @@ impl LabConfig {
             data_timeout: Duration::from_secs(10),
             transfer_timeout: Duration::from_secs(60),
             idle_timeout: Duration::from_secs(300),
+            idle_after: IDLE_AFTER,
+            refuse_dele: false,
             max_sessions: MAX_SESSIONS,
             pasv_address: None,
             connect_during_port: false,
@@ -162,6 +175,8 @@ struct Shared {
     tls: Option<LabTls>,
     /// Sessions begun so far, for `tls_first_session_only`.
     sessions_begun: AtomicUsize,
+    /// The writable scenarios' uploaded files.
+    uploads: Option<uploads::UploadDir>,
     /// lb-split: the load balancer's data-connection turns, and the port the other
     /// backend refuses.
     balancer: Option<Balancer>,
@@ -247,6 +262,10 @@ impl LabServer {
                 refused: ClosedPort::bind(addr.ip())?,
             }),
         };
+        let uploads = match profile.uploads {
+            Uploads::Allowed => Some(uploads::UploadDir::create()?),
+            Uploads::Refused => None,
+        };
         let max_sessions = config.max_sessions;
         let shared = Arc::new(Shared {
             config,
@@ -256,6 +275,7 @@ impl LabServer {
             port_range,
             tls,
             sessions_begun: AtomicUsize::new(0),
+            uploads,
             balancer,
         });
         let serving = Arc::clone(&shared);
@@ -294,6 +314,16 @@ impl LabServer {
     /// --ca-file needs.
     pub fn ca_pem(&self) -> Option<&str> {
         self.shared.tls.as_ref().map(|t| t.ca_pem.as_str())
+    }
+
+    /// The writable scenarios' temporary directory, deleted when the server goes.
+    pub fn upload_dir(&self) -> Option<&std::path::Path> {
+        self.shared.uploads.as_ref().map(|u| u.path())
+    }
+
+    /// The size of an uploaded file at `path` (an absolute FTP path), if it is there.
+    pub fn uploaded_size(&self, path: &str) -> Option<u64> {
+        self.shared.uploads.as_ref()?.size(path)
     }
 
     /// Data connections made to the `pasv_address` listener so far.

@@ -99,6 +99,18 @@ lab_table! {
     PartialRange "partial-range"
         "passive range of 10 ports, firewall opened only 7: 2 refused, 1 dropped (try --sample-ports 10)"
         => Profile { passive_ports: PassivePorts::PartialRange, ..Profile::HEALTHY };
+    MtuBlackhole "mtu-blackhole"
+        "path-MTU black hole: data at an MSS over 1200 stalls after 1 KiB; LIST and a lower MSS pass"
+        => Profile { path_mtu: PathMtu::BlackHole, uploads: Uploads::Allowed, ..Profile::HEALTHY };
+    IdleTimeout "idle-timeout"
+        "a firewall forgets a control connection idle over --idle-after (4 s): next command unanswered"
+        => Profile { idle: IdlePath::Forgets(Forget::Silent), ..Profile::HEALTHY };
+    IdleReset "idle-reset"
+        "a firewall forgets a control connection idle over --idle-after (4 s): next command gets RST"
+        => Profile { idle: IdlePath::Forgets(Forget::Reset), ..Profile::HEALTHY };
+    Writable "writable"
+        "uploads allowed (STOR, DELE) in a temporary directory the lab deletes"
+        => Profile { uploads: Uploads::Allowed, ..Profile::HEALTHY };
     LbSplit "lb-split"
         "two backends behind one address, no affinity: each data connection goes to the next in turn"
         => Profile { backends: Backends::TwoInTurn, ..Profile::HEALTHY };
@@ -157,6 +169,12 @@ pub(crate) struct Profile {
     /// A NAT's FTP helper (ALG) between client and server, which rewrites plaintext 227
     /// and PORT but cannot read them inside TLS.
     pub alg: Option<AlgHelper>,
+    /// Whether full-size data segments get through.
+    pub path_mtu: PathMtu,
+    /// Whether the path keeps an idle control connection.
+    pub idle: IdlePath,
+    /// Whether STOR and DELE are allowed.
+    pub uploads: Uploads,
     /// How many servers stand behind the lab's one address, and how connections reach them.
     pub backends: Backends,
 }
@@ -175,6 +193,9 @@ impl Profile {
         tls: None,
         data_tls: DataTls::Any,
         alg: None,
+        path_mtu: PathMtu::Clear,
+        idle: IdlePath::Kept,
+        uploads: Uploads::Refused,
         backends: Backends::One,
     };
 }
@@ -307,6 +328,55 @@ pub(crate) struct AlgHelper {
     pub server_private: Ipv4Addr,
     /// Where the server sees the client come from (its STAT says so).
     pub nat_outside: Ipv4Addr,
+}
+
+/// The largest MSS that crosses the mtu-blackhole scenario's path: what a 1240-byte
+/// bottleneck leaves after IPv4 and TCP headers, so that the probe's first retry (1200)
+/// passes and the loopback default (about 65 000) does not.
+pub const HOLE_MAX_MSS: u32 = 1200;
+
+/// How many bytes of a data connection cross the mtu-blackhole path before it stalls: the
+/// small segments that a real black hole lets through (the first, short writes).
+pub const HOLE_PASSES_BYTES: usize = 1024;
+
+/// Whether full-size data segments get through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathMtu {
+    /// Everything gets through.
+    Clear,
+    /// A data connection whose MSS (TCP_MAXSEG, read on the lab's socket) is above
+    /// [`HOLE_MAX_MSS`] stalls after [`HOLE_PASSES_BYTES`], in either direction: what a
+    /// client sees behind a link with a small MTU whose ICMP "fragmentation needed" is
+    /// dropped. A lowered MSS passes.
+    BlackHole,
+}
+
+/// Whether the path keeps an idle control connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdlePath {
+    /// For as long as the server does (`idle_timeout`).
+    Kept,
+    /// Forgotten after `LabConfig::idle_after` without a command, as a NAT or load
+    /// balancer forgets an idle flow; the next command meets this.
+    Forgets(Forget),
+}
+
+/// What meets the first command after a forgotten idle period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forget {
+    /// Nothing at all (Azure Load Balancer by default, a firewall dropping invalid packets).
+    Silent,
+    /// A RST (AWS NLB, a router answering a packet of a flow it no longer knows).
+    Reset,
+}
+
+/// Whether the login may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Uploads {
+    /// STOR and DELE answer `550 Permission denied.` (vsftpd with write_enable=NO).
+    Refused,
+    /// STOR and DELE work, on files kept in a temporary directory.
+    Allowed,
 }
 
 #[cfg(test)]

@@ -9,8 +9,11 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 mod data;
+mod idle;
 mod log;
+mod mtu;
 mod tls;
+mod upload;
 
 use data::{ActiveVerb, DataPlan, Transfer};
 use tls::LabStream;
@@ -104,9 +107,11 @@ impl Session {
     async fn serve(&mut self) -> io::Result<()> {
         self.send(&self.banner()).await?;
         loop {
-            let line = match timeout(self.shared.config.idle_timeout, self.read_line()).await {
-                Ok(line) => line?,
-                Err(_) => return self.send(&Reply::new(421, "Timeout.")).await,
+            let (wait, forgets) = self.command_wait();
+            let line = match (timeout(wait, self.read_line()).await, forgets) {
+                (Ok(line), _) => line?,
+                (Err(_), Some(how)) => return self.forgotten(how).await,
+                (Err(_), None) => return self.send(&Reply::new(421, "Timeout.")).await,
             };
             let cmd = match line {
                 None => return Ok(()),
@@ -255,10 +260,9 @@ impl Session {
                     .transfer(Transfer::Retr(resolve(&self.cwd, &file)))
                     .await;
             }
-            Command::Size(file) => match self.shared.tree.get(&resolve(&self.cwd, &file)) {
-                Some(Node::File(data)) => Reply::new(213, data.len().to_string()),
-                _ => Reply::new(550, "Could not get file size."),
-            },
+            Command::Size(file) => self.size(&resolve(&self.cwd, &file)),
+            Command::Stor(file) => return self.stor(resolve(&self.cwd, &file)).await,
+            Command::Dele(file) => self.dele(&resolve(&self.cwd, &file)),
             Command::Auth(mechanism) => return self.auth(&mechanism).await,
             Command::Pbsz(size) => self.pbsz(size),
             Command::Prot(level) => self.prot(level),
@@ -268,10 +272,21 @@ impl Session {
                 self.send(&Reply::new(221, "Goodbye.")).await?;
                 return Ok(false);
             }
-            Command::Other { .. } => Reply::new(502, "Command not implemented."),
+            // No MLST in FEAT, so no MLSD either: clients read the `ls -l` lines.
+            Command::Mlsd(_) | Command::Other { .. } => Reply::new(502, "Command not implemented."),
         };
         self.send(&reply).await?;
         Ok(true)
+    }
+
+    fn size(&self, path: &str) -> Reply {
+        match self.shared.tree.get(path) {
+            Some(Node::File(data)) => Reply::new(213, data.len().to_string()),
+            _ => match self.shared.uploads.as_ref().and_then(|u| u.size(path)) {
+                Some(size) => Reply::new(213, size.to_string()),
+                None => Reply::new(550, "Could not get file size."),
+            },
+        }
     }
 
     fn user(&mut self, name: String) -> Reply {

@@ -4,6 +4,7 @@
 
 pub mod control;
 pub mod dial;
+pub mod mss;
 pub mod resolve;
 
 pub use control::{ControlConn, ControlError, Speaker, TranscriptLine};

@@ -73,9 +73,42 @@ impl Credentials {
     }
 }
 
+/// What a probe with an idle measurement of D needs besides D: the modes, the size check
+/// and the NOOPs, as much as a probe without one gets by default (`--deadline`'s 30 s).
+pub const IDLE_DEADLINE_MARGIN: Duration = Duration::from_secs(30);
+
+/// A deadline too short for an idle measurement of `idle`: it must leave
+/// [`IDLE_DEADLINE_MARGIN`] besides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineBelowIdle {
+    /// The deadline given.
+    pub deadline: Duration,
+    /// The idle time asked for.
+    pub idle: Duration,
+}
+
+/// A probe's deadline (`--deadline`, a module's `deadline`): as given, or the default 30 s;
+/// with an idle measurement of D (`--idle`, a module's `idle`), D plus
+/// [`IDLE_DEADLINE_MARGIN`] by default, and one given below that refused.
+pub fn idle_deadline(
+    given: Option<Duration>,
+    idle: Option<Duration>,
+) -> Result<Duration, DeadlineBelowIdle> {
+    let Some(idle) = idle else {
+        return Ok(given.unwrap_or(ProbeOptions::default().deadline));
+    };
+    let needed = idle + IDLE_DEADLINE_MARGIN;
+    match given {
+        None => Ok(needed),
+        Some(deadline) if deadline >= needed => Ok(deadline),
+        Some(deadline) => Err(DeadlineBelowIdle { deadline, idle }),
+    }
+}
+
 /// What was asked of a probe: every setting a user can choose, by the command line's
 /// names. The defaults are the command line's: every mode, TLS if offered, 5 s steps
-/// within a 30 s deadline, advertised addresses reported and not dialled.
+/// within a 30 s deadline, advertised addresses reported and not dialled, the full-size
+/// packet check on, no idle measurement, no upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeOptions {
     /// The modes to try (--modes), in [`Mode::ALL`]'s order.
@@ -110,6 +143,13 @@ pub struct ProbeOptions {
     pub sample_ports: u16,
     /// Bytes a transfer may move before the probe stops reading.
     pub max_transfer_bytes: u64,
+    /// One transfer big enough to fill full-size packets after the modes (--size-check
+    /// auto, the probe's default; `serve` modules have it off).
+    pub size_check: bool,
+    /// How long the path keeps an idle control connection, tried up to this (--idle D).
+    pub idle: Option<Duration>,
+    /// STOR a small and a 256 KiB file, then DELE them (--upload: writes!).
+    pub upload: bool,
 }
 
 impl Default for ProbeOptions {
@@ -129,6 +169,9 @@ impl Default for ProbeOptions {
             all_addresses: false,
             sample_ports: 0,
             max_transfer_bytes: MAX_TRANSFER_BYTES,
+            size_check: true,
+            idle: None,
+            upload: false,
         }
     }
 }
@@ -275,6 +318,22 @@ mod tests {
         );
         let alice = Credentials::resolve(Some("alice".into()), Some(Password::new("pw")));
         assert_eq!(alice.map(|c| c.is_anonymous()), Ok(false));
+    }
+
+    #[test]
+    fn idle_raises_the_default_deadline_and_refuses_a_shorter_one() {
+        let s = Duration::from_secs;
+        assert_eq!(idle_deadline(None, None), Ok(s(30)));
+        assert_eq!(idle_deadline(Some(s(5)), None), Ok(s(5)));
+        assert_eq!(idle_deadline(None, Some(s(60))), Ok(s(90)));
+        assert_eq!(idle_deadline(Some(s(90)), Some(s(60))), Ok(s(90)));
+        assert_eq!(
+            idle_deadline(Some(s(89)), Some(s(60))),
+            Err(DeadlineBelowIdle {
+                deadline: s(89),
+                idle: s(60)
+            })
+        );
     }
 
     #[test]

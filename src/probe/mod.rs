@@ -9,9 +9,11 @@
 
 mod attempt;
 mod budget;
+mod bulk;
 mod config;
 mod context;
 mod from_net;
+mod idle;
 mod login;
 #[cfg(test)]
 mod login_tests;
@@ -22,8 +24,10 @@ mod resolve;
 mod runner;
 mod sample;
 mod session;
+mod size_check;
 mod tls;
 mod transfer;
+mod upload;
 mod watch;
 
 use std::time::{Duration, Instant};
@@ -37,8 +41,8 @@ pub use crate::proto::Password;
 use attempt::Working;
 use budget::struck;
 pub use config::{
-    Credentials, CredentialsError, Hooks, Pinned, ProbeConfig, ProbeOptions, positive_duration,
-    tls_for,
+    Credentials, CredentialsError, DeadlineBelowIdle, Hooks, IDLE_DEADLINE_MARGIN, Pinned,
+    ProbeConfig, ProbeOptions, idle_deadline, positive_duration, tls_for,
 };
 use context::Run;
 pub use record::*;
@@ -105,6 +109,9 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
         elapsed: Duration::ZERO,
         sample: None,
         reuse_check: None,
+        size_check: None,
+        idle: None,
+        upload: None,
     };
     let modes = Mode::ALL.map(|m| match config.options.modes.contains(&m) {
         true => ModeOutcome::new(m),
@@ -140,6 +147,11 @@ async fn run_all(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) -> b
             runner::run(run, out, sessions).await;
             plaintext::check(run, out, &mut sessions.plaintext).await;
             sample::run(run, out, sessions).await;
+            // Boxed: their sessions' futures would make the probe's own future (and the
+            // stack of a debug build) several times larger.
+            Box::pin(size_check::run(run, out, sessions)).await;
+            Box::pin(upload::run(run, out, sessions)).await;
+            Box::pin(idle::run(run, out, sessions)).await;
         } => true,
         _ = sleep_until(backstop) => false,
         _ = async {

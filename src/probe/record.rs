@@ -20,12 +20,14 @@ mod data;
 mod dns;
 mod sample;
 mod tls;
+mod transfers;
 pub use cause::Cause;
 pub use cut::*;
 pub use data::*;
 pub use dns::*;
 pub use sample::*;
 pub use tls::*;
+pub use transfers::*;
 
 wire_enum! {
     /// A data-connection mode, in the order a client would try them.
@@ -515,4 +517,10 @@ pub struct ProbeOutcome {
     /// FTPS: one more data connection without resuming the TLS session, to learn whether
     /// the server requires reuse (what clients that never resume meet).
     pub reuse_check: Option<ReuseCheck>,
+    /// The full-size packet check (`--size-check auto`), after the modes.
+    pub size_check: Option<SizeCheck>,
+    /// `--idle D`: how long the path keeps an idle control connection.
+    pub idle: Option<IdleCheck>,
+    /// `--upload`: the other direction.
+    pub upload: Option<UploadCheck>,
 }

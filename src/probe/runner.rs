@@ -40,6 +40,8 @@ pub(super) struct Sessions {
     pub(super) retired: Vec<TranscriptEntry>,
     /// --sample-ports' own session, when no mode's session was left usable.
     pub(super) sample: Option<Session>,
+    /// The session of the size check, the upload or the idle measurement under way.
+    pub(super) transfer: Option<Session>,
 }
 
 impl Sessions {
@@ -62,6 +64,7 @@ impl Sessions {
             quit(s3, wait),
             quit(&mut self.plaintext, wait),
             quit(&mut self.sample, wait),
+            quit(&mut self.transfer, wait),
         );
     }
 
@@ -72,6 +75,7 @@ impl Sessions {
             .into_iter()
             .chain(self.slots.into_iter().flatten())
             .chain(self.sample)
+            .chain(self.transfer)
             .chain(self.plaintext)
         {
             all.extend(session.transcript());
@@ -80,7 +84,7 @@ impl Sessions {
     }
 }
 
-async fn quit(slot: &mut Option<Session>, wait: Duration) {
+pub(super) async fn quit(slot: &mut Option<Session>, wait: Duration) {
     if let Some(session) = slot.as_mut().filter(|s| s.usable()) {
         if session.conn.send(&Command::Quit).await.is_ok() {
             // The 221 goes into the transcript; its absence changes nothing.

@@ -99,6 +99,12 @@ pub enum Command {
     Retr(String),
     /// `SIZE path` (RFC 3659).
     Size(String),
+    /// `MLSD [path]`: a machine-readable listing over the data connection (RFC 3659).
+    Mlsd(Option<String>),
+    /// `STOR path`: a file from the client over the data connection (writes!).
+    Stor(String),
+    /// `DELE path`: delete a file (writes!).
+    Dele(String),
     /// `AUTH TLS` (RFC 4217): the argument names the mechanism.
     Auth(String),
     /// `PBSZ 0`: TLS has no protection buffer, but RFC 4217 wants one before PROT.
@@ -238,6 +244,9 @@ impl Command {
             "NLST" => Command::Nlst(arg.map(str::to_string)),
             "RETR" => Command::Retr(need("RETR")?),
             "SIZE" => Command::Size(need("SIZE")?),
+            "MLSD" => Command::Mlsd(arg.map(str::to_string)),
+            "STOR" => Command::Stor(need("STOR")?),
+            "DELE" => Command::Dele(need("DELE")?),
             "AUTH" => Command::Auth(need("AUTH")?),
             "PBSZ" => {
                 let a = need("PBSZ")?;
@@ -283,6 +292,9 @@ impl Command {
             Command::Nlst(_) => "NLST",
             Command::Retr(_) => "RETR",
             Command::Size(_) => "SIZE",
+            Command::Mlsd(_) => "MLSD",
+            Command::Stor(_) => "STOR",
+            Command::Dele(_) => "DELE",
             Command::Auth(_) => "AUTH",
             Command::Pbsz(_) => "PBSZ",
             Command::Prot(_) => "PROT",
@@ -323,6 +335,8 @@ impl fmt::Display for Command {
             | Command::Cwd(a)
             | Command::Retr(a)
             | Command::Size(a)
+            | Command::Stor(a)
+            | Command::Dele(a)
             | Command::Auth(a) => write!(f, "{verb} {a}"),
             Command::Pbsz(size) => write!(f, "PBSZ {size}"),
             Command::Prot(level) => write!(f, "PROT {level}"),
@@ -333,7 +347,9 @@ impl fmt::Display for Command {
             Command::Epsv(EpsvArg::All) => write!(f, "EPSV ALL"),
             Command::Port(addr) => write!(f, "PORT {}", format_port_arg(*addr)),
             Command::Eprt(addr) => write!(f, "EPRT {}", format_eprt_arg(*addr)),
-            Command::List(Some(a)) | Command::Nlst(Some(a)) => write!(f, "{verb} {a}"),
+            Command::List(Some(a)) | Command::Nlst(Some(a)) | Command::Mlsd(Some(a)) => {
+                write!(f, "{verb} {a}")
+            }
             Command::Other { arg: Some(a), .. } => write!(f, "{verb} {a}"),
             _ => f.write_str(verb),
         }
@@ -373,8 +389,12 @@ mod tests {
             Command::Stat,
             Command::Noop,
             Command::Quit,
+            Command::Mlsd(None),
+            Command::Mlsd(Some("/pub".into())),
+            Command::Stor("ftpdoctor-1a2b.tmp".into()),
+            Command::Dele("ftpdoctor-1a2b.tmp".into()),
             Command::Other {
-                verb: "MLSD".into(),
+                verb: "MLST".into(),
                 arg: None,
             },
         ];

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod command_line;
+pub mod listing;
 pub mod passive;
 pub mod reply;
 pub mod stat;

@@ -18,6 +18,10 @@ pub use crate::probe::record::{
     TlsFailureReason, TlsFailureRecord, TlsMode, TlsRecord, TranscriptEntry, TransferRecord,
     TransferResult,
 };
+pub use crate::probe::record::{
+    DeleOutcome, IdleCheck, IdleLoss, IdleTry, MssTry, SizeCheck, SizeOutcome, StoreTry,
+    TryOutcome, UploadCheck,
+};
 pub use crate::timeline::{CloseHow, Closer, Conn, Event, Stamped};
 use crate::wire::{ms, wire_enum};
 
@@ -111,6 +115,15 @@ pub struct Report {
     /// Only with --sample-ports.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleOutcome>,
+    /// The full-size packet check (absent with --size-check off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_check: Option<SizeCheck>,
+    /// Only with --idle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle: Option<IdleCheck>,
+    /// Only with --upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadCheck>,
     /// What each client profile would do (`--clients`); docs/clients.md.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientPrediction>,
@@ -157,6 +170,9 @@ impl Report {
             elapsed_ms: ms(&outcome.elapsed),
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
+            size_check: outcome.size_check,
+            idle: outcome.idle,
+            upload: outcome.upload,
             clients: Vec::new(),
             timeline: outcome.timeline,
             timeline_dropped: outcome.timeline_dropped,

@@ -20,10 +20,11 @@ use serde_saphyr::Spanned;
 use super::allow::{Allow, Entry};
 use crate::diagnose::Severity;
 use crate::probe::{
-    Credentials, CredentialsError, Family, MAX_SAMPLE_PORTS, Mode, Password, ProbeConfig,
-    ProbeOptions, TlsMode, Trust,
+    Credentials, CredentialsError, Family, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, Password,
+    ProbeConfig, ProbeOptions, TlsMode, Trust, idle_deadline,
 };
 use crate::target::Target;
+use crate::wire::human;
 
 /// Largest config file read: a few hundred modules fit in far less, and anything
 /// bigger (or `/dev/zero`) is refused before it is read into memory.
@@ -229,6 +230,7 @@ struct RawModule {
     address_family: Option<FamilyName>,
     dns_server: Option<SocketAddr>,
     active_addr: Option<IpAddr>,
+    idle: Option<Positive>,
     targets: Option<Spanned<Targets>>,
 }
 
@@ -285,6 +287,17 @@ impl RawModule {
             return Err((None, "`modes` is empty".into()));
         }
         let defaults = ProbeOptions::default();
+        let idle = self.idle.map(|t| t.0);
+        let deadline = idle_deadline(self.deadline.map(|t| t.0), idle).map_err(|e| {
+            let (d, i) = (human(e.deadline), human(e.idle));
+            let margin = human(IDLE_DEADLINE_MARGIN);
+            (
+                None,
+                format!(
+                    "deadline {d} is shorter than idle {i} plus {margin} for the rest of the probe"
+                ),
+            )
+        })?;
         Ok(Module {
             name: name.to_string(),
             allow,
@@ -293,7 +306,7 @@ impl RawModule {
             options: ProbeOptions {
                 modes,
                 step_timeout: self.timeout.map_or(defaults.step_timeout, |t| t.0),
-                deadline: self.deadline.map_or(defaults.deadline, |t| t.0),
+                deadline,
                 tls: self.tls.map(|t| t.0),
                 trust,
                 tls_reuse: self.tls_reuse.unwrap_or(defaults.tls_reuse),
@@ -303,6 +316,9 @@ impl RawModule {
                 address_family: self.address_family.map_or(Family::Any, |f| f.0),
                 dns_server: self.dns_server,
                 active_addr: self.active_addr,
+                // A scrape pays for every transfer: the full-size packet check is off.
+                size_check: false,
+                idle,
                 ..defaults
             },
         })

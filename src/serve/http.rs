@@ -273,6 +273,22 @@ fn deadline(headers: &HeaderMap, offset: Duration, module: Duration) -> Result<D
     Ok(left.min(module))
 }
 
+/// A module's `idle` must fit in the scrape: not longer than the scrape's timeout less
+/// the offset (`deadline`, which is never shorter than that unless the module's own
+/// deadline, itself `idle` plus a margin, is).
+fn idle_fits(module: &Module, deadline: Duration) -> Result<(), String> {
+    match module.options().idle {
+        Some(idle) if idle > deadline => Err(format!(
+            "module {}: idle {} is longer than the scrape timeout less --timeout-offset ({}): \
+             raise the job's scrape_timeout or lower the module's idle",
+            module.name,
+            crate::wire::human(idle),
+            crate::wire::human(deadline)
+        )),
+        _ => Ok(()),
+    }
+}
+
 async fn probe(
     With(state): With<Arc<State>>,
     headers: HeaderMap,
@@ -282,7 +298,9 @@ async fn probe(
         Ok(asked) => asked,
         Err(refused) => return refuse(&state, refused),
     };
-    let deadline = match deadline(&headers, state.timeout_offset, asked.module.deadline()) {
+    let deadline = deadline(&headers, state.timeout_offset, asked.module.deadline())
+        .and_then(|d| idle_fits(&asked.module, d).map(|()| d));
+    let deadline = match deadline {
         Ok(d) => d,
         Err(e) => return refuse(&state, Refused::new(Refusal::BadRequest, e)),
     };

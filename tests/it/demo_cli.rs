@@ -123,6 +123,17 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
             ],
         ),
         (
+            Scenario::MtuBlackhole,
+            &[
+                "mtu-blackhole",
+                "MTU black hole: RETR pub/1MiB.bin",
+                "verdict: fail",
+            ],
+        ),
+        (Scenario::IdleTimeout, &["verdict: ok"]),
+        (Scenario::IdleReset, &["verdict: ok"]),
+        (Scenario::Writable, &["verdict: ok"]),
+        (
             Scenario::LbSplit,
             &[
                 "lb-no-affinity",

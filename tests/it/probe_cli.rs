@@ -215,6 +215,37 @@ const EXPECTED: &[Expect] = &[
         verdict: "fail",
         code: 1,
     },
+    // The listing passes in every mode; the full-size packet check does not.
+    Expect {
+        scenario: Scenario::MtuBlackhole,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &["mtu-blackhole@-", "tls-unavailable@-"],
+        verdict: "fail",
+        code: 1,
+    },
+    // Without --idle nothing stays idle long enough to be forgotten.
+    Expect {
+        scenario: Scenario::IdleTimeout,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &["tls-unavailable@-"],
+        verdict: "ok",
+        code: 0,
+    },
+    Expect {
+        scenario: Scenario::IdleReset,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &["tls-unavailable@-"],
+        verdict: "ok",
+        code: 0,
+    },
+    // Without --upload nothing is written.
+    Expect {
+        scenario: Scenario::Writable,
+        statuses: ["ok", "ok", "ok", "ok"],
+        findings: &["tls-unavailable@-"],
+        verdict: "ok",
+        code: 0,
+    },
 ];
 
 #[test]
@@ -290,6 +321,10 @@ scenario_tests! {
     alg_rewriting_only_the_plaintext_227 => Scenario::AlgRewrite;
     server_requiring_tls_is_probed_over_tls => Scenario::TlsRequired;
     server_waiting_for_the_data_handshake_before_its_150 => Scenario::TlsDataDeadlock;
+    listing_passes_but_full_size_packets_vanish => Scenario::MtuBlackhole;
+    idle_timeout_path_is_healthy_without_idle => Scenario::IdleTimeout;
+    idle_reset_path_is_healthy_without_idle => Scenario::IdleReset;
+    writable_server_is_not_written_without_upload => Scenario::Writable;
 }
 
 #[tokio::test(flavor = "multi_thread")]

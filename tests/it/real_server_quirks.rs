@@ -137,7 +137,9 @@ async fn every_session_ends_with_quit_and_its_221() {
         .collect();
     sessions.dedup();
     assert!(sessions.len() >= 4, "one session per mode: {}", run.shown);
-    for session in sessions {
+    // The full-size packet check's sessions stop reading at the check's limit and close
+    // without waiting for the server's 226 or 426 (which of the two depends on timing).
+    for session in sessions.iter().filter(|s| s.as_str() != "size-check") {
         let lines: Vec<String> = transcript
             .iter()
             .filter(|t| t["session"] == session.as_str() && t["dir"] != "*")

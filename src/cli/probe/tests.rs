@@ -30,6 +30,8 @@ fn flags_and_serve_module_keys_ask_for_the_same_probe() {
         "--dns-server=192.0.2.53",
         "--address-family=4",
         "--sample-ports=8",
+        // A serve module never runs the full-size packet check.
+        "--size-check=off",
     ]);
     let yaml = "modules:\n  m:\n    modes: [pasv, epsv]\n    timeout: 2s\n    deadline: 9s\n    \
                 tls: explicit\n    insecure: true\n    tls_reuse: false\n    \
@@ -54,6 +56,7 @@ fn flags_and_serve_module_keys_ask_for_the_same_probe() {
             dns_server: Some(([192, 0, 2, 53], 53).into()),
             address_family: Family::V4,
             sample_ports: 8,
+            size_check: false,
             ..ProbeOptions::default()
         }
     );

@@ -11,6 +11,7 @@
 //! Pure, like the rest of `diagnose`: the same records always give the same predictions.
 
 mod facts;
+mod large;
 mod profile;
 mod walk;
 
@@ -269,7 +270,7 @@ pub fn predict(
     ids.iter()
         .map(|&id| {
             let p = profile(id);
-            let fate = walk::walk(&p, &facts);
+            let fate = large::large_files(id, walk::walk(&p, &facts), findings);
             ClientPrediction {
                 id,
                 profile: p.describes,

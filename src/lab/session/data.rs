@@ -12,13 +12,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
 use super::Session;
+use super::mtu::send_into_hole;
 
 /// How long PORT/EPRT looks at a connection made during an earlier PORT/EPRT to see if the
 /// client closed it: a reset or FIN on loopback is there long before this.
 const DEAD_CONNECTION_PROBE: Duration = Duration::from_millis(50);
 use crate::lab::fs::{Node, resolve};
 use crate::lab::port_range::Passive;
-use crate::lab::scenario::{Active, DataTls, Epsv, PasvAddress, TransferStart};
+use crate::lab::scenario::{Active, DataTls, Epsv, HOLE_PASSES_BYTES, PasvAddress, TransferStart};
 use crate::proto::passive::{format_227, format_229};
 use crate::proto::{EpsvArg, Reply};
 
@@ -325,6 +326,7 @@ impl Session {
         let Some(data) = self.connect_data(plan).await? else {
             return Ok(true);
         };
+        let stalls = payload.len() > HOLE_PASSES_BYTES && self.hole_stalls(&data);
         let opening = match self.profile().transfer_start {
             TransferStart::Reply125 => {
                 Reply::new(125, "Data connection already open. Transfer starting.")
@@ -356,11 +358,17 @@ impl Session {
         if handshake_first {
             self.send(&opening).await?;
         }
-        let sent = timeout(self.shared.config.transfer_timeout, async {
-            data.write_all(&payload).await?;
-            data.shutdown().await
-        })
-        .await;
+        let limit = self.shared.config.transfer_timeout;
+        let sent = match stalls {
+            true => Ok(Err(send_into_hole(&mut data, &payload, limit).await)),
+            false => {
+                timeout(limit, async {
+                    data.write_all(&payload).await?;
+                    data.shutdown().await
+                })
+                .await
+            }
+        };
         drop(data);
         self.log(&match &sent {
             Ok(Ok(())) => format!("data: {} bytes sent, closed", payload.len()),
@@ -376,7 +384,7 @@ impl Session {
     }
 
     /// The data connection for a transfer, or `None` after the 425 that says why not.
-    async fn connect_data(&mut self, plan: DataPlan) -> io::Result<Option<TcpStream>> {
+    pub(super) async fn connect_data(&mut self, plan: DataPlan) -> io::Result<Option<TcpStream>> {
         let wait = self.shared.config.data_timeout;
         let outgoing = matches!(plan, DataPlan::Active(_) | DataPlan::Connected(_));
         let stream = match plan {

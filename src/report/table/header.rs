@@ -49,6 +49,7 @@ fn fields(report: &Report, width: usize) -> Vec<(&'static str, String)> {
     if let Some(sample) = &report.sample {
         lines.push(("ports", clean(&sample.summary).into_owned()));
     }
+    lines.extend(super::transfers::lines(report));
     if report.interrupted {
         lines.push((
             "stopped",

@@ -21,6 +21,7 @@ mod layout;
 mod modes;
 mod summary;
 mod tls;
+mod transfers;
 
 pub use summary::{SummaryRow, write_summary};
 
@@ -157,6 +158,9 @@ impl Default for TableStyle {
 ///     elapsed: Duration::from_millis(3),
 ///     sample: None,
 ///     reuse_check: None,
+///     size_check: None,
+///     idle: None,
+///     upload: None,
 /// };
 /// let report = Report::new(outcome, Vec::new(), false);
 ///

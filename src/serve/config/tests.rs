@@ -60,6 +60,7 @@ fn spec_example_loads_with_every_key() {
             sample_ports: 16,
             sequential: true,
             address_family: Family::V4,
+            size_check: false,
             ..ProbeOptions::default()
         }
     );
@@ -148,6 +149,17 @@ fn bad_values_are_named_with_their_line() {
         assert!(e.message.contains(words), "{text}: {e}");
         assert_eq!(e.to_string().lines().count(), 1, "{e}");
     }
+}
+
+#[test]
+fn module_idle_raises_the_default_deadline_and_refuses_a_shorter_one() {
+    let config = parse("modules:\n  lan:\n    idle: 60s\n    targets: any\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lan = &config.modules["lan"];
+    assert_eq!(lan.options().idle, Some(Duration::from_secs(60)));
+    assert_eq!(lan.deadline(), Duration::from_secs(90));
+    let e = failing("modules:\n  lan:\n    idle: 60s\n    deadline: 80s\n    targets: any\n");
+    assert!(e.message.contains("shorter than idle 60.0 s"), "{e}");
 }
 
 #[test]

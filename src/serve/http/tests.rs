@@ -38,3 +38,30 @@ fn scrape_timeout_that_is_no_number_of_seconds_is_an_error() {
         );
     }
 }
+
+#[test]
+fn module_idle_longer_than_the_scrape_timeout_less_the_offset_is_refused() {
+    let yaml = "modules:\n  idle:\n    idle: 10s\n    targets: any\n  plain:\n    targets: any\n";
+    let config = super::super::config::Config::parse(yaml, std::path::Path::new("m.yml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let idle = &config.modules["idle"];
+    // A 15 s scrape less 500 ms: 14.5 s, long enough for 10 s idle.
+    let fits = deadline(&headers(Some("15")), OFFSET, idle.deadline());
+    assert_eq!(fits.and_then(|d| idle_fits(idle, d)), Ok(()));
+    // Prometheus' default 10 s scrape less 500 ms: 9.5 s is not.
+    let short = deadline(&headers(Some("10")), OFFSET, idle.deadline());
+    let refused = short.and_then(|d| idle_fits(idle, d));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("idle 10.0 s is longer than the scrape timeout less")),
+        "{refused:?}"
+    );
+    // Without the header the module's own deadline (idle + 30 s) holds; no idle, no check.
+    let own = deadline(&headers(None), OFFSET, idle.deadline());
+    assert_eq!(own.and_then(|d| idle_fits(idle, d)), Ok(()));
+    assert_eq!(
+        idle_fits(&config.modules["plain"], Duration::from_secs(1)),
+        Ok(())
+    );
+}

@@ -1,0 +1,220 @@
+//! One data connection for a bulk transfer after the modes (the size check, the upload),
+//! on a mode that worked, at the system's MSS or a lowered one (TCP_MAXSEG set before the
+//! SYN, or on the listener for the active modes). Each runs on a control session of its
+//! own, so that a stalled transfer leaves nothing out of step for the next try.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::timeout;
+
+use super::context::Run;
+use super::login::unexpected;
+use super::record::{ControlOutcome, Cut, Mode, ReplyRecord, Stage, StepError};
+use super::runner::{Sessions, quit};
+use super::session::{Role, Session, establish, step_error};
+use super::tls::{DataStream, secure_data};
+use crate::net::mss::{connect_with_mss, listen_with_mss};
+use crate::proto::passive::{parse_227, parse_229};
+use crate::proto::{Command, EpsvArg, Reply, TransferType};
+use crate::timeline::Event;
+
+/// How long a politely closed session waits for its 221 before the next one opens.
+const QUIT_WAIT: Duration = Duration::from_millis(500);
+
+/// A data connection asked for, not yet carrying anything.
+pub(super) enum Pending {
+    /// Passive: dialled already.
+    Dialled(TcpStream),
+    /// Active: the server connects once the transfer command went out.
+    Listening(TcpListener),
+}
+
+/// A fresh logged-in session in `sessions.transfer` (the previous one said goodbye and
+/// went to the transcript), in binary mode.
+pub(super) async fn open_session<'s>(
+    peer: SocketAddr,
+    run: &Run<'_>,
+    label: &'static str,
+    sessions: &'s mut Sessions,
+) -> Result<&'s mut Session, StepError> {
+    quit(&mut sessions.transfer, QUIT_WAIT.min(run.step())).await;
+    let old = sessions.transfer.take();
+    sessions.retire(old);
+    let mut scratch = ControlOutcome::new(&run.credentials.user);
+    let role = Role::Extra(label);
+    establish(peer, run, role, &mut scratch, &mut sessions.transfer).await?;
+    let Some(session) = sessions.transfer.as_mut() else {
+        return Err(StepError::new(
+            Stage::Connect,
+            super::record::ErrorKind::Io,
+            "no session",
+        ));
+    };
+    let reply = session
+        .command(&Command::Type(TransferType::Binary))
+        .await
+        .map_err(|e| step_error(Stage::Login, &e))?;
+    if !reply.is_positive_completion() {
+        return Err(unexpected(Stage::Login, &reply, "200 to TYPE I"));
+    }
+    Ok(session)
+}
+
+/// Asks for a data connection in `mode` and makes (passive) or awaits (active) it, with
+/// TCP_MAXSEG `mss` when given. The error is in words, for the record.
+pub(super) async fn request(
+    session: &mut Session,
+    run: &Run<'_>,
+    mode: Mode,
+    mss: Option<u32>,
+    label: &'static str,
+) -> Result<Pending, String> {
+    let tap = run.timeline.data(label);
+    session.data_tap = Some(tap.clone());
+    if mode.is_passive() {
+        let cmd = match mode {
+            Mode::Epsv => Command::Epsv(EpsvArg::None),
+            _ => Command::Pasv,
+        };
+        let reply = ask(session, &cmd).await?;
+        let peer = session.peer.ip();
+        let addr = match mode {
+            Mode::Epsv => SocketAddr::new(peer, parse_229(&reply).map_err(|e| e.to_string())?),
+            _ => {
+                let advertised = parse_227(&reply).map_err(|e| e.to_string())?;
+                // The control peer with the advertised port, as the modes dial by default.
+                SocketAddr::new(peer, advertised.port())
+            }
+        };
+        tap.record(Event::Connect {
+            to: addr,
+            purpose: label,
+        });
+        let dial = async {
+            match mss {
+                Some(mss) => connect_with_mss(addr, mss, run.step()).await,
+                None => match timeout(run.step(), TcpStream::connect(addr)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+                },
+            }
+        };
+        let dialled = session
+            .budget
+            .run(dial)
+            .await
+            .map_err(|cut| cut_words(&cut))?;
+        let stream = dialled.map_err(|e| format!("data connection to {addr}: {e}"))?;
+        if let Ok(local) = stream.local_addr() {
+            tap.record(Event::Connected { local });
+        }
+        return Ok(Pending::Dialled(stream));
+    }
+    let local = session.local.ip();
+    let at = SocketAddr::new(local, 0);
+    let listener = match mss {
+        Some(mss) => listen_with_mss(at, mss),
+        None => TcpListener::bind(at).await,
+    }
+    .map_err(|e| format!("listening on {local}: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let tell = SocketAddr::new(
+        run.options.active_addr.unwrap_or(local.to_canonical()),
+        port,
+    );
+    tap.record(Event::Listen { on: tell });
+    let cmd = match (mode, tell) {
+        (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
+        (Mode::Port, SocketAddr::V6(_)) => return Err("PORT carries only IPv4".to_string()),
+        _ => Command::Eprt(tell),
+    };
+    ask(session, &cmd).await?;
+    Ok(Pending::Listening(listener))
+}
+
+/// Sends a mode request and wants a 2yz.
+async fn ask(session: &mut Session, cmd: &Command) -> Result<Reply, String> {
+    let reply = session
+        .command(cmd)
+        .await
+        .map_err(|e| format!("{}: {e}", cmd.verb()))?;
+    match reply.is_positive_completion() {
+        true => Ok(reply),
+        false => Err(format!(
+            "{} answered {}",
+            cmd.verb(),
+            ReplyRecord::from(&reply)
+        )),
+    }
+}
+
+/// The data connection, once the transfer command went out: the dialled one, or the
+/// server's within `limit`.
+pub(super) async fn connection(
+    session: &Session,
+    pending: Pending,
+    limit: Duration,
+) -> Result<TcpStream, String> {
+    match pending {
+        Pending::Dialled(stream) => Ok(stream),
+        Pending::Listening(listener) => match session
+            .budget
+            .run(timeout(limit, listener.accept()))
+            .await
+            .map_err(|cut| cut_words(&cut))?
+        {
+            Ok(Ok((stream, from))) => {
+                if let Some(tap) = &session.data_tap {
+                    tap.record(Event::Accepted { from });
+                }
+                Ok(stream)
+            }
+            Ok(Err(e)) => Err(format!("accepting the server's data connection: {e}")),
+            Err(_) => Err(format!(
+                "the server did not connect within {}",
+                crate::wire::human(limit)
+            )),
+        },
+    }
+}
+
+/// The first mode whose transfer worked, passive ones first: what a bulk transfer uses.
+pub(super) fn working_mode(modes: &[super::record::ModeOutcome]) -> Option<Mode> {
+    let ok = |m: Mode| {
+        modes.iter().any(|a| {
+            a.mode == m
+                && a.transfer
+                    .as_ref()
+                    .is_some_and(|t| t.outcome == super::record::TransferResult::Ok)
+        })
+    };
+    [Mode::Epsv, Mode::Pasv, Mode::Eprt, Mode::Port]
+        .into_iter()
+        .find(|&m| ok(m))
+}
+
+/// A wait the deadline or the user cut, in the record's words.
+pub(super) fn cut_words(cut: &Cut) -> String {
+    // No duration: how long the wait had run says nothing the cut's time does not.
+    format!("cut by {}", cut.by.words())
+}
+
+/// The data connection's TLS handshake under PROT P (the plain stream otherwise), within
+/// `limit` and the budget; a failed or cut handshake leaves the session out of step.
+pub(super) async fn secure(
+    session: &mut Session,
+    tcp: TcpStream,
+    limit: Duration,
+) -> Result<DataStream, String> {
+    let client = session.data_tls.as_ref();
+    let tap = session.data_tap.clone();
+    let why = match secure_data(client, tap, &session.budget, tcp, limit).await {
+        Ok((Some(data), _)) => return Ok(data),
+        Ok((None, _)) => "the data connection's TLS handshake failed".to_string(),
+        Err(cut) => cut_words(&cut),
+    };
+    session.conn.mark_out_of_step("a failed data handshake");
+    Err(why)
+}

@@ -1,0 +1,389 @@
+//! The full-size packet check (`--size-check auto`): after the modes, one mode that
+//! worked (passive preferred) fetches a file big enough to fill full-size packets, reading
+//! at most [`SIZE_CHECK_BYTES`]. A listing moves a few small packets and passes a path-MTU
+//! black hole; this does not. When it stalls, the same transfer is tried again with the
+//! MSS lowered ([`LOWERED_MSS`]): if that passes, the black hole is proven.
+//!
+//! The file: the URL's own, or the largest regular file of the URL's directory (MLSD when
+//! FEAT lists MLST, else the `ls -l` lines of LIST), or of the first directories one level
+//! below when the directory has no file.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::io::AsyncReadExt;
+use tokio::time::timeout;
+
+use super::attempt::Working;
+use super::bulk::{connection, cut_words, open_session, request, secure, working_mode};
+use super::context::Run;
+use super::record::{Login, Mode, MssTry, ReplyRecord, SIZE_CHECK_BYTES, SizeCheck, TryOutcome};
+use super::runner::{Sessions, same_as_first};
+use super::session::Session;
+use crate::net::mss::{LOWERED_MSS, read_mss};
+use crate::proto::listing::{Entry, EntryKind, largest_file, parse_listing};
+use crate::proto::{Command, Reply};
+use crate::timeline::Event;
+
+/// The session's and data connections' label in the timeline and transcript.
+const LABEL: &str = "size-check";
+
+/// A file smaller than this cannot show a black hole: three full-size Ethernet segments
+/// (3 × 1460 bytes) are the least that proves full-size packets pass.
+pub(super) const MIN_FILE_BYTES: u64 = 4096;
+
+/// Most directories one level below that are listed when the URL's directory has no
+/// file: a few listings, not a crawl.
+const MAX_SUBDIRS: usize = 4;
+
+/// Most bytes of one listing kept for parsing.
+const MAX_LISTING_BYTES: u64 = 256 * 1024;
+
+/// Runs the check when asked and a mode worked; the record goes into `out.size_check`
+/// as it grows, so that a deadline leaves what was seen.
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    if !run.options.size_check || run.budget.ended_by().is_some() {
+        return;
+    }
+    let (Some(peer), Login::Ok) = (out.control.peer, out.control.login) else {
+        out.size_check = Some(SizeCheck::skipped(None, "no logged-in control connection"));
+        return;
+    };
+    let Some(mode) = working_mode(&out.modes) else {
+        out.size_check = Some(SizeCheck::skipped(None, "no mode moved data"));
+        return;
+    };
+    let mlst = out
+        .control
+        .features
+        .iter()
+        .any(|f| f.to_ascii_uppercase().starts_with("MLST"));
+    // Sessions like the modes' (TLS as the first one had it).
+    let run = &same_as_first(run, out);
+    let check = out.size_check.insert(SizeCheck::skipped(
+        Some(mode),
+        "cut short before a file was found",
+    ));
+    let session = match open_session(peer, run, LABEL, sessions).await {
+        Ok(session) => session,
+        // Cut by the deadline or Ctrl-C: the record already says so.
+        Err(_) if run.budget.was_cut().is_some() => return,
+        Err(err) => {
+            check.skipped_why = Some(format!("no control connection: {}", err.detail));
+            return;
+        }
+    };
+    let (path, size) = match find_file(session, run, mode, mlst).await {
+        Ok(found) => found,
+        Err(_) if run.budget.was_cut().is_some() => return,
+        Err(why) => {
+            check.skipped_why = Some(why);
+            return;
+        }
+    };
+    check.path = Some(path.clone());
+    check.size = size;
+    check.skipped_why = None;
+    let first = try_retr(session, run, mode, &path, None).await;
+    let stalled = first.outcome == TryOutcome::Stalled;
+    check.push(first);
+    if !stalled {
+        return;
+    }
+    lowered_tries(peer, run, mode, &path, sessions, check).await;
+}
+
+/// The retries after a stall, each on a fresh session: 1200, then 536, until one passes.
+async fn lowered_tries(
+    peer: SocketAddr,
+    run: &Run<'_>,
+    mode: Mode,
+    path: &str,
+    sessions: &mut Sessions,
+    check: &mut SizeCheck,
+) {
+    for mss in LOWERED_MSS {
+        let session = match open_session(peer, run, LABEL, sessions).await {
+            Ok(session) => session,
+            Err(err) => {
+                let mut failed = MssTry::new(Some(mss));
+                failed.error = Some(format!("no control connection: {}", err.detail));
+                check.push(failed);
+                return;
+            }
+        };
+        let done = try_retr(session, run, mode, path, Some(mss)).await;
+        let passed = done.outcome == TryOutcome::Ok;
+        check.push(done);
+        if passed {
+            return;
+        }
+    }
+}
+
+/// The file to fetch and its size, or why there is none.
+async fn find_file(
+    session: &mut Session,
+    run: &Run<'_>,
+    mode: Mode,
+    mlst: bool,
+) -> Result<(String, Option<u64>), String> {
+    let target = &run.target.path;
+    let dir = target.strip_prefix('/').unwrap_or(target);
+    if run.target.path_is_file() {
+        let size = match session.command(&Command::Size(dir.to_string())).await {
+            Ok(reply) if reply.code == 213 => reply.text().trim().parse().ok(),
+            _ => None,
+        };
+        return match size {
+            Some(size) if size < MIN_FILE_BYTES => Err(format!(
+                "the URL's file, {dir}, has {size} bytes: too few to fill full-size packets"
+            )),
+            _ => Ok((dir.to_string(), size)),
+        };
+    }
+    let dir = dir.trim_end_matches('/');
+    let entries = list(session, run, mode, dir, mlst).await?;
+    let mut best = largest_file(&entries).map(|e| (join(dir, &e.name), e.size));
+    if best.is_none() {
+        let below: Vec<String> = entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Dir)
+            .take(MAX_SUBDIRS)
+            .map(|e| join(dir, &e.name))
+            .collect();
+        for sub in below {
+            let Ok(entries) = list(session, run, mode, &sub, mlst).await else {
+                continue;
+            };
+            if let Some(e) = largest_file(&entries)
+                && best.as_ref().is_none_or(|(_, size)| e.size > *size)
+            {
+                best = Some((join(&sub, &e.name), e.size));
+            }
+        }
+    }
+    let shown = if dir.is_empty() { "/" } else { dir };
+    match best {
+        None => Err(format!("no regular file in {shown} or one level below")),
+        Some((path, Some(size))) if size < MIN_FILE_BYTES => Err(format!(
+            "the largest file, {path}, has {size} bytes: too few to fill full-size packets"
+        )),
+        Some(found) => Ok(found),
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    match dir {
+        "" => name.to_string(),
+        _ => format!("{dir}/{name}"),
+    }
+}
+
+/// MLSD or LIST of `dir` ("" for the login directory), parsed.
+async fn list(
+    session: &mut Session,
+    run: &Run<'_>,
+    mode: Mode,
+    dir: &str,
+    mlst: bool,
+) -> Result<Vec<Entry>, String> {
+    let arg = (!dir.is_empty()).then(|| dir.to_string());
+    let cmd = match mlst {
+        true => Command::Mlsd(arg),
+        false => Command::List(arg),
+    };
+    let pending = request(session, run, mode, None, LABEL).await?;
+    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", cmd.verb());
+    session.send(&cmd).await.map_err(|e| fail(&e))?;
+    let tcp = connection(session, pending, run.step()).await?;
+    let opening = session.read_reply(cmd.verb()).await.map_err(|e| fail(&e))?;
+    if !opening.is_positive_preliminary() && !opening.is_positive_completion() {
+        return Err(refused(&cmd, &opening));
+    }
+    let mut data = secure(session, tcp, run.step())
+        .await
+        .map_err(|e| fail(&e))?;
+    let mut text = Vec::new();
+    let read = session
+        .budget
+        .run(timeout(
+            run.step(),
+            (&mut data).take(MAX_LISTING_BYTES).read_to_end(&mut text),
+        ))
+        .await
+        .map_err(|cut| fail(&cut_words(&cut)));
+    drop(data);
+    match read? {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(fail(&e)),
+        Err(_) => return Err(fail(&"the listing did not end within --timeout")),
+    }
+    if opening.is_positive_preliminary() {
+        let done = session.read_reply(cmd.verb()).await.map_err(|e| fail(&e))?;
+        if !done.is_positive_completion() {
+            return Err(refused(&cmd, &done));
+        }
+    }
+    Ok(parse_listing(&String::from_utf8_lossy(&text), mlst))
+}
+
+fn refused(cmd: &Command, reply: &Reply) -> String {
+    format!(
+        "{} answered {}",
+        cmd.verb(),
+        super::record::ReplyRecord::from(reply)
+    )
+}
+
+/// One RETR of `path` at `mss` (the system's when `None`), read up to the check's limit.
+async fn try_retr(
+    session: &mut Session,
+    run: &Run<'_>,
+    mode: Mode,
+    path: &str,
+    mss: Option<u32>,
+) -> MssTry {
+    let started = Instant::now();
+    let mut done = MssTry::new(mss);
+    let pending = match request(session, run, mode, mss, LABEL).await {
+        Ok(pending) => pending,
+        Err(e) => {
+            done.error = Some(e);
+            done.elapsed = started.elapsed();
+            return done;
+        }
+    };
+    let cmd = Command::Retr(path.to_string());
+    if let Err(e) = session.send(&cmd).await {
+        done.error = Some(format!("RETR: {e}"));
+        return done;
+    }
+    let tcp = match connection(session, pending, run.step()).await {
+        Ok(tcp) => tcp,
+        Err(e) => {
+            done.error = Some(e);
+            done.elapsed = started.elapsed();
+            return done;
+        }
+    };
+    done.mss_read_back = read_mss(&tcp).ok();
+    read_capped(session, run, tcp, &mut done).await;
+    done.elapsed = started.elapsed();
+    done
+}
+
+/// Bytes per read of the data connection.
+const DATA_CHUNK: usize = 16 * 1024;
+
+/// The opening reply, the data up to [`SIZE_CHECK_BYTES`] exactly, and the completion
+/// reply when the file ended first. At the limit the check closes the data connection and
+/// does not wait for the server's word on it (226 or 426, whichever its writes reached):
+/// the session is left, out of step, for the next try's fresh one.
+async fn read_capped(
+    session: &mut Session,
+    run: &Run<'_>,
+    tcp: tokio::net::TcpStream,
+    done: &mut MssTry,
+) {
+    let opening = match session.read_reply("RETR").await {
+        Ok(reply) => reply,
+        Err(e) => {
+            done.error = Some(format!("RETR: {e}"));
+            return;
+        }
+    };
+    if !opening.is_positive_preliminary() && !opening.is_positive_completion() {
+        done.reply = Some(ReplyRecord::from(&opening));
+        return;
+    }
+    let mut data = match secure(session, tcp, run.step()).await {
+        Ok(data) => data,
+        Err(why) => {
+            done.error = Some(why);
+            return;
+        }
+    };
+    let tap = session.data_tap.clone();
+    let record = |event| {
+        if let Some(tap) = &tap {
+            tap.record(event);
+        }
+    };
+    let mut chunk = vec![0u8; DATA_CHUNK];
+    loop {
+        let left = usize::try_from(SIZE_CHECK_BYTES - done.bytes).unwrap_or(DATA_CHUNK);
+        let want = left.min(DATA_CHUNK);
+        if want == 0 {
+            record(Event::DataCut { bytes: done.bytes });
+            session
+                .conn
+                .mark_out_of_step("the size check stops at its limit");
+            done.outcome = TryOutcome::Ok;
+            return;
+        }
+        let read = session
+            .budget
+            .run(timeout(run.step(), data.read(&mut chunk[..want])))
+            .await;
+        let read = match read {
+            Ok(read) => read,
+            Err(cut) => {
+                done.error = Some(format!(
+                    "data after {} bytes: {}",
+                    done.bytes,
+                    cut_words(&cut)
+                ));
+                session.conn.mark_out_of_step("a transfer cut short");
+                return;
+            }
+        };
+        match read {
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => {
+                if done.bytes == 0 {
+                    record(Event::DataFirst);
+                }
+                done.bytes += n as u64;
+            }
+            Ok(Err(e)) => {
+                done.error = Some(format!("data connection: {e}"));
+                session.conn.mark_out_of_step("a broken transfer");
+                return;
+            }
+            Err(_) => {
+                record(Event::StepTimeout {
+                    waiting_for: "data".to_string(),
+                    after: run.step(),
+                });
+                done.outcome = TryOutcome::Stalled;
+                done.error = Some(format!(
+                    "no data for {} after {} bytes",
+                    crate::wire::human(run.step()),
+                    done.bytes
+                ));
+                session
+                    .conn
+                    .mark_out_of_step("abandoned a stalled transfer");
+                return;
+            }
+        }
+    }
+    record(Event::DataLast { bytes: done.bytes });
+    drop(data);
+    // The whole file came: the completion reply says whether the server agrees.
+    let end = match opening.is_positive_preliminary() {
+        true => session.read_reply("RETR").await,
+        false => Ok(opening),
+    };
+    match end {
+        Ok(reply) => {
+            done.outcome = match reply.is_positive_completion() {
+                true => TryOutcome::Ok,
+                false => TryOutcome::Failed,
+            };
+            done.reply = Some(ReplyRecord::from(&reply));
+        }
+        Err(e) => done.error = Some(format!("no reply after the data: {e}")),
+    }
+}

@@ -1,0 +1,323 @@
+//! `--upload`: the other direction. On a session of its own and a mode whose transfer
+//! worked, STOR a small file and then one of [`LARGE_BYTES`] under a name of our own
+//! (`ftpdoctor-<16 hex digits>.tmp`, never a dot-file: Pure-FTPd refuses those to
+//! anonymous users), check each 226 and size, then DELE it. The name is asked with SIZE
+//! first, and nothing is sent if a file may be there. A stalled upload is tried again with
+//! a lowered MSS: the client now sends the full-size segments.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::io::AsyncWriteExt;
+use tokio::time::timeout;
+
+use super::attempt::Working;
+use super::bulk::{connection, cut_words, open_session, request, secure, working_mode};
+use super::context::Run;
+use super::record::{
+    DeleOutcome, Login, Mode, MssTry, ReplyRecord, StoreTry, TryOutcome, UploadCheck,
+};
+use super::runner::{Sessions, same_as_first};
+use super::session::Session;
+use crate::net::mss::{LOWERED_MSS, read_mss};
+use crate::proto::Command;
+
+/// The session's and data connections' label in the timeline and transcript.
+const LABEL: &str = "upload";
+
+/// The small file: fits in one packet on any path.
+const SMALL_BYTES: usize = 64;
+
+/// The large file: as much as the size check reads, enough to fill full-size segments.
+pub(super) const LARGE_BYTES: usize = 256 * 1024;
+
+/// A name no one else uses: 64 random bits from the standard library's hasher keys.
+fn fresh_name() -> String {
+    let mut h = RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("ftpdoctor-{:016x}.tmp", h.finish())
+}
+
+/// The file's bytes: a pattern whose every byte depends on its offset.
+fn content(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// Uploads when asked and a mode worked; the record grows in `out.upload`.
+pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) {
+    if !run.options.upload || run.budget.ended_by().is_some() {
+        return;
+    }
+    let (Some(peer), Login::Ok) = (out.control.peer, out.control.login) else {
+        return;
+    };
+    let mode = working_mode(&out.modes);
+    let run = &same_as_first(run, out);
+    let dir = run
+        .target
+        .path
+        .strip_prefix('/')
+        .unwrap_or(&run.target.path);
+    // A file URL uploads beside the file.
+    let dir = match run.target.path_is_file() {
+        true => dir.rsplit_once('/').map_or("", |(d, _)| d),
+        false => dir.trim_end_matches('/'),
+    };
+    let name = fresh_name();
+    let path = match dir {
+        "" => name.clone(),
+        d => format!("{d}/{name}"),
+    };
+    let check = out.upload.insert(UploadCheck {
+        name: path.clone(),
+        small: None,
+        large: None,
+        dele: None,
+        dele_reply: None,
+        left_behind: false,
+        mode,
+        skipped_why: None,
+    });
+    let Some(mode) = mode else {
+        check.skipped_why = Some("no mode moved data".to_string());
+        return;
+    };
+    let session = match open_session(peer, run, LABEL, sessions).await {
+        Ok(s) => s,
+        Err(e) => {
+            check.skipped_why = Some(format!("no control connection: {}", e.detail));
+            return;
+        }
+    };
+    match session.command(&Command::Size(path.clone())).await {
+        Ok(reply) if reply.code == 550 => {}
+        Ok(reply) => {
+            check.skipped_why = Some(format!(
+                "SIZE {path} answered {}: a file may exist there, and is never overwritten",
+                ReplyRecord::from(&reply)
+            ));
+            return;
+        }
+        Err(e) => {
+            check.skipped_why = Some(format!("SIZE {path}: {e}"));
+            return;
+        }
+    }
+    let small = store(peer, run, mode, &path, SMALL_BYTES, sessions).await;
+    let stored = small.tries.iter().any(|t| t.outcome == TryOutcome::Ok);
+    // A stalled STOR may have left a partial file: DELE it too.
+    let maybe_stored = stored || small.tries.iter().any(|t| t.outcome == TryOutcome::Stalled);
+    check.small = Some(small);
+    let mut any = maybe_stored;
+    if stored {
+        dele(peer, run, &path, sessions, check).await;
+        if check.left_behind {
+            // The same name again would be refused: the small file is still there.
+            return;
+        }
+        let large = store(peer, run, mode, &path, LARGE_BYTES, sessions).await;
+        any = large
+            .tries
+            .iter()
+            .any(|t| t.outcome != TryOutcome::Failed || t.bytes > 0);
+        check.large = Some(large);
+    }
+    if any {
+        dele(peer, run, &path, sessions, check).await;
+    }
+}
+
+/// One file stored: at the system's MSS, and after a stall at each lowered MSS in turn.
+async fn store(
+    peer: SocketAddr,
+    run: &Run<'_>,
+    mode: Mode,
+    path: &str,
+    len: usize,
+    sessions: &mut Sessions,
+) -> StoreTry {
+    let bytes = content(len);
+    let mut done = StoreTry {
+        size: len as u64,
+        tries: Vec::new(),
+        size_after: None,
+    };
+    for mss in std::iter::once(None).chain(LOWERED_MSS.map(Some)) {
+        let session = match open_session(peer, run, LABEL, sessions).await {
+            Ok(s) => s,
+            Err(e) => {
+                let mut failed = MssTry::new(mss);
+                failed.error = Some(format!("no control connection: {}", e.detail));
+                done.tries.push(failed);
+                return done;
+            }
+        };
+        let attempt = stor(session, run, mode, path, mss, &bytes).await;
+        let outcome = attempt.outcome;
+        done.tries.push(attempt);
+        if outcome == TryOutcome::Ok {
+            if let Ok(reply) = session.command(&Command::Size(path.to_string())).await
+                && reply.code == 213
+            {
+                done.size_after = reply.text().trim().parse().ok();
+            }
+            if let (Some(after), Some(last)) = (done.size_after, done.tries.last_mut())
+                && after != len as u64
+            {
+                last.outcome = TryOutcome::Failed;
+                last.error = Some(format!("226, but SIZE says {after} bytes of {len}"));
+            }
+            return done;
+        }
+        if outcome != TryOutcome::Stalled {
+            return done;
+        }
+    }
+    done
+}
+
+/// One STOR at `mss`: the data, then the 226 within --timeout.
+async fn stor(
+    session: &mut Session,
+    run: &Run<'_>,
+    mode: Mode,
+    path: &str,
+    mss: Option<u32>,
+    bytes: &[u8],
+) -> MssTry {
+    let started = Instant::now();
+    let mut done = MssTry::new(mss);
+    let finished = |mut d: MssTry| {
+        d.elapsed = started.elapsed();
+        d
+    };
+    let pending = match request(session, run, mode, mss, LABEL).await {
+        Ok(p) => p,
+        Err(e) => {
+            done.error = Some(e);
+            return finished(done);
+        }
+    };
+    if let Err(e) = session.send(&Command::Stor(path.to_string())).await {
+        done.error = Some(format!("STOR: {e}"));
+        return finished(done);
+    }
+    let tcp = match connection(session, pending, run.step()).await {
+        Ok(tcp) => tcp,
+        Err(e) => {
+            // The refusal (550, 553) says why no connection came.
+            if let Ok(reply) = session.read_reply_within(run.step(), "STOR").await {
+                done.reply = Some(ReplyRecord::from(&reply));
+            }
+            done.error = Some(e);
+            return finished(done);
+        }
+    };
+    done.mss_read_back = read_mss(&tcp).ok();
+    let opening = match session.read_reply("STOR").await {
+        Ok(reply) => reply,
+        Err(e) => {
+            done.error = Some(format!("STOR: {e}"));
+            return finished(done);
+        }
+    };
+    if !opening.is_positive_preliminary() {
+        done.reply = Some(ReplyRecord::from(&opening));
+        return finished(done);
+    }
+    let mut data = match secure(session, tcp, run.step()).await {
+        Ok(data) => data,
+        Err(why) => {
+            done.error = Some(why);
+            return finished(done);
+        }
+    };
+    // Writes that fill the socket's buffers block as a stall does: --timeout each.
+    let sent = session
+        .budget
+        .run(timeout(run.step(), async {
+            data.write_all(bytes).await?;
+            data.shutdown().await
+        }))
+        .await;
+    drop(data);
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(cut) => {
+            done.error = Some(format!("data connection: {}", cut_words(&cut)));
+            session.conn.mark_out_of_step("an upload cut short");
+            return finished(done);
+        }
+    };
+    match sent {
+        Ok(Ok(())) => done.bytes = bytes.len() as u64,
+        Ok(Err(e)) => {
+            done.error = Some(format!("data connection: {e}"));
+            session.conn.mark_out_of_step("a broken upload");
+            return finished(done);
+        }
+        Err(_) => {
+            done.outcome = TryOutcome::Stalled;
+            done.error = Some("the data did not drain within --timeout".to_string());
+            session.conn.mark_out_of_step("a stalled upload");
+            return finished(done);
+        }
+    }
+    match session.read_reply("STOR").await {
+        Ok(reply) => {
+            done.outcome = match reply.is_positive_completion() {
+                true => TryOutcome::Ok,
+                false => TryOutcome::Failed,
+            };
+            done.reply = Some(ReplyRecord::from(&reply));
+        }
+        Err(e) => {
+            done.outcome = TryOutcome::Stalled;
+            done.error = Some(format!("no 226 after the data: {e}"));
+            session.conn.mark_out_of_step("no reply after an upload");
+        }
+    }
+    finished(done)
+}
+
+/// DELE on a session in step: the last one if usable, else a fresh one.
+async fn dele(
+    peer: SocketAddr,
+    run: &Run<'_>,
+    path: &str,
+    sessions: &mut Sessions,
+    check: &mut UploadCheck,
+) {
+    let usable = sessions.transfer.as_ref().is_some_and(Session::usable);
+    let session = match usable {
+        true => sessions.transfer.as_mut(),
+        false => open_session(peer, run, LABEL, sessions).await.ok(),
+    };
+    let Some(session) = session else {
+        check.dele = Some(DeleOutcome::Failed);
+        check.left_behind = true;
+        return;
+    };
+    match session.command(&Command::Dele(path.to_string())).await {
+        Ok(reply) => {
+            let ok = reply.is_positive_completion();
+            check.dele = Some(if ok {
+                DeleOutcome::Ok
+            } else {
+                DeleOutcome::Failed
+            });
+            check.left_behind = !ok;
+            check.dele_reply = Some(ReplyRecord::from(&reply));
+        }
+        Err(_) => {
+            check.dele = Some(DeleOutcome::Failed);
+            check.left_behind = true;
+        }
+    }
+}
