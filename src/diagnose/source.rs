@@ -270,17 +270,13 @@ pub(super) fn lb_no_affinity(outcome: &ProbeOutcome) -> Option<Finding> {
                 .any(|w| w.dials.iter().any(|x| x.addr.port() == d.addr.port()))
         })
     });
-    // In one session, a data connection worked and the next was refused, in two modes:
-    // connections handed to servers in turn. A range open only in part refuses a block
-    // of ports, so at most one mode meets the edge of the block.
+    // In one session, of two data connections one worked and the other was refused, in
+    // two modes: connections handed to servers in turn. A range open only in part refuses
+    // a block of ports, so at most one mode meets the edge of the block.
     let alternating = outcome
         .modes
         .iter()
-        .filter(|m| {
-            m.mode.is_passive()
-                && transferred(m)
-                && m.second_connection.as_deref().is_some_and(was_refused)
-        })
+        .filter(|m| m.mode.is_passive() && split(m))
         .count()
         >= 2;
     if greetings.len() < 2 && !same_port && !alternating {
@@ -293,6 +289,13 @@ pub(super) fn lb_no_affinity(outcome: &ProbeOutcome) -> Option<Finding> {
         same_port,
         alternating,
     ))
+}
+
+/// The mode's two data connections in one session: one worked, the other was refused.
+fn split(m: &ModeOutcome) -> bool {
+    m.second_connection.as_deref().is_some_and(|second| {
+        (transferred(m) && was_refused(second)) || (was_refused(m) && transferred(second))
+    })
 }
 
 fn was_refused(m: &ModeOutcome) -> bool {
@@ -343,7 +346,7 @@ fn lb_finding(
     }
     if alternating {
         evidence.push(
-            "in the same session a data connection worked and the next one was refused, in \
+            "in the same session one data connection worked and the other was refused, in \
              both passive modes"
                 .into(),
         );
@@ -362,7 +365,8 @@ fn lb_finding(
 /// Findings of a passive mode's second data connection that its first did not have: a
 /// single-session client's next transfer meets them, so they count for the mode.
 pub(super) fn second_connection(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> {
-    let Some(second) = m.second_connection.as_deref() else {
+    // (After a refused first one the second is a retry: only its success tells.)
+    let Some(second) = m.second_connection.as_deref().filter(|_| transferred(m)) else {
         return Vec::new();
     };
     let first: BTreeSet<FindingId> = super::modes::findings(outcome, m)

@@ -243,3 +243,24 @@ fn every_mode_refused_is_a_closed_range_not_a_load_balancer() {
     passive_dial_fails(&mut o, Mode::Pasv, DialResult::Refused);
     assert!(!ids(&o).iter().any(|(id, _)| *id == LbNoAffinity));
 }
+
+#[test]
+fn refused_then_working_in_one_session_in_both_modes_is_lb_no_affinity() {
+    // The lb-split lab in one session when the first draw of each mode was lost: the
+    // retry after the refusal landed on the backend that opened the port.
+    let mut o = healthy_between("203.0.113.2:40000", "203.0.113.1:21");
+    for which in [Mode::Epsv, Mode::Pasv] {
+        let worked = mode(&mut o, which).clone();
+        passive_dial_fails(&mut o, which, DialResult::Refused);
+        mode(&mut o, which).second_connection = Some(Box::new(worked));
+    }
+    only(&o, LbNoAffinity);
+    // The retry's success is no "second data connection failed" finding.
+    assert!(
+        !diagnose(&o)
+            .iter()
+            .any(|f| f.summary.contains("so the first was luck")),
+        "{:?}",
+        ids(&o)
+    );
+}

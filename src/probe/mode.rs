@@ -73,19 +73,29 @@ const SECOND_CONNECTION_STEPS: u32 = 3;
 
 /// A passive mode that worked makes one more data connection in the same session: the
 /// first may have been luck (a NAT pool's addresses, or a load balancer's backends, lined
-/// up for it). Skipped when the deadline leaves no room for it.
+/// up for it). So does one whose data connection was refused at once (it costs a round
+/// trip): behind a load balancer with no affinity the next one may land on the backend
+/// that opened the port, which tells the two apart from a closed range. Skipped when the
+/// deadline leaves no room for it.
 async fn second_connection(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
     let worked = out
         .transfer
         .as_ref()
         .is_some_and(|t| t.outcome == TransferResult::Ok)
         && out.error.is_none();
+    let refused = out.error.is_none()
+        && out.interrupted.is_none()
+        && out.dials.iter().any(|d| d.outcome == DialResult::Refused)
+        && out
+            .dials
+            .iter()
+            .all(|d| matches!(d.outcome, DialResult::Refused | DialResult::SkippedPolicy));
     let room = run
         .budget
         .deadline_at
         .saturating_duration_since(Instant::now())
         > run.budget.step * SECOND_CONNECTION_STEPS;
-    if !worked || !room || !session.usable() {
+    if !(worked || refused) || !room || !session.usable() {
         return;
     }
     let mut again = ModeOutcome::new(out.mode);

@@ -75,17 +75,6 @@ def case(name: str, listen="127.0.0.1", flags=(), reachable=True, alone=False) -
     return Scenario(name, check, {"listen": listen}, {"alone": alone})
 
 
-# Scenarios where one run of every client at once cannot settle a prediction, and why.
-UNSETTLED = {
-    # The backends take connections in turn across all sessions, so with every client
-    # running at once each client's data connection lands on a backend by chance: the
-    # probe's prediction of a single session ("fails" when its second data connection was
-    # refused) meets clients that won the draw. The probe's own findings on it are pinned
-    # in tests/it (probe_cli, golden_json); the prediction should say "depends" here.
-    "lb-split": "backends alternate across all sessions: each client's outcome is a draw",
-}
-
-
 class LabClients(ClientStage, Stage):
     """Every real client against every lab scenario (`ftpdoctor lab --list`)."""
 
@@ -120,8 +109,17 @@ class LabClients(ClientStage, Stage):
         # Its flaw shows only when the whole range is sampled.
         case("partial-range", flags=["--sample-ports", "10"]),
         # Two backends behind one address, taken in turn: a client's data connection lands
-        # on the backend that did not open the port. Skipped below.
+        # on the backend that did not open the port. With every client at once each one's
+        # data connection is a draw, so a single-session passive client is predicted
+        # "depends" (lb-no-affinity); one that asks again or falls back to active works.
         case("lb-split"),
+        # A black hole for full-size packets: the clients' listing is small and passes.
+        case("mtu-blackhole"),
+        # A firewall that forgets an idle control connection: a client's fetch is not idle.
+        case("idle-timeout"),
+        case("idle-reset"),
+        # Uploads allowed: a download goes as on healthy.
+        case("writable"),
     ]
 
     # Every case has its own lab process on its own port: they run at once, this many.
@@ -163,11 +161,6 @@ class LabClients(ClientStage, Stage):
 
     def _net(self, scenario) -> Blackhole:
         return self.alone.get(scenario.name, self.net)
-
-    def skip(self, target, scenario):
-        if scenario.name in UNSETTLED:
-            return UNSETTLED[scenario.name]
-        return super().skip(target, scenario)
 
     def start(self, target, scenario, opts):
         listen = scenario.server["listen"]

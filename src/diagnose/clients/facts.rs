@@ -104,11 +104,18 @@ impl Event {
 pub(super) struct Facts<'a> {
     pub outcome: &'a ProbeOutcome,
     pub findings: &'a [Finding],
+    /// Behind a load balancer with no affinity: which way this walk's draws go
+    /// (`None`: no draws, every record read as it is).
+    pub draw: Option<super::draw::Draw>,
 }
 
 impl<'a> Facts<'a> {
     pub fn new(outcome: &'a ProbeOutcome, findings: &'a [Finding]) -> Facts<'a> {
-        Facts { outcome, findings }
+        Facts {
+            outcome,
+            findings,
+            draw: None,
+        }
     }
 
     pub fn peer(&self) -> Option<SocketAddr> {
@@ -337,6 +344,9 @@ impl<'a> Facts<'a> {
                     describe_error(err.reply.as_ref(), &err.detail)
                 )),
             };
+        }
+        if let Some(event) = self.draw_event(m, retries) {
+            return event;
         }
         let first = self.record_event(m, mode, policy, &cite, client);
         // A single-session client's next data connection meets what the probe's second

@@ -7,9 +7,12 @@
 //!   reactions to failures); docs/clients.md gives the source of every value.
 //! - `facts`: what the probe saw, per data mode, as a client with a given policy meets it.
 //! - `walk`: one profile walked through those facts, step by step.
+//! - `draw`: behind a load balancer with no affinity, each passive data connection is a
+//!   draw between backends: a profile is walked winning and losing it.
 //!
 //! Pure, like the rest of `diagnose`: the same records always give the same predictions.
 
+mod draw;
 mod facts;
 mod large;
 mod profile;

@@ -1,0 +1,85 @@
+//! Behind a load balancer with no source affinity (lb-no-affinity) each passive data
+//! connection lands on one of the backends by chance: on the one whose session opened the
+//! port it works, on another it is refused. A single-session client's fate is a draw, so
+//! each client is walked twice, once winning every draw and once losing it: where both
+//! walks end alike (a fallback to active mode, a client that asks again) the prediction
+//! holds either way, otherwise it is "depends".
+
+use super::facts::{Event, Facts, request_name};
+use crate::diagnose::FindingId;
+use crate::probe::record::{DialResult, ModeOutcome, TransferResult};
+
+/// Which way every passive data connection's draw goes in one walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Draw {
+    /// It lands on the backend that opened the port.
+    Win,
+    /// It lands on another backend, which refuses it.
+    Lose,
+}
+
+impl Facts<'_> {
+    /// Whether the probe found control and data connections landing on different
+    /// servers (lb-no-affinity): passive data connections are draws.
+    pub fn lb_draws(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.id == FindingId::LbNoAffinity)
+    }
+
+    /// What a client meets on a passive mode whose data connection is a draw, `None`
+    /// when it is not one (no load balancer, an active mode, a request refused).
+    pub(super) fn draw_event(&self, m: &ModeOutcome, retries: bool) -> Option<Event> {
+        let draw = self.draw?;
+        if !m.mode.is_passive() || m.reply.as_ref().is_none_or(|r| r.code >= 400) {
+            return None;
+        }
+        let name = request_name(m.mode);
+        let attempts: Vec<&ModeOutcome> = std::iter::once(m)
+            .chain(m.second_connection.as_deref())
+            .collect();
+        let worked = attempts.iter().filter(|a| transferred(a)).count();
+        let refused = attempts.iter().filter(|a| refused(a)).count();
+        let seen = format!(
+            "the probe's {name} data connections: {worked} worked, {refused} refused \
+             (lb-no-affinity)"
+        );
+        Some(match draw {
+            Draw::Win => Event::Works(Some(format!(
+                "its data connection lands on the backend that opened the port; {seen}"
+            ))),
+            Draw::Lose if retries => Event::Works(Some(format!(
+                "a data connection that lands on another backend is refused, and it asks \
+                 again until one lands right; {seen}"
+            ))),
+            Draw::Lose => Event::Refused(
+                "the data connection lands on another backend, which refuses it (lb-no-affinity)"
+                    .to_string(),
+            ),
+        })
+    }
+
+    /// The same facts, every draw going `draw`'s way.
+    pub(super) fn drawn(&self, draw: Draw) -> Facts<'_> {
+        Facts {
+            outcome: self.outcome,
+            findings: self.findings,
+            draw: Some(draw),
+        }
+    }
+}
+
+fn transferred(m: &ModeOutcome) -> bool {
+    m.transfer
+        .as_ref()
+        .is_some_and(|t| t.outcome == TransferResult::Ok)
+}
+
+fn refused(m: &ModeOutcome) -> bool {
+    m.dials.iter().any(|d| d.outcome == DialResult::Refused)
+        && !m.dials.iter().any(|d| d.outcome == DialResult::Connected)
+}
+
+#[cfg(test)]
+#[path = "draw_tests.rs"]
+mod tests;
