@@ -15,6 +15,9 @@ use crate::probe::{
 };
 use crate::report::Report;
 
+#[path = "pipeline/rounds.rs"]
+mod rounds;
+
 /// What a report is asked to carry besides the probe's own findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportOptions {
@@ -46,6 +49,9 @@ pub async fn probe_and_report(config: &ProbeConfig) -> Report {
 
 /// Probes, diagnoses and reports one target (one address of it), as `asked` says.
 pub async fn report_one(config: &ProbeConfig, asked: &ReportOptions, hooks: Hooks) -> Report {
+    if config.options().repeat > 1 {
+        return report_rounds(config, asked, hooks).await;
+    }
     // Boxed: a probe's future is large (its sessions, TLS handshakes and transfer checks),
     // and a spawned task's worker thread has a 2 MiB stack.
     let outcome = Box::pin(probe_with(config, hooks)).await;
@@ -53,6 +59,23 @@ pub async fn report_one(config: &ProbeConfig, asked: &ReportOptions, hooks: Hook
     let predictions = predict(&outcome, &findings, &asked.clients);
     let mut report = Report::new(outcome, findings, asked.transcript);
     report.clients = predictions;
+    report
+}
+
+/// `--repeat N`: N rounds put together ([`rounds`]), predicted from the rounds' outcome.
+async fn report_rounds(config: &ProbeConfig, asked: &ReportOptions, hooks: Hooks) -> Report {
+    let all = rounds::run_rounds(config, &hooks).await;
+    let run = all.len() as u32;
+    let Some((outcome, findings, ok_rounds)) = rounds::merge(all) else {
+        // No round ran (none is asked for below 1): one probe, as without --repeat.
+        let outcome = Box::pin(probe_with(config, hooks)).await;
+        let findings = diagnose(&outcome);
+        return Report::new(outcome, findings, asked.transcript);
+    };
+    let predictions = predict(&outcome, &findings, &asked.clients);
+    let mut report = Report::new(outcome, findings, asked.transcript);
+    report.clients = predictions;
+    rounds::mark(&mut report, run, &ok_rounds);
     report
 }
 

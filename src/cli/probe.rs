@@ -17,8 +17,8 @@ use crate::net::Trust;
 use crate::net::resolve::Family;
 use crate::pipeline::ReportOptions;
 use crate::probe::{
-    Credentials, CredentialsError, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions, TlsMode,
-    idle_deadline,
+    Credentials, CredentialsError, MAX_REPEAT, MAX_SAMPLE_PORTS, Mode, ProbeConfig, ProbeOptions,
+    TlsMode, idle_deadline,
 };
 use crate::proto::Password;
 use crate::report::timeline::TimelineView;
@@ -202,6 +202,9 @@ pub(super) struct ProbeArgs {
     /// Infer the passive port range from N passive requests, dialling each port
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_SAMPLE_PORTS as i64))]
     sample_ports: Option<u16>,
+    /// Run the modes N rounds, each within --deadline; report per mode how many worked
+    #[arg(long, value_name = "N", default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_REPEAT as i64))]
+    repeat: u32,
     /// Read more targets from FILE, one per line (# starts a comment)
     #[arg(long, value_name = "FILE")]
     targets_file: Option<PathBuf>,
@@ -440,6 +443,7 @@ impl ProbeArgs {
             size_check: self.size_check == SizeCheckArg::Auto,
             idle: self.idle,
             upload: self.upload,
+            repeat: self.repeat,
             ..ProbeOptions::default()
         })
     }

@@ -7,6 +7,8 @@
 //! - `nat`: a NAT in front of the client or the server, from every piece of evidence.
 //! - `source`: who really made the data connection (a NAT pool, a load balancer), and
 //!   the known replies of servers that reject a data connection for its source.
+//! - [`rounds`]: `--repeat`, the rounds put together (mode-intermittent, the failed
+//!   rounds' errors kept).
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `fixes`: the branch of a fix that applies to what was seen, and each id's short fix.
 //! - `cause`: findings grouped by cause, root causes first.
@@ -29,6 +31,7 @@ mod headline;
 mod modes;
 mod nat;
 mod paths;
+pub mod rounds;
 mod source;
 mod tls;
 mod transfers;

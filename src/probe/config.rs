@@ -150,6 +150,9 @@ pub struct ProbeOptions {
     pub idle: Option<Duration>,
     /// STOR a small and a 256 KiB file, then DELE them (--upload: writes!).
     pub upload: bool,
+    /// Rounds of the modes (--repeat N; 1: one probe). The pipeline above the probe runs
+    /// them, each within the deadline; one probe is always one round.
+    pub repeat: u32,
 }
 
 impl Default for ProbeOptions {
@@ -172,6 +175,30 @@ impl Default for ProbeOptions {
             size_check: true,
             idle: None,
             upload: false,
+            repeat: 1,
+        }
+    }
+}
+
+/// Most rounds `--repeat` (or a module's `repeat`) may ask for: each round is a whole
+/// probe of up to five control connections and its deadline, so a hundred is already
+/// most of an hour against a silent server, and more tells nothing a hundred does not.
+pub const MAX_REPEAT: u32 = 100;
+
+impl ProbeOptions {
+    /// The options of a round before the last: the modes only. The size check, the upload,
+    /// the idle measurement and the port sample run once, after the last round.
+    pub fn earlier_round(&self) -> ProbeOptions {
+        ProbeOptions {
+            sample_ports: 0,
+            size_check: false,
+            idle: None,
+            upload: false,
+            // Without the idle measurement, the deadline it raised by its length.
+            deadline: self.idle.map_or(self.deadline, |idle| {
+                self.deadline.saturating_sub(idle).max(self.step_timeout)
+            }),
+            ..self.clone()
         }
     }
 }

@@ -41,8 +41,8 @@ pub use crate::proto::Password;
 use attempt::Working;
 use budget::struck;
 pub use config::{
-    Credentials, CredentialsError, DeadlineBelowIdle, Hooks, IDLE_DEADLINE_MARGIN, Pinned,
-    ProbeConfig, ProbeOptions, idle_deadline, positive_duration, tls_for,
+    Credentials, CredentialsError, DeadlineBelowIdle, Hooks, IDLE_DEADLINE_MARGIN, MAX_REPEAT,
+    Pinned, ProbeConfig, ProbeOptions, idle_deadline, positive_duration, tls_for,
 };
 use context::Run;
 pub use record::*;

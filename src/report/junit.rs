@@ -135,6 +135,9 @@ impl<'a> Case<'a> {
             Some(m.mode),
             report,
         );
+        if let (Some(rounds), Some(ok)) = (report.rounds, mode.ok_rounds) {
+            case.context = Some(format!("Worked in {ok} of {rounds} rounds (--repeat)\n"));
+        }
         if mode.status == Status::Skipped {
             // A skipped mode fails nothing of its own; a finding about it (the deadline
             // struck first) still shows in system-out.

@@ -329,6 +329,28 @@ fn mode_metrics(r: &mut Registry, report: &Report) {
     for series in [status, success, duration, phases, advertised] {
         series.register(r);
     }
+    rounds_metrics(r, report);
+}
+
+/// --repeat N: in how many of the rounds each mode worked (absent without --repeat).
+fn rounds_metrics(r: &mut Registry, report: &Report) {
+    let Some(rounds) = report.rounds else {
+        return;
+    };
+    let mut total = Series::new("probe_ftp_rounds", "Rounds the probe ran (--repeat)");
+    total.set(Vec::new(), f64::from(rounds));
+    let mut ok = Series::new(
+        "probe_ftp_mode_ok_rounds",
+        "In how many rounds of --repeat the mode worked (status ok or warn)",
+    );
+    for mode in &report.modes {
+        if let Some(n) = mode.ok_rounds {
+            let name = mode.outcome.mode.as_str().to_string();
+            ok.set(vec![("mode", name)], f64::from(n));
+        }
+    }
+    total.register(r);
+    ok.register(r);
 }
 
 fn finding_metrics(r: &mut Registry, report: &Report) {

@@ -155,7 +155,7 @@ pub fn write_nagios(
             false => String::new(),
         };
         for mode in &report.modes {
-            writeln!(out, "{prefix}{}", mode_line(mode))?;
+            writeln!(out, "{prefix}{}", mode_line(mode, report.rounds))?;
         }
         for (i, finding) in report.findings.iter().enumerate() {
             let mode = finding.mode.map_or("control", |m| m.as_str());
@@ -255,6 +255,13 @@ fn perfdata(report: &Report, thresholds: &Thresholds, with_target: bool) -> Vec<
             ),
         })
         .collect();
+    if let Some(rounds) = report.rounds {
+        data.extend(report.modes.iter().filter_map(|m| {
+            let ok = m.ok_rounds?;
+            let name = format!("{} ok_rounds", m.outcome.mode.as_str());
+            Some(format!("{}={ok};;;0;{rounds}", label(&name)))
+        }));
+    }
     data.push(format!(
         "{}={:.6}s;{};0;{max}",
         label("time"),
@@ -277,7 +284,15 @@ fn label(name: &str) -> String {
     format!("'{name}'")
 }
 
-fn mode_line(mode: &super::ModeReport) -> String {
+fn mode_line(mode: &super::ModeReport, rounds: Option<u32>) -> String {
+    let line = mode_status_line(mode);
+    match (rounds, mode.ok_rounds) {
+        (Some(rounds), Some(ok)) => format!("{line}; worked in {ok} of {rounds} rounds"),
+        _ => line,
+    }
+}
+
+fn mode_status_line(mode: &super::ModeReport) -> String {
     let m = &mode.outcome;
     match (&m.skipped, mode.status) {
         (Some(why), _) => format!("{}: skipped ({})", m.mode, plain(&why.text)),

@@ -186,7 +186,11 @@ pub(crate) fn report() -> Report {
         modes: [epsv, pasv, eprt, port]
             .into_iter()
             .zip(status)
-            .map(|(outcome, status)| ModeReport { outcome, status })
+            .map(|(outcome, status)| ModeReport {
+                outcome,
+                status,
+                ok_rounds: None,
+            })
             .collect(),
         summary,
         findings,
@@ -198,6 +202,7 @@ pub(crate) fn report() -> Report {
         deadline_hit: false,
         interrupted: false,
         deadline_ms: 30000.0,
+        rounds: None,
         elapsed_ms: 41.0,
         transcript: None,
         sample: None,

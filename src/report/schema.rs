@@ -68,6 +68,9 @@ pub struct ModeReport {
     pub outcome: ModeOutcome,
     /// The mode's status, from the findings about it.
     pub status: Status,
+    /// --repeat N: in how many rounds the mode's status was ok or warn (absent when N is 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ok_rounds: Option<u32>,
 }
 
 /// One target's report, in the shape of schema `ftpdoctor.report/v1`.
@@ -109,6 +112,10 @@ pub struct Report {
     pub deadline_ms: f64,
     /// How long the whole probe took, in ms.
     pub elapsed_ms: f64,
+    /// --repeat N: the rounds run (absent when N is 1). Each mode's `ok_rounds` says in
+    /// how many it worked; its details are from its last failing round, or the last one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<u32>,
     /// Only with --transcript.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Vec<TranscriptEntry>>,
@@ -149,7 +156,11 @@ impl Report {
             .into_iter()
             .map(|m| {
                 let status = mode_status(&m, &findings);
-                ModeReport { outcome: m, status }
+                ModeReport {
+                    outcome: m,
+                    status,
+                    ok_rounds: None,
+                }
             })
             .collect();
         Report {
@@ -168,6 +179,7 @@ impl Report {
             interrupted: outcome.interrupted,
             deadline_ms: ms(&outcome.deadline),
             elapsed_ms: ms(&outcome.elapsed),
+            rounds: None,
             transcript: with_transcript.then_some(outcome.transcript),
             sample: outcome.sample,
             size_check: outcome.size_check,

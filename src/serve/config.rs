@@ -20,8 +20,8 @@ use serde_saphyr::Spanned;
 use super::allow::{Allow, Entry};
 use crate::diagnose::Severity;
 use crate::probe::{
-    Credentials, CredentialsError, Family, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, Password,
-    ProbeConfig, ProbeOptions, TlsMode, Trust, idle_deadline,
+    Credentials, CredentialsError, Family, IDLE_DEADLINE_MARGIN, Mode, Password, ProbeConfig,
+    ProbeOptions, TlsMode, Trust, idle_deadline,
 };
 use crate::target::Target;
 use crate::wire::human;
@@ -68,11 +68,13 @@ impl Module {
         &self.options
     }
 
-    /// The probe of `target` with this module's options, ending within `deadline`.
+    /// The probe of `target` with this module's options, ending within `deadline`: with
+    /// `repeat: N`, each of the N rounds gets an Nth of it.
     pub fn probe_config(&self, target: Target, deadline: Duration) -> ProbeConfig {
+        let round = deadline / self.options.repeat.max(1);
         let options = ProbeOptions {
-            deadline,
-            step_timeout: self.options.step_timeout.min(deadline),
+            deadline: round,
+            step_timeout: self.options.step_timeout.min(round),
             ..self.options.clone()
         };
         ProbeConfig::new(target, self.credentials.clone(), options)
@@ -93,7 +95,7 @@ impl Module {
         format!(
             "module {}:\n  modes: [{}]\n  timeout: {}\n  deadline: {}\n  tls: {}\n  tls_reuse: {}\n  \
              fail_on: {}\n  user: {}\n  follow_advertised: {}\n  sequential: {}\n  \
-             sample_ports: {}\n  targets: [{targets}]\n",
+             sample_ports: {}\n  repeat: {}\n  targets: [{targets}]\n",
             self.name,
             modes.join(", "),
             crate::wire::human(o.step_timeout),
@@ -105,6 +107,7 @@ impl Module {
             o.follow_advertised,
             o.sequential,
             o.sample_ports,
+            o.repeat,
         )
     }
 }
@@ -231,6 +234,7 @@ struct RawModule {
     dns_server: Option<SocketAddr>,
     active_addr: Option<IpAddr>,
     idle: Option<Positive>,
+    repeat: Option<Repeat>,
     targets: Option<Spanned<Targets>>,
 }
 
@@ -298,6 +302,7 @@ impl RawModule {
                 ),
             )
         })?;
+        let repeat = rounds(self.repeat, idle)?;
         Ok(Module {
             name: name.to_string(),
             allow,
@@ -319,6 +324,7 @@ impl RawModule {
                 // A scrape pays for every transfer: the full-size packet check is off.
                 size_check: false,
                 idle,
+                repeat,
                 ..defaults
             },
         })
@@ -477,18 +483,8 @@ impl<'de> Deserialize<'de> for FamilyName {
     }
 }
 
-struct SamplePorts(u16);
-
-impl<'de> Deserialize<'de> for SamplePorts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SamplePorts, D::Error> {
-        match u16::deserialize(d)? {
-            n @ 1..=MAX_SAMPLE_PORTS => Ok(SamplePorts(n)),
-            n => Err(de::Error::custom(format!(
-                "sample_ports {n}: expected 1 to {MAX_SAMPLE_PORTS}"
-            ))),
-        }
-    }
-}
+mod counts;
+use counts::{Repeat, SamplePorts, rounds};
 
 #[cfg(test)]
 mod tests;

@@ -30,6 +30,7 @@ mod probe_control;
 mod probe_dns;
 mod probe_fleet;
 mod probe_lib;
+mod probe_repeat;
 mod probe_tls;
 mod probe_transfers;
 mod proto_properties;

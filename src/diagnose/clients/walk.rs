@@ -1,7 +1,6 @@
 //! One profile walked through the facts, as the client would go: connect, greeting, TLS,
 //! login, then its data modes in order, reacting to each failure as its profile says.
 
-use super::draw::Draw;
 use super::facts::{Control, Event, Facts, Path, TlsOffer, request_name};
 use super::profile::{ActiveSource, Profile, Reaction, TlsUse, Wait};
 use super::{ClientId, ClientStep, Prediction};
@@ -43,7 +42,7 @@ impl Fate {
         }
     }
 
-    fn depends(step: ClientStep, reason: String) -> Fate {
+    pub(super) fn depends(step: ClientStep, reason: String) -> Fate {
         Fate {
             prediction: Prediction::Depends,
             step: Some(step),
@@ -163,7 +162,7 @@ pub(super) fn walk(p: &Profile, facts: &Facts) -> Fate {
             Err(why) => return Fate::depends(ClientStep::Login, format!("plaintext: {why}")),
         }
     }
-    let fate = drawn(p, facts, path);
+    let fate = super::draw::drawn(p, facts, path);
     if fate.prediction == Prediction::Works && path == Path::Tls && !p.tls_resume {
         return match facts.reuse_required() {
             Some(true) => Fate::fails(
@@ -186,29 +185,6 @@ pub(super) fn walk(p: &Profile, facts: &Facts) -> Fate {
         };
     }
     fate
-}
-
-/// The data modes walked as [`data`] does; behind a load balancer with no affinity,
-/// once winning every draw and once losing it: "depends" where the two differ.
-fn drawn(p: &Profile, facts: &Facts, path: Path) -> Fate {
-    if !facts.lb_draws() {
-        return data(p, facts, path);
-    }
-    let win = data(p, &facts.drawn(Draw::Win), path);
-    let lose = data(p, &facts.drawn(Draw::Lose), path);
-    if win.prediction == lose.prediction {
-        return lose;
-    }
-    Fate::depends(
-        lose.step.unwrap_or(ClientStep::DataConnect),
-        format!(
-            "a draw between the backends behind one address (lb-no-affinity): when its data \
-             connection lands on the backend that opened the port the transfer works, \
-             otherwise {}: {}",
-            lose.prediction.as_str(),
-            lose.reason
-        ),
-    )
 }
 
 fn login_refused(p: &Profile, reply: &str) -> Fate {
@@ -302,7 +278,7 @@ fn modes(p: &Profile, facts: &Facts) -> Vec<Mode> {
 }
 
 /// The data modes in the profile's order, each failure met with its reaction.
-fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
+pub(super) fn data(p: &Profile, facts: &Facts, path: Path) -> Fate {
     let modes = modes(p, facts);
     let mut trail: Vec<String> = Vec::new();
     // A stall on the way (a dropped connect before a fallback): the client hangs that

@@ -143,3 +143,30 @@ fn text_format_has_the_prometheus_content_type_and_openmetrics_ends_with_eof() {
     assert!(text.ends_with("# EOF\n"), "{text}");
     assert!(!render(&report, Severity::Error, Exposition::Text).contains("# EOF"));
 }
+
+#[test]
+fn repeat_adds_rounds_and_each_modes_ok_rounds_and_nothing_without_it() {
+    let report = sample::report();
+    let text = render(&report, Severity::Error, Exposition::Text);
+    assert!(!text.contains("rounds"), "{text}");
+    let mut repeated = report.clone();
+    repeated.rounds = Some(3);
+    for (m, ok) in repeated.modes.iter_mut().zip([3, 1, 3, 0]) {
+        m.ok_rounds = Some(ok);
+    }
+    for format in [Exposition::Text, Exposition::OpenMetrics] {
+        let text = render(&repeated, Severity::Error, format);
+        assert_eq!(value(&text, "probe_ftp_rounds"), Some(3.0), "{text}");
+        assert_eq!(
+            value(&text, "probe_ftp_mode_ok_rounds{mode=\"pasv\"}"),
+            Some(1.0),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("# TYPE probe_ftp_mode_ok_rounds gauge")
+                .count(),
+            1,
+            "{text}"
+        );
+    }
+}

@@ -46,6 +46,7 @@ fn fields(report: &Report, width: usize) -> Vec<(&'static str, String)> {
     let mut lines = target_lines(&report.target);
     lines.extend(control_lines(&report.control, width));
     lines.extend(strategy_line(report));
+    lines.extend(rounds_line(report));
     if let Some(sample) = &report.sample {
         lines.push(("ports", clean(&sample.summary).into_owned()));
     }
@@ -70,8 +71,32 @@ fn fields(report: &Report, width: usize) -> Vec<(&'static str, String)> {
     lines
 }
 
+/// `rounds`: --repeat N, and in how many rounds each mode worked.
+fn rounds_line(report: &Report) -> Option<(&'static str, String)> {
+    let rounds = report.rounds?;
+    let each: Vec<String> = report
+        .modes
+        .iter()
+        .filter(|m| m.outcome.skipped.is_none() || m.ok_rounds.is_some_and(|n| n > 0))
+        .filter_map(|m| {
+            let ok = m.ok_rounds?;
+            Some(format!(
+                "{} {ok}/{rounds}",
+                m.outcome.mode.as_str().to_uppercase()
+            ))
+        })
+        .collect();
+    Some((
+        "rounds",
+        format!(
+            "{rounds} (--repeat); worked in: {}; each mode's row is its last failing round",
+            each.join(", ")
+        ),
+    ))
+}
+
 /// Header lines that wrap instead of being cut, and to how many lines at most.
-const WRAPPED: [&str; 3] = ["tls", "cert", "problem"];
+const WRAPPED: [&str; 4] = ["tls", "cert", "problem", "rounds"];
 const WRAPPED_LINES: usize = 3;
 
 /// `target` (with what the name resolved to, unless it is a literal) and `address`.

@@ -200,3 +200,27 @@ fn yaml_bombs_and_garbage_are_errors_not_panics() {
         assert!(parse(text).is_err(), "{text:?}");
     }
 }
+
+#[test]
+fn module_repeat_splits_the_scrape_deadline_between_its_rounds() {
+    let config = parse("modules:\n  a:\n    targets: any\n    repeat: 3\n    timeout: 5s\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a = &config.modules["a"];
+    assert_eq!(a.options().repeat, 3);
+    let probe = a.probe_config(
+        Target::parse("10.1.1.1").unwrap_or_else(|e| panic!("{e}")),
+        Duration::from_secs(9),
+    );
+    assert_eq!(probe.options().deadline, Duration::from_secs(3));
+    assert_eq!(probe.options().step_timeout, Duration::from_secs(3));
+    assert!(a.describe().contains("repeat: 3"));
+    for bad in ["0", "101"] {
+        let e = failing(&format!(
+            "modules:\n  a:\n    targets: any\n    repeat: {bad}\n"
+        ));
+        assert!(e.to_string().contains("repeat"), "{e}");
+    }
+    failing("modules:\n  a:\n    targets: any\n    repeat: -1\n");
+    let e = failing("modules:\n  a:\n    targets: any\n    repeat: 2\n    idle: 10s\n");
+    assert!(e.to_string().contains("repeat and idle"), "{e}");
+}
