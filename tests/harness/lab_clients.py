@@ -122,13 +122,6 @@ class LabClients(ClientStage, Stage):
         # data connection is a draw, so a single-session passive client is predicted
         # "depends" (lb-no-affinity); one that asks again or falls back to active works.
         case("lb-split"),
-        # A black hole for full-size packets: the clients' listing is small and passes.
-        case("mtu-blackhole"),
-        # A firewall that forgets an idle control connection: a client's fetch is not idle.
-        case("idle-timeout"),
-        case("idle-reset"),
-        # Uploads allowed: a download goes as on healthy.
-        case("writable"),
     ]
 
     # Every case has its own lab process on its own port: they run at once, this many.
