@@ -70,7 +70,10 @@ async fn every_round_refused_is_a_failure_in_every_round_not_intermittent() {
 #[tokio::test]
 async fn lb_split_fails_passive_modes_in_every_round_and_predicts_a_draw() {
     let server = start(Scenario::LbSplit).await;
-    let run = probe_json(&server.url(), &["--repeat", "3", "--clients", "curl,lftp"]).await;
+    // One session per round, modes in turn: the backends' turns then fall the same way
+    // in every round (concurrent sessions race for them, and a round may win every draw).
+    let args = ["--repeat", "3", "--sequential", "--clients", "curl,lftp"];
+    let run = probe_json(&server.url(), &args).await;
     let report = run.json();
     assert_eq!(report["rounds"], 3, "{}", run.shown);
     for (name, ok) in ok_rounds(&report) {
