@@ -21,6 +21,7 @@ mod mode;
 mod plaintext;
 pub mod record;
 mod resolve;
+mod reuse;
 mod runner;
 mod sample;
 mod session;
@@ -145,6 +146,7 @@ async fn run_all(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) -> b
     tokio::select! {
         _ = async {
             runner::run(run, out, sessions).await;
+            Box::pin(reuse::run(run, out, sessions)).await;
             plaintext::check(run, out, &mut sessions.plaintext).await;
             sample::run(run, out, sessions).await;
             // Boxed: their sessions' futures would make the probe's own future (and the

@@ -130,7 +130,8 @@ async fn request(
     }
 }
 
-async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
+/// The passive request, its data connection and the transfer (the reuse check's too).
+pub(super) async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
     let peer = session.peer.ip();
     let cmd = match out.mode {
         Mode::Epsv => Command::Epsv(EpsvArg::None),

@@ -51,6 +51,12 @@ fn new_client(run: &Run<'_>, resume: bool) -> Result<TlsClient, StepError> {
     TlsClient::new(&trust, &server_name(run), resume).map_err(|e| tls_step_error(&e))
 }
 
+/// A data connections' client that never resumes a session, as clients without session
+/// reuse handshake (the reuse check).
+pub(super) fn fresh_data_client(run: &Run<'_>) -> Result<TlsClient, StepError> {
+    new_client(run, false)
+}
+
 /// Whom the handshakes trust. An anonymous login has no secret to protect: the
 /// certificate check is made and recorded but not enforced, so the data modes are still
 /// probed and an untrusted certificate is reported as an error. A named login keeps the

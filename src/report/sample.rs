@@ -199,6 +199,7 @@ pub(crate) fn report() -> Report {
         strategy: Strategy::Concurrent,
         fallback_reply: None,
         plaintext_check: None,
+        tls_reuse_check: None,
         deadline_hit: false,
         interrupted: false,
         deadline_ms: 30000.0,

@@ -13,10 +13,10 @@ pub use crate::diagnose::{Finding, FindingId, Severity, Summary};
 pub use crate::probe::record::{
     AcceptRecord, AcceptResult, Advertised, CertRecord, ConnectRecord, ControlOutcome,
     DataTlsRecord, DialRecord, DialResult, DialWhy, DnsRecord, ErrorKind, Login, Mode, ModeOutcome,
-    PlaintextCheck, ProbeOutcome, QueryOutcome, QueryRecord, QueryType, ReplyRecord, SampleOutcome,
-    SamplePort, ServerView, SkipReason, Skipped, Stage, StepError, Strategy, TargetInfo, Tls,
-    TlsFailureReason, TlsFailureRecord, TlsMode, TlsRecord, TranscriptEntry, TransferRecord,
-    TransferResult,
+    PlaintextCheck, ProbeOutcome, QueryOutcome, QueryRecord, QueryType, ReplyRecord, ReuseCheck,
+    SampleOutcome, SamplePort, ServerView, SkipReason, Skipped, Stage, StepError, Strategy,
+    TargetInfo, Tls, TlsFailureReason, TlsFailureRecord, TlsMode, TlsRecord, TranscriptEntry,
+    TransferRecord, TransferResult,
 };
 pub use crate::probe::record::{
     DeleOutcome, IdleCheck, IdleLoss, IdleTry, MssTry, SizeCheck, SizeOutcome, StoreTry,
@@ -102,6 +102,10 @@ pub struct Report {
     /// The plaintext session compared with the TLS one (FTPS only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plaintext_check: Option<PlaintextCheck>,
+    /// FTPS: one more data connection without resuming the TLS session, after one that
+    /// resumed (absent when not made): whether the server requires reuse.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_reuse_check: Option<ReuseCheck>,
     /// --deadline struck before the probe finished.
     pub deadline_hit: bool,
     /// The user interrupted the probe (Ctrl-C); absent otherwise. `deadline_hit` is
@@ -175,6 +179,7 @@ impl Report {
             strategy: outcome.strategy,
             fallback_reply: outcome.fallback_reply,
             plaintext_check: outcome.plaintext_check,
+            tls_reuse_check: outcome.reuse_check,
             deadline_hit: outcome.deadline_hit,
             interrupted: outcome.interrupted,
             deadline_ms: ms(&outcome.deadline),

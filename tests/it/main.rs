@@ -32,6 +32,7 @@ mod probe_fleet;
 mod probe_lib;
 mod probe_repeat;
 mod probe_tls;
+mod probe_tls_reuse;
 mod probe_transfers;
 mod proto_properties;
 mod real_server_quirks;

@@ -685,7 +685,8 @@ impl Facts<'_> {
         }
         match client.path {
             Path::Plain => Some(
-                "a plaintext session has no data TLS, so the data TLS failure the probe met                  does not apply"
+                "a plaintext session has no data TLS, so the data TLS failure the probe met \
+                 does not apply"
                     .to_string(),
             ),
             Path::Tls
@@ -695,7 +696,8 @@ impl Facts<'_> {
                     && self.reuse_required() == Some(true) =>
             {
                 Some(
-                    "it resumes the control TLS session on data connections, as the server                      requires (the probe did not: --no-tls-reuse)"
+                    "it resumes the control TLS session on data connections, as the server \
+                     requires (the probe did not: --no-tls-reuse)"
                         .to_string(),
                 )
             }

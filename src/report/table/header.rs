@@ -47,6 +47,7 @@ fn fields(report: &Report, width: usize) -> Vec<(&'static str, String)> {
     lines.extend(control_lines(&report.control, width));
     lines.extend(strategy_line(report));
     lines.extend(rounds_line(report));
+    lines.extend(reuse_line(report));
     if let Some(sample) = &report.sample {
         lines.push(("ports", clean(&sample.summary).into_owned()));
     }
@@ -95,8 +96,31 @@ fn rounds_line(report: &Report) -> Option<(&'static str, String)> {
     ))
 }
 
+/// `reuse`: what a data connection without TLS session resumption met (FTPS).
+fn reuse_line(report: &Report) -> Option<(&'static str, String)> {
+    let check = report.tls_reuse_check.as_ref()?;
+    let mode = check.mode.as_str().to_uppercase();
+    let met = match (&check.reply, &check.error) {
+        (Some(reply), _) => reply_text(reply),
+        (None, Some(error)) => clean(error).into_owned(),
+        (None, None) => "no reply".to_string(),
+    };
+    Some((
+        "reuse",
+        match check.accepted {
+            true => format!(
+                "not required: a data connection without TLS session resumption worked ({mode}, {met})"
+            ),
+            false => format!(
+                "required: a data connection without TLS session resumption was refused ({mode}: \
+                 {met}); clients that never resume (Python ftplib) fail"
+            ),
+        },
+    ))
+}
+
 /// Header lines that wrap instead of being cut, and to how many lines at most.
-const WRAPPED: [&str; 4] = ["tls", "cert", "problem", "rounds"];
+const WRAPPED: [&str; 5] = ["tls", "cert", "problem", "rounds", "reuse"];
 const WRAPPED_LINES: usize = 3;
 
 /// `target` (with what the name resolved to, unless it is a literal) and `address`.
