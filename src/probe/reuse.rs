@@ -8,7 +8,7 @@
 use super::attempt::Working;
 use super::context::Run;
 use super::mode::passive;
-use super::record::{Mode, ModeOutcome, ReplyRecord, ReuseCheck, Tls, TransferResult};
+use super::record::{DialResult, Mode, ModeOutcome, ReplyRecord, ReuseCheck, Tls, TransferResult};
 use super::runner::Sessions;
 use super::tls::fresh_data_client;
 
@@ -47,7 +47,15 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     passive(session, run, &mut attempt).await;
     session.data_tls = resuming;
     session.data_tap = None;
-    out.reuse_check = Some(record(mode, &attempt));
+    // No data connection (a refused or dropped port, a draw lost behind a load balancer):
+    // nothing was learnt about the TLS session, so no record rather than a wrong one.
+    let connected = attempt
+        .dials
+        .iter()
+        .any(|d| d.outcome == DialResult::Connected);
+    if connected {
+        out.reuse_check = Some(record(mode, &attempt));
+    }
 }
 
 /// The first passive mode whose data connection resumed the TLS session and transferred.
