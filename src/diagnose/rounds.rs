@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
+use super::context::new_finding;
+use super::finding::{Finding, FindingId, Severity};
 use super::words::upper;
-use super::{Finding, FindingId, Severity, new_finding};
 use crate::probe::record::Mode;
 
 /// One mode in one round: whether it worked (its status ok or warn) and the findings

@@ -5,21 +5,12 @@
 //! walks end alike (a fallback to active mode, a client that asks again) the prediction
 //! holds either way, otherwise it is "depends".
 
-use super::facts::{Event, Facts, Path, request_name};
+use super::facts::{Draw, Event, Facts, Path, request_name};
+use super::fate::Fate;
 use super::profile::Profile;
-use super::walk::{Fate, data};
 use super::{ClientStep, Prediction};
 use crate::diagnose::FindingId;
 use crate::probe::record::{DialResult, Mode, ModeOutcome, TransferResult};
-
-/// Which way every passive data connection's draw goes in one walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Draw {
-    /// It lands on the backend that opened the port.
-    Win,
-    /// It lands on another backend, which refuses it.
-    Lose,
-}
 
 impl Facts<'_> {
     /// Whether the probe found control and data connections landing on different
@@ -113,10 +104,15 @@ impl Facts<'_> {
     }
 }
 
-/// The data modes walked as [`data`](super::walk::data) does; behind a load balancer with no affinity, or
+/// The data modes walked as `data` (the walk's) does; behind a load balancer with no affinity, or
 /// with a mode that worked in some rounds only, once winning every draw and once losing
 /// it: "depends" where the two differ.
-pub(super) fn drawn(p: &Profile, facts: &Facts, path: Path) -> Fate {
+pub(super) fn drawn(
+    p: &Profile,
+    facts: &Facts,
+    path: Path,
+    data: fn(&Profile, &Facts, Path) -> Fate,
+) -> Fate {
     if !facts.draws() {
         return data(p, facts, path);
     }

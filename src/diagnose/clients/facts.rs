@@ -100,13 +100,22 @@ impl Event {
     }
 }
 
+/// Which way every passive data connection's draw goes in one walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Draw {
+    /// It lands on the backend that opened the port.
+    Win,
+    /// It lands on another backend, which refuses it.
+    Lose,
+}
+
 /// The probe's records with the findings, read as clients meet them.
 pub(super) struct Facts<'a> {
     pub outcome: &'a ProbeOutcome,
     pub findings: &'a [Finding],
     /// Behind a load balancer with no affinity: which way this walk's draws go
     /// (`None`: no draws, every record read as it is).
-    pub draw: Option<super::draw::Draw>,
+    pub draw: Option<Draw>,
 }
 
 impl<'a> Facts<'a> {
@@ -123,8 +132,7 @@ impl<'a> Facts<'a> {
     }
 
     pub fn anonymous(&self) -> bool {
-        let user = &self.outcome.control.user;
-        user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+        crate::proto::is_anonymous(&self.outcome.control.user)
     }
 
     /// ` (id)` of the most severe finding about `mode` (the control connection for

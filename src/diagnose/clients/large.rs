@@ -3,7 +3,7 @@
 //! reads a stalled data connection until its own data timeout, if it has one
 //! (docs/clients.md, "Large files and long transfers").
 
-use super::walk::Fate;
+use super::fate::Fate;
 use super::{ClientId, ClientStep, Prediction};
 use crate::diagnose::{Finding, FindingId};
 

@@ -2,55 +2,10 @@
 //! login, then its data modes in order, reacting to each failure as its profile says.
 
 use super::facts::{Control, Event, Facts, Path, TlsOffer, request_name};
+use super::fate::Fate;
 use super::profile::{ActiveSource, Profile, Reaction, TlsUse, Wait};
 use super::{ClientId, ClientStep, Prediction};
 use crate::probe::record::Mode;
-
-/// A walk's end: the prediction with its step, wait and reason.
-pub(super) struct Fate {
-    pub prediction: Prediction,
-    pub step: Option<ClientStep>,
-    pub wait_s: Option<u32>,
-    pub reason: String,
-}
-
-impl Fate {
-    fn works(reason: String) -> Fate {
-        Fate {
-            prediction: Prediction::Works,
-            step: None,
-            wait_s: None,
-            reason,
-        }
-    }
-
-    fn fails(step: ClientStep, reason: String) -> Fate {
-        Fate {
-            prediction: Prediction::Fails,
-            step: Some(step),
-            wait_s: None,
-            reason,
-        }
-    }
-
-    fn hangs(step: ClientStep, wait_s: Option<u32>, reason: String) -> Fate {
-        Fate {
-            prediction: Prediction::Hangs,
-            step: Some(step),
-            wait_s,
-            reason,
-        }
-    }
-
-    pub(super) fn depends(step: ClientStep, reason: String) -> Fate {
-        Fate {
-            prediction: Prediction::Depends,
-            step: Some(step),
-            wait_s: None,
-            reason,
-        }
-    }
-}
 
 /// Seconds until a connect with this timeout gives up: the client's own timeout, or
 /// sooner where the OS stops resending the SYN first.
@@ -162,7 +117,7 @@ pub(super) fn walk(p: &Profile, facts: &Facts) -> Fate {
             Err(why) => return Fate::depends(ClientStep::Login, format!("plaintext: {why}")),
         }
     }
-    let fate = super::draw::drawn(p, facts, path);
+    let fate = super::draw::drawn(p, facts, path, data);
     if fate.prediction == Prediction::Works && path == Path::Tls && !p.tls_resume {
         return match facts.reuse_required() {
             Some(true) => Fate::fails(
