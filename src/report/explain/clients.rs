@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{ExplainStyle, paint, wrap};
+use super::{CYAN, ExplainStyle, GREEN, RED, YELLOW, tint, wrap};
 use crate::diagnose::clients::{ClientPrediction, ClientStep, Prediction};
 
 /// The steps in the order a session meets them, each with what happens there.
@@ -58,10 +58,10 @@ const PREDICTIONS: [Prediction; 4] = [
 
 fn colour(p: Prediction) -> &'static str {
     match p {
-        Prediction::Works => "32",
-        Prediction::Fails => "31",
-        Prediction::Hangs => "33",
-        Prediction::Depends => "36",
+        Prediction::Works => GREEN,
+        Prediction::Fails => RED,
+        Prediction::Hangs => YELLOW,
+        Prediction::Depends => CYAN,
     }
 }
 
@@ -99,8 +99,8 @@ pub(super) fn write_clients(
     )?;
     let intro = "Where each client would stop in the conversations drawn above, predicted \
                  from this probe (docs/clients.md; the reasons are in the table).";
-    for l in wrap(intro, width - 2, style.unicode) {
-        writeln!(out, "  {l}")?;
+    for l in wrap(intro, width, "  ", style.unicode) {
+        writeln!(out, "{l}")?;
     }
     // Works first; then each step in the order of the conversation, and within a step
     // the kinder outcome first.
@@ -140,7 +140,7 @@ pub(super) fn write_clients(
         for (i, l) in fill(&items, width - 4).iter().enumerate() {
             let lead = if i == 0 { "  " } else { "    " };
             let shown = match (i, style.color) {
-                (0, true) => l.replacen(word, &paint(word, colour(p), true), 1),
+                (0, true) => l.replacen(word, &tint(word, colour(p), true), 1),
                 _ => l.clone(),
             };
             writeln!(out, "{lead}{shown}")?;
@@ -149,10 +149,11 @@ pub(super) fn write_clients(
     if clients.iter().any(|c| !c.verified) {
         for l in wrap(
             "* predicted from the client's documentation only: it cannot run in CI.",
-            width - 2,
+            width,
+            "  ",
             style.unicode,
         ) {
-            writeln!(out, "  {l}")?;
+            writeln!(out, "{l}")?;
         }
     }
     Ok(())
