@@ -1,4 +1,4 @@
-//! A passive mode's way to its data connection as a pure machine: the request (PASV or
+//! A data mode as pure machines. Here, a passive mode's way to its data connection: the request (PASV or
 //! EPSV), its 227/229, where to dial (the advertised address, or the control peer in its
 //! place), and each dial's end, with no I/O and no clock (the shape of `login.rs`).
 //! `mode.rs` drives it: it sends, dials and runs the transfer (1yz, data, 226) on the
@@ -9,6 +9,9 @@
 //! ([`PassiveMachine::on_failure`]), each dial's end ([`PassiveMachine::on_dial`]), each
 //! time for the next action, until `Transfer`, `Abandon` or `Done`. What happened goes
 //! into the mode's [`ModeOutcome`] as it happens.
+//!
+//! [`transfer`]: the rest, for every mode: the 1yz, the data connection's TLS, the data
+//! and the 226 (`transfer.rs` drives it).
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -323,6 +326,8 @@ pub(crate) fn note_error_cut(out: &mut ModeOutcome) {
         note_cut(out, err.stage, cut);
     }
 }
+
+pub(crate) mod transfer;
 
 #[cfg(test)]
 #[path = "data_mode_tests.rs"]
