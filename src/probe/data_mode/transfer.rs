@@ -271,3 +271,7 @@ impl<'a> TransferMachine<'a> {
         Next::Done
     }
 }
+
+#[cfg(test)]
+#[path = "transfer_tests.rs"]
+mod tests;
