@@ -102,29 +102,7 @@ pub(super) fn write_clients(
     for l in wrap(intro, width, "  ", style.unicode) {
         writeln!(out, "{l}")?;
     }
-    // Works first; then each step in the order of the conversation, and within a step
-    // the kinder outcome first.
-    let mut groups: Vec<(Prediction, Option<&str>, Vec<&ClientPrediction>)> = Vec::new();
-    let mut group = |p: Prediction, step: Option<(ClientStep, &'static str)>| {
-        let here: Vec<&ClientPrediction> = clients
-            .iter()
-            .filter(|c| c.prediction == p && c.step == step.map(|(s, _)| s))
-            .collect();
-        if !here.is_empty() {
-            groups.push((p, step.map(|(_, words)| words), here));
-        }
-    };
-    group(Prediction::Works, None);
-    for step in STEPS {
-        for p in PREDICTIONS {
-            group(p, Some(step));
-        }
-    }
-    // A prediction without a step (none today besides works) still gets its line.
-    for p in PREDICTIONS.into_iter().filter(|&p| p != Prediction::Works) {
-        group(p, None);
-    }
-    for (p, step, members) in groups {
+    for (p, step, members) in groups(clients) {
         let word = p.as_str();
         let head = match step {
             Some(words) => format!("{word} at {words}:"),
@@ -157,6 +135,35 @@ pub(super) fn write_clients(
         }
     }
     Ok(())
+}
+
+/// One line of the matrix: a prediction, the step's words, the clients.
+type Group<'a> = (Prediction, Option<&'static str>, Vec<&'a ClientPrediction>);
+
+/// The clients grouped: works first; then each step in the order of the conversation,
+/// and within a step the kinder outcome first.
+fn groups(clients: &[ClientPrediction]) -> Vec<Group<'_>> {
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    let mut group = |p: Prediction, step: Option<(ClientStep, &'static str)>| {
+        let here: Vec<&ClientPrediction> = clients
+            .iter()
+            .filter(|c| c.prediction == p && c.step == step.map(|(s, _)| s))
+            .collect();
+        if !here.is_empty() {
+            groups.push((p, step.map(|(_, words)| words), here));
+        }
+    };
+    group(Prediction::Works, None);
+    for step in STEPS {
+        for p in PREDICTIONS {
+            group(p, Some(step));
+        }
+    }
+    // A prediction without a step (none today besides works) still gets its line.
+    for p in PREDICTIONS.into_iter().filter(|&p| p != Prediction::Works) {
+        group(p, None);
+    }
+    groups
 }
 
 /// Items on lines of at most `width` characters, never split (a client's name and its
