@@ -9,8 +9,8 @@ use tokio::time::timeout;
 
 use super::context::Run;
 use super::data_mode::transfer::{DataEnd, Next, TransferMachine};
-pub(super) use super::data_mode::transfer::{Opening, note_opening};
-use super::record::{Cause, Stage, TransferRecord, TransferResult, TransferVerb};
+pub(super) use super::data_mode::transfer::{Opening, new_record, note_opening};
+use super::record::{Cause, Stage, TransferRecord, TransferResult};
 use super::session::{Fail, Session};
 use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
@@ -41,27 +41,6 @@ pub(super) fn transfer_command(run: &Run<'_>) -> Command {
         Command::List(None)
     } else {
         Command::List(Some(path.to_string()))
-    }
-}
-
-pub(super) fn new_record(command: &Command) -> TransferRecord {
-    TransferRecord {
-        command: command.redacted(),
-        verb: match command {
-            Command::Retr(_) => TransferVerb::Retr,
-            _ => TransferVerb::List,
-        },
-        outcome: TransferResult::Timeout,
-        bytes: 0,
-        elapsed: std::time::Duration::ZERO,
-        preliminary_reply: None,
-        final_reply: None,
-        stalled_at: Some(Stage::TransferStart),
-        error: None,
-        cause: None,
-        truncated: false,
-        tls: None,
-        cut: None,
     }
 }
 

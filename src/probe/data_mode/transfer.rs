@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use crate::probe::record::{
-    CAPPED_REPLY_WAIT, Cause, Cut, ReplyRecord, Stage, TransferRecord, TransferResult,
+    CAPPED_REPLY_WAIT, Cause, Cut, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb,
 };
-use crate::proto::Reply;
+use crate::proto::{Command, Reply};
 
 /// What the first reply after LIST/RETR means for the transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,29 @@ pub(crate) enum Opening {
     Complete,
     /// 4yz/5yz (or 3yz, which makes no sense here): the transfer will not happen.
     Refused,
+}
+
+/// A transfer's record before anything happened: a timeout at its start until the
+/// conversation says otherwise.
+pub(crate) fn new_record(command: &Command) -> TransferRecord {
+    TransferRecord {
+        command: command.redacted(),
+        verb: match command {
+            Command::Retr(_) => TransferVerb::Retr,
+            _ => TransferVerb::List,
+        },
+        outcome: TransferResult::Timeout,
+        bytes: 0,
+        elapsed: std::time::Duration::ZERO,
+        preliminary_reply: None,
+        final_reply: None,
+        stalled_at: Some(Stage::TransferStart),
+        error: None,
+        cause: None,
+        truncated: false,
+        tls: None,
+        cut: None,
+    }
 }
 
 /// Files the first reply after LIST/RETR into the record.

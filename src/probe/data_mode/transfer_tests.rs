@@ -38,7 +38,7 @@ struct Case {
 const AWAIT: Next = Next::Await { within: None };
 
 fn run(case: &Case) -> TransferRecord {
-    let mut rec = crate::probe::transfer::new_record(&Command::List(None));
+    let mut rec = super::new_record(&Command::List(None));
     let mut m = TransferMachine::new(&mut rec);
     let mut nexts = vec![m.start(case.opening)];
     for input in &case.inputs {
