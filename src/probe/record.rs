@@ -21,6 +21,7 @@ mod dns;
 mod sample;
 mod tls;
 mod transfers;
+mod try_error;
 pub use cause::Cause;
 pub use cut::*;
 pub use data::*;
@@ -28,6 +29,7 @@ pub use dns::*;
 pub use sample::*;
 pub use tls::*;
 pub use transfers::*;
+pub use try_error::{TryError, cause_words};
 
 wire_enum! {
     /// A data-connection mode, in the order a client would try them.
