@@ -86,6 +86,8 @@ def idle_probe(c, ctx, how: str):
     c.that(got == (*IDLE_EXPECT, how), f"idle {got}, expected {(*IDLE_EXPECT, how)}")
     c.that(ids(r, "warn") == ["control-idle-timeout"], f"warnings {ids(r, 'warn')}")
     c.that(set(status(r).values()) == {"ok"}, f"the modes themselves work: {status(r)}")
+    raw = [t["error"] for t in idle.get("tries", []) if "os error" in (t.get("error") or "")]
+    c.that(not raw, f"the losses in the record's words, not the system's: {raw}")
     c.note = f"survived {got[0]} s, lost {got[1]} s, {got[2]}; probe {p.took:.1f} s"
     return r
 
