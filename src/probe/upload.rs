@@ -60,21 +60,7 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     };
     let mode = working_mode(&out.modes);
     let run = &same_as_first(run, out);
-    let dir = run
-        .target
-        .path
-        .strip_prefix('/')
-        .unwrap_or(&run.target.path);
-    // A file URL uploads beside the file.
-    let dir = match run.target.path_is_file() {
-        true => dir.rsplit_once('/').map_or("", |(d, _)| d),
-        false => dir.trim_end_matches('/'),
-    };
-    let name = fresh_name();
-    let path = match dir {
-        "" => name.clone(),
-        d => format!("{d}/{name}"),
-    };
+    let path = upload_path(run);
     let check = out.upload.insert(UploadCheck {
         name: path.clone(),
         small: None,
@@ -96,19 +82,9 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
             return;
         }
     };
-    match session.command(&Command::Size(path.clone())).await {
-        Ok(reply) if reply.code == 550 => {}
-        Ok(reply) => {
-            check.skipped_why = Some(format!(
-                "SIZE {path} answered {}: a file may exist there, and is never overwritten",
-                ReplyRecord::from(&reply)
-            ));
-            return;
-        }
-        Err(e) => {
-            check.skipped_why = Some(format!("SIZE {path}: {e}"));
-            return;
-        }
+    if let Err(why) = name_is_free(session, &path).await {
+        check.skipped_why = Some(why);
+        return;
     }
     let small = store(peer, run, mode, &path, SMALL_BYTES, sessions).await;
     let stored = small.tries.iter().any(|t| t.outcome == TryOutcome::Ok);
@@ -131,6 +107,37 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     }
     if any {
         dele(peer, run, &path, sessions, check).await;
+    }
+}
+
+/// A fresh name in the URL's directory (beside the file, for a file URL).
+fn upload_path(run: &Run<'_>) -> String {
+    let dir = run
+        .target
+        .path
+        .strip_prefix('/')
+        .unwrap_or(&run.target.path);
+    let dir = match run.target.path_is_file() {
+        true => dir.rsplit_once('/').map_or("", |(d, _)| d),
+        false => dir.trim_end_matches('/'),
+    };
+    let name = fresh_name();
+    match dir {
+        "" => name,
+        d => format!("{d}/{name}"),
+    }
+}
+
+/// SIZE must say 550: anything else means a file may be there, and it is never
+/// overwritten. The refusal in words, for `skipped_why`.
+async fn name_is_free(session: &mut Session, path: &str) -> Result<(), String> {
+    match session.command(&Command::Size(path.to_string())).await {
+        Ok(reply) if reply.code == 550 => Ok(()),
+        Ok(reply) => Err(format!(
+            "SIZE {path} answered {}: a file may exist there, and is never overwritten",
+            ReplyRecord::from(&reply)
+        )),
+        Err(e) => Err(failed(&format!("SIZE {path}"), e).to_string()),
     }
 }
 
