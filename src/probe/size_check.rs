@@ -87,7 +87,18 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     check.path = Some(path.clone());
     check.size = size;
     check.skipped_why = None;
-    let first = try_retr(session, run, mode, &path, None).await;
+    let first = match session.usable() {
+        true => try_retr(session, run, mode, &path, None).await,
+        // A listing cut at its limit left its session out of step: a fresh one.
+        false => match open_session(peer, run, LABEL, sessions).await {
+            Ok(session) => try_retr(session, run, mode, &path, None).await,
+            Err(err) => {
+                let mut lost = MssTry::new(None);
+                lost.fail(TryError::NoSession(err.detail));
+                lost
+            }
+        },
+    };
     let stalled = first.outcome == TryOutcome::Stalled;
     check.push(first);
     if !stalled {
@@ -146,7 +157,7 @@ async fn find_file(
         };
     }
     let dir = dir.trim_end_matches('/');
-    let entries = list(session, run, mode, dir, mlst)
+    let (entries, cut) = list(session, run, mode, dir, mlst)
         .await
         .map_err(|e| e.to_string())?;
     let mut best = largest_file(&entries).map(|e| (join(dir, &e.name), e.size));
@@ -158,7 +169,7 @@ async fn find_file(
             .map(|e| join(dir, &e.name))
             .collect();
         for sub in below {
-            let Ok(entries) = list(session, run, mode, &sub, mlst).await else {
+            let Ok((entries, _)) = list(session, run, mode, &sub, mlst).await else {
                 continue;
             };
             if let Some(e) = largest_file(&entries)
@@ -169,10 +180,20 @@ async fn find_file(
         }
     }
     let shown = if dir.is_empty() { "/" } else { dir };
+    // Only the first MAX_LISTING_BYTES of a longer listing were read: say so.
+    let read = match cut {
+        true => format!(
+            " (in the first {} KiB of its listing)",
+            MAX_LISTING_BYTES / 1024
+        ),
+        false => String::new(),
+    };
     match best {
-        None => Err(format!("no regular file in {shown} or one level below")),
+        None => Err(format!(
+            "no regular file in {shown} or one level below{read}"
+        )),
         Some((path, Some(size))) if size < MIN_FILE_BYTES => Err(format!(
-            "the largest file, {path}, has {size} bytes: too few to fill full-size packets"
+            "the largest file, {path}, has {size} bytes{read}: too few to fill full-size packets"
         )),
         Some(found) => Ok(found),
     }
@@ -185,17 +206,17 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-/// MLSD or LIST of `dir` ("" for the login directory), parsed. A listing longer than
-/// [`MAX_LISTING_BYTES`] is cut there: its complete lines are parsed, and the session,
-/// whose server is still sending or about to say 426, is left out of step rather than
-/// waited on (a large directory is no reason to skip the check).
+/// MLSD or LIST of `dir` ("" for the login directory), parsed, and whether it was cut. A
+/// listing longer than [`MAX_LISTING_BYTES`] is cut there: its complete lines are parsed,
+/// and the session, whose server is still sending or about to say 426, is left out of
+/// step rather than waited on (a large directory is no reason to skip the check).
 async fn list(
     session: &mut Session,
     run: &Run<'_>,
     mode: Mode,
     dir: &str,
     mlst: bool,
-) -> Result<Vec<Entry>, TryError> {
+) -> Result<(Vec<Entry>, bool), TryError> {
     let arg = (!dir.is_empty()).then(|| dir.to_string());
     let cmd = match mlst {
         true => Command::Mlsd(arg),
@@ -239,7 +260,8 @@ async fn list(
             });
         }
     }
-    if text.len() as u64 >= MAX_LISTING_BYTES {
+    let cut = text.len() as u64 >= MAX_LISTING_BYTES;
+    if cut {
         session
             .conn
             .mark_out_of_step("the size check cut a long listing");
@@ -254,7 +276,7 @@ async fn list(
             return Err(refusal(&cmd, &done));
         }
     }
-    Ok(parse_listing(&String::from_utf8_lossy(&text), mlst))
+    Ok((parse_listing(&String::from_utf8_lossy(&text), mlst), cut))
 }
 
 /// One RETR of `path` at `mss` (the system's when `None`), read up to the check's limit.

@@ -134,6 +134,28 @@ def idle_transfer(c, ctx):
                f" curl --keepalive-time 1 exit {kept.returncode}")
 
 
+def long_listing(c, ctx):
+    """A directory whose listing is longer than the size check reads of one (256 KiB): its
+    whole lines are parsed, and the check fetches the file on a fresh session."""
+    p = ctx.probe(extra=["--sequential"])
+    r = p.report
+    sc = r.get("size_check") or {}
+    fetched = sc.get("outcome") == "ok" and sc.get("path") == f"pub/{BIG}"
+    if ctx.target == "vsftpd":
+        # LIST, sorted by name: the large file comes first.
+        c.that(fetched, f"size_check {sc}")
+    else:
+        # MLSD in the directory's own order: the large file may lie past the cut, and the
+        # reason must then say that only part of the listing was read.
+        why = sc.get("skipped_why") or ""
+        c.that(fetched or "first 256 KiB" in why, f"size_check {sc}")
+    c.that(ids(r, "error") == [], f"errors {ids(r, 'error')}")
+    c.note = f"size check {sc.get('outcome')}: {sc.get('path') or sc.get('skipped_why')}"
+
+
+# Files enough for a listing over 256 KiB (each `ls -l` line is about 60 bytes), named to
+# sort after the large file.
+MANY_FILES = {f"zz-{i:05}.txt": 1 for i in range(5000)}
 VSFTPD = frozenset({"vsftpd"})
 
 
@@ -146,6 +168,8 @@ class NetnsPaths(ClientStage, Stage):
         Scenario("mtu-hole", mtu_hole, SERVE_BIG, {"router": "mtu", "icmp": "drop"}),
         Scenario("mtu-icmp", mtu_fixed, SERVE_BIG, {"router": "mtu", "icmp": "allow"}),
         Scenario("mtu-clamp", mtu_fixed, SERVE_BIG, {"router": "mtu", "icmp": "clamp"}),
+        Scenario("long-listing", long_listing,
+                 {**SERVE_BIG, "files": {BIG: BIG_BYTES, **MANY_FILES}}, {"router": "plain"}),
         Scenario("idle-reset", idle_reset, {"pasv_address": PUBLIC_IP},
                  {"router": "idle", "rst": True}),
         Scenario("idle-silent", idle_silent, {"pasv_address": PUBLIC_IP},
@@ -180,7 +204,9 @@ class NetnsPaths(ClientStage, Stage):
     def prepare(self, scenario):
         env = scenario.env
         try:
-            if env["router"] == "mtu":
+            if env["router"] == "plain":
+                self.lab.plain()
+            elif env["router"] == "mtu":
                 self.lab.mtu_hole(env["icmp"])
             else:
                 self.lab.idle(rst=env["rst"])
