@@ -29,6 +29,7 @@ mod headline;
 mod modes;
 mod nat;
 mod paths;
+mod proxy;
 mod source;
 mod tls;
 mod transfers;
@@ -57,6 +58,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
         findings.extend(paths::sampled_range(outcome, mode));
     }
     findings.extend(transfers::findings(outcome));
+    proxy::adjust(outcome, &mut findings);
     findings
 }
 

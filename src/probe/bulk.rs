@@ -88,6 +88,17 @@ pub(super) async fn request(
                 SocketAddr::new(peer, advertised.port())
             }
         };
+        if let Some(via) = run.proxy.as_deref() {
+            let dial = super::proxy::dial(Some(via), addr, run.step(), &tap, label);
+            let (dialled, _) = session.budget.run(dial).await.map_err(|c| cut_words(&c))?;
+            return match dialled.stream {
+                Some(stream) => Ok(Pending::Dialled(stream)),
+                None => Err(format!(
+                    "data connection to {addr}: {}",
+                    dialled.error.unwrap_or_default()
+                )),
+            };
+        }
         tap.record(Event::Connect {
             to: addr,
             purpose: label,
@@ -111,6 +122,9 @@ pub(super) async fn request(
             tap.record(Event::Connected { local });
         }
         return Ok(Pending::Dialled(stream));
+    }
+    if run.proxy.is_some() {
+        return Err("through a proxy, only the passive modes carry bulk transfers".to_string());
     }
     let local = session.local.ip();
     let at = SocketAddr::new(local, 0);

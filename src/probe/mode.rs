@@ -15,9 +15,10 @@ use super::record::{
 use super::session::{Session, step_error};
 
 mod active;
+mod listener;
 use super::transfer::{finish, new_record, transfer_command};
 use crate::addr::{AddrClass, classify};
-use crate::net::{DialOutcome, dial};
+use crate::net::DialOutcome;
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg};
 use crate::timeline::{Event, SubstituteWhy};
@@ -163,7 +164,8 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
                 why: substitute_why,
             });
         }
-        let Some(dialled) = dial_data(session, out, addr, why, &tap).await else {
+        let via = run.proxy.as_deref();
+        let Some(dialled) = dial_data(session, via, out, (addr, why), &tap).await else {
             return;
         };
         if let (DialOutcome::Connected, Some(stream)) = (dialled.outcome, dialled.stream) {
@@ -184,20 +186,33 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
 /// the user cut it (the mode then says so).
 async fn dial_data(
     session: &Session,
+    via: Option<&crate::net::proxy::Proxy>,
     out: &mut ModeOutcome,
-    addr: SocketAddr,
-    why: DialWhy,
+    (addr, why): (SocketAddr, DialWhy),
     tap: &crate::timeline::Tap,
 ) -> Option<crate::net::Dial> {
     let budget = &session.budget;
     let dialled = budget
-        .run(dial(addr, budget.step, tap, out.mode.as_str()))
+        .run(super::proxy::dial(
+            via,
+            addr,
+            budget.step,
+            tap,
+            out.mode.as_str(),
+        ))
         .await;
-    let (outcome, elapsed, error, cut) = match &dialled {
-        Ok(d) => (dial_result(d.outcome), d.elapsed, d.error.clone(), None),
-        Err(cut) => (DialResult::Timeout, cut.after, None, Some(*cut)),
+    let (outcome, elapsed, error, cut, proxy) = match &dialled {
+        Ok((d, answer)) => (
+            dial_result(d.outcome),
+            d.elapsed,
+            d.error.clone(),
+            None,
+            answer.clone(),
+        ),
+        Err(cut) => (DialResult::Timeout, cut.after, None, Some(*cut), None),
     };
     out.dials.push(DialRecord {
+        proxy,
         addr,
         why,
         outcome,
@@ -206,7 +221,7 @@ async fn dial_data(
         cut,
     });
     match dialled {
-        Ok(dialled) => Some(dialled),
+        Ok((dialled, _)) => Some(dialled),
         Err(cut) => {
             note_cut(out, Stage::DataConnect, cut);
             None
@@ -257,6 +272,7 @@ fn pasv_targets(
         ),
         Some((why, words)) => {
             out.dials.push(DialRecord {
+                proxy: None,
                 addr: advertised,
                 why: DialWhy::Advertised,
                 outcome: DialResult::SkippedPolicy,

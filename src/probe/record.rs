@@ -18,6 +18,7 @@ mod cause;
 mod cut;
 mod data;
 mod dns;
+mod proxy;
 mod sample;
 mod tls;
 mod transfers;
@@ -25,6 +26,7 @@ pub use cause::Cause;
 pub use cut::*;
 pub use data::*;
 pub use dns::*;
+pub use proxy::*;
 pub use sample::*;
 pub use tls::*;
 pub use transfers::*;
@@ -211,6 +213,10 @@ pub enum SkipReason {
     Deadline,
     /// The server refused the connection this mode would have run on.
     Refused,
+    /// An active mode through an HTTP proxy: CONNECT carries no inbound connection.
+    ProxyNoInbound,
+    /// An active mode through a SOCKS5 proxy that answered BIND "not supported".
+    ProxyNoBind,
 }
 
 impl SkipReason {
@@ -406,6 +412,10 @@ pub struct ControlOutcome {
         serialize_with = "crate::wire::serialize_ms_opt"
     )]
     pub greeting: Option<Duration>,
+    /// `--proxy`: the proxy every connection went through (`peer` is then the server,
+    /// `local` our end toward the proxy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyRecord>,
 }
 
 impl ControlOutcome {
@@ -426,6 +436,7 @@ impl ControlOutcome {
             server_view: None,
             error: None,
             greeting: None,
+            proxy: None,
         }
     }
 }
