@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, copy_bidirectional};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::bin::LabProcess;
-use crate::common::cli::{findings, mode, probe_json, statuses};
+use crate::common::cli::{Run, findings, mode, probe_json, statuses};
 
 /// How the in-test proxy behaves.
 #[derive(Clone, Copy)]
@@ -316,4 +316,31 @@ async fn proxy_url_with_a_password_is_refused_with_the_reason() {
         run.stderr
     );
     assert!(!run.stderr.contains("s3cret"), "{}", run.stderr);
+}
+
+async fn check_config(name: &str, module: &str, env: Vec<(&'static str, String)>) -> Run {
+    let dir = crate::common::exporter::temp_dir(name);
+    let path = dir.join("modules.yml");
+    let config = format!("modules:\n  via:\n    targets: [\"127.0.0.0/8\"]\n{module}");
+    std::fs::write(&path, config).unwrap_or_else(|e| panic!("{e}"));
+    let args = vec![
+        "serve".to_string(),
+        "--check-config".to_string(),
+        path.display().to_string(),
+    ];
+    crate::common::cli::ftpdoctor(args, env).await
+}
+
+#[tokio::test]
+async fn serve_module_proxy_takes_its_password_from_the_environment_only() {
+    let good = "    proxy: socks5://127.0.0.1:1080\n    proxy_user: monitor\n    \
+                proxy_password_env: FTPDOCTOR_TEST_PROXY_PW\n";
+    let env = vec![("FTPDOCTOR_TEST_PROXY_PW", "pw".to_string())];
+    let run = check_config("proxy-good", good, env).await;
+    assert_eq!(run.code, 0, "{}", run.shown);
+    let bad = "    proxy: http://monitor:s3cret@127.0.0.1:3128\n";
+    let run = check_config("proxy-bad", bad, Vec::new()).await;
+    assert_eq!(run.code, 2, "{}", run.shown);
+    assert!(run.stderr.contains("proxy_password") || run.stderr.contains("password"));
+    assert!(!run.stderr.contains("s3cret"), "{}", run.shown);
 }
