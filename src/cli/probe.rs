@@ -38,8 +38,7 @@ Examples:
   ftpdoctor probe ftps://ftp.example.com/ --ca-file company-ca.pem
   ftpdoctor probe ftp://ftp.example.com/ --tls explicit --insecure
   ftpdoctor probe ftp://ftp.example.com/ --proxy socks5://127.0.0.1:1080
-  PROXY_PASS=secret ftpdoctor probe ftp.example.com --proxy http://proxy.example:3128 \
-      --proxy-user alice --proxy-password-env PROXY_PASS
+  P=secret ftpdoctor probe ftp.example.com --proxy http://proxy.example:3128 --proxy-user alice --proxy-password-env P
 
 Each mode (EPSV, PASV, EPRT, PORT) gets a real transfer: LIST of the URL's path, or RETR
 when the path names a file. An advertised PASV address other than the control peer is
@@ -141,16 +140,8 @@ pub(super) struct ProbeArgs {
     /// Also dial an advertised PASV address that differs from the control peer
     #[arg(long)]
     follow_advertised: bool,
-    /// Every connection through this proxy: socks5://HOST[:PORT] (active modes by
-    /// BIND) or http://HOST:PORT (CONNECT; active modes skipped). No password in the URL
-    #[arg(long, value_name = "URL")]
-    proxy: Option<String>,
-    /// The proxy's login name
-    #[arg(long, value_name = "NAME", requires = "proxy")]
-    proxy_user: Option<String>,
-    /// Read the proxy's password from this environment variable
-    #[arg(long, value_name = "VAR", requires = "proxy")]
-    proxy_password_env: Option<String>,
+    #[command(flatten)]
+    proxy: super::proxy::ProxyArgs,
     /// Address to put in PORT/EPRT (default: the control connection's local address)
     #[arg(long, value_name = "IP")]
     active_addr: Option<IpAddr>,
@@ -453,11 +444,7 @@ impl ProbeArgs {
             size_check: self.size_check == SizeCheckArg::Auto,
             idle: self.idle,
             upload: self.upload,
-            proxy: super::proxy::proxy_spec(
-                self.proxy.as_deref(),
-                self.proxy_user.as_deref(),
-                self.proxy_password_env.as_deref(),
-            )?,
+            proxy: self.proxy.spec()?,
             ..ProbeOptions::default()
         })
     }

@@ -17,6 +17,8 @@ use crate::common::cli::{Run, findings, mode, probe_json, statuses};
 enum Kind {
     /// SOCKS5 CONNECT; BIND when `bind`, answered from 0.0.0.0 (as dante may).
     Socks { bind: bool },
+    /// SOCKS5 CONNECT after an RFC 1929 login as `alice` with this password.
+    SocksLogin { password: &'static str },
     /// HTTP CONNECT to `allowed` only; anything else 403 (tinyproxy's ConnectPort).
     Connect { allowed: u16 },
     /// An HTTP answer with escape sequences in its status line.
@@ -43,6 +45,10 @@ async fn start(kind: Kind) -> SocketAddr {
 async fn serve(kind: Kind, mut client: TcpStream) -> Option<()> {
     match kind {
         Kind::Socks { bind } => socks(bind, client).await,
+        Kind::SocksLogin { password } => {
+            socks_login(password, &mut client).await?;
+            socks_request(false, client).await
+        }
         Kind::Connect { allowed } => connect(allowed, client).await,
         Kind::HostileStatus => {
             read_head(&mut client).await?;
@@ -73,6 +79,39 @@ async fn socks(bind: bool, mut client: TcpStream) -> Option<()> {
     let mut methods = vec![0u8; usize::from(head[1])];
     client.read_exact(&mut methods).await.ok()?;
     client.write_all(&[5, 0]).await.ok()?;
+    socks_request(bind, client).await
+}
+
+/// RFC 1929: method 2 chosen (0xFF when not offered), then `alice` and the password
+/// checked.
+async fn socks_login(password: &str, client: &mut TcpStream) -> Option<()> {
+    let mut head = [0u8; 2];
+    client.read_exact(&mut head).await.ok()?;
+    let mut methods = vec![0u8; usize::from(head[1])];
+    client.read_exact(&mut methods).await.ok()?;
+    if !methods.contains(&2) {
+        client.write_all(&[5, 0xff]).await.ok()?;
+        return None;
+    }
+    client.write_all(&[5, 2]).await.ok()?;
+    let mut version = [0u8; 1];
+    client.read_exact(&mut version).await.ok()?;
+    let user = read_field(client).await?;
+    let given = read_field(client).await?;
+    let ok = user == "alice" && given == password;
+    client.write_all(&[1, u8::from(!ok)]).await.ok()?;
+    ok.then_some(())
+}
+
+async fn read_field(client: &mut TcpStream) -> Option<String> {
+    let mut len = [0u8; 1];
+    client.read_exact(&mut len).await.ok()?;
+    let mut bytes = vec![0u8; usize::from(len[0])];
+    client.read_exact(&mut bytes).await.ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+async fn socks_request(bind: bool, mut client: TcpStream) -> Option<()> {
     let mut req = [0u8; 10];
     client.read_exact(&mut req).await.ok()?;
     let ip = Ipv4Addr::new(req[4], req[5], req[6], req[7]);
@@ -343,4 +382,39 @@ async fn serve_module_proxy_takes_its_password_from_the_environment_only() {
     assert_eq!(run.code, 2, "{}", run.shown);
     assert!(run.stderr.contains("proxy_password") || run.stderr.contains("password"));
     assert!(!run.stderr.contains("s3cret"), "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn socks5_login_comes_from_the_environment() {
+    let lab = healthy_lab();
+    let proxy = start(Kind::SocksLogin {
+        password: "pw-right",
+    })
+    .await;
+    let url = format!("socks5://{proxy}");
+    let login = [
+        "--proxy-user",
+        "alice",
+        "--proxy-password-env",
+        "FTPDOCTOR_TEST_PROXY",
+    ];
+    let mut args: Vec<String> = ["probe", &lab.url, "--format", "json", "--timeout", "1s"]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    args.extend(["--modes", "epsv", "--proxy", &url].map(String::from));
+    args.extend(login.map(String::from));
+    for (password, want) in [("pw-right", "epsv=ok"), ("pw-wrong", "epsv=skipped")] {
+        let env = vec![("FTPDOCTOR_TEST_PROXY", password.to_string())];
+        let run = crate::common::cli::ftpdoctor(args.clone(), env).await;
+        let r = run.json();
+        assert_eq!(statuses(&r)[0], want, "{}", run.shown);
+        assert!(!run.stdout.contains(password), "{}", run.shown);
+    }
+    // Without a login the proxy answers 0xFF: proxy-refused, naming the flags.
+    let run = probe_json(&lab.url, &["--modes", "epsv", "--proxy", &url]).await;
+    let r = run.json();
+    assert_eq!(findings(&r), ["proxy-refused@-"], "{}", run.shown);
+    let evidence = r["findings"][0]["evidence"].as_str().unwrap_or("");
+    assert!(evidence.contains("--proxy-user"), "{evidence}");
 }

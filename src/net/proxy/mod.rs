@@ -5,11 +5,12 @@
 //! limit. The probe resolves the server itself and asks the proxy for an IP address, so
 //! the proxy's own DNS cannot pick another server.
 
+mod bind;
 pub mod http;
 pub mod socks5;
 pub mod spec;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,6 +19,7 @@ use tokio::time::timeout;
 
 use crate::net::dial::{Dial, DialOutcome};
 use crate::timeline::{Event, Tap};
+pub use bind::{BindWait, bind_via};
 pub use socks5::Bound;
 pub use spec::{ProxyKind, ProxySpec, ProxyUrlError, printable};
 
@@ -227,74 +229,6 @@ fn record_failure(tap: &Tap, err: &ProxyError, limit: Duration) {
         DialOutcome::Timeout => Event::Timeout { after: limit },
         _ => Event::Unreachable { os_error: words },
     });
-}
-
-/// A SOCKS5 BIND under way: the proxy listens for the server (at `bound`), and its
-/// second reply says when the server connected. Reads are cancel-safe: the reply's
-/// bytes so far live here, so a wait cut short loses nothing.
-#[derive(Debug)]
-pub struct BindWait {
-    stream: TcpStream,
-    buf: Vec<u8>,
-    /// Where the proxy listens, as its first reply said.
-    pub bound: socks5::Bound,
-}
-
-/// Asks `proxy` (SOCKS5) to listen for a connection from `server`'s address, within
-/// `limit`. The first reply's address is in the result.
-pub async fn bind_via(
-    proxy: &Proxy,
-    server: IpAddr,
-    limit: Duration,
-) -> Result<BindWait, ProxyError> {
-    let (stream, bound) = open(
-        proxy,
-        socks5::Command::Bind,
-        SocketAddr::new(server, 0),
-        limit,
-    )
-    .await?;
-    Ok(BindWait {
-        stream,
-        buf: Vec::new(),
-        bound,
-    })
-}
-
-impl BindWait {
-    /// The second reply: who connected (`Ok`), or the proxy's failure. Not bounded in
-    /// time here: the caller's accept limit and budget bound it, and cancelling it
-    /// loses no byte.
-    pub async fn connection(&mut self) -> Result<socks5::Bound, ProxyError> {
-        loop {
-            let want = socks5::reply_len(&self.buf)?;
-            if want == self.buf.len() {
-                break;
-            }
-            let mut chunk = [0u8; socks5::MAX_REPLY];
-            let room = (want - self.buf.len()).min(chunk.len());
-            let n = self
-                .stream
-                .read(&mut chunk[..room])
-                .await
-                .map_err(|e| ProxyError::Io(e.to_string()))?;
-            if n == 0 {
-                return Err(ProxyError::Closed {
-                    during: Step::Accept,
-                    got: self.buf.len(),
-                });
-            }
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-        let reply = socks5::parse_reply(&self.buf)?;
-        socks5_granted(&reply)?;
-        Ok(reply.bound)
-    }
-
-    /// The data connection, once [`BindWait::connection`] said it came.
-    pub fn into_stream(self) -> TcpStream {
-        self.stream
-    }
 }
 
 /// Where a proxy conversation is, for the words of a timeout that cuts it.
