@@ -418,3 +418,33 @@ async fn socks5_login_comes_from_the_environment() {
     let evidence = r["findings"][0]["evidence"].as_str().unwrap_or("");
     assert!(evidence.contains("--proxy-user"), "{evidence}");
 }
+
+/// The probe resolves the name with --dns-server and asks the proxy for the address
+/// (the in-test proxy reads an IPv4 request only: a name sent to it would fail).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_name_is_resolved_by_the_probe_not_the_proxy() {
+    use crate::common::dns::{Answer, DnsServer};
+    let lab = healthy_lab();
+    let name = "ftp.proxied.test";
+    let dns = DnsServer::start(&[(
+        name,
+        Answer::Records(vec!["127.0.0.1".parse().expect("ip")]),
+    )])
+    .await;
+    let proxy = start(Kind::Socks { bind: false }).await;
+    let url = format!("ftp://{name}:{}/", port_of(&lab.url));
+    let dns_server = dns.addr.to_string();
+    let proxy_url = format!("socks5://{proxy}");
+    let args = [
+        "--dns-server",
+        dns_server.as_str(),
+        "--modes",
+        "epsv,pasv",
+        "--proxy",
+        proxy_url.as_str(),
+    ];
+    let run = probe_json(&url, &args).await;
+    let r = run.json();
+    assert_eq!(statuses(&r)[..2], ["epsv=ok", "pasv=ok"], "{}", run.shown);
+    assert_eq!(r["target"]["resolved"][0], "127.0.0.1", "{}", run.shown);
+}
