@@ -106,3 +106,23 @@ fn client_behind_nat_is_left_out_through_a_proxy() {
         "direct: {direct}"
     );
 }
+
+#[test]
+fn active_only_client_fails_where_the_proxy_has_no_bind() {
+    use crate::diagnose::clients::{ClientId, Prediction, predict};
+    let mut o = healthy();
+    through(&mut o, ProxyKind::Socks5);
+    for which in [Mode::Eprt, Mode::Port] {
+        *mode(&mut o, which) = ModeOutcome::skipped(
+            which,
+            SkipReason::ProxyNoBind,
+            "proxy-no-bind: SOCKS5 reply 7 (command not supported)",
+        );
+    }
+    let found = diagnose(&o);
+    let ids = [ClientId::WindowsFtp, ClientId::Curl];
+    let p = predict(&o, &found, &ids);
+    assert_eq!(p[0].prediction, Prediction::Fails, "{}", p[0].reason);
+    assert!(p[0].reason.contains("proxy-no-bind"), "{}", p[0].reason);
+    assert_eq!(p[1].prediction, Prediction::Works, "{}", p[1].reason);
+}
