@@ -27,7 +27,18 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The event log of a probe's connections: net records into it, the records carry it.
     ("timeline", &["wire"]),
     ("target", &["proto", "wire"]),
-    ("net", &["proto", "stream", "timeline", "wire"]),
+    (
+        "net",
+        &[
+            "proto",
+            "stream",
+            "timeline",
+            "wire",
+            "net::proxy::spec",
+            "net::proxy::socks5",
+            "net::proxy::http",
+        ],
+    ),
     // The proxy protocols as bytes, and the proxy URL: no I/O (the dialer in
     // `net::proxy` moves their bytes).
     ("net::proxy::spec", &["proto"]),
