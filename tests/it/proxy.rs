@@ -210,6 +210,18 @@ async fn socks5_with_bind_carries_every_mode() {
         .unwrap_or("")
         .to_string();
     assert!(request.starts_with("EPRT |1|127.0.0.1|"), "{request}");
+    let said = r["timeline"].as_array().into_iter().flatten().any(|e| {
+        e["event"] == "substitute"
+            && e["why"] == "names-no-host"
+            && e["advertised"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("0.0.0.0:"))
+    });
+    assert!(
+        said,
+        "no substitute event for the 0.0.0.0 BIND: {}",
+        run.shown
+    );
     assert!(
         !findings(&r)
             .iter()
