@@ -37,6 +37,7 @@ mod headline;
 mod modes;
 mod nat;
 mod paths;
+mod proxy;
 mod source;
 mod tls;
 mod transfers;
@@ -65,6 +66,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
         findings.extend(paths::sampled_range(outcome, mode));
     }
     findings.extend(transfers::findings(outcome));
+    proxy::adjust(outcome, &mut findings);
     findings
 }
 
