@@ -9,13 +9,15 @@
 //! - [`wire`]: how enum names and values are spelt in the report (one table per enum).
 //! - [`stream`]: a TCP stream that may turn TLS mid-way, for the client and the lab alike.
 //! - [`timeline`]: every connection's events, as the network layer records them.
-//! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS.
+//! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS,
+//!   and `--proxy` ([`net::proxy`]: SOCKS5 and HTTP CONNECT as pure codecs, a thin dialer).
 //! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; it hands over
 //!   plain records ([`probe::record`]) and keeps its working state to itself. What was
 //!   asked is a [`probe::ProbeOptions`] (cli, serve and demo each build one); a
 //!   [`probe::ProbeConfig`] adds the target and the login, and each run makes its own
-//!   state (event log, deadline instant, every wait's budget) from it. The login is a
-//!   pure machine (no I/O) that the session drives.
+//!   state (event log, deadline instant, every wait's budget) from it. The login, a
+//!   passive mode's request and dials, and every mode's transfer are pure machines (no
+//!   I/O) that the session, the modes and the transfer drive.
 //! - [`diagnose`]: records → findings (id, severity, evidence, fix, reference); pure.
 //! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
 //!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,

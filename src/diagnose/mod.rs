@@ -39,6 +39,7 @@ mod headline;
 mod modes;
 mod nat;
 mod paths;
+mod proxy;
 pub mod rounds;
 mod source;
 mod tls;
@@ -68,6 +69,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
         findings.extend(paths::sampled_range(outcome, mode));
     }
     findings.extend(transfers::findings(outcome));
+    proxy::adjust(outcome, &mut findings);
     findings
 }
 

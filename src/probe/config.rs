@@ -153,6 +153,8 @@ pub struct ProbeOptions {
     /// Rounds of the modes (--repeat N; 1: one probe). The pipeline above the probe runs
     /// them, each within the deadline; one probe is always one round.
     pub repeat: u32,
+    /// Every connection through this proxy (--proxy), with its login.
+    pub proxy: Option<crate::net::proxy::ProxySpec>,
 }
 
 impl Default for ProbeOptions {
@@ -176,6 +178,7 @@ impl Default for ProbeOptions {
             idle: None,
             upload: false,
             repeat: 1,
+            proxy: None,
         }
     }
 }

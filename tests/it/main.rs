@@ -36,6 +36,7 @@ mod probe_tls;
 mod probe_tls_reuse;
 mod probe_transfers;
 mod proto_properties;
+mod proxy;
 mod real_server_quirks;
 mod serve;
 mod serve_exposition;

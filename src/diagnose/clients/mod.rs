@@ -7,6 +7,7 @@
 //! - `profile`: each client as data (mode order, PASV-address policy, TLS, timeouts,
 //!   reactions to failures); docs/clients.md gives the source of every value.
 //! - `facts`: what the probe saw, per data mode, as a client with a given policy meets it.
+//! - `events`: what a client meets in one data mode, from those facts.
 //! - `walk`: one profile walked through those facts, step by step.
 //! - `draw`: behind a load balancer with no affinity, each passive data connection is a
 //!   draw between backends: a profile is walked winning and losing it.
@@ -14,6 +15,7 @@
 //! Pure, like the rest of `diagnose`: the same records always give the same predictions.
 
 mod draw;
+mod events;
 mod facts;
 mod fate;
 mod large;
