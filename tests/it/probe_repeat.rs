@@ -97,7 +97,7 @@ async fn lb_split_fails_passive_modes_in_every_round_and_predicts_a_draw() {
             .map(|c| c["prediction"].as_str().unwrap_or("?").to_string())
     };
     assert_eq!(fate("curl").as_deref(), Some("depends"), "{}", run.shown);
-    assert_eq!(fate("lftp").as_deref(), Some("works"), "{}", run.shown);
+    assert_eq!(fate("lftp").as_deref(), Some("depends"), "{}", run.shown);
 }
 
 #[tokio::test]

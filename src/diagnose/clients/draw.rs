@@ -51,7 +51,7 @@ impl Facts<'_> {
     /// What a client meets on a mode whose data connection is a draw, `None` when it is
     /// not one (no load balancer, an active mode, a request refused) or when losing it
     /// is what the record shows (the mode's last failing round).
-    pub(super) fn draw_event(&self, m: &ModeOutcome, retries: bool) -> Option<Event> {
+    pub(super) fn draw_event(&self, m: &ModeOutcome) -> Option<Event> {
         let draw = self.draw?;
         let lb = self.lb_draws() && m.mode.is_passive();
         if !lb && self.intermittent(Some(m.mode)) {
@@ -82,10 +82,6 @@ impl Facts<'_> {
         Some(match draw {
             Draw::Win => Event::Works(Some(format!(
                 "its data connection lands on the backend that opened the port; {seen}"
-            ))),
-            Draw::Lose if retries => Event::Works(Some(format!(
-                "a data connection that lands on another backend is refused, and it asks \
-                 again until one lands right; {seen}"
             ))),
             Draw::Lose => Event::Refused(
                 "the data connection lands on another backend, which refuses it (lb-no-affinity)"

@@ -84,7 +84,7 @@ impl<'a> Facts<'a> {
                 )),
             };
         }
-        if let Some(event) = self.draw_event(m, retries) {
+        if let Some(event) = self.draw_event(m) {
             return event;
         }
         let first = self.record_event(m, mode, policy, &cite, client);
