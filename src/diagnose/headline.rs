@@ -35,6 +35,10 @@ pub struct Summary {
     pub refused_codes: Vec<u16>,
     /// Modes not attempted (not selected, not applicable, never reached).
     pub skipped: Vec<Mode>,
+    /// The skipped modes whose data path was never exercised: active modes told "no such
+    /// path" before the server connected back (path-not-found).
+    #[serde(skip)]
+    pub untested: Vec<Mode>,
     /// The finding that leads the most severe group of findings (warn or worse).
     pub root_cause: Option<FindingRef>,
     /// What is wrong, in a few words.
@@ -67,11 +71,13 @@ impl Summary {
             fails: &self.fails,
             refused: &self.refused,
             codes: &self.refused_codes,
+            untested: &self.untested,
         })
     }
 }
 
 /// The modes by what they did, as the modes sentence names them.
+#[derive(Clone, Copy)]
 struct Lists<'a> {
     works: &'a [Mode],
     warns: &'a [Mode],
@@ -79,6 +85,8 @@ struct Lists<'a> {
     refused: &'a [Mode],
     /// The codes that refused the `refused` modes.
     codes: &'a [u16],
+    /// Skipped modes whose data path was never exercised (path-not-found).
+    untested: &'a [Mode],
 }
 
 impl Lists<'_> {
@@ -100,7 +108,9 @@ fn mode_lists(outcome: &ProbeOutcome, findings: &[Finding]) -> [Vec<Mode>; 5] {
             .filter(|f| f.mode == Some(mode))
             .map(|f| f.severity)
             .max();
-        let list = match (m.skipped.is_some(), worst) {
+        let path_not_found = findings.iter().any(|f| f.id == FindingId::PathNotFound);
+        let skipped = m.skipped.is_some() || (path_not_found && super::not_exercised(m));
+        let list = match (skipped, worst) {
             (true, _) => 3,
             (false, Some(Severity::Error)) => 2,
             _ if refusal(m).is_some() => 4,
@@ -137,6 +147,18 @@ fn modes_sentence(l: &Lists) -> String {
     let tried = l.tried();
     if tried == 0 {
         return "no mode could be tried".to_string();
+    }
+    if !l.untested.is_empty() {
+        // The modes that worked, then the ones the refused path kept from being tried.
+        let mut parts = vec![modes_sentence(&Lists {
+            untested: &[],
+            ..*l
+        })];
+        parts.push(format!(
+            "{} not exercised (the path was refused before the server connected back)",
+            names(l.untested)
+        ));
+        return parts.join("; ");
     }
     if l.works.len() == tried {
         return match tried {
@@ -341,6 +363,11 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         .filter_map(|mode| mode_of(outcome, Some(*mode)))
         .filter_map(|m| refusal(m).map(|r| r.code))
         .collect();
+    let untested: Vec<Mode> = skipped
+        .iter()
+        .filter(|mode| mode_of(outcome, Some(**mode)).is_some_and(super::not_exercised))
+        .copied()
+        .collect();
     // The first root is the most severe group's cause (cause::by_cause orders them so).
     let root = findings
         .iter()
@@ -358,6 +385,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         fails: &fails,
         refused: &refused,
         codes: &refused_codes,
+        untested: &untested,
     });
     if let (Some(cause), Some(fix)) = (&cause, &fix) {
         headline.push_str(&format!("; {cause} → {fix}"));
@@ -369,6 +397,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         refused,
         refused_codes,
         skipped,
+        untested,
         root_cause: root.map(|f| FindingRef {
             id: f.id,
             mode: f.mode,
@@ -432,6 +461,7 @@ mod tests {
                 fails,
                 refused: &[],
                 codes: &[],
+                untested: &[],
             };
             assert_eq!(modes_sentence(&lists), *want);
         }
@@ -446,6 +476,7 @@ mod tests {
             fails: &[],
             refused: &[Eprt, Port],
             codes: &[502, 502],
+            untested: &[],
         };
         assert_eq!(
             modes_sentence(&lists),

@@ -26,6 +26,7 @@ mod control;
 mod finding;
 mod fixes;
 mod headline;
+mod missing_path;
 mod modes;
 mod nat;
 mod paths;
@@ -38,6 +39,7 @@ pub use allow::{Allow, AllowError};
 pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
 pub use headline::{FindingRef, Summary, summarize};
+pub use missing_path::not_exercised;
 pub use modes::refusal;
 
 use crate::probe::record::{Mode, ProbeOutcome};
@@ -57,6 +59,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
         findings.extend(paths::sampled_range(outcome, mode));
     }
     findings.extend(transfers::findings(outcome));
+    missing_path::path_not_found(outcome, &mut findings);
     findings
 }
 

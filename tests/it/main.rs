@@ -41,3 +41,4 @@ mod serve_start;
 mod slow_greeting;
 mod timeline;
 mod truth;
+mod truth_more;

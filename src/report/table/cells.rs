@@ -110,6 +110,9 @@ pub(super) fn data_cell(o: &ModeOutcome) -> String {
         // An active mode that never got as far as waiting: say why if we could not listen.
         None => match &o.error {
             Some(err) if err.stage == Stage::Accept => truncate(&clean(&err.detail), DETAIL_CHARS),
+            None if crate::diagnose::not_exercised(o) => {
+                "not exercised: the server refused the path before connecting back".to_string()
+            }
             _ => "—".to_string(),
         },
     }
