@@ -32,19 +32,41 @@ pub(super) enum Pending {
 }
 
 /// A fresh logged-in session in `sessions.transfer` (the previous one said goodbye and
-/// went to the transcript), in binary mode.
+/// went to the transcript), in binary mode; when the probe runs one connection at a
+/// time, a mode's session still in step instead.
 pub(super) async fn open_session<'s>(
     peer: SocketAddr,
     run: &Run<'_>,
     label: &'static str,
     sessions: &'s mut Sessions,
 ) -> Result<&'s mut Session, StepError> {
-    quit(&mut sessions.transfer, QUIT_WAIT.min(run.step())).await;
+    let wait = QUIT_WAIT.min(run.step());
+    quit(&mut sessions.transfer, wait).await;
     let old = sessions.transfer.take();
     sessions.retire(old);
-    let mut scratch = ControlOutcome::new(&run.credentials.user);
-    let role = Role::Extra(label);
-    establish(peer, run, role, &mut scratch, &mut sessions.transfer).await?;
+    // One connection at a time (--sequential, a server that admits one): a mode's session
+    // still in step carries on; else every other session says goodbye before a new one.
+    let reusable = sessions
+        .slots
+        .iter()
+        .position(|s| s.as_ref().is_some_and(Session::usable));
+    match reusable {
+        Some(i) if sessions.one_at_a_time => sessions.transfer = sessions.slots[i].take(),
+        _ => {
+            if sessions.one_at_a_time {
+                for slot in &mut sessions.slots {
+                    quit(slot, wait).await;
+                    let old = slot.take();
+                    sessions
+                        .retired
+                        .extend(old.map(|s| s.transcript()).unwrap_or_default());
+                }
+            }
+            let mut scratch = ControlOutcome::new(&run.credentials.user);
+            let role = Role::Extra(label);
+            establish(peer, run, role, &mut scratch, &mut sessions.transfer).await?;
+        }
+    }
     let Some(session) = sessions.transfer.as_mut() else {
         return Err(StepError::new(
             Stage::Connect,

@@ -42,6 +42,9 @@ pub(super) struct Sessions {
     pub(super) sample: Option<Session>,
     /// The session of the size check, the upload or the idle measurement under way.
     pub(super) transfer: Option<Session>,
+    /// The modes ran on one connection at a time (--sequential, one mode, or a server
+    /// that admits one): the checks after them keep to that.
+    pub(super) one_at_a_time: bool,
 }
 
 impl Sessions {
@@ -337,6 +340,7 @@ async fn run_in_turn(
     home: usize,
     which: &[usize],
 ) {
+    sessions.one_at_a_time = true;
     for &i in which {
         if let Some(by) = run.budget.ended_by() {
             let why = format!("{} before this mode was tried", struck(by));

@@ -89,6 +89,21 @@ async fn healthy_size_check_reads_256_kib_of_the_largest_file_one_level_below() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_size_check_keeps_to_the_one_control_connection() {
+    // A server that admits one connection would refuse a second session; --sequential
+    // promises one control connection, and the size check keeps that promise.
+    let (r, run) = probe_json(Scenario::Healthy, &["--sequential", "--transcript"]).await;
+    assert_eq!(run.code, 0, "{}", run.shown);
+    assert_eq!(r["size_check"]["outcome"], "ok", "{}", r["size_check"]);
+    let mut sessions: Vec<&str> = r["transcript"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|e| e["session"].as_str()).collect())
+        .unwrap_or_default();
+    sessions.dedup();
+    assert_eq!(sessions, ["control"], "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn size_check_off_leaves_it_out_and_a_file_url_is_fetched_itself() {
     let (r, _) = probe_json(Scenario::MtuBlackhole, &["--size-check", "off"]).await;
     assert!(r.get("size_check").is_none(), "{r}");
