@@ -113,7 +113,7 @@ pub(super) fn short(id: FindingId) -> &'static str {
         ProxyNoBind => "use passive mode, or a SOCKS5 proxy with BIND (dante-server)",
         PathNotFound => "check the path in the URL (relative to the login directory)",
         PlaintextLoginRefused => {
-            "use FTPS (curl --ssl-reqd; lftp set ftp:ssl-force yes and, for anonymous, \
+            "use FTPS (curl --ssl-reqd; lftp does for user logins, for anonymous ones set \
              ftp:ssl-allow-anonymous yes)"
         }
         MtuBlackhole | UploadStalled => {
@@ -224,6 +224,16 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
              data_connection_timeout, ProFTPD TimeoutStalled / TimeoutNoTransfer.",
             "raise the firewall's/NAT's TCP idle timeout for the control connection",
         ),
+        (LoginFailed, "tls-required") => (
+            "The server requires TLS before the login (vsftpd force_anon_logins_ssl / \
+             force_local_logins_ssl, ProFTPD TLSRequired on, Pure-FTPd -Y 2): use FTPS, not \
+             another password. Here: probe without --tls off. Clients: curl --ssl-reqd; lftp \
+             uses TLS for user logins already (ftp:ssl-allow, on by default), and for anonymous \
+             logins needs set ftp:ssl-allow-anonymous yes; FileZilla \"Require explicit FTP \
+             over TLS\"; Python ftplib.FTP_TLS.",
+            "use FTPS: probe without --tls off; curl --ssl-reqd; lftp for anonymous logins: \
+             set ftp:ssl-allow-anonymous yes",
+        ),
         (PasvUnparseable, "bad-229") => (
             "Server: answer EPSV with the standard \"229 Entering Extended Passive Mode \
              (|||port|)\": four equal delimiters and one port in 1-65535 (vsftpd, ProFTPD, \
@@ -289,7 +299,7 @@ pub(super) fn short_for(f: &Finding) -> &'static str {
 }
 
 /// Every key [`branch`] knows, to find which one a finding carries.
-const BRANCH_KEYS: [&str; 16] = [
+const BRANCH_KEYS: [&str; 17] = [
     "interrupted",
     "refused",
     "timeout",
@@ -306,6 +316,7 @@ const BRANCH_KEYS: [&str; 16] = [
     "bad-229",
     "229-to-pasv",
     "bad-227",
+    "tls-required",
 ];
 
 #[cfg(test)]

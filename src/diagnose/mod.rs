@@ -32,6 +32,7 @@ mod nat;
 mod paths;
 mod source;
 mod tls;
+mod tls_login;
 mod transfers;
 mod words;
 
@@ -48,6 +49,7 @@ use crate::probe::record::{Mode, ProbeOutcome};
 /// in [`Mode::ALL`] order (whatever order the outcome lists its modes in).
 pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     let mut findings = control::findings(outcome);
+    findings.extend(tls_login::plaintext_login_refused(outcome));
     findings.extend(paths::translated_path(outcome));
     findings.extend(source::egress_address_varies(outcome));
     findings.extend(source::lb_no_affinity(outcome));
