@@ -39,6 +39,10 @@ pub struct Summary {
     /// path" before the server connected back (path-not-found).
     #[serde(skip)]
     pub untested: Vec<Mode>,
+    /// `(reachable, sampled)` when --sample-ports found part of the passive range
+    /// unreachable: the passive modes then work for that share of ports only.
+    #[serde(skip)]
+    pub sampled: Option<(usize, usize)>,
     /// The finding that leads the most severe group of findings (warn or worse).
     pub root_cause: Option<FindingRef>,
     /// What is wrong, in a few words.
@@ -72,6 +76,7 @@ impl Summary {
             refused: &self.refused,
             codes: &self.refused_codes,
             untested: &self.untested,
+            sampled: self.sampled,
         })
     }
 }
@@ -87,6 +92,8 @@ struct Lists<'a> {
     codes: &'a [u16],
     /// Skipped modes whose data path was never exercised (path-not-found).
     untested: &'a [Mode],
+    /// `(reachable, sampled)` ports of a partly unreachable passive range.
+    sampled: Option<(usize, usize)>,
 }
 
 impl Lists<'_> {
@@ -147,6 +154,26 @@ fn modes_sentence(l: &Lists) -> String {
     let tried = l.tried();
     if tried == 0 {
         return "no mode could be tried".to_string();
+    }
+    if let Some((n, total)) = l.sampled {
+        // Each passive mode worked on its own port; the sample says how often they would.
+        let (passive, active): (Vec<Mode>, Vec<Mode>) =
+            l.works.iter().partition(|m| m.is_passive());
+        if !passive.is_empty() {
+            let part = format!(
+                "{} for {n} of {total} sampled ports",
+                verb(&passive, "works", "work")
+            );
+            let rest = Lists {
+                works: &active,
+                sampled: None,
+                ..*l
+            };
+            return match rest.tried() {
+                0 => part,
+                _ => format!("{}; {part}", modes_sentence(&rest)),
+            };
+        }
     }
     if !l.untested.is_empty() {
         // The modes that worked, then the ones the refused path kept from being tried.
@@ -299,7 +326,10 @@ fn rerun_for_certificate(outcome: &ProbeOutcome) -> Option<String> {
 /// other family works.
 fn meanwhile(root: &Finding, works: &[Mode], warns: &[Mode]) -> Option<String> {
     use FindingId::*;
-    let mode = root.mode?;
+    // The sampled range (mode: null) is about the passive modes.
+    let mode = root
+        .mode
+        .or((root.id == PassivePortsFiltered).then_some(Mode::Epsv))?;
     let blocked_data = matches!(
         root.id,
         DataConnectTimeout
@@ -363,6 +393,11 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         .filter_map(|mode| mode_of(outcome, Some(*mode)))
         .filter_map(|m| refusal(m).map(|r| r.code))
         .collect();
+    let sampled = outcome
+        .sample
+        .as_ref()
+        .filter(|s| s.has_unreachable())
+        .map(|s| (s.reachable, s.ports.len()));
     let untested: Vec<Mode> = skipped
         .iter()
         .filter(|mode| mode_of(outcome, Some(**mode)).is_some_and(super::not_exercised))
@@ -386,6 +421,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         refused: &refused,
         codes: &refused_codes,
         untested: &untested,
+        sampled,
     });
     if let (Some(cause), Some(fix)) = (&cause, &fix) {
         headline.push_str(&format!("; {cause} → {fix}"));
@@ -398,6 +434,7 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         refused_codes,
         skipped,
         untested,
+        sampled,
         root_cause: root.map(|f| FindingRef {
             id: f.id,
             mode: f.mode,
@@ -462,9 +499,37 @@ mod tests {
                 refused: &[],
                 codes: &[],
                 untested: &[],
+                sampled: None,
             };
             assert_eq!(modes_sentence(&lists), *want);
         }
+    }
+
+    #[test]
+    fn sampled_partial_range_says_how_often_the_passive_modes_work() {
+        use Mode::*;
+        let lists = Lists {
+            works: &[Epsv, Pasv, Eprt, Port],
+            warns: &[],
+            fails: &[],
+            refused: &[],
+            codes: &[],
+            untested: &[],
+            sampled: Some((12, 16)),
+        };
+        assert_eq!(
+            modes_sentence(&lists),
+            "EPRT and PORT work; EPSV and PASV work for 12 of 16 sampled ports"
+        );
+        let lists = Lists {
+            works: &[Epsv],
+            fails: &[Pasv],
+            ..lists
+        };
+        assert_eq!(
+            modes_sentence(&lists),
+            "PASV fails; EPSV works for 12 of 16 sampled ports"
+        );
     }
 
     #[test]
@@ -477,6 +542,7 @@ mod tests {
             refused: &[Eprt, Port],
             codes: &[502, 502],
             untested: &[],
+            sampled: None,
         };
         assert_eq!(
             modes_sentence(&lists),

@@ -58,8 +58,8 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
             findings.extend(modes::findings(outcome, m));
             findings.extend(source::second_connection(outcome, m));
         }
-        findings.extend(paths::sampled_range(outcome, mode));
     }
+    findings.extend(paths::sampled_range(outcome));
     findings.extend(transfers::findings(outcome));
     missing_path::path_not_found(outcome, &mut findings);
     findings

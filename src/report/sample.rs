@@ -55,6 +55,7 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         meanwhile: None,
         skipped: Vec::new(),
         untested: Vec::new(),
+        sampled: None,
         root_cause: None,
         cause: None,
         fix: None,

@@ -102,3 +102,38 @@ async fn tls_required_is_not_ok_while_plaintext_clients_fail_and_tls_off_says_us
         "{short}"
     );
 }
+
+/// `--sample-ports` on `partial-range`: the sample describes the passive range, so its
+/// finding has `mode: null`, and each passive mode keeps the status of its own transfer
+/// (EPSV's transfer worked: EPSV is not failed by ports it never used).
+#[tokio::test(flavor = "multi_thread")]
+async fn sampled_partial_range_is_mode_null_and_each_passive_mode_keeps_its_own_status() {
+    let server = start(Scenario::PartialRange).await;
+    let run = probe_json(&server.url(), &["--tls", "off", "--sample-ports", "16"]).await;
+    let report = run.json();
+    let all = report["findings"].as_array().cloned().unwrap_or_default();
+    let sample = all
+        .iter()
+        .find(|f| f["id"] == "passive-ports-filtered")
+        .unwrap_or_else(|| panic!("no passive-ports-filtered:\n{}", run.shown));
+    assert_eq!(sample["mode"], serde_json::Value::Null, "{}", run.shown);
+    let reachable = report["sample"]["reachable"].as_u64().unwrap_or(0);
+    let summary = sample["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!(
+            "Passive modes work for {reachable} of 16 sampled ports"
+        )),
+        "{summary}"
+    );
+    for name in ["epsv", "pasv"] {
+        let m = mode(&report, name);
+        let own_error = all
+            .iter()
+            .any(|f| f["mode"] == name && f["severity"] == "error");
+        let want = if own_error { "fail" } else { "ok" };
+        assert_eq!(m["status"], want, "{name}: {}", run.shown);
+        if m["transfer"]["outcome"] == "ok" {
+            assert_eq!(m["status"], "ok", "{name}: {}", run.shown);
+        }
+    }
+}
