@@ -16,7 +16,7 @@ use base64::Engine as _;
 
 use super::config::Module;
 use super::metrics::Refusal;
-use super::{Recent, State, landing};
+use super::{DebugSource, Recent, State, landing};
 use crate::report::Report;
 use crate::report::metrics::{Exposition, failed_registry, probe_registry, write_registry};
 use crate::report::table::{TableStyle, write_table};
@@ -323,12 +323,15 @@ async fn probe(
         .as_ref()
         .is_some_and(|r| r.worst().is_none_or(|w| w < asked.module.fail_on));
     state.metrics.probed(&asked.module.name, success);
-    let registry = match &report {
-        Some(r) => probe_registry(r, asked.module.fail_on),
-        None => failed_registry(seconds),
-    };
+    let report = report.map(Arc::new);
+    let registry = registry_of(report.as_deref(), &asked.module, seconds);
     let format = Exposition::from_accept(headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()));
-    let debug = debug_text(report.as_ref(), &registry, &asked.module, deadline);
+    let debug = DebugSource {
+        report: report.clone(),
+        module: asked.module.clone(),
+        deadline,
+        seconds,
+    };
     state.remember(Recent {
         id: 0,
         when: SystemTime::now(),
@@ -343,7 +346,7 @@ async fn probe(
         debug: debug.clone(),
     });
     if asked.debug {
-        return text(StatusCode::OK, debug);
+        return text(StatusCode::OK, debug_text(&debug));
     }
     exposition(&registry, format)
 }
@@ -367,25 +370,34 @@ fn exposition(registry: &prometheus_client::registry::Registry, format: Expositi
 
 /// What `debug=true` shows, as blackbox_exporter does: the report, the metrics the
 /// scrape would have got, and the module.
-fn debug_text(
-    report: Option<&Report>,
-    registry: &prometheus_client::registry::Registry,
-    module: &Module,
-    deadline: Duration,
-) -> String {
+fn debug_text(source: &DebugSource) -> String {
+    let registry = registry_of(source.report.as_deref(), &source.module, source.seconds);
     let mut out = Vec::new();
     out.extend_from_slice(b"Report:\n");
-    match report {
+    match source.report.as_deref() {
         Some(r) => {
             let _ = write_table(r, &TableStyle::default(), &mut out);
         }
         None => out.extend_from_slice(b"(none: the probe did not finish in time)\n"),
     }
     out.extend_from_slice(b"\nMetrics that would have been returned:\n");
-    let _ = write_registry(registry, Exposition::Text, &mut out);
-    out.extend_from_slice(format!("\nDeadline: {}\n", crate::wire::human(deadline)).as_bytes());
-    out.extend_from_slice(module.describe().as_bytes());
+    let _ = write_registry(&registry, Exposition::Text, &mut out);
+    let deadline = crate::wire::human(source.deadline);
+    out.extend_from_slice(format!("\nDeadline: {deadline}\n").as_bytes());
+    out.extend_from_slice(source.module.describe().as_bytes());
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The scrape's metrics: the report's, or those of a probe that did not finish.
+fn registry_of(
+    report: Option<&Report>,
+    module: &Module,
+    seconds: f64,
+) -> prometheus_client::registry::Registry {
+    match report {
+        Some(r) => probe_registry(r, module.fail_on),
+        None => failed_registry(seconds),
+    }
 }
 
 /// `/report?id=N`: a recent probe's report, as the landing page links it.
@@ -403,7 +415,7 @@ async fn recent_report(
         return text(StatusCode::BAD_REQUEST, "id must be a probe's number");
     };
     match state.recent_report(id) {
-        Some(report) => text(StatusCode::OK, report),
+        Some(source) => text(StatusCode::OK, debug_text(&source)),
         None => text(
             StatusCode::NOT_FOUND,
             format!(

@@ -90,8 +90,20 @@ struct Recent {
     seconds: f64,
     /// What went wrong, in a few words (the report's `summary.cause`), if anything.
     cause: Option<String>,
-    /// The report as the table printer writes it, then the metrics.
-    debug: String,
+    /// What `/report?id=N` shows, rendered only when asked.
+    debug: DebugSource,
+}
+
+/// What a probe's debug text is made from. Rendering it (the table, the exposition) on
+/// every scrape cost a third of a scrape's CPU under callgrind, and few are ever read, so
+/// it is rendered when `debug=true` or `/report?id=N` asks.
+#[derive(Debug, Clone)]
+struct DebugSource {
+    report: Option<Arc<crate::report::Report>>,
+    module: config::Module,
+    deadline: Duration,
+    /// The scrape's time, for the registry of a probe that did not finish.
+    seconds: f64,
 }
 
 /// What every request handler shares.
@@ -157,7 +169,7 @@ impl State {
     }
 
     /// A remembered probe's report, while it is among the last [`RECENT_PROBES`].
-    fn recent_report(&self, id: u64) -> Option<String> {
+    fn recent_report(&self, id: u64) -> Option<DebugSource> {
         let recent = match self.recent.lock() {
             Ok(r) => r,
             Err(poisoned) => poisoned.into_inner(),
