@@ -137,3 +137,54 @@ async fn sampled_partial_range_is_mode_null_and_each_passive_mode_keeps_its_own_
         }
     }
 }
+
+/// A refused control port used to print the same client line six times and push the
+/// findings off the first screen: the matrix now says it once ("all six"), and -v keeps
+/// one line per client.
+#[tokio::test(flavor = "multi_thread")]
+async fn client_matrix_on_a_refused_port_is_one_line_for_all_six() {
+    // Bind and drop a listener: nothing listens on that loopback port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("ftp://127.0.0.1:{port}/");
+    let run = |verbose: bool| {
+        let mut list = vec!["probe", url.as_str(), "--timeout", "1s"];
+        if verbose {
+            list.push("-v");
+        }
+        ftpdoctor(args(&list), vec![("COLUMNS", "80".to_string())])
+    };
+    let table = run(false).await;
+    let matrix: Vec<&str> = table
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("clients ("))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(
+        matrix
+            .first()
+            .is_some_and(|l| l.starts_with("  fails   all six: at connect:")),
+        "{}",
+        table.shown
+    );
+    assert!(
+        !matrix.iter().any(|l| l.starts_with("  curl ")),
+        "{}",
+        table.shown
+    );
+    let verbose = run(true).await;
+    for id in ["curl", "lftp", "wget", "ftplib", "filezilla", "windows-ftp"] {
+        assert!(
+            verbose
+                .stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("  {id} ")) && l.contains("fails")),
+            "{id}: {}",
+            verbose.shown
+        );
+    }
+}
