@@ -7,7 +7,8 @@ use super::words::{
 };
 use std::time::Duration;
 
-use super::{Finding, FindingId, new_finding};
+use super::context::new_finding;
+use super::{Finding, FindingId};
 use crate::probe::record::{
     ControlOutcome, Cut, CutBy, DialResult, ErrorKind, Login, ProbeOutcome, SkipReason, Stage,
     StepError, Strategy,

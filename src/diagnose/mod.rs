@@ -1,10 +1,13 @@
 //! Observations → findings. Pure functions over the probe's outcome types: no I/O, no
 //! clocks, so every rule is tested with hand-built outcomes.
 //!
+//! - `context`: what every rule shares: `new_finding` (a finding filled from the
+//!   catalogue) and `Cx` (one mode of one outcome).
 //! - `control`: the control connection as a whole (`mode: None`).
-//! - `modes`: one data-connection mode, step by step.
-//! - `tls`: FTPS (AUTH TLS, handshakes, certificate, PROT) and middleboxes (ALG, NAT).
-//! - `nat`: a NAT in front of the client or the server, from every piece of evidence.
+//! - `modes`: one data-connection mode, step by step, and its second data connection.
+//! - `tls`: FTPS only (AUTH TLS, handshakes, certificate, PROT).
+//! - `nat`: every NAT and ALG rule: a NAT in front of the client or the server, from
+//!   every piece of evidence, and a middlebox that rewrites plaintext FTP.
 //! - `source`: who really made the data connection (a NAT pool, a load balancer), and
 //!   the known replies of servers that reject a data connection for its source.
 //! - `catalogue`: each id's severity, fix and reference, in one place.
@@ -16,12 +19,17 @@
 //! - [`clients`]: which clients will work — each client profile's predicted fate from the
 //!   same records and findings (docs/clients.md).
 //!
+//! Imports among these files form a tree (no circle): leaves (`finding`, `words`,
+//! `catalogue`, `context`) below the topic files, `modes` above the topics it calls,
+//! `mod.rs` on top. tests/it/diagnose_tree.rs checks it.
+//!
 //! docs/findings.md describes every id; a test keeps the two in step.
 
 pub mod allow;
 mod catalogue;
 mod cause;
 pub mod clients;
+mod context;
 mod control;
 mod finding;
 mod fixes;
@@ -56,7 +64,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     for mode in Mode::ALL {
         for m in outcome.modes.iter().filter(|m| m.mode == mode) {
             findings.extend(modes::findings(outcome, m));
-            findings.extend(source::second_connection(outcome, m));
+            findings.extend(modes::second_connection(outcome, m));
         }
     }
     findings.extend(paths::sampled_range(outcome));
@@ -76,21 +84,6 @@ pub fn short_fix(f: &Finding) -> &'static str {
 pub fn catalogue_entry(id: FindingId) -> (Severity, &'static str, &'static str) {
     let entry = catalogue::entry(id);
     (entry.severity, entry.fix, entry.reference)
-}
-
-/// A finding whose severity, fix and reference come from the catalogue, so that only
-/// what was observed (summary, evidence) varies between occurrences.
-fn new_finding(id: FindingId, mode: Option<Mode>, summary: String, evidence: String) -> Finding {
-    let entry = catalogue::entry(id);
-    Finding {
-        id,
-        severity: entry.severity,
-        mode,
-        summary,
-        evidence,
-        fix: entry.fix.to_string(),
-        reference: entry.reference.to_string(),
-    }
 }
 
 #[cfg(test)]

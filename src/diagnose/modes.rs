@@ -6,43 +6,19 @@ mod data;
 
 pub(super) use data::cut_told;
 
-use std::net::{IpAddr, SocketAddr};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
 
+use super::context::Cx;
 use super::words::{
     capitalise, dial_line, failure_clause, failure_evidence, ip_with_class, quote, request_verb,
     sock_with_class, transfer_verb, upper,
 };
-use super::{Finding, FindingId, new_finding};
+use super::{Finding, FindingId};
 use crate::addr::{AddrClass, classify};
 use crate::probe::record::{
     DialResult, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, Stage, StepError,
 };
-
-/// What every rule of one mode needs to look at.
-#[derive(Clone, Copy)]
-pub(super) struct Cx<'a> {
-    pub outcome: &'a ProbeOutcome,
-    pub m: &'a ModeOutcome,
-}
-
-impl Cx<'_> {
-    pub fn finding(&self, id: FindingId, summary: String, evidence: String) -> Finding {
-        new_finding(id, Some(self.m.mode), summary, evidence)
-    }
-
-    pub fn peer(&self) -> Option<SocketAddr> {
-        self.outcome.control.peer
-    }
-
-    /// `PASV was answered "227 ..."`, for evidence that starts from the request.
-    pub fn exchange(&self) -> String {
-        let sent = self.m.request.as_deref().unwrap_or("(nothing sent)");
-        match &self.m.reply {
-            Some(r) => format!("\"{sent}\" was answered {}", quote(r)),
-            None => format!("\"{sent}\" got no reply"),
-        }
-    }
-}
 
 pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> {
     if m.skipped.is_some() {
@@ -61,13 +37,38 @@ pub(super) fn findings(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> 
     out.extend(data::substitute_works(cx));
     out.extend(data::accept(cx));
     out.extend(data::transfer(cx));
-    out.extend(super::tls::middlebox(outcome, m));
+    out.extend(super::nat::middlebox(outcome, m));
     if let (Some(stage), Some(cut)) = (m.interrupted, m.cut)
         && !data::cut_told(outcome, m)
     {
         out.push(deadline(cx, stage, cut.by));
     }
     out
+}
+
+/// Findings of a passive mode's second data connection that its first did not have: a
+/// single-session client's next transfer meets them, so they count for the mode.
+pub(super) fn second_connection(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> {
+    let Some(second) = m.second_connection.as_deref() else {
+        return Vec::new();
+    };
+    let first: BTreeSet<FindingId> = findings(outcome, m).iter().map(|f| f.id).collect();
+    findings(outcome, second)
+        .into_iter()
+        .filter(|f| !first.contains(&f.id))
+        .map(|mut f| {
+            let mut rest = f.summary.chars();
+            let first_char = rest.next().map(|c| c.to_lowercase().collect::<String>());
+            f.summary = format!(
+                "The second data connection in the same session failed where the first worked, \
+                 so the first was luck: {}{}",
+                first_char.unwrap_or_default(),
+                rest.as_str()
+            );
+            f.evidence = format!("second data connection: {}", f.evidence);
+            f
+        })
+        .collect()
 }
 
 fn step_error(cx: Cx, err: &StepError) -> Finding {

@@ -3,7 +3,8 @@
 
 use std::net::IpAddr;
 
-use super::{Finding, FindingId, new_finding};
+use super::context::new_finding;
+use super::{Finding, FindingId};
 use crate::addr::{AddrClass, classify, embedded_v4};
 use crate::probe::record::{DialResult, ProbeOutcome};
 

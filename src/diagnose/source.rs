@@ -10,8 +10,9 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
+use super::context::new_finding;
 use super::words::{quote, upper};
-use super::{Finding, FindingId, Severity, new_finding};
+use super::{Finding, FindingId, Severity};
 use crate::probe::record::{
     DialResult, ModeOutcome, ProbeOutcome, ReplyRecord, Stage, TransferResult,
 };
@@ -357,34 +358,6 @@ fn lb_finding(
             .to_string(),
         evidence.join("; "),
     )
-}
-
-/// Findings of a passive mode's second data connection that its first did not have: a
-/// single-session client's next transfer meets them, so they count for the mode.
-pub(super) fn second_connection(outcome: &ProbeOutcome, m: &ModeOutcome) -> Vec<Finding> {
-    let Some(second) = m.second_connection.as_deref() else {
-        return Vec::new();
-    };
-    let first: BTreeSet<FindingId> = super::modes::findings(outcome, m)
-        .iter()
-        .map(|f| f.id)
-        .collect();
-    super::modes::findings(outcome, second)
-        .into_iter()
-        .filter(|f| !first.contains(&f.id))
-        .map(|mut f| {
-            let mut rest = f.summary.chars();
-            let first_char = rest.next().map(|c| c.to_lowercase().collect::<String>());
-            f.summary = format!(
-                "The second data connection in the same session failed where the first worked, \
-                 so the first was luck: {}{}",
-                first_char.unwrap_or_default(),
-                rest.as_str()
-            );
-            f.evidence = format!("second data connection: {}", f.evidence);
-            f
-        })
-        .collect()
 }
 
 /// The distinct greetings of every session (the first and each mode's own).

@@ -1,13 +1,13 @@
-//! Findings about FTPS and what sits on the path: AUTH TLS refused, handshakes that
-//! failed (control or data), the certificate, PROT P, a middlebox that rewrites the
-//! plaintext 227 or PORT, and the client address STAT reports.
+//! Findings about FTPS: AUTH TLS refused, handshakes that failed (control or data), the
+//! certificate, PROT P. What TLS reveals about the path (a middlebox that rewrites the
+//! plaintext 227 or PORT) is nat.rs's.
 
-use super::modes::Cx;
-use super::words::{ip_with_class, quote};
-use super::{Finding, FindingId, Severity, new_finding};
+use super::context::{Cx, new_finding};
+use super::words::quote;
+use super::{Finding, FindingId, Severity};
 use crate::probe::record::{
-    ControlOutcome, ErrorKind, Mode, ModeOutcome, ProbeOutcome, ReplyRecord, StepError, Tls,
-    TlsFailureReason, TlsMode, TransferRecord,
+    ControlOutcome, ErrorKind, ProbeOutcome, ReplyRecord, StepError, Tls, TlsFailureReason,
+    TlsMode, TransferRecord,
 };
 
 /// Days before expiry from which the certificate is worth a warning (docs/findings.md, tls-certificate-expiring).
@@ -72,11 +72,6 @@ pub(super) fn setup_failed(c: &ControlOutcome, err: &StepError) -> Option<Findin
     let mut f = unavailable(c, Some(refused))?;
     f.severity = Severity::Error;
     Some(f)
-}
-
-/// The user names servers treat as anonymous FTP (RFC 1635).
-fn is_anonymous(user: &str) -> bool {
-    user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
 }
 
 /// The reply to AUTH TLS that starts the handshake.
@@ -167,7 +162,7 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
         out.extend(unavailable(c, rec.auth_reply.as_ref()).map(|mut f| {
             // Anonymous FTP in plaintext is what public mirrors do: no secret crossed.
             // A named user's password did, which is worth a warning.
-            if is_anonymous(&c.user) {
+            if crate::proto::is_anonymous(&c.user) {
                 f.severity = Severity::Info;
             }
             f
@@ -248,28 +243,6 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     out
 }
 
-/// The server says (STAT) it sees this client at another address than ours: a NAT.
-pub(super) fn nat_from_stat(c: &ControlOutcome) -> Option<Finding> {
-    let seen = c.server_view.as_ref()?.client?;
-    let local = c.local?;
-    if seen == local.ip().to_canonical() {
-        return None;
-    }
-    Some(control_finding(
-        FindingId::ClientBehindNat,
-        format!(
-            "The server sees this client as {seen}, but its own address is {}: a NAT sits in \
-             between, so active modes (EPRT/PORT) need its help.",
-            local.ip()
-        ),
-        format!(
-            "STAT says \"Connected to {}\"; our control connection leaves from {}",
-            ip_with_class(seen),
-            ip_with_class(local.ip())
-        ),
-    ))
-}
-
 /// A transfer that failed because of its data connection's TLS: the handshake itself, or
 /// the server's 425/522 refusing it (session not resumed).
 pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
@@ -324,69 +297,4 @@ pub(super) fn data_failure(cx: Cx, t: &TransferRecord) -> Option<Finding> {
     };
     let f = cx.finding(FindingId::TlsHandshakeFailed, summary, evidence.join("; "));
     Some(super::fixes::for_what_was_seen(f, reason))
-}
-
-/// PASV or PORT answered differently in plaintext than inside TLS: something on the path
-/// reads and rewrites plaintext FTP.
-pub(super) fn middlebox(outcome: &ProbeOutcome, m: &ModeOutcome) -> Option<Finding> {
-    let check = outcome.plaintext_check.as_ref()?;
-    match m.mode {
-        Mode::Pasv => {
-            let tls_ip = m.advertised.as_ref()?.ip;
-            let plain = check.pasv_addr?;
-            if plain.ip() == tls_ip {
-                return None;
-            }
-            Some(new_finding(
-                FindingId::AlgRewrite,
-                Some(Mode::Pasv),
-                format!(
-                    "Something on the path rewrites FTP: the plaintext 227 said {}, the same \
-                     server inside TLS said {tls_ip}. FTPS clients get the unrewritten address \
-                     and hang where plain FTP works.",
-                    plain.ip()
-                ),
-                format!(
-                    "plaintext PASV: {}; PASV inside TLS: {}",
-                    check.pasv_reply.as_ref().map_or("?".to_string(), quote),
-                    m.reply.as_ref().map_or("?".to_string(), quote)
-                ),
-            ))
-        }
-        Mode::Port | Mode::Eprt => {
-            let (plain, plain_request) = match m.mode {
-                Mode::Port => (check.port_reply.as_ref()?, &check.port_request),
-                _ => (check.eprt_reply.as_ref()?, &check.eprt_request),
-            };
-            let verb = m.mode.as_str().to_ascii_uppercase();
-            let inside = m.reply.as_ref()?;
-            if plain.code / 100 == inside.code / 100 || !(is_ok(plain) || is_ok(inside)) {
-                return None;
-            }
-            let (accepted, rejected) = match is_ok(plain) {
-                true => ("in plaintext", "inside TLS"),
-                false => ("inside TLS", "in plaintext"),
-            };
-            Some(new_finding(
-                FindingId::AlgRewrite,
-                Some(m.mode),
-                format!(
-                    "{verb} was accepted {accepted} and rejected {rejected}: a middlebox rewrites \
-                     the plaintext {verb} (a NAT's FTP helper puts its own address in it)."
-                ),
-                format!(
-                    "plaintext \"{}\" answered {}; inside TLS \"{}\" answered {}",
-                    plain_request.as_deref().unwrap_or(&verb),
-                    quote(plain),
-                    m.request.as_deref().unwrap_or(&verb),
-                    quote(inside)
-                ),
-            ))
-        }
-        _ => None,
-    }
-}
-
-fn is_ok(r: &ReplyRecord) -> bool {
-    (200..300).contains(&r.code)
 }

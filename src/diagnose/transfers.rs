@@ -3,8 +3,9 @@
 //! in the client-to-server direction). All about the path, so `mode: null`, except a stall
 //! that a lowered MSS did not cure: that one is the mode's transfer-timeout.
 
+use super::context::new_finding;
 use super::fixes::for_what_was_seen;
-use super::{Finding, FindingId, new_finding};
+use super::{Finding, FindingId};
 use crate::probe::record::{
     DeleOutcome, IdleCheck, IdleLoss, MssTry, ProbeOutcome, SizeCheck, SizeOutcome, StoreTry,
     TryOutcome, UploadCheck,

@@ -183,11 +183,13 @@ async fn read_data(
     rec: &mut TransferRecord,
     tap: &Tap,
 ) -> DataEnd {
-    let mut chunk = vec![0u8; DATA_CHUNK];
+    // Spare capacity, never zeroed: most listings are a few hundred bytes.
+    let mut chunk = Vec::with_capacity(DATA_CHUNK);
     loop {
+        chunk.clear();
         let read = session
             .budget
-            .run(timeout(run.step(), data.read(&mut chunk)))
+            .run(timeout(run.step(), data.read_buf(&mut chunk)))
             .await;
         let read = match read {
             Ok(read) => read,

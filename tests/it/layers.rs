@@ -125,7 +125,7 @@ fn module_path(rel: &Path) -> String {
 
 /// The module a `mod name;` in `file` (whose module is `module`) loads: sibling files
 /// for `mod.rs`/`lib.rs`/`main.rs`, a subdirectory otherwise.
-fn child_module(module: &str, name: &str) -> String {
+pub(crate) fn child_module(module: &str, name: &str) -> String {
     if module.is_empty() || module == "lib" || module == "main" {
         name.to_string()
     } else {
@@ -135,7 +135,7 @@ fn child_module(module: &str, name: &str) -> String {
 
 /// The source with test-only inline modules removed, and the names of test-only
 /// `mod name;` declarations (their files are skipped).
-fn strip_test_code(source: &str) -> (Vec<String>, Vec<String>) {
+pub(crate) fn strip_test_code(source: &str) -> (Vec<String>, Vec<String>) {
     let mut kept = Vec::new();
     let mut test_mods = Vec::new();
     let mut lines = source.lines().peekable();
@@ -193,7 +193,7 @@ fn code_part(line: &str) -> &str {
 
 /// Every path the code names that starts with `crate::` or `super::`, with `use`
 /// groups (`crate::{a::X, b::Y}`) expanded, as written (`super` not yet resolved).
-fn paths(lines: &[String]) -> Vec<String> {
+pub(crate) fn paths(lines: &[String]) -> Vec<String> {
     let code: String = lines
         .iter()
         .map(|l| code_part(l))
@@ -223,7 +223,7 @@ fn paths(lines: &[String]) -> Vec<String> {
 
 /// The paths of the use tree at the start of `text`: `a::b::{c, d::{e}}` → `a::b::c`,
 /// `a::b::d::e`.
-fn expand(text: &str) -> Vec<String> {
+pub(crate) fn expand(text: &str) -> Vec<String> {
     let mut prefix = String::new();
     let mut chars = text.char_indices().peekable();
     while let Some(&(i, c)) = chars.peek() {
@@ -280,7 +280,7 @@ fn split_top_level(text: &str) -> Vec<&str> {
 
 /// `super::…` read from `module` (the file's module; `file_is_mod` for `mod.rs`-like
 /// files, whose `super` is their parent all the same) → the absolute path.
-fn resolve(path: &str, module: &str) -> Option<String> {
+pub(crate) fn resolve(path: &str, module: &str) -> Option<String> {
     if let Some(rest) = path.strip_prefix("crate::") {
         return Some(rest.to_string());
     }
@@ -300,7 +300,7 @@ fn resolve(path: &str, module: &str) -> Option<String> {
 }
 
 /// The modules' sources: module path → file text.
-type Sources = BTreeMap<String, String>;
+pub(crate) type Sources = BTreeMap<String, String>;
 
 /// Every forbidden edge and undeclared module, one message each.
 fn check(sources: &Sources) -> Vec<String> {
@@ -356,7 +356,7 @@ fn mentions_tokio(line: &str) -> bool {
     code.contains("tokio::") || code.trim_start().starts_with("use tokio")
 }
 
-fn read_sources(root: &Path) -> Sources {
+pub(crate) fn read_sources(root: &Path) -> Sources {
     let mut out = Sources::new();
     let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -385,7 +385,7 @@ fn every_import_in_src_points_down_the_layers() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-fn sources(files: &[(&str, &str)]) -> Sources {
+pub(crate) fn sources(files: &[(&str, &str)]) -> Sources {
     files
         .iter()
         .map(|(m, t)| (m.to_string(), t.to_string()))

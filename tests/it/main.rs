@@ -6,6 +6,7 @@ mod budget;
 mod common;
 mod completions_man;
 mod demo_cli;
+mod diagnose_tree;
 mod docs_contract;
 mod exercises;
 mod explain_cli;

@@ -116,8 +116,7 @@ impl<'a> Facts<'a> {
     }
 
     pub fn anonymous(&self) -> bool {
-        let user = &self.outcome.control.user;
-        user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
+        crate::proto::is_anonymous(&self.outcome.control.user)
     }
 
     /// ` (id)` of the most severe finding about `mode` (the control connection for

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::Cx;
+use crate::diagnose::context::Cx;
 use crate::diagnose::words::{
     dial_line, millis, quote, request_verb, sock_with_class, transfer_verb, upper,
 };
