@@ -12,7 +12,8 @@
 //! - an empty listing with 226 (vsftpd lists a missing directory that way) proves the
 //!   data path works and nothing about the path: no finding.
 
-use super::{Finding, FindingId, new_finding};
+use super::context::new_finding;
+use super::finding::{Finding, FindingId};
 use crate::probe::record::{
     AcceptResult, DialResult, ModeOutcome, ProbeOutcome, ReplyRecord, TransferResult,
 };

@@ -10,6 +10,9 @@
 //!   every piece of evidence, and a middlebox that rewrites plaintext FTP.
 //! - `source`: who really made the data connection (a NAT pool, a load balancer), and
 //!   the known replies of servers that reject a data connection for its source.
+//! - `missing_path`: a URL path the server says does not exist (550) while the data
+//!   connections worked: one `path-not-found`, not a failed transfer per mode.
+//! - `tls_login`: a server that requires TLS before the login (`plaintext-login-refused`).
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `fixes`: the branch of a fix that applies to what was seen, and each id's short fix.
 //! - `cause`: findings grouped by cause, root causes first.

@@ -3,7 +3,8 @@
 //! verdict and the client matrix agree. Probed with `--tls off` the login itself fails:
 //! `login-failed` then carries the "use FTPS" branch of its fix, not "check the password".
 
-use super::{Finding, FindingId, new_finding};
+use super::context::new_finding;
+use super::finding::{Finding, FindingId};
 use crate::probe::record::{ProbeOutcome, Tls};
 
 /// `plaintext-login-refused` (`mode: null`) when the probe logged in over TLS and the
