@@ -224,6 +224,19 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
              data_connection_timeout, ProFTPD TimeoutStalled / TimeoutNoTransfer.",
             "raise the firewall's/NAT's TCP idle timeout for the control connection",
         ),
+        (DeadlineExceeded, "interrupt") => (
+            "The probe was waiting at the step named when it was interrupted: look there first              (a server or firewall that goes silent at that step). To see how the wait ends,              let it run: each step gives up after --timeout.",
+            "look at the step named: the probe was waiting there when interrupted",
+        ),
+        _ => return said_branch(id, key),
+    })
+}
+
+/// The branches that depend on what the server said: a login refused for want of TLS,
+/// and which passive reply could not be parsed (a bad 229, a 229 to PASV, a bad 227).
+fn said_branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
+    use FindingId::*;
+    Some(match (id, key) {
         (LoginFailed, "tls-required") => (
             "The server requires TLS before the login (vsftpd force_anon_logins_ssl / \
              force_local_logins_ssl, ProFTPD TLSRequired on, Pure-FTPd -Y 2): use FTPS, not \
@@ -261,10 +274,6 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
              (curl -P -, lftp set ftp:passive-mode off).",
             "make the 227 standard (check a proxy or FTP helper that rewrites it); clients: use \
              EPSV",
-        ),
-        (DeadlineExceeded, "interrupt") => (
-            "The probe was waiting at the step named when it was interrupted: look there first              (a server or firewall that goes silent at that step). To see how the wait ends,              let it run: each step gives up after --timeout.",
-            "look at the step named: the probe was waiting there when interrupted",
         ),
         _ => return None,
     })
