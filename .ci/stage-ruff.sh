@@ -9,5 +9,5 @@ if ! "$venv/bin/ruff" --version 2>/dev/null | grep -qx "ruff $RUFF_VERSION"; the
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "ruff==$RUFF_VERSION"
 fi
-"$venv/bin/ruff" check --config tests/ruff.toml --output-format concise tests/harness tests/*/run.py tests/netns/clients.py tests/netns/pool.py tests/monitoring bench/serve.py
+"$venv/bin/ruff" check --config tests/ruff.toml --output-format concise tests/harness tests/*/run.py tests/netns/clients.py tests/netns/pool.py tests/netns/paths.py tests/monitoring bench/serve.py
 echo "ruff: ok"

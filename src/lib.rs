@@ -14,8 +14,9 @@
 //!   plain records ([`probe::record`]) and keeps its working state to itself. What was
 //!   asked is a [`probe::ProbeOptions`] (cli, serve and demo each build one); a
 //!   [`probe::ProbeConfig`] adds the target and the login, and each run makes its own
-//!   state (event log, deadline instant, every wait's budget) from it. The login is a
-//!   pure machine (no I/O) that the session drives.
+//!   state (event log, deadline instant, every wait's budget) from it. The login, a
+//!   passive mode's request and dials, and every mode's transfer are pure machines (no
+//!   I/O) that the session, the modes and the transfer drive.
 //! - [`diagnose`]: records → findings (id, severity, evidence, fix, reference); pure.
 //! - [`report`]: schema v1 ([`report::schema`]: the report, statuses, verdict and every
 //!   record it carries) and its printers: table, json, jsonl, nagios, junit, html,

@@ -7,7 +7,7 @@ use super::words::quote;
 use super::{Finding, FindingId, Severity};
 use crate::probe::record::{
     ControlOutcome, ErrorKind, ProbeOutcome, ReplyRecord, StepError, Tls, TlsFailureReason,
-    TlsMode, TransferRecord,
+    TlsMode, TlsRecord, TransferRecord,
 };
 
 /// Days before expiry from which the certificate is worth a warning (docs/findings.md, tls-certificate-expiring).
@@ -119,82 +119,101 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
     let Some(rec) = &c.tls_details else {
         return Vec::new();
     };
-    let mut out = Vec::new();
     let failed_at_tls = c
         .error
         .as_ref()
         .is_some_and(|e| e.stage == crate::probe::record::Stage::Tls);
-    let refused = rec.auth_reply.as_ref().is_some_and(|r| r.code != AUTH_OK);
-    let unanswered = rec.auth_reply.is_none() && rec.auth_error.is_some();
-    // --tls auto went on in plaintext after a broken handshake: the handshake is still
-    // the finding, and the modes were tested without it.
-    if rec.requested == TlsMode::Auto
-        && !failed_at_tls
-        && c.tls == Tls::None
-        && let Some(failure) = &rec.error
-    {
-        out.push(if failure.reason == TlsFailureReason::PlaintextReply {
-            race(format!(
-                "{}; then ftpdoctor went on in plaintext (--tls auto)",
-                failure.detail
-            ))
-        } else {
-            super::fixes::for_what_was_seen(
-                control_finding(
-                    FindingId::TlsHandshakeFailed,
-                    format!(
-                        "The server accepted AUTH TLS (234) but the handshake failed ({}): {}. \
-                         ftpdoctor went on in plaintext (--tls auto) to test the modes.",
-                        failure.reason, failure.detail
-                    ),
-                    format!(
-                        "stage control, reason {}: {}; {}",
-                        failure.reason,
-                        failure.detail,
-                        requested(rec.requested)
-                    ),
-                ),
-                failure.reason.as_str(),
-            )
-        });
+    let mut out = Vec::new();
+    if rec.requested == TlsMode::Auto && !failed_at_tls {
+        out.extend(auto_handshake_failed(c, rec));
+        out.extend(auto_unavailable(c, rec));
     }
-    if rec.requested == TlsMode::Auto && !failed_at_tls && (refused || unanswered) {
-        out.extend(unavailable(c, rec.auth_reply.as_ref()).map(|mut f| {
-            // Anonymous FTP in plaintext is what public mirrors do: no secret crossed.
-            // A named user's password did, which is worth a warning.
-            if crate::proto::is_anonymous(&c.user) {
-                f.severity = Severity::Info;
-            }
-            f
-        }));
-    }
-    // Recorded even when verification refused it: an expired certificate is why.
-    if let Some(cert) = &rec.certificate
-        && cert.days_left < EXPIRY_WARNING_DAYS
-    {
-        let expiry = humantime::format_rfc3339_seconds(cert.not_after);
-        let summary = match cert.days_left {
-            -1 => "The server's certificate expired yesterday.".to_string(),
-            d if d < 0 => format!("The server's certificate expired {} days ago.", -d),
-            0 => "The server's certificate expires within a day.".to_string(),
-            1 => "The server's certificate expires in 1 day.".to_string(),
-            d => format!("The server's certificate expires in {d} days."),
-        };
-        out.push(control_finding(
-            FindingId::TlsCertificateExpiring,
-            summary,
-            format!(
-                "certificate {} issued by {}, valid until {expiry}",
-                cert.subject, cert.issuer
-            ),
-        ));
-    }
+    out.extend(certificate_expiring(rec));
     if c.tls == Tls::None {
         return out;
     }
+    out.extend(not_trusted(rec));
+    out.extend(data_clear(c, rec));
+    out
+}
+
+/// --tls auto went on in plaintext after a broken handshake: the handshake is still the
+/// finding, and the modes were tested without it.
+fn auto_handshake_failed(c: &ControlOutcome, rec: &TlsRecord) -> Option<Finding> {
+    let failure = rec.error.as_ref().filter(|_| c.tls == Tls::None)?;
+    Some(if failure.reason == TlsFailureReason::PlaintextReply {
+        race(format!(
+            "{}; then ftpdoctor went on in plaintext (--tls auto)",
+            failure.detail
+        ))
+    } else {
+        super::fixes::for_what_was_seen(
+            control_finding(
+                FindingId::TlsHandshakeFailed,
+                format!(
+                    "The server accepted AUTH TLS (234) but the handshake failed ({}): {}. \
+                     ftpdoctor went on in plaintext (--tls auto) to test the modes.",
+                    failure.reason, failure.detail
+                ),
+                format!(
+                    "stage control, reason {}: {}; {}",
+                    failure.reason,
+                    failure.detail,
+                    requested(rec.requested)
+                ),
+            ),
+            failure.reason.as_str(),
+        )
+    })
+}
+
+/// --tls auto found AUTH TLS refused or unanswered and went on in plaintext.
+fn auto_unavailable(c: &ControlOutcome, rec: &TlsRecord) -> Option<Finding> {
+    let refused = rec.auth_reply.as_ref().is_some_and(|r| r.code != AUTH_OK);
+    let unanswered = rec.auth_reply.is_none() && rec.auth_error.is_some();
+    if !(refused || unanswered) {
+        return None;
+    }
+    unavailable(c, rec.auth_reply.as_ref()).map(|mut f| {
+        // Anonymous FTP in plaintext is what public mirrors do: no secret crossed.
+        // A named user's password did, which is worth a warning.
+        if crate::proto::is_anonymous(&c.user) {
+            f.severity = Severity::Info;
+        }
+        f
+    })
+}
+
+/// Recorded even when verification refused it: an expired certificate is why.
+fn certificate_expiring(rec: &TlsRecord) -> Option<Finding> {
+    let cert = rec
+        .certificate
+        .as_ref()
+        .filter(|cert| cert.days_left < EXPIRY_WARNING_DAYS)?;
+    let expiry = humantime::format_rfc3339_seconds(cert.not_after);
+    let summary = match cert.days_left {
+        -1 => "The server's certificate expired yesterday.".to_string(),
+        d if d < 0 => format!("The server's certificate expired {} days ago.", -d),
+        0 => "The server's certificate expires within a day.".to_string(),
+        1 => "The server's certificate expires in 1 day.".to_string(),
+        d => format!("The server's certificate expires in {d} days."),
+    };
+    Some(control_finding(
+        FindingId::TlsCertificateExpiring,
+        summary,
+        format!(
+            "certificate {} issued by {}, valid until {expiry}",
+            cert.subject, cert.issuer
+        ),
+    ))
+}
+
+/// A certificate that was not checked: refused and gone on without (the anonymous probe),
+/// or not checked at all (--insecure).
+fn not_trusted(rec: &TlsRecord) -> Option<Finding> {
     if rec.went_on_unverified {
         let why = rec.verify_error.as_deref().unwrap_or("refused");
-        out.push(super::fixes::for_what_was_seen(
+        return Some(super::fixes::for_what_was_seen(
             control_finding(
                 FindingId::TlsHandshakeFailed,
                 format!(
@@ -214,33 +233,37 @@ pub(super) fn control_findings(outcome: &ProbeOutcome) -> Vec<Finding> {
             ),
             "certificate",
         ));
-    } else if !rec.verified {
-        let would = match &rec.verify_error {
-            Some(why) => format!("verification would have failed: {why}"),
-            None => "verification would have passed".to_string(),
-        };
-        out.push(control_finding(
-            FindingId::TlsUnverified,
-            format!("The server's certificate was not checked (--insecure); {would}."),
-            match &rec.certificate {
-                Some(cert) => format!("certificate {} issued by {}", cert.subject, cert.issuer),
-                None => "no certificate details".to_string(),
-            },
-        ));
     }
-    if c.login == crate::probe::record::Login::Ok
-        && !rec.data_protected
-        && let Some(reply) = &rec.prot_reply
-    {
-        out.push(control_finding(
-            FindingId::TlsDataClear,
-            "The control connection is TLS, but the server refused PROT P: listings and files \
-             cross the network unencrypted."
-                .to_string(),
-            format!("\"PROT P\" was answered {}", quote(reply)),
-        ));
+    if rec.verified {
+        return None;
     }
-    out
+    let would = match &rec.verify_error {
+        Some(why) => format!("verification would have failed: {why}"),
+        None => "verification would have passed".to_string(),
+    };
+    Some(control_finding(
+        FindingId::TlsUnverified,
+        format!("The server's certificate was not checked (--insecure); {would}."),
+        match &rec.certificate {
+            Some(cert) => format!("certificate {} issued by {}", cert.subject, cert.issuer),
+            None => "no certificate details".to_string(),
+        },
+    ))
+}
+
+/// PROT P refused on a TLS control connection: the data goes in plaintext.
+fn data_clear(c: &ControlOutcome, rec: &TlsRecord) -> Option<Finding> {
+    if c.login != crate::probe::record::Login::Ok || rec.data_protected {
+        return None;
+    }
+    let reply = rec.prot_reply.as_ref()?;
+    Some(control_finding(
+        FindingId::TlsDataClear,
+        "The control connection is TLS, but the server refused PROT P: listings and files \
+         cross the network unencrypted."
+            .to_string(),
+        format!("\"PROT P\" was answered {}", quote(reply)),
+    ))
 }
 
 /// A transfer that failed because of its data connection's TLS: the handshake itself, or

@@ -10,10 +10,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 
 use super::context::Run;
+use super::from_net::cause;
 use super::login::unexpected;
-use super::record::{ControlOutcome, Cut, Mode, ReplyRecord, Stage, StepError};
+use super::record::{ControlOutcome, DialResult, Mode, ReplyRecord, Stage, StepError, TryError};
 use super::runner::{Sessions, quit};
-use super::session::{Role, Session, establish, step_error};
+use super::session::{Fail, Role, Session, establish, step_error};
 use super::tls::{DataStream, secure_data};
 use crate::net::mss::{connect_with_mss, listen_with_mss};
 use crate::proto::passive::{parse_227, parse_229};
@@ -85,14 +86,14 @@ pub(super) async fn open_session<'s>(
 }
 
 /// Asks for a data connection in `mode` and makes (passive) or awaits (active) it, with
-/// TCP_MAXSEG `mss` when given. The error is in words, for the record.
+/// TCP_MAXSEG `mss` when given.
 pub(super) async fn request(
     session: &mut Session,
     run: &Run<'_>,
     mode: Mode,
     mss: Option<u32>,
     label: &'static str,
-) -> Result<Pending, String> {
+) -> Result<Pending, TryError> {
     let tap = run.timeline.data(label);
     session.data_tap = Some(tap.clone());
     if mode.is_passive() {
@@ -102,10 +103,14 @@ pub(super) async fn request(
         };
         let reply = ask(session, &cmd).await?;
         let peer = session.peer.ip();
+        let bad = |why: &dyn std::fmt::Display| TryError::BadAddress {
+            verb: cmd.verb().to_string(),
+            why: why.to_string(),
+        };
         let addr = match mode {
-            Mode::Epsv => SocketAddr::new(peer, parse_229(&reply).map_err(|e| e.to_string())?),
+            Mode::Epsv => SocketAddr::new(peer, parse_229(&reply).map_err(|e| bad(&e))?),
             _ => {
-                let advertised = parse_227(&reply).map_err(|e| e.to_string())?;
+                let advertised = parse_227(&reply).map_err(|e| bad(&e))?;
                 // The control peer with the advertised port, as the modes dial by default.
                 SocketAddr::new(peer, advertised.port())
             }
@@ -127,8 +132,8 @@ pub(super) async fn request(
             .budget
             .run(dial)
             .await
-            .map_err(|cut| cut_words(&cut))?;
-        let stream = dialled.map_err(|e| format!("data connection to {addr}: {e}"))?;
+            .map_err(|cut| TryError::Cut(cut.by))?;
+        let stream = dialled.map_err(|e| dial_error(addr, &e))?;
         if let Ok(local) = stream.local_addr() {
             tap.record(Event::Connected { local });
         }
@@ -140,8 +145,17 @@ pub(super) async fn request(
         Some(mss) => listen_with_mss(at, mss),
         None => TcpListener::bind(at).await,
     }
-    .map_err(|e| format!("listening on {local}: {e}"))?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    .map_err(|e| TryError::Listen {
+        on: local,
+        kind: e.kind(),
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| TryError::Listen {
+            on: local,
+            kind: e.kind(),
+        })?
+        .port();
     let tell = SocketAddr::new(
         run.options.active_addr.unwrap_or(local.to_canonical()),
         port,
@@ -149,7 +163,7 @@ pub(super) async fn request(
     tap.record(Event::Listen { on: tell });
     let cmd = match (mode, tell) {
         (Mode::Port, SocketAddr::V4(v4)) => Command::Port(v4),
-        (Mode::Port, SocketAddr::V6(_)) => return Err("PORT carries only IPv4".to_string()),
+        (Mode::Port, SocketAddr::V6(_)) => return Err(TryError::PortNeedsIpv4),
         _ => Command::Eprt(tell),
     };
     ask(session, &cmd).await?;
@@ -157,18 +171,47 @@ pub(super) async fn request(
 }
 
 /// Sends a mode request and wants a 2yz.
-async fn ask(session: &mut Session, cmd: &Command) -> Result<Reply, String> {
+async fn ask(session: &mut Session, cmd: &Command) -> Result<Reply, TryError> {
     let reply = session
         .command(cmd)
         .await
-        .map_err(|e| format!("{}: {e}", cmd.verb()))?;
+        .map_err(|e| failed(cmd.verb(), e))?;
     match reply.is_positive_completion() {
         true => Ok(reply),
-        false => Err(format!(
-            "{} answered {}",
-            cmd.verb(),
-            ReplyRecord::from(&reply)
-        )),
+        false => Err(refusal(cmd, &reply)),
+    }
+}
+
+/// A command the server refused.
+pub(super) fn refusal(cmd: &Command, reply: &Reply) -> TryError {
+    TryError::Refused {
+        verb: cmd.verb().to_string(),
+        reply: ReplyRecord::from(reply),
+    }
+}
+
+/// A command whose sending or reply failed on the control connection.
+pub(super) fn failed(verb: &str, fail: Fail) -> TryError {
+    match fail {
+        Fail::Control(e) => TryError::Control {
+            verb: verb.to_string(),
+            cause: cause(&e),
+        },
+        Fail::Cut { cut, .. } => TryError::Cut(cut.by),
+    }
+}
+
+/// A data dial that failed, typed as the modes' dial records are.
+fn dial_error(to: SocketAddr, e: &std::io::Error) -> TryError {
+    let outcome = match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => DialResult::Refused,
+        std::io::ErrorKind::TimedOut => DialResult::Timeout,
+        _ => DialResult::Unreachable,
+    };
+    TryError::Dial {
+        to,
+        outcome,
+        kind: Some(e.kind()),
     }
 }
 
@@ -178,14 +221,14 @@ pub(super) async fn connection(
     session: &Session,
     pending: Pending,
     limit: Duration,
-) -> Result<TcpStream, String> {
+) -> Result<TcpStream, TryError> {
     match pending {
         Pending::Dialled(stream) => Ok(stream),
         Pending::Listening(listener) => match session
             .budget
             .run(timeout(limit, listener.accept()))
             .await
-            .map_err(|cut| cut_words(&cut))?
+            .map_err(|cut| TryError::Cut(cut.by))?
         {
             Ok(Ok((stream, from))) => {
                 if let Some(tap) = &session.data_tap {
@@ -193,11 +236,8 @@ pub(super) async fn connection(
                 }
                 Ok(stream)
             }
-            Ok(Err(e)) => Err(format!("accepting the server's data connection: {e}")),
-            Err(_) => Err(format!(
-                "the server did not connect within {}",
-                crate::wire::human(limit)
-            )),
+            Ok(Err(e)) => Err(TryError::Accept(e.kind())),
+            Err(_) => Err(TryError::NoConnectBack { within: limit }),
         },
     }
 }
@@ -217,25 +257,19 @@ pub(super) fn working_mode(modes: &[super::record::ModeOutcome]) -> Option<Mode>
         .find(|&m| ok(m))
 }
 
-/// A wait the deadline or the user cut, in the record's words.
-pub(super) fn cut_words(cut: &Cut) -> String {
-    // No duration: how long the wait had run says nothing the cut's time does not.
-    format!("cut by {}", cut.by.words())
-}
-
 /// The data connection's TLS handshake under PROT P (the plain stream otherwise), within
 /// `limit` and the budget; a failed or cut handshake leaves the session out of step.
 pub(super) async fn secure(
     session: &mut Session,
     tcp: TcpStream,
     limit: Duration,
-) -> Result<DataStream, String> {
+) -> Result<DataStream, TryError> {
     let client = session.data_tls.as_ref();
     let tap = session.data_tap.clone();
     let why = match secure_data(client, tap, &session.budget, tcp, limit).await {
         Ok((Some(data), _)) => return Ok(data),
-        Ok((None, _)) => "the data connection's TLS handshake failed".to_string(),
-        Err(cut) => cut_words(&cut),
+        Ok((None, _)) => TryError::DataTls,
+        Err(cut) => TryError::Cut(cut.by),
     };
     session.conn.mark_out_of_step("a failed data handshake");
     Err(why)

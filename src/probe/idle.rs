@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use super::attempt::Working;
 use super::context::Run;
+use super::from_net::cause;
 use super::record::{
     ControlOutcome, ErrorKind, IdleCheck, IdleLoss, IdleTry, Login, ReplyRecord, StepError,
+    cause_words,
 };
 use super::runner::{Sessions, same_as_first};
 use super::session::{Fail, Role, Session, establish};
@@ -122,7 +124,8 @@ async fn one(session: &mut Session, idle: Duration) -> Option<IdleTry> {
         }
         Err(Fail::Control(e)) => {
             tried.lost = Some(loss(&e));
-            tried.error = Some(e.to_string());
+            // In the record's words: "reset (RST)", not the system's text and number.
+            tried.error = Some(cause_words(&cause(&e)));
         }
         Err(Fail::Cut { .. }) => return None,
     }

@@ -12,6 +12,7 @@ mod budget;
 mod bulk;
 mod config;
 mod context;
+mod data_mode;
 mod from_net;
 mod idle;
 mod login;

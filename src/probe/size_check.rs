@@ -15,14 +15,17 @@ use tokio::io::AsyncReadExt;
 use tokio::time::timeout;
 
 use super::attempt::Working;
-use super::bulk::{connection, cut_words, open_session, request, secure, working_mode};
+use super::bulk::{connection, failed, open_session, refusal, request, secure, working_mode};
 use super::context::Run;
-use super::record::{Login, Mode, MssTry, ReplyRecord, SIZE_CHECK_BYTES, SizeCheck, TryOutcome};
+use super::record::{
+    Login, Mode, MssTry, ReplyRecord, SIZE_CHECK_BYTES, SizeCheck, TryError, TryOutcome,
+};
 use super::runner::{Sessions, same_as_first};
 use super::session::Session;
+use super::tls::DataStream;
 use crate::net::mss::{LOWERED_MSS, read_mss};
+use crate::proto::Command;
 use crate::proto::listing::{Entry, EntryKind, largest_file, parse_listing};
-use crate::proto::{Command, Reply};
 use crate::timeline::Event;
 
 /// The session's and data connections' label in the timeline and transcript.
@@ -84,7 +87,18 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     check.path = Some(path.clone());
     check.size = size;
     check.skipped_why = None;
-    let first = try_retr(session, run, mode, &path, None).await;
+    let first = match session.usable() {
+        true => try_retr(session, run, mode, &path, None).await,
+        // A listing cut at its limit left its session out of step: a fresh one.
+        false => match open_session(peer, run, LABEL, sessions).await {
+            Ok(session) => try_retr(session, run, mode, &path, None).await,
+            Err(err) => {
+                let mut lost = MssTry::new(None);
+                lost.fail(TryError::NoSession(err.detail));
+                lost
+            }
+        },
+    };
     let stalled = first.outcome == TryOutcome::Stalled;
     check.push(first);
     if !stalled {
@@ -106,9 +120,9 @@ async fn lowered_tries(
         let session = match open_session(peer, run, LABEL, sessions).await {
             Ok(session) => session,
             Err(err) => {
-                let mut failed = MssTry::new(Some(mss));
-                failed.error = Some(format!("no control connection: {}", err.detail));
-                check.push(failed);
+                let mut lost = MssTry::new(Some(mss));
+                lost.fail(TryError::NoSession(err.detail));
+                check.push(lost);
                 return;
             }
         };
@@ -143,7 +157,9 @@ async fn find_file(
         };
     }
     let dir = dir.trim_end_matches('/');
-    let entries = list(session, run, mode, dir, mlst).await?;
+    let (entries, cut) = list(session, run, mode, dir, mlst)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut best = largest_file(&entries).map(|e| (join(dir, &e.name), e.size));
     if best.is_none() {
         let below: Vec<String> = entries
@@ -153,7 +169,7 @@ async fn find_file(
             .map(|e| join(dir, &e.name))
             .collect();
         for sub in below {
-            let Ok(entries) = list(session, run, mode, &sub, mlst).await else {
+            let Ok((entries, _)) = list(session, run, mode, &sub, mlst).await else {
                 continue;
             };
             if let Some(e) = largest_file(&entries)
@@ -164,10 +180,20 @@ async fn find_file(
         }
     }
     let shown = if dir.is_empty() { "/" } else { dir };
+    // Only the first MAX_LISTING_BYTES of a longer listing were read: say so.
+    let read = match cut {
+        true => format!(
+            " (in the first {} KiB of its listing)",
+            MAX_LISTING_BYTES / 1024
+        ),
+        false => String::new(),
+    };
     match best {
-        None => Err(format!("no regular file in {shown} or one level below")),
+        None => Err(format!(
+            "no regular file in {shown} or one level below{read}"
+        )),
         Some((path, Some(size))) if size < MIN_FILE_BYTES => Err(format!(
-            "the largest file, {path}, has {size} bytes: too few to fill full-size packets"
+            "the largest file, {path}, has {size} bytes{read}: too few to fill full-size packets"
         )),
         Some(found) => Ok(found),
     }
@@ -180,30 +206,35 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-/// MLSD or LIST of `dir` ("" for the login directory), parsed.
+/// MLSD or LIST of `dir` ("" for the login directory), parsed, and whether it was cut. A
+/// listing longer than [`MAX_LISTING_BYTES`] is cut there: its complete lines are parsed,
+/// and the session, whose server is still sending or about to say 426, is left out of
+/// step rather than waited on (a large directory is no reason to skip the check).
 async fn list(
     session: &mut Session,
     run: &Run<'_>,
     mode: Mode,
     dir: &str,
     mlst: bool,
-) -> Result<Vec<Entry>, String> {
+) -> Result<(Vec<Entry>, bool), TryError> {
     let arg = (!dir.is_empty()).then(|| dir.to_string());
     let cmd = match mlst {
         true => Command::Mlsd(arg),
         false => Command::List(arg),
     };
+    let verb = cmd.verb().to_string();
+    let verb = verb.as_str();
     let pending = request(session, run, mode, None, LABEL).await?;
-    let fail = |e: &dyn std::fmt::Display| format!("{}: {e}", cmd.verb());
-    session.send(&cmd).await.map_err(|e| fail(&e))?;
+    session.send(&cmd).await.map_err(|e| failed(verb, e))?;
     let tcp = connection(session, pending, run.step()).await?;
-    let opening = session.read_reply(cmd.verb()).await.map_err(|e| fail(&e))?;
-    if !opening.is_positive_preliminary() && !opening.is_positive_completion() {
-        return Err(refused(&cmd, &opening));
-    }
-    let mut data = secure(session, tcp, run.step())
+    let opening = session
+        .read_reply(verb)
         .await
-        .map_err(|e| fail(&e))?;
+        .map_err(|e| failed(verb, e))?;
+    if !opening.is_positive_preliminary() && !opening.is_positive_completion() {
+        return Err(refusal(&cmd, &opening));
+    }
+    let mut data = secure(session, tcp, run.step()).await?;
     let mut text = Vec::new();
     let read = session
         .budget
@@ -212,28 +243,40 @@ async fn list(
             (&mut data).take(MAX_LISTING_BYTES).read_to_end(&mut text),
         ))
         .await
-        .map_err(|cut| fail(&cut_words(&cut)));
+        .map_err(|cut| TryError::Cut(cut.by))?;
     drop(data);
-    match read? {
+    match read {
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => return Err(fail(&e)),
-        Err(_) => return Err(fail(&"the listing did not end within --timeout")),
-    }
-    if opening.is_positive_preliminary() {
-        let done = session.read_reply(cmd.verb()).await.map_err(|e| fail(&e))?;
-        if !done.is_positive_completion() {
-            return Err(refused(&cmd, &done));
+        Ok(Err(e)) => {
+            return Err(TryError::DataBroken {
+                bytes: text.len() as u64,
+                kind: e.kind(),
+            });
+        }
+        Err(_) => {
+            return Err(TryError::Stalled {
+                after: run.step(),
+                bytes: text.len() as u64,
+            });
         }
     }
-    Ok(parse_listing(&String::from_utf8_lossy(&text), mlst))
-}
-
-fn refused(cmd: &Command, reply: &Reply) -> String {
-    format!(
-        "{} answered {}",
-        cmd.verb(),
-        super::record::ReplyRecord::from(reply)
-    )
+    let cut = text.len() as u64 >= MAX_LISTING_BYTES;
+    if cut {
+        session
+            .conn
+            .mark_out_of_step("the size check cut a long listing");
+        let whole_lines = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        text.truncate(whole_lines);
+    } else if opening.is_positive_preliminary() {
+        let done = session
+            .read_reply(verb)
+            .await
+            .map_err(|e| failed(verb, e))?;
+        if !done.is_positive_completion() {
+            return Err(refusal(&cmd, &done));
+        }
+    }
+    Ok((parse_listing(&String::from_utf8_lossy(&text), mlst), cut))
 }
 
 /// One RETR of `path` at `mss` (the system's when `None`), read up to the check's limit.
@@ -246,64 +289,68 @@ async fn try_retr(
 ) -> MssTry {
     let started = Instant::now();
     let mut done = MssTry::new(mss);
-    let pending = match request(session, run, mode, mss, LABEL).await {
-        Ok(pending) => pending,
-        Err(e) => {
-            done.error = Some(e);
-            done.elapsed = started.elapsed();
-            return done;
-        }
-    };
-    let cmd = Command::Retr(path.to_string());
-    if let Err(e) = session.send(&cmd).await {
-        done.error = Some(format!("RETR: {e}"));
-        return done;
+    if let Err(why) = retr(session, run, mode, path, &mut done).await {
+        done.fail(why);
     }
-    let tcp = match connection(session, pending, run.step()).await {
-        Ok(tcp) => tcp,
-        Err(e) => {
-            done.error = Some(e);
-            done.elapsed = started.elapsed();
-            return done;
-        }
-    };
-    done.mss_read_back = read_mss(&tcp).ok();
-    read_capped(session, run, tcp, &mut done).await;
     done.elapsed = started.elapsed();
     done
+}
+
+/// The RETR's steps up to its data; `done` records what they saw.
+async fn retr(
+    session: &mut Session,
+    run: &Run<'_>,
+    mode: Mode,
+    path: &str,
+    done: &mut MssTry,
+) -> Result<(), TryError> {
+    let pending = request(session, run, mode, done.mss_set, LABEL).await?;
+    let cmd = Command::Retr(path.to_string());
+    session.send(&cmd).await.map_err(|e| failed("RETR", e))?;
+    let tcp = connection(session, pending, run.step()).await?;
+    done.mss_read_back = read_mss(&tcp).ok();
+    let opening = session
+        .read_reply("RETR")
+        .await
+        .map_err(|e| failed("RETR", e))?;
+    if !opening.is_positive_preliminary() && !opening.is_positive_completion() {
+        done.reply = Some(ReplyRecord::from(&opening));
+        return Ok(());
+    }
+    let data = secure(session, tcp, run.step()).await?;
+    if !read_capped(session, run, data, done).await? {
+        return Ok(());
+    }
+    // The whole file came: the completion reply says whether the server agrees.
+    let end = match opening.is_positive_preliminary() {
+        true => session.read_reply("RETR").await,
+        false => Ok(opening),
+    };
+    let reply = end.map_err(|e| match failed("RETR", e) {
+        TryError::Control { cause, .. } => TryError::NoReplyAfterData(cause),
+        other => other,
+    })?;
+    done.outcome = match reply.is_positive_completion() {
+        true => TryOutcome::Ok,
+        false => TryOutcome::Failed,
+    };
+    done.reply = Some(ReplyRecord::from(&reply));
+    Ok(())
 }
 
 /// Bytes per read of the data connection.
 const DATA_CHUNK: usize = 16 * 1024;
 
-/// The opening reply, the data up to [`SIZE_CHECK_BYTES`] exactly, and the completion
-/// reply when the file ended first. At the limit the check closes the data connection and
+/// The data up to [`SIZE_CHECK_BYTES`] exactly; `true` when the file ended first (its
+/// completion reply is then due). At the limit the check closes the data connection and
 /// does not wait for the server's word on it (226 or 426, whichever its writes reached):
 /// the session is left, out of step, for the next try's fresh one.
 async fn read_capped(
     session: &mut Session,
     run: &Run<'_>,
-    tcp: tokio::net::TcpStream,
+    mut data: DataStream,
     done: &mut MssTry,
-) {
-    let opening = match session.read_reply("RETR").await {
-        Ok(reply) => reply,
-        Err(e) => {
-            done.error = Some(format!("RETR: {e}"));
-            return;
-        }
-    };
-    if !opening.is_positive_preliminary() && !opening.is_positive_completion() {
-        done.reply = Some(ReplyRecord::from(&opening));
-        return;
-    }
-    let mut data = match secure(session, tcp, run.step()).await {
-        Ok(data) => data,
-        Err(why) => {
-            done.error = Some(why);
-            return;
-        }
-    };
+) -> Result<bool, TryError> {
     let tap = session.data_tap.clone();
     let record = |event| {
         if let Some(tap) = &tap {
@@ -320,25 +367,16 @@ async fn read_capped(
                 .conn
                 .mark_out_of_step("the size check stops at its limit");
             done.outcome = TryOutcome::Ok;
-            return;
+            return Ok(false);
         }
         let read = session
             .budget
             .run(timeout(run.step(), data.read(&mut chunk[..want])))
             .await;
-        let read = match read {
-            Ok(read) => read,
-            Err(cut) => {
-                done.error = Some(format!(
-                    "data after {} bytes: {}",
-                    done.bytes,
-                    cut_words(&cut)
-                ));
-                session.conn.mark_out_of_step("a transfer cut short");
-                return;
-            }
-        };
-        match read {
+        let read = read.inspect_err(|_| {
+            session.conn.mark_out_of_step("a transfer cut short");
+        });
+        match read.map_err(|cut| TryError::Cut(cut.by))? {
             Ok(Ok(0)) => break,
             Ok(Ok(n)) => {
                 if done.bytes == 0 {
@@ -347,9 +385,11 @@ async fn read_capped(
                 done.bytes += n as u64;
             }
             Ok(Err(e)) => {
-                done.error = Some(format!("data connection: {e}"));
                 session.conn.mark_out_of_step("a broken transfer");
-                return;
+                return Err(TryError::DataBroken {
+                    bytes: done.bytes,
+                    kind: e.kind(),
+                });
             }
             Err(_) => {
                 record(Event::StepTimeout {
@@ -357,33 +397,16 @@ async fn read_capped(
                     after: run.step(),
                 });
                 done.outcome = TryOutcome::Stalled;
-                done.error = Some(format!(
-                    "no data for {} after {} bytes",
-                    crate::wire::human(run.step()),
-                    done.bytes
-                ));
                 session
                     .conn
                     .mark_out_of_step("abandoned a stalled transfer");
-                return;
+                return Err(TryError::Stalled {
+                    after: run.step(),
+                    bytes: done.bytes,
+                });
             }
         }
     }
     record(Event::DataLast { bytes: done.bytes });
-    drop(data);
-    // The whole file came: the completion reply says whether the server agrees.
-    let end = match opening.is_positive_preliminary() {
-        true => session.read_reply("RETR").await,
-        false => Ok(opening),
-    };
-    match end {
-        Ok(reply) => {
-            done.outcome = match reply.is_positive_completion() {
-                true => TryOutcome::Ok,
-                false => TryOutcome::Failed,
-            };
-            done.reply = Some(ReplyRecord::from(&reply));
-        }
-        Err(e) => done.error = Some(format!("no reply after the data: {e}")),
-    }
+    Ok(true)
 }

@@ -8,11 +8,13 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::context::Run;
-use super::record::{Cause, Cut, ReplyRecord, Stage, TransferRecord, TransferResult, TransferVerb};
+use super::data_mode::transfer::{DataEnd, Next, TransferMachine};
+pub(super) use super::data_mode::transfer::{Opening, new_record, note_opening};
+use super::record::{Cause, Stage, TransferRecord, TransferResult};
 use super::session::{Fail, Session};
 use super::tls::{DataStream, secure_data};
 use crate::net::{ControlError, Tap};
-use crate::proto::{Command, Reply};
+use crate::proto::Command;
 use crate::timeline::{CloseHow, Closer, Event};
 
 /// Default for [`ProbeConfig::max_transfer_bytes`]: enough to prove the data
@@ -42,55 +44,9 @@ pub(super) fn transfer_command(run: &Run<'_>) -> Command {
     }
 }
 
-pub(super) fn new_record(command: &Command) -> TransferRecord {
-    TransferRecord {
-        command: command.redacted(),
-        verb: match command {
-            Command::Retr(_) => TransferVerb::Retr,
-            _ => TransferVerb::List,
-        },
-        outcome: TransferResult::Timeout,
-        bytes: 0,
-        elapsed: std::time::Duration::ZERO,
-        preliminary_reply: None,
-        final_reply: None,
-        stalled_at: Some(Stage::TransferStart),
-        error: None,
-        cause: None,
-        truncated: false,
-        tls: None,
-        cut: None,
-    }
-}
-
-/// What the first reply after LIST/RETR means for the transfer.
-pub(super) enum Opening {
-    /// 1yz: data follows, then the completion reply.
-    Preliminary,
-    /// 2yz with no 1yz before it (some servers skip it): data, and done.
-    Complete,
-    /// 4yz/5yz (or 3yz, which makes no sense here): the transfer will not happen.
-    Refused,
-}
-
-/// Files the first reply after LIST/RETR into the record.
-pub(super) fn note_opening(rec: &mut TransferRecord, reply: &Reply) -> Opening {
-    if reply.is_positive_preliminary() {
-        rec.preliminary_reply = Some(ReplyRecord::from(reply));
-        Opening::Preliminary
-    } else if reply.is_positive_completion() {
-        rec.final_reply = Some(ReplyRecord::from(reply));
-        Opening::Complete
-    } else {
-        rec.final_reply = Some(ReplyRecord::from(reply));
-        rec.outcome = TransferResult::Failed;
-        rec.stalled_at = None;
-        Opening::Refused
-    }
-}
-
-/// Reads the opening reply (unless the caller already has), the data and the completion
-/// reply. Every outcome lands in `rec`; nothing here fails the probe.
+/// Drives the transfer machine (data_mode/transfer.rs): reads the opening reply (unless
+/// the caller already has), secures and reads the data, reads the completion reply.
+/// Every outcome lands in `rec`; nothing here fails the probe.
 pub(super) async fn finish(
     session: &mut Session,
     run: &Run<'_>,
@@ -100,79 +56,64 @@ pub(super) async fn finish(
     started: Instant,
 ) {
     let verb = rec.verb.as_str();
-    let opening = match opening {
-        Some(o) => o,
-        None => {
-            rec.stalled_at = Some(Stage::TransferStart);
-            match session.read_reply(verb).await {
-                Ok(reply) => note_opening(rec, &reply),
-                Err(e) => return stalled(rec, Stage::TransferStart, started, &e),
+    let mut machine = TransferMachine::new(rec);
+    let mut next = machine.start(opening);
+    let (mut tcp, mut stream) = (Some(data), None);
+    loop {
+        next = match next {
+            Next::Await { within } => {
+                let read = match within {
+                    Some(wait) => {
+                        let wait = wait.min(session.budget.step);
+                        session.read_reply_within(wait, verb).await
+                    }
+                    None => session.read_reply(verb).await,
+                };
+                match read {
+                    Ok(reply) => machine.on_reply(&reply),
+                    Err(fail) => match machine.on_failure() {
+                        Next::Stalled(stage) => {
+                            stalled(machine.rec, stage, &fail);
+                            break;
+                        }
+                        next => next,
+                    },
+                }
             }
-        }
-    };
-    if let Opening::Refused = opening {
-        rec.elapsed = started.elapsed();
-        return;
+            Next::Secure => {
+                let Some(tcp) = tcp.take() else { break };
+                let client = session.data_tls.as_ref();
+                let tap = session.data_tap.clone();
+                match secure_data(client, tap, &session.budget, tcp, run.step()).await {
+                    Err(cut) => machine.on_cut(cut),
+                    Ok((secured, tls)) => {
+                        machine.rec.tls = tls;
+                        let ok = secured.is_some();
+                        stream = secured;
+                        machine.on_secured(ok)
+                    }
+                }
+            }
+            Next::ReadData => {
+                let Some(mut data) = stream.take() else { break };
+                let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
+                let end = read_data(session, run, &mut data, machine.rec, &tap).await;
+                drop(data);
+                if end == DataEnd::ByUs {
+                    tap.record(Event::Close {
+                        by: Closer::Us,
+                        how: CloseHow::Fin,
+                    });
+                }
+                machine.on_data_end(end)
+            }
+            Next::Stalled(_) | Next::Done => break,
+        };
     }
-    // Under PROT P the data connection has a handshake of its own, once the server has
-    // said (1yz) that it is ready for it.
-    rec.stalled_at = Some(Stage::DataTls);
-    let client = session.data_tls.as_ref();
-    let tap = session.data_tap.clone();
-    let secured = secure_data(client, tap, &session.budget, data, run.step()).await;
-    let (data, tls) = match secured {
-        Ok(secured) => secured,
-        Err(cut) => return cut_short(session, rec, cut, started),
-    };
-    rec.tls = tls;
-    let Some(mut data) = data else {
-        return refused_handshake(session, verb, opening, rec, started).await;
-    };
-    rec.stalled_at = Some(Stage::TransferData);
-    let tap = session.data_tap.clone().unwrap_or_else(Tap::detached);
-    let end = read_data(session, run, &mut data, rec, &tap).await;
-    drop(data);
-    match end {
-        DataEnd::Cut(cut) => return cut_short(session, rec, cut, started),
-        DataEnd::Stalled => {
-            // The server still owes a 226: the session is out of step.
-            session
-                .conn
-                .mark_out_of_step("abandoned a stalled transfer");
-            rec.elapsed = started.elapsed();
-            return;
-        }
-        DataEnd::ByUs => tap.record(Event::Close {
-            by: Closer::Us,
-            how: CloseHow::Fin,
-        }),
-        DataEnd::ByPeer => {}
+    if let Some(why) = machine.out_of_step.take() {
+        session.conn.mark_out_of_step(why);
     }
-    if rec.truncated && matches!(opening, Opening::Preliminary) {
-        return after_the_cap(session, verb, rec, started).await;
-    }
-    if let Opening::Preliminary = opening
-        && let Err(e) = completion(session, verb, rec).await
-    {
-        return stalled(rec, Stage::TransferEnd, started, &e);
-    }
-    if rec.outcome != TransferResult::Failed {
-        rec.outcome = TransferResult::Ok;
-    }
-    rec.stalled_at = None;
     rec.elapsed = started.elapsed();
-}
-
-/// Who ended the data connection.
-enum DataEnd {
-    /// The server closed it (or reset it): the data has ended.
-    ByPeer,
-    /// We stopped reading: the cap, or an error that was not the server's close.
-    ByUs,
-    /// No data for --timeout: we gave up (and closed it).
-    Stalled,
-    /// The deadline or the user cut the wait for more data.
-    Cut(Cut),
 }
 
 /// Reads the data until it ends, the cap or a stall, counting bytes into `rec`.
@@ -222,7 +163,6 @@ async fn read_data(
                 rec.outcome = TransferResult::Failed;
                 rec.error = Some(format!("data connection: {e}"));
                 rec.cause = Some(Cause::Io(e.kind()));
-                rec.cause = Some(Cause::Io(e.kind()));
                 if e.kind() == std::io::ErrorKind::ConnectionReset {
                     data_ended(tap, rec.bytes, CloseHow::Rst);
                     return DataEnd::ByPeer;
@@ -249,36 +189,10 @@ async fn read_data(
                     after: run.step(),
                     bytes: rec.bytes,
                 });
-                rec.cause = Some(Cause::DataStalled {
-                    after: run.step(),
-                    bytes: rec.bytes,
-                });
                 return DataEnd::Stalled;
             }
         }
     }
-}
-
-/// After a 1yz and the data: the completion reply, into `rec`.
-async fn completion(
-    session: &mut Session,
-    verb: &str,
-    rec: &mut TransferRecord,
-) -> Result<(), Fail> {
-    rec.stalled_at = Some(Stage::TransferEnd);
-    let reply = session.read_reply(verb).await?;
-    if !reply.is_positive_completion() {
-        rec.outcome = TransferResult::Failed;
-        // vsftpd ends the session after refusing a data connection's TLS (522, session
-        // reuse required): the next mode gets a fresh one.
-        if rec.tls.is_some() {
-            session
-                .conn
-                .mark_out_of_step("the server refused the data connection's TLS");
-        }
-    }
-    rec.final_reply = Some(ReplyRecord::from(&reply));
-    Ok(())
 }
 
 /// The server ended the data: the last byte (if any came), then its close.
@@ -292,75 +206,9 @@ fn data_ended(tap: &Tap, bytes: u64, how: CloseHow) {
     });
 }
 
-/// The data connection's handshake failed: the server says why in its completion reply
-/// (vsftpd: `522 SSL connection failed: session reuse required`), which keeps the session
-/// in step when read.
-async fn refused_handshake(
-    session: &mut Session,
-    verb: &str,
-    opening: Opening,
-    rec: &mut TransferRecord,
-    started: Instant,
-) {
-    rec.outcome = TransferResult::Failed;
-    rec.stalled_at = None;
-    let why = rec
-        .tls
-        .as_ref()
-        .and_then(|t| t.error.as_ref())
-        .map(|e| e.detail.clone())
-        .unwrap_or_default();
-    rec.error = Some(format!(
-        "TLS handshake on the data connection failed: {why}"
-    ));
-    rec.cause = rec
-        .tls
-        .as_ref()
-        .and_then(|t| t.error.as_ref())
-        .map(|e| Cause::Tls(e.reason));
-    rec.cause = rec
-        .tls
-        .as_ref()
-        .and_then(|t| t.error.as_ref())
-        .map(|e| Cause::Tls(e.reason));
-    if let Opening::Preliminary = opening
-        && let Ok(reply) = session.read_reply(verb).await
-    {
-        rec.final_reply = Some(ReplyRecord::from(&reply));
-    }
-    // vsftpd closes the whole session after such a refusal: the next mode gets a new one.
-    session
-        .conn
-        .mark_out_of_step("the server refused the data connection's TLS");
-    rec.elapsed = started.elapsed();
-}
-
-/// We hung up at the size limit: the server answers that with 426 (or 226 if it was done
-/// writing). Reading it keeps the session in step; the transfer counts as ok either way,
-/// and the diagnosis says it was capped (transfer-capped) and whether the reply came.
-async fn after_the_cap(
-    session: &mut Session,
-    verb: &str,
-    rec: &mut TransferRecord,
-    started: Instant,
-) {
-    rec.outcome = TransferResult::Ok;
-    rec.stalled_at = None;
-    let wait = super::record::CAPPED_REPLY_WAIT.min(session.budget.step);
-    match session.read_reply_within(wait, verb).await {
-        Ok(reply) if !reply.is_positive_preliminary() => {
-            rec.final_reply = Some(ReplyRecord::from(&reply));
-        }
-        _ => session
-            .conn
-            .mark_out_of_step("no reply after the transfer size limit"),
-    }
-    rec.elapsed = started.elapsed();
-}
-
 /// The control connection let the transfer down at `stage`: silence is a timeout (its
 /// own, or cut short), anything else (closed, garbled) a failure.
-fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, fail: &Fail) {
+fn stalled(rec: &mut TransferRecord, stage: Stage, fail: &Fail) {
     rec.outcome = match fail {
         Fail::Control(ControlError::Timeout { .. }) | Fail::Cut { .. } => TransferResult::Timeout,
         Fail::Control(_) => TransferResult::Failed,
@@ -371,16 +219,4 @@ fn stalled(rec: &mut TransferRecord, stage: Stage, started: Instant, fail: &Fail
     }
     rec.stalled_at = Some(stage);
     rec.error = Some(fail.to_string());
-    rec.elapsed = started.elapsed();
-}
-
-/// The deadline or the user cut the transfer where `rec.stalled_at` says: the server
-/// still owes its replies, so the session is out of step.
-fn cut_short(session: &mut Session, rec: &mut TransferRecord, cut: Cut, started: Instant) {
-    session
-        .conn
-        .mark_out_of_step(format!("{} cut the transfer short", cut.by.words()));
-    rec.outcome = TransferResult::Timeout;
-    rec.cut = Some(cut);
-    rec.elapsed = started.elapsed();
 }

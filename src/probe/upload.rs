@@ -14,13 +14,14 @@ use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 
 use super::attempt::Working;
-use super::bulk::{connection, cut_words, open_session, request, secure, working_mode};
+use super::bulk::{connection, failed, open_session, request, secure, working_mode};
 use super::context::Run;
 use super::record::{
-    DeleOutcome, Login, Mode, MssTry, ReplyRecord, StoreTry, TryOutcome, UploadCheck,
+    DeleOutcome, Login, Mode, MssTry, ReplyRecord, StoreTry, TryError, TryOutcome, UploadCheck,
 };
 use super::runner::{Sessions, same_as_first};
 use super::session::Session;
+use super::tls::DataStream;
 use crate::net::mss::{LOWERED_MSS, read_mss};
 use crate::proto::Command;
 
@@ -59,21 +60,7 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     };
     let mode = working_mode(&out.modes);
     let run = &same_as_first(run, out);
-    let dir = run
-        .target
-        .path
-        .strip_prefix('/')
-        .unwrap_or(&run.target.path);
-    // A file URL uploads beside the file.
-    let dir = match run.target.path_is_file() {
-        true => dir.rsplit_once('/').map_or("", |(d, _)| d),
-        false => dir.trim_end_matches('/'),
-    };
-    let name = fresh_name();
-    let path = match dir {
-        "" => name.clone(),
-        d => format!("{d}/{name}"),
-    };
+    let path = upload_path(run);
     let check = out.upload.insert(UploadCheck {
         name: path.clone(),
         small: None,
@@ -95,19 +82,9 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
             return;
         }
     };
-    match session.command(&Command::Size(path.clone())).await {
-        Ok(reply) if reply.code == 550 => {}
-        Ok(reply) => {
-            check.skipped_why = Some(format!(
-                "SIZE {path} answered {}: a file may exist there, and is never overwritten",
-                ReplyRecord::from(&reply)
-            ));
-            return;
-        }
-        Err(e) => {
-            check.skipped_why = Some(format!("SIZE {path}: {e}"));
-            return;
-        }
+    if let Err(why) = name_is_free(session, &path).await {
+        check.skipped_why = Some(why);
+        return;
     }
     let small = store(peer, run, mode, &path, SMALL_BYTES, sessions).await;
     let stored = small.tries.iter().any(|t| t.outcome == TryOutcome::Ok);
@@ -133,6 +110,37 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
     }
 }
 
+/// A fresh name in the URL's directory (beside the file, for a file URL).
+fn upload_path(run: &Run<'_>) -> String {
+    let dir = run
+        .target
+        .path
+        .strip_prefix('/')
+        .unwrap_or(&run.target.path);
+    let dir = match run.target.path_is_file() {
+        true => dir.rsplit_once('/').map_or("", |(d, _)| d),
+        false => dir.trim_end_matches('/'),
+    };
+    let name = fresh_name();
+    match dir {
+        "" => name,
+        d => format!("{d}/{name}"),
+    }
+}
+
+/// SIZE must say 550: anything else means a file may be there, and it is never
+/// overwritten. The refusal in words, for `skipped_why`.
+async fn name_is_free(session: &mut Session, path: &str) -> Result<(), String> {
+    match session.command(&Command::Size(path.to_string())).await {
+        Ok(reply) if reply.code == 550 => Ok(()),
+        Ok(reply) => Err(format!(
+            "SIZE {path} answered {}: a file may exist there, and is never overwritten",
+            ReplyRecord::from(&reply)
+        )),
+        Err(e) => Err(failed(&format!("SIZE {path}"), e).to_string()),
+    }
+}
+
 /// One file stored: at the system's MSS, and after a stall at each lowered MSS in turn.
 async fn store(
     peer: SocketAddr,
@@ -152,9 +160,9 @@ async fn store(
         let session = match open_session(peer, run, LABEL, sessions).await {
             Ok(s) => s,
             Err(e) => {
-                let mut failed = MssTry::new(mss);
-                failed.error = Some(format!("no control connection: {}", e.detail));
-                done.tries.push(failed);
+                let mut lost = MssTry::new(mss);
+                lost.fail(TryError::NoSession(e.detail));
+                done.tries.push(lost);
                 return done;
             }
         };
@@ -171,7 +179,10 @@ async fn store(
                 && after != len as u64
             {
                 last.outcome = TryOutcome::Failed;
-                last.error = Some(format!("226, but SIZE says {after} bytes of {len}"));
+                last.fail(TryError::SizeMismatch {
+                    got: after,
+                    sent: len as u64,
+                });
             }
             return done;
         }
@@ -193,21 +204,27 @@ async fn stor(
 ) -> MssTry {
     let started = Instant::now();
     let mut done = MssTry::new(mss);
-    let finished = |mut d: MssTry| {
-        d.elapsed = started.elapsed();
-        d
-    };
-    let pending = match request(session, run, mode, mss, LABEL).await {
-        Ok(p) => p,
-        Err(e) => {
-            done.error = Some(e);
-            return finished(done);
-        }
-    };
-    if let Err(e) = session.send(&Command::Stor(path.to_string())).await {
-        done.error = Some(format!("STOR: {e}"));
-        return finished(done);
+    if let Err(why) = stor_steps(session, run, mode, path, bytes, &mut done).await {
+        done.fail(why);
     }
+    done.elapsed = started.elapsed();
+    done
+}
+
+/// STOR's steps; `done` records what they saw.
+async fn stor_steps(
+    session: &mut Session,
+    run: &Run<'_>,
+    mode: Mode,
+    path: &str,
+    bytes: &[u8],
+    done: &mut MssTry,
+) -> Result<(), TryError> {
+    let pending = request(session, run, mode, done.mss_set, LABEL).await?;
+    session
+        .send(&Command::Stor(path.to_string()))
+        .await
+        .map_err(|e| failed("STOR", e))?;
     let tcp = match connection(session, pending, run.step()).await {
         Ok(tcp) => tcp,
         Err(e) => {
@@ -215,30 +232,49 @@ async fn stor(
             if let Ok(reply) = session.read_reply_within(run.step(), "STOR").await {
                 done.reply = Some(ReplyRecord::from(&reply));
             }
-            done.error = Some(e);
-            return finished(done);
+            return Err(e);
         }
     };
     done.mss_read_back = read_mss(&tcp).ok();
-    let opening = match session.read_reply("STOR").await {
-        Ok(reply) => reply,
-        Err(e) => {
-            done.error = Some(format!("STOR: {e}"));
-            return finished(done);
-        }
-    };
+    let opening = session
+        .read_reply("STOR")
+        .await
+        .map_err(|e| failed("STOR", e))?;
     if !opening.is_positive_preliminary() {
         done.reply = Some(ReplyRecord::from(&opening));
-        return finished(done);
+        return Ok(());
     }
-    let mut data = match secure(session, tcp, run.step()).await {
-        Ok(data) => data,
-        Err(why) => {
-            done.error = Some(why);
-            return finished(done);
+    let data = secure(session, tcp, run.step()).await?;
+    send_data(session, run, data, bytes, done).await?;
+    match session.read_reply("STOR").await {
+        Ok(reply) => {
+            done.outcome = match reply.is_positive_completion() {
+                true => TryOutcome::Ok,
+                false => TryOutcome::Failed,
+            };
+            done.reply = Some(ReplyRecord::from(&reply));
+            Ok(())
         }
-    };
-    // Writes that fill the socket's buffers block as a stall does: --timeout each.
+        Err(e) => {
+            done.outcome = TryOutcome::Stalled;
+            session.conn.mark_out_of_step("no reply after an upload");
+            Err(match failed("STOR", e) {
+                TryError::Control { cause, .. } => TryError::NoReplyAfterData(cause),
+                other => other,
+            })
+        }
+    }
+}
+
+/// The upload's bytes, then the data connection's end. Writes that fill the socket's
+/// buffers block as a stall does: --timeout for the whole.
+async fn send_data(
+    session: &mut Session,
+    run: &Run<'_>,
+    mut data: DataStream,
+    bytes: &[u8],
+    done: &mut MssTry,
+) -> Result<(), TryError> {
     let sent = session
         .budget
         .run(timeout(run.step(), async {
@@ -247,43 +283,28 @@ async fn stor(
         }))
         .await;
     drop(data);
-    let sent = match sent {
-        Ok(sent) => sent,
-        Err(cut) => {
-            done.error = Some(format!("data connection: {}", cut_words(&cut)));
-            session.conn.mark_out_of_step("an upload cut short");
-            return finished(done);
-        }
-    };
+    let sent = sent.map_err(|cut| {
+        session.conn.mark_out_of_step("an upload cut short");
+        TryError::Cut(cut.by)
+    })?;
     match sent {
-        Ok(Ok(())) => done.bytes = bytes.len() as u64,
+        Ok(Ok(())) => {
+            done.bytes = bytes.len() as u64;
+            Ok(())
+        }
         Ok(Err(e)) => {
-            done.error = Some(format!("data connection: {e}"));
             session.conn.mark_out_of_step("a broken upload");
-            return finished(done);
+            Err(TryError::DataBroken {
+                bytes: 0,
+                kind: e.kind(),
+            })
         }
         Err(_) => {
             done.outcome = TryOutcome::Stalled;
-            done.error = Some("the data did not drain within --timeout".to_string());
             session.conn.mark_out_of_step("a stalled upload");
-            return finished(done);
+            Err(TryError::NotDrained { after: run.step() })
         }
     }
-    match session.read_reply("STOR").await {
-        Ok(reply) => {
-            done.outcome = match reply.is_positive_completion() {
-                true => TryOutcome::Ok,
-                false => TryOutcome::Failed,
-            };
-            done.reply = Some(ReplyRecord::from(&reply));
-        }
-        Err(e) => {
-            done.outcome = TryOutcome::Stalled;
-            done.error = Some(format!("no 226 after the data: {e}"));
-            session.conn.mark_out_of_step("no reply after an upload");
-        }
-    }
-    finished(done)
 }
 
 /// DELE on a session in step: the last one if usable, else a fresh one.

@@ -14,7 +14,7 @@ mod clients;
 use std::io::{self, Write};
 
 use super::ladder::{Arrow, Ladder, LaneKind, Step, ladders};
-use super::{Report, Status};
+use super::{Report, Status, text};
 
 /// How the diagrams are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +127,8 @@ pub(crate) fn write_ladder(
     } else {
         ('-', '>')
     };
-    let title = format!("{} {} {}", bullet, ladder.title, status_word(ladder.status));
-    let painted = paint(&title, status_colour(ladder.status), style.color);
+    let title = format!("{} {} {}", bullet, ladder.title, ladder.status.as_str());
+    let painted = tint(&title, status_colour(ladder.status), style.color);
     let pad = width.saturating_sub(title.chars().count() + 1);
     writeln!(out, "{painted} {}", rule.to_string().repeat(pad))?;
 
@@ -143,11 +143,17 @@ pub(crate) fn write_ladder(
         centre(
             &mut titles,
             x,
-            &safe(&lane.title, style.unicode),
+            &text::single_width(&lane.title, style.unicode),
             width,
             gap,
         );
-        centre(&mut addrs, x, &safe(&lane.addr, style.unicode), width, gap);
+        centre(
+            &mut addrs,
+            x,
+            &text::single_width(&lane.addr, style.unicode),
+            width,
+            gap,
+        );
     }
     put(&mut titles, 0, "      ms");
     writeln!(out, "{}", line(&titles))?;
@@ -161,15 +167,8 @@ pub(crate) fn write_ladder(
     }
     writeln!(out, "{empty}")?;
     for (i, note) in ladder.notes.iter().enumerate() {
-        let lead = format!("  ({}) ", i + 1);
-        for (j, l) in wrap(note, width - lead.len(), style.unicode)
-            .iter()
-            .enumerate()
-        {
-            match j {
-                0 => writeln!(out, "{lead}{l}")?,
-                _ => writeln!(out, "{}{l}", " ".repeat(lead.len()))?,
-            }
+        for l in wrap(note, width, &format!("  ({}) ", i + 1), style.unicode) {
+            writeln!(out, "{l}")?;
         }
     }
     Ok(())
@@ -214,7 +213,11 @@ impl<'a> Grid<'a> {
     /// `text` cut to `room` columns (safe for the grid), the note's number kept.
     fn label(&self, text: &str, note: &str, room: usize) -> String {
         let room = room.saturating_sub(note.chars().count());
-        fit(&safe(text, self.style.unicode), room, self.style.unicode) + note
+        fit(
+            &text::single_width(text, self.style.unicode),
+            room,
+            self.style.unicode,
+        ) + note
     }
 
     /// The row (or, narrow, the words' row and the arrow's) of one step.
@@ -249,7 +252,7 @@ impl<'a> Grid<'a> {
             put(&mut row, lo + 2, &format!(" {label} "));
         }
         let red = matches!(step.arrow, Arrow::Dropped | Arrow::Refused);
-        rows.push(paint(&line(&row), "31", self.style.color && red));
+        rows.push(tint(&line(&row), RED, self.style.color && red));
         rows
     }
 }
@@ -311,79 +314,57 @@ fn line(row: &[char]) -> String {
     row.iter().collect::<String>().trim_end().to_string()
 }
 
-/// At most `room` characters, the last one `…` (or `~`) when something was cut.
-fn fit(text: &str, room: usize, unicode: bool) -> String {
-    if text.chars().count() <= room {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(room.saturating_sub(1)).collect();
-    if room > 0 {
-        cut.push(if unicode { '…' } else { '~' });
-    }
-    cut
-}
-
-/// Server text made safe for a grid: control characters escaped, anything that might
-/// not take exactly one column replaced.
-fn safe(text: &str, unicode: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            c if c.is_control() => out.extend(c.escape_default()),
-            ' '..='~' => out.push(c),
-            '→' if !unicode => out.push_str("->"),
-            '×' if !unicode => out.push('x'),
-            '\u{a0}'..='\u{2ff}' | '→' | '…' if unicode => out.push(c),
-            _ => out.push('?'),
-        }
-    }
-    out
-}
-
-fn wrap(text: &str, width: usize, unicode: bool) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let word = safe(word, unicode);
-        let last = lines.last_mut().map_or(0, |l| l.chars().count());
-        if last > 0 && last + 1 + word.chars().count() > width {
-            lines.push(String::new());
-        }
-        if let Some(l) = lines.last_mut() {
-            if !l.is_empty() {
-                l.push(' ');
-            }
-            l.push_str(&word);
-        }
-    }
-    lines
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-        Status::Refused => "refused",
-        Status::Skipped => "skipped",
-    }
-}
-
+/// The title's colour (plain, not bold: the diagram's lines are drawn in it too).
 fn status_colour(status: Status) -> &'static str {
     match status {
-        Status::Ok => "32",
-        Status::Warn => "33",
-        Status::Fail => "31",
-        Status::Refused => "35",
-        Status::Skipped => "2",
+        Status::Ok => GREEN,
+        Status::Warn => YELLOW,
+        Status::Fail => RED,
+        Status::Refused => MAGENTA,
+        Status::Skipped => DIM,
     }
 }
 
-fn paint(text: &str, code: &str, on: bool) -> String {
-    if on {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_string()
+// ANSI SGR codes of the diagrams: plain colours, where the table's words are bold.
+/// Green: a mode that works, a client that works.
+const GREEN: &str = "\x1b[32m";
+/// Yellow: warnings, a client that hangs.
+const YELLOW: &str = "\x1b[33m";
+/// Red: failures, a dropped or refused arrow.
+const RED: &str = "\x1b[31m";
+/// Magenta: a mode the server refused.
+const MAGENTA: &str = "\x1b[35m";
+/// Cyan: a client whose fate depends.
+const CYAN: &str = "\x1b[36m";
+/// Dim: a mode that was skipped.
+const DIM: &str = "\x1b[2m";
+
+/// `text` in `colour` when `on`.
+fn tint(text: &str, colour: &str, on: bool) -> String {
+    match on {
+        true => text::paint(text, colour),
+        false => text.to_string(),
     }
+}
+
+/// `text` cut to `room` columns, with the mark the style can show.
+fn fit(text: &str, room: usize, unicode: bool) -> String {
+    text::cut(text, room, if unicode { '…' } else { '~' })
+}
+
+/// A note's words, each made safe for the grid, wrapped to `width` columns under `first`
+/// (then as many spaces).
+fn wrap(note: &str, width: usize, first: &str, unicode: bool) -> Vec<String> {
+    let words: Vec<String> = note
+        .split_whitespace()
+        .map(|w| text::single_width(w, unicode))
+        .collect();
+    text::wrap(
+        &words.join(" "),
+        width,
+        first,
+        &" ".repeat(first.chars().count()),
+    )
 }
 
 #[cfg(test)]

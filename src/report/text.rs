@@ -57,6 +57,24 @@ pub fn cut(text: &str, max: usize, mark: char) -> String {
     kept
 }
 
+/// Server text made safe for a grid, one column per character: control characters
+/// shown escaped (line breaks too), anything that might not take exactly one column
+/// replaced by `?` (in ASCII, `→` and `×` by their stand-ins).
+pub fn single_width(text: &str, unicode: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_control() => out.extend(c.escape_default()),
+            ' '..='~' => out.push(c),
+            '→' if !unicode => out.push_str("->"),
+            '×' if !unicode => out.push('x'),
+            '\u{a0}'..='\u{2ff}' | '→' | '…' if unicode => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
 /// Text for HTML element content and quoted attribute values: `& < > " '` as entities,
 /// other control characters than line breaks and tabs shown escaped (`\u{1b}`), never
 /// passed to the browser.

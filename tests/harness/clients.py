@@ -314,17 +314,18 @@ class ClientStage:
             shutil.rmtree(self.work, ignore_errors=True)
 
     def verify(self, c, ctx, name: str, extra=(), client=None, ca=None, host=None, port=None,
-               reachable=True):
-        """Probes once (`extra` added), runs every client against the same target under
-        `client`'s prefix, and records each prediction the client did not bear out.
-        `reachable`: the probe must log in (so that a broken environment, where every
-        client and the probe hang alike, cannot pass as agreement)."""
+               reachable=True, probe_path=PATH, fetch_path=PATH):
+        """Probes `probe_path` once (`extra` added), runs every client against the same
+        target under `client`'s prefix, fetching `fetch_path`, and records each prediction
+        the client did not bear out. `reachable`: the probe must log in (so that a broken
+        environment, where every client and the probe hang alike, cannot pass as agreement)."""
         row = Row(name)
         # The matrix lists rows in declaration order, whichever case finished first.
         names = [s.name for s in self.scenarios]
         row.order = (names.index(ctx.scenario.name), self.targets.index(ctx.target))
         self.rows.append(row)
-        p = ctx.probe(path=PATH, extra=["--tls", "auto", *PROBE_FLAGS, *extra], client=client)
+        p = ctx.probe(path=probe_path, extra=["--tls", "auto", *PROBE_FLAGS, *extra],
+                      client=client)
         login = p.report["control"].get("login")
         c.that((login == "ok") == reachable, f"the probe's login: {login}")
         row.predictions = {x["id"]: x for x in p.report.get("clients", [])}
@@ -332,7 +333,7 @@ class ClientStage:
                f"predictions for {sorted(row.predictions)}")
         case = self.work / name.replace("/", "-")
         case.mkdir(exist_ok=True)
-        fetch = Fetch(host, port, PATH.lstrip("/"), str(ca) if ca else None, CACHE,
+        fetch = Fetch(host, port, fetch_path.lstrip("/"), str(ca) if ca else None, CACHE,
                       case / "home", case)
         row.observed = run_all(self.profiles, fetch, self.cap, self.case_prefix(ctx, client),
                                row.predictions, self.at_once(ctx.target))

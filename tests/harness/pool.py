@@ -46,9 +46,10 @@ PACKAGES = {"nft": "nftables", "tinyproxy": "tinyproxy", "danted": "dante-server
 PROXY_START_S = 10.0
 
 
-def ensure_packages():
-    """apt-get install what is missing (a fresh CI machine); raises CalledProcessError."""
-    missing = sorted({pkg for cmd, pkg in PACKAGES.items() if not shutil.which(cmd)
+def ensure_packages(packages: dict[str, str] = PACKAGES):
+    """apt-get install what is missing of `packages` (command -> Debian package) on a fresh
+    CI machine; raises CalledProcessError."""
+    missing = sorted({pkg for cmd, pkg in packages.items() if not shutil.which(cmd)
                       and not Path("/usr/sbin", cmd).exists()})
     if not missing:
         return

@@ -97,11 +97,15 @@ def free_port(host="127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def anon_tree(base: Path) -> Path:
-    """The anonymous root every server serves: /pub/readme.txt, world-readable, owned by root."""
+def anon_tree(base: Path, files: dict[str, int] | None = None) -> Path:
+    """The anonymous root every server serves: /pub/readme.txt, world-readable, owned by root,
+    and `files` (name -> size in bytes) beside it, of pseudo-random bytes."""
     root = base / "anon"
     (root / "pub").mkdir(parents=True, exist_ok=True)
     (root / "pub" / "readme.txt").write_text("ftpdoctor interop test file\n")
+    for name, size in (files or {}).items():
+        (root / "pub" / name).write_bytes(os.urandom(size))
+        (root / "pub" / name).chmod(0o644)
     for p in (root, root / "pub"):
         p.chmod(0o755)
     (root / "pub" / "readme.txt").chmod(0o644)
@@ -126,6 +130,10 @@ class Options:
     # An /etc/ftpusers listing these users, seen by this server only (Debian's proftpd-core
     # installs one that lists `nobody`): the configs must not depend on the machine's.
     ftpusers: tuple[str, ...] | None = None
+    # More files in /pub: name -> size in bytes (the large file of the MTU-hole scenarios).
+    files: dict[str, int] | None = None
+    # vsftpd's anon_max_rate (bytes per second): a slow, long transfer.
+    max_rate: int | None = None
 
 
 # Every address a server's certificate must name: loopback and the netns lab's.
@@ -191,7 +199,7 @@ class Running:
 def start(name: str, cache: Path, opts: Options) -> Running:
     work = Path(tempfile.mkdtemp(prefix=f"ftpdoctor-{name}-"))
     work.chmod(0o755)
-    anon = anon_tree(work)
+    anon = anon_tree(work, opts.files)
     port = opts.port if opts.port is not None else free_port(opts.listen)
     env = dict(os.environ, LD_LIBRARY_PATH=lib_path(cache))
     builder = {"vsftpd": _vsftpd, "proftpd": _proftpd, "pureftpd": _pureftpd,
@@ -275,6 +283,8 @@ def _vsftpd(cache, work, anon, port, o, certs):
         lines.append(f"pasv_address={o.pasv_address}")
     if o.max_clients:
         lines += [f"max_clients={o.max_clients}", f"max_per_ip={o.max_clients}"]
+    if o.max_rate:
+        lines.append(f"anon_max_rate={o.max_rate}")
     if o.pasv_ports:
         lines += [f"pasv_min_port={o.pasv_ports[0]}", f"pasv_max_port={o.pasv_ports[1]}"]
     if certs:

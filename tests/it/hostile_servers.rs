@@ -398,6 +398,23 @@ async fn transfer_capped_with_no_final_reply_says_so_and_costs_no_extra_timeout(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn size_check_cuts_an_endless_listing_and_waits_for_no_reply_it_will_not_get() {
+    // The size check's own LIST of the endless directory: cut at its 256 KiB, its whole
+    // lines parsed, and no wait for the reply (a 426, or nothing at all here) that would
+    // spend the rest of the probe's time: --deadline 3s as the golden file runs it.
+    let (run, report) = probe_fault(Fault::CappedNoReply, &["--deadline", "3s"]).await;
+    let check = &report["size_check"];
+    assert_eq!(check["outcome"], "skipped", "{}", run.shown);
+    assert_eq!(
+        check["skipped_why"],
+        "no regular file in / or one level below (in the first 256 KiB of its listing)",
+        "{}",
+        run.shown
+    );
+    assert_eq!(report["deadline_hit"], false, "{}", run.shown);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn data_connection_that_never_sends_is_transfer_timeout_at_data() {
     let (run, report) = probe_fault(Fault::SilentData, &[]).await;
     assert_eq!(

@@ -32,11 +32,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("probe::record", &["proto", "addr", "wire", "timeline"]),
     // The login conversation as a machine: replies in, commands out, no I/O.
     ("probe::login", &["probe::record", "proto"]),
+    // A passive mode's request and dials as a machine: replies in, dials out, no I/O.
+    (
+        "probe::data_mode",
+        &["probe::record", "proto", "addr", "timeline"],
+    ),
     (
         "probe",
         &[
             "probe::record",
             "probe::login",
+            "probe::data_mode",
             "net",
             "proto",
             "addr",
@@ -88,6 +94,7 @@ const NO_TOKIO: &[&str] = &[
     "timeline",
     "probe::record",
     "probe::login",
+    "probe::data_mode",
     "diagnose",
     "report",
 ];

@@ -7,10 +7,12 @@
 //! - `profile`: each client as data (mode order, PASV-address policy, TLS, timeouts,
 //!   reactions to failures); docs/clients.md gives the source of every value.
 //! - `facts`: what the probe saw, per data mode, as a client with a given policy meets it.
+//! - `events`: what a client meets in one data mode, from those facts.
 //! - `walk`: one profile walked through those facts, step by step.
 //!
 //! Pure, like the rest of `diagnose`: the same records always give the same predictions.
 
+mod events;
 mod facts;
 mod large;
 mod prediction;

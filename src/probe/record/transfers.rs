@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Mode, ReplyRecord, StepError};
+use super::{Mode, ReplyRecord, StepError, TryError};
 use crate::wire::{serialize_ms, wire_enum};
 
 /// Most bytes the full-size packet check reads: a few hundred full-size segments on any
@@ -56,6 +56,9 @@ pub struct MssTry {
     /// What went wrong, in words, when no reply says it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The same, typed (not in the JSON: the words are the schema's).
+    #[serde(skip)]
+    pub cause: Option<TryError>,
     /// How long the try took.
     #[serde(rename = "ms", serialize_with = "serialize_ms")]
     pub elapsed: Duration,
@@ -71,8 +74,15 @@ impl MssTry {
             outcome: TryOutcome::Failed,
             reply: None,
             error: None,
+            cause: None,
             elapsed: Duration::ZERO,
         }
+    }
+
+    /// Ends the try with `why`: its words for the report, the value for a reader.
+    pub fn fail(&mut self, why: TryError) {
+        self.error = Some(why.to_string());
+        self.cause = Some(why);
     }
 
     /// Stalled before one segment of its own MSS came through: only small packets

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::{ExplainStyle, paint, wrap};
+use super::{CYAN, ExplainStyle, GREEN, RED, YELLOW, tint, wrap};
 use crate::diagnose::clients::{ClientPrediction, ClientStep, Prediction};
 
 /// The steps in the order a session meets them, each with what happens there.
@@ -58,10 +58,10 @@ const PREDICTIONS: [Prediction; 4] = [
 
 fn colour(p: Prediction) -> &'static str {
     match p {
-        Prediction::Works => "32",
-        Prediction::Fails => "31",
-        Prediction::Hangs => "33",
-        Prediction::Depends => "36",
+        Prediction::Works => GREEN,
+        Prediction::Fails => RED,
+        Prediction::Hangs => YELLOW,
+        Prediction::Depends => CYAN,
     }
 }
 
@@ -99,12 +99,51 @@ pub(super) fn write_clients(
     )?;
     let intro = "Where each client would stop in the conversations drawn above, predicted \
                  from this probe (docs/clients.md; the reasons are in the table).";
-    for l in wrap(intro, width - 2, style.unicode) {
-        writeln!(out, "  {l}")?;
+    for l in wrap(intro, width, "  ", style.unicode) {
+        writeln!(out, "{l}")?;
     }
-    // Works first; then each step in the order of the conversation, and within a step
-    // the kinder outcome first.
-    let mut groups: Vec<(Prediction, Option<&str>, Vec<&ClientPrediction>)> = Vec::new();
+    for (p, step, members) in groups(clients) {
+        let word = p.as_str();
+        let head = match step {
+            Some(words) => format!("{word} at {words}:"),
+            None => format!("{word}:"),
+        };
+        let names: Vec<String> = members.iter().map(|c| named(c)).collect();
+        let mut items: Vec<String> = head.split(' ').map(str::to_string).collect();
+        let last = names.len().saturating_sub(1);
+        items.extend(names.into_iter().enumerate().map(|(i, n)| match i == last {
+            true => n,
+            false => format!("{n},"),
+        }));
+        for (i, l) in fill(&items, width - 4).iter().enumerate() {
+            let lead = if i == 0 { "  " } else { "    " };
+            let shown = match (i, style.color) {
+                (0, true) => l.replacen(word, &tint(word, colour(p), true), 1),
+                _ => l.clone(),
+            };
+            writeln!(out, "{lead}{shown}")?;
+        }
+    }
+    if clients.iter().any(|c| !c.verified) {
+        for l in wrap(
+            "* predicted from the client's documentation only: it cannot run in CI.",
+            width,
+            "  ",
+            style.unicode,
+        ) {
+            writeln!(out, "{l}")?;
+        }
+    }
+    Ok(())
+}
+
+/// One line of the matrix: a prediction, the step's words, the clients.
+type Group<'a> = (Prediction, Option<&'static str>, Vec<&'a ClientPrediction>);
+
+/// The clients grouped: works first; then each step in the order of the conversation,
+/// and within a step the kinder outcome first.
+fn groups(clients: &[ClientPrediction]) -> Vec<Group<'_>> {
+    let mut groups: Vec<Group<'_>> = Vec::new();
     let mut group = |p: Prediction, step: Option<(ClientStep, &'static str)>| {
         let here: Vec<&ClientPrediction> = clients
             .iter()
@@ -124,38 +163,7 @@ pub(super) fn write_clients(
     for p in PREDICTIONS.into_iter().filter(|&p| p != Prediction::Works) {
         group(p, None);
     }
-    for (p, step, members) in groups {
-        let word = p.as_str();
-        let head = match step {
-            Some(words) => format!("{word} at {words}:"),
-            None => format!("{word}:"),
-        };
-        let names: Vec<String> = members.iter().map(|c| named(c)).collect();
-        let mut items: Vec<String> = head.split(' ').map(str::to_string).collect();
-        let last = names.len().saturating_sub(1);
-        items.extend(names.into_iter().enumerate().map(|(i, n)| match i == last {
-            true => n,
-            false => format!("{n},"),
-        }));
-        for (i, l) in fill(&items, width - 4).iter().enumerate() {
-            let lead = if i == 0 { "  " } else { "    " };
-            let shown = match (i, style.color) {
-                (0, true) => l.replacen(word, &paint(word, colour(p), true), 1),
-                _ => l.clone(),
-            };
-            writeln!(out, "{lead}{shown}")?;
-        }
-    }
-    if clients.iter().any(|c| !c.verified) {
-        for l in wrap(
-            "* predicted from the client's documentation only: it cannot run in CI.",
-            width - 2,
-            style.unicode,
-        ) {
-            writeln!(out, "  {l}")?;
-        }
-    }
-    Ok(())
+    groups
 }
 
 /// Items on lines of at most `width` characters, never split (a client's name and its
