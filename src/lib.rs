@@ -9,7 +9,8 @@
 //! - [`wire`]: how enum names and values are spelt in the report (one table per enum).
 //! - [`stream`]: a TCP stream that may turn TLS mid-way, for the client and the lab alike.
 //! - [`timeline`]: every connection's events, as the network layer records them.
-//! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS.
+//! - [`net`]: the client's sockets — control connection, data dials and accepts, DNS, TLS,
+//!   and `--proxy` ([`net::proxy`]: SOCKS5 and HTTP CONNECT as pure codecs, a thin dialer).
 //! - [`probe`]: the runner — sessions, modes, transfers, timeouts, deadline; it hands over
 //!   plain records ([`probe::record`]) and keeps its working state to itself. What was
 //!   asked is a [`probe::ProbeOptions`] (cli, serve and demo each build one); a

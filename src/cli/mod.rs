@@ -15,6 +15,7 @@ mod inspect;
 mod output;
 mod probe;
 mod probe_error;
+mod proxy;
 mod serve;
 mod targets_file;
 mod values;

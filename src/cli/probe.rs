@@ -37,6 +37,8 @@ Examples:
   ftpdoctor probe --targets-file servers.txt --concurrency 64 --summary
   ftpdoctor probe ftps://ftp.example.com/ --ca-file company-ca.pem
   ftpdoctor probe ftp://ftp.example.com/ --tls explicit --insecure
+  ftpdoctor probe ftp://ftp.example.com/ --proxy socks5://127.0.0.1:1080
+  P=secret ftpdoctor probe ftp.example.com --proxy http://proxy.example:3128 --proxy-user alice --proxy-password-env P
 
 Each mode (EPSV, PASV, EPRT, PORT) gets a real transfer: LIST of the URL's path, or RETR
 when the path names a file. An advertised PASV address other than the control peer is
@@ -138,6 +140,8 @@ pub(super) struct ProbeArgs {
     /// Also dial an advertised PASV address that differs from the control peer
     #[arg(long)]
     follow_advertised: bool,
+    #[command(flatten)]
+    proxy: super::proxy::ProxyArgs,
     /// Address to put in PORT/EPRT (default: the control connection's local address)
     #[arg(long, value_name = "IP")]
     active_addr: Option<IpAddr>,
@@ -440,6 +444,7 @@ impl ProbeArgs {
             size_check: self.size_check == SizeCheckArg::Auto,
             idle: self.idle,
             upload: self.upload,
+            proxy: self.proxy.spec()?,
             ..ProbeOptions::default()
         })
     }

@@ -74,6 +74,17 @@ pub enum ProbeArgsError {
         /// What the probe needs besides the idle time.
         margin: String,
     },
+    /// A --proxy that cannot be used (a password in it, a scheme we do not speak).
+    #[error("--proxy: {0}")]
+    Proxy(#[from] crate::probe::ProxyUrlError),
+    /// --proxy-password-env without a user.
+    #[error("--proxy-password-env needs a user: --proxy-user NAME")]
+    ProxyPasswordWithoutUser,
+    /// --proxy-user or --proxy-password-env without --proxy.
+    #[error(
+        "--proxy-user and --proxy-password-env need --proxy socks5://HOST:PORT or http://HOST:PORT"
+    )]
+    ProxyLoginWithoutProxy,
     /// An IPv6 --active-addr while PORT is among the modes.
     #[error("--active-addr {addr}: PORT needs an IPv4 address (select --modes without port)")]
     ActiveAddrNotV4 {

@@ -197,6 +197,9 @@ fn finding(id: FindingId, summary: String, evidence: String) -> Finding {
 
 /// The session was never set up: say at which step and why.
 fn setup_failed(outcome: &ProbeOutcome, err: &StepError) -> Finding {
+    if let Some(f) = super::proxy::refused(outcome, err) {
+        return f;
+    }
     let c = &outcome.control;
     // A wait of the setup that the deadline or the user cut is no silent server. A
     // resolver that stayed silent until the deadline is still the name's failure

@@ -41,6 +41,7 @@ mod missing_path;
 mod modes;
 mod nat;
 mod paths;
+mod proxy;
 mod source;
 mod tls;
 mod tls_login;
@@ -72,6 +73,7 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     }
     findings.extend(paths::sampled_range(outcome));
     findings.extend(transfers::findings(outcome));
+    proxy::adjust(outcome, &mut findings);
     missing_path::path_not_found(outcome, &mut findings);
     findings
 }

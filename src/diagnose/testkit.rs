@@ -34,6 +34,7 @@ pub(super) fn err(stage: Stage, kind: ErrorKind, detail: &str) -> StepError {
 
 pub(super) fn dial(addr: SocketAddr, why: DialWhy, outcome: DialResult) -> DialRecord {
     DialRecord {
+        proxy: None,
         addr,
         why,
         outcome,

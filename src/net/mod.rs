@@ -5,6 +5,7 @@
 pub mod control;
 pub mod dial;
 pub mod mss;
+pub mod proxy;
 pub mod resolve;
 
 pub use control::{ControlConn, ControlError, Speaker, TranscriptLine};

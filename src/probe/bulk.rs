@@ -115,6 +115,22 @@ pub(super) async fn request(
                 SocketAddr::new(peer, advertised.port())
             }
         };
+        if let Some(via) = run.proxy.as_deref() {
+            let dial = super::proxy::dial(Some(via), addr, run.step(), &tap, label);
+            let (dialled, _) = session
+                .budget
+                .run(dial)
+                .await
+                .map_err(|cut| TryError::Cut(cut.by))?;
+            return match dialled.stream {
+                Some(stream) => Ok(Pending::Dialled(stream)),
+                None => Err(TryError::Dial {
+                    to: addr,
+                    outcome: super::from_net::dial_result(dialled.outcome),
+                    kind: None,
+                }),
+            };
+        }
         tap.record(Event::Connect {
             to: addr,
             purpose: label,
@@ -138,6 +154,9 @@ pub(super) async fn request(
             tap.record(Event::Connected { local });
         }
         return Ok(Pending::Dialled(stream));
+    }
+    if run.proxy.is_some() {
+        return Err(TryError::ActiveThroughProxy);
     }
     let local = session.local.ip();
     let at = SocketAddr::new(local, 0);

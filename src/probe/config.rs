@@ -150,6 +150,8 @@ pub struct ProbeOptions {
     pub idle: Option<Duration>,
     /// STOR a small and a 256 KiB file, then DELE them (--upload: writes!).
     pub upload: bool,
+    /// Every connection through this proxy (--proxy), with its login.
+    pub proxy: Option<crate::net::proxy::ProxySpec>,
 }
 
 impl Default for ProbeOptions {
@@ -172,6 +174,7 @@ impl Default for ProbeOptions {
             size_check: true,
             idle: None,
             upload: false,
+            proxy: None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub(super) struct Run<'a> {
     pub(super) pinned: Option<Pinned>,
     /// What every wait may spend: its step, within the deadline, unless interrupted.
     pub(super) budget: Budget,
+    /// `--proxy`, resolved: every connection goes through it.
+    pub(super) proxy: Option<std::sync::Arc<crate::net::proxy::Proxy>>,
 }
 
 impl<'a> Run<'a> {
@@ -62,6 +64,7 @@ impl<'a> Run<'a> {
             interrupt,
             pinned,
             budget,
+            proxy: None,
         }
     }
 

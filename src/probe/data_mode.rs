@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use crate::addr::{AddrClass, classify};
 use crate::probe::record::{
-    Advertised, Cut, DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ReplyRecord,
-    Stage, StepError,
+    Advertised, Cut, DialRecord, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, ProxyAnswer,
+    ReplyRecord, Stage, StepError,
 };
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg, Reply};
@@ -72,6 +72,8 @@ pub(crate) enum Dialled {
         elapsed: Duration,
         /// What the system said.
         error: Option<String>,
+        /// Through a proxy that would not connect: what it answered.
+        proxy: Option<ProxyAnswer>,
     },
     /// The deadline or the user cut the wait.
     Cut(Cut),
@@ -179,15 +181,17 @@ impl<'a> PassiveMachine<'a> {
         let Step::Dial { addr, why } = self.step else {
             return self.finish();
         };
-        let (outcome, elapsed, error, cut) = match dialled {
+        let (outcome, elapsed, error, cut, proxy) = match dialled {
             Dialled::Ended {
                 outcome,
                 elapsed,
                 error,
-            } => (outcome, elapsed, error, None),
-            Dialled::Cut(cut) => (DialResult::Timeout, cut.after, None, Some(cut)),
+                proxy,
+            } => (outcome, elapsed, error, None, proxy),
+            Dialled::Cut(cut) => (DialResult::Timeout, cut.after, None, Some(cut), None),
         };
         self.out.dials.push(DialRecord {
+            proxy,
             addr,
             why,
             outcome,
@@ -278,6 +282,7 @@ impl<'a> PassiveMachine<'a> {
             ),
             Some((why, words)) => {
                 self.out.dials.push(DialRecord {
+                    proxy: None,
                     addr: advertised,
                     why: DialWhy::Advertised,
                     outcome: DialResult::SkippedPolicy,

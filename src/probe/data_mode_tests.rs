@@ -30,6 +30,7 @@ fn ended(outcome: DialResult) -> Dialled {
         outcome,
         elapsed: Duration::from_millis(3),
         error: None,
+        proxy: None,
     }
 }
 

@@ -20,6 +20,7 @@ mod login;
 mod login_tests;
 mod mode;
 mod plaintext;
+mod proxy;
 pub mod record;
 mod resolve;
 mod runner;
@@ -37,6 +38,7 @@ use tokio::time::{sleep, sleep_until};
 
 /// What a [`ProbeConfig`] is built from, so that whoever builds one (the command line,
 /// the exporter's config, the demo) needs no layer below the probe.
+pub use crate::net::proxy::{ProxySpec, ProxyUrlError};
 pub use crate::net::{Trust, TrustError, resolve::Family};
 pub use crate::proto::Password;
 use attempt::Working;
@@ -124,6 +126,7 @@ pub async fn probe_with(config: &ProbeConfig, hooks: Hooks) -> ProbeOutcome {
         let by = run.budget.note_backstop();
         out.skip_unstarted(&format!("{} before this mode was tried", struck(by)));
     }
+    proxy::settle_bind(&mut out);
     let cut = run.budget.was_cut();
     out.deadline_hit = cut.is_some();
     out.interrupted = cut == Some(CutBy::Interrupt);
@@ -145,6 +148,10 @@ async fn run_all(run: &Run<'_>, out: &mut Working, sessions: &mut Sessions) -> b
     let backstop = tokio::time::Instant::from_std(run.deadline_at + BACKSTOP_GRACE);
     tokio::select! {
         _ = async {
+            let Ok(proxied) = proxy::attach(run, out).await else {
+                return out.skip_all(SkipReason::NoSession, "the proxy's name did not resolve");
+            };
+            let run = &proxied;
             runner::run(run, out, sessions).await;
             plaintext::check(run, out, &mut sessions.plaintext).await;
             sample::run(run, out, sessions).await;

@@ -13,8 +13,8 @@ use super::record::{ModeOutcome, ReplyRecord, Stage, TransferResult};
 use super::session::{Session, step_error};
 
 mod active;
+mod listener;
 use super::transfer::{finish, new_record, transfer_command};
-use crate::net::dial;
 use crate::proto::Command;
 use active::active;
 
@@ -126,15 +126,18 @@ async fn passive(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
                     tap.record(event);
                 }
                 let budget = &session.budget;
+                let via = run.proxy.as_deref();
+                let mode = plan.mode.as_str();
                 let dialled = budget
-                    .run(dial(addr, budget.step, &tap, plan.mode.as_str()))
+                    .run(super::proxy::dial(via, addr, budget.step, &tap, mode))
                     .await;
                 match dialled {
-                    Ok(d) => {
+                    Ok((d, proxy)) => {
                         let next = machine.on_dial(Dialled::Ended {
                             outcome: dial_result(d.outcome),
                             elapsed: d.elapsed,
                             error: d.error.clone(),
+                            proxy,
                         });
                         if next == Action::Transfer {
                             session.data_tap = Some(tap);

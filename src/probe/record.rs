@@ -18,6 +18,7 @@ mod cause;
 mod cut;
 mod data;
 mod dns;
+mod proxy;
 mod sample;
 mod step;
 mod tls;
@@ -27,6 +28,7 @@ pub use cause::Cause;
 pub use cut::*;
 pub use data::*;
 pub use dns::*;
+pub use proxy::*;
 pub use sample::*;
 pub use step::*;
 pub use tls::*;
@@ -112,6 +114,10 @@ pub enum SkipReason {
     Deadline,
     /// The server refused the connection this mode would have run on.
     Refused,
+    /// An active mode through an HTTP proxy: CONNECT carries no inbound connection.
+    ProxyNoInbound,
+    /// An active mode through a SOCKS5 proxy that answered BIND "not supported".
+    ProxyNoBind,
 }
 
 impl SkipReason {
@@ -307,6 +313,10 @@ pub struct ControlOutcome {
         serialize_with = "crate::wire::serialize_ms_opt"
     )]
     pub greeting: Option<Duration>,
+    /// `--proxy`: the proxy every connection went through (`peer` is then the server,
+    /// `local` our end toward the proxy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyRecord>,
 }
 
 impl ControlOutcome {
@@ -327,6 +337,7 @@ impl ControlOutcome {
             server_view: None,
             error: None,
             greeting: None,
+            proxy: None,
         }
     }
 }

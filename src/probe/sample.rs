@@ -18,7 +18,6 @@ use super::record::{
 };
 use super::runner::{Sessions, same_as_first};
 use super::session::{Role, Session, establish, step_error};
-use crate::net::dial;
 use crate::proto::passive::{parse_227, parse_229};
 use crate::proto::{Command, EpsvArg};
 
@@ -122,9 +121,16 @@ fn verb(run: &Run<'_>, out: &Working, peer: SocketAddr) -> &'static str {
 async fn dial_port(run: &Run<'_>, addr: SocketAddr) -> Option<SamplePort> {
     let started = Instant::now();
     let tap = run.timeline.data("sample");
-    let dialled = run
+    let via = run.proxy.as_deref();
+    let (dialled, _) = run
         .budget
-        .run(dial(addr, run.budget.step, &tap, "sample"))
+        .run(super::proxy::dial(
+            via,
+            addr,
+            run.budget.step,
+            &tap,
+            "sample",
+        ))
         .await
         .ok()?;
     Some(SamplePort {

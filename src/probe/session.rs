@@ -14,7 +14,7 @@ use super::record::{
     TranscriptEntry,
 };
 use super::tls::{ControlStream, data_client, secure_control};
-use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, Tap, TlsClient, dial};
+use crate::net::{ControlConn, ControlError, DialOutcome, MaybeTls, Speaker, Tap, TlsClient};
 use crate::proto::{Command, Reply};
 
 pub(super) struct Session {
@@ -192,7 +192,8 @@ pub(super) async fn establish(
     let label = role.label();
     let tap = run.timeline.control();
     let budget = &run.budget;
-    let stream = connect(addr, budget, &tap, label, rec).await?;
+    let via = run.proxy.as_deref();
+    let stream = connect(addr, via, budget, &tap, label, rec).await?;
     // Commands are small writes; none should wait on a delayed ACK.
     let _ = stream.set_nodelay(true);
     let local = stream
@@ -291,13 +292,22 @@ pub(super) async fn stat(session: &mut Session) -> Option<super::record::ServerV
 /// The control connection's TCP connect, recorded in `rec.connects`.
 async fn connect(
     addr: SocketAddr,
+    via: Option<&crate::net::proxy::Proxy>,
     budget: &Budget,
     tap: &Tap,
     label: &'static str,
     rec: &mut ControlOutcome,
 ) -> Result<tokio::net::TcpStream, StepError> {
-    let dialled = match budget.run(dial(addr, budget.step, tap, label)).await {
-        Ok(dialled) => dialled,
+    let dialled = match budget
+        .run(super::proxy::dial(via, addr, budget.step, tap, label))
+        .await
+    {
+        Ok((dialled, answer)) => {
+            if let Some(record) = rec.proxy.as_mut() {
+                record.failure = answer;
+            }
+            dialled
+        }
         Err(cut) => {
             rec.connects.push(ConnectRecord {
                 addr,

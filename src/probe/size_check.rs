@@ -52,6 +52,11 @@ pub(super) async fn run(run: &Run<'_>, out: &mut Working, sessions: &mut Session
         out.size_check = Some(SizeCheck::skipped(None, "no logged-in control connection"));
         return;
     };
+    if run.proxy.is_some() {
+        let why = "through a proxy: a lowered MSS would apply only to the link to the proxy";
+        out.size_check = Some(SizeCheck::skipped(None, why));
+        return;
+    }
     let Some(mode) = working_mode(&out.modes) else {
         out.size_check = Some(SizeCheck::skipped(None, "no mode moved data"));
         return;

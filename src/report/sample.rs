@@ -97,6 +97,7 @@ pub(crate) fn report() -> Report {
     });
     pasv.dials = vec![
         DialRecord {
+            proxy: None,
             addr: v4(10, 0, 0, 5, 1025),
             why: DialWhy::Advertised,
             outcome: DialResult::SkippedPolicy,
@@ -105,6 +106,7 @@ pub(crate) fn report() -> Report {
             cut: None,
         },
         DialRecord {
+            proxy: None,
             addr: v4(127, 0, 0, 1, 1025),
             why: DialWhy::ControlPeerSubstitute,
             outcome: DialResult::Refused,
@@ -311,6 +313,7 @@ pub(crate) fn wide_report() -> Report {
                 o.request = Some("EPSV".to_string());
                 o.reply = reply(229, "Entering Extended Passive Mode (|||50002|)");
                 o.dials = vec![DialRecord {
+                    proxy: None,
                     addr: data,
                     why: DialWhy::Epsv,
                     outcome: DialResult::Timeout,

@@ -20,7 +20,7 @@ use serde_saphyr::Spanned;
 use super::allow::{Allow, Entry};
 use crate::diagnose::Severity;
 use crate::probe::{
-    Credentials, CredentialsError, Family, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode, Password,
+    Credentials, CredentialsError, Family, IDLE_DEADLINE_MARGIN, MAX_SAMPLE_PORTS, Mode,
     ProbeConfig, ProbeOptions, TlsMode, Trust, idle_deadline,
 };
 use crate::target::Target;
@@ -29,9 +29,6 @@ use crate::wire::human;
 /// Largest config file read: a few hundred modules fit in far less, and anything
 /// bigger (or `/dev/zero`) is refused before it is read into memory.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
-
-/// Largest password file read: a password, not a file to slurp.
-const MAX_PASSWORD_BYTES: u64 = 4096;
 
 /// The validated config: modules by name.
 #[derive(Debug)]
@@ -231,11 +228,15 @@ struct RawModule {
     dns_server: Option<SocketAddr>,
     active_addr: Option<IpAddr>,
     idle: Option<Positive>,
+    proxy: Option<Spanned<String>>,
+    proxy_user: Option<Spanned<String>>,
+    proxy_password_file: Option<Spanned<PathBuf>>,
+    proxy_password_env: Option<Spanned<String>>,
     targets: Option<Spanned<Targets>>,
 }
 
 /// A validation error: the line to blame (the module's own when `None`) and what.
-type Invalid = (Option<u64>, String);
+pub(super) type Invalid = (Option<u64>, String);
 
 impl RawModule {
     fn validate(self, name: &str, base: &Path) -> Result<Module, Invalid> {
@@ -265,6 +266,12 @@ impl RawModule {
             },
         };
         let credentials = credentials(self.user, self.password_file, self.password_env, base)?;
+        let proxy = super::logins::proxy(
+            self.proxy,
+            self.proxy_user,
+            (self.proxy_password_file, self.proxy_password_env),
+            base,
+        )?;
         let checked = match self.ca_file {
             Some(ca) => {
                 let file = base.join(&ca.value);
@@ -319,6 +326,7 @@ impl RawModule {
                 // A scrape pays for every transfer: the full-size packet check is off.
                 size_check: false,
                 idle,
+                proxy,
                 ..defaults
             },
         })
@@ -333,43 +341,7 @@ fn credentials(
     env: Option<Spanned<String>>,
     base: &Path,
 ) -> Result<Credentials, Invalid> {
-    let password = match (file, env) {
-        (Some(_), Some(env)) => {
-            return Err((
-                Some(env.referenced.line()),
-                "password_file and password_env: give one".into(),
-            ));
-        }
-        (Some(file), None) => {
-            let line = Some(file.referenced.line());
-            let path = base.join(&file.value);
-            let mut bytes = Vec::new();
-            std::fs::File::open(&path)
-                .and_then(|f| f.take(MAX_PASSWORD_BYTES + 1).read_to_end(&mut bytes))
-                .map_err(|e| (line, format!("password_file {}: {e}", path.display())))?;
-            if bytes.len() as u64 > MAX_PASSWORD_BYTES {
-                return Err((line, format!("password_file {}: too large", path.display())));
-            }
-            let text = String::from_utf8(bytes)
-                .map_err(|_| (line, format!("password_file {}: not UTF-8", path.display())))?;
-            // One line, as `echo secret > file` writes it.
-            Some((line, Password::new(text.trim_end_matches(['\r', '\n']))))
-        }
-        (None, Some(env)) => {
-            let line = Some(env.referenced.line());
-            let value = std::env::var(&env.value).map_err(|_| {
-                (
-                    line,
-                    format!(
-                        "password_env {}: the variable is not set (or not UTF-8)",
-                        env.value
-                    ),
-                )
-            })?;
-            Some((line, Password::new(value)))
-        }
-        (None, None) => None,
-    };
+    let password = super::logins::password(file, env, base, "")?;
     let user_line = user.as_ref().map(|u| u.referenced.line());
     let password_line = password.as_ref().and_then(|(line, _)| *line);
     Credentials::resolve(user.map(|u| u.value), password.map(|(_, p)| p)).map_err(|e| match e {

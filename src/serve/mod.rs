@@ -18,6 +18,7 @@ pub mod config;
 mod http;
 mod landing;
 mod listen;
+mod logins;
 pub mod metrics;
 
 use std::collections::VecDeque;

@@ -27,7 +27,23 @@ const LAYERS: &[(&str, &[&str])] = &[
     // The event log of a probe's connections: net records into it, the records carry it.
     ("timeline", &["wire"]),
     ("target", &["proto", "wire"]),
-    ("net", &["proto", "stream", "timeline", "wire"]),
+    (
+        "net",
+        &[
+            "proto",
+            "stream",
+            "timeline",
+            "wire",
+            "net::proxy::spec",
+            "net::proxy::socks5",
+            "net::proxy::http",
+        ],
+    ),
+    // The proxy protocols as bytes, and the proxy URL: no I/O (the dialer in
+    // `net::proxy` moves their bytes).
+    ("net::proxy::spec", &["proto"]),
+    ("net::proxy::socks5", &["net::proxy::spec"]),
+    ("net::proxy::http", &["net::proxy::spec"]),
     // What a probe saw, as plain records.
     ("probe::record", &["proto", "addr", "wire", "timeline"]),
     // The login conversation as a machine: replies in, commands out, no I/O.
@@ -89,6 +105,9 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// Layers that stay pure: no async runtime, so they are tested with values, not sockets.
 const NO_TOKIO: &[&str] = &[
     "proto",
+    "net::proxy::spec",
+    "net::proxy::socks5",
+    "net::proxy::http",
     "addr",
     "wire",
     "timeline",

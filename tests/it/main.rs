@@ -34,6 +34,7 @@ mod probe_lib;
 mod probe_tls;
 mod probe_transfers;
 mod proto_properties;
+mod proxy;
 mod real_server_quirks;
 mod serve;
 mod serve_exposition;

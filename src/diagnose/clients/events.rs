@@ -9,7 +9,8 @@ use super::profile::PasvAddress;
 use crate::addr::{AddrClass, classify};
 use crate::diagnose::FindingId;
 use crate::probe::record::{
-    AcceptResult, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, Stage, TransferResult,
+    AcceptResult, DialResult, DialWhy, ErrorKind, Mode, ModeOutcome, SkipReason, Stage,
+    TransferResult,
 };
 
 impl<'a> Facts<'a> {
@@ -39,6 +40,16 @@ impl<'a> Facts<'a> {
             return Event::Unknown(format!("the probe did not try {}", request_name(mode)));
         };
         if let Some(why) = &m.skipped {
+            // Through --proxy, a client using the same proxy cannot get the connection back.
+            let key = match m.skip_reason() {
+                Some(SkipReason::ProxyNoInbound) => Some("proxy-no-inbound"),
+                Some(SkipReason::ProxyNoBind) => Some("proxy-no-bind"),
+                _ => None,
+            };
+            if let Some(key) = key {
+                let what = request_name(mode);
+                return Event::Refused(format!("{what}'s connection cannot come back ({key})"));
+            }
             return Event::Unknown(format!("the probe skipped {} ({why})", request_name(mode)));
         }
         // A deadline that cut a long silent wait leaves the silence to go by.

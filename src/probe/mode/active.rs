@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::time::timeout;
 
 use super::super::context::Run;
 use super::super::record::{
@@ -13,22 +12,29 @@ use super::super::record::{
 };
 use super::super::session::{Session, control_error, step_error};
 use super::super::transfer::{Opening, finish, new_record, note_opening, transfer_command};
+use super::listener::Listener;
 use super::{note_cut, note_error_cut, note_transfer_cut, request};
-use crate::net::{AcceptOutcome, accept};
+use crate::net::AcceptOutcome;
 use crate::proto::Command;
 use crate::timeline::{Event, Tap};
 
 pub(super) async fn active(session: &mut Session, run: &Run<'_>, out: &mut ModeOutcome) {
-    let Some((listening, cmd)) = listen(session, run, out).await else {
+    let Some((mut listening, cmd)) = listen(session, run, out).await else {
         return;
     };
     let request_started = Instant::now();
     if request(session, cmd, out).await.is_none() {
-        silent_connect_back(out, &listening.listener, listening.tell, request_started).await;
+        silent_connect_back(
+            out,
+            &mut listening.listener,
+            listening.tell,
+            request_started,
+        )
+        .await;
         return;
     }
     let told_at = Instant::now();
-    let queued = connected_during_request(&listening).await;
+    let queued = connected_during_request(&mut listening).await;
     out.accept = Some(match &queued {
         Some((_, accepted)) => accepted.clone(),
         None => awaited_accept(listening.tell),
@@ -43,16 +49,18 @@ pub(super) async fn active(session: &mut Session, run: &Run<'_>, out: &mut ModeO
     }
     let (data, opening) = match queued {
         Some((stream, _)) => (Some(stream), None),
-        None => match wait_for_connection(session, run, out, &listening, &mut rec, told_at).await {
-            (Waited::RefusedFirst, _) => {
-                rec.elapsed = started.elapsed();
-                out.accept = None;
-                out.transfer = Some(rec);
-                return;
+        None => {
+            match wait_for_connection(session, run, out, &mut listening, &mut rec, told_at).await {
+                (Waited::RefusedFirst, _) => {
+                    rec.elapsed = started.elapsed();
+                    out.accept = None;
+                    out.transfer = Some(rec);
+                    return;
+                }
+                (Waited::Connected(stream), opening) => (Some(stream), opening),
+                (Waited::NoConnection, opening) => (None, opening),
             }
-            (Waited::Connected(stream), opening) => (Some(stream), opening),
-            (Waited::NoConnection, opening) => (None, opening),
-        },
+        }
     };
     let Some(data) = data else {
         // Whatever the server says about LIST now (425, late) would come out of turn.
@@ -74,7 +82,7 @@ pub(super) async fn active(session: &mut Session, run: &Run<'_>, out: &mut ModeO
 /// Where the server is to connect back: a listener on the control connection's local
 /// address, and the address told.
 struct Listening {
-    listener: TcpListener,
+    listener: Listener,
     tell: SocketAddr,
     tap: Tap,
 }
@@ -87,20 +95,27 @@ async fn listen(
     out: &mut ModeOutcome,
 ) -> Option<(Listening, Command)> {
     let local_ip = session.local.ip();
-    let listener = match TcpListener::bind(SocketAddr::new(local_ip, 0)).await {
-        Ok(l) => l,
-        Err(err) => return listen_failed(out, err.to_string()),
-    };
-    let listen = match listener.local_addr() {
-        Ok(a) => a,
-        Err(err) => return listen_failed(out, err.to_string()),
-    };
     let tap = run.timeline.data(out.mode.as_str());
+    let (listener, listen) = match run.proxy.as_deref() {
+        Some(proxy) => through_proxy(session, proxy, out, &tap).await?,
+        None => {
+            let listener = match TcpListener::bind(SocketAddr::new(local_ip, 0)).await {
+                Ok(l) => l,
+                Err(err) => return listen_failed(out, err.to_string()),
+            };
+            match listener.local_addr() {
+                Ok(a) => (Listener::Tcp(listener), a),
+                Err(err) => return listen_failed(out, err.to_string()),
+            }
+        }
+    };
     tap.record(Event::Listen { on: listen });
     session.data_tap = Some(tap.clone());
     // Over an IPv4-mapped path the server sees IPv4: tell it the IPv4 address.
     let tell = SocketAddr::new(
-        run.options.active_addr.unwrap_or(local_ip.to_canonical()),
+        run.options
+            .active_addr
+            .unwrap_or(listen.ip().to_canonical()),
         listen.port(),
     );
     let cmd = match (out.mode, tell) {
@@ -134,9 +149,9 @@ fn awaited_accept(tell: SocketAddr) -> AcceptRecord {
 }
 
 /// pyftpdlib connects during PORT itself: such a connection is already queued.
-async fn connected_during_request(listening: &Listening) -> Option<(TcpStream, AcceptRecord)> {
-    match timeout(std::time::Duration::ZERO, listening.listener.accept()).await {
-        Ok(Ok((stream, from))) => {
+async fn connected_during_request(listening: &mut Listening) -> Option<(TcpStream, AcceptRecord)> {
+    match listening.listener.ready().await {
+        Some((stream, from)) => {
             listening.tap.record(Event::Accepted { from });
             let accepted = AcceptRecord {
                 from: Some(from),
@@ -168,7 +183,7 @@ async fn wait_for_connection(
     session: &mut Session,
     run: &Run<'_>,
     out: &mut ModeOutcome,
-    listening: &Listening,
+    listening: &mut Listening,
     rec: &mut TransferRecord,
     told_at: Instant,
 ) -> (Waited, Option<Opening>) {
@@ -184,7 +199,7 @@ async fn wait_for_connection(
             tokio::select! {
                 // A connection that is already there wins over a reply that is already there.
                 biased;
-                got = accept(&listening.listener, run.step(), &listening.tap) => Ok(got),
+                got = listening.listener.accept(run.step(), &listening.tap) => Ok(got),
                 reply = session.conn.read_reply_within(reply_limit, &verb) => Err(reply),
             }
         })
@@ -201,7 +216,7 @@ async fn wait_for_connection(
     if accepted.is_none() && matches!(opening, Some(Opening::Preliminary | Opening::Complete)) {
         let left = run.step().saturating_sub(told_at.elapsed());
         match budget
-            .run(accept(&listening.listener, left, &listening.tap))
+            .run(listening.listener.accept(left, &listening.tap))
             .await
         {
             Ok(got) => accepted = Some(got),
@@ -260,7 +275,7 @@ fn accept_cut(
 /// during the request, for the diagnosis to name.
 async fn silent_connect_back(
     out: &mut ModeOutcome,
-    listener: &TcpListener,
+    listener: &mut Listener,
     listen: SocketAddr,
     since: Instant,
 ) {
@@ -268,10 +283,7 @@ async fn silent_connect_back(
         .error
         .as_ref()
         .is_some_and(|e| e.kind == ErrorKind::Timeout && e.cut.is_none());
-    let nothing_came = !matches!(
-        timeout(std::time::Duration::ZERO, listener.accept()).await,
-        Ok(Ok(_))
-    );
+    let nothing_came = listener.ready().await.is_none();
     if timed_out && nothing_came {
         out.accept = Some(AcceptRecord {
             listen,
@@ -292,4 +304,64 @@ fn listen_failed<T>(out: &mut ModeOutcome, detail: String) -> Option<T> {
         format!("could not listen for the server's connection: {detail}"),
     ));
     None
+}
+
+/// SOCKS5 BIND in place of our own listener (an HTTP proxy's active modes were skipped
+/// before they began): the proxy listens for the server. An unspecified bound address
+/// (0.0.0.0) names no host, so the proxy's own address stands in, and the timeline says
+/// so. A proxy without BIND skips the mode (`proxy-no-bind`).
+async fn through_proxy(
+    session: &Session,
+    proxy: &crate::net::proxy::Proxy,
+    out: &mut ModeOutcome,
+    tap: &Tap,
+) -> Option<(Listener, SocketAddr)> {
+    use super::super::record::SkipReason;
+    use crate::net::proxy::{ProxyError, Refusal};
+    let budget = &session.budget;
+    let asked = super::super::proxy::bind(proxy, session.peer.ip(), budget.step);
+    let bound = match budget.run(asked).await {
+        Ok(bound) => bound,
+        Err(cut) => {
+            note_cut(out, Stage::Accept, cut);
+            return listen_failed(out, "the proxy's BIND was cut short".to_string());
+        }
+    };
+    match bound {
+        Ok((wait, tell, substituted)) => {
+            if substituted {
+                tap.record(Event::Substitute {
+                    advertised: SocketAddr::new(
+                        std::net::Ipv4Addr::UNSPECIFIED.into(),
+                        tell.port(),
+                    ),
+                    to: tell,
+                    why: crate::timeline::SubstituteWhy::NamesNoHost,
+                });
+            }
+            let listener = Listener::Bind {
+                wait: Some(wait),
+                proxy: proxy.addr,
+            };
+            Some((listener, tell))
+        }
+        Err(
+            err @ ProxyError::Refused {
+                refusal: Refusal::Unsupported,
+                ..
+            },
+        ) => {
+            *out = ModeOutcome::skipped(
+                out.mode,
+                SkipReason::ProxyNoBind,
+                format!(
+                    "proxy-no-bind: the SOCKS5 proxy {} has no BIND ({err}), so the server \
+                     cannot connect back through it",
+                    proxy.addr
+                ),
+            );
+            None
+        }
+        Err(err) => listen_failed(out, format!("the proxy's BIND failed: {err}")),
+    }
 }

@@ -61,6 +61,9 @@ pub struct DialRecord {
     /// Set when the deadline or the user, not --timeout, ended the wait.
     #[serde(rename = "cut_by", skip_serializing_if = "Option::is_none")]
     pub cut: Option<Cut>,
+    /// Through a proxy that would not connect: what it answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<super::ProxyAnswer>,
 }
 
 /// The control connection's own TCP connect.

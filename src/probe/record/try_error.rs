@@ -56,6 +56,9 @@ pub enum TryError {
     },
     /// PORT carries only IPv4 addresses.
     PortNeedsIpv4,
+    /// Through --proxy the server cannot connect back: only passive modes carry bulk
+    /// transfers.
+    ActiveThroughProxy,
     /// Accepting the server's data connection failed.
     Accept(io::ErrorKind),
     /// The server did not connect within the step's limit.
@@ -113,6 +116,9 @@ impl fmt::Display for TryError {
             }
             TryError::Listen { on, kind } => write!(f, "listening on {on}: {kind}"),
             TryError::PortNeedsIpv4 => f.write_str("PORT carries only IPv4"),
+            TryError::ActiveThroughProxy => {
+                f.write_str("through a proxy, only the passive modes carry bulk transfers")
+            }
             TryError::Accept(kind) => write!(f, "accepting the server's data connection: {kind}"),
             TryError::NoConnectBack { within } => {
                 write!(f, "the server did not connect within {}", human(*within))

@@ -125,6 +125,12 @@ fn control_lines(control: &ControlOutcome, width: usize) -> Vec<(&'static str, S
             _ => "not connected".to_string(),
         },
     )];
+    if let Some(proxy) = &control.proxy {
+        lines.push((
+            "proxy",
+            format!("{} (every connection; BIND {})", proxy.url, proxy.bind),
+        ));
+    }
     if let Some(banner) = &control.banner {
         let first = banner.lines().next().unwrap_or("");
         lines.push(("banner", clean(first).into_owned()));

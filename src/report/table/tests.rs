@@ -199,6 +199,7 @@ fn healthy() -> Report {
             Mode::Epsv => {
                 o.reply = Some(reply(229, "Entering Extended Passive Mode (|||39767|)"));
                 o.dials = vec![DialRecord {
+                    proxy: None,
                     addr: loopback(39767),
                     why: DialWhy::Epsv,
                     outcome: DialResult::Connected,
@@ -215,6 +216,7 @@ fn healthy() -> Report {
                     class: AddrClass::Loopback,
                 });
                 o.dials = vec![DialRecord {
+                    proxy: None,
                     addr: loopback(45673),
                     why: DialWhy::Advertised,
                     outcome: DialResult::Connected,
