@@ -384,7 +384,14 @@ fn login_failed(c: &ControlOutcome, err: &StepError) -> Finding {
         Some(r) => format!("login as \"{}\" was answered {}", c.user, quote(r)),
         None => format!("login as \"{}\": {}", c.user, err.detail),
     };
-    finding(FindingId::LoginFailed, summary, with_peer(c, evidence))
+    let f = finding(FindingId::LoginFailed, summary, with_peer(c, evidence));
+    match reply {
+        // Not the password: the server wants FTPS first.
+        Some(r) if wants_tls(r) => {
+            super::fixes::for_what_was_seen(f, super::tls_login::TLS_REQUIRED)
+        }
+        _ => f,
+    }
 }
 
 /// A refusal that asks for TLS: 534 (RFC 4217 "policy requires TLS") or words to that

@@ -113,7 +113,7 @@ pub(super) fn short(id: FindingId) -> &'static str {
         ProxyNoBind => "use passive mode, or a SOCKS5 proxy with BIND (dante-server)",
         PathNotFound => "check the path in the URL (relative to the login directory)",
         PlaintextLoginRefused => {
-            "use FTPS (curl --ssl-reqd; lftp set ftp:ssl-force yes and, for anonymous, \
+            "use FTPS (curl --ssl-reqd; lftp does for user logins, for anonymous ones set \
              ftp:ssl-allow-anonymous yes)"
         }
         MtuBlackhole | UploadStalled => {
@@ -228,8 +228,66 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
             "The probe was waiting at the step named when it was interrupted: look there first              (a server or firewall that goes silent at that step). To see how the wait ends,              let it run: each step gives up after --timeout.",
             "look at the step named: the probe was waiting there when interrupted",
         ),
+        _ => return said_branch(id, key),
+    })
+}
+
+/// The branches that depend on what the server said: a login refused for want of TLS,
+/// and which passive reply could not be parsed (a bad 229, a 229 to PASV, a bad 227).
+fn said_branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
+    use FindingId::*;
+    Some(match (id, key) {
+        (LoginFailed, "tls-required") => (
+            "The server requires TLS before the login (vsftpd force_anon_logins_ssl / \
+             force_local_logins_ssl, ProFTPD TLSRequired on, Pure-FTPd -Y 2): use FTPS, not \
+             another password. Here: probe without --tls off. Clients: curl --ssl-reqd; lftp \
+             uses TLS for user logins already (ftp:ssl-allow, on by default), and for anonymous \
+             logins needs set ftp:ssl-allow-anonymous yes; FileZilla \"Require explicit FTP \
+             over TLS\"; Python ftplib.FTP_TLS.",
+            "use FTPS: probe without --tls off; curl --ssl-reqd; lftp for anonymous logins: \
+             set ftp:ssl-allow-anonymous yes",
+        ),
+        (PasvUnparseable, "bad-229") => (
+            "Server: answer EPSV with the standard \"229 Entering Extended Passive Mode \
+             (|||port|)\": four equal delimiters and one port in 1-65535 (vsftpd, ProFTPD, \
+             Pure-FTPd and pyftpdlib all do unless patched or fronted by a proxy that rewrites \
+             replies: check the FTP helper/ALG of a firewall in between). Client: use PASV \
+             instead (curl --disable-epsv; lftp does by default, ftp:prefer-epsv no) or active \
+             mode (curl -P -, lftp set ftp:passive-mode off).",
+            "make the 229 standard (|||port|, port 1-65535; check a proxy or FTP helper that \
+             rewrites it); clients: use PASV (curl --disable-epsv)",
+        ),
+        (PasvUnparseable, "229-to-pasv") => (
+            "Server: answer PASV with a 227, \"227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).\" \
+             (a 229 answers EPSV only, RFC 2428): check a proxy or firewall FTP helper that \
+             rewrites replies. Client: use EPSV (curl's default, lftp set ftp:prefer-epsv yes) \
+             or active mode (curl -P -, lftp set ftp:passive-mode off).",
+            "answer PASV with a 227, not a 229 (check a proxy or FTP helper that rewrites it); \
+             clients: use EPSV",
+        ),
+        (PasvUnparseable, "bad-227") => (
+            "Server: send the standard 227, \"227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).\", \
+             with every number in 0-255 (vsftpd, ProFTPD, Pure-FTPd and pyftpdlib all do unless \
+             patched or fronted by a proxy that rewrites replies: check the FTP helper/ALG of a \
+             firewall in between, e.g. a Cisco ASA inspect ftp or a broken nf_conntrack_ftp). \
+             Client: use EPSV (curl's default, lftp set ftp:prefer-epsv yes) or active mode \
+             (curl -P -, lftp set ftp:passive-mode off).",
+            "make the 227 standard (check a proxy or FTP helper that rewrites it); clients: use \
+             EPSV",
+        ),
         _ => return None,
     })
+}
+
+/// The branch of `pasv-unparseable` for the reply that was sent: a bad 229 to EPSV, a
+/// 229 to PASV, or a bad 227 (any other reply to PASV).
+pub(super) fn unparseable_key(mode: crate::probe::record::Mode, code: u16) -> &'static str {
+    use crate::probe::record::Mode;
+    match (mode, code) {
+        (Mode::Pasv, 229) => "229-to-pasv",
+        (Mode::Pasv, _) => "bad-227",
+        _ => "bad-229",
+    }
 }
 
 /// `f` with only the branch of its fix that applies to `key`, when its fix has branches.
@@ -250,7 +308,7 @@ pub(super) fn short_for(f: &Finding) -> &'static str {
 }
 
 /// Every key [`branch`] knows, to find which one a finding carries.
-const BRANCH_KEYS: [&str; 13] = [
+const BRANCH_KEYS: [&str; 17] = [
     "interrupted",
     "refused",
     "timeout",
@@ -264,6 +322,10 @@ const BRANCH_KEYS: [&str; 13] = [
     "transfer-data",
     "transfer-end",
     "other",
+    "bad-229",
+    "229-to-pasv",
+    "bad-227",
+    "tls-required",
 ];
 
 #[cfg(test)]

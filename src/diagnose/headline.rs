@@ -35,6 +35,14 @@ pub struct Summary {
     pub refused_codes: Vec<u16>,
     /// Modes not attempted (not selected, not applicable, never reached).
     pub skipped: Vec<Mode>,
+    /// The skipped modes whose data path was never exercised: active modes told "no such
+    /// path" before the server connected back (path-not-found).
+    #[serde(skip)]
+    pub untested: Vec<Mode>,
+    /// `(reachable, sampled)` when --sample-ports found part of the passive range
+    /// unreachable: the passive modes then work for that share of ports only.
+    #[serde(skip)]
+    pub sampled: Option<(usize, usize)>,
     /// The finding that leads the most severe group of findings (warn or worse).
     pub root_cause: Option<FindingRef>,
     /// What is wrong, in a few words.
@@ -67,11 +75,14 @@ impl Summary {
             fails: &self.fails,
             refused: &self.refused,
             codes: &self.refused_codes,
+            untested: &self.untested,
+            sampled: self.sampled,
         })
     }
 }
 
 /// The modes by what they did, as the modes sentence names them.
+#[derive(Clone, Copy)]
 struct Lists<'a> {
     works: &'a [Mode],
     warns: &'a [Mode],
@@ -79,6 +90,10 @@ struct Lists<'a> {
     refused: &'a [Mode],
     /// The codes that refused the `refused` modes.
     codes: &'a [u16],
+    /// Skipped modes whose data path was never exercised (path-not-found).
+    untested: &'a [Mode],
+    /// `(reachable, sampled)` ports of a partly unreachable passive range.
+    sampled: Option<(usize, usize)>,
 }
 
 impl Lists<'_> {
@@ -100,7 +115,9 @@ fn mode_lists(outcome: &ProbeOutcome, findings: &[Finding]) -> [Vec<Mode>; 5] {
             .filter(|f| f.mode == Some(mode))
             .map(|f| f.severity)
             .max();
-        let list = match (m.skipped.is_some(), worst) {
+        let path_not_found = findings.iter().any(|f| f.id == FindingId::PathNotFound);
+        let skipped = m.skipped.is_some() || (path_not_found && super::not_exercised(m));
+        let list = match (skipped, worst) {
             (true, _) => 3,
             (false, Some(Severity::Error)) => 2,
             _ if refusal(m).is_some() => 4,
@@ -137,6 +154,38 @@ fn modes_sentence(l: &Lists) -> String {
     let tried = l.tried();
     if tried == 0 {
         return "no mode could be tried".to_string();
+    }
+    if let Some((n, total)) = l.sampled {
+        // Each passive mode worked on its own port; the sample says how often they would.
+        let (passive, active): (Vec<Mode>, Vec<Mode>) =
+            l.works.iter().partition(|m| m.is_passive());
+        if !passive.is_empty() {
+            let part = format!(
+                "{} for {n} of {total} sampled ports",
+                verb(&passive, "works", "work")
+            );
+            let rest = Lists {
+                works: &active,
+                sampled: None,
+                ..*l
+            };
+            return match rest.tried() {
+                0 => part,
+                _ => format!("{}; {part}", modes_sentence(&rest)),
+            };
+        }
+    }
+    if !l.untested.is_empty() {
+        // The modes that worked, then the ones the refused path kept from being tried.
+        let mut parts = vec![modes_sentence(&Lists {
+            untested: &[],
+            ..*l
+        })];
+        parts.push(format!(
+            "{} not exercised (the path was refused before the server connected back)",
+            names(l.untested)
+        ));
+        return parts.join("; ");
     }
     if l.works.len() == tried {
         return match tried {
@@ -277,7 +326,10 @@ fn rerun_for_certificate(outcome: &ProbeOutcome) -> Option<String> {
 /// other family works.
 fn meanwhile(root: &Finding, works: &[Mode], warns: &[Mode]) -> Option<String> {
     use FindingId::*;
-    let mode = root.mode?;
+    // The sampled range (mode: null) is about the passive modes.
+    let mode = root
+        .mode
+        .or((root.id == PassivePortsFiltered).then_some(Mode::Epsv))?;
     let blocked_data = matches!(
         root.id,
         DataConnectTimeout
@@ -341,6 +393,16 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         .filter_map(|mode| mode_of(outcome, Some(*mode)))
         .filter_map(|m| refusal(m).map(|r| r.code))
         .collect();
+    let sampled = outcome
+        .sample
+        .as_ref()
+        .filter(|s| s.has_unreachable())
+        .map(|s| (s.reachable, s.ports.len()));
+    let untested: Vec<Mode> = skipped
+        .iter()
+        .filter(|mode| mode_of(outcome, Some(**mode)).is_some_and(super::not_exercised))
+        .copied()
+        .collect();
     // The first root is the most severe group's cause (cause::by_cause orders them so).
     let root = findings
         .iter()
@@ -358,6 +420,8 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         fails: &fails,
         refused: &refused,
         codes: &refused_codes,
+        untested: &untested,
+        sampled,
     });
     if let (Some(cause), Some(fix)) = (&cause, &fix) {
         headline.push_str(&format!("; {cause} → {fix}"));
@@ -369,6 +433,8 @@ pub fn summarize(outcome: &ProbeOutcome, by_cause: &ByCause) -> Summary {
         refused,
         refused_codes,
         skipped,
+        untested,
+        sampled,
         root_cause: root.map(|f| FindingRef {
             id: f.id,
             mode: f.mode,
@@ -400,66 +466,5 @@ fn group_worst(by_cause: &ByCause, root: usize) -> Severity {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes_sentence_names_what_works_and_what_fails() {
-        use Mode::*;
-        type Case<'a> = (&'a [Mode], &'a [Mode], &'a [Mode], &'a str);
-        let cases: &[Case] = &[
-            (&[Epsv, Pasv, Eprt, Port], &[], &[], "all four modes work"),
-            (&[Epsv, Pasv], &[], &[], "EPSV and PASV work"),
-            (&[Epsv], &[], &[Pasv], "EPSV works; PASV fails"),
-            (
-                &[Epsv, Eprt, Port],
-                &[],
-                &[Pasv],
-                "EPSV, EPRT and PORT work; PASV fails",
-            ),
-            (
-                &[Epsv],
-                &[Pasv],
-                &[Eprt, Port],
-                "EPSV works; PASV works with a warning; EPRT and PORT fail",
-            ),
-            (&[], &[], &[], "no mode could be tried"),
-        ];
-        for (works, warns, fails, want) in cases {
-            let lists = Lists {
-                works,
-                warns,
-                fails,
-                refused: &[],
-                codes: &[],
-            };
-            assert_eq!(modes_sentence(&lists), *want);
-        }
-    }
-
-    #[test]
-    fn a_mode_answered_502_is_not_offered_rather_than_working_with_a_warning() {
-        use Mode::*;
-        let lists = Lists {
-            works: &[Epsv, Pasv],
-            warns: &[],
-            fails: &[],
-            refused: &[Eprt, Port],
-            codes: &[502, 502],
-        };
-        assert_eq!(
-            modes_sentence(&lists),
-            "EPSV and PASV work; EPRT and PORT are not offered (502)"
-        );
-        let lists = Lists {
-            works: &[Pasv, Eprt, Port],
-            refused: &[Epsv],
-            codes: &[504],
-            ..lists
-        };
-        assert_eq!(
-            modes_sentence(&lists),
-            "PASV, EPRT and PORT work; EPSV is not offered (504)"
-        );
-    }
-}
+#[path = "headline_tests.rs"]
+mod tests;

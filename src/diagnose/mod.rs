@@ -12,6 +12,9 @@
 //!   the known replies of servers that reject a data connection for its source.
 //! - [`rounds`]: `--repeat`, the rounds put together (mode-intermittent, the failed
 //!   rounds' errors kept).
+//! - `missing_path`: a URL path the server says does not exist (550) while the data
+//!   connections worked: one `path-not-found`, not a failed transfer per mode.
+//! - `tls_login`: a server that requires TLS before the login (`plaintext-login-refused`).
 //! - `catalogue`: each id's severity, fix and reference, in one place.
 //! - `fixes`: the branch of a fix that applies to what was seen, and each id's short fix.
 //! - `cause`: findings grouped by cause, root causes first.
@@ -36,6 +39,7 @@ mod control;
 mod finding;
 mod fixes;
 mod headline;
+mod missing_path;
 mod modes;
 mod nat;
 mod paths;
@@ -43,6 +47,7 @@ mod proxy;
 pub mod rounds;
 mod source;
 mod tls;
+mod tls_login;
 mod transfers;
 mod words;
 
@@ -50,6 +55,7 @@ pub use allow::{Allow, AllowError};
 pub use cause::{ByCause, by_cause};
 pub use finding::{Finding, FindingId, Severity};
 pub use headline::{FindingRef, Summary, summarize};
+pub use missing_path::not_exercised;
 pub use modes::refusal;
 
 use crate::probe::record::{Mode, ProbeOutcome};
@@ -58,6 +64,7 @@ use crate::probe::record::{Mode, ProbeOutcome};
 /// in [`Mode::ALL`] order (whatever order the outcome lists its modes in).
 pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
     let mut findings = control::findings(outcome);
+    findings.extend(tls_login::plaintext_login_refused(outcome));
     findings.extend(paths::translated_path(outcome));
     findings.extend(source::egress_address_varies(outcome));
     findings.extend(source::lb_no_affinity(outcome));
@@ -66,10 +73,11 @@ pub fn diagnose(outcome: &ProbeOutcome) -> Vec<Finding> {
             findings.extend(modes::findings(outcome, m));
             findings.extend(modes::second_connection(outcome, m));
         }
-        findings.extend(paths::sampled_range(outcome, mode));
     }
+    findings.extend(paths::sampled_range(outcome));
     findings.extend(transfers::findings(outcome));
     proxy::adjust(outcome, &mut findings);
+    missing_path::path_not_found(outcome, &mut findings);
     findings
 }
 

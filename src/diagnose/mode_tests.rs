@@ -461,6 +461,19 @@ fn epsv_unparseable_says_229() {
         f.summary
     );
     assert!(f.evidence.contains("(|||x|)"), "{}", f.evidence);
+    assert!(f.fix.contains("229") && !f.fix.contains("227"), "{}", f.fix);
+    assert!(super::short_fix(&f).contains("use PASV"));
+}
+
+#[test]
+fn pasv_answered_229_is_told_to_send_a_227() {
+    let mut o = healthy();
+    let mut e = err(Stage::Request, ErrorKind::BadReply, "expected 227");
+    e.reply = reply(229, "Entering Extended Passive Mode (|||50000|)");
+    request_error(&mut o, Mode::Pasv, e);
+    let f = only(&o, PasvUnparseable);
+    assert!(f.fix.contains("answer PASV with a 227"), "{}", f.fix);
+    assert!(super::short_fix(&f).contains("use EPSV"));
 }
 
 #[test]

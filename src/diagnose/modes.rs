@@ -123,7 +123,7 @@ fn unparseable(cx: Cx, err: &StepError, reply: &ReplyRecord) -> Finding {
             reply.code
         )
     };
-    cx.finding(
+    let f = cx.finding(
         FindingId::PasvUnparseable,
         summary,
         format!(
@@ -131,7 +131,9 @@ fn unparseable(cx: Cx, err: &StepError, reply: &ReplyRecord) -> Finding {
             quote(reply),
             err.detail
         ),
-    )
+    );
+    // The fix speaks of the reply that was sent: a broken 229 is not cured by "use EPSV".
+    super::fixes::for_what_was_seen(f, super::fixes::unparseable_key(cx.m.mode, reply.code))
 }
 
 /// A 4yz/5yz (or a senseless 1yz/3yz) to the mode's request.

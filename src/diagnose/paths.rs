@@ -6,17 +6,14 @@ use std::net::IpAddr;
 use super::context::new_finding;
 use super::{Finding, FindingId};
 use crate::addr::{AddrClass, classify, embedded_v4};
-use crate::probe::record::{DialResult, Mode, ProbeOutcome};
+use crate::probe::record::{DialResult, ProbeOutcome};
 
-/// The sampled range, attached to the mode whose request sampled it: a mode that
-/// worked once may fail on the next port.
-pub(super) fn sampled_range(outcome: &ProbeOutcome, mode: Mode) -> Option<Finding> {
+/// The sampled range: it describes the server's passive ports, not one mode, so the
+/// finding has `mode: null` and each passive mode keeps the status of its own transfer
+/// (a mode that worked once may still fail on the next port: the summary says how often).
+pub(super) fn sampled_range(outcome: &ProbeOutcome) -> Option<Finding> {
     let sample = outcome.sample.as_ref()?;
-    let sampled_mode = match sample.request {
-        "PASV" => Mode::Pasv,
-        _ => Mode::Epsv,
-    };
-    if sampled_mode != mode || !sample.has_unreachable() {
+    if !sample.has_unreachable() {
         return None;
     }
     let peer = outcome.control.peer.map(|p| p.ip().to_string());
@@ -38,18 +35,18 @@ pub(super) fn sampled_range(outcome: &ProbeOutcome, mode: Mode) -> Option<Findin
     }
     let summary = match sample.reachable {
         0 => format!(
-            "None of the {} sampled passive ports could be reached.",
+            "Passive modes work for none of the {} sampled ports.",
             sample.ports.len()
         ),
         n => format!(
-            "Only {n} of {} sampled passive ports could be reached: transfers fail whenever \
-             the server picks one of the others.",
+            "Passive modes work for {n} of {} sampled ports: a transfer fails whenever the \
+             server hands out one of the others.",
             sample.ports.len()
         ),
     };
     Some(new_finding(
         FindingId::PassivePortsFiltered,
-        Some(mode),
+        None,
         summary,
         evidence,
     ))
@@ -110,17 +107,21 @@ mod tests {
     }
 
     #[test]
-    fn sampled_range_finding_goes_to_the_sampling_mode_only() {
+    fn sampled_range_finding_is_about_the_range_not_one_mode() {
         use crate::probe::record::{SampleOutcome, SamplePort};
         let mut outcome = healthy_between("127.0.0.1:40000", "127.0.0.1:21");
         outcome.sample = Some(sample_with(&[
             (50001, DialResult::Connected),
             (50002, DialResult::Timeout),
         ]));
-        assert!(sampled_range(&outcome, Mode::Pasv).is_none());
-        let f = sampled_range(&outcome, Mode::Epsv).expect("one port was filtered");
-        assert_eq!(f.mode, Some(Mode::Epsv));
-        assert!(f.summary.starts_with("Only 1 of 2"), "{}", f.summary);
+        let f = sampled_range(&outcome).expect("one port was filtered");
+        assert_eq!(f.mode, None);
+        assert!(
+            f.summary
+                .starts_with("Passive modes work for 1 of 2 sampled ports"),
+            "{}",
+            f.summary
+        );
 
         fn sample_with(ports: &[(u16, DialResult)]) -> SampleOutcome {
             let mut s = SampleOutcome::new("EPSV", u16::try_from(ports.len()).unwrap_or(u16::MAX));

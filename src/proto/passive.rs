@@ -30,6 +30,12 @@ pub enum AddressError {
         /// The number as sent.
         value: String,
     },
+    /// A port over 65535 where a 229 or EPRT carries one port number.
+    #[error("port {value} is out of range 1-65535")]
+    PortOutOfRange {
+        /// The number as sent.
+        value: String,
+    },
     /// A minus sign before one of the numbers.
     #[error("negative number in {text:?}")]
     Negative {
@@ -252,7 +258,7 @@ fn find_229(text: &str, after_paren: bool) -> Option<Result<u16, AddressError>> 
         // Both ends sit next to ASCII bytes, so the slice is on char boundaries.
         let port = &text[digits_start..end];
         let result = match decimal(port).and_then(|v| u16::try_from(v).ok()) {
-            None => Err(AddressError::OutOfRange {
+            None => Err(AddressError::PortOutOfRange {
                 value: port.to_string(),
             }),
             Some(0) => Err(AddressError::PortZero),
@@ -357,7 +363,7 @@ pub fn parse_eprt_arg(arg: &str) -> Result<SocketAddr, AddressError> {
     }
     let port = decimal(port)
         .and_then(|v| u16::try_from(v).ok())
-        .ok_or_else(|| AddressError::OutOfRange {
+        .ok_or_else(|| AddressError::PortOutOfRange {
             value: port.to_string(),
         })?;
     if port == 0 {

@@ -54,6 +54,8 @@ pub(crate) fn grouped(findings: Vec<Finding>) -> (Vec<Finding>, crate::diagnose:
         ports_note_idle: false,
         meanwhile: None,
         skipped: Vec::new(),
+        untested: Vec::new(),
+        sampled: None,
         root_cause: None,
         cause: None,
         fix: None,

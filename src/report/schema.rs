@@ -251,7 +251,12 @@ pub struct Waived {
 /// skipped > fail > refused > warn > ok: a mode the server does not offer (see
 /// [`crate::diagnose::refusal`]) is `refused` unless an error finding concerns it.
 fn mode_status(mode: &ModeOutcome, findings: &[Finding]) -> Status {
-    if mode.skipped.is_some() {
+    // An active mode told "no such path" before the server connected back never
+    // exercised its data path: `skipped` (the session never got that far), not `ok`.
+    let path_not_found = findings
+        .iter()
+        .any(|f| f.id == crate::diagnose::FindingId::PathNotFound);
+    if mode.skipped.is_some() || (path_not_found && crate::diagnose::not_exercised(mode)) {
         return Status::Skipped;
     }
     let worst = findings

@@ -143,9 +143,9 @@ def proxy_socks_no_bind(c, ctx):
 
 def probe_through(c, ctx, expect_ok=(), expect_fail=None, warn=None, expect_skipped=None,
                   bind=None):
-    """The probe through the proxy (said as SKIPPED before the binary had --proxy)."""
+    """The probe through the proxy."""
     if not ctx.stage.has_proxy_flag:
-        c.note = "curl as expected; the probe has no --proxy yet"
+        c.that(False, "`probe --help` names no --proxy")
         return None
     stage = ctx.stage
     p = ctx.probe(path=PATH, extra=["--proxy", stage.proxy.url, "--modes", "epsv,pasv,eprt,port"],

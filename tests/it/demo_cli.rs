@@ -107,8 +107,10 @@ fn demo_probes_every_scenario_and_names_what_is_wrong() {
         (
             Scenario::TlsRequired,
             &[
-                "verdict: ok",
+                "verdict: warn",
+                "plaintext-login-refused",
                 "a client that logs in in plaintext (probe --tls off) meets:",
+                "fix:   use FTPS",
                 "530 Anonymous sessions must use encryption.",
                 "login-failed",
             ],

@@ -297,6 +297,43 @@ async fn epsv_with_mismatched_delimiters_is_unparseable_not_guessed() {
     assert_eq!(mode(&report, "epsv")["dials"], Value::Array(Vec::new()));
 }
 
+/// curl's test suite answers EPSV `229 Entering Passive Mode (|||1000000|)`: the finding
+/// and both fixes speak of that 229 and send clients to PASV, the mode that works, never
+/// to "use EPSV" or "make the 227 standard".
+#[tokio::test(flavor = "multi_thread")]
+async fn epsv_port_past_65535_gets_the_229_fix_not_the_227_one() {
+    let (run, report) = probe_fault(Fault::EpsvOver65535, &[]).await;
+    assert_eq!(
+        findings(&report),
+        ["pasv-unparseable@epsv"],
+        "{}",
+        run.shown
+    );
+    assert_eq!(statuses(&report)[..2], ["epsv=fail", "pasv=ok"]);
+    let f = &report["findings"][0];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let (summary, evidence, fix) = (text(&f["summary"]), text(&f["evidence"]), text(&f["fix"]));
+    assert!(
+        summary.contains("229") && summary.contains("EPSV"),
+        "{summary}"
+    );
+    assert!(
+        evidence.contains("(|||1000000|)") && evidence.contains("1-65535"),
+        "{evidence}"
+    );
+    assert!(!evidence.contains("0-255"), "{evidence}");
+    assert!(
+        fix.contains("229") && fix.contains("--disable-epsv") && !fix.contains("227"),
+        "{fix}"
+    );
+    let short = text(&report["summary"]["fix"]);
+    assert!(
+        short.contains("229") && short.contains("use PASV") && !short.contains("use EPSV"),
+        "{short}\n{}",
+        run.shown
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn endless_listing_is_counted_up_to_the_transfer_cap_and_dropped() {
     let (run, report) = probe_fault(Fault::EndlessData, &[]).await;

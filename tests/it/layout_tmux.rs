@@ -248,6 +248,53 @@ async fn private_pasv_in_a_terminal_at_80_and_120_columns_with_colour() {
     }
 }
 
+/// The `ports` line of `--sample-ports` ends with the range the server really uses, the
+/// number the line is there for: it wraps with a hanging indent, never cut with `…`.
+#[tokio::test(flavor = "multi_thread")]
+async fn sampled_ports_header_line_wraps_instead_of_cutting_the_range_at_80_and_120() {
+    if !have_tmux() {
+        println!("SKIPPED: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    for cols in [80u16, 120] {
+        // A fresh server each time: its first passive ports are the open ones, so the
+        // modes' own transfers and the sample's counts are the same on every run.
+        let server = start(Scenario::PartialRange).await;
+        let url = server.url();
+        let screen = tokio::task::spawn_blocking(move || {
+            in_tmux(
+                cols,
+                &[("LANG", "C.UTF-8")],
+                &[
+                    "probe",
+                    &url,
+                    "--tls",
+                    "off",
+                    "--timeout",
+                    "1s",
+                    "--sample-ports",
+                    "10",
+                ],
+            )
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let plain = strip_ansi(&screen);
+        assert_layout(&format!("sample-{cols}"), &screen, usize::from(cols));
+        let ports: Vec<&str> = plain
+            .lines()
+            .skip_while(|l| !l.starts_with("ports "))
+            .take_while(|l| l.starts_with("ports ") || l.starts_with("          "))
+            .collect();
+        let joined = ports.join(" ");
+        assert!(
+            joined.contains("(ports seen") && !joined.contains('…'),
+            "{cols}: {ports:?}\n{plain}"
+        );
+        check_golden(&format!("partial-range-sample-{cols}"), &screen);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn explain_ladders_at_80_columns_put_the_words_above_the_arrows() {
     if !have_tmux() {

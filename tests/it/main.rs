@@ -45,3 +45,4 @@ mod serve_start;
 mod slow_greeting;
 mod timeline;
 mod truth;
+mod truth_more;

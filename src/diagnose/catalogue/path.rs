@@ -87,8 +87,9 @@ pub(super) fn entry(id: FindingId) -> Option<(Severity, &'static str, &'static s
             Warn,
             "The server requires TLS before the login (vsftpd force_local_logins_ssl / \
              force_anon_logins_ssl, ProFTPD TLSRequired on, Pure-FTPd -Y 2): clients without \
-             FTPS fail. Use FTPS: curl --ssl-reqd, lftp (set ftp:ssl-force yes; for anonymous \
-             logins also set ftp:ssl-allow-anonymous yes), FileZilla \"Require explicit FTP over \
+             FTPS fail. Use FTPS: curl --ssl-reqd; lftp uses TLS for user logins already \
+             (ftp:ssl-allow, on by default), for anonymous logins set \
+             ftp:ssl-allow-anonymous yes; FileZilla \"Require explicit FTP over \
              TLS\", Python ftplib.FTP_TLS.",
             "RFC 4217 6 (AUTH TLS before USER); RFC 959 5.4 (530)",
         ),

@@ -67,6 +67,8 @@ lab_table! {
         "PASV answered with a 229 (|||port|)";
     EpsvMismatched "epsv-mismatched"
         "229 with mismatched delimiters: (|||port!)";
+    EpsvOver65535 "epsv-over-65535"
+        "229 carries a port past 65535: (|||1000000|), the reply of curl's test suite";
     EndlessData "endless-data"
         "LIST sends data without end";
     SilentData "silent-data"

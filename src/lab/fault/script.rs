@@ -237,6 +237,9 @@ impl Conn {
             (_, "EPSV") if self.fault == Fault::EpsvMismatched => {
                 format!("229 Entering Extended Passive Mode (|||{port}!)")
             }
+            (_, "EPSV") if self.fault == Fault::EpsvOver65535 => {
+                "229 Entering Passive Mode (|||1000000|)".to_string()
+            }
             (_, "EPSV") => good_229,
             (Fault::PasvOver255, _) => {
                 format!("227 Entering Passive Mode (127,0,0,300,{p1},{p2}).")

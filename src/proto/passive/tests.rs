@@ -119,6 +119,7 @@ enum Want {
     Port(u16),
     NotFound,
     OutOfRange,
+    PortOutOfRange,
     Negative,
     PortZero,
     Mismatched,
@@ -128,6 +129,7 @@ fn kind(err: &AddressError) -> Want {
     match err {
         AddressError::NotFound { .. } => Want::NotFound,
         AddressError::OutOfRange { .. } => Want::OutOfRange,
+        AddressError::PortOutOfRange { .. } => Want::PortOutOfRange,
         AddressError::Negative { .. } => Want::Negative,
         AddressError::PortZero => Want::PortZero,
         AddressError::MismatchedDelimiters { .. } => Want::Mismatched,
@@ -223,7 +225,7 @@ epsv_case!(
 epsv_case!(
     epsv_reply_port_over_65535,
     "229-port-out-of-range.txt",
-    Err(AddressError::OutOfRange { .. })
+    Err(AddressError::PortOutOfRange { .. })
 );
 epsv_case!(
     epsv_refused_with_522_is_wrong_code,
@@ -242,10 +244,10 @@ fn epsv_text_edge_cases() {
         ("(|||0|)", PortZero),
         ("(||||)", NotFound),
         ("(|||65535|)", Port(65535)),
-        ("(|||65536|)", OutOfRange),
+        ("(|||65536|)", PortOutOfRange),
         ("(111211)", NotFound),
         ("Entering Extended Passive Mode...", NotFound),
-        ("(|||999999999999999999999|)", OutOfRange),
+        ("(|||999999999999999999999|)", PortOutOfRange),
         ("(|||5\u{e9}|)", Mismatched),
         ("(|||50010|\u{1f600})", Port(50010)),
         ("", NotFound),
@@ -356,7 +358,7 @@ fn eprt_argument_parsing() {
     ));
     assert!(matches!(
         parse_eprt_arg("|1|1.2.3.4|70000|"),
-        Err(AddressError::OutOfRange { .. })
+        Err(AddressError::PortOutOfRange { .. })
     ));
     assert!(matches!(
         parse_eprt_arg("|1|1.2.3.4|-1|"),

@@ -110,6 +110,9 @@ pub(super) fn data_cell(o: &ModeOutcome) -> String {
         // An active mode that never got as far as waiting: say why if we could not listen.
         None => match &o.error {
             Some(err) if err.stage == Stage::Accept => truncate(&clean(&err.detail), DETAIL_CHARS),
+            None if crate::diagnose::not_exercised(o) => {
+                "not exercised: the server refused the path before connecting back".to_string()
+            }
             _ => "—".to_string(),
         },
     }
@@ -214,9 +217,14 @@ fn connected(o: &ModeOutcome) -> bool {
 
 /// A failed step as one line: what went wrong, where, and the reply or error text.
 pub(super) fn step_error(err: &StepError) -> String {
+    step_error_within(err, DETAIL_CHARS)
+}
+
+/// [`step_error`] with the detail cut at `max` characters: the header wraps it instead.
+pub(super) fn step_error_within(err: &StepError, max: usize) -> String {
     let detail = match &err.reply {
         Some(reply) if err.detail.is_empty() => reply_text(reply),
-        _ => truncate(&clean(&err.detail), DETAIL_CHARS),
+        _ => truncate(&clean(&err.detail), max),
     };
     format!("{} at {}: {detail}", kind_words(err.kind), err.stage)
 }

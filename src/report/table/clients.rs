@@ -8,14 +8,39 @@ use crate::report::text::{CYAN, GREEN, RED, YELLOW, clean, paint, wrap};
 /// Width of the id column: the longest id, `curl-disable-epsv`, and a space.
 const ID: usize = 18;
 /// Width of the prediction column.
-const WORD: usize = 8;
+pub(super) const WORD: usize = 8;
 
-/// The matrix's lines, none wider than `width` (colour escapes aside).
-pub(super) fn client_lines(clients: &[ClientPrediction], width: usize, color: bool) -> Vec<String> {
+/// The matrix's lines, none wider than `width` (colour escapes aside): one line per
+/// distinct outcome, the clients that share it named together; with `verbose` (-v) one
+/// line per client with its whole reason.
+pub(super) fn client_lines(
+    clients: &[ClientPrediction],
+    width: usize,
+    color: bool,
+    verbose: bool,
+) -> Vec<String> {
     if clients.is_empty() {
         return Vec::new();
     }
-    let mut lines = vec!["clients (predicted from this probe; docs/clients.md):".to_string()];
+    let mut lines = if verbose {
+        let mut lines = vec!["clients (predicted from this probe; docs/clients.md):".to_string()];
+        lines.extend(per_client(clients, width, color));
+        lines
+    } else {
+        let mut lines = vec![
+            "clients (predicted from this probe; -v: each client's reason; docs/clients.md):"
+                .to_string(),
+        ];
+        lines.extend(super::client_groups::grouped(clients, width, color));
+        lines
+    };
+    lines.extend(unverified(clients, width));
+    lines
+}
+
+/// One line per client, its reason wrapped under it (-v).
+fn per_client(clients: &[ClientPrediction], width: usize, color: bool) -> Vec<String> {
+    let mut lines = Vec::new();
     let indent = " ".repeat(2 + ID + WORD);
     for c in clients {
         let word = c.prediction.as_str();
@@ -26,13 +51,7 @@ pub(super) fn client_lines(clients: &[ClientPrediction], width: usize, color: bo
             padded
         };
         let head = format!("  {:<ID$}{shown}", c.id.as_str());
-        let detail = match (c.prediction, c.step, c.expected_wait_s) {
-            (Prediction::Works, _, _) => String::new(),
-            (_, Some(step), Some(wait)) => format!("at {}, {wait:.0} s: ", step.as_str()),
-            (Prediction::Hangs, Some(step), None) => format!("at {}, no end: ", step.as_str()),
-            (_, Some(step), None) => format!("at {}: ", step.as_str()),
-            (_, None, _) => String::new(),
-        };
+        let detail = step_words(c);
         if detail.is_empty() {
             lines.push(head);
             continue;
@@ -46,26 +65,43 @@ pub(super) fn client_lines(clients: &[ClientPrediction], width: usize, color: bo
         }
         lines.extend(wrapped);
     }
+    lines
+}
+
+/// `at transfer: `, `at connect, 300 s: `, `at accept, no end: `; empty for a client
+/// that works.
+pub(super) fn step_words(c: &ClientPrediction) -> String {
+    match (c.prediction, c.step, c.expected_wait_s) {
+        (Prediction::Works, _, _) => String::new(),
+        (_, Some(step), Some(wait)) => format!("at {}, {wait:.0} s: ", step.as_str()),
+        (Prediction::Hangs, Some(step), None) => format!("at {}, no end: ", step.as_str()),
+        (_, Some(step), None) => format!("at {}: ", step.as_str()),
+        (_, None, _) => String::new(),
+    }
+}
+
+/// The clients predicted from their documentation only, in one wrapped line.
+fn unverified(clients: &[ClientPrediction], width: usize) -> Vec<String> {
     let unverified: Vec<&str> = clients
         .iter()
         .filter(|c| !c.verified)
         .map(|c| c.id.as_str())
         .collect();
-    if !unverified.is_empty() {
-        lines.extend(wrap(
-            &format!(
-                "{}: predicted from their documentation only (they cannot run in CI).",
-                unverified.join(", ")
-            ),
-            width,
-            "  ",
-            "  ",
-        ));
+    if unverified.is_empty() {
+        return Vec::new();
     }
-    lines
+    wrap(
+        &format!(
+            "{}: predicted from their documentation only (they cannot run in CI).",
+            unverified.join(", ")
+        ),
+        width,
+        "  ",
+        "  ",
+    )
 }
 
-fn prediction_ansi(p: Prediction) -> &'static str {
+pub(super) fn prediction_ansi(p: Prediction) -> &'static str {
     match p {
         Prediction::Works => GREEN,
         Prediction::Fails => RED,

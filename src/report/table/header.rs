@@ -1,9 +1,10 @@
 //! The header above the mode table: one labelled line each for the target, the control
 //! connection, banner, TLS, certificate, login and features, and the lines that only some
 //! probes have (the address pinned by --all-addresses, a fallback strategy, the sampled
-//! ports, the deadline). Every line is cut to the width; each decision is one function.
+//! ports, the deadline). Every line but the banner and the features wraps at the width with a
+//! hanging indent; each decision is one function.
 
-use super::cells::{reply_text, step_error};
+use super::cells::{reply_text, step_error_within};
 use super::{TableStyle, join_host_port, tls};
 use crate::probe::record::{ControlOutcome, Login, Strategy, TargetInfo};
 use crate::report::Report;
@@ -26,13 +27,21 @@ pub(super) fn header(report: &Report, style: &TableStyle) -> Vec<String> {
     let lines = fields(report, width);
     let mut out = Vec::new();
     for (label, value) in lines {
-        match WRAPPED.contains(&label) {
-            // What TLS and the certificate say matters to the end ("not verified", the
-            // data protection): two lines rather than a cut.
+        match !CUT.contains(&label) {
+            // What a line says matters to its end (the certificate's "not verified", the
+            // sampled ports' range, the time a Ctrl-C stopped at): wrapped with a hanging
+            // indent rather than cut.
             true => {
                 let first = format!("{label:<LABEL$}");
-                let wrapped = wrap(&style.prose(&value), width, &first, &" ".repeat(LABEL));
-                out.extend(wrapped.into_iter().take(WRAPPED_LINES));
+                let mut wrapped = wrap(&style.prose(&value), width, &first, &" ".repeat(LABEL));
+                if wrapped.len() > WRAPPED_LINES {
+                    // Say that the rest was left out rather than stop mid-sentence silently.
+                    wrapped.truncate(WRAPPED_LINES);
+                    if let Some(last) = wrapped.last_mut() {
+                        *last = style.cut(&format!("{last} …"), width);
+                    }
+                }
+                out.extend(wrapped);
             }
             false => out.push(style.cut(&format!("{label:<LABEL$}{value}"), width)),
         }
@@ -119,9 +128,16 @@ fn reuse_line(report: &Report) -> Option<(&'static str, String)> {
     ))
 }
 
-/// Header lines that wrap instead of being cut, and to how many lines at most.
-const WRAPPED: [&str; 5] = ["tls", "cert", "problem", "rounds", "reuse"];
-const WRAPPED_LINES: usize = 3;
+/// Header lines cut at the width instead of wrapped: the banner is the server's text
+/// (quoted whole in JSON and `-v`), the feature list says itself how many it left out.
+const CUT: [&str; 2] = ["banner", "features"];
+/// The control problem's detail in the header: about [`WRAPPED_LINES`] lines at 80
+/// columns (a DNS failure names each query's fate; JSON has the whole text).
+const PROBLEM_CHARS: usize = 260;
+/// Lines a wrapped header value may take: enough for a DNS failure's words or a sampled
+/// range with refused and filtered runs at 60 columns, short enough that the header
+/// stays a header.
+const WRAPPED_LINES: usize = 4;
 
 /// `target` (with what the name resolved to, unless it is a literal) and `address`.
 fn target_lines(target: &TargetInfo) -> Vec<(&'static str, String)> {
@@ -178,7 +194,7 @@ fn control_lines(control: &ControlOutcome, width: usize) -> Vec<(&'static str, S
         lines.push(("features", features));
     }
     if let Some(err) = &control.error {
-        lines.push(("problem", step_error(err)));
+        lines.push(("problem", step_error_within(err, PROBLEM_CHARS)));
     }
     lines
 }

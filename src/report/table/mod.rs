@@ -11,6 +11,7 @@
 //! puts the parts together.
 
 mod cells;
+mod client_groups;
 mod clients;
 mod findings;
 mod header;
@@ -184,7 +185,12 @@ pub fn write_table(report: &Report, style: &TableStyle, out: &mut impl Write) ->
         lines.extend(findings::findings(report, style));
         lines.push(String::new());
     }
-    let matrix = clients::client_lines(&report.clients, usize::from(style.width), style.color);
+    let matrix = clients::client_lines(
+        &report.clients,
+        usize::from(style.width),
+        style.color,
+        style.verbose,
+    );
     if !matrix.is_empty() {
         lines.extend(matrix);
         lines.push(String::new());

@@ -796,3 +796,49 @@ fn cert_line_keeps_not_verified_visible_at_80_columns() {
     assert!(cert.contains("not verified (--insecure)"), "{text}");
     assert_fits(&text, 80);
 }
+
+#[test]
+fn header_lines_wrap_with_a_hanging_indent_where_the_key_number_is() {
+    let mut report = sample::report();
+    let mut s = crate::probe::record::SampleOutcome::new("EPSV", 16);
+    s.summary = "12 of 16 sampled ports reachable; 23080–23081 filtered; 23090–23091 refused \
+                 (ports seen 23078–23093)"
+        .to_string();
+    report.sample = Some(s);
+    report.interrupted = true;
+    report.elapsed_ms = 29_899.787;
+    for width in [60u16, 80, 120] {
+        let style = TableStyle {
+            width,
+            ..TableStyle::default()
+        };
+        let text = render(&report, &style);
+        assert_fits(&text, usize::from(width));
+        let header: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+        let joined = header
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(joined.contains("(ports seen 23078–23093)"), "{text}");
+        assert!(
+            joined.contains("interrupted (Ctrl-C) after 29.9 s"),
+            "{text}"
+        );
+        for l in &header {
+            let label = l.split_whitespace().next().unwrap_or("");
+            assert!(
+                !(l.ends_with('…') && ["ports", "stopped"].contains(&label)),
+                "{l}"
+            );
+        }
+        // Continuation lines hang under the value, not under the label.
+        let ports = header
+            .iter()
+            .position(|l| l.starts_with("ports "))
+            .unwrap_or_else(|| panic!("{text}"));
+        if let Some(next) = header.get(ports + 1).filter(|l| !l.starts_with("size")) {
+            assert!(next.starts_with("          ") || width >= 120, "{text}");
+        }
+    }
+}
