@@ -40,12 +40,15 @@ fn cause_of(symptom: usize, present: &[Finding]) -> Option<usize> {
         // PORT/EPRT refused: a helper that rewrites it, else our NAT.
         PortRejected => same_mode(&[AlgRewrite]).or_else(|| any_mode(&[ClientBehindNat])),
         ActiveConnectTimeout => any_mode(&[ClientBehindNat]),
-        // Dialling an address that should not have been advertised; else the part of the
-        // range that sampling found filtered.
+        // Dialling an address that should not have been advertised; else a load balancer
+        // that sent the dial to the backend that did not open the port; else the part of
+        // the range that sampling found filtered.
         DataConnectTimeout | DataConnectRefused => {
             same_mode(&[PasvPrivateAddress, PasvAddressMismatch])
-                .or_else(|| any_mode(&[PassivePortsFiltered]))
+                .or_else(|| any_mode(&[LbNoAffinity, PassivePortsFiltered]))
         }
+        // The data connection left from another address than the control connection.
+        DataSourceRejected => any_mode(&[EgressAddressVaries]),
         _ => None,
     };
     // The same finding on several modes is one cause: the first occurrence leads.
@@ -181,6 +184,30 @@ mod tests {
                     (AlgRewrite, PORT, Some(0)),
                     (PortRejected, PORT, Some(5)),
                     (ClientBehindNat, CTRL, None),
+                ],
+            ),
+            (
+                "lb-no-affinity explains the refused dials: the fix is the balancer's, not a range",
+                &[
+                    (DataConnectRefused, Error, EPSV),
+                    (DataConnectRefused, Error, PASV),
+                    (LbNoAffinity, Error, CTRL),
+                ],
+                &[
+                    (LbNoAffinity, CTRL, None),
+                    (DataConnectRefused, EPSV, Some(0)),
+                    (DataConnectRefused, PASV, Some(0)),
+                ],
+            ),
+            (
+                "egress-address-varies explains data-source-rejected: a NAT pool, not the server",
+                &[
+                    (DataSourceRejected, Error, EPSV),
+                    (EgressAddressVaries, Error, CTRL),
+                ],
+                &[
+                    (EgressAddressVaries, CTRL, None),
+                    (DataSourceRejected, EPSV, Some(0)),
                 ],
             ),
             (

@@ -251,6 +251,13 @@ fn cause_words(outcome: &ProbeOutcome, f: &Finding) -> String {
         (DataConnectTimeout, _) => "a firewall drops the passive data ports".to_string(),
         (DataConnectRefused, _) => "the passive data ports refuse connections".to_string(),
         (PassivePortsFiltered, _) => "part of the passive port range is blocked".to_string(),
+        (LbNoAffinity, _) => {
+            "a load balancer sends data connections to a backend that did not open the port"
+                .to_string()
+        }
+        (EgressAddressVaries, _) => {
+            "the server sees this client from more than one address (a NAT pool)".to_string()
+        }
         (PortRejected, _) => "the server refuses the address sent in PORT/EPRT".to_string(),
         (ClientBehindNat, _) => {
             "this client is behind NAT: the server refuses or cannot reach its PORT/EPRT address"
