@@ -5,7 +5,7 @@
 
 use super::context::new_finding;
 use super::finding::{Finding, FindingId};
-use crate::probe::record::{ProbeOutcome, Tls};
+use crate::probe::record::{ProbeOutcome, ReplyRecord, Strategy, Tls};
 
 /// `plaintext-login-refused` (`mode: null`) when the probe logged in over TLS and the
 /// plaintext comparison session's login was refused.
@@ -15,6 +15,12 @@ pub(super) fn plaintext_login_refused(outcome: &ProbeOutcome) -> Option<Finding>
         return None;
     }
     let reply = outcome.plaintext_check.as_ref()?.login_refused.as_ref()?;
+    // A server that admits one session refuses the plaintext one for that reason alone
+    // (ProFTPD: "530 Sorry, the maximum number of clients (1) from your host are already
+    // connected."): that says nothing about plaintext.
+    if outcome.strategy == Strategy::SequentialFallback || names_a_session_limit(reply) {
+        return None;
+    }
     let anonymous = crate::proto::command::is_anonymous(&c.user);
     let lftp = if anonymous {
         ", and lftp for anonymous logins (ftp:ssl-allow-anonymous is off by default)"
@@ -37,6 +43,14 @@ pub(super) fn plaintext_login_refused(outcome: &ProbeOutcome) -> Option<Finding>
             super::words::quote(reply)
         ),
     ))
+}
+
+/// A refusal for the number of sessions, not for plaintext: 421, or the words of the
+/// servers' connection limits (ProFTPD MaxClientsPerHost, vsftpd max_per_ip, Pure-FTPd -C).
+fn names_a_session_limit(reply: &ReplyRecord) -> bool {
+    const LIMIT_WORDS: [&str; 3] = ["maximum number", "too many", "connection limit"];
+    let text = reply.text.to_ascii_lowercase();
+    reply.code == 421 || LIMIT_WORDS.iter().any(|w| text.contains(w))
 }
 
 /// The key of the "use FTPS" branch of `login-failed`'s fix.
@@ -65,6 +79,19 @@ mod tests {
             f.evidence
         );
         assert!(f.fix.contains("ftp:ssl-allow-anonymous") && !f.fix.contains("ssl-force"));
+        // A session limit is no plaintext refusal, whether the probe fell back or not.
+        o.plaintext_check = Some(PlaintextCheck {
+            login_refused: reply(
+                530,
+                "Sorry, the maximum number of clients (1) from your host are already connected.",
+            ),
+            ..PlaintextCheck::default()
+        });
+        assert!(
+            diagnose(&o)
+                .iter()
+                .all(|f| f.id != FindingId::PlaintextLoginRefused)
+        );
         // Over plain FTP there was no comparison to make.
         o.control.tls = Tls::None;
         assert!(
