@@ -225,7 +225,9 @@ fn branch(id: FindingId, key: &str) -> Option<(&'static str, &'static str)> {
             "raise the firewall's/NAT's TCP idle timeout for the control connection",
         ),
         (DeadlineExceeded, "interrupt") => (
-            "The probe was waiting at the step named when it was interrupted: look there first              (a server or firewall that goes silent at that step). To see how the wait ends,              let it run: each step gives up after --timeout.",
+            "The probe was waiting at the step named when it was interrupted: look there first \
+             (a server or firewall that goes silent at that step). To see how the wait ends, \
+             let it run: each step gives up after --timeout.",
             "look at the step named: the probe was waiting there when interrupted",
         ),
         _ => return said_branch(id, key),
@@ -309,7 +311,7 @@ pub(super) fn short_for(f: &Finding) -> &'static str {
 
 /// Every key [`branch`] knows, to find which one a finding carries.
 const BRANCH_KEYS: [&str; 17] = [
-    "interrupted",
+    "interrupt",
     "refused",
     "timeout",
     "unreachable",
@@ -347,5 +349,25 @@ mod tests {
         assert!(reuse.contains("require_ssl_reuse") && !reuse.contains("cert"));
         let (refused, _) = branch(FindingId::ControlUnreachable, "refused").unwrap();
         assert!(refused.contains("listen") && !refused.contains("no route"));
+    }
+
+    #[test]
+    fn every_branch_key_is_found_again_by_the_short_fix() {
+        // An interrupted wait's short fix said "raise --deadline": its key was listed as
+        // "interrupted" while the branch is keyed by CutBy's wire name, "interrupt".
+        for (id, key) in [
+            (FindingId::DeadlineExceeded, "interrupt"),
+            (FindingId::DeadlineExceeded, "deadline"),
+            (FindingId::TlsHandshakeFailed, "session-reuse"),
+        ] {
+            let Some((fix, short)) = branch(id, key) else {
+                continue;
+            };
+            let f = super::super::context::new_finding(id, None, String::new(), String::new());
+            let f = for_what_was_seen(f, key);
+            assert_eq!(f.fix, fix, "{id} {key}");
+            assert_eq!(short_for(&f), short, "{id} {key}");
+            assert!(!fix.contains("  "), "a run of spaces in {id} {key}: {fix}");
+        }
     }
 }
