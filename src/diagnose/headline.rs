@@ -333,15 +333,18 @@ fn rerun_for_certificate(outcome: &ProbeOutcome) -> Option<String> {
 /// other family works.
 fn meanwhile(root: &Finding, works: &[Mode], warns: &[Mode]) -> Option<String> {
     use FindingId::*;
-    // The sampled range (mode: null) is about the passive modes.
+    // The sampled range and a load balancer without affinity (mode: null) are about the
+    // passive modes: the server's own connect-back reaches this client whichever backend
+    // makes it.
     let mode = root
         .mode
-        .or((root.id == PassivePortsFiltered).then_some(Mode::Epsv))?;
+        .or(matches!(root.id, PassivePortsFiltered | LbNoAffinity).then_some(Mode::Epsv))?;
     let blocked_data = matches!(
         root.id,
         DataConnectTimeout
             | DataConnectRefused
             | PassivePortsFiltered
+            | LbNoAffinity
             | ActiveConnectTimeout
             | PortRejected
             | ClientBehindNat

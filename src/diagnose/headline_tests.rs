@@ -91,3 +91,22 @@ fn a_mode_answered_502_is_not_offered_rather_than_working_with_a_warning() {
         "PASV, EPRT and PORT work; EPSV is not offered (504)"
     );
 }
+
+#[test]
+fn a_load_balancer_without_affinity_gives_the_active_workaround_when_active_works() {
+    use Mode::*;
+    let mut lb = crate::diagnose::context::new_finding(
+        FindingId::LbNoAffinity,
+        None,
+        String::new(),
+        String::new(),
+    );
+    lb.severity = Severity::Error;
+    let said = meanwhile(&lb, &[Eprt, Port], &[]).unwrap_or_default();
+    assert!(
+        said.starts_with("EPRT and PORT work: use active mode"),
+        "{said}"
+    );
+    // Nothing to suggest when active mode failed too.
+    assert_eq!(meanwhile(&lb, &[], &[]), None);
+}
