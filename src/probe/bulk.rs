@@ -55,12 +55,10 @@ pub(super) async fn open_session<'s>(
         Some(i) if sessions.one_at_a_time => sessions.transfer = sessions.slots[i].take(),
         _ => {
             if sessions.one_at_a_time {
-                for slot in &mut sessions.slots {
-                    quit(slot, wait).await;
-                    let old = slot.take();
-                    sessions
-                        .retired
-                        .extend(old.map(|s| s.transcript()).unwrap_or_default());
+                for i in 0..sessions.slots.len() {
+                    quit(&mut sessions.slots[i], wait).await;
+                    let old = sessions.slots[i].take();
+                    sessions.retire(old);
                 }
             }
             let mut scratch = ControlOutcome::new(&run.credentials.user);
