@@ -19,9 +19,11 @@ client dialling an advertised 10.77.0.2 (or any other address) waits as it would
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import state
+from .runner import Skip
 
 SERVER_IP = "10.77.0.2"
 ROUTER_INSIDE_IP = "10.77.0.1"
@@ -135,6 +137,17 @@ table ip lab {{{helper_rules}
 }}
 """
         self.sh("nft", "-f", "-", ns="rtr", input=rules)
+
+
+def build_or_skip(*labs):
+    """Builds the labs (at once, when several); where this machine cannot make network
+    namespaces, the stage is skipped with the reason rather than failed."""
+    try:
+        with ThreadPoolExecutor(len(labs)) as pool:
+            list(pool.map(lambda lab: lab.build(), labs))
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        detail = getattr(e, "stderr", "") or str(e)
+        raise Skip(f"cannot build the NAT lab: {detail.strip()}") from e
 
 
 def ensure_nft():

@@ -18,6 +18,7 @@ from .nat import (
     ROUTER_INSIDE_IP,
     SERVER_IP,
     NatLab,
+    build_or_skip,
     ensure_nft,
 )
 from .reports import ids, mode, status
@@ -223,11 +224,7 @@ class Netns(Stage):
         self.lab = NatLab()
 
     def setup(self, opts):
-        try:
-            self.lab.build()
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            detail = getattr(e, "stderr", "") or str(e)
-            raise Skip(f"cannot build the NAT lab: {detail.strip()}") from e
+        build_or_skip(self.lab)
         # From here on the lab exists, so a router that cannot be configured is a failure.
         ensure_nft()
         self.lab.router()

@@ -10,12 +10,10 @@ Each server gets a NAT lab of its own (the same addresses in its own namespaces)
 servers' cases run at the same time, each server's one after another.
 """
 
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 
 from . import servers
 from .clients import ClientStage
-from .nat import PASV_PORTS, PUBLIC_IP, SERVER_IP, NatLab, ensure_nft
+from .nat import PASV_PORTS, PUBLIC_IP, SERVER_IP, NatLab, build_or_skip, ensure_nft
 from .netns import MASQ, Netns
 from .runner import Scenario, Skip
 
@@ -70,12 +68,7 @@ class NetnsClients(ClientStage, Netns):
         self.cap = CAP_S
         self.make_work()
         labs = [lab for t, lab in self.labs.items() if not opts.only or t == opts.only]
-        try:
-            with ThreadPoolExecutor(len(labs)) as pool:
-                list(pool.map(lambda lab: lab.build(), labs))
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            detail = getattr(e, "stderr", "") or str(e)
-            raise Skip(f"cannot build the NAT lab: {detail.strip()}") from e
+        build_or_skip(*labs)
         ensure_nft()
         for lab in labs:
             lab.router()

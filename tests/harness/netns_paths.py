@@ -19,7 +19,7 @@ import time
 from . import servers
 from .clients import CACHE as CLIENTS_CACHE
 from .clients import ClientStage, Fetch, run_all
-from .nat import PASV_PORTS, PUBLIC_IP, SERVER_IP, ensure_nft
+from .nat import PASV_PORTS, PUBLIC_IP, SERVER_IP, build_or_skip, ensure_nft
 from .paths import CONNTRACK, MTU_HOLE, PathLab, host_conntrack
 from .pool import ensure_packages
 from .reports import ids, status
@@ -186,11 +186,7 @@ class NetnsPaths(ClientStage, Stage):
         self.host_before: dict[str, str] = {}
 
     def setup(self, opts):
-        try:
-            self.lab.build()
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            detail = getattr(e, "stderr", "") or str(e)
-            raise Skip(f"cannot build the NAT lab: {detail.strip()}") from e
+        build_or_skip(self.lab)
         ensure_nft()
         ensure_packages(PACKAGES)
         servers.ensure_installed(opts.cache)

@@ -11,10 +11,10 @@ import subprocess
 
 from . import servers
 from .clients import PATH, ClientStage
-from .nat import PASV_PORTS, PUBLIC_IP, SERVER_IP, ensure_nft
+from .nat import PASV_PORTS, PUBLIC_IP, SERVER_IP, build_or_skip, ensure_nft
 from .pool import POOL_IPS, PoolLab, Proxy, ensure_packages, start_pair
 from .reports import ids, mode, status
-from .runner import Scenario, Skip, Stage
+from .runner import Scenario, Stage
 
 # The clients the issue names: the ones users compare us with, each run for real.
 PROFILES = ["curl", "lftp", "ftplib"]
@@ -196,11 +196,7 @@ class NetnsPool(ClientStage, Stage):
         self.router = None
 
     def setup(self, opts):
-        try:
-            self.lab.build()
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            detail = getattr(e, "stderr", "") or str(e)
-            raise Skip(f"cannot build the NAT lab: {detail.strip()}") from e
+        build_or_skip(self.lab)
         ensure_nft()
         ensure_packages()
         servers.ensure_installed(opts.cache)
