@@ -162,15 +162,21 @@ pub enum TimelineView {
     Grouped,
 }
 
-/// The connections in the order their first event came.
-fn sessions(timeline: &[Stamped]) -> Vec<&Conn> {
+/// Each session's label and events, sessions in the order their first event came.
+fn by_session(timeline: &[Stamped]) -> Vec<(String, Vec<&Stamped>)> {
     let mut seen: Vec<&Conn> = Vec::new();
     for e in timeline {
         if !seen.contains(&&e.conn) {
             seen.push(&e.conn);
         }
     }
-    seen
+    seen.into_iter()
+        .filter_map(|conn| {
+            let events: Vec<&Stamped> = timeline.iter().filter(|e| e.conn == *conn).collect();
+            let label = session_label(timeline, events.first()?);
+            Some((label, events))
+        })
+        .collect()
 }
 
 /// Writes the timeline one session after another: a `[control-2 pasv]` line, then that
@@ -180,12 +186,8 @@ pub fn write_grouped(
     clean: &dyn Fn(&str) -> String,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    for conn in sessions(timeline) {
-        let events: Vec<&Stamped> = timeline.iter().filter(|e| e.conn == *conn).collect();
-        let Some(first) = events.first() else {
-            continue;
-        };
-        writeln!(out, "[{}]", clean(&session_label(timeline, first)))?;
+    for (label, events) in by_session(timeline) {
+        writeln!(out, "[{}]", clean(&label))?;
         for e in events {
             writeln!(
                 out,
@@ -207,12 +209,8 @@ pub fn write_conversation(
     clean: &dyn Fn(&str) -> String,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    for conn in sessions(timeline) {
-        let events: Vec<&Stamped> = timeline.iter().filter(|e| e.conn == *conn).collect();
-        let Some(first) = events.first() else {
-            continue;
-        };
-        writeln!(out, "* session {}", clean(&session_label(timeline, first)))?;
+    for (label, events) in by_session(timeline) {
+        writeln!(out, "* session {}", clean(&label))?;
         for e in events {
             for line in curl_lines(&e.event) {
                 writeln!(out, "{}", clean(&line))?;
